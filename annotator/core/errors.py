@@ -1,0 +1,31 @@
+"""Errors raised by the core, each carrying a message written for the analyst."""
+
+from __future__ import annotations
+
+
+class AnnotatorError(Exception):
+    """Base class: `str(error)` is a one-line message fit to show the analyst."""
+
+
+class ImportRefused(AnnotatorError):
+    """A file could not be imported; nothing was written."""
+
+
+class DuplicateDocument(ImportRefused):
+    """The text is already stored (same sha256); nothing was written."""
+
+    def __init__(self, message: str, existing_id: int) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class DatabaseRefused(AnnotatorError):
+    """A database file cannot be opened (not ours, too new, damaged); it was left untouched."""
+
+
+class NotFound(AnnotatorError):
+    """A document, annotation or tag that was asked for does not exist."""
+
+
+class InvalidValue(AnnotatorError):
+    """A value given by the analyst is not valid (bad offsets, bad field value...)."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: every test runs with HOME, XDG dirs and the default database in tmp."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+FORMATS = SHARED / "formats"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        path = home / sub
+        path.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(var, str(path))
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    return home
+
+
+def require_shared(path: Path) -> Path:
+    """Skip (with a clear reason) when ../shared is not beside the checkout."""
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared corpus is not beside this checkout")
+    return path

@@ -1,0 +1,293 @@
+"""The `annotator` command: no subcommand opens the window; subcommands work headless.
+
+Exit codes: 0 success, 1 a failed operation (one line on stderr), 2 bad usage.
+`--debug` shows the traceback of a failure instead of the one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from annotator import __version__
+from annotator.core.errors import AnnotatorError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="database file (default: $ANNOTATOR_DB or the user data folder)",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback when something fails",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(
+        prog="annotator",
+        description="Tag claims, assessments and figures in briefings. "
+        "Without a subcommand, opens the annotation window.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p_import = sub.add_parser(
+        "import", parents=[common], help="import briefings (.txt, .md, .html)",
+        description="Import briefing files into the database, each file in its own transaction.",
+    )
+    p_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p_import.add_argument(
+        "--allow-duplicate", action="store_true", help="import a text even if already stored"
+    )
+    p_import.add_argument(
+        "--max-mb", type=float, default=50.0, metavar="MB", help="refuse larger files (default 50)"
+    )
+    p_import.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    p_list = sub.add_parser(
+        "list", parents=[common], help="list documents",
+        description="List documents with title, date, unit count and annotation count.",
+    )
+    p_list.add_argument("--json", action="store_true", help="print JSON")
+
+    p_show = sub.add_parser(
+        "show", parents=[common], help="show a document's units and their tags",
+        description="Show a document's units with their tags. DOC is an id, a sha256 prefix "
+        "or part of the title.",
+    )
+    p_show.add_argument("document", metavar="DOC")
+    p_show.add_argument("--json", action="store_true", help="print JSON")
+    p_show.add_argument(
+        "--all", action="store_true", help="include skipped boilerplate units in the text output"
+    )
+
+    p_segment = sub.add_parser(
+        "segment", parents=[common], help="print the sentence units of a file",
+        description="Print the units of FILE as [[start, end], ...]: code-point offsets into the "
+        "file's text after line-ending normalisation only. Does not touch the database.",
+    )
+    p_segment.add_argument("file", type=Path, metavar="FILE")
+    p_segment.add_argument("--json", action="store_true", help="print [[start, end], ...]")
+    p_segment.add_argument(
+        "--kinds", action="store_true", help="with --json, print [[start, end, kind], ...]"
+    )
+    return parser
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=None)
+    sys.stdout.write("\n")
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from annotator.core.store import open_store
+
+    return open_store(getattr(args, "db", None))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from annotator.core.importing import import_files
+
+    if args.max_mb <= 0:
+        raise UsageError("annotator import: --max-mb must be positive")
+    max_bytes = int(args.max_mb * 1024 * 1024)
+    with _open(args) as store:
+        outcomes = import_files(
+            store, args.files, allow_duplicate=args.allow_duplicate, max_bytes=max_bytes
+        )
+    failed = [o for o in outcomes if not o.ok and o.duplicate_of is None]
+    if args.json:
+        _print_json(
+            [
+                {
+                    "file": str(o.path),
+                    "document_id": o.document_id,
+                    "units": o.unit_count,
+                    "title": o.title,
+                    "duplicate_of": o.duplicate_of,
+                    "error": o.error,
+                }
+                for o in outcomes
+            ]
+        )
+    for outcome in outcomes:
+        if outcome.ok:
+            if not args.json:
+                print(
+                    f"imported {outcome.path.name} as document {outcome.document_id} "
+                    f"({outcome.unit_count} units): {outcome.title}"
+                )
+        else:
+            print(outcome.error, file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _summary_json(summary: Any) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "title": summary.title,
+        "issuer": summary.issuer,
+        "published": summary.published.isoformat() if summary.published else None,
+        "date_certainty": summary.date_certainty,
+        "date_note": summary.date_note,
+        "language": summary.language,
+        "source_name": summary.source_name,
+        "source_format": summary.source_format,
+        "imported_at": summary.imported_at.isoformat(),
+        "units": summary.unit_count,
+        "annotations": summary.annotation_count,
+        "sha256": summary.sha256,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from annotator.core.queries import list_documents
+
+    with _open(args) as store:
+        summaries = list_documents(store)
+    if args.json:
+        _print_json([_summary_json(s) for s in summaries])
+        return EXIT_OK
+    if not summaries:
+        print("no documents (import some with: annotator import FILE...)")
+        return EXIT_OK
+    print(f"{'id':>4}  {'date':<10}  {'units':>5}  {'annot.':>6}  title")
+    for s in summaries:
+        date = s.published.isoformat() if s.published else "-"
+        if s.date_certainty == "ambiguous":
+            date += "?"
+        print(f"{s.id:>4}  {date:<10}  {s.unit_count:>5}  {s.annotation_count:>6}  {s.title}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from annotator.core.queries import document_detail, find_documents
+
+    with _open(args) as store:
+        matches = find_documents(store, args.document)
+        if not matches:
+            raise AnnotatorError(f"no document matches {args.document!r} (see annotator list)")
+        if len(matches) > 1:
+            ids = ", ".join(str(m.id) for m in matches[:10])
+            raise AnnotatorError(
+                f"{args.document!r} matches {len(matches)} documents ({ids}); give an id"
+            )
+        detail = document_detail(store, matches[0].id)
+    if args.json:
+        data = _summary_json(detail.summary)
+        data["units"] = [
+            {
+                "ordinal": u.ordinal,
+                "start": u.start,
+                "end": u.end,
+                "kind": u.kind,
+                "text": u.text,
+                "tags": list(u.tags),
+            }
+            for u in detail.units
+        ]
+        _print_json(data)
+        return EXIT_OK
+    s = detail.summary
+    print(f"# {s.title}")
+    print(f"issuer: {s.issuer or '-'}   date: {s.published or '-'} ({s.date_certainty})"
+          f"   language: {s.language or '-'}   source: {s.source_name}")
+    if s.date_note:
+        print(f"date note: {s.date_note}")
+    for unit in detail.units:
+        if unit.kind == "skipped" and not args.all:
+            continue
+        tags = ",".join(unit.tags) or "-"
+        text = " ".join(unit.text.split())
+        print(f"{unit.ordinal:>5}  {unit.kind:<8}  {tags:<24}  {text}")
+    return EXIT_OK
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from annotator.core.importers import read_text_file
+    from annotator.core.segment import segment
+
+    text = read_text_file(args.file)
+    units = segment(text)
+    if args.json:
+        if args.kinds:
+            _print_json([[u.start, u.end, str(u.kind)] for u in units])
+        else:
+            _print_json([[u.start, u.end] for u in units])
+        return EXIT_OK
+    for unit in units:
+        snippet = " ".join(text[unit.start : unit.end].split())
+        print(f"{unit.start:>7} {unit.end:>7}  {unit.kind!s:<8}  {snippet}")
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from annotator.gui.app import run
+
+    return run(getattr(args, "db", None))
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: cmd_gui,
+    "import": cmd_import,
+    "list": cmd_list,
+    "show": cmd_show,
+    "segment": cmd_segment,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except AnnotatorError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"annotator: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("annotator: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the command's outer boundary: one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        print(
+            f"annotator: unexpected error: {type(exc).__name__}: {exc} (run with --debug for "
+            "details)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED

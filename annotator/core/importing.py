@@ -1,0 +1,91 @@
+"""The import service used by the CLI and the GUI: files in, documents and units stored.
+
+Each file is one transaction: a file that fails leaves the database exactly as it was, and the
+other files of the same batch are still imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.core.errors import AnnotatorError, DuplicateDocument
+from annotator.core.importers import DEFAULT_MAX_BYTES, ImportedDocument, read_document
+from annotator.core.ops import NewDocument, add_document
+from annotator.core.segment import segment
+from annotator.core.store import Store
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What happened to one file: a new document id, or the reason it was not imported."""
+
+    path: Path
+    document_id: int | None = None
+    unit_count: int = 0
+    title: str = ""
+    error: str | None = None
+    duplicate_of: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.document_id is not None
+
+
+def prepare_document(imported: ImportedDocument) -> NewDocument:
+    """Split the cleaned text into units and bundle it with its metadata."""
+    meta = imported.metadata
+    units = [(unit.start, unit.end, str(unit.kind)) for unit in segment(imported.text)]
+    title = meta.title or Path(imported.source_name).stem
+    return NewDocument(
+        text=imported.text,
+        title=title,
+        issuer=meta.issuer,
+        published=meta.published,
+        date_certainty=str(meta.date_certainty),
+        date_note=meta.date_note,
+        language=meta.language,
+        source_name=imported.source_name,
+        source_format=imported.source_format,
+        units=units,
+    )
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    *,
+    allow_duplicate: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportOutcome:
+    """Import one file; raises AnnotatorError (nothing written) when it cannot be imported."""
+    new = prepare_document(read_document(path, max_bytes=max_bytes))
+    changes = add_document(store, new, allow_duplicate=allow_duplicate)
+    return ImportOutcome(
+        path=path, document_id=changes.created_id, unit_count=len(new.units), title=new.title
+    )
+
+
+def import_files(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    allow_duplicate: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Callable[[int, Path], None] | None = None,
+) -> list[ImportOutcome]:
+    """Import each file on its own; bad files are reported in their outcome, not raised."""
+    outcomes = []
+    for index, path in enumerate(paths):
+        if progress is not None:
+            progress(index, path)
+        try:
+            outcomes.append(
+                import_file(store, path, allow_duplicate=allow_duplicate, max_bytes=max_bytes)
+            )
+        except DuplicateDocument as exc:
+            outcomes.append(ImportOutcome(path=path, error=str(exc), duplicate_of=exc.existing_id))
+        except AnnotatorError as exc:
+            outcomes.append(ImportOutcome(path=path, error=str(exc)))
+    return outcomes

@@ -1,0 +1,1 @@
+"""Alembic environment and numbered schema revisions (run through `annotator.core.store`)."""

@@ -1,0 +1,173 @@
+"""The database schema in one place: SQLAlchemy 2 typed models.
+
+Offsets (`start`, `end`) are Python `str` code-point indices into `Document.text`, end exclusive.
+Times are timezone-aware UTC, stored as ISO 8601 text so that they sort and survive any tool.
+
+Form fields live in `AnnotationTag.fields`, a JSON object validated in Python by
+`annotator.core.fields`: adding a field to a tag needs no schema change, and old rows simply lack
+the key. `AnnotationTag.suggested` lists the field names that were prefilled from the sentence and
+not yet confirmed by the analyst.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Marks a SQLite file as ours (`PRAGMA application_id`), so that any other SQLite file is refused.
+APPLICATION_ID = 0x414E4E54  # "ANNT"
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetime stored as ISO 8601 text with offset."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is required")
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        parsed = dt.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed
+
+
+def utcnow() -> dt.datetime:
+    """Current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    issuer: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    # exact / ambiguous / none: how sure the publication date guess is (see date_note).
+    date_certainty: Mapped[str] = mapped_column(String(16), default="none")
+    date_note: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    source_name: Mapped[str] = mapped_column(Text, default="")
+    source_format: Mapped[str] = mapped_column(String(16), default="txt")
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Unit.ordinal"
+    )
+    annotations: Mapped[list[Annotation]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Annotation.start"
+    )
+
+
+class Unit(Base):
+    """A sentence unit (or title, date, byline, heading, bullet; or skipped boilerplate)."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        Index("ix_units_document_ordinal", "document_id", "ordinal", unique=True),
+        CheckConstraint("start >= 0 AND \"end\" > start", name="ck_units_span"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+
+    document: Mapped[Document] = relationship(back_populates="units")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    colour: Mapped[str] = mapped_column(String(16))
+    shortcut: Mapped[str | None] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Annotation(Base):
+    __tablename__ = "annotations"
+    __table_args__ = (
+        Index("ix_annotations_document_start", "document_id", "start"),
+        CheckConstraint("start >= 0 AND \"end\" > start", name="ck_annotations_span"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(Text)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    document: Mapped[Document] = relationship(back_populates="annotations")
+    tags: Mapped[list[AnnotationTag]] = relationship(
+        back_populates="annotation", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AnnotationTag(Base):
+    """One tag on one annotation, with that tag's form fields."""
+
+    __tablename__ = "annotation_tags"
+    __table_args__ = (Index("ix_annotation_tags_tag", "tag_id"),)
+
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    suggested: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    annotation: Mapped[Annotation] = relationship(back_populates="tags")
+    tag: Mapped[Tag] = relationship(lazy="joined")
+
+
+class Meta(Base):
+    """Database-wide settings that travel with the file (e.g. a handling caveat)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# Seeded in the first migration; colours from the Okabe-Ito colour-blind-safe palette.
+SEED_TAGS: tuple[tuple[str, str, str, int], ...] = (
+    ("claim", "#0072B2", "1", 1),
+    ("assessment", "#E69F00", "2", 2),
+    ("figure", "#009E73", "3", 3),
+)

@@ -1,0 +1,172 @@
+"""Read-only queries returning plain dataclasses (no ORM objects leave this module).
+
+Offsets are Python `str` code-point indices into the document text, end exclusive.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from annotator.core.errors import NotFound
+from annotator.core.model import Annotation, AnnotationTag, Document, Tag, Unit
+from annotator.core.store import Store
+
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: int
+    title: str
+    issuer: str | None
+    published: dt.date | None
+    date_certainty: str
+    date_note: str | None
+    language: str | None
+    source_name: str
+    source_format: str
+    imported_at: dt.datetime
+    unit_count: int
+    annotation_count: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class UnitView:
+    ordinal: int
+    start: int
+    end: int
+    kind: str
+    text: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentDetail:
+    summary: DocumentSummary
+    text: str
+    units: list[UnitView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    id: int
+    name: str
+    colour: str
+    shortcut: str | None
+
+
+def list_tags(store: Store) -> list[TagInfo]:
+    with store.read() as session:
+        rows = session.execute(
+            select(Tag.id, Tag.name, Tag.colour, Tag.shortcut).order_by(Tag.position, Tag.id)
+        )
+        return [TagInfo(*row) for row in rows]
+
+
+def list_documents(store: Store) -> list[DocumentSummary]:
+    """Every document with unit counts (boilerplate excluded) and annotation counts."""
+    units = (
+        select(Unit.document_id, func.count().label("n"))
+        .where(Unit.kind != SKIPPED)
+        .group_by(Unit.document_id)
+        .subquery()
+    )
+    annotations = (
+        select(Annotation.document_id, func.count().label("n"))
+        .group_by(Annotation.document_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Document.id,
+            Document.title,
+            Document.issuer,
+            Document.published,
+            Document.date_certainty,
+            Document.date_note,
+            Document.language,
+            Document.source_name,
+            Document.source_format,
+            Document.imported_at,
+            func.coalesce(units.c.n, 0),
+            func.coalesce(annotations.c.n, 0),
+            Document.sha256,
+        )
+        .outerjoin(units, units.c.document_id == Document.id)
+        .outerjoin(annotations, annotations.c.document_id == Document.id)
+        .order_by(Document.id)
+    )
+    with store.read() as session:
+        return [DocumentSummary(*row) for row in session.execute(query)]
+
+
+def document_summary(store: Store, document_id: int) -> DocumentSummary:
+    for summary in list_documents(store):
+        if summary.id == document_id:
+            return summary
+    raise NotFound(f"no document {document_id}")
+
+
+def find_documents(store: Store, key: str) -> list[DocumentSummary]:
+    """Documents named by id, by sha256 prefix (>= 8 hex digits) or by a title substring."""
+    summaries = list_documents(store)
+    if key.isdigit():
+        return [s for s in summaries if s.id == int(key)]
+    lowered = key.casefold()
+    if len(key) >= 8 and all(c in "0123456789abcdef" for c in lowered):
+        by_hash = [s for s in summaries if s.sha256.startswith(lowered)]
+        if by_hash:
+            return by_hash
+    return [s for s in summaries if lowered in s.title.casefold()]
+
+
+def document_detail(store: Store, document_id: int) -> DocumentDetail:
+    """A document's text and units, each with the tags of the annotations covering it."""
+    summary = document_summary(store, document_id)
+    with store.read() as session:
+        text = session.scalar(select(Document.text).where(Document.id == document_id)) or ""
+        unit_rows = session.execute(
+            select(Unit.ordinal, Unit.start, Unit.end, Unit.kind)
+            .where(Unit.document_id == document_id)
+            .order_by(Unit.ordinal)
+        ).all()
+        tag_rows = session.execute(
+            select(Annotation.id, Annotation.start, Annotation.end, Tag.name)
+            .join(AnnotationTag, AnnotationTag.annotation_id == Annotation.id)
+            .join(Tag, Tag.id == AnnotationTag.tag_id)
+            .where(Annotation.document_id == document_id)
+            .order_by(Annotation.start)
+        ).all()
+    covering = unit_tags(
+        [(start, end) for _o, start, end, _k in unit_rows],
+        [(start, end, name) for _id, start, end, name in tag_rows],
+    )
+    units = [
+        UnitView(ordinal, start, end, kind, text[start:end], covering[i])
+        for i, (ordinal, start, end, kind) in enumerate(unit_rows)
+    ]
+    return DocumentDetail(summary=summary, text=text, units=units)
+
+
+def unit_tags(
+    units: list[tuple[int, int]], tagged_spans: list[tuple[int, int, str]]
+) -> list[tuple[str, ...]]:
+    """For each unit, the sorted tag names of the spans that cover it entirely.
+
+    `units` must be sorted and non-overlapping. Runs in O((units + spans) log units).
+    """
+    starts = [start for start, _end in units]
+    found: dict[int, set[str]] = defaultdict(set)
+    for span_start, span_end, name in tagged_spans:
+        first = bisect.bisect_left(starts, span_start)
+        index = first
+        while index < len(units) and units[index][1] <= span_end:
+            found[index].add(name)
+            index += 1
+    return [tuple(sorted(found.get(i, ()))) for i in range(len(units))]

@@ -1,0 +1,1 @@
+"""Data shipped with Annotator (sample briefing, icons, stylesheet); read with importlib.resources."""

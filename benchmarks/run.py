@@ -20,9 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from annotator.core.segment import segment  # noqa: E402
+
 from annotator.core import ops  # noqa: E402
 from annotator.core.importing import import_file  # noqa: E402
-from annotator.core.segment import segment  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "briefings"

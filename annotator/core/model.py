@@ -148,7 +148,9 @@ class AnnotationTag(Base):
     annotation_id: Mapped[int] = mapped_column(
         ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True
     )
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True
+    )
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     suggested: Mapped[list[str]] = mapped_column(JSON, default=list)
 

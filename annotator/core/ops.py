@@ -125,7 +125,7 @@ def _check_units(units: Sequence[tuple[int, int, str]], length: int) -> None:
 
 
 def update_document(store: Store, document_id: int, **values: Any) -> Changes:
-    """Edit a document's metadata (title, issuer, published, date_certainty, date_note, language)."""
+    """Edit a document's metadata: title, issuer, published, date_certainty, date_note, language."""
     allowed = {"title", "issuer", "published", "date_certainty", "date_note", "language"}
     unknown = set(values) - allowed
     if unknown:

@@ -94,8 +94,8 @@ def list_documents(store: Store) -> list[DocumentSummary]:
             Document.source_name,
             Document.source_format,
             Document.imported_at,
-            func.coalesce(units.c.n, 0),
-            func.coalesce(annotations.c.n, 0),
+            func.coalesce(units.c.n, 0).label("unit_count"),
+            func.coalesce(annotations.c.n, 0).label("annotation_count"),
             Document.sha256,
         )
         .outerjoin(units, units.c.document_id == Document.id)
@@ -103,7 +103,7 @@ def list_documents(store: Store) -> list[DocumentSummary]:
         .order_by(Document.id)
     )
     with store.read() as session:
-        return [DocumentSummary(*row) for row in session.execute(query)]
+        return [DocumentSummary(**row._asdict()) for row in session.execute(query)]
 
 
 def document_summary(store: Store, document_id: int) -> DocumentSummary:

@@ -80,7 +80,9 @@ def inspect_database(path: Path) -> DatabaseState:
         if app_id != APPLICATION_ID:
             if app_id == 0 and not tables:
                 return DatabaseState(exists=True, revision=None)
-            raise _refuse(path, "is an SQLite database of another program, not an Annotator database")
+            raise _refuse(
+                path, "is an SQLite database of another program, not an Annotator database"
+            )
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise _refuse(path, f"is damaged (integrity check: {check})")

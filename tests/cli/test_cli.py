@@ -1,0 +1,184 @@
+"""The `annotator` command: subcommands, exit codes, messages, --json output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from tests.conftest import CORPUS, REPO_ROOT, require_shared
+
+SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "cli.sqlite3")
+
+
+def test_import_list_show_round_trip(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, out, err = run(capsys, "import", "--db", db, str(SAMPLE))
+    assert code == 0, err
+    assert "imported sample-briefing.txt as document 1" in out
+
+    code, out, _ = run(capsys, "list", "--db", db, "--json")
+    assert code == 0
+    (doc,) = json.loads(out)
+    assert doc["title"] == "Northern Corridor Security Outlook"
+    assert doc["published"] == "2025-03-04"
+    assert doc["units"] > 15
+    assert doc["annotations"] == 0
+
+    code, out, _ = run(capsys, "list", "--db", db)
+    assert code == 0 and "Northern Corridor Security Outlook" in out and "2025-03-04" in out
+
+    code, out, _ = run(capsys, "show", "1", "--db", db, "--json")
+    assert code == 0
+    shown = json.loads(out)
+    text = SAMPLE.read_text(encoding="utf-8")
+    for unit in shown["units"]:
+        assert unit["text"] == text[unit["start"] : unit["end"]]
+        assert unit["tags"] == []
+    assert any(u["kind"] == "bullet" for u in shown["units"])
+
+    code, out, _ = run(capsys, "show", "Corridor", "--db", db)
+    assert code == 0 and "We assess that the Free Valley Front" in out
+
+
+def test_show_lists_tags_of_covering_annotations(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    from annotator.core import ops
+    from annotator.core.store import open_store
+
+    assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    with open_store(Path(db)) as store:
+        detail_units = json.loads(run(capsys, "show", "1", "--db", db, "--json")[1])["units"]
+        target = next(u for u in detail_units if u["text"].startswith("Since October 2024"))
+        ops.create_annotation(store, 1, target["start"], target["end"], "ana", ["claim", "figure"])
+    code, out, _ = run(capsys, "show", "1", "--db", db, "--json")
+    units = {u["start"]: u for u in json.loads(out)["units"]}
+    assert units[target["start"]]["tags"] == ["claim", "figure"]
+    code, out, _ = run(capsys, "list", "--db", db, "--json")
+    assert json.loads(out)[0]["annotations"] == 1
+
+
+def test_reimport_is_reported_not_duplicated(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    code, _out, err = run(capsys, "import", "--db", db, str(SAMPLE))
+    assert code == 0
+    assert "already in the database as document 1" in err
+    code, out, _ = run(capsys, "list", "--db", db, "--json")
+    assert len(json.loads(out)) == 1
+    code, out, _ = run(capsys, "import", "--db", db, "--allow-duplicate", str(SAMPLE))
+    assert code == 0 and "document 2" in out
+
+
+def test_bad_files_are_reported_and_good_ones_imported(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x00\x01\x02\x03" * 100)
+    missing = tmp_path / "missing.txt"
+    code, out, err = run(
+        capsys, "import", "--db", db, str(empty), str(SAMPLE), str(binary), str(missing),
+        str(tmp_path),
+    )
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 4
+    for name, line in zip(["empty.txt", "blob.txt", "missing.txt", tmp_path.name], lines,
+                          strict=True):
+        assert name in line and "nothing imported" in line
+    assert "Traceback" not in err
+    assert "imported sample-briefing.txt" in out
+    code, out, _ = run(capsys, "list", "--db", db, "--json")
+    assert [d["source_name"] for d in json.loads(out)] == ["sample-briefing.txt"]
+
+
+def test_max_size_is_configurable(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, _out, err = run(capsys, "import", "--db", db, "--max-mb", "0.001", str(SAMPLE))
+    assert code == 1 and "sample-briefing.txt" in err and "MB" in err
+
+
+def test_segment_prints_code_point_offsets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "doc.txt"
+    path.write_bytes("Title line\r\n\r\nAn emoji 🙂 first. Then Arabic: مرحبا.\r\n".encode())
+    code, out, _ = run(capsys, "segment", str(path), "--json")
+    assert code == 0
+    spans = json.loads(out)
+    text = "Title line\n\nAn emoji 🙂 first. Then Arabic: مرحبا.\n"
+    assert [text[s:e] for s, e in spans] == [
+        "Title line", "An emoji 🙂 first.", "Then Arabic: مرحبا."
+    ]
+    code, out, _ = run(capsys, "segment", str(path), "--json", "--kinds")
+    assert all(len(item) == 3 for item in json.loads(out))
+
+
+def test_segment_matches_the_corpus_text(capsys: pytest.CaptureFixture[str]) -> None:
+    path = require_shared(CORPUS / "briefings" / "00_soufan-intelbrief-2017-09-07.txt")
+    code, out, _ = run(capsys, "segment", str(path), "--json")
+    assert code == 0
+    text = path.read_text(encoding="utf-8")
+    spans = json.loads(out)
+    assert spans and all(0 <= s < e <= len(text) for s, e in spans)
+    assert "[Local forces](#)" in "".join(text[s:e] for s, e in spans)
+
+
+def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["frobnicate"], ["import"], ["show"], ["list", "--bogus"]):
+        code, _out, err = run(capsys, *argv)
+        assert code == 2, argv
+        assert len(err.strip().splitlines()) == 1, err
+
+
+def test_failed_operation_exits_1_and_debug_shows_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    not_db = tmp_path / "notes.sqlite3"
+    not_db.write_text("hello")
+    code, _out, err = run(capsys, "list", "--db", str(not_db))
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and "not an Annotator database" in err
+    code, _out, err = run(capsys, "list", "--db", str(not_db), "--debug")
+    assert code == 1 and "Traceback" in err
+    code, _out, err = run(capsys, "show", "42", "--db", str(tmp_path / "x.sqlite3"))
+    assert code == 1 and "no document matches" in err
+
+
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for sub in ("import", "list", "show", "segment"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([sub, "--help"])
+        assert exit_info.value.code == 0
+        assert "--db" in capsys.readouterr().out
+
+
+def test_installed_entry_point_and_env_database(tmp_path: Path) -> None:
+    env_db = tmp_path / "env.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", "import", str(SAMPLE)],
+        capture_output=True, text=True, env={"ANNOTATOR_DB": str(env_db), "PATH": "/usr/bin"},
+        cwd=REPO_ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert env_db.exists()
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", "--version"], capture_output=True, text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("annotator ")

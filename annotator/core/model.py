@@ -122,6 +122,8 @@ class Annotation(Base):
     __table_args__ = (
         Index("ix_annotations_document_start", "document_id", "start"),
         CheckConstraint("start >= 0 AND \"end\" > start", name="ck_annotations_span"),
+        # Ids are never reused, so that undo can restore a deleted annotation under its own id.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -275,3 +275,151 @@ def delete_all_annotations(store: Store, document_id: int) -> Changes:
     with store.write() as session:
         session.execute(delete(Annotation).where(Annotation.document_id == document_id))
     return Changes(documents=frozenset({document_id}))
+
+
+@dataclass(frozen=True)
+class TagSnapshot:
+    name: str
+    fields: Mapping[str, Any]
+    suggested: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class AnnotationSnapshot:
+    """Everything about one annotation, enough to restore it exactly (same id)."""
+
+    id: int
+    document_id: int
+    start: int
+    end: int
+    author: str
+    created: dt.datetime
+    modified: dt.datetime
+    note: str
+    tags: tuple[TagSnapshot, ...]
+
+
+def _load(session: Session, annotation_id: int) -> Annotation:
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")
+    return annotation
+
+
+def _snapshot(annotation: Annotation) -> AnnotationSnapshot:
+    return AnnotationSnapshot(
+        id=annotation.id,
+        document_id=annotation.document_id,
+        start=annotation.start,
+        end=annotation.end,
+        author=annotation.author,
+        created=annotation.created,
+        modified=annotation.modified,
+        note=annotation.note,
+        tags=tuple(
+            TagSnapshot(t.tag.name, dict(t.fields), tuple(t.suggested))
+            for t in sorted(annotation.tags, key=lambda t: t.tag.position)
+        ),
+    )
+
+
+def snapshot_annotation(store: Store, annotation_id: int) -> AnnotationSnapshot:
+    with store.read() as session:
+        return _snapshot(_load(session, annotation_id))
+
+
+def restore_annotation(store: Store, snapshot: AnnotationSnapshot) -> Changes:
+    """Put an annotation back exactly as snapshotted (same id), replacing any current state."""
+    with store.write() as session:
+        _check_span(snapshot.start, snapshot.end, _document_length(session, snapshot.document_id))
+        known = tag_ids_by_name(session)
+        existing = session.get(Annotation, snapshot.id)
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        annotation = Annotation(
+            id=snapshot.id,
+            document_id=snapshot.document_id,
+            start=snapshot.start,
+            end=snapshot.end,
+            author=snapshot.author,
+            created=snapshot.created,
+            modified=snapshot.modified,
+            note=snapshot.note,
+        )
+        for tag in snapshot.tags:
+            if tag.name not in known:
+                raise InvalidValue(f"unknown tag {tag.name!r}")
+        annotation.tags = [
+            AnnotationTag(tag_id=known[t.name], fields=dict(t.fields), suggested=list(t.suggested))
+            for t in snapshot.tags
+        ]
+        session.add(annotation)
+    return Changes(
+        documents=frozenset({snapshot.document_id}), annotations=frozenset({snapshot.id})
+    )
+
+
+def _touched(annotation: Annotation) -> Changes:
+    annotation.modified = utcnow()
+    return Changes(
+        documents=frozenset({annotation.document_id}), annotations=frozenset({annotation.id})
+    )
+
+
+def set_tag(
+    store: Store,
+    annotation_id: int,
+    tag: str,
+    present: bool,
+    *,
+    fields: Mapping[str, Any] | None = None,
+    suggested: Sequence[str] = (),
+) -> Changes:
+    """Add (with initial fields) or remove one tag of an annotation."""
+    with store.write() as session:
+        annotation = _load(session, annotation_id)
+        (tag_id,) = _resolve_tags(session, [tag])
+        current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
+        if present and current is None:
+            annotation.tags.append(
+                AnnotationTag(tag_id=tag_id, fields=dict(fields or {}), suggested=list(suggested))
+            )
+        elif not present and current is not None:
+            annotation.tags.remove(current)
+        return _touched(annotation)
+
+
+def set_fields(
+    store: Store,
+    annotation_id: int,
+    tag: str,
+    fields: Mapping[str, Any],
+    suggested: Sequence[str] = (),
+) -> Changes:
+    """Replace the form fields of one tag of an annotation (values validated by the caller)."""
+    with store.write() as session:
+        annotation = _load(session, annotation_id)
+        (tag_id,) = _resolve_tags(session, [tag])
+        current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
+        if current is None:
+            raise InvalidValue(f"annotation {annotation_id} is not tagged {tag!r}")
+        current.fields = dict(fields)
+        current.suggested = [name for name in suggested if name in fields]
+        return _touched(annotation)
+
+
+def set_note(store: Store, annotation_id: int, note: str) -> Changes:
+    with store.write() as session:
+        annotation = _load(session, annotation_id)
+        annotation.note = note
+        return _touched(annotation)
+
+
+def set_span(store: Store, annotation_id: int, start: int, end: int) -> Changes:
+    """Move an annotation to text[start:end] (code points)."""
+    with store.write() as session:
+        annotation = _load(session, annotation_id)
+        _check_span(start, end, _document_length(session, annotation.document_id))
+        annotation.start, annotation.end = start, end
+        return _touched(annotation)

@@ -170,3 +170,76 @@ def unit_tags(
             found[index].add(name)
             index += 1
     return [tuple(sorted(found.get(i, ()))) for i in range(len(units))]
+
+
+@dataclass(frozen=True)
+class AnnotationTagView:
+    name: str
+    fields: dict[str, object]
+    suggested: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnnotationView:
+    id: int
+    document_id: int
+    start: int
+    end: int
+    author: str
+    created: dt.datetime
+    modified: dt.datetime
+    note: str
+    tags: tuple[AnnotationTagView, ...]
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tags)
+
+
+def _annotation_views(store: Store, *conditions: object) -> list[AnnotationView]:
+    with store.read() as session:
+        rows = session.execute(
+            select(
+                Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
+                Annotation.author, Annotation.created, Annotation.modified, Annotation.note,
+            )
+            .where(*conditions)  # type: ignore[arg-type]
+            .order_by(Annotation.start, Annotation.end, Annotation.id)
+        ).all()
+        tag_rows = session.execute(
+            select(
+                AnnotationTag.annotation_id, Tag.name, AnnotationTag.fields,
+                AnnotationTag.suggested,
+            )
+            .join(Tag, Tag.id == AnnotationTag.tag_id)
+            .join(Annotation, Annotation.id == AnnotationTag.annotation_id)
+            .where(*conditions)  # type: ignore[arg-type]
+            .order_by(Tag.position, Tag.id)
+        ).all()
+    tags: dict[int, list[AnnotationTagView]] = defaultdict(list)
+    for annotation_id, name, fields, suggested in tag_rows:
+        tags[annotation_id].append(
+            AnnotationTagView(name, dict(fields or {}), tuple(suggested or ()))
+        )
+    return [
+        AnnotationView(*row.tuple(), tags=tuple(tags.get(row[0], ())))
+        for row in rows
+    ]
+
+
+def document_annotations(store: Store, document_id: int) -> list[AnnotationView]:
+    """All annotations of a document, sorted by start offset (code points)."""
+    return _annotation_views(store, Annotation.document_id == document_id)
+
+
+def annotations_by_id(store: Store, ids: set[int] | frozenset[int]) -> dict[int, AnnotationView]:
+    """The annotations that still exist among `ids` (deleted ones are absent)."""
+    if not ids:
+        return {}
+    found: dict[int, AnnotationView] = {}
+    ordered = sorted(ids)
+    for chunk_start in range(0, len(ordered), 500):
+        chunk = ordered[chunk_start : chunk_start + 500]
+        for view in _annotation_views(store, Annotation.id.in_(chunk)):
+            found[view.id] = view
+    return found

@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("modified", sa.String(32), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
         sa.CheckConstraint('start >= 0 AND "end" > start', name="ck_annotations_span"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_annotations_document_start", "annotations", ["document_id", "start"])
     op.create_table(

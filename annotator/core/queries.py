@@ -243,3 +243,35 @@ def annotations_by_id(store: Store, ids: set[int] | frozenset[int]) -> dict[int,
         for view in _annotation_views(store, Annotation.id.in_(chunk)):
             found[view.id] = view
     return found
+
+
+def tagged_unit_counts(store: Store, document_ids: set[int] | None = None) -> dict[int, int]:
+    """For each document, how many non-skipped units are covered by at least one annotation."""
+    unit_query = select(Unit.document_id, Unit.start, Unit.end).where(Unit.kind != SKIPPED)
+    span_query = select(Annotation.document_id, Annotation.start, Annotation.end)
+    if document_ids is not None:
+        unit_query = unit_query.where(Unit.document_id.in_(document_ids))
+        span_query = span_query.where(Annotation.document_id.in_(document_ids))
+    with store.read() as session:
+        units = session.execute(unit_query.order_by(Unit.document_id, Unit.start)).all()
+        spans = session.execute(
+            span_query.order_by(Annotation.document_id, Annotation.start)
+        ).all()
+    counts: dict[int, int] = defaultdict(int)
+    span_index = 0
+    reach = -1  # furthest end among spans of this document starting at or before the unit
+    current_doc = None
+    for document_id, start, end in units:
+        if document_id != current_doc:
+            current_doc, reach = document_id, -1
+            counts[document_id] += 0
+        while span_index < len(spans) and (
+            spans[span_index][0] < document_id
+            or (spans[span_index][0] == document_id and spans[span_index][1] <= start)
+        ):
+            if spans[span_index][0] == document_id:
+                reach = max(reach, spans[span_index][2])
+            span_index += 1
+        if reach >= end:
+            counts[document_id] += 1
+    return dict(counts)

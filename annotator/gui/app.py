@@ -1,30 +1,81 @@
-"""QApplication setup and the application entry point for the window."""
+"""QApplication setup, first start, and the entry point that opens the window."""
 
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
+from importlib.resources import as_file, files
 from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.importing import import_file
+from annotator.core.queries import list_documents
+from annotator.core.settings import Settings, load_settings
+from annotator.core.store import Store, default_db_path, open_store
+from annotator.gui.context import AppContext
+from annotator.gui.mainwindow import MainWindow
+
+SAMPLE_RESOURCE = "sample-briefing.txt"
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("Annotator")
+    app.setOrganizationName("Annotator")
+    app.setApplicationDisplayName("Annotator")
+    return app
+
+
+def offer_sample(store: Store, settings: Settings) -> None:
+    """Import the bundled sample briefing once into a new, empty default database."""
+    key = str(store.path)
+    if key in settings.sample_offered or list_documents(store):
+        return
+    settings.sample_offered.append(key)
+    resource = files("annotator.resources").joinpath(SAMPLE_RESOURCE)
+    # The sample is a convenience; an empty library is still usable without it.
+    with as_file(resource) as sample, suppress(AnnotatorError):
+        import_file(store, Path(sample))
+
+
+def ask_author_if_needed(settings: Settings) -> None:
+    if settings.author:
+        return
+    name, ok = QInputDialog.getText(
+        None, "Welcome to Annotator",
+        "Your name, recorded on every annotation you make (you can change it later):",
+    )
+    settings.author = name.strip() if ok and name.strip() else "analyst"
+
+
+def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
+    """Open the database and build the window (raises AnnotatorError if it cannot open)."""
+    path = db_path or default_db_path()
+    store = open_store(path)
+    if db_path is None:
+        offer_sample(store, settings)
+    settings.remember_database(store.path)
+    ctx = AppContext(store, settings)
+    ctx.save_settings()
+    return MainWindow(ctx)
 
 
 def run(db_path: Path | None = None) -> int:
     """Open the main window on the database at `db_path` (default database if None)."""
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    from annotator.core.errors import AnnotatorError
-    from annotator.core.store import open_store
-    from annotator.gui.mainwindow import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Annotator")
-    app.setOrganizationName("Annotator")
+    app = application()
+    settings = load_settings()
+    ask_author_if_needed(settings)
     try:
-        store = open_store(db_path)
+        window = build_window(db_path, settings)
     except AnnotatorError as exc:
         QMessageBox.critical(None, "Annotator", str(exc))
         return 1
-    window = MainWindow(store)
     window.show()
     try:
         return app.exec()
     finally:
-        store.close()
+        window.ctx.store.close()

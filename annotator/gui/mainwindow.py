@@ -1,32 +1,419 @@
-"""The main window. For now: the library of the open database (the reader comes next)."""
+"""The main window: library | reader | form, menus, toolbar and status bar.
+
+Layout and wiring only; the annotation logic lives in `workspace.py`, actions in `actions.py`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QTableWidget, QTableWidgetItem
+from pathlib import Path
 
-from annotator.core.queries import list_documents
-from annotator.core.store import Store
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTime, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.importers import SUPPORTED_SUFFIXES
+from annotator.core.importing import import_files
+from annotator.core.store import open_store
+from annotator.gui import dialogs
+from annotator.gui.actions import build_actions, tag_action
+from annotator.gui.context import AppContext
+from annotator.gui.form.annotation_list import AnnotationList
+from annotator.gui.form.panel import AnnotationForm
+from annotator.gui.library.panel import LibraryPanel
+from annotator.gui.reader.legend import TagLegend
+from annotator.gui.reader.overview import OverviewStrip
+from annotator.gui.reader.view import ReaderView
+from annotator.gui.workspace import Workspace
+
+GEOMETRY_KEYS = ("geometry", "windowState", "splitter", "rightSplitter")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__()
-        self.store = store
-        self.setWindowTitle(f"Annotator — {store.path.name}")
-        self.resize(1100, 720)
-        self.library = QTableWidget(0, 4, self)
-        self.library.setHorizontalHeaderLabels(["Title", "Date", "Units", "Annotations"])
-        self.library.horizontalHeader().setStretchLastSection(False)
-        self.setCentralWidget(self.library)
-        self.statusBar().addWidget(QLabel(str(store.path)))
-        self.refresh()
+        self.ctx = ctx
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.actions_by_name = build_actions(self)
+        self._build_widgets()
+        self.workspace = Workspace(ctx, self.reader, self.form, self.annotation_list)
+        self.tag_actions: dict[str, QAction] = {}
+        self._build_tag_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self.resize(1400, 860)
+        self._restore_geometry()
+        self._refresh_title()
+        self.library.reload(ctx.store)
+        self._restore_last_document()
 
-    def refresh(self) -> None:
-        summaries = list_documents(self.store)
-        self.library.setRowCount(len(summaries))
-        for row, summary in enumerate(summaries):
-            date = summary.published.isoformat() if summary.published else ""
-            values = [summary.title, date, str(summary.unit_count), str(summary.annotation_count)]
-            for column, value in enumerate(values):
-                self.library.setItem(row, column, QTableWidgetItem(value))
-        self.library.resizeColumnsToContents()
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.library = LibraryPanel(self)
+        self.reader = ReaderView(self)
+        self.overview = OverviewStrip(self)
+        self.overview.attach(self.reader)
+        self.legend = TagLegend(self)
+        self.find_box = QLineEdit(self)
+        self.find_box.setPlaceholderText("Find in document (Enter: next, Esc: close)")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.hide()
+        self.form = AnnotationForm(self)
+        self.annotation_list = AnnotationList(self)
+
+        centre = QWidget(self)
+        reader_row = QHBoxLayout()
+        reader_row.setContentsMargins(0, 0, 0, 0)
+        reader_row.setSpacing(0)
+        reader_row.addWidget(self.reader, 1)
+        reader_row.addWidget(self.overview)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(2)
+        centre_layout.addWidget(self.legend)
+        centre_layout.addLayout(reader_row, 1)
+        centre_layout.addWidget(self.find_box)
+
+        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right.setObjectName("rightSplitter")
+        self.right.addWidget(self.form)
+        self.right.addWidget(self.annotation_list)
+        self.right.setStretchFactor(0, 3)
+        self.right.setStretchFactor(1, 2)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("splitter")
+        self.splitter.addWidget(self.library)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([300, 760, 340])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self.reader.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def _build_tag_actions(self) -> None:
+        for action in self.tag_actions.values():
+            self.removeAction(action)
+        self.tag_actions = {}
+        colours = {}
+        for tag in self.workspace.tags:
+            action = tag_action(self, tag.name, tag.shortcut, tag.colour)
+            action.triggered.connect(lambda _c=False, n=tag.name: self.workspace.toggle_tag(n))
+            self.tag_actions[tag.name] = action
+            colours[tag.name] = tag.colour
+        self.legend.set_tag_styles({name: QColor(c) for name, c in colours.items()})
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_name
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([a["new_database"], a["open_database"]])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(a["import"])
+        a["export"].setEnabled(False)
+        file_menu.addAction(a["export"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["set_author"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([a["undo"], a["redo"]])
+        edit_menu.addSeparator()
+        edit_menu.addActions(list(self.tag_actions.values()))
+        edit_menu.addAction(a["delete"])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a["find"], a["find_next"]])
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([a["zoom_in"], a["zoom_out"], a["zoom_reset"]])
+        view_menu.addSeparator()
+        view_menu.addActions([a["next_unit"], a["previous_unit"], a["next_untagged"]])
+        view_menu.addSeparator()
+        view_menu.addActions([a["show_library"], a["show_form"]])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a["shortcuts"], a["about"]])
+
+    def _build_toolbar(self) -> None:
+        a = self.actions_by_name
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(a["import"])
+        toolbar.addSeparator()
+        toolbar.addActions([a["undo"], a["redo"]])
+        toolbar.addSeparator()
+        toolbar.addActions(list(self.tag_actions.values()))
+        toolbar.addAction(a["delete"])
+        toolbar.addSeparator()
+        toolbar.addAction(a["next_untagged"])
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        self.db_label = QLabel(self)
+        self.author_label = QLabel(self)
+        self.saved_label = QLabel(self)
+        self.saved_label.setObjectName("savedLabel")
+        status = self.statusBar()
+        status.addWidget(self.db_label, 1)
+        status.addPermanentWidget(self.author_label)
+        status.addPermanentWidget(self.saved_label)
+        self._refresh_status()
+
+    def _connect(self) -> None:
+        a = self.actions_by_name
+        ctx = self.ctx
+        a["new_database"].triggered.connect(self.new_database)
+        a["open_database"].triggered.connect(lambda: self.open_database())
+        a["import"].triggered.connect(self.import_dialog)
+        a["set_author"].triggered.connect(self.ask_author)
+        a["quit"].triggered.connect(self.close)
+        a["undo"].triggered.connect(ctx.undo_stack.undo)
+        a["redo"].triggered.connect(ctx.undo_stack.redo)
+        ctx.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
+        ctx.undo_stack.canRedoChanged.connect(a["redo"].setEnabled)
+        ctx.undo_stack.undoTextChanged.connect(lambda t: a["undo"].setText(f"&Undo {t}".strip()))
+        ctx.undo_stack.redoTextChanged.connect(lambda t: a["redo"].setText(f"&Redo {t}".strip()))
+        a["undo"].setEnabled(False)
+        a["redo"].setEnabled(False)
+        a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
+        a["find"].triggered.connect(self.show_find)
+        a["find_next"].triggered.connect(self.find_next)
+        self.find_box.returnPressed.connect(self.find_next)
+        a["zoom_in"].triggered.connect(self.reader.zoom_in)
+        a["zoom_out"].triggered.connect(self.reader.zoom_out)
+        a["zoom_reset"].triggered.connect(self.reader.reset_zoom)
+        a["next_unit"].triggered.connect(self.reader.next_unit)
+        a["previous_unit"].triggered.connect(self.reader.previous_unit)
+        a["next_untagged"].triggered.connect(self.reader.next_untagged_unit)
+        a["show_library"].setChecked(True)
+        a["show_form"].setChecked(True)
+        a["show_library"].toggled.connect(self.library.setVisible)
+        a["show_form"].toggled.connect(self.right.setVisible)
+        a["shortcuts"].triggered.connect(
+            lambda: dialogs.show_shortcuts(self, self.actions_by_name, self.tag_actions)
+        )
+        a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.path))
+        self.library.documentActivated.connect(self.open_document)
+        self.reader.customContextMenuRequested.connect(self._reader_menu)
+        ctx.saved.connect(self._on_saved)
+        ctx.failed.connect(self._on_failed)
+        ctx.changed.connect(self._on_changes)
+        ctx.storeReplaced.connect(self._on_store_replaced)
+
+    # -- documents and databases -----------------------------------------------------------
+
+    def open_document(self, document_id: int) -> None:
+        try:
+            self.workspace.open_document(document_id)
+        except AnnotatorError as exc:
+            self._on_failed(str(exc))
+            return
+        self.library.select_document(document_id)
+        self.ctx.settings.last_documents[str(self.ctx.store.path)] = document_id
+        self._refresh_title()
+
+    def _restore_last_document(self) -> None:
+        ids = self.library.model.document_ids()
+        if not ids:
+            return
+        last = self.ctx.settings.last_documents.get(str(self.ctx.store.path))
+        self.open_document(last if last in ids else ids[0])
+
+    def import_paths(self, paths: list[Path]) -> list[int]:
+        if not paths:
+            return []
+        outcomes = import_files(self.ctx.store, paths)
+        imported = [o.document_id for o in outcomes if o.document_id is not None]
+        problems = [o.error for o in outcomes if o.error]
+        if imported:
+            self.library.reload(self.ctx.store)
+            self.open_document(imported[0])
+            self._on_saved()
+        if problems:
+            dialogs.show_import_problems(self, len(imported), problems)
+        return imported
+
+    def import_dialog(self) -> None:
+        patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Import documents", str(Path.home()), f"Briefings ({patterns});;All files (*)"
+        )
+        self.import_paths([Path(f) for f in files])
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New database", str(Path.home() / "annotations.sqlite3"),
+            "Annotator databases (*.sqlite3 *.db);;All files (*)",
+        )
+        if path:
+            target = Path(path)
+            if target.exists() and target.stat().st_size > 0:
+                self._on_failed(f"{target} already exists; use Open Database to open it.")
+                return
+            self.open_database(target)
+
+    def open_database(self, path: Path | None = None) -> bool:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Open database", str(self.ctx.store.path.parent),
+                "Annotator databases (*.sqlite3 *.db);;All files (*)",
+            )
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            store = open_store(path)
+        except AnnotatorError as exc:
+            QMessageBox.warning(self, "Cannot open database", str(exc))
+            return False
+        self.ctx.replace_store(store)
+        return True
+
+    def _on_store_replaced(self) -> None:
+        self.workspace.close_document()
+        self.workspace.reload_tags()
+        self._build_tag_actions()
+        self.library.reload(self.ctx.store)
+        self._refresh_title()
+        self._refresh_status()
+        self._restore_last_document()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.ctx.settings.recent_databases:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _c=False, p=entry: self.open_database(Path(p)))
+        if not self.ctx.settings.recent_databases:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def ask_author(self) -> None:
+        name, ok = QInputDialog.getText(
+            self, "Analyst name", "Your name (recorded on every annotation):",
+            text=self.ctx.settings.author,
+        )
+        if ok and name.strip():
+            self.ctx.settings.author = name.strip()
+            self.ctx.save_settings()
+            self._refresh_status()
+
+    # -- find ------------------------------------------------------------------------------
+
+    def show_find(self) -> None:
+        self.find_box.show()
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def find_next(self) -> None:
+        needle = self.find_box.text()
+        text = self.workspace.text
+        if not needle or not text:
+            return
+        start = self.workspace.selection[1] if self.workspace.selection else 0
+        haystack = text.casefold()
+        found = haystack.find(needle.casefold(), start)
+        if found < 0:
+            found = haystack.find(needle.casefold())
+        if found < 0:
+            self.statusBar().showMessage(f"Not found: {needle}", 4000)
+            return
+        self.reader.select_span(found, found + len(needle))
+
+    # -- status ----------------------------------------------------------------------------
+
+    def _refresh_title(self) -> None:
+        title = "Annotator"
+        if self.workspace.document_id is not None:
+            row = self.library.model.row_of(self.workspace.document_id)
+            if row is not None:
+                title = f"{self.library.model.index(row, 0).data()} — Annotator"
+        self.setWindowTitle(f"{title} [{self.ctx.store.path.name}]")
+
+    def _refresh_status(self) -> None:
+        self.db_label.setText(str(self.ctx.store.path))
+        self.db_label.setToolTip("The open database")
+        self.author_label.setText(f"Analyst: {self.ctx.author}")
+
+    def _on_saved(self) -> None:
+        self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
+        self.saved_label.setStyleSheet("color: #1b7a3a;")
+
+    def _on_failed(self, message: str) -> None:
+        self.saved_label.setText("Not saved")
+        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.statusBar().showMessage(message, 8000)
+        QTimer.singleShot(0, lambda: dialogs.show_error(self, message))
+
+    def _on_changes(self, changes: object) -> None:
+        from annotator.core.ops import Changes
+
+        if isinstance(changes, Changes) and changes.documents:
+            self.library.refresh_documents(self.ctx.store, set(changes.documents))
+
+    def _reader_menu(self, position: object) -> None:
+        menu = QMenu(self)
+        menu.addActions(list(self.tag_actions.values()))
+        menu.addAction(self.actions_by_name["delete"])
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["find"])
+        menu.exec(self.reader.viewport().mapToGlobal(position))  # type: ignore[arg-type]
+
+    # -- drag and drop, geometry -----------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.import_paths(paths)
+
+    def _restore_geometry(self) -> None:
+        settings = QSettings()
+        for key, target in (
+            ("geometry", self.restoreGeometry),
+            ("windowState", self.restoreState),
+            ("splitter", self.splitter.restoreState),
+            ("rightSplitter", self.right.restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray):
+                target(value)
+
+    def save_geometry(self) -> None:
+        settings = QSettings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("windowState", self.saveState())
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue("rightSplitter", self.right.saveState())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_geometry()
+        self.ctx.save_settings()
+        super().closeEvent(event)

@@ -1,0 +1,82 @@
+"""User settings in one JSON file under the user config folder, written atomically.
+
+A damaged settings file is set aside (renamed `.damaged`) and defaults are used: settings never
+stop the application from starting, and nothing the analyst wrote is silently overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_path
+
+MAX_RECENT = 8
+
+
+def settings_path() -> Path:
+    return user_config_path("annotator", appauthor=False) / "settings.json"
+
+
+@dataclass
+class Settings:
+    author: str = ""
+    recent_databases: list[str] = field(default_factory=list)
+    # database path -> id of the document open when the window closed
+    last_documents: dict[str, int] = field(default_factory=dict)
+    zoom: int = 0
+    sample_offered: list[str] = field(default_factory=list)
+
+    def remember_database(self, path: Path) -> None:
+        key = str(path)
+        self.recent_databases = [key] + [p for p in self.recent_databases if p != key]
+        del self.recent_databases[MAX_RECENT:]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _coerce(raw: dict[str, Any]) -> Settings:
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for spec in fields(Settings):
+        value = raw.get(spec.name, getattr(defaults, spec.name))
+        if not isinstance(value, type(getattr(defaults, spec.name))):
+            value = getattr(defaults, spec.name)
+        values[spec.name] = value
+    return Settings(**values)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved settings, or defaults when there are none or the file is damaged."""
+    path = path or settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError):
+        with suppress(OSError):
+            os.replace(path, path.with_name(path.name + ".damaged"))
+        return Settings()
+    return _coerce(raw) if isinstance(raw, dict) else Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    atomic_write_text(path or settings_path(), json.dumps(asdict(settings), indent=2))

@@ -1,0 +1,103 @@
+"""Every QAction of the main window and its shortcut, defined once in one table.
+
+Menus, toolbars, context menus and the keyboard-shortcuts dialog all read from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+Key = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcuts: tuple[str | QKeySequence.StandardKey, ...] = ()
+    tip: str = ""
+    checkable: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("new_database", "&New Database…", (Key.New,), "Create an empty database"),
+    ActionSpec("open_database", "&Open Database…", (Key.Open,), "Open another database file"),
+    ActionSpec("import", "&Import Documents…", ("Ctrl+I",), "Import .txt, .md or .html briefings"),
+    ActionSpec("export", "&Export…", ("Ctrl+E",), "Export annotations (coming in a later release)"),
+    ActionSpec("set_author", "Analyst &Name…", (), "Change the name recorded on annotations"),
+    ActionSpec("quit", "&Quit", (Key.Quit, "Ctrl+Q"), "Quit Annotator"),
+    ActionSpec("undo", "&Undo", (Key.Undo,), "Undo the last change"),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", Key.Redo), "Redo the change undone last"),
+    ActionSpec("find", "&Find in Document…", (Key.Find,), "Find text in the open briefing"),
+    ActionSpec("find_next", "Find &Next", (Key.FindNext,), "Find the next match"),
+    ActionSpec("delete", "&Delete Annotation", (Key.Delete,), "Delete the selected annotation"),
+    ActionSpec("zoom_in", "Zoom &In", (Key.ZoomIn, "Ctrl+="), "Larger text"),
+    ActionSpec("zoom_out", "Zoom &Out", (Key.ZoomOut,), "Smaller text"),
+    ActionSpec("zoom_reset", "&Reset Zoom", ("Ctrl+0",), "Default text size"),
+    ActionSpec("show_library", "Show &Library", ("Ctrl+Shift+L",), "", checkable=True),
+    ActionSpec("show_form", "Show &Form", ("Ctrl+Shift+F",), "", checkable=True),
+    ActionSpec("next_unit", "Next Unit", (), "Down or J"),
+    ActionSpec("previous_unit", "Previous Unit", (), "Up or K"),
+    ActionSpec("next_untagged", "Next Untagged Unit", (), "N"),
+    ActionSpec("shortcuts", "&Keyboard Shortcuts", (Key.HelpContents, "F1"), ""),
+    ActionSpec("about", "&About Annotator", (), ""),
+)
+
+# Keys handled by the reader itself (listed in the shortcuts dialog).
+READER_KEYS: tuple[tuple[str, str], ...] = (
+    ("Down / J", "Next unit"),
+    ("Up / K", "Previous unit"),
+    ("Shift+Down / Shift+Up", "Extend the selection by a unit"),
+    ("N", "Next untagged unit"),
+    ("Home / End", "First / last unit"),
+    ("Click", "Select the unit under the pointer"),
+    ("Shift+Click", "Extend the selection over several units"),
+    ("Drag", "Select any span (snapped to word edges)"),
+)
+
+
+def build_actions(parent: QWidget) -> dict[str, QAction]:
+    actions: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(f"action_{spec.name}")
+        keys = [s if isinstance(s, QKeySequence) else QKeySequence(s) for s in spec.shortcuts]
+        if keys:
+            action.setShortcuts(keys)
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+            action.setToolTip(spec.tip)
+        action.setCheckable(spec.checkable)
+        parent.addAction(action)
+        actions[spec.name] = action
+    return actions
+
+
+def tag_action(parent: QWidget, name: str, shortcut: str | None, colour: str) -> QAction:
+    """The toggle action of one tag (keys 1/2/3 for the seeded tags)."""
+    from PySide6.QtGui import QColor, QIcon, QPixmap
+
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(colour))
+    action = QAction(QIcon(pixmap), name.capitalize(), parent)
+    action.setObjectName(f"action_tag_{name}")
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"Toggle {name} on the selection ({shortcut})")
+    action.setStatusTip(f"Toggle the {name} tag on the current selection")
+    parent.addAction(action)
+    return action
+
+
+def shortcut_rows(actions: dict[str, QAction]) -> list[tuple[str, str]]:
+    rows = []
+    for action in actions.values():
+        keys = ", ".join(
+            k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+        )
+        if keys:
+            rows.append((keys, action.text().replace("&", "").rstrip("…")))
+    return rows + list(READER_KEYS)

@@ -1,0 +1,111 @@
+"""The application context passed explicitly to every window part (no globals).
+
+It owns the open store, the settings, the undo stack, and broadcasts `Changes` after each
+committed operation so that views refresh only what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+from sqlalchemy.exc import SQLAlchemyError
+
+from annotator.core import ops
+from annotator.core.errors import AnnotatorError
+from annotator.core.ops import AnnotationSnapshot, Changes
+from annotator.core.settings import Settings, save_settings
+from annotator.core.store import Store
+from annotator.gui.undo import AnnotationCommand
+
+
+class AppContext(QObject):
+    changed = Signal(object)  # Changes
+    saved = Signal()  # a write was committed
+    failed = Signal(str)  # a write failed; the message is for the analyst
+    storeReplaced = Signal()  # another database was opened
+
+    def __init__(self, store: Store, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.undo_stack = QUndoStack(self)
+
+    @property
+    def author(self) -> str:
+        return self.settings.author or "analyst"
+
+    def save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            self.failed.emit(f"Settings could not be saved: {exc}")
+
+    def replace_store(self, store: Store) -> None:
+        old = self.store
+        self.store = store
+        self.undo_stack.clear()
+        old.close()
+        self.settings.remember_database(store.path)
+        self.save_settings()
+        self.storeReplaced.emit()
+
+    def apply(self, changes: Changes) -> None:
+        self.saved.emit()
+        self.changed.emit(changes)
+
+    def run(self, operation: Callable[[], Changes]) -> Changes | None:
+        """Run one committed operation; report a failure instead of raising."""
+        try:
+            changes = operation()
+        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
+            self.failed.emit(_message(exc))
+            return None
+        self.apply(changes)
+        return changes
+
+    def edit_annotation(
+        self,
+        text: str,
+        annotation_id: int | None,
+        operation: Callable[[], Changes],
+    ) -> Changes | None:
+        """Run an operation on one annotation and push it on the undo stack."""
+        try:
+            before = (
+                ops.snapshot_annotation(self.store, annotation_id)
+                if annotation_id is not None
+                else None
+            )
+            changes = operation()
+            target = annotation_id if annotation_id is not None else changes.created_id
+            after = _snapshot_or_none(self.store, target)
+        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
+            self.failed.emit(_message(exc))
+            return None
+        self.undo_stack.push(AnnotationCommand(text, self, before, after))
+        self.apply(changes)
+        return changes
+
+    def restore(self, target: AnnotationSnapshot | None, other: AnnotationSnapshot | None) -> None:
+        """Used by undo/redo: put `target` back, or delete `other` when target is None."""
+        if target is not None:
+            self.run(lambda: ops.restore_annotation(self.store, target))
+        elif other is not None:
+            self.run(lambda: ops.delete_annotation(self.store, other.id))
+
+
+def _snapshot_or_none(store: Store, annotation_id: int | None) -> AnnotationSnapshot | None:
+    if annotation_id is None:
+        return None
+    try:
+        return ops.snapshot_annotation(store, annotation_id)
+    except AnnotatorError:
+        return None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, AnnotatorError):
+        return str(exc)
+    return f"The change could not be saved: {exc}"

@@ -1,0 +1,1 @@
+"""The library: documents of the open database."""

@@ -1,0 +1,128 @@
+"""Table model of the library: one row per document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from annotator.core.queries import DocumentSummary
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS = ("Title", "Date", "Issuer", "Progress")
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    summary: DocumentSummary
+    tagged_units: int
+
+    @property
+    def progress(self) -> str:
+        return f"{self.tagged_units} / {self.summary.unit_count}"
+
+
+class LibraryModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[LibraryRow] = []
+
+    def set_rows(self, rows: list[LibraryRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def update_row(self, row: LibraryRow) -> None:
+        for index, existing in enumerate(self._rows):
+            if existing.summary.id == row.summary.id:
+                self._rows[index] = row
+                self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))
+                return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+        self._rows.append(row)
+        self.endInsertRows()
+
+    def remove_document(self, document_id: int) -> None:
+        for index, existing in enumerate(self._rows):
+            if existing.summary.id == document_id:
+                self.beginRemoveRows(QModelIndex(), index, index)
+                del self._rows[index]
+                self.endRemoveRows()
+                return
+
+    def row_of(self, document_id: int) -> int | None:
+        return next(
+            (i for i, row in enumerate(self._rows) if row.summary.id == document_id), None
+        )
+
+    def document_ids(self) -> list[int]:
+        return [row.summary.id for row in self._rows]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        summary = row.summary
+        column = index.column()
+        if role == ID_ROLE:
+            return summary.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return summary.title
+            if column == 1:
+                if summary.published is None:
+                    return ""
+                mark = "?" if summary.date_certainty == "ambiguous" else ""
+                return summary.published.isoformat() + mark
+            if column == 2:
+                return summary.issuer or ""
+            return row.progress
+        if role == SORT_ROLE:
+            if column == 1:
+                return summary.published.isoformat() if summary.published else ""
+            if column == 3:
+                total = summary.unit_count or 1
+                return row.tagged_units / total
+            return str(self.data(index)).casefold()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [summary.title, f"Source: {summary.source_name}"]
+            if summary.date_note:
+                parts.append(f"Date: {summary.date_note}")
+            parts.append(f"{row.tagged_units} of {summary.unit_count} units tagged, "
+                         f"{summary.annotation_count} annotations")
+            return "\n".join(parts)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class LibraryFilter(QSortFilterProxyModel):
+    """Filters on title, issuer and date; sorts on typed values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)

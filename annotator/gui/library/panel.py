@@ -1,0 +1,83 @@
+"""The library panel: a filter box over a sortable table of documents."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.queries import list_documents, tagged_unit_counts
+from annotator.core.store import Store
+from annotator.gui.library.model import ID_ROLE, LibraryFilter, LibraryModel, LibraryRow
+
+
+class LibraryPanel(QWidget):
+    documentActivated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = LibraryModel()
+        self.proxy = LibraryFilter()
+        self.proxy.setSourceModel(self.model)
+        self.filter_box = QLineEdit(self)
+        self.filter_box.setPlaceholderText("Filter documents…")
+        self.filter_box.setClearButtonEnabled(True)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter_box)
+        layout.addWidget(self.table)
+        self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.table.activated.connect(self._on_current)
+
+    def _on_current(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        if index.isValid():
+            self.documentActivated.emit(int(index.data(ID_ROLE)))
+
+    def reload(self, store: Store) -> None:
+        counts = tagged_unit_counts(store)
+        rows = [LibraryRow(s, counts.get(s.id, 0)) for s in list_documents(store)]
+        self.model.set_rows(rows)
+
+    def refresh_documents(self, store: Store, document_ids: set[int]) -> None:
+        summaries = {s.id: s for s in list_documents(store) if s.id in document_ids}
+        counts = tagged_unit_counts(store, document_ids)
+        for document_id in document_ids:
+            if document_id in summaries:
+                row = LibraryRow(summaries[document_id], counts.get(document_id, 0))
+                self.model.update_row(row)
+            else:
+                self.model.remove_document(document_id)
+
+    def select_document(self, document_id: int) -> None:
+        row = self.model.row_of(document_id)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.table.blockSignals(True)
+            self.table.selectionModel().blockSignals(True)
+            self.table.setCurrentIndex(index)
+            self.table.selectionModel().blockSignals(False)
+            self.table.blockSignals(False)
+            self.table.scrollTo(index)

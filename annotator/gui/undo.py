@@ -1,0 +1,45 @@
+"""Undoable edits: every annotation change is one QUndoCommand over `core.ops`.
+
+Each command keeps a snapshot of the annotation before and after the change (None when it did
+not exist), so undo and redo put the right snapshot back under the same id. The first `redo()`
+is skipped because the change was applied (and committed) before the command was pushed: a
+change that fails to save is never put on the stack.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtGui import QUndoCommand
+
+from annotator.core.ops import AnnotationSnapshot
+
+
+class Restorer(Protocol):
+    def restore(
+        self, target: AnnotationSnapshot | None, other: AnnotationSnapshot | None
+    ) -> None: ...
+
+
+class AnnotationCommand(QUndoCommand):
+    def __init__(
+        self,
+        text: str,
+        restorer: Restorer,
+        before: AnnotationSnapshot | None,
+        after: AnnotationSnapshot | None,
+    ) -> None:
+        super().__init__(text)
+        self._restorer = restorer
+        self.before = before
+        self.after = after
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._restorer.restore(self.after, self.before)
+
+    def undo(self) -> None:
+        self._restorer.restore(self.before, self.after)

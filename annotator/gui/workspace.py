@@ -1,0 +1,282 @@
+"""The annotation workspace: wires the reader, the form and the annotation list to core ops.
+
+Widgets emit intents; this controller turns each into one undoable, committed operation and
+refreshes the views from the `Changes` it returns. Offsets are code points throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor
+
+from annotator.core import ops
+from annotator.core.errors import AnnotatorError
+from annotator.core.fields import field_errors, validate_fields
+from annotator.core.ops import Changes
+from annotator.core.queries import (
+    AnnotationView,
+    TagInfo,
+    annotations_by_id,
+    document_annotations,
+    document_detail,
+    list_tags,
+)
+from annotator.core.suggest import suggest_fields
+from annotator.gui.context import AppContext
+from annotator.gui.form.annotation_list import AnnotationList
+from annotator.gui.form.panel import AnnotationForm
+from annotator.gui.reader.view import PaintedAnnotation, ReaderView
+
+
+def painted(view: AnnotationView) -> PaintedAnnotation:
+    return PaintedAnnotation(view.id, view.start, view.end, view.tag_names, view.author)
+
+
+def suggested_fields(tag: str, sentence: str) -> tuple[dict[str, object], list[str]]:
+    """Valid suggestions for a newly applied tag, and the names marked as suggested."""
+    values = suggest_fields(tag, sentence)
+    errors = field_errors(tag, values)
+    clean = validate_fields(tag, {k: v for k, v in values.items() if k not in errors})
+    return clean, sorted(clean)
+
+
+class Workspace(QObject):
+    documentOpened = Signal(int)
+    documentClosed = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        reader: ReaderView,
+        form: AnnotationForm,
+        annotation_list: AnnotationList,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.reader = reader
+        self.form = form
+        self.annotation_list = annotation_list
+        self.document_id: int | None = None
+        self.text = ""
+        self.annotations: dict[int, AnnotationView] = {}
+        self.selection: tuple[int, int] | None = None
+        self.current_id: int | None = None
+        self.tags: list[TagInfo] = []
+        self._connect()
+        self.reload_tags()
+
+    def _connect(self) -> None:
+        self.reader.spanSelected.connect(self.on_span_selected)
+        self.reader.annotationActivated.connect(self.on_annotation_activated)
+        self.annotation_list.annotationActivated.connect(self.activate_annotation)
+        self.form.tagToggled.connect(self.toggle_tag)
+        self.form.fieldsEdited.connect(self.edit_fields)
+        self.form.noteEdited.connect(self.edit_note)
+        self.form.deleteRequested.connect(self.delete_annotation)
+        self.ctx.changed.connect(self.on_changes)
+
+    # -- documents -------------------------------------------------------------------------
+
+    def reload_tags(self) -> None:
+        self.tags = list_tags(self.ctx.store)
+        colours = {tag.name: QColor(tag.colour) for tag in self.tags}
+        self.reader.set_tag_styles(colours)
+        self.form.set_tags(self.tags)
+        self.annotation_list.set_tags(self.tags)
+
+    def open_document(self, document_id: int) -> None:
+        detail = document_detail(self.ctx.store, document_id)
+        views = document_annotations(self.ctx.store, document_id)
+        self.document_id = document_id
+        self.text = detail.text
+        self.annotations = {view.id: view for view in views}
+        self.selection = None
+        self.current_id = None
+        units = [(u.start, u.end, u.kind) for u in detail.units]
+        self.reader.load(detail.text, units, [painted(v) for v in views])
+        self.annotation_list.load(detail.text, views)
+        self.form.show_annotation(None)
+        self.documentOpened.emit(document_id)
+
+    def close_document(self) -> None:
+        self.document_id = None
+        self.text = ""
+        self.annotations = {}
+        self.selection = None
+        self.current_id = None
+        self.reader.load("", [], [])
+        self.annotation_list.load("", [])
+        self.form.show_annotation(None)
+        self.documentClosed.emit()
+
+    # -- selection -------------------------------------------------------------------------
+
+    def on_span_selected(self, start: int, end: int) -> None:
+        if start < 0 or end <= start:
+            self.selection = None
+            self._show(None)
+            return
+        self.selection = (start, end)
+        match = self._annotation_with_span(start, end)
+        if match is not None:
+            self._show(match.id)
+        else:
+            self._show(None)
+            self.form.show_selection(self.text[start:end])
+
+    def on_annotation_activated(self, annotation_id: int) -> None:
+        self._show(annotation_id)
+
+    def activate_annotation(self, annotation_id: int) -> None:
+        view = self.annotations.get(annotation_id)
+        if view is None:
+            return
+        self.reader.select_span(view.start, view.end, scroll=True, emit=False)
+        self.selection = (view.start, view.end)
+        self._show(annotation_id)
+
+    def _show(self, annotation_id: int | None) -> None:
+        self.current_id = annotation_id
+        self.reader.set_current_annotation(annotation_id)
+        self.annotation_list.select(annotation_id)
+        view = self.annotations.get(annotation_id) if annotation_id is not None else None
+        self.form.show_annotation(view, self.text[view.start : view.end] if view else "")
+
+    def _annotation_with_span(self, start: int, end: int) -> AnnotationView | None:
+        """The analyst's own annotation over exactly this span, else anyone's."""
+        exact = [v for v in self.reader.annotations_at(start) if (v.start, v.end) == (start, end)]
+        views = [self.annotations[v.id] for v in exact if v.id in self.annotations]
+        mine = [v for v in views if v.author == self.ctx.author]
+        return (mine or views or [None])[0]
+
+    def target_annotation(self) -> AnnotationView | None:
+        """The annotation the next tag key applies to (None: a new one is created)."""
+        if self.current_id is not None and self.current_id in self.annotations:
+            current = self.annotations[self.current_id]
+            if self.selection is None or self.selection == (current.start, current.end):
+                return current
+        if self.selection is not None:
+            return self._annotation_with_span(*self.selection)
+        return None
+
+    # -- edits -----------------------------------------------------------------------------
+
+    def toggle_tag(self, tag: str) -> None:
+        if self.document_id is None:
+            return
+        target = self.target_annotation()
+        store = self.ctx.store
+        if target is None:
+            if self.selection is None:
+                self.ctx.failed.emit("Select a sentence or a span first, then press a tag key.")
+                return
+            start, end = self.selection
+            values, suggested = suggested_fields(tag, self.text[start:end])
+            document_id = self.document_id
+
+            def create() -> Changes:
+                changes = ops.create_annotation(
+                    store, document_id, start, end, self.ctx.author, [tag]
+                )
+                if values and changes.created_id is not None:
+                    changes = changes | ops.set_fields(
+                        store, changes.created_id, tag, values, suggested
+                    )
+                return changes
+
+            changes = self.ctx.edit_annotation(f"Tag {tag}", None, create)
+            if changes is not None and changes.created_id is not None:
+                self.current_id = changes.created_id
+                self._show(changes.created_id)
+            return
+        if tag in target.tag_names:
+            if len(target.tags) == 1 and not target.note:
+                self.ctx.edit_annotation(
+                    f"Remove {tag}", target.id, lambda: ops.delete_annotation(store, target.id)
+                )
+            else:
+                self.ctx.edit_annotation(
+                    f"Remove {tag}", target.id, lambda: ops.set_tag(store, target.id, tag, False)
+                )
+            return
+        values, suggested = suggested_fields(tag, self.text[target.start : target.end])
+        self.ctx.edit_annotation(
+            f"Tag {tag}",
+            target.id,
+            lambda: ops.set_tag(
+                store, target.id, tag, True, fields=values, suggested=suggested
+            ),
+        )
+
+    def edit_fields(
+        self, annotation_id: int, tag: str, values: dict[str, object], suggested: list[str]
+    ) -> None:
+        try:
+            clean = validate_fields(tag, values)
+        except AnnotatorError as exc:
+            self.ctx.failed.emit(str(exc))
+            return
+        store = self.ctx.store
+        self.ctx.edit_annotation(
+            f"Edit {tag} fields",
+            annotation_id,
+            lambda: ops.set_fields(store, annotation_id, tag, clean, suggested),
+        )
+
+    def edit_note(self, annotation_id: int, note: str) -> None:
+        store = self.ctx.store
+        self.ctx.edit_annotation(
+            "Edit note", annotation_id, lambda: ops.set_note(store, annotation_id, note)
+        )
+
+    def move_span(self, annotation_id: int, start: int, end: int) -> None:
+        store = self.ctx.store
+        self.ctx.edit_annotation(
+            "Change span", annotation_id, lambda: ops.set_span(store, annotation_id, start, end)
+        )
+
+    def delete_annotation(self, annotation_id: int | None = None) -> None:
+        target = annotation_id if annotation_id is not None else self.current_id
+        if target is None:
+            view = self.target_annotation()
+            target = view.id if view is not None else None
+        if target is None:
+            self.ctx.failed.emit("No annotation selected to delete.")
+            return
+        store = self.ctx.store
+        annotation = target
+        self.ctx.edit_annotation(
+            "Delete annotation", annotation, lambda: ops.delete_annotation(store, annotation)
+        )
+
+    # -- refresh ---------------------------------------------------------------------------
+
+    def on_changes(self, changes: Changes) -> None:
+        if self.document_id is None or self.document_id not in changes.documents:
+            return
+        if not changes.annotations:
+            return
+        fresh = annotations_by_id(self.ctx.store, changes.annotations)
+        fresh = {k: v for k, v in fresh.items() if v.document_id == self.document_id}
+        removed = [i for i in changes.annotations if i not in fresh and i in self.annotations]
+        for annotation_id in removed:
+            del self.annotations[annotation_id]
+        self.annotations.update(fresh)
+        self.reader.update_annotations([painted(v) for v in fresh.values()], removed)
+        self.annotation_list.update(list(fresh.values()), removed)
+        if self.current_id in removed:
+            self._show(None)
+            if self.selection is not None:
+                self.form.show_selection(self.text[self.selection[0] : self.selection[1]])
+        elif self.current_id in fresh:
+            self._show(self.current_id)
+        elif len(fresh) == 1 and not removed:
+            # An undo/redo brought an annotation back: show it where the analyst is looking.
+            (view,) = fresh.values()
+            if self.selection == (view.start, view.end):
+                self._show(view.id)
+
+    def annotation_ids(self) -> Iterable[int]:
+        return self.annotations.keys()

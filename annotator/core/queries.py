@@ -222,7 +222,7 @@ def _annotation_views(store: Store, *conditions: object) -> list[AnnotationView]
             AnnotationTagView(name, dict(fields or {}), tuple(suggested or ()))
         )
     return [
-        AnnotationView(*row.tuple(), tags=tuple(tags.get(row[0], ())))
+        AnnotationView(*row, tags=tuple(tags.get(row[0], ())))
         for row in rows
     ]
 

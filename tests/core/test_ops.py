@@ -1,0 +1,111 @@
+"""Annotation operations: each one committed, each returning what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from annotator.core import ops
+from annotator.core.errors import InvalidValue, NotFound
+from annotator.core.queries import (
+    annotations_by_id,
+    document_annotations,
+    tagged_unit_counts,
+    unit_tags,
+)
+from annotator.core.store import Store, open_store
+
+TEXT = "Title\n\nThe first claim happened. 🙂 An assessment is likely. A figure of 12%."
+UNITS = [(0, 5, "title"), (7, 33, "sentence"), (34, 62, "sentence"), (63, len(TEXT), "sentence")]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with open_store(tmp_path / "ops.sqlite3") as opened:
+        yield opened
+
+
+@pytest.fixture
+def doc(store: Store) -> int:
+    changes = ops.add_document(
+        store,
+        ops.NewDocument(
+            text=TEXT, title="T", issuer=None, published=None, date_certainty="none",
+            date_note=None, language="en", source_name="t.txt", source_format="txt", units=UNITS,
+        ),
+    )
+    assert changes.created_id is not None and changes.library
+    return changes.created_id
+
+
+def test_create_toggle_fields_note_span_delete(store: Store, doc: int) -> None:
+    changes = ops.create_annotation(store, doc, 7, 33, "ana", ["claim"])
+    annotation_id = changes.created_id
+    assert annotation_id is not None and changes.annotations == {annotation_id}
+    ops.set_tag(store, annotation_id, "figure", True, fields={"value": 12}, suggested=["value"])
+    ops.set_fields(store, annotation_id, "claim", {"attributed_to": "DIA"})
+    ops.set_note(store, annotation_id, "check the source")
+    ops.set_span(store, annotation_id, 7, 32)
+    view = annotations_by_id(store, {annotation_id})[annotation_id]
+    assert view.tag_names == ("claim", "figure")
+    assert view.tags[0].fields == {"attributed_to": "DIA"}
+    assert view.tags[1].suggested == ("value",)
+    assert (view.start, view.end, view.note) == (7, 32, "check the source")
+    assert view.modified >= view.created and view.created.tzinfo is dt.UTC
+    ops.set_tag(store, annotation_id, "figure", False)
+    assert annotations_by_id(store, {annotation_id})[annotation_id].tag_names == ("claim",)
+    ops.delete_annotation(store, annotation_id)
+    assert annotations_by_id(store, {annotation_id}) == {}
+    with pytest.raises(NotFound):
+        ops.set_note(store, annotation_id, "gone")
+
+
+def test_snapshot_restore_keeps_the_id_and_everything(store: Store, doc: int) -> None:
+    annotation_id = ops.create_annotation(
+        store, doc, 34, 62, "ana", ["assessment"], note="n",
+        fields={"assessment": {"likelihood": "likely"}},
+    ).created_id
+    assert annotation_id is not None
+    snapshot = ops.snapshot_annotation(store, annotation_id)
+    ops.delete_annotation(store, annotation_id)
+    newer = ops.create_annotation(store, doc, 7, 33, "bob", ["claim"]).created_id
+    assert newer != annotation_id, "ids are never reused"
+    ops.restore_annotation(store, snapshot)
+    (view,) = [v for v in document_annotations(store, doc) if v.id == annotation_id]
+    assert view.tags[0].fields == {"likelihood": "likely"}
+    assert (view.author, view.note, view.created) == ("ana", "n", snapshot.created)
+
+
+def test_bad_input_is_refused_and_nothing_written(store: Store, doc: int) -> None:
+    with pytest.raises(InvalidValue):
+        ops.create_annotation(store, doc, 5, 5, "ana", ["claim"])
+    with pytest.raises(InvalidValue):
+        ops.create_annotation(store, doc, 0, 3, "  ", ["claim"])
+    with pytest.raises(NotFound):
+        ops.create_annotation(store, 999, 0, 3, "ana", ["claim"])
+    with pytest.raises(InvalidValue):
+        ops.bulk_add_annotations(
+            store, doc, [ops.NewAnnotation(0, 5, "a", ["claim"]), ops.NewAnnotation(0, 999, "a")]
+        )
+    assert document_annotations(store, doc) == []
+
+
+def test_bulk_add_and_coverage_counts(store: Store, doc: int) -> None:
+    added = ops.bulk_add_annotations(
+        store, doc,
+        [
+            ops.NewAnnotation(7, 33, "ana", ["claim", "figure"]),
+            ops.NewAnnotation(30, 62, "bob", ["assessment"]),  # covers the third unit only
+            ops.NewAnnotation(63, 70, "bob", ["figure"]),  # partial: covers nothing
+        ],
+    )
+    assert added == 3
+    assert tagged_unit_counts(store) == {doc: 2}
+    views = document_annotations(store, doc)
+    assert [(v.start, v.author) for v in views] == [(7, "ana"), (30, "bob"), (63, "bob")]
+    covering = unit_tags(
+        [(s, e) for s, e, _ in UNITS], [(v.start, v.end, t) for v in views for t in v.tag_names]
+    )
+    assert covering == [(), ("claim", "figure"), ("assessment",), ()]

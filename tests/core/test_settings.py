@@ -1,0 +1,36 @@
+"""Settings: one JSON file, written atomically, damaged files set aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotator.core.settings import Settings, load_settings, save_settings, settings_path
+
+
+def test_round_trip_in_the_user_config_folder(_isolated_home: Path) -> None:
+    path = settings_path()
+    assert str(path).startswith(str(_isolated_home))
+    settings = Settings(author="Ana Analyst")
+    for i in range(12):
+        settings.remember_database(Path(f"/tmp/db{i}.sqlite3"))
+    settings.remember_database(Path("/tmp/db5.sqlite3"))
+    save_settings(settings)
+    loaded = load_settings()
+    assert loaded.author == "Ana Analyst"
+    assert loaded.recent_databases[0] == "/tmp/db5.sqlite3"
+    assert len(loaded.recent_databases) == 8
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
+
+
+def test_damaged_file_is_set_aside_and_defaults_used(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json", encoding="utf-8")
+    assert load_settings(path) == Settings()
+    assert (tmp_path / "settings.json.damaged").read_text(encoding="utf-8") == "{not json"
+
+
+def test_wrong_types_fall_back_to_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"author": 5, "zoom": 2, "recent_databases": "x"}', encoding="utf-8")
+    loaded = load_settings(path)
+    assert (loaded.author, loaded.zoom, loaded.recent_databases) == ("", 2, [])

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.importers import SUPPORTED_SUFFIXES
 from annotator.core.importing import import_files
+from annotator.core.settings import settings_path
 from annotator.core.store import open_store
 from annotator.gui import dialogs
 from annotator.gui.actions import build_actions, tag_action
@@ -39,7 +40,12 @@ from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
 from annotator.gui.workspace import Workspace
 
-GEOMETRY_KEYS = ("geometry", "windowState", "splitter", "rightSplitter")
+
+
+def window_settings() -> QSettings:
+    """Window geometry and splitter sizes, in an INI file beside the JSON settings."""
+    path = settings_path().with_name("window.ini")
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -394,7 +400,7 @@ class MainWindow(QMainWindow):
         self.import_paths(paths)
 
     def _restore_geometry(self) -> None:
-        settings = QSettings()
+        settings = window_settings()
         for key, target in (
             ("geometry", self.restoreGeometry),
             ("windowState", self.restoreState),
@@ -406,7 +412,7 @@ class MainWindow(QMainWindow):
                 target(value)
 
     def save_geometry(self) -> None:
-        settings = QSettings()
+        settings = window_settings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("windowState", self.saveState())
         settings.setValue("splitter", self.splitter.saveState())

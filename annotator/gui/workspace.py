@@ -60,6 +60,7 @@ class Workspace(QObject):
         self.annotation_list = annotation_list
         self.document_id: int | None = None
         self.text = ""
+        self.units: list[tuple[int, int, str]] = []
         self.annotations: dict[int, AnnotationView] = {}
         self.selection: tuple[int, int] | None = None
         self.current_id: int | None = None
@@ -94,8 +95,8 @@ class Workspace(QObject):
         self.annotations = {view.id: view for view in views}
         self.selection = None
         self.current_id = None
-        units = [(u.start, u.end, u.kind) for u in detail.units]
-        self.reader.load(detail.text, units, [painted(v) for v in views])
+        self.units = [(u.start, u.end, u.kind) for u in detail.units]
+        self.reader.load(detail.text, self.units, [painted(v) for v in views])
         self.annotation_list.load(detail.text, views)
         self.form.show_annotation(None)
         self.documentOpened.emit(document_id)
@@ -103,6 +104,7 @@ class Workspace(QObject):
     def close_document(self) -> None:
         self.document_id = None
         self.text = ""
+        self.units = []
         self.annotations = {}
         self.selection = None
         self.current_id = None

@@ -1,0 +1,340 @@
+"""The annotation workspace driven through the real window with keys and the mouse.
+
+Every check of what was saved goes through a fresh database connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QTextCursor
+from PySide6.QtWidgets import QApplication, QInputDialog
+from pytestqt.qtbot import QtBot
+
+from annotator.core.settings import Settings, load_settings
+from annotator.core.store import default_db_path, open_store
+from annotator.gui.app import build_window
+from annotator.gui.mainwindow import MainWindow
+from tests.conftest import REPO_ROOT
+
+SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
+
+MIXED = (
+    "Mixed script test\n\n"
+    "A greeting 🙂 came first. مرحبا بكم في التقرير. "
+    "Officials reported 14 attacks in 2024. We assess this is likely to continue.\n"
+)
+
+
+def saved_rows(db: Path) -> list[tuple[int, int, str, str]]:
+    """(start, end, author, tag) of every saved annotation tag, read with a fresh connection."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT a.start, a.\"end\", a.author, t.name FROM annotations a "
+            "JOIN annotation_tags x ON x.annotation_id = a.id JOIN tags t ON t.id = x.tag_id "
+            "ORDER BY a.start, t.position"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def saved_fields(db: Path, tag: str) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT x.fields, x.suggested FROM annotation_tags x JOIN tags t ON t.id = x.tag_id "
+            "WHERE t.name = ?",
+            (tag,),
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def make_window(qtbot: QtBot, db: Path, author: str = "Ana") -> MainWindow:
+    window = build_window(db, Settings(author=author))
+    qtbot.addWidget(window)
+    window.resize(1400, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "gui.sqlite3"
+    doc = tmp_path / "mixed.txt"
+    doc.write_text(MIXED, encoding="utf-8")
+    with open_store(path) as store:
+        from annotator.core.importing import import_files
+
+        outcomes = import_files(store, [SAMPLE, doc])
+        assert all(o.ok for o in outcomes)
+    return path
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
+    win = make_window(qtbot, db)
+    yield win
+    win.ctx.store.close()
+
+
+def unit_containing(window: MainWindow, needle: str) -> tuple[int, int]:
+    for start, end, kind in window.workspace.units:
+        if needle in window.workspace.text[start:end] and kind != "skipped":
+            return start, end
+    raise AssertionError(f"no unit contains {needle!r}")
+
+
+def click_unit(qtbot: QtBot, window: MainWindow, needle: str, *, shift: bool = False) -> None:
+    """Click in the middle of the first word of the unit containing `needle`."""
+    reader = window.reader
+    start, _end = unit_containing(window, needle)
+    reader.select_span(start, start + 1, scroll=True, emit=False)
+    cursor = QTextCursor(reader.document())
+    cursor.setPosition(reader.offsets.to_qt(start) + 1)
+    rect = reader.cursorRect(cursor)
+    modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    qtbot.mouseClick(reader.viewport(), Qt.MouseButton.LeftButton, modifiers, rect.center())
+
+
+def open_doc(window: MainWindow, source_name: str) -> int:
+    for row in window.library.model._rows:  # noqa: SLF001 - test helper
+        if row.summary.source_name == source_name:
+            window.open_document(row.summary.id)
+            return row.summary.id
+    raise AssertionError(source_name)
+
+
+def test_tag_by_key_and_multi_tag(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    start, end = unit_containing(window, "Local authorities reported")
+    assert window.workspace.selection == (start, end)
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    qtbot.keyClick(window.reader, Qt.Key.Key_3)
+    assert saved_rows(db) == [(start, end, "Ana", "claim"), (start, end, "Ana", "figure")]
+    assert window.saved_label.text().startswith("Saved")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)  # toggles claim off again
+    assert saved_rows(db) == [(start, end, "Ana", "figure")]
+
+
+def test_tag_by_toolbar_and_form_button(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "The economic cost is mounting")
+    start, end = unit_containing(window, "The economic cost is mounting")
+    window.tag_actions["assessment"].trigger()
+    assert saved_rows(db) == [(start, end, "Ana", "assessment")]
+    window.form.tagToggled.emit("figure")
+    assert [r[3] for r in saved_rows(db)] == ["assessment", "figure"]
+
+
+def test_suggestions_prefilled_and_saved(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "adding roughly $2.5 million")
+    qtbot.keyClick(window.reader, Qt.Key.Key_3)
+    ((fields, suggested),) = saved_fields(db, "figure")
+    assert '"value": 2500000' in fields and '"unit": "USD"' in fields
+    assert "value" in suggested
+
+
+def test_shift_click_spans_several_units(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Since October 2024, armed groups")
+    click_unit(qtbot, window, "The Ministry of Transport said", shift=True)
+    first, _ = unit_containing(window, "Since October 2024, armed groups")
+    _, last = unit_containing(window, "The Ministry of Transport said")
+    assert window.workspace.selection == (first, last)
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    assert saved_rows(db) == [(first, last, "Ana", "claim")]
+
+
+def test_offsets_are_code_points_after_emoji_and_arabic(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    open_doc(window, "mixed.txt")
+    click_unit(qtbot, window, "Officials reported 14 attacks")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    ((start, end, _author, _tag),) = saved_rows(db)
+    assert MIXED[start:end] == "Officials reported 14 attacks in 2024."
+
+
+def test_undo_redo_across_tags_and_form_edits(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "We judge with moderate confidence")
+    qtbot.keyClick(window.reader, Qt.Key.Key_2)
+    annotation_id = window.workspace.current_id
+    assert annotation_id is not None
+    window.form.fieldsEdited.emit(
+        annotation_id, "assessment", {"likelihood": "likely", "confidence": "high"}, []
+    )
+    ((fields, _),) = saved_fields(db, "assessment")
+    assert '"likelihood": "likely"' in fields and '"confidence": "high"' in fields
+
+    undo = window.actions_by_name["undo"]
+    redo = window.actions_by_name["redo"]
+    undo.trigger()  # the form edit
+    ((fields, _),) = saved_fields(db, "assessment")
+    assert '"confidence": "moderate"' in fields  # the suggestion is back
+    undo.trigger()  # the tag itself
+    assert saved_rows(db) == []
+    redo.trigger()
+    assert [r[3] for r in saved_rows(db)] == ["assessment"]
+    redo.trigger()
+    ((fields, _),) = saved_fields(db, "assessment")
+    assert '"confidence": "high"' in fields
+    # the keyboard shortcut does the same
+    window.reader.setFocus()
+    qtbot.keyClick(window.reader, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    ((fields, _),) = saved_fields(db, "assessment")
+    assert '"confidence": "moderate"' in fields
+    qtbot.keyClick(
+        window.reader, Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    ((fields, _),) = saved_fields(db, "assessment")
+    assert '"confidence": "high"' in fields
+
+
+def test_delete_and_undo_restores(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    before = saved_rows(db)
+    qtbot.keyClick(window.reader, Qt.Key.Key_Delete)
+    assert saved_rows(db) == []
+    window.actions_by_name["undo"].trigger()
+    assert saved_rows(db) == before
+
+
+def test_note_and_span_change_are_saved_and_undoable(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    annotation_id = window.workspace.current_id
+    assert annotation_id is not None
+    window.form.noteEdited.emit(annotation_id, "cross-check with hospital figures")
+    start, end = unit_containing(window, "Local authorities reported")
+    window.workspace.move_span(annotation_id, start, end - 1)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT note, \"end\" FROM annotations").fetchone() == (
+        "cross-check with hospital figures", end - 1,
+    )
+    window.actions_by_name["undo"].trigger()
+    assert conn.execute("SELECT \"end\" FROM annotations").fetchone() == (end,)
+    conn.close()
+
+
+def test_restart_restores_document_and_geometry(qtbot: QtBot, db: Path) -> None:
+    first = make_window(qtbot, db)
+    doc_id = open_doc(first, "mixed.txt")
+    first.resize(1234, 777)
+    first.splitter.setSizes([200, 800, 300])
+    sizes = first.splitter.sizes()
+    first.close()
+    first.ctx.store.close()
+    settings = load_settings()
+    assert settings.last_documents[str(db)] == doc_id
+    second = build_window(db, settings)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert second.workspace.document_id == doc_id
+    assert (second.width(), second.height()) == (1234, 777)
+    assert second.splitter.sizes() == sizes
+    second.ctx.store.close()
+
+
+def test_first_start_asks_name_and_offers_the_sample(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.gui import app as app_module
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Rita Reviewer", True))
+    settings = load_settings()
+    app_module.ask_author_if_needed(settings)
+    assert settings.author == "Rita Reviewer"
+    window = build_window(None, settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.ctx.store.path == default_db_path()
+    assert window.workspace.document_id is not None
+    assert "Northern Corridor" in window.workspace.text
+    assert "Rita Reviewer" in window.author_label.text()
+    window.ctx.store.close()
+    # the sample is offered once: a second start does not import it again
+    again = build_window(None, load_settings())
+    qtbot.addWidget(again)
+    assert len(again.library.model.document_ids()) == 1
+    again.ctx.store.close()
+
+
+def test_drop_files_imports_them(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    extra = tmp_path / "dropped.md"
+    extra.write_text("# Dropped brief\n\nThe port was closed on 3 May 2024.\n", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(extra))])
+    event = QDropEvent(
+        QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert len(window.library.model.document_ids()) == 3
+    assert "The port was closed" in window.workspace.text
+
+
+def test_find_in_document_selects_the_match(qtbot: QtBot, window: MainWindow) -> None:
+    open_doc(window, "sample-briefing.txt")
+    window.actions_by_name["find"].trigger()
+    assert window.find_box.isVisible()
+    qtbot.keyClicks(window.find_box, "selvane")
+    qtbot.keyClick(window.find_box, Qt.Key.Key_Return)
+    start, end = window.workspace.selection or (0, 0)
+    assert window.workspace.text[start:end].casefold() == "selvane"
+
+
+def test_menus_have_standard_entries(window: MainWindow) -> None:
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles == ["File", "Edit", "View", "Help"]
+    assert not window.actions_by_name["export"].isEnabled()
+    assert window.actions_by_name["undo"].shortcut().toString() == "Ctrl+Z"
+    assert "Ctrl+Shift+Z" in [s.toString() for s in window.actions_by_name["redo"].shortcuts()]
+    assert str(window.ctx.store.path) in window.db_label.text()
+
+
+def test_write_failure_is_shown_and_not_marked_saved(
+    qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.core import ops
+    from annotator.core.errors import AnnotatorError
+
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise AnnotatorError("disk full")
+
+    monkeypatch.setattr(ops, "create_annotation", failing)
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    assert window.saved_label.text() == "Not saved"
+    assert saved_rows(db) == []
+    assert not window.actions_by_name["undo"].isEnabled()
+    QApplication.processEvents()
+
+
+def test_view_toggles_hide_panels(window: MainWindow) -> None:
+    window.actions_by_name["show_library"].setChecked(False)
+    assert not window.library.isVisible()
+    window.actions_by_name["show_form"].setChecked(False)
+    assert not window.right.isVisible()
+    window.actions_by_name["show_library"].setChecked(True)
+    assert window.library.isVisible()

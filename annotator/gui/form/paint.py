@@ -1,0 +1,130 @@
+"""Small painted pieces of the form: tag swatches, the suggestion mark, the tag buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPaintEvent, QPixmap
+from PySide6.QtWidgets import (
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStyleOptionFocusRect,
+    QWidget,
+)
+
+SUGGESTED_COLOUR = "#6639ba"
+
+
+def text_colour_on(fill: QColor) -> QColor:
+    """Black or white, whichever reads better on `fill` (WCAG relative luminance)."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    luminance = (
+        0.2126 * channel(fill.redF())
+        + 0.7152 * channel(fill.greenF())
+        + 0.0722 * channel(fill.blueF())
+    )
+    return QColor("#1f2328") if luminance > 0.179 else QColor("#ffffff")
+
+
+def _canvas(size: int, ratio: float) -> QPixmap:
+    pixmap = QPixmap(QSize(size, size) * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    return pixmap
+
+
+def swatch_pixmap(colour: str, size: int = 12, ratio: float = 1.0) -> QPixmap:
+    """A rounded square in a tag's colour."""
+    pixmap = _canvas(size, ratio)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(colour).darker(130))
+    painter.setBrush(QColor(colour))
+    painter.drawRoundedRect(QRectF(0.5, 0.5, size - 1, size - 1), 3, 3)
+    painter.end()
+    return pixmap
+
+
+def swatch_icon(colour: str, size: int = 12) -> QIcon:
+    return QIcon(swatch_pixmap(colour, size))
+
+
+def sparkle_pixmap(size: int, colour: str = SUGGESTED_COLOUR, ratio: float = 1.0) -> QPixmap:
+    """A small four-pointed star: the mark of a suggested value."""
+    pixmap = _canvas(size, ratio)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    centre, outer, inner = size / 2, size / 2 - 0.5, size / 7
+    path = QPainterPath(QPointF(centre, centre - outer))
+    for dx, dy, ix, iy in ((1, 0, 1, -1), (0, 1, 1, 1), (-1, 0, -1, 1), (0, -1, -1, -1)):
+        path.lineTo(centre + ix * inner, centre + iy * inner)
+        path.lineTo(centre + dx * outer, centre + dy * outer)
+    painter.fillPath(path, QColor(colour))
+    painter.end()
+    return pixmap
+
+
+class TagButton(QPushButton):
+    """A checkable tag button: its key drawn on a swatch of the tag's colour, then its name.
+
+    Checked (the annotation carries the tag), the button is tinted with the tag's colour.
+    """
+
+    def __init__(self, name: str, colour: str, key: str | None, parent: QWidget | None) -> None:
+        super().__init__(name.replace("_", " ").capitalize(), parent)
+        self.colour = QColor(colour)
+        self.key = key or ""
+        self.setCheckable(True)
+        self.setAutoDefault(False)
+        side = self.fontMetrics().height()
+        self.setIcon(QIcon(key_cap_pixmap(colour, self.key, side, self.font())))
+        self.setIconSize(QSize(side, side))
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.isChecked():
+            super().paintEvent(event)
+            return
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.state &= ~QStyle.StateFlag.State_On & ~QStyle.StateFlag.State_Sunken
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        tint = QColor(self.colour)
+        tint.setAlpha(48)
+        painter.setPen(self.colour.darker(115))
+        painter.setBrush(tint)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        style = self.style()
+        style.drawControl(QStyle.ControlElement.CE_PushButtonLabel, option, painter, self)
+        if self.hasFocus():
+            focus = QStyleOptionFocusRect()
+            focus.initFrom(self)
+            focus.rect = self.rect().adjusted(3, 3, -3, -3)
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, self)
+        painter.end()
+
+
+def key_cap_pixmap(colour: str, key: str, size: int, font: QFont, ratio: float = 2.0) -> QPixmap:
+    """A swatch of a tag's colour with its key on it (a plain swatch without a key)."""
+    if not key:
+        return swatch_pixmap(colour, size, ratio)
+    pixmap = _canvas(size, ratio)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    fill = QColor(colour)
+    painter.setPen(fill.darker(130))
+    painter.setBrush(fill)
+    painter.drawRoundedRect(QRectF(0.5, 0.5, size - 1, size - 1), 3, 3)
+    bold = QFont(font)
+    bold.setBold(True)
+    bold.setPixelSize(max(8, round(size * 0.7)))
+    painter.setFont(bold)
+    painter.setPen(text_colour_on(fill))
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, key)
+    painter.end()
+    return pixmap

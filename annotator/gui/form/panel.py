@@ -1,0 +1,400 @@
+"""The annotation form beside the reader: the selected text, tag buttons, fields, note.
+
+The form only shows state and emits intents (`tagToggled`, `fieldsEdited`, `noteEdited`,
+`deleteRequested`); the workspace turns them into undoable operations and calls
+`show_annotation` again with the fresh view. Widgets are built once and reused, so a refresh
+is cheap and keeps the keyboard focus where it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import partial
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.fields import field_specs
+from annotator.core.queries import AnnotationView, TagInfo
+from annotator.gui.form.fields import TagFieldsBox
+from annotator.gui.form.paint import SUGGESTED_COLOUR, TagButton
+
+NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
+# Narrower than the label column plus this: labels go above the fields.
+COMPACT_FIELD_WIDTH = 250
+TEXT_LIMIT = 600  # longer annotated text shows its beginning and end only
+# Alt+letter mnemonics the form must not take: the menu bar's and the form's own.
+RESERVED_LETTERS = frozenset("fevh" + "nd")
+EMPTY_HINT = "Select a sentence or a span in the briefing, then press a tag button or key."
+
+STYLE = f"""
+QLineEdit[invalid="true"], QComboBox[invalid="true"] {{
+    border: 1px solid #d1242f; border-radius: 3px; background: #ffebe9; color: #1f2328;
+    padding: 2px 4px;
+}}
+QLineEdit[suggested="true"], QComboBox[suggested="true"] {{
+    font-style: italic; color: {SUGGESTED_COLOUR};
+}}
+QLabel#suggestionHint {{ color: {SUGGESTED_COLOUR}; }}
+QLabel#fieldErrors {{ color: #b3261e; }}
+QLabel#metaValue, QLabel#metaKey, QLabel#emptyHint, QLabel#extraFields {{
+    color: palette(placeholder-text);
+}}
+QLabel#annotatedText {{
+    background: palette(base); border: 1px solid palette(mid); border-radius: 4px;
+    padding: 6px 8px;
+}}
+"""
+
+
+def local_time_text(value: dt.datetime) -> str:
+    """An aware UTC datetime as local time (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def elided(text: str, limit: int = TEXT_LIMIT) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit * 2 // 3].rsplit(" ", 1)[0]
+    tail = text[-(limit // 4) :].split(" ", 1)[-1]
+    return f"{head} … {tail}"
+
+
+class NoteEdit(QPlainTextEdit):
+    focusLost = Signal()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focusLost.emit()
+
+
+class AnnotationForm(QWidget):
+    tagToggled = Signal(str)
+    fieldsEdited = Signal(int, str, dict, list)  # id, tag, validated values, still suggested
+    noteEdited = Signal(int, str)
+    deleteRequested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("annotationForm")
+        self.setStyleSheet(STYLE)
+        self._id: int | None = None
+        self._present: set[str] = set()
+        self._saved_note = ""
+        self._populating = False
+        self.tag_buttons: dict[str, TagButton] = {}
+        self.colours: dict[str, str] = {}
+        self.boxes: dict[str, TagFieldsBox] = {}
+        self._build()
+        self.show_annotation(None)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        content = QWidget(self.scroll)
+        content.setObjectName("formContent")
+        self.scroll.setWidget(content)
+        self.content_layout = QVBoxLayout(content)
+        self.content_layout.setContentsMargins(10, 10, 10, 10)
+        self.content_layout.setSpacing(8)
+
+        self.heading = QLabel(content)
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.text_label = QLabel(content)
+        self.text_label.setObjectName("annotatedText")
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.empty_hint = QLabel(EMPTY_HINT, content)
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setWordWrap(True)
+        self.button_row = QHBoxLayout()
+        self.button_row.setSpacing(6)
+        self.button_row.addStretch(1)
+        self.meta = self._build_meta(content)
+        self.box_layout = QVBoxLayout()
+        self.box_layout.setSpacing(8)
+
+        self.note_label = QLabel("&Note", content)
+        self.note = NoteEdit(content)
+        self.note.setObjectName("note")
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText("Free note on this annotation")
+        self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * 4 + 14)
+        self.note_label.setBuddy(self.note)
+        self.note_timer = QTimer(self)
+        self.note_timer.setSingleShot(True)
+        self.note_timer.setInterval(NOTE_IDLE_MS)
+        self.note_timer.timeout.connect(self._commit_note)
+        self.note.textChanged.connect(self._note_typed)
+        self.note.focusLost.connect(self._commit_note)
+
+        self.delete_button = QPushButton("&Delete annotation", content)
+        self.delete_button.setObjectName("deleteAnnotation")
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.setToolTip("Delete this annotation (Del); Ctrl+Z brings it back")
+        self.delete_button.clicked.connect(self._delete)
+        delete_row = QHBoxLayout()
+        delete_row.addStretch(1)
+        delete_row.addWidget(self.delete_button)
+
+        for widget in (self.heading, self.text_label, self.empty_hint):
+            self.content_layout.addWidget(widget)
+        self.content_layout.addLayout(self.button_row)
+        self.content_layout.addWidget(self.meta)
+        self.content_layout.addLayout(self.box_layout)
+        self.content_layout.addWidget(self.note_label)
+        self.content_layout.addWidget(self.note)
+        self.content_layout.addLayout(delete_row)
+        self.content_layout.addStretch(1)
+
+    def _build_meta(self, parent: QWidget) -> QWidget:
+        meta = QWidget(parent)
+        grid = QFormLayout(meta)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(1)
+        grid.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.author_label = QLabel(meta)
+        self.created_label = QLabel(meta)
+        self.modified_label = QLabel(meta)
+        for key, value in (
+            ("Author", self.author_label),
+            ("Created", self.created_label),
+            ("Modified", self.modified_label),
+        ):
+            value.setObjectName("metaValue")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label = QLabel(key, meta)
+            label.setObjectName("metaKey")
+            grid.addRow(label, value)
+        return meta
+
+    def set_tags(self, tags: Sequence[TagInfo]) -> None:
+        """Build one toggle button per tag (colour swatch, shortcut hint) and its fields box."""
+        for button in self.tag_buttons.values():
+            self.button_row.removeWidget(button)
+            button.deleteLater()
+        self.tag_buttons = {}
+        self.colours = {tag.name: tag.colour for tag in tags}
+        for index, tag in enumerate(tags):
+            button = TagButton(tag.name, tag.colour, tag.shortcut, self.scroll.widget())
+            button.setObjectName(f"tag_{tag.name}")
+            key = f" (key {tag.shortcut})" if tag.shortcut else ""
+            button.setToolTip(f"Add or remove the {tag.name} tag{key}")
+            button.setAccessibleName(f"{button.text()} tag")
+            button.clicked.connect(partial(self._tag_clicked, tag.name))
+            self.button_row.insertWidget(index, button)
+            self.tag_buttons[tag.name] = button
+        for tag in tags:
+            box = self._box(tag.name)
+            if box is not None:
+                box.set_colour(tag.colour)
+        self._order_boxes([tag.name for tag in tags])
+        self._chain_tab_order()
+        self._show_buttons()
+
+    def _box(self, tag: str) -> TagFieldsBox | None:
+        """The fields box of `tag`, built on first use (None for a tag without fields)."""
+        box = self.boxes.get(tag)
+        if box is None and field_specs(tag):
+            colour = self.colours.get(tag, "#888888")
+            box = TagFieldsBox(tag, colour, RESERVED_LETTERS, self.scroll.widget())
+            box.hide()
+            box.edited.connect(self._fields_edited)
+            self.boxes[tag] = box
+            self.box_layout.addWidget(box)
+            self._chain_tab_order()
+            self._fit_boxes()
+        return box
+
+    def _order_boxes(self, names: Sequence[str]) -> None:
+        ordered = [self.boxes[n] for n in names if n in self.boxes]
+        ordered += [box for box in self.boxes.values() if box not in ordered]
+        for box in ordered:
+            self.box_layout.removeWidget(box)
+        for box in ordered:
+            self.box_layout.addWidget(box)
+        self.boxes = {box.tag: box for box in ordered}
+
+    def _chain_tab_order(self) -> None:
+        chain: list[QWidget] = list(self.tag_buttons.values())
+        for box in self.boxes.values():
+            chain += box.focus_chain()
+        chain += [self.note, self.delete_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    def sizeHint(self) -> QSize:
+        # Ask for room for a tag box or two: the list below it has less to show.
+        return QSize(360, 620)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_boxes()
+
+    def _fit_boxes(self) -> None:
+        for box in self.boxes.values():
+            box.set_compact(self.width() < box.label_width + COMPACT_FIELD_WIDTH)
+
+    # -- showing -------------------------------------------------------------------------
+
+    def current_annotation_id(self) -> int | None:
+        return self._id
+
+    def show_annotation(self, view: AnnotationView | None, text: str = "") -> None:
+        """Show `view` (None: nothing selected). Emits nothing; keeps focus on a refresh."""
+        if view is None:
+            self._leave_current()
+            self._show_empty(text, selection=False)
+            return
+        same = view.id == self._id
+        if not same:
+            self._leave_current()
+            self._id = view.id
+        self._populating = True
+        try:
+            self.heading.setText(f"Annotation {view.id}")
+            self._set_text(text)
+            self._present = set(view.tag_names)
+            self._show_buttons()
+            self.author_label.setText(view.author)
+            self.created_label.setText(local_time_text(view.created))
+            self.modified_label.setText(local_time_text(view.modified))
+            self.meta.show()
+            self._show_boxes(view, keep_draft=same)
+            self._show_note(view.note, keep_draft=same)
+            self.note_label.show()
+            self.note.show()
+            self.delete_button.setEnabled(True)
+        finally:
+            self._populating = False
+
+    def show_selection(self, text: str) -> None:
+        """Text is selected but not annotated: the tag buttons annotate it."""
+        self._leave_current()
+        self._show_empty(text, selection=True)
+
+    def _show_empty(self, text: str, selection: bool) -> None:
+        self._populating = True
+        try:
+            self._id = None
+            self._present = set()
+            self.heading.setText("Selected text" if selection else "No annotation selected")
+            self._set_text(text)
+            self._show_buttons()
+            self.meta.hide()
+            for box in self.boxes.values():
+                box.hide()
+            self._saved_note = ""
+            if self.note.toPlainText():
+                self.note.setPlainText("")
+            self.note_label.hide()
+            self.note.hide()
+            self.delete_button.setEnabled(False)
+        finally:
+            self._populating = False
+
+    def _set_text(self, text: str) -> None:
+        shown = elided(text)
+        if self.text_label.text() != shown:
+            self.text_label.setText(shown)
+            tip = "" if shown == " ".join(text.split()) else f"{len(text):,} characters; shortened"
+            self.text_label.setToolTip(tip)
+        self.text_label.setVisible(bool(text))
+        self.empty_hint.setVisible(not text)
+
+    def _show_buttons(self) -> None:
+        for name, button in self.tag_buttons.items():
+            button.setChecked(name in self._present)
+
+    def _show_boxes(self, view: AnnotationView, keep_draft: bool) -> None:
+        shown: set[str] = set()
+        for tag in view.tags:
+            box = self._box(tag.name)
+            if box is None:
+                continue
+            box.populate(tag.fields, tag.suggested, keep_draft=keep_draft)
+            box.show()
+            shown.add(tag.name)
+        for name, box in self.boxes.items():
+            if name not in shown:
+                box.hide()
+
+    def _show_note(self, note: str, keep_draft: bool) -> None:
+        current = self.note.toPlainText()
+        typing = keep_draft and self.note.hasFocus() and current != self._saved_note
+        self._saved_note = note
+        if current == note or typing:
+            return
+        self.note_timer.stop()
+        cursor = self.note.textCursor().position()
+        self.note.setPlainText(note)
+        if self.note.hasFocus():
+            moved = self.note.textCursor()
+            moved.setPosition(min(cursor, len(self.note.toPlainText())))
+            self.note.setTextCursor(moved)
+
+    def _leave_current(self) -> None:
+        """Save what was typed for the annotation shown so far, before showing another."""
+        if self._id is None:
+            return
+        self._commit_note()
+        for box in list(self.boxes.values()):
+            if box.isVisibleTo(self):
+                box.flush()
+
+    # -- intents -------------------------------------------------------------------------
+
+    def _tag_clicked(self, name: str) -> None:
+        # The button shows the stored state; the refresh after the operation checks it.
+        self.tag_buttons[name].setChecked(name in self._present)
+        self.tagToggled.emit(name)
+
+    def _fields_edited(self, tag: str, values: dict[str, object], suggested: list[str]) -> None:
+        if self._populating or self._id is None:
+            return
+        self.fieldsEdited.emit(self._id, tag, values, suggested)
+
+    def _note_typed(self) -> None:
+        if not self._populating and self._id is not None:
+            self.note_timer.start()
+
+    def _commit_note(self) -> None:
+        self.note_timer.stop()
+        if self._populating or self._id is None:
+            return
+        note = self.note.toPlainText()
+        if note != self._saved_note:
+            self._saved_note = note
+            self.noteEdited.emit(self._id, note)
+
+    def _delete(self) -> None:
+        if self._id is not None:
+            self._commit_note()
+            self.deleteRequested.emit(self._id)

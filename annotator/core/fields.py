@@ -165,6 +165,8 @@ def normalise_date(raw: object) -> str:
     if not match:
         raise InvalidValue(f"{text!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
     year, month, day = match.groups()
+    if int(year) < 1:
+        raise InvalidValue(f"{text!r} is not a real date")
     try:
         if day is not None:
             dt.date(int(year), int(month), int(day))

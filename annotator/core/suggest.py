@@ -53,6 +53,7 @@ _SCALE = {
     "mn": 1e6,
     "bn": 1e9,
     "tn": 1e12,
+    "b": 1e9,
 }
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _QUALIFIER_WORDS = (
@@ -63,7 +64,9 @@ _QUALIFIER_WORDS = (
     (r"at least|more than|over|upwards of|no fewer than|in excess of", "at_least"),
     (r"at most|up to|less than|fewer than|under|no more than", "at_most"),
 )
-_QUALIFIER = [(re.compile(rf"(?:{p})\s*$", re.IGNORECASE), code) for p, code in _QUALIFIER_WORDS]
+_QUALIFIER = [
+    (re.compile(rf"(?:^|\W)(?:{p})\s*$", re.IGNORECASE), code) for p, code in _QUALIFIER_WORDS
+]
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MONEY = re.compile(
     rf"(?P<cur>US\$|\$|€|£|¥)\s?(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million|billion|"
@@ -74,7 +77,9 @@ _PERCENT_RANGE = re.compile(
     rf"(?P<low>{_NUM})\s*(?:%|percent)?\s*(?:-|–|—|to)\s*(?P<high>{_NUM})\s*(?:%|percent\b)"
 )
 _PERCENT = re.compile(rf"(?P<num>{_NUM})\s*(?:%|percent\b|per cent\b)")
-_RANGE = re.compile(rf"(?P<low>{_NUM})\s*(?:-|–|—|to)\s*(?P<high>{_NUM})\s+(?P<unit>[a-z]+)")
+_RANGE = re.compile(
+    rf"(?:\bbetween\s+)?(?P<low>{_NUM})\s*(?:-|–|—|\bto\b|\band\b)\s*(?P<high>{_NUM})\s+(?P<unit>[a-z]+)"
+)
 _DISTANCE_UNITS = {
     "km",
     "kilometres",
@@ -226,6 +231,16 @@ def suggest_figure(sentence: str) -> dict[str, Any]:
     return _suggest_range_or_count(sentence)
 
 
+_NOT_UNITS = frozenset(
+    "was were is are be been and or of in on at to the a an per has have had will would "
+    "by for from with that this these those as than".split()
+)
+
+
+def _is_year(text: str) -> bool:
+    return re.fullmatch(r"(?:19|20)\d{2}", text) is not None
+
+
 def _kind_for_unit(unit: str) -> str:
     if unit in _DISTANCE_UNITS:
         return "distance"
@@ -236,6 +251,8 @@ def _kind_for_unit(unit: str) -> str:
 
 def _suggest_range_or_count(sentence: str) -> dict[str, Any]:
     ranged = _RANGE.search(sentence)
+    if ranged and _is_year(ranged.group("low")) and _is_year(ranged.group("high")):
+        ranged = None  # "the 2024-2025 budget" names a period, not a quantity
     if ranged and _number(ranged.group("low")) <= _number(ranged.group("high")):
         unit = ranged.group("unit")
         return {
@@ -252,6 +269,8 @@ def _suggest_range_or_count(sentence: str) -> dict[str, Any]:
         if re.search(rf"(?:{_MONTHS})\.?\s*$", before):
             continue  # the day of a date
         unit = count.group("unit")
+        if unit in _NOT_UNITS:
+            continue
         scale = _SCALE.get((count.group("scale") or "").lower(), 1.0)
         return {
             "value": _tidy(_number(count.group("num")) * scale),

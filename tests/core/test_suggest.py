@@ -98,3 +98,21 @@ def test_dates_are_never_completed(sentence: str, event_date: str | None) -> Non
 def test_nothing_for_unknown_tags_or_plain_sentences() -> None:
     assert suggest_fields("other", "Anything at 50%.") == {}
     assert suggest_fields("figure", "The group is reluctant to negotiate.") == {}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Between 10 and 20 km of road were closed.",
+         {"range_low": 10, "range_high": 20, "unit": "km", "figure_kind": "distance",
+          "qualifier": "range"}),
+        ("The 2024-2025 budget rose.", {}),
+        ("Moreover 500 troops arrived.",
+         {"value": 500, "unit": "troops", "figure_kind": "count", "qualifier": "exact"}),
+        ("They lost $5b in revenue.",
+         {"value": 5_000_000_000, "unit": "USD", "figure_kind": "money", "qualifier": "exact"}),
+        ("Thunder 3 was launched.", {}),
+    ],
+)
+def test_figure_edge_cases(sentence: str, expected: dict[str, object]) -> None:
+    assert suggest_fields("figure", sentence) == expected

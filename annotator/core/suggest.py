@@ -232,7 +232,40 @@ def suggest_figure(sentence: str) -> dict[str, Any]:
 
 
 _NOT_UNITS = frozenset(
-    ["was", "were", "is", "are", "be", "been", "and", "or", "of", "in", "on", "at", "to", "the", "a", "an", "per", "has", "have", "had", "will", "would", "by", "for", "from", "with", "that", "this", "these", "those", "as", "than"]
+    [
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "the",
+        "a",
+        "an",
+        "per",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "by",
+        "for",
+        "from",
+        "with",
+        "that",
+        "this",
+        "these",
+        "those",
+        "as",
+        "than",
+    ]
 )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError, DuplicateDocument
 from annotator.core.importers import DEFAULT_MAX_BYTES, ImportedDocument, read_document
 from annotator.core.ops import NewDocument, add_document
-from annotator.core.segment import segment
+from annotator.core.segment import UnitKind, segment
 from annotator.core.store import Store
 
 
@@ -37,7 +37,14 @@ def prepare_document(imported: ImportedDocument) -> NewDocument:
     """Split the cleaned text into units and bundle it with its metadata."""
     meta = imported.metadata
     units = [(unit.start, unit.end, str(unit.kind)) for unit in segment(imported.text)]
-    title = meta.title or Path(imported.source_name).stem
+    # The splitter sees the layout (standalone line near the top, after banners): its title
+    # line is the better guess; the metadata heuristics are the fallback.
+    title_unit = next(((s, e) for s, e, kind in units if kind == UnitKind.TITLE), None)
+    title = (
+        " ".join(imported.text[title_unit[0] : title_unit[1]].split())
+        if title_unit
+        else meta.title or Path(imported.source_name).stem
+    )
     return NewDocument(
         text=imported.text,
         title=title,

@@ -1,0 +1,441 @@
+"""What the reader shows: the text, its typography and the painted tags.
+
+ReaderCanvas is the display half of ReaderView (view.py adds selection, mouse and keys). Offsets
+in its API are Python `str` code points; Qt (UTF-16) positions stay inside, converted by one
+OffsetMap. Tags are painted by hand for the visible blocks only (no ExtraSelections, no char
+formats for tags: on a 1 MB briefing those cost 0.6 s / several ms per change): fills before
+the text is drawn, underlines and the current annotation's outline after it. The only char
+format is the grey of boilerplate (skipped) units, set once when a document is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QRegion,
+    QResizeEvent,
+    QTextBlock,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextOption,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
+
+from annotator.gui.offsets import OffsetMap
+from annotator.gui.reader import typography
+from annotator.gui.reader.layout import ReadingLayout
+from annotator.gui.reader.painting import (
+    BlockOnScreen,
+    blocks_on_screen,
+    cursor_x,
+    fill_boxes,
+    line_boxes,
+    outline_boxes,
+    underline_boxes,
+    underline_depth,
+)
+from annotator.gui.reader.spans import (
+    SKIPPED,
+    AnnotationChange,
+    AnnotationIndex,
+    PaintedAnnotation,
+    UnitIndex,
+)
+
+_UNKNOWN_TAG = QColor("#888888")
+# Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo... and their presentation forms.
+_RTL = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+FILL_ALPHA = 70
+HOVER_ALPHA = 20
+
+
+class ReaderCanvas(QPlainTextEdit):
+    """A read-only, centred, comfortably set text with tag highlights painted over it."""
+
+    # An AnnotationChange after update_annotations; None after load / set_tag_styles (all new).
+    annotationsChanged = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        document = QTextDocument(self)
+        self._layout = ReadingLayout(document, typography.LINE_SPACING)
+        document.setDocumentLayout(self._layout)
+        document.setUndoRedoEnabled(False)
+        document.setDocumentMargin(12)
+        self.setDocument(document)
+        self.setReadOnly(True)
+        # Not TextSelectableByKeyboard: that shows a blinking caret (with a bidi arrow) at the
+        # selection end. The keyboard selects by unit and by word instead (see view.py).
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(True)
+        self.setAccessibleName("Briefing text")
+
+        self._text = ""
+        self._offsets = OffsetMap("")
+        self._units = UnitIndex()
+        self._annotations = AnnotationIndex()
+        self._priority: dict[str, int] = {}
+        self._colours: dict[str, QColor] = {}
+        self._looks: dict[int, tuple[QColor | None, list[QColor]]] = {}
+        self._current_id: int | None = None
+        self._hover_unit: int | None = None
+        self._bidi_blocks: dict[int, bool] = {}
+        self._zoom = 0
+        self._margins = (-1, -1)
+        self.setPalette(typography.reading_palette(self.palette()))
+        self.setAutoFillBackground(True)  # the side margins are painted as page
+        self._apply_font()
+
+    # ----------------------------------------------------------------- content
+    @property
+    def offsets(self) -> OffsetMap:
+        return self._offsets
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def set_tag_styles(self, colours: dict[str, QColor]) -> None:
+        """Tag name -> colour; the dict order is the paint priority (first = fill)."""
+        self._colours = {name: QColor(colour) for name, colour in colours.items()}
+        self._priority = {name: i for i, name in enumerate(colours)}
+        self._looks.clear()
+        self.viewport().update()
+        self.annotationsChanged.emit(None)
+
+    def load(
+        self,
+        text: str,
+        units: Sequence[tuple[int, int, str]],
+        annotations: Sequence[PaintedAnnotation],
+    ) -> None:
+        """Show `text` with its units (start, end, kind) and annotations, in code points."""
+        self._text = text
+        self._offsets = OffsetMap(text)
+        self._units = UnitIndex(units)
+        self._annotations.replace_all(annotations)
+        self._looks.clear()
+        self._current_id = None
+        self._hover_unit = None
+        self._bidi_blocks.clear()
+        self._layout.reset()
+        # A lone "\r" would become a block separator in Qt and shift every later offset.
+        self.setPlainText(text.replace("\r", " ") if "\r" in text else text)
+        self.verticalScrollBar().setValue(0)  # Qt may scroll a still tiny, unshown viewport
+        self._dim_skipped_units()
+        self._update_column()
+        self.annotationsChanged.emit(None)
+
+    def update_annotations(
+        self, changed: Sequence[PaintedAnnotation], removed: Iterable[int] = ()
+    ) -> None:
+        """Add/replace `changed`, drop `removed` ids; repaint only what they cover on screen."""
+        blocks = self._blocks_on_screen()
+        region = QRegion()
+        gone: list[PaintedAnnotation] = []
+        for annotation_id in removed:
+            old = self._annotations.remove(annotation_id)
+            if old is not None:
+                gone.append(old)
+            if annotation_id == self._current_id:
+                self._current_id = None
+        for annotation in changed:
+            old = self._annotations.upsert(annotation)
+            if old is not None:
+                gone.append(old)
+            region += self._annotation_rect(annotation, blocks)
+        for old in gone:
+            region += self._annotation_rect(old, blocks)
+            self._looks.pop(old.id, None)
+        for annotation in changed:
+            self._looks.pop(annotation.id, None)
+        if not region.isEmpty():
+            self.viewport().update(region)
+        self.annotationsChanged.emit(AnnotationChange(tuple(gone), tuple(changed)))
+
+    def annotations(self) -> list[PaintedAnnotation]:
+        """Every annotation, by start offset."""
+        return list(self._annotations)
+
+    def iter_annotations(self) -> Iterator[PaintedAnnotation]:
+        """Every annotation, in no particular order (cheaper than annotations())."""
+        return self._annotations.unordered()
+
+    def tag_styles(self) -> dict[str, QColor]:
+        """Tag name -> colour, in paint priority order."""
+        return dict(self._colours)
+
+    def fill_tag(self, annotation: PaintedAnnotation) -> str | None:
+        """The tag that fills `annotation` (its first in style order); None if it has none."""
+        ordered = self._ordered_tags(annotation)
+        return ordered[0] if ordered else None
+
+    def annotations_at(self, cp: int) -> list[PaintedAnnotation]:
+        """Annotations containing code point `cp`, innermost (shortest) first."""
+        return self._annotations.at(cp)
+
+    def annotation_colour(self, annotation: PaintedAnnotation) -> QColor:
+        """The colour `annotation` is filled with (its first tag in style order)."""
+        fill, underlines = self._look(annotation)
+        return fill or (underlines[0] if underlines else _UNKNOWN_TAG)
+
+    def set_current_annotation(self, annotation_id: int | None) -> None:
+        """Outline annotation `annotation_id` (None: no outline)."""
+        if annotation_id == self._current_id:
+            return
+        blocks = self._blocks_on_screen()
+        region = QRegion()
+        for known in (self._current_id, annotation_id):
+            annotation = self._annotations.get(known) if known is not None else None
+            if annotation is not None:
+                region += self._annotation_rect(annotation, blocks)
+        self._current_id = annotation_id
+        if not region.isEmpty():
+            self.viewport().update(region)
+
+    @property
+    def current_annotation(self) -> int | None:
+        return self._current_id
+
+    def unit_at(self, cp: int) -> int | None:
+        """Index (in start order) of the unit containing code point `cp`."""
+        return self._units.at(cp)
+
+    def _dim_skipped_units(self) -> None:
+        fmt = QTextCharFormat()
+        fmt.setForeground(typography.dimmed_text(self.palette()))
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        for index, kind in enumerate(self._units.kinds):
+            if kind == SKIPPED:
+                start, end = self._offsets.span_to_qt(*self._units.span(index))
+                cursor.setPosition(start)
+                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                cursor.mergeCharFormat(fmt)
+        cursor.endEditBlock()
+
+    # ----------------------------------------------------------------- scrolling
+    def visible_span(self) -> tuple[int, int]:
+        """Code points [start, end) of the text currently on screen."""
+        first = self.cursorForPosition(QPoint(0, 0)).position()
+        last = self.cursorForPosition(self.viewport().rect().bottomRight()).position()
+        return self._offsets.to_cp(first), self._offsets.to_cp(max(first, last))
+
+    def scroll_to(self, cp: int, fraction: float = 0.5) -> None:
+        """Scroll (selection untouched) so code point `cp` sits `fraction` down the viewport."""
+        qt = self._offsets.to_qt(max(0, min(cp, len(self._text))))
+        block = self.document().findBlock(qt)
+        if not block.isValid():
+            return
+        self.blockBoundingRect(block)  # lays the block out, so its lines are known
+        layout = block.layout()
+        line = block.firstLineNumber()
+        if layout.lineCount():
+            line += layout.lineForTextPosition(qt - block.position()).lineNumber()
+        pitch = QFontMetricsF(self.font()).lineSpacing() * self._layout.line_spacing
+        lines_shown = max(1, int(self.viewport().height() / pitch))
+        self.verticalScrollBar().setValue(max(0, line - int(lines_shown * fraction)))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
+            self.wheelEvent(event)  # over the side margins, which are not the viewport
+            return True
+        return super().event(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            delta = event.angleDelta().y()
+            if delta > 0:
+                self.zoom_in()
+            elif delta < 0:
+                self.zoom_out()
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # ----------------------------------------------------------------- painting
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        area = event.rect()
+        thickness = self._underline_thickness()
+        band_top = area.top() - 3 * thickness - 4
+        blocks = blocks_on_screen(self, band_top, area.bottom() + 4, self._is_bidi)
+        overlays: list[tuple[list[QRectF], list[QColor]]] = []
+        outline: tuple[list[QRectF], QColor, float] | None = None
+        if blocks:
+            painter = QPainter(self.viewport())
+            painter.setClipRect(area)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if self._hover_unit is not None:
+                hover = QColor(self.palette().color(QPalette.ColorRole.Text))
+                hover.setAlpha(HOVER_ALPHA)
+                fill_boxes(painter, self._boxes(*self._units.span(self._hover_unit), blocks), hover)
+            first = self._offsets.to_cp(blocks[0].start)
+            last = self._offsets.to_cp(blocks[-1].end) + 1
+            for annotation in self._annotations.overlapping(first, last):
+                boxes = self._boxes(annotation.start, annotation.end, blocks)
+                if not boxes:
+                    continue
+                fill, underlines = self._look(annotation)
+                if fill is not None:
+                    translucent = QColor(fill)
+                    translucent.setAlpha(FILL_ALPHA)
+                    fill_boxes(painter, boxes, translucent)
+                if underlines:
+                    overlays.append((boxes, underlines))
+                if annotation.id == self._current_id:
+                    depth = underline_depth(len(underlines), thickness)
+                    outline = (boxes, self.annotation_colour(annotation).darker(160), depth)
+            painter.end()
+        super().paintEvent(event)
+        if overlays or outline:
+            painter = QPainter(self.viewport())
+            painter.setClipRect(area)
+            for boxes, colours in overlays:
+                underline_boxes(painter, boxes, colours, thickness)
+            if outline is not None:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                outline_boxes(painter, outline[0], outline[1], 2.0, outline[2])
+            painter.end()
+
+    def _ordered_tags(self, annotation: PaintedAnnotation) -> list[str]:
+        rank = self._priority
+        return sorted(annotation.tags, key=lambda tag: (rank.get(tag, len(rank)), tag))
+
+    def _look(self, annotation: PaintedAnnotation) -> tuple[QColor | None, list[QColor]]:
+        """(fill colour, underline colours) of an annotation: its tags in style order."""
+        look = self._looks.get(annotation.id)
+        if look is None:
+            colours = [self._colours.get(t, _UNKNOWN_TAG) for t in self._ordered_tags(annotation)]
+            look = (colours[0], colours[1:]) if colours else (None, [])
+            self._looks[annotation.id] = look
+        return look
+
+    def _underline_thickness(self) -> float:
+        return max(2.0, round(QFontMetricsF(self.font()).height() / 9))
+
+    def _blocks_on_screen(self) -> list[BlockOnScreen]:
+        return blocks_on_screen(self, 0, self.viewport().height(), self._is_bidi)
+
+    def _is_bidi(self, block: QTextBlock) -> bool:
+        number = block.blockNumber()
+        found = self._bidi_blocks.get(number)
+        if found is None:
+            found = self._bidi_blocks[number] = _RTL.search(block.text()) is not None
+        return found
+
+    def _boxes(self, start: int, end: int, blocks: list[BlockOnScreen]) -> list[QRectF]:
+        qt_start, qt_end = self._offsets.span_to_qt(start, end)
+        return line_boxes(blocks, qt_start, qt_end)
+
+    def _annotation_rect(self, annotation: PaintedAnnotation, blocks: list[BlockOnScreen]) -> QRect:
+        boxes = self._boxes(annotation.start, annotation.end, blocks)
+        if not boxes:
+            return QRect()
+        united = boxes[0]
+        for box in boxes[1:]:
+            united = united.united(box)
+        depth = underline_depth(len(annotation.tags) - 1, self._underline_thickness())
+        return united.adjusted(-4, -3, 4, depth + 3).toAlignedRect()
+
+    def _unit_rect(self, index: int | None) -> QRect:
+        if index is None:
+            return QRect()
+        rect = QRect()
+        for box in self._boxes(*self._units.span(index), self._blocks_on_screen()):
+            rect = rect.united(box.adjusted(-2, -2, 2, 2).toAlignedRect())
+        return rect
+
+    def _set_hover(self, index: int | None) -> None:
+        """Shade unit `index` as the one under the mouse (None: no unit)."""
+        if index == self._hover_unit:
+            return
+        region = QRegion(self._unit_rect(self._hover_unit)) + QRegion(self._unit_rect(index))
+        self._hover_unit = index
+        if not region.isEmpty():
+            self.viewport().update(region)
+
+    def _char_at(self, point: QPoint) -> int | None:
+        """Code point of the character under `point` (viewport coordinates), if any."""
+        cursor = self.cursorForPosition(point)
+        block = cursor.block()
+        layout = block.layout()
+        if block.length() <= 1 or layout.lineCount() == 0:
+            return None
+        relative = cursor.position() - block.position()
+        line = layout.lineForTextPosition(relative)
+        origin = self.blockBoundingGeometry(block).translated(self.contentOffset()).topLeft()
+        line_top = origin.y() + line.y()
+        gap = self._layout.gap(line.height())
+        if not line_top - gap <= point.y() <= line_top + line.height() + gap:
+            return None
+        line_start, line_end = line.textStart(), line.textStart() + line.textLength()
+        x = point.x() - origin.x()
+        for candidate in (relative, relative - 1):
+            if line_start <= candidate < line_end:
+                x1 = cursor_x(line, candidate)
+                x2 = cursor_x(line, layout.nextCursorPosition(candidate))
+                if min(x1, x2) <= x <= max(x1, x2):
+                    return self._offsets.to_cp(block.position() + candidate)
+        # Beside the text of the line (its ragged edge): the nearest character of the line.
+        nearest = max(line_start, min(relative, line_end - 1))
+        return self._offsets.to_cp(block.position() + nearest)
+
+    # ----------------------------------------------------------------- typography
+    def zoom_in(self) -> None:
+        self._set_zoom(self._zoom + 1)
+
+    def zoom_out(self) -> None:
+        self._set_zoom(self._zoom - 1)
+
+    def reset_zoom(self) -> None:
+        self._set_zoom(0)
+
+    @property
+    def zoom_steps(self) -> int:
+        return self._zoom
+
+    def _set_zoom(self, steps: int) -> None:
+        steps = typography.clamp_zoom(steps)
+        if steps != self._zoom:
+            top = self.visible_span()[0]
+            self._zoom = steps
+            self._apply_font()
+            self.scroll_to(top, fraction=0.0)
+
+    def _apply_font(self) -> None:
+        font = typography.reading_font(self.font(), self._zoom)
+        self.setFont(font)
+        self.document().setDefaultFont(font)
+        self._layout.reset()
+        self._update_column()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._update_column()
+
+    def _update_column(self) -> None:
+        available = self.contentsRect().width() - self.verticalScrollBar().sizeHint().width()
+        margins = typography.column_margins(
+            available, self.font(), self.document().documentMargin()
+        )
+        if margins != self._margins:
+            self._margins = margins
+            self.setViewportMargins(margins[0], 0, margins[1], 0)
+            # Inside a resize event Qt does not re-wrap for the narrower viewport; ask for it.
+            super().resizeEvent(QResizeEvent(self.viewport().size(), QSize(-1, -1)))

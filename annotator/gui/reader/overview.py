@@ -1,0 +1,147 @@
+"""A narrow strip beside the reader: where the annotations are and what is on screen.
+
+Each annotation is a tick at its position in the whole document (by code-point offset), in the
+colour of the tag that fills it. Ticks landing on the same pixel row are merged (the row shows
+its highest-priority tag), and the strip keeps a count per row and tag, so that an annotation
+change costs a dictionary update, not a pass over 10,000 annotations, and a paint costs one
+rectangle per row. Clicking or dragging scrolls the reader there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from annotator.gui.reader.spans import AnnotationChange, PaintedAnnotation
+from annotator.gui.reader.view import ReaderView
+
+
+class OverviewStrip(QWidget):
+    """Annotation ticks over the whole document and the visible region; click to go there."""
+
+    WIDTH = 14
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._reader: ReaderView | None = None
+        # pixel row -> {fill tag -> number of annotations starting on that row}; None = rebuild
+        self._rows: dict[int, dict[str, int]] | None = None
+        self._rank: dict[str, int] = {}
+        self._colours: dict[str, QColor] = {}
+        self.setFixedWidth(self.WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: annotations in the whole briefing; click to go there")
+        self.setAccessibleName("Annotation overview")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(self.WIDTH, 200)
+
+    def attach(self, reader: ReaderView) -> None:
+        """Follow `reader`: its annotations, its scrolling, its document."""
+        if self._reader is not None:
+            self._reader.annotationsChanged.disconnect(self._on_annotations_changed)
+            self._reader.verticalScrollBar().valueChanged.disconnect(self.update)
+            self._reader.verticalScrollBar().rangeChanged.disconnect(self.update)
+        self._reader = reader
+        reader.annotationsChanged.connect(self._on_annotations_changed)
+        reader.verticalScrollBar().valueChanged.connect(self.update)
+        reader.verticalScrollBar().rangeChanged.connect(self.update)
+        self._on_annotations_changed(None)
+
+    @property
+    def reader(self) -> ReaderView | None:
+        return self._reader
+
+    def _on_annotations_changed(self, change: AnnotationChange | None) -> None:
+        if change is None or self._rows is None:
+            self._rows = None  # rebuilt at the next paint
+        else:
+            for annotation in change.removed:
+                self._count(annotation, -1)
+            for annotation in change.added:
+                self._count(annotation, +1)
+        self.update()
+
+    def _count(self, annotation: PaintedAnnotation, delta: int) -> None:
+        reader = self._reader
+        if reader is None or self._rows is None or not reader.text:
+            return
+        row = self._row_of(annotation.start, len(reader.text))
+        tags = self._rows.setdefault(row, {})
+        tag = reader.fill_tag(annotation) or ""
+        count = tags.get(tag, 0) + delta
+        if count > 0:
+            tags[tag] = count
+        else:
+            tags.pop(tag, None)
+            if not tags:
+                del self._rows[row]
+
+    def _row_of(self, cp: int, length: int) -> int:
+        return min(self.height() - 2, max(0, int(cp / length * self.height())))
+
+    def _rebuild(self) -> dict[int, dict[str, int]]:
+        self._rows = {}
+        reader = self._reader
+        if reader is None:
+            return self._rows
+        self._colours = reader.tag_styles()
+        self._rank = {name: i for i, name in enumerate(self._colours)}
+        for annotation in reader.iter_annotations():
+            self._count(annotation, +1)
+        return self._rows
+
+    def _colour_of(self, tags: dict[str, int]) -> QColor:
+        rank = self._rank
+        best = min(tags, key=lambda tag: rank.get(tag, len(rank)))
+        return self._colours.get(best, QColor("#888888"))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
+        reader = self._reader
+        length = len(reader.text) if reader is not None else 0
+        if reader is not None and length and self.height() > 2:
+            rows = self._rows if self._rows is not None else self._rebuild()
+            width = self.width()
+            for row, tags in rows.items():
+                painter.fillRect(2, row, width - 4, 2, self._colour_of(tags))
+            start, end = reader.visible_span()
+            top = self._row_of(start, length)
+            bottom = max(top + 4, self._row_of(end, length) + 1)
+            shade = QColor(palette.color(QPalette.ColorRole.Text))
+            shade.setAlpha(40)
+            edge = QColor(palette.color(QPalette.ColorRole.Text))
+            edge.setAlpha(110)
+            painter.setPen(edge)
+            painter.setBrush(shade)
+            painter.drawRect(QRectF(0.5, top + 0.5, width - 1.0, bottom - top - 1.0))
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self._rows = None  # rows depend on the height
+        super().resizeEvent(event)
+
+    def _scroll_to(self, y: float) -> None:
+        reader = self._reader
+        if reader is None or not reader.text or self.height() <= 0:
+            return
+        fraction = max(0.0, min(1.0, y / self.height()))
+        reader.scroll_to(int(fraction * len(reader.text)), fraction=0.5)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._scroll_to(event.position().y())
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._scroll_to(event.position().y())
+            event.accept()
+        else:
+            super().mouseMoveEvent(event)

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
+        ctx.setParent(self)  # the context (and its undo stack) lives as long as the window
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
         self.actions_by_name = build_actions(self)
@@ -202,8 +203,8 @@ class MainWindow(QMainWindow):
         a["redo"].triggered.connect(ctx.undo_stack.redo)
         ctx.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
         ctx.undo_stack.canRedoChanged.connect(a["redo"].setEnabled)
-        ctx.undo_stack.undoTextChanged.connect(lambda t: a["undo"].setText(f"&Undo {t}".strip()))
-        ctx.undo_stack.redoTextChanged.connect(lambda t: a["redo"].setText(f"&Redo {t}".strip()))
+        ctx.undo_stack.undoTextChanged.connect(self._on_undo_text)
+        ctx.undo_stack.redoTextChanged.connect(self._on_redo_text)
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
         a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
@@ -230,6 +231,12 @@ class MainWindow(QMainWindow):
         ctx.failed.connect(self._on_failed)
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
+
+    def _on_undo_text(self, text: str) -> None:
+        self.actions_by_name["undo"].setText(f"&Undo {text}".strip())
+
+    def _on_redo_text(self, text: str) -> None:
+        self.actions_by_name["redo"].setText(f"&Redo {text}".strip())
 
     # -- documents and databases -----------------------------------------------------------
 

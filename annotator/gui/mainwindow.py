@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 1)
-        self.splitter.setSizes([300, 760, 340])
+        self.splitter.setSizes([380, 700, 360])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self.reader.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

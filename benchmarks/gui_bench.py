@@ -53,20 +53,37 @@ def build_large_database(path: Path, size: int = 1_000_000, annotations: int = 1
         n += 3
     text = "\n\n".join(paragraphs)
     units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
-    tag_sets = (["claim"], ["assessment"], ["figure"], ["claim", "figure"], ["assessment", "figure"])
+    tag_sets = (
+        ["claim"],
+        ["assessment"],
+        ["figure"],
+        ["claim", "figure"],
+        ["assessment", "figure"],
+    )
     with open_store(path) as store:
         doc_id = ops.add_document(
             store,
             ops.NewDocument(
-                text=text, title="Large briefing", issuer=None, published=None,
-                date_certainty="none", date_note=None, language="en",
-                source_name="large.txt", source_format="txt", units=units,
+                text=text,
+                title="Large briefing",
+                issuer=None,
+                published=None,
+                date_certainty="none",
+                date_note=None,
+                language="en",
+                source_name="large.txt",
+                source_format="txt",
+                units=units,
             ),
         ).created_id
         assert doc_id is not None
         new = [
-            ops.NewAnnotation(units[i % len(units)][0], units[i % len(units)][1], "bench",
-                              tag_sets[i % len(tag_sets)])
+            ops.NewAnnotation(
+                units[i % len(units)][0],
+                units[i % len(units)][1],
+                "bench",
+                tag_sets[i % len(tag_sets)],
+            )
             for i in range(annotations)
         ]
         ops.bulk_add_annotations(store, doc_id, new)
@@ -123,7 +140,12 @@ def cold_start(db: Path, runs: int = 3) -> float:
     for _ in range(runs):
         result = subprocess.run(
             [sys.executable, "-c", COLD_START_SCRIPT, str(db), repr(time.time())],
-            capture_output=True, text=True, cwd=REPO, env=env, timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+            timeout=120,
+            check=True,
         )
         times.append(float(result.stdout.strip().splitlines()[-1]))
     return min(times)

@@ -52,7 +52,7 @@ def test_every_package_is_listed_for_the_wheel() -> None:
 
 def test_ruff() -> None:
     result = subprocess.run(
-        [_tool("ruff"), "check", "--no-cache", "annotator", "tests", "benchmarks"],
+        [_tool("ruff"), "check", "--no-cache", "annotator", "tests", "benchmarks", "scripts"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

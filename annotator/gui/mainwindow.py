@@ -41,7 +41,6 @@ from annotator.gui.reader.view import ReaderView
 from annotator.gui.workspace import Workspace
 
 
-
 def window_settings() -> QSettings:
     """Window geometry and splitter sizes, in an INI file beside the JSON settings."""
     path = settings_path().with_name("window.ini")

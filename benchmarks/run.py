@@ -19,6 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from annotator.core.segment import segment  # noqa: E402
 
@@ -100,8 +101,15 @@ def _document(store_path: Path, size: int) -> tuple[int, list[tuple[int, int]]]:
         changes = ops.add_document(
             store,
             ops.NewDocument(
-                text=text, title="bench", issuer=None, published=None, date_certainty="none",
-                date_note=None, language="en", source_name="bench.txt", source_format="txt",
+                text=text,
+                title="bench",
+                issuer=None,
+                published=None,
+                date_certainty="none",
+                date_note=None,
+                language="en",
+                source_name="bench.txt",
+                source_format="txt",
                 units=units,
             ),
         )
@@ -153,9 +161,39 @@ def bench_bulk(count: int, workdir: Path) -> Row:
     )
 
 
+def bench_gui(workdir: Path, quick: bool) -> list[Row]:
+    import gui_bench
+
+    db = workdir / "gui-large.sqlite3"
+    doc_id = gui_bench.build_large_database(
+        db, size=100_000 if quick else 1_000_000, annotations=1000 if quick else 10_000
+    )
+    numbers = gui_bench.measure(db, doc_id, toggles=100 if quick else 1000)
+    small = workdir / "gui-small.sqlite3"
+    gui_bench.build_large_database(small, size=20_000, annotations=100)
+    cold = gui_bench.cold_start(small)
+    size = "0.1 MB, 1,000" if quick else "1 MB, 10,000"
+    return [
+        Row(
+            f"open a briefing in the window ({size} annotations)",
+            f"{numbers['open_s'] * 1000:.0f} ms",
+            "<= 1.5 s",
+            numbers["open_s"] <= 1.5,
+        ),
+        Row(
+            "tag toggle: key press to commit and repaint",
+            f"p50 {numbers['toggle_p50_ms']:.1f} ms, p95 {numbers['toggle_p95_ms']:.1f} ms",
+            "p95 <= 16 ms",
+            numbers["toggle_p95_ms"] <= 16,
+        ),
+        Row("cold start to a shown window", f"{cold:.2f} s", "<= 1.0 s", cold <= 1.0),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--no-gui", action="store_true", help="skip the window benchmarks")
     args = parser.parse_args(argv)
     scale = 10 if args.quick else 1
     rows: list[Row] = []
@@ -165,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(bench_import(1_000_000 // scale, workdir))
         rows.append(bench_single_inserts(1000 // scale, workdir))
         rows.append(bench_bulk(100_000 // scale, workdir))
+        if not args.no_gui:
+            rows.extend(bench_gui(workdir, args.quick))
     print(f"Annotator benchmarks — Python {platform.python_version()}, {platform.machine()}")
     print()
     print("| benchmark | result | target | met |")

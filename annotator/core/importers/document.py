@@ -1,0 +1,64 @@
+"""The values every importer produces: the cleaned text and the guessed metadata."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+from annotator.core.text import text_sha256
+
+
+class DateCertainty(StrEnum):
+    """How sure the importer is about `DocumentMetadata.published`."""
+
+    EXACT = "exact"  # unambiguous date (ISO, month name, or unambiguous numeric)
+    AMBIGUOUS = "ambiguous"  # numeric d/m vs m/d both possible; the choice is in date_note
+    NONE = "none"  # no date found, or only a partial one: never invented
+
+
+@dataclass
+class DocumentMetadata:
+    """Guesses about a document; the analyst can edit every one of them."""
+
+    title: str | None
+    issuer: str | None
+    published: datetime.date | None
+    date_certainty: DateCertainty
+    date_note: str | None
+    language: str | None  # ISO 639-1 code, or None when unsure
+
+
+@dataclass
+class ImportedDocument:
+    """A file turned into the text that will be stored and annotated."""
+
+    text: str
+    metadata: DocumentMetadata
+    source_name: str  # file name, no directories
+    source_format: str  # "txt" | "md" | "html"
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of `text` (how the store recognises a document it already has)."""
+        return text_sha256(self.text)
+
+
+@dataclass(frozen=True)
+class FormatHints:
+    """Metadata a format states outright (HTML <meta>, markdown front matter)."""
+
+    title: str | None = None  # preferred over the guess from the text
+    fallback_title: str | None = None  # used only when the text gives no title
+    issuer: str | None = None
+    fallback_issuer: str | None = None
+    date: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Converted:
+    """The result of one format converter: cleaned text plus what the format declared."""
+
+    text: str
+    hints: FormatHints = FormatHints()

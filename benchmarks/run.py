@@ -21,10 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from annotator.core.segment import segment  # noqa: E402
-
 from annotator.core import ops  # noqa: E402
 from annotator.core.importing import import_file  # noqa: E402
+from annotator.core.segment import segment  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "briefings"

@@ -184,11 +184,17 @@ def create_annotation(
     *,
     note: str = "",
     fields: Mapping[str, Mapping[str, Any]] | None = None,
+    suggested: Mapping[str, Sequence[str]] | None = None,
 ) -> Changes:
-    """Add one annotation over text[start:end] (code points) with the given tags."""
+    """Add one annotation over text[start:end] (code points) with the given tags.
+
+    `fields` and `suggested` map a tag name to its field values and to the names of the
+    fields that were prefilled as suggestions.
+    """
     if not author.strip():
         raise InvalidValue("an annotation needs an author name")
     fields = fields or {}
+    suggested = suggested or {}
     with store.write() as session:
         _check_span(start, end, _document_length(session, document_id))
         tag_ids = _resolve_tags(session, tags)
@@ -203,7 +209,11 @@ def create_annotation(
             note=note,
         )
         annotation.tags = [
-            AnnotationTag(tag_id=tag_id, fields=dict(fields.get(name, {})), suggested=[])
+            AnnotationTag(
+                tag_id=tag_id,
+                fields=dict(fields.get(name, {})),
+                suggested=[f for f in suggested.get(name, ()) if f in fields.get(name, {})],
+            )
             for name, tag_id in zip(tags, tag_ids, strict=True)
         ]
         session.add(annotation)

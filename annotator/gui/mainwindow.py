@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
         )
         a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.path))
         self.library.documentActivated.connect(self.open_document)
+        self.workspace.progressChanged.connect(self.library.model.update_progress)
         self.reader.customContextMenuRequested.connect(self._reader_menu)
         ctx.saved.connect(self._on_saved)
         ctx.failed.connect(self._on_failed)
@@ -383,8 +384,14 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: object) -> None:
         from annotator.core.ops import Changes
 
-        if isinstance(changes, Changes) and changes.documents:
-            self.library.refresh_documents(self.ctx.store, set(changes.documents))
+        if not isinstance(changes, Changes) or not changes.documents:
+            return
+        # The open document's progress comes from the workspace (progressChanged), no query.
+        others = set(changes.documents) - {self.workspace.document_id}
+        if changes.library or others:
+            self.library.refresh_documents(
+                self.ctx.store, others | (set(changes.documents) if changes.library else set())
+            )
 
     def _reader_menu(self, position: object) -> None:
         menu = QMenu(self)

@@ -6,6 +6,7 @@ refreshes the views from the `Changes` it returns. Offsets are code points throu
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
@@ -16,6 +17,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.fields import field_errors, validate_fields
 from annotator.core.ops import Changes
 from annotator.core.queries import (
+    SKIPPED,
     AnnotationView,
     TagInfo,
     annotations_by_id,
@@ -42,9 +44,37 @@ def suggested_fields(tag: str, sentence: str) -> tuple[dict[str, object], list[s
     return clean, sorted(clean)
 
 
+class Coverage:
+    """How many annotations cover each unit entirely, kept up to date change by change.
+
+    Gives the open document's progress (units tagged / units) without a query per keystroke.
+    """
+
+    def __init__(self, units: list[tuple[int, int, str]]) -> None:
+        self.units = units
+        self.starts = [start for start, _end, _kind in units]
+        self.counts = [0] * len(units)
+        self.total = sum(1 for *_span, kind in units if kind != SKIPPED)
+        self.tagged = 0
+
+    def add(self, start: int, end: int, delta: int) -> None:
+        index = bisect.bisect_left(self.starts, start)
+        units, counts = self.units, self.counts
+        while index < len(units) and units[index][1] <= end:
+            before = counts[index]
+            counts[index] = before + delta
+            if units[index][2] != SKIPPED:
+                if before == 0 and delta > 0:
+                    self.tagged += 1
+                elif before + delta == 0 and delta < 0:
+                    self.tagged -= 1
+            index += 1
+
+
 class Workspace(QObject):
     documentOpened = Signal(int)
     documentClosed = Signal()
+    progressChanged = Signal(int, int, int)  # document id, units tagged, annotations
 
     def __init__(
         self,
@@ -61,6 +91,7 @@ class Workspace(QObject):
         self.document_id: int | None = None
         self.text = ""
         self.units: list[tuple[int, int, str]] = []
+        self.coverage = Coverage([])
         self.annotations: dict[int, AnnotationView] = {}
         self.selection: tuple[int, int] | None = None
         self.current_id: int | None = None
@@ -96,6 +127,9 @@ class Workspace(QObject):
         self.selection = None
         self.current_id = None
         self.units = [(u.start, u.end, u.kind) for u in detail.units]
+        self.coverage = Coverage(self.units)
+        for view in views:
+            self.coverage.add(view.start, view.end, +1)
         self.reader.load(detail.text, self.units, [painted(v) for v in views])
         self.annotation_list.load(detail.text, views)
         self.form.show_annotation(None)
@@ -105,6 +139,7 @@ class Workspace(QObject):
         self.document_id = None
         self.text = ""
         self.units = []
+        self.coverage = Coverage([])
         self.annotations = {}
         self.selection = None
         self.current_id = None
@@ -178,17 +213,15 @@ class Workspace(QObject):
             values, suggested = suggested_fields(tag, self.text[start:end])
             document_id = self.document_id
 
-            def create() -> Changes:
-                changes = ops.create_annotation(
-                    store, document_id, start, end, self.ctx.author, [tag]
-                )
-                if values and changes.created_id is not None:
-                    changes = changes | ops.set_fields(
-                        store, changes.created_id, tag, values, suggested
-                    )
-                return changes
-
-            changes = self.ctx.edit_annotation(f"Tag {tag}", None, create)
+            author = self.ctx.author
+            changes = self.ctx.edit_annotation(
+                f"Tag {tag}",
+                None,
+                lambda: ops.create_annotation(
+                    store, document_id, start, end, author, [tag],
+                    fields={tag: values}, suggested={tag: suggested},
+                ),
+            )
             if changes is not None and changes.created_id is not None:
                 self.current_id = changes.created_id
                 self._show(changes.created_id)
@@ -263,9 +296,16 @@ class Workspace(QObject):
         fresh = annotations_by_id(self.ctx.store, changes.annotations)
         fresh = {k: v for k, v in fresh.items() if v.document_id == self.document_id}
         removed = [i for i in changes.annotations if i not in fresh and i in self.annotations]
-        for annotation_id in removed:
-            del self.annotations[annotation_id]
+        for annotation_id in changes.annotations:
+            old = self.annotations.pop(annotation_id, None)
+            if old is not None:
+                self.coverage.add(old.start, old.end, -1)
+        for view in fresh.values():
+            self.coverage.add(view.start, view.end, +1)
         self.annotations.update(fresh)
+        self.progressChanged.emit(
+            self.document_id, self.coverage.tagged, len(self.annotations)
+        )
         self.reader.update_annotations([painted(v) for v in fresh.values()], removed)
         self.annotation_list.update(list(fresh.values()), removed)
         if self.current_id in removed:

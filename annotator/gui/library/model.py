@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -50,6 +50,16 @@ class LibraryModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
         self._rows.append(row)
         self.endInsertRows()
+
+    def update_progress(self, document_id: int, tagged_units: int, annotations: int) -> None:
+        """Cheap in-place update of one row's progress (no query)."""
+        index = self.row_of(document_id)
+        if index is None:
+            return
+        row = self._rows[index]
+        summary = replace(row.summary, annotation_count=annotations)
+        self._rows[index] = LibraryRow(summary, tagged_units)
+        self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))
 
     def remove_document(self, document_id: int) -> None:
         for index, existing in enumerate(self._rows):

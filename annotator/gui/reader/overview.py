@@ -29,6 +29,8 @@ class OverviewStrip(QWidget):
         self._rows: dict[int, dict[str, int]] | None = None
         self._rank: dict[str, int] = {}
         self._colours: dict[str, QColor] = {}
+        # pixel row -> colour of its tick, recomputed only for rows whose counts changed
+        self._row_colours: dict[int, QColor] = {}
         self.setFixedWidth(self.WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -69,6 +71,7 @@ class OverviewStrip(QWidget):
         if reader is None or self._rows is None or not reader.text:
             return
         row = self._row_of(annotation.start, len(reader.text))
+        self._row_colours.pop(row, None)
         tags = self._rows.setdefault(row, {})
         tag = reader.fill_tag(annotation) or ""
         count = tags.get(tag, 0) + delta
@@ -84,6 +87,7 @@ class OverviewStrip(QWidget):
 
     def _rebuild(self) -> dict[int, dict[str, int]]:
         self._rows = {}
+        self._row_colours = {}
         reader = self._reader
         if reader is None:
             return self._rows
@@ -107,8 +111,12 @@ class OverviewStrip(QWidget):
         if reader is not None and length and self.height() > 2:
             rows = self._rows if self._rows is not None else self._rebuild()
             width = self.width()
+            colours = self._row_colours
             for row, tags in rows.items():
-                painter.fillRect(2, row, width - 4, 2, self._colour_of(tags))
+                colour = colours.get(row)
+                if colour is None:
+                    colour = colours[row] = self._colour_of(tags)
+                painter.fillRect(2, row, width - 4, 2, colour)
             start, end = reader.visible_span()
             top = self._row_of(start, length)
             bottom = max(top + 4, self._row_of(end, length) + 1)

@@ -88,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="include skipped boilerplate units in the text output"
     )
 
+    p_edit = sub.add_parser(
+        "edit", parents=[common], help="correct a document's title, issuer, date or language",
+        description="Correct the metadata guessed on import. DOC is an id, a sha256 prefix or "
+        "part of the title. A date given here is recorded as exact.",
+    )
+    p_edit.add_argument("document", metavar="DOC")
+    p_edit.add_argument("--title")
+    p_edit.add_argument("--issuer", help="empty string to clear")
+    p_edit.add_argument("--date", metavar="YYYY-MM-DD", help="empty string to clear")
+    p_edit.add_argument("--language", metavar="CODE", help="e.g. en, fr, ar; empty to clear")
+
     p_segment = sub.add_parser(
         "segment", parents=[common], help="print the sentence units of a file",
         description="Print the units of FILE as [[start, end], ...]: code-point offsets into the "
@@ -188,18 +199,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from annotator.core.queries import document_detail, find_documents
+    from annotator.core.queries import document_detail
 
     with _open(args) as store:
-        matches = find_documents(store, args.document)
-        if not matches:
-            raise AnnotatorError(f"no document matches {args.document!r} (see annotator list)")
-        if len(matches) > 1:
-            ids = ", ".join(str(m.id) for m in matches[:10])
-            raise AnnotatorError(
-                f"{args.document!r} matches {len(matches)} documents ({ids}); give an id"
-            )
-        detail = document_detail(store, matches[0].id)
+        detail = document_detail(store, _resolve_document(store, args.document))
     if args.json:
         data = _summary_json(detail.summary)
         data["units"] = [
@@ -227,6 +230,51 @@ def cmd_show(args: argparse.Namespace) -> int:
         tags = ",".join(unit.tags) or "-"
         text = " ".join(unit.text.split())
         print(f"{unit.ordinal:>5}  {unit.kind:<8}  {tags:<24}  {text}")
+    return EXIT_OK
+
+
+def _resolve_document(store: Any, key: str) -> int:
+    from annotator.core.queries import find_documents
+
+    matches = find_documents(store, key)
+    if not matches:
+        raise AnnotatorError(f"no document matches {key!r} (see annotator list)")
+    if len(matches) > 1:
+        ids = ", ".join(str(m.id) for m in matches[:10])
+        raise AnnotatorError(f"{key!r} matches {len(matches)} documents ({ids}); give an id")
+    return int(matches[0].id)
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from annotator.core.ops import update_document
+
+    values: dict[str, Any] = {}
+    if args.title is not None:
+        if not args.title.strip():
+            raise UsageError("annotator edit: --title cannot be empty")
+        values["title"] = args.title.strip()
+    if args.issuer is not None:
+        values["issuer"] = args.issuer.strip() or None
+    if args.language is not None:
+        values["language"] = args.language.strip() or None
+    if args.date is not None:
+        try:
+            published = dt.date.fromisoformat(args.date) if args.date.strip() else None
+        except ValueError as exc:
+            raise UsageError(f"annotator edit: --date {args.date!r} is not YYYY-MM-DD") from exc
+        values.update(
+            published=published,
+            date_certainty="exact" if published else "none",
+            date_note="set by the analyst" if published else None,
+        )
+    if not values:
+        raise UsageError("annotator edit: give at least one of --title --issuer --date --language")
+    with _open(args) as store:
+        document_id = _resolve_document(store, args.document)
+        update_document(store, document_id, **values)
+    print(f"document {document_id} updated: {', '.join(sorted(values))}")
     return EXIT_OK
 
 
@@ -260,6 +308,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "list": cmd_list,
     "show": cmd_show,
     "segment": cmd_segment,
+    "edit": cmd_edit,
 }
 
 

@@ -34,6 +34,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("find", "&Find in Document…", (Key.Find,), "Find text in the open briefing"),
     ActionSpec("find_next", "Find &Next", (Key.FindNext,), "Find the next match"),
     ActionSpec("delete", "&Delete Annotation", (Key.Delete,), "Delete the selected annotation"),
+    ActionSpec(
+        "set_span", "Move Annotation to &Selection", ("Ctrl+Shift+S",),
+        "Give the annotation last shown in the form the currently selected span",
+    ),
+    ActionSpec(
+        "document_properties", "Document &Properties…", ("Ctrl+Shift+P",),
+        "Edit the title, issuer, date and language of the open document",
+    ),
     ActionSpec("zoom_in", "Zoom &In", (Key.ZoomIn, "Ctrl+="), "Larger text"),
     ActionSpec("zoom_out", "Zoom &Out", (Key.ZoomOut,), "Smaller text"),
     ActionSpec("zoom_reset", "&Reset Zoom", ("Ctrl+0",), "Default text size"),

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHeaderView,
+    QLabel,
+    QLineEdit,
     QMessageBox,
     QTableWidget,
     QTableWidgetItem,
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__
+from annotator.core.queries import DocumentSummary
 from annotator.gui.actions import shortcut_rows
 
 
@@ -69,3 +75,80 @@ def show_about(parent: QWidget, db_path: Path) -> None:
         "sent over a network.</p>"
         f"<p>Database: {db_path}</p>",
     )
+
+
+def ask_document_properties(parent: QWidget, summary: DocumentSummary) -> dict[str, Any] | None:
+    """Edit a document's metadata; returns the changed values or None when cancelled."""
+    dialog = DocumentPropertiesDialog(parent, summary)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.values()
+
+
+class DocumentPropertiesDialog(QDialog):
+    """Title, issuer, publication date (with how sure it is) and language of a document."""
+
+    def __init__(self, parent: QWidget, summary: DocumentSummary) -> None:
+        super().__init__(parent)
+        self.setObjectName("documentProperties")
+        self.setWindowTitle("Document properties")
+        self.summary = summary
+        self.title = QLineEdit(summary.title, self)
+        self.issuer = QLineEdit(summary.issuer or "", self)
+        self.date = QLineEdit(summary.published.isoformat() if summary.published else "", self)
+        self.date.setPlaceholderText("YYYY-MM-DD (empty if unknown)")
+        self.language = QLineEdit(summary.language or "", self)
+        self.language.setPlaceholderText("ISO 639-1 code, e.g. en, fr, ar")
+        self.note = QLabel(summary.date_note or "", self)
+        self.note.setWordWrap(True)
+        self.error = QLabel("", self)
+        self.error.setStyleSheet("color: #b00020;")
+        form = QFormLayout()
+        form.addRow("&Title:", self.title)
+        form.addRow("&Issuer:", self.issuer)
+        form.addRow("&Date:", self.date)
+        if summary.date_note:
+            form.addRow("", self.note)
+        form.addRow("&Language:", self.language)
+        form.addRow(QLabel(f"Source: {summary.source_name} ({summary.source_format})", self))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(520, 0)
+
+    def _parsed_date(self) -> dt.date | None:
+        text = self.date.text().strip()
+        return dt.date.fromisoformat(text) if text else None
+
+    def _accept(self) -> None:
+        try:
+            self._parsed_date()
+        except ValueError:
+            self.error.setText("The date must be a real date written YYYY-MM-DD.")
+            self.date.setFocus()
+            return
+        if not self.title.text().strip():
+            self.error.setText("The title cannot be empty.")
+            self.title.setFocus()
+            return
+        self.accept()
+
+    def values(self) -> dict[str, Any]:
+        published = self._parsed_date()
+        changed: dict[str, Any] = {
+            "title": self.title.text().strip(),
+            "issuer": self.issuer.text().strip() or None,
+            "language": self.language.text().strip() or None,
+        }
+        if published != self.summary.published:
+            changed["published"] = published
+            # A date the analyst typed is no longer a guess.
+            changed["date_certainty"] = "exact" if published else "none"
+            changed["date_note"] = "set by the analyst" if published else None
+        return changed

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.importers import SUPPORTED_SUFFIXES
 from annotator.core.importing import import_files
+from annotator.core.ops import update_document
+from annotator.core.queries import document_summary
 from annotator.core.settings import settings_path
 from annotator.core.store import open_store
 from annotator.gui import dialogs
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["import"])
         a["export"].setEnabled(False)
         file_menu.addAction(a["export"])
+        file_menu.addAction(a["document_properties"])
         file_menu.addSeparator()
         file_menu.addAction(a["set_author"])
         file_menu.addSeparator()
@@ -150,6 +153,7 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions(list(self.tag_actions.values()))
         edit_menu.addAction(a["delete"])
+        edit_menu.addAction(a["set_span"])
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["find_next"]])
 
@@ -207,6 +211,8 @@ class MainWindow(QMainWindow):
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
         a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
+        a["set_span"].triggered.connect(self.workspace.move_to_selection)
+        a["document_properties"].triggered.connect(self.edit_document_properties)
         a["find"].triggered.connect(self.show_find)
         a["find_next"].triggered.connect(self.find_next)
         self.find_box.returnPressed.connect(self.find_next)
@@ -307,6 +313,17 @@ class MainWindow(QMainWindow):
         self.ctx.replace_store(store)
         return True
 
+    def edit_document_properties(self) -> None:
+        document_id = self.workspace.document_id
+        if document_id is None:
+            return
+        summary = document_summary(self.ctx.store, document_id)
+        values = dialogs.ask_document_properties(self, summary)
+        if values is None:
+            return
+        if self.ctx.run(lambda: update_document(self.ctx.store, document_id, **values)):
+            self._refresh_title()
+
     def _on_store_replaced(self) -> None:
         self.workspace.close_document()
         self.workspace.reload_tags()
@@ -397,6 +414,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addActions(list(self.tag_actions.values()))
         menu.addAction(self.actions_by_name["delete"])
+        menu.addAction(self.actions_by_name["set_span"])
         menu.addSeparator()
         menu.addAction(self.actions_by_name["find"])
         menu.exec(self.reader.viewport().mapToGlobal(position))  # type: ignore[arg-type]

@@ -95,6 +95,8 @@ class Workspace(QObject):
         self.annotations: dict[int, AnnotationView] = {}
         self.selection: tuple[int, int] | None = None
         self.current_id: int | None = None
+        # The annotation last shown in the form: the target of "move to selection".
+        self.last_annotation_id: int | None = None
         self.tags: list[TagInfo] = []
         self._connect()
         self.reload_tags()
@@ -176,6 +178,8 @@ class Workspace(QObject):
 
     def _show(self, annotation_id: int | None) -> None:
         self.current_id = annotation_id
+        if annotation_id is not None:
+            self.last_annotation_id = annotation_id
         self.reader.set_current_annotation(annotation_id)
         self.annotation_list.select(annotation_id)
         view = self.annotations.get(annotation_id) if annotation_id is not None else None
@@ -265,6 +269,18 @@ class Workspace(QObject):
         self.ctx.edit_annotation(
             "Edit note", annotation_id, lambda: ops.set_note(store, annotation_id, note)
         )
+
+    def move_to_selection(self) -> None:
+        """Give the annotation last shown in the form the current selection as its span."""
+        target = self.last_annotation_id
+        if target is None or target not in self.annotations:
+            self.ctx.failed.emit("Show an annotation in the form first, then select its new span.")
+            return
+        if self.selection is None:
+            self.ctx.failed.emit("Select the new span first.")
+            return
+        self.move_span(target, *self.selection)
+        self._show(target)
 
     def move_span(self, annotation_id: int, start: int, end: int) -> None:
         store = self.ctx.store

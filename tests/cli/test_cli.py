@@ -161,7 +161,7 @@ def test_failed_operation_exits_1_and_debug_shows_traceback(
 
 
 def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
-    for sub in ("import", "list", "show", "segment"):
+    for sub in ("import", "list", "show", "segment", "edit"):
         with pytest.raises(SystemExit) as exit_info:
             main([sub, "--help"])
         assert exit_info.value.code == 0
@@ -182,3 +182,19 @@ def test_installed_entry_point_and_env_database(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0 and result.stdout.startswith("annotator ")
+
+
+def test_edit_corrects_guessed_metadata(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    code, out, err = run(
+        capsys, "edit", "1", "--db", db, "--title", "Corridor outlook", "--date", "2025-03-05",
+        "--issuer", "", "--language", "en",
+    )
+    assert code == 0, err
+    (doc,) = json.loads(run(capsys, "list", "--db", db, "--json")[1])
+    assert (doc["title"], doc["published"], doc["issuer"], doc["date_certainty"]) == (
+        "Corridor outlook", "2025-03-05", None, "exact",
+    )
+    assert run(capsys, "edit", "1", "--db", db, "--date", "2025-02-30")[0] == 2
+    assert run(capsys, "edit", "1", "--db", db)[0] == 2
+    assert run(capsys, "edit", "99", "--db", db, "--title", "x")[0] == 1

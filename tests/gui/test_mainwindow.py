@@ -338,3 +338,79 @@ def test_view_toggles_hide_panels(window: MainWindow) -> None:
     assert not window.right.isVisible()
     window.actions_by_name["show_library"].setChecked(True)
     assert window.library.isVisible()
+
+
+def test_form_typing_is_saved_through_the_real_widgets(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Regional forces have deployed")
+    qtbot.keyClick(window.reader, Qt.Key.Key_3)
+    value = window.form.findChild(QLineEdit, "figure.value")
+    assert value is not None and value.isVisible()
+    value.setFocus()
+    value.selectAll()
+    qtbot.keyClicks(value, "1,250")
+    qtbot.keyClick(value, Qt.Key.Key_Return)
+    ((fields, suggested),) = saved_fields(db, "figure")
+    assert '"value": 1250' in fields and "value" not in suggested
+    qtbot.keyClick(window.reader, Qt.Key.Key_2)
+    likelihood = window.form.findChild(QComboBox, "assessment.likelihood")
+    assert likelihood is not None
+    likelihood.setFocus()
+    likelihood.setCurrentIndex(likelihood.findText("likely", Qt.MatchFlag.MatchStartsWith))
+    likelihood.activated.emit(likelihood.currentIndex())
+    ((fields, _),) = saved_fields(db, "assessment")
+    assert '"likelihood": "likely"' in fields
+    # invalid input is shown, never saved
+    value.setFocus()
+    value.selectAll()
+    qtbot.keyClicks(value, "about twelve")
+    qtbot.keyClick(value, Qt.Key.Key_Return)
+    ((fields, _),) = saved_fields(db, "figure")
+    assert '"value": 1250' in fields
+    assert value.property("invalid") is True
+
+
+def test_move_annotation_to_a_new_span(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Since October 2024, armed groups")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    click_unit(qtbot, window, "Local authorities reported", shift=True)
+    first, _ = unit_containing(window, "Since October 2024, armed groups")
+    _, last = unit_containing(window, "Local authorities reported")
+    window.actions_by_name["set_span"].trigger()
+    assert saved_rows(db) == [(first, last, "Ana", "claim")]
+    window.actions_by_name["undo"].trigger()
+    _, old_end = unit_containing(window, "Since October 2024, armed groups")
+    assert saved_rows(db) == [(first, old_end, "Ana", "claim")]
+
+
+def test_document_properties_are_editable(
+    qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from annotator.core.queries import document_summary
+    from annotator.gui import dialogs
+
+    doc_id = open_doc(window, "mixed.txt")
+    dialog = dialogs.DocumentPropertiesDialog(window, document_summary(window.ctx.store, doc_id))
+    qtbot.addWidget(dialog)
+    dialog.date.setText("2024-02-30")
+    dialog.buttons.accepted.emit()
+    assert "real date" in dialog.error.text()
+    dialog.date.setText("2024-05-01")
+    dialog.title.setText("Mixed scripts, renamed")
+    dialog.buttons.accepted.emit()
+    values = dialog.values()
+    assert values["published"] == dt.date(2024, 5, 1) and values["date_certainty"] == "exact"
+    monkeypatch.setattr(dialogs, "ask_document_properties", lambda *_a: values)
+    window.actions_by_name["document_properties"].trigger()
+    conn = sqlite3.connect(db)
+    row = conn.execute("SELECT title, published FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    conn.close()
+    assert row == ("Mixed scripts, renamed", "2024-05-01")
+    assert "Mixed scripts, renamed" in window.windowTitle()

@@ -7,16 +7,26 @@ Offsets are Python `str` code-point indices into the document text, end exclusiv
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import DuplicateDocument, InvalidValue, NotFound
-from annotator.core.model import Annotation, AnnotationTag, Document, Tag, Unit, utcnow
-from annotator.core.store import Store
+from annotator.core.model import (
+    Annotation,
+    AnnotationTag,
+    Document,
+    Tag,
+    Unit,
+    UTCDateTime,
+    utcnow,
+)
+from annotator.core.store import Store, bulk_insert
 from annotator.core.text import text_sha256
 
 
@@ -239,46 +249,66 @@ def bulk_add_annotations(
 ) -> int:
     """Add many annotations to one document in one transaction; return how many were added.
 
-    Uses Core inserts (not per-object ORM adds) so that 100,000 rows take well under a second.
+    Rows are prepared in their stored form and written with one executemany per table, so that
+    100,000 annotations take about a second. Raises InvalidValue (nothing written) on a bad span
+    or an unknown tag.
     """
     with store.write() as session:
         length = _document_length(session, document_id)
         known = tag_ids_by_name(session)
         next_id = (session.scalar(select(func.max(Annotation.id))) or 0) + 1
-        now = utcnow()
-        annotation_rows: list[dict[str, Any]] = []
-        tag_rows: list[dict[str, Any]] = []
+        stamp = _stored_time(utcnow())
+        no_fields = json.dumps({})
+        annotation_rows: list[tuple[Any, ...]] = []
+        tag_rows: list[tuple[Any, ...]] = []
         for offset, new in enumerate(annotations):
             _check_span(new.start, new.end, length)
             annotation_id = next_id + offset
+            created = _stored_time(new.created) if new.created else stamp
+            modified = _stored_time(new.modified) if new.modified else created
             annotation_rows.append(
-                {
-                    "id": annotation_id,
-                    "document_id": document_id,
-                    "start": new.start,
-                    "end": new.end,
-                    "author": new.author,
-                    "created": new.created or now,
-                    "modified": new.modified or new.created or now,
-                    "note": new.note,
-                }
+                (
+                    annotation_id,
+                    document_id,
+                    new.start,
+                    new.end,
+                    new.author,
+                    created,
+                    modified,
+                    new.note,
+                )
             )
             for name in new.tags:
-                if name not in known:
+                tag_id = known.get(name)
+                if tag_id is None:
                     raise InvalidValue(f"unknown tag {name!r}")
+                values = new.fields.get(name)
                 tag_rows.append(
-                    {
-                        "annotation_id": annotation_id,
-                        "tag_id": known[name],
-                        "fields": dict(new.fields.get(name, {})),
-                        "suggested": [],
-                    }
+                    (annotation_id, tag_id, json.dumps(dict(values)) if values else no_fields, "[]")
                 )
-        if annotation_rows:
-            session.execute(insert(Annotation), annotation_rows)
-        if tag_rows:
-            session.execute(insert(AnnotationTag), tag_rows)
+        connection = session.connection()
+        bulk_insert(
+            connection,
+            Annotation.__tablename__,
+            ("id", "document_id", "start", "end", "author", "created", "modified", "note"),
+            annotation_rows,
+        )
+        bulk_insert(
+            connection,
+            AnnotationTag.__tablename__,
+            ("annotation_id", "tag_id", "fields", "suggested"),
+            tag_rows,
+        )
     return len(annotation_rows)
+
+
+sqlite_dialect = sqlite_dialect_class()
+
+
+def _stored_time(value: dt.datetime) -> str:
+    stored = UTCDateTime().process_bind_param(value, sqlite_dialect)
+    assert stored is not None
+    return stored
 
 
 def delete_all_annotations(store: Store, document_id: int) -> Changes:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_path
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import DatabaseRefused
@@ -138,6 +138,21 @@ def backup_database(source: Path, destination: Path) -> Path:
         src.close()
     os.replace(tmp, destination)
     return destination
+
+
+def bulk_insert(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """One executemany of rows already in their stored form (ISO times, JSON text).
+
+    The bulk paths (import of annotations, merge) use this: it skips per-row type processing,
+    which costs more than SQLite itself on 100,000 rows.
+    """
+    if not rows:
+        return
+    names = ", ".join(f'"{column}"' for column in columns)
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
 def _upgrade(engine: Engine, target: str = "head") -> None:

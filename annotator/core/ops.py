@@ -99,31 +99,38 @@ def add_document(store: Store, new: NewDocument, *, allow_duplicate: bool = Fals
                 "(same text); nothing imported (use --allow-duplicate to import it again)",
                 existing,
             )
-        document = Document(
-            title=new.title,
-            issuer=new.issuer,
-            published=new.published,
-            date_certainty=new.date_certainty,
-            date_note=new.date_note,
-            language=new.language,
-            source_name=new.source_name,
-            source_format=new.source_format,
-            text=new.text,
-            sha256=digest,
-            imported_at=utcnow(),
-        )
-        session.add(document)
-        session.flush()
-        if new.units:
-            session.execute(
-                insert(Unit),
-                [
-                    {"document_id": document.id, "ordinal": i, "start": s, "end": e, "kind": k}
-                    for i, (s, e, k) in enumerate(new.units)
-                ],
-            )
-        doc_id = document.id
+        doc_id = insert_document(session, new, digest)
     return Changes(documents=frozenset({doc_id}), library=True, created_id=doc_id)
+
+
+def insert_document(session: Session, new: NewDocument, digest: str | None = None) -> int:
+    """Add a document and its units inside the caller's transaction; return its id."""
+    digest = digest or text_sha256(new.text)
+    _check_units(new.units, len(new.text))
+    document = Document(
+        title=new.title,
+        issuer=new.issuer,
+        published=new.published,
+        date_certainty=new.date_certainty,
+        date_note=new.date_note,
+        language=new.language,
+        source_name=new.source_name,
+        source_format=new.source_format,
+        text=new.text,
+        sha256=digest,
+        imported_at=utcnow(),
+    )
+    session.add(document)
+    session.flush()
+    if new.units:
+        session.execute(
+            insert(Unit),
+            [
+                {"document_id": document.id, "ordinal": i, "start": s, "end": e, "kind": k}
+                for i, (s, e, k) in enumerate(new.units)
+            ],
+        )
+    return document.id
 
 
 def _check_units(units: Sequence[tuple[int, int, str]], length: int) -> None:
@@ -257,15 +264,15 @@ def bulk_add_annotations(
         length = _document_length(session, document_id)
         known = tag_ids_by_name(session)
         next_id = (session.scalar(select(func.max(Annotation.id))) or 0) + 1
-        stamp = _stored_time(utcnow())
+        stamp = stored_time(utcnow())
         no_fields = json.dumps({})
         annotation_rows: list[tuple[Any, ...]] = []
         tag_rows: list[tuple[Any, ...]] = []
         for offset, new in enumerate(annotations):
             _check_span(new.start, new.end, length)
             annotation_id = next_id + offset
-            created = _stored_time(new.created) if new.created else stamp
-            modified = _stored_time(new.modified) if new.modified else created
+            created = stored_time(new.created) if new.created else stamp
+            modified = stored_time(new.modified) if new.modified else created
             annotation_rows.append(
                 (
                     annotation_id,
@@ -305,7 +312,7 @@ def bulk_add_annotations(
 sqlite_dialect = sqlite_dialect_class()
 
 
-def _stored_time(value: dt.datetime) -> str:
+def stored_time(value: dt.datetime) -> str:
     stored = UTCDateTime().process_bind_param(value, sqlite_dialect)
     assert stored is not None
     return stored

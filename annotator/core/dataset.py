@@ -1,0 +1,175 @@
+"""The one query layer every exporter reads: documents, units, annotations, tags, caveat.
+
+Offsets are Python `str` code-point indices into `DatasetDocument.text`, end exclusive. Times
+are timezone-aware UTC. Loading uses Core selects (no ORM objects) so that 100,000 annotations
+load in well under a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from annotator.core.errors import NotFound
+from annotator.core.model import Annotation, AnnotationTag, Document, Meta, Tag, Unit, utcnow
+from annotator.core.queries import TagInfo, list_tags
+from annotator.core.store import Store
+
+CAVEAT_KEY = "handling_caveat"
+
+
+@dataclass(frozen=True)
+class DatasetFilter:
+    """Which annotations to export; None means no restriction."""
+
+    document_ids: frozenset[int] | None = None
+    authors: frozenset[str] | None = None
+    # An annotation is kept when it has one of these tags; only these tags are exported.
+    tags: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class DatasetDocument:
+    id: int
+    title: str
+    issuer: str | None
+    published: dt.date | None
+    date_certainty: str
+    date_note: str | None
+    language: str | None
+    source_name: str
+    source_format: str
+    text: str
+    sha256: str
+    imported_at: dt.datetime
+    units: tuple[tuple[int, int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetTag:
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    suggested: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetAnnotation:
+    id: int
+    document_id: int
+    start: int
+    end: int
+    author: str
+    created: dt.datetime
+    modified: dt.datetime
+    note: str
+    tags: tuple[DatasetTag, ...]
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tags)
+
+
+@dataclass
+class Dataset:
+    documents: list[DatasetDocument]
+    annotations: list[DatasetAnnotation]
+    tags: list[TagInfo]
+    caveat: str | None
+    exported_at: dt.datetime
+    _by_id: dict[int, DatasetDocument] = field(default_factory=dict, repr=False)
+
+    def document(self, document_id: int) -> DatasetDocument:
+        if not self._by_id:
+            self._by_id = {d.id: d for d in self.documents}
+        try:
+            return self._by_id[document_id]
+        except KeyError as exc:
+            raise NotFound(f"no document {document_id} in this export") from exc
+
+    def annotations_of(self, document_id: int) -> Iterator[DatasetAnnotation]:
+        return (a for a in self.annotations if a.document_id == document_id)
+
+
+def get_caveat(store: Store) -> str | None:
+    """The database's handling caveat (e.g. "TLP:AMBER"), written into every export."""
+    with store.read() as session:
+        value = session.scalar(select(Meta.value).where(Meta.key == CAVEAT_KEY))
+    return value or None
+
+
+def set_caveat(store: Store, caveat: str | None) -> None:
+    """Set (or with None/empty, clear) the handling caveat, in one transaction."""
+    with store.write() as session:
+        row = session.get(Meta, CAVEAT_KEY)
+        text = (caveat or "").strip()
+        if not text:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(Meta(key=CAVEAT_KEY, value=text))
+        else:
+            row.value = text
+
+
+def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
+    """Everything an export needs, filtered by document, author and tag."""
+    wanted = wanted or DatasetFilter()
+    doc_query = select(
+        Document.id, Document.title, Document.issuer, Document.published,
+        Document.date_certainty, Document.date_note, Document.language, Document.source_name,
+        Document.source_format, Document.text, Document.sha256, Document.imported_at,
+    ).order_by(Document.id)
+    unit_query = select(Unit.document_id, Unit.start, Unit.end, Unit.kind).order_by(
+        Unit.document_id, Unit.ordinal
+    )
+    annotation_query = select(
+        Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
+        Annotation.author, Annotation.created, Annotation.modified, Annotation.note,
+    ).order_by(Annotation.document_id, Annotation.start, Annotation.end, Annotation.id)
+    tag_query = (
+        select(AnnotationTag.annotation_id, Tag.name, AnnotationTag.fields, AnnotationTag.suggested)
+        .join(Tag, Tag.id == AnnotationTag.tag_id)
+        .order_by(AnnotationTag.annotation_id, Tag.position, Tag.id)
+    )
+    if wanted.document_ids is not None:
+        ids = sorted(wanted.document_ids)
+        doc_query = doc_query.where(Document.id.in_(ids))
+        unit_query = unit_query.where(Unit.document_id.in_(ids))
+        annotation_query = annotation_query.where(Annotation.document_id.in_(ids))
+        tag_query = tag_query.join(Annotation, Annotation.id == AnnotationTag.annotation_id).where(
+            Annotation.document_id.in_(ids)
+        )
+    if wanted.authors is not None:
+        annotation_query = annotation_query.where(Annotation.author.in_(sorted(wanted.authors)))
+    with store.read() as session:
+        units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        for document_id, start, end, kind in session.execute(unit_query):
+            units[document_id].append((start, end, kind))
+        documents = [
+            DatasetDocument(**row._asdict(), units=tuple(units.get(row.id, ())))
+            for row in session.execute(doc_query)
+        ]
+        tags_of: dict[int, list[DatasetTag]] = defaultdict(list)
+        for annotation_id, name, fields, suggested in session.execute(tag_query):
+            if wanted.tags is None or name in wanted.tags:
+                tags_of[annotation_id].append(
+                    DatasetTag(name, dict(fields or {}), tuple(suggested or ()))
+                )
+        annotations = []
+        for row in session.execute(annotation_query):
+            tags = tags_of.get(row[0], [])
+            if wanted.tags is not None and not tags:
+                continue
+            annotations.append(DatasetAnnotation(*row, tags=tuple(tags)))
+    return Dataset(
+        documents=documents,
+        annotations=annotations,
+        tags=list_tags(store),
+        caveat=get_caveat(store),
+        exported_at=utcnow(),
+    )

@@ -1,0 +1,1 @@
+"""One module per export format, all fed by `annotator.core.dataset`."""

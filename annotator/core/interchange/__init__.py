@@ -1,0 +1,1 @@
+"""Annotation files in and out of other tools: records, merge, readers by format."""

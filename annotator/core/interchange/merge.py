@@ -1,0 +1,265 @@
+"""Merge an `IncomingSet` into the database: all of it in one transaction, or nothing.
+
+Documents are matched by the SHA-256 of their text. Annotations keep their authors and
+timestamps. An annotation already present (same document, span, author, creation time and tags)
+is skipped, so importing the same file twice changes nothing the second time. A file whose text
+does not match (unknown hash without text, text not matching its hash, offsets out of range,
+quote mismatch) is refused with a message naming the problem, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from annotator.core.errors import ImportRefused
+from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
+from annotator.core.model import Annotation, AnnotationTag, Document, Tag
+from annotator.core.ops import Changes, NewDocument, insert_document, stored_time, tag_ids_by_name
+from annotator.core.store import Store, bulk_insert
+from annotator.core.text import text_sha256
+
+# Colours for tags that arrive from other tools (after the three seeded Okabe-Ito colours).
+EXTRA_TAG_COLOURS = ("#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000", "#999999")
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    source: str
+    documents_added: int
+    annotations_added: int
+    annotations_present: int
+    tags_added: tuple[str, ...]
+    changes: Changes
+
+    def summary(self) -> str:
+        parts = [f"{self.annotations_added} annotation(s) added"]
+        if self.annotations_present:
+            parts.append(f"{self.annotations_present} already present")
+        if self.documents_added:
+            parts.append(f"{self.documents_added} document(s) added")
+        if self.tags_added:
+            parts.append(f"new tag(s): {', '.join(self.tags_added)}")
+        return f"{self.source}: " + ", ".join(parts)
+
+
+AnnotationKey = tuple[int, int, int, str, str, tuple[str, ...]]
+
+
+def _key(
+    document_id: int, start: int, end: int, author: str, created: str, tags: Iterable[str]
+) -> AnnotationKey:
+    return (document_id, start, end, author, created, tuple(sorted(tags)))
+
+
+def _refuse(incoming: IncomingSet, reason: str) -> ImportRefused:
+    return ImportRefused(f"{incoming.source}: {reason}; nothing imported")
+
+
+def _new_document(doc: IncomingDocument, text: str) -> NewDocument:
+    from annotator.core.importers import guess_metadata
+    from annotator.core.segment import segment
+
+    meta = guess_metadata(text)
+    return NewDocument(
+        text=text,
+        title=doc.title or meta.title or doc.source_name or "Imported document",
+        issuer=doc.issuer or meta.issuer,
+        published=doc.published or meta.published,
+        date_certainty="exact" if doc.published else str(meta.date_certainty),
+        date_note=None if doc.published else meta.date_note,
+        language=doc.language or meta.language,
+        source_name=doc.source_name or "imported",
+        source_format="txt",
+        units=[(u.start, u.end, str(u.kind)) for u in segment(text)],
+    )
+
+
+def _resolve_documents(
+    session: Session, incoming: IncomingSet
+) -> tuple[dict[str, tuple[int, str]], int]:
+    """sha256 -> (document id, text); documents the file carries are added if missing."""
+    wanted = {a.document_sha256 for a in incoming.annotations}
+    wanted |= {d.sha256 for d in incoming.documents if d.text is not None}
+    carried = {d.sha256: d for d in incoming.documents}
+    found: dict[str, tuple[int, str]] = {}
+    for sha in sorted(wanted):
+        row = session.execute(
+            select(Document.id, Document.text).where(Document.sha256 == sha).limit(1)
+        ).first()
+        if row is not None:
+            found[sha] = (row[0], row[1])
+    added = 0
+    for sha in sorted(wanted - set(found)):
+        doc = carried.get(sha)
+        if doc is None or doc.text is None:
+            label = f" ({doc.title or doc.source_name})" if doc else ""
+            raise _refuse(
+                incoming,
+                f"document {sha[:12]}…{label} is not in this database (documents are matched "
+                "by the SHA-256 of their text); import the briefing first",
+            )
+        if text_sha256(doc.text) != sha:
+            raise _refuse(incoming, f"the text of {doc.title or sha[:12]} does not match its hash")
+        found[sha] = (insert_document(session, _new_document(doc, doc.text), sha), doc.text)
+        added += 1
+    return found, added
+
+
+def _check_annotation(incoming: IncomingSet, annotation: IncomingAnnotation, text: str) -> None:
+    start, end = annotation.start, annotation.end
+    where = f"annotation [{start}, {end})"
+    if not (0 <= start < end <= len(text)):
+        raise _refuse(incoming, f"{where} is outside its document (0..{len(text)})")
+    if annotation.quote is not None and text[start:end] != annotation.quote:
+        raise _refuse(
+            incoming,
+            f"{where}: the quoted text {annotation.quote[:40]!r} is not what the document has "
+            f"there ({text[start:end][:40]!r})",
+        )
+    if annotation.prefix is not None and not text[:start].endswith(annotation.prefix):
+        raise _refuse(incoming, f"{where}: the text before the span does not match")
+    if annotation.suffix is not None and not text[end:].startswith(annotation.suffix):
+        raise _refuse(incoming, f"{where}: the text after the span does not match")
+    if not annotation.author.strip():
+        raise _refuse(incoming, f"{where} has no author")
+
+
+def _ensure_tags(session: Session, incoming: IncomingSet, names: set[str]) -> list[str]:
+    known = tag_ids_by_name(session)
+    missing = sorted(names - set(known))
+    position = session.scalar(select(func.max(Tag.position))) or 0
+    for index, name in enumerate(missing):
+        colour = (
+            incoming.tag_colours.get(name)
+            or EXTRA_TAG_COLOURS[(len(known) + index) % len(EXTRA_TAG_COLOURS)]
+        )
+        session.add(Tag(name=name, colour=colour, shortcut=None, position=position + 1 + index))
+    session.flush()
+    return missing
+
+
+def _existing_keys(session: Session, document_ids: set[int]) -> set[AnnotationKey]:
+    if not document_ids:
+        return set()
+    tags: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(AnnotationTag.annotation_id, Tag.name)
+        .join(Tag, Tag.id == AnnotationTag.tag_id)
+        .join(Annotation, Annotation.id == AnnotationTag.annotation_id)
+        .where(Annotation.document_id.in_(document_ids))
+    )
+    for annotation_id, name in rows:
+        tags.setdefault(annotation_id, []).append(name)
+    keys = set()
+    for annotation_id, document_id, start, end, author, created in session.execute(
+        select(
+            Annotation.id,
+            Annotation.document_id,
+            Annotation.start,
+            Annotation.end,
+            Annotation.author,
+            Annotation.created,
+        ).where(Annotation.document_id.in_(document_ids))
+    ):
+        created_text = stored_time(created)
+        keys.add(_key(document_id, start, end, author, created_text, tags.get(annotation_id, ())))
+        # Files without creation times match on everything else.
+        keys.add(_key(document_id, start, end, author, "", tags.get(annotation_id, ())))
+    return keys
+
+
+def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
+    """Write `incoming` in one transaction; ImportRefused (nothing written) if it does not fit."""
+    now = stored_time(dt.datetime.now(dt.UTC))
+    with store.write() as session:
+        documents, documents_added = _resolve_documents(session, incoming)
+        for annotation in incoming.annotations:
+            _check_annotation(incoming, annotation, documents[annotation.document_sha256][1])
+        new_tags = _ensure_tags(
+            session, incoming, {t.name for a in incoming.annotations for t in a.tags}
+        )
+        tag_ids = tag_ids_by_name(session)
+        present = _existing_keys(session, {doc_id for doc_id, _text in documents.values()})
+        next_id = (session.scalar(select(func.max(Annotation.id))) or 0) + 1
+        annotation_rows: list[tuple[object, ...]] = []
+        tag_rows: list[tuple[object, ...]] = []
+        skipped = 0
+        touched: set[int] = set()
+        for annotation in incoming.annotations:
+            document_id = documents[annotation.document_sha256][0]
+            created = stored_time(annotation.created) if annotation.created else ""
+            key = _key(
+                document_id,
+                annotation.start,
+                annotation.end,
+                annotation.author,
+                created,
+                (t.name for t in annotation.tags),
+            )
+            if key in present:
+                skipped += 1
+                continue
+            present.add(key)
+            created = created or now
+            modified = stored_time(annotation.modified) if annotation.modified else created
+            annotation_id = next_id + len(annotation_rows)
+            annotation_rows.append(
+                (
+                    annotation_id,
+                    document_id,
+                    annotation.start,
+                    annotation.end,
+                    annotation.author,
+                    created,
+                    modified,
+                    annotation.note,
+                )
+            )
+            touched.add(document_id)
+            seen_tags: set[str] = set()
+            for tag in annotation.tags:
+                if tag.name in seen_tags:
+                    continue
+                seen_tags.add(tag.name)
+                suggested = [name for name in tag.suggested if name in tag.fields]
+                tag_rows.append(
+                    (
+                        annotation_id,
+                        tag_ids[tag.name],
+                        json.dumps(tag.fields),
+                        json.dumps(suggested),
+                    )
+                )
+        connection = session.connection()
+        bulk_insert(
+            connection,
+            Annotation.__tablename__,
+            ("id", "document_id", "start", "end", "author", "created", "modified", "note"),
+            annotation_rows,
+        )
+        bulk_insert(
+            connection,
+            AnnotationTag.__tablename__,
+            ("annotation_id", "tag_id", "fields", "suggested"),
+            tag_rows,
+        )
+    changes = Changes(
+        documents=frozenset(touched | {doc_id for doc_id, _t in documents.values()}),
+        annotations=frozenset(row[0] for row in annotation_rows),  # type: ignore[misc]
+        library=True,
+        tags=bool(new_tags),
+    )
+    return MergeReport(
+        source=incoming.source,
+        documents_added=documents_added,
+        annotations_added=len(annotation_rows),
+        annotations_present=skipped,
+        tags_added=tuple(new_tags),
+        changes=changes,
+    )

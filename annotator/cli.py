@@ -99,6 +99,35 @@ def build_parser() -> argparse.ArgumentParser:
     p_edit.add_argument("--date", metavar="YYYY-MM-DD", help="empty string to clear")
     p_edit.add_argument("--language", metavar="CODE", help="e.g. en, fr, ar; empty to clear")
 
+    p_export = sub.add_parser(
+        "export", parents=[common], help="export annotations (CSV, XLSX, JSON Lines, W3C, ...)",
+        description="Export annotations. The file is written to a temporary name and renamed "
+        "into place: a failed export leaves nothing behind. The database's handling caveat is "
+        "written into every export.",
+    )
+    p_export.add_argument(
+        "--format", "-f", required=True, dest="fmt", metavar="F",
+        help="csv, xlsx, jsonl, jsonl-spans, w3c, qdpx, qdc, brat, doccano or html",
+    )
+    p_export.add_argument("--out", "-o", required=True, type=Path, metavar="PATH")
+    p_export.add_argument(
+        "--document", action="append", default=[], metavar="DOC",
+        help="only this document (id, sha256 prefix or part of the title); repeatable",
+    )
+    p_export.add_argument("--author", action="append", default=[], help="only this author")
+    p_export.add_argument("--tag", action="append", default=[], help="only this tag")
+    p_export.add_argument(
+        "--excel-bom", action="store_true", help="CSV: start with a UTF-8 BOM for Excel"
+    )
+
+    p_caveat = sub.add_parser(
+        "caveat", parents=[common], help="show or set the database's handling caveat",
+        description="Show or set the handling caveat (e.g. TLP:AMBER, OFFICIAL-SENSITIVE) that "
+        "every export carries in its header or metadata.",
+    )
+    p_caveat.add_argument("text", nargs="?", help="the caveat to set")
+    p_caveat.add_argument("--clear", action="store_true", help="remove the caveat")
+
     p_segment = sub.add_parser(
         "segment", parents=[common], help="print the sentence units of a file",
         description="Print the units of FILE as [[start, end], ...]: code-point offsets into the "
@@ -144,12 +173,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "title": o.title,
                     "duplicate_of": o.duplicate_of,
                     "error": o.error,
+                    "annotations_added": o.merge.annotations_added if o.merge else None,
+                    "annotations_present": o.merge.annotations_present if o.merge else None,
                 }
                 for o in outcomes
             ]
         )
     for outcome in outcomes:
-        if outcome.ok:
+        if outcome.merge is not None:
+            if not args.json:
+                print(f"merged {outcome.merge.summary()}")
+        elif outcome.ok:
             if not args.json:
                 print(
                     f"imported {outcome.path.name} as document {outcome.document_id} "
@@ -278,6 +312,48 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from annotator.core.dataset import DatasetFilter, load_dataset
+    from annotator.core.exporters.registry import FORMATS, ExportOptions, export
+
+    if args.fmt not in FORMATS:
+        raise UsageError(
+            f"annotator export: unknown format {args.fmt!r} (choose from {', '.join(FORMATS)})"
+        )
+    with _open(args) as store:
+        document_ids = (
+            frozenset(_resolve_document(store, key) for key in args.document)
+            if args.document
+            else None
+        )
+        wanted = DatasetFilter(
+            document_ids=document_ids,
+            authors=frozenset(args.author) if args.author else None,
+            tags=frozenset(args.tag) if args.tag else None,
+        )
+        dataset = load_dataset(store, wanted)
+    result = export(dataset, args.fmt, args.out, ExportOptions(excel_bom=args.excel_bom))
+    print(f"exported {result.items} item(s) to {result.path}")
+    return EXIT_OK
+
+
+def cmd_caveat(args: argparse.Namespace) -> int:
+    from annotator.core.dataset import get_caveat, set_caveat
+
+    with _open(args) as store:
+        if args.clear:
+            set_caveat(store, None)
+            print("handling caveat cleared")
+        elif args.text is not None:
+            if not args.text.strip():
+                raise UsageError("annotator caveat: the caveat is empty (use --clear to remove)")
+            set_caveat(store, args.text)
+            print(f"handling caveat set: {args.text.strip()}")
+        else:
+            print(get_caveat(store) or "(no handling caveat set)")
+    return EXIT_OK
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     from annotator.core.importers import read_text_file
     from annotator.core.segment import segment
@@ -309,6 +385,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "show": cmd_show,
     "segment": cmd_segment,
     "edit": cmd_edit,
+    "export": cmd_export,
+    "caveat": cmd_caveat,
 }
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError, DuplicateDocument
 from annotator.core.importers import DEFAULT_MAX_BYTES, ImportedDocument, read_document
+from annotator.core.interchange.detect import annotation_format, read_annotation_file
+from annotator.core.interchange.merge import MergeReport, merge_incoming
 from annotator.core.ops import NewDocument, add_document
 from annotator.core.segment import UnitKind, segment
 from annotator.core.store import Store
@@ -27,10 +29,11 @@ class ImportOutcome:
     title: str = ""
     error: str | None = None
     duplicate_of: int | None = None
+    merge: MergeReport | None = None  # set when the file was an annotation file
 
     @property
     def ok(self) -> bool:
-        return self.document_id is not None
+        return self.document_id is not None or self.merge is not None
 
 
 def prepare_document(imported: ImportedDocument) -> NewDocument:
@@ -66,7 +69,15 @@ def import_file(
     allow_duplicate: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ImportOutcome:
-    """Import one file; raises AnnotatorError (nothing written) when it cannot be imported."""
+    """Import one file; raises AnnotatorError (nothing written) when it cannot be imported.
+
+    Annotation files (JSON Lines spans, W3C Web Annotation, REFI-QDA) are recognised by their
+    content and merged; anything else is imported as a briefing.
+    """
+    fmt = annotation_format(path)
+    if fmt is not None:
+        report = merge_incoming(store, read_annotation_file(path, fmt))
+        return ImportOutcome(path=path, merge=report, title=report.summary())
     new = prepare_document(read_document(path, max_bytes=max_bytes))
     changes = add_document(store, new, allow_duplicate=allow_duplicate)
     return ImportOutcome(

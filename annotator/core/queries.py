@@ -275,3 +275,11 @@ def tagged_unit_counts(store: Store, document_ids: set[int] | None = None) -> di
         if reach >= end:
             counts[document_id] += 1
     return dict(counts)
+
+
+def list_authors(store: Store) -> list[str]:
+    """Every author with at least one annotation, sorted."""
+    with store.read() as session:
+        return list(
+            session.scalars(select(Annotation.author).distinct().order_by(Annotation.author))
+        )

@@ -26,7 +26,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_database", "&New Database…", (Key.New,), "Create an empty database"),
     ActionSpec("open_database", "&Open Database…", (Key.Open,), "Open another database file"),
     ActionSpec("import", "&Import Documents…", ("Ctrl+I",), "Import .txt, .md or .html briefings"),
-    ActionSpec("export", "&Export…", ("Ctrl+E",), "Export annotations (coming in a later release)"),
+    ActionSpec("export", "&Export…", ("Ctrl+E",), "Export annotations to a file"),
     ActionSpec("set_author", "Analyst &Name…", (), "Change the name recorded on annotations"),
     ActionSpec("quit", "&Quit", (Key.Quit, "Ctrl+Q"), "Quit Annotator"),
     ActionSpec("undo", "&Undo", (Key.Undo,), "Undo the last change"),

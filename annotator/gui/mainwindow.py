@@ -140,7 +140,6 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(a["import"])
-        a["export"].setEnabled(False)
         file_menu.addAction(a["export"])
         file_menu.addAction(a["document_properties"])
         file_menu.addSeparator()
@@ -200,6 +199,7 @@ class MainWindow(QMainWindow):
         a["new_database"].triggered.connect(self.new_database)
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(self.import_dialog)
+        a["export"].triggered.connect(self.export_dialog)
         a["set_author"].triggered.connect(self.ask_author)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(ctx.undo_stack.undo)
@@ -269,6 +269,16 @@ class MainWindow(QMainWindow):
         outcomes = import_files(self.ctx.store, paths)
         imported = [o.document_id for o in outcomes if o.document_id is not None]
         problems = [o.error for o in outcomes if o.error]
+        merges = [o.merge for o in outcomes if o.merge is not None]
+        for report in merges:
+            if report.changes.tags:
+                self.workspace.reload_tags()
+                self._build_tag_actions()
+            self.ctx.apply(report.changes)
+        if merges:
+            self.statusBar().showMessage("; ".join(r.summary() for r in merges), 10_000)
+            if self.workspace.document_id is None and not imported:
+                self._restore_last_document()
         if imported:
             self.library.reload(self.ctx.store)
             self.open_document(imported[0])
@@ -280,9 +290,17 @@ class MainWindow(QMainWindow):
     def import_dialog(self) -> None:
         patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Import documents", str(Path.home()), f"Briefings ({patterns});;All files (*)"
+            self, "Import documents or annotations", str(Path.home()),
+            f"Briefings ({patterns});;Annotation files (*.jsonl *.json *.jsonld *.qdpx);;"
+            "All files (*)",
         )
         self.import_paths([Path(f) for f in files])
+
+    def export_dialog(self) -> None:
+        from annotator.gui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self, self.ctx.store, self.workspace.document_id)
+        dialog.open()
 
     def new_database(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

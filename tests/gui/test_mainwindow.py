@@ -305,7 +305,7 @@ def test_find_in_document_selects_the_match(qtbot: QtBot, window: MainWindow) ->
 def test_menus_have_standard_entries(window: MainWindow) -> None:
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert titles == ["File", "Edit", "View", "Help"]
-    assert not window.actions_by_name["export"].isEnabled()
+    assert window.actions_by_name["export"].isEnabled()
     assert window.actions_by_name["undo"].shortcut().toString() == "Ctrl+Z"
     assert "Ctrl+Shift+Z" in [s.toString() for s in window.actions_by_name["redo"].shortcuts()]
     assert str(window.ctx.store.path) in window.db_label.text()

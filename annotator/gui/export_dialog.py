@@ -1,0 +1,206 @@
+"""File > Export: format, destination, filters, handling caveat, progress and cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.dataset import DatasetFilter, get_caveat, load_dataset, set_caveat
+from annotator.core.exporters.registry import FORMATS, ExportOptions, ExportResult, export
+from annotator.core.queries import list_authors, list_tags
+from annotator.core.store import Store, open_store
+from annotator.gui.tasks import ProgressFn, Task
+
+
+def _checkable_list(parent: QWidget, names: list[str]) -> QListWidget:
+    widget = QListWidget(parent)
+    for name in names:
+        item = QListWidgetItem(name, widget)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked)
+    widget.setMaximumHeight(110)
+    return widget
+
+
+def _checked(widget: QListWidget) -> frozenset[str] | None:
+    """The checked names, or None when all are checked (no restriction)."""
+    names = [widget.item(i).text() for i in range(widget.count())]
+    checked = frozenset(
+        widget.item(i).text()
+        for i in range(widget.count())
+        if widget.item(i).checkState() == Qt.CheckState.Checked
+    )
+    return None if len(checked) == len(names) else checked
+
+
+class ExportDialog(QDialog):
+    def __init__(self, parent: QWidget, store: Store, document_id: int | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export annotations")
+        self.store = store
+        self.document_id = document_id
+        self.task: Task | None = None
+        self.result: ExportResult | None = None
+
+        self.format = QComboBox(self)
+        for name, fmt in FORMATS.items():
+            self.format.addItem(fmt.label, name)
+        self.path = QLineEdit(self)
+        self.browse = QPushButton("Browse…", self)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(self.browse)
+        self.this_document = QRadioButton("The open document", self)
+        self.all_documents = QRadioButton("All documents", self)
+        (self.this_document if document_id is not None else self.all_documents).setChecked(True)
+        self.this_document.setEnabled(document_id is not None)
+        scope = QHBoxLayout()
+        scope.addWidget(self.this_document)
+        scope.addWidget(self.all_documents)
+        scope.addStretch(1)
+        self.authors = _checkable_list(self, list_authors(store))
+        self.tags = _checkable_list(self, [t.name for t in list_tags(store)])
+        self.bom = QCheckBox("Start CSV with a UTF-8 BOM (for Excel)", self)
+        self.caveat = QLineEdit(get_caveat(store) or "", self)
+        self.caveat.setPlaceholderText("e.g. TLP:AMBER, OFFICIAL-SENSITIVE (empty: none)")
+        self.progress = QProgressBar(self)
+        self.progress.setValue(0)
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("&Format:", self.format)
+        form.addRow("&Save to:", path_row)
+        form.addRow("Documents:", scope)
+        form.addRow("&Authors:", self.authors)
+        form.addRow("&Tags:", self.tags)
+        form.addRow("", self.bom)
+        form.addRow("Handling &caveat:", self.caveat)
+        self.buttons = QDialogButtonBox(self)
+        self.export_button = self.buttons.addButton(
+            "Export", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.browse.clicked.connect(self._browse)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._cancel)
+        self._format_changed()
+        self.resize(560, 0)
+
+    def fmt_name(self) -> str:
+        return str(self.format.currentData())
+
+    def _default_path(self) -> Path:
+        fmt = FORMATS[self.fmt_name()]
+        stem = "annotations-export"
+        return Path.home() / (stem if fmt.is_directory else stem + fmt.suffix)
+
+    def _format_changed(self) -> None:
+        fmt = FORMATS[self.fmt_name()]
+        self.bom.setEnabled(fmt.name == "csv")
+        current = Path(self.path.text()) if self.path.text() else None
+        if current is None or current.parent == Path("."):
+            self.path.setText(str(self._default_path()))
+        elif fmt.is_directory:
+            self.path.setText(str(current.with_suffix("")))
+        else:
+            self.path.setText(str(current.with_suffix(fmt.suffix)))
+
+    def _browse(self) -> None:
+        fmt = FORMATS[self.fmt_name()]
+        if fmt.is_directory:
+            chosen = QFileDialog.getExistingDirectory(self, "Export into folder")
+            if chosen:
+                self.path.setText(str(Path(chosen) / "annotations-export"))
+        else:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export to", self.path.text(), f"{fmt.label} (*{fmt.suffix})"
+            )
+            if chosen:
+                self.path.setText(chosen)
+
+    def wanted(self) -> DatasetFilter:
+        documents = (
+            frozenset({self.document_id})
+            if self.this_document.isChecked() and self.document_id is not None
+            else None
+        )
+        return DatasetFilter(documents, _checked(self.authors), _checked(self.tags))
+
+    def start(self) -> None:
+        out = Path(self.path.text()).expanduser()
+        if not self.path.text().strip():
+            self.status.setText("Choose where to save the export.")
+            return
+        caveat = self.caveat.text().strip() or None
+        if caveat != get_caveat(self.store):
+            set_caveat(self.store, caveat)
+        db_path, fmt, wanted = self.store.path, self.fmt_name(), self.wanted()
+        options = ExportOptions(excel_bom=self.bom.isChecked())
+
+        def work(progress: ProgressFn) -> ExportResult:
+            options.progress = progress
+            with open_store(db_path) as reader:
+                dataset = load_dataset(reader, wanted)
+            return export(dataset, fmt, out, options)
+
+        self.task = Task(work, self)
+        self.task.progressed.connect(self._progressed)
+        self.task.succeeded.connect(self._succeeded)
+        self.task.failed.connect(self._failed)
+        self.export_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.status.setText(f"Exporting to {out}…")
+        self.task.start()
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _succeeded(self, result: ExportResult) -> None:
+        self.result = result
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.status.setText(f"Exported {result.items} item(s) to {result.path}")
+        self.export_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+
+    def _failed(self, message: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status.setText(message)
+        self.status.setStyleSheet("color: #b00020;")
+        self.export_button.setEnabled(True)
+
+    def _cancel(self) -> None:
+        if self.task is not None and self.task.isRunning():
+            self.task.cancel()
+            self.task.wait(10_000)
+        self.reject()

@@ -134,6 +134,11 @@ class Annotation(Base):
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Review: draft / submitted / accepted / rejected, with who decided, when and why.
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    reviewer: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="annotations")
     tags: Mapped[list[AnnotationTag]] = relationship(
@@ -158,6 +163,30 @@ class AnnotationTag(Base):
 
     annotation: Mapped[Annotation] = relationship(back_populates="tags")
     tag: Mapped[Tag] = relationship(lazy="joined")
+
+
+class AnnotationHistory(Base):
+    """One change to one annotation: who, when, what, and the annotation before and after.
+
+    Written in the same transaction as the change. `before`/`after` are full snapshots (see
+    `annotator.core.history`), None where the annotation did not exist. Rows stay when the
+    annotation is deleted, so a deleted annotation can be restored from its history.
+    """
+
+    __tablename__ = "annotation_history"
+    __table_args__ = (Index("ix_annotation_history_annotation", "annotation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Meta(Base):

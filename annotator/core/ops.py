@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +18,16 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import DuplicateDocument, InvalidValue, NotFound
+from annotator.core.history import (
+    HISTORY_COLUMNS,
+    AnnotationSnapshot,
+    creation_row,
+    record,
+    snapshot_of,
+)
 from annotator.core.model import (
     Annotation,
+    AnnotationHistory,
     AnnotationTag,
     Document,
     Tag,
@@ -236,18 +245,20 @@ def create_annotation(
         session.add(annotation)
         session.flush()
         new_id = annotation.id
+        record(session, "create", author, None, snapshot_of(annotation))
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id
     )
 
 
-def delete_annotation(store: Store, annotation_id: int) -> Changes:
+def delete_annotation(store: Store, annotation_id: int, *, actor: str | None = None) -> Changes:
+    """Delete an annotation; its history keeps a snapshot so that it can be restored."""
     with store.write() as session:
-        annotation = session.get(Annotation, annotation_id)
-        if annotation is None:
-            raise NotFound(f"no annotation {annotation_id}")
+        annotation = _load(session, annotation_id)
         document_id = annotation.document_id
+        before = snapshot_of(annotation)
         session.delete(annotation)
+        record(session, "delete", actor or before.author, before, None)
     return Changes(documents=frozenset({document_id}), annotations=frozenset({annotation_id}))
 
 
@@ -268,6 +279,7 @@ def bulk_add_annotations(
         no_fields = json.dumps({})
         annotation_rows: list[tuple[Any, ...]] = []
         tag_rows: list[tuple[Any, ...]] = []
+        history_rows: list[tuple[object, ...]] = []
         for offset, new in enumerate(annotations):
             _check_span(new.start, new.end, length)
             annotation_id = next_id + offset
@@ -293,6 +305,15 @@ def bulk_add_annotations(
                 tag_rows.append(
                     (annotation_id, tag_id, json.dumps(dict(values)) if values else no_fields, "[]")
                 )
+            history_rows.append(
+                creation_row(
+                    "create",
+                    new.author,
+                    stamp,
+                    annotation_rows[-1],
+                    [(name, new.fields.get(name) or {}, ()) for name in new.tags],
+                )
+            )
         connection = session.connection()
         bulk_insert(
             connection,
@@ -306,6 +327,7 @@ def bulk_add_annotations(
             ("annotation_id", "tag_id", "fields", "suggested"),
             tag_rows,
         )
+        bulk_insert(connection, AnnotationHistory.__tablename__, HISTORY_COLUMNS, history_rows)
     return len(annotation_rows)
 
 
@@ -324,28 +346,6 @@ def delete_all_annotations(store: Store, document_id: int) -> Changes:
     return Changes(documents=frozenset({document_id}))
 
 
-@dataclass(frozen=True)
-class TagSnapshot:
-    name: str
-    fields: Mapping[str, Any]
-    suggested: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class AnnotationSnapshot:
-    """Everything about one annotation, enough to restore it exactly (same id)."""
-
-    id: int
-    document_id: int
-    start: int
-    end: int
-    author: str
-    created: dt.datetime
-    modified: dt.datetime
-    note: str
-    tags: tuple[TagSnapshot, ...]
-
-
 def _load(session: Session, annotation_id: int) -> Annotation:
     annotation = session.get(Annotation, annotation_id)
     if annotation is None:
@@ -353,34 +353,20 @@ def _load(session: Session, annotation_id: int) -> Annotation:
     return annotation
 
 
-def _snapshot(annotation: Annotation) -> AnnotationSnapshot:
-    return AnnotationSnapshot(
-        id=annotation.id,
-        document_id=annotation.document_id,
-        start=annotation.start,
-        end=annotation.end,
-        author=annotation.author,
-        created=annotation.created,
-        modified=annotation.modified,
-        note=annotation.note,
-        tags=tuple(
-            TagSnapshot(t.tag.name, dict(t.fields), tuple(t.suggested))
-            for t in sorted(annotation.tags, key=lambda t: t.tag.position)
-        ),
-    )
-
-
 def snapshot_annotation(store: Store, annotation_id: int) -> AnnotationSnapshot:
     with store.read() as session:
-        return _snapshot(_load(session, annotation_id))
+        return snapshot_of(_load(session, annotation_id))
 
 
-def restore_annotation(store: Store, snapshot: AnnotationSnapshot) -> Changes:
+def restore_annotation(
+    store: Store, snapshot: AnnotationSnapshot, *, actor: str | None = None
+) -> Changes:
     """Put an annotation back exactly as snapshotted (same id), replacing any current state."""
     with store.write() as session:
         _check_span(snapshot.start, snapshot.end, _document_length(session, snapshot.document_id))
         known = tag_ids_by_name(session)
         existing = session.get(Annotation, snapshot.id)
+        before = snapshot_of(existing) if existing is not None else None
         if existing is not None:
             session.delete(existing)
             session.flush()
@@ -393,6 +379,10 @@ def restore_annotation(store: Store, snapshot: AnnotationSnapshot) -> Changes:
             created=snapshot.created,
             modified=snapshot.modified,
             note=snapshot.note,
+            status=snapshot.status,
+            reviewer=snapshot.reviewer,
+            reviewed_at=snapshot.reviewed_at,
+            review_comment=snapshot.review_comment,
         )
         for tag in snapshot.tags:
             if tag.name not in known:
@@ -402,16 +392,29 @@ def restore_annotation(store: Store, snapshot: AnnotationSnapshot) -> Changes:
             for t in snapshot.tags
         ]
         session.add(annotation)
+        session.flush()
+        record(session, "restore", actor or snapshot.author, before, snapshot_of(annotation))
     return Changes(
         documents=frozenset({snapshot.document_id}), annotations=frozenset({snapshot.id})
     )
 
 
-def _touched(annotation: Annotation) -> Changes:
-    annotation.modified = utcnow()
-    return Changes(
-        documents=frozenset({annotation.document_id}), annotations=frozenset({annotation.id})
-    )
+@contextmanager
+def _changing(
+    store: Store, annotation_id: int, action: str, actor: str | None
+) -> Iterator[tuple[Session, Annotation]]:
+    """One committed change of one annotation, recorded in its history."""
+    with store.write() as session:
+        annotation = _load(session, annotation_id)
+        before = snapshot_of(annotation)
+        yield session, annotation
+        annotation.modified = utcnow()
+        session.flush()
+        record(session, action, actor or before.author, before, snapshot_of(annotation))
+
+
+def _changed(annotation_id: int, document_id: int) -> Changes:
+    return Changes(documents=frozenset({document_id}), annotations=frozenset({annotation_id}))
 
 
 def set_tag(
@@ -422,10 +425,11 @@ def set_tag(
     *,
     fields: Mapping[str, Any] | None = None,
     suggested: Sequence[str] = (),
+    actor: str | None = None,
 ) -> Changes:
     """Add (with initial fields) or remove one tag of an annotation."""
-    with store.write() as session:
-        annotation = _load(session, annotation_id)
+    action = "tag_add" if present else "tag_remove"
+    with _changing(store, annotation_id, action, actor) as (session, annotation):
         (tag_id,) = _resolve_tags(session, [tag])
         current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
         if present and current is None:
@@ -434,7 +438,7 @@ def set_tag(
             )
         elif not present and current is not None:
             annotation.tags.remove(current)
-        return _touched(annotation)
+    return _changed(annotation_id, annotation.document_id)
 
 
 def set_fields(
@@ -443,30 +447,31 @@ def set_fields(
     tag: str,
     fields: Mapping[str, Any],
     suggested: Sequence[str] = (),
+    *,
+    actor: str | None = None,
 ) -> Changes:
     """Replace the form fields of one tag of an annotation (values validated by the caller)."""
-    with store.write() as session:
-        annotation = _load(session, annotation_id)
+    with _changing(store, annotation_id, "fields", actor) as (session, annotation):
         (tag_id,) = _resolve_tags(session, [tag])
         current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
         if current is None:
             raise InvalidValue(f"annotation {annotation_id} is not tagged {tag!r}")
         current.fields = dict(fields)
         current.suggested = [name for name in suggested if name in fields]
-        return _touched(annotation)
+    return _changed(annotation_id, annotation.document_id)
 
 
-def set_note(store: Store, annotation_id: int, note: str) -> Changes:
-    with store.write() as session:
-        annotation = _load(session, annotation_id)
+def set_note(store: Store, annotation_id: int, note: str, *, actor: str | None = None) -> Changes:
+    with _changing(store, annotation_id, "note", actor) as (_session, annotation):
         annotation.note = note
-        return _touched(annotation)
+    return _changed(annotation_id, annotation.document_id)
 
 
-def set_span(store: Store, annotation_id: int, start: int, end: int) -> Changes:
+def set_span(
+    store: Store, annotation_id: int, start: int, end: int, *, actor: str | None = None
+) -> Changes:
     """Move an annotation to text[start:end] (code points)."""
-    with store.write() as session:
-        annotation = _load(session, annotation_id)
+    with _changing(store, annotation_id, "span", actor) as (session, annotation):
         _check_span(start, end, _document_length(session, annotation.document_id))
         annotation.start, annotation.end = start, end
-        return _touched(annotation)
+    return _changed(annotation_id, annotation.document_id)

@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError
-from annotator.core.ops import AnnotationSnapshot, Changes
+from annotator.core.history import AnnotationSnapshot
+from annotator.core.ops import Changes
 from annotator.core.settings import Settings, save_settings
 from annotator.core.store import Store
 from annotator.gui.undo import AnnotationCommand
@@ -91,9 +92,9 @@ class AppContext(QObject):
     def restore(self, target: AnnotationSnapshot | None, other: AnnotationSnapshot | None) -> None:
         """Used by undo/redo: put `target` back, or delete `other` when target is None."""
         if target is not None:
-            self.run(lambda: ops.restore_annotation(self.store, target))
+            self.run(lambda: ops.restore_annotation(self.store, target, actor=self.author))
         elif other is not None:
-            self.run(lambda: ops.delete_annotation(self.store, other.id))
+            self.run(lambda: ops.delete_annotation(self.store, other.id, actor=self.author))
 
 
 def _snapshot_or_none(store: Store, annotation_id: int | None) -> AnnotationSnapshot | None:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from annotator.core.ops import AnnotationSnapshot
+from annotator.core.history import AnnotationSnapshot
 
 
 class Restorer(Protocol):

@@ -222,8 +222,14 @@ class Workspace(QObject):
                 f"Tag {tag}",
                 None,
                 lambda: ops.create_annotation(
-                    store, document_id, start, end, author, [tag],
-                    fields={tag: values}, suggested={tag: suggested},
+                    store,
+                    document_id,
+                    start,
+                    end,
+                    author,
+                    [tag],
+                    fields={tag: values},
+                    suggested={tag: suggested},
                 ),
             )
             if changes is not None and changes.created_id is not None:
@@ -233,11 +239,15 @@ class Workspace(QObject):
         if tag in target.tag_names:
             if len(target.tags) == 1 and not target.note:
                 self.ctx.edit_annotation(
-                    f"Remove {tag}", target.id, lambda: ops.delete_annotation(store, target.id)
+                    f"Remove {tag}",
+                    target.id,
+                    lambda: ops.delete_annotation(store, target.id, actor=self.ctx.author),
                 )
             else:
                 self.ctx.edit_annotation(
-                    f"Remove {tag}", target.id, lambda: ops.set_tag(store, target.id, tag, False)
+                    f"Remove {tag}",
+                    target.id,
+                    lambda: ops.set_tag(store, target.id, tag, False, actor=self.ctx.author),
                 )
             return
         values, suggested = suggested_fields(tag, self.text[target.start : target.end])
@@ -245,7 +255,13 @@ class Workspace(QObject):
             f"Tag {tag}",
             target.id,
             lambda: ops.set_tag(
-                store, target.id, tag, True, fields=values, suggested=suggested
+                store,
+                target.id,
+                tag,
+                True,
+                fields=values,
+                suggested=suggested,
+                actor=self.ctx.author,
             ),
         )
 
@@ -261,13 +277,17 @@ class Workspace(QObject):
         self.ctx.edit_annotation(
             f"Edit {tag} fields",
             annotation_id,
-            lambda: ops.set_fields(store, annotation_id, tag, clean, suggested),
+            lambda: ops.set_fields(
+                store, annotation_id, tag, clean, suggested, actor=self.ctx.author
+            ),
         )
 
     def edit_note(self, annotation_id: int, note: str) -> None:
         store = self.ctx.store
         self.ctx.edit_annotation(
-            "Edit note", annotation_id, lambda: ops.set_note(store, annotation_id, note)
+            "Edit note",
+            annotation_id,
+            lambda: ops.set_note(store, annotation_id, note, actor=self.ctx.author),
         )
 
     def move_to_selection(self) -> None:
@@ -285,7 +305,9 @@ class Workspace(QObject):
     def move_span(self, annotation_id: int, start: int, end: int) -> None:
         store = self.ctx.store
         self.ctx.edit_annotation(
-            "Change span", annotation_id, lambda: ops.set_span(store, annotation_id, start, end)
+            "Change span",
+            annotation_id,
+            lambda: ops.set_span(store, annotation_id, start, end, actor=self.ctx.author),
         )
 
     def delete_annotation(self, annotation_id: int | None = None) -> None:
@@ -299,7 +321,9 @@ class Workspace(QObject):
         store = self.ctx.store
         annotation = target
         self.ctx.edit_annotation(
-            "Delete annotation", annotation, lambda: ops.delete_annotation(store, annotation)
+            "Delete annotation",
+            annotation,
+            lambda: ops.delete_annotation(store, annotation, actor=self.ctx.author),
         )
 
     # -- refresh ---------------------------------------------------------------------------
@@ -319,9 +343,7 @@ class Workspace(QObject):
         for view in fresh.values():
             self.coverage.add(view.start, view.end, +1)
         self.annotations.update(fresh)
-        self.progressChanged.emit(
-            self.document_id, self.coverage.tagged, len(self.annotations)
-        )
+        self.progressChanged.emit(self.document_id, self.coverage.tagged, len(self.annotations))
         self.reader.update_annotations([painted(v) for v in fresh.values()], removed)
         self.annotation_list.update(list(fresh.values()), removed)
         if self.current_id in removed:

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import ImportRefused
+from annotator.core.history import HISTORY_COLUMNS, creation_row
 from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
-from annotator.core.model import Annotation, AnnotationTag, Document, Tag
+from annotator.core.model import Annotation, AnnotationHistory, AnnotationTag, Document, Tag
 from annotator.core.ops import Changes, NewDocument, insert_document, stored_time, tag_ids_by_name
 from annotator.core.store import Store, bulk_insert
 from annotator.core.text import text_sha256
@@ -191,6 +192,7 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         tag_rows: list[tuple[object, ...]] = []
         skipped = 0
         touched: set[int] = set()
+        history_rows: list[tuple[object, ...]] = []
         for annotation in incoming.annotations:
             document_id = documents[annotation.document_sha256][0]
             created = stored_time(annotation.created) if annotation.created else ""
@@ -222,6 +224,15 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
                 )
             )
             touched.add(document_id)
+            history_rows.append(
+                creation_row(
+                    "import",
+                    annotation.author,
+                    now,
+                    annotation_rows[-1],  # type: ignore[arg-type]
+                    [(t.name, t.fields, t.suggested) for t in annotation.tags],
+                )
+            )
             seen_tags: set[str] = set()
             for tag in annotation.tags:
                 if tag.name in seen_tags:
@@ -249,6 +260,7 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
             ("annotation_id", "tag_id", "fields", "suggested"),
             tag_rows,
         )
+        bulk_insert(connection, AnnotationHistory.__tablename__, HISTORY_COLUMNS, history_rows)
     changes = Changes(
         documents=frozenset(touched | {doc_id for doc_id, _t in documents.values()}),
         annotations=frozenset(row[0] for row in annotation_rows),  # type: ignore[misc]

@@ -128,6 +128,27 @@ def build_parser() -> argparse.ArgumentParser:
     p_caveat.add_argument("text", nargs="?", help="the caveat to set")
     p_caveat.add_argument("--clear", action="store_true", help="remove the caveat")
 
+    p_backup = sub.add_parser(
+        "backup", parents=[common], help="back the database up now (or list its backups)",
+        description="Copy the database with SQLite's online backup API into the folder "
+        "<database>.backups next to it, keeping the newest --keep copies.",
+    )
+    p_backup.add_argument("--keep", type=int, default=7, help="how many to keep (default 7)")
+    p_backup.add_argument("--list", action="store_true", help="list the backups, newest first")
+
+    p_restore = sub.add_parser(
+        "restore", parents=[common], help="restore a backup (the current file is saved first)",
+        description="Replace the database by BACKUP. The current file is first saved as a "
+        "'before-restore' backup, so nothing is lost.",
+    )
+    p_restore.add_argument("backup", type=Path, metavar="BACKUP")
+
+    sub.add_parser(
+        "check", parents=[common], help="check the database for damage",
+        description="Run SQLite's integrity and foreign-key checks and report in plain words. "
+        "Exit code 1 when a problem is found.",
+    )
+
     p_segment = sub.add_parser(
         "segment", parents=[common], help="print the sentence units of a file",
         description="Print the units of FILE as [[start, end], ...]: code-point offsets into the "
@@ -354,6 +375,55 @@ def cmd_caveat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _db_path(args: argparse.Namespace) -> Path:
+    from annotator.core.store import default_db_path
+
+    db = getattr(args, "db", None)
+    return Path(db).expanduser() if db is not None else default_db_path()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from annotator.core.backup import list_backups, make_backup
+    from annotator.core.store import inspect_database
+
+    path = _db_path(args)
+    if args.list:
+        backups = list_backups(path)
+        for backup in backups:
+            print(backup)
+        if not backups:
+            print(f"no backups of {path}")
+        return EXIT_OK
+    if args.keep < 1:
+        raise UsageError("annotator backup: --keep must be at least 1")
+    if inspect_database(path).revision is None:
+        raise AnnotatorError(f"{path}: no Annotator database here to back up")
+    print(f"backed up to {make_backup(path, 'manual', args.keep)}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from annotator.core.backup import restore_backup
+
+    path = _db_path(args)
+    if not args.backup.is_file():
+        raise AnnotatorError(f"{args.backup}: no such backup file")
+    saved = restore_backup(path, args.backup)
+    if saved is not None:
+        print(f"the current database was saved as {saved}")
+    print(f"restored {args.backup} to {path}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from annotator.core.backup import check_database
+
+    report = check_database(_db_path(args))
+    for line in report.lines:
+        print(line)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     from annotator.core.importers import read_text_file
     from annotator.core.segment import segment
@@ -387,6 +457,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "edit": cmd_edit,
     "export": cmd_export,
     "caveat": cmd_caveat,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "check": cmd_check,
 }
 
 

@@ -23,6 +23,10 @@ class DatabaseRefused(AnnotatorError):
     """A database file cannot be opened (not ours, too new, damaged); it was left untouched."""
 
 
+class DatabaseDamaged(DatabaseRefused):
+    """The database file is damaged (truncated, overwritten, not a database); left untouched."""
+
+
 class NotFound(AnnotatorError):
     """A document, annotation or tag that was asked for does not exist."""
 

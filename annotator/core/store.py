@@ -9,7 +9,6 @@ Annotator database of a schema this version knows is refused with a message and 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,7 @@ from platformdirs import user_data_path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
-from annotator.core.errors import DatabaseRefused
+from annotator.core.errors import AnnotatorError, DatabaseDamaged, DatabaseRefused
 from annotator.core.model import APPLICATION_ID
 
 # Schema revisions in order, oldest first. A test checks this against the alembic scripts, so
@@ -55,6 +54,25 @@ def _refuse(path: Path, reason: str) -> DatabaseRefused:
     return DatabaseRefused(f"{path}: {reason}; the file was left untouched")
 
 
+def _damaged(path: Path, reason: str) -> DatabaseDamaged:
+    from annotator.core.backup import list_backups
+
+    backups = list_backups(path)
+    offer = (
+        f"; the newest backup is {backups[0]} (restore it with: annotator restore "
+        f"\"{backups[0]}\" --db \"{path}\")"
+        if backups
+        else "; no backup of it exists"
+    )
+    return DatabaseDamaged(f"{path}: {reason}; the file was left untouched{offer}")
+
+
+def list_backups_of(path: Path) -> list[Path]:
+    from annotator.core.backup import list_backups
+
+    return list_backups(path)
+
+
 def inspect_database(path: Path) -> DatabaseState:
     """Look at `path` without changing it; raise DatabaseRefused if it is not ours or unusable."""
     if path.is_dir():
@@ -69,6 +87,8 @@ def inspect_database(path: Path) -> DatabaseState:
     if not header:
         return DatabaseState(exists=True, revision=None)
     if header != SQLITE_MAGIC:
+        if list_backups_of(path):
+            raise _damaged(path, "is not an SQLite file any more (damaged or overwritten)")
         raise _refuse(path, "is not an Annotator database (not an SQLite file)")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -85,12 +105,12 @@ def inspect_database(path: Path) -> DatabaseState:
             )
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
-            raise _refuse(path, f"is damaged (integrity check: {check})")
+            raise _damaged(path, f"is damaged (integrity check: {check})")
         if "alembic_version" not in tables:
-            raise _refuse(path, "is damaged (its schema version is missing)")
+            raise _damaged(path, "is damaged (its schema version is missing)")
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise _refuse(path, f"is damaged or not a database ({exc})") from exc
+        raise _damaged(path, f"is damaged or not a database ({exc})") from exc
     finally:
         conn.close()
     revision = row[0] if row else None
@@ -121,23 +141,6 @@ def _configure_engine(engine: Engine) -> None:
         # Writers take the write lock up front: no deadlock when two processes upgrade locks.
         immediate = conn.get_execution_options().get("write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def backup_database(source: Path, destination: Path) -> Path:
-    """Copy a live database with SQLite's online backup API; return the destination."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = destination.with_name(destination.name + ".tmp")
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    os.replace(tmp, destination)
-    return destination
 
 
 def bulk_insert(
@@ -217,16 +220,31 @@ def _make_engine(path: Path) -> Engine:
     return engine
 
 
-def migration_backup_path(path: Path, revision: str) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return path.with_name(f"{path.name}.before-schema-{HEAD_REVISION}-from-{revision}-{stamp}.bak")
+def _backup_on_open(db_path: Path, revision: str, daily: bool, keep: int) -> None:
+    from annotator.core.backup import backup_if_due, make_backup
+
+    if revision != HEAD_REVISION:
+        # Never migrate without a copy to go back to: a failure here stops the open.
+        make_backup(db_path, f"before-schema-{HEAD_REVISION}-from-{revision}", keep)
+    elif daily:
+        # A read-only folder must not stop the analyst from opening the database.
+        with suppress(OSError, AnnotatorError):
+            backup_if_due(db_path, keep)
 
 
-def open_store(path: Path | str | None = None, *, create: bool = True) -> Store:
+def open_store(
+    path: Path | str | None = None,
+    *,
+    create: bool = True,
+    daily_backup: bool = True,
+    backup_keep: int = 7,
+) -> Store:
     """Open (and if needed create or upgrade) the database at `path`.
 
-    Raises DatabaseRefused for a file that is not an Annotator database, is damaged, or was
-    written by a newer version; such a file is never modified.
+    An existing database is backed up when opened (at most once a day) and before a schema
+    migration. Raises DatabaseRefused (DatabaseDamaged for a damaged file) for a file that is
+    not an Annotator database, is damaged, or was written by a newer version; such a file is
+    never modified.
     """
     db_path = Path(path).expanduser() if path is not None else default_db_path()
     state = inspect_database(db_path)
@@ -237,8 +255,8 @@ def open_store(path: Path | str | None = None, *, create: bool = True) -> Store:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseRefused(f"{db_path}: cannot create its folder ({exc.strerror})") from exc
-    if state.revision is not None and state.revision != HEAD_REVISION:
-        backup_database(db_path, migration_backup_path(db_path, state.revision))
+    if state.revision is not None:
+        _backup_on_open(db_path, state.revision, daily_backup, backup_keep)
     engine = _make_engine(db_path)
     try:
         if state.revision != HEAD_REVISION:

@@ -122,7 +122,7 @@ def test_upgrade_from_first_schema_keeps_every_row(tmp_path: Path) -> None:
         detail = document_detail(store, 1)
         assert [u.text for u in detail.units] == ["Older text here.", "And more."]
         assert detail.units[0].tags == ("claim", "figure")
-    backups = list(tmp_path.glob("old.sqlite3.before-schema-*.bak"))
+    backups = list((tmp_path / "old.sqlite3.backups").glob("*-before-schema-*.sqlite3"))
     assert len(backups) == 1, "the database is backed up before a migration"
     raw = sqlite3.connect(backups[0])
     assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"

@@ -1,0 +1,300 @@
+"""Agreement between coders: percent agreement, Cohen's kappa (plain and weighted) and
+Krippendorff's alpha (nominal, ordinal, interval). Pure functions over plain data, no I/O.
+
+A rating table maps each unit (any hashable key) to `{coder: label}`; a label of None is a missing
+value. Labels are hashable values compared with `==`. Two coders' labels for Cohen's kappa are
+two equally long sequences, position i being the same unit; None there is a missing value too.
+
+Conventions shared by every function here:
+
+- A unit is *pairable* when at least two coders gave it a value. Other units say nothing about
+  agreement: they are ignored, though they still count in `AgreementStat.n_units`. For Cohen's
+  kappa only the positions where both coders gave a value are used (listwise deletion).
+- No pairable unit at all: the value is None with the note `NO_PAIRABLE`.
+- The chance-corrected coefficients (kappa, weighted kappa, alpha) divide by the agreement or
+  disagreement expected by chance. When every value is the same category there is nothing to
+  expect (kappa: p_e = 1; alpha: D_e = 0) and the formula is 0/0: the value is None with the
+  note `NO_VARIATION` (show it as "n/a (no variation)"). We do not return 1.0 there, though some
+  tools do: D_e = 0 forces D_o = 0 (a unit cannot disagree when every value is the same), so
+  "no disagreement observed" is always also "no variation", and the coefficient is undefined
+  (Krippendorff 2011, Cohen 1960). Percent agreement is still 1.0 in that case.
+- Values are proportions: percent agreement lies in [0, 1]; kappa and alpha are at most 1, with
+  0 meaning chance agreement and negative values systematic disagreement.
+
+Arithmetic is exact (integers and `Fraction`) wherever the labels allow it, then rounded once to
+a float, so results agree with other implementations to ~1e-15.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Real
+from typing import Literal, TypeVar
+
+UnitT = TypeVar("UnitT", bound=Hashable)
+CoderT = TypeVar("CoderT", bound=Hashable)
+LabelT = TypeVar("LabelT", bound=Hashable)
+
+Level = Literal["nominal", "ordinal", "interval"]
+Weights = Literal["linear", "quadratic"]
+
+NO_PAIRABLE = "no pairable units"
+NO_VARIATION = "no variation"
+
+
+@dataclass(frozen=True)
+class AgreementStat:
+    """One agreement coefficient and the data behind it.
+
+    `value` is None when the coefficient is undefined, and `note` then says why (`NO_PAIRABLE`,
+    `NO_VARIATION`, or a caller's reason such as "needs exactly two authors"); `note` is empty
+    when `value` is a number. `n_units` counts the units given (pairable or not), `n_pairable` the
+    units with at least two values, `n_values` the values in those units (Krippendorff's n).
+    """
+
+    value: float | None
+    n_units: int
+    n_pairable: int
+    n_values: int
+    note: str = ""
+
+    @classmethod
+    def undefined(cls, note: str, n_units: int = 0) -> AgreementStat:
+        """A coefficient that cannot be computed here, with the reason for the analyst."""
+        return cls(None, n_units, 0, 0, note)
+
+
+def _pairable(
+    ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]],
+) -> tuple[int, list[list[LabelT]]]:
+    """How many units there are, and the values of each pairable unit."""
+    units = []
+    for coder_values in ratings.values():
+        values = [value for value in coder_values.values() if value is not None]
+        if len(values) >= 2:
+            units.append(values)
+    return len(ratings), units
+
+
+def percent_agreement(ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]]) -> AgreementStat:
+    """The share of pairable units on which every coder who rated the unit gave the same label.
+
+    Formula: (units where all present values are equal) / (pairable units), in [0, 1]. With
+    two coders this equals pairwise percent agreement; with more it is the stricter "everyone
+    agreed" reading (one dissenter makes the unit a disagreement), which is what an analyst
+    reads "agreed on 80% of sentences" to mean. None (`NO_PAIRABLE`) without pairable units.
+    """
+    n_units, units = _pairable(ratings)
+    if not units:
+        return AgreementStat(None, n_units, 0, 0, NO_PAIRABLE)
+    agreed = sum(1 for values in units if all(value == values[0] for value in values))
+    n_values = sum(len(values) for values in units)
+    return AgreementStat(agreed / len(units), n_units, len(units), n_values)
+
+
+def _paired(a: Sequence[LabelT | None], b: Sequence[LabelT | None]) -> list[tuple[LabelT, LabelT]]:
+    if len(a) != len(b):
+        raise ValueError(f"the two coders rated {len(a)} and {len(b)} units; they must match")
+    return [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+
+
+def cohen_kappa(a: Sequence[LabelT | None], b: Sequence[LabelT | None]) -> AgreementStat:
+    """Cohen's kappa of two coders over the same units (a[i] and b[i] rate unit i).
+
+    kappa = (p_o - p_e) / (1 - p_e), with p_o the share of units labelled alike and
+    p_e = sum over labels k of pA(k) * pB(k), each coder's own label proportions. Positions with
+    a None on either side are dropped. None when no position is left (`NO_PAIRABLE`) or when
+    p_e = 1, i.e. both coders gave one and the same label throughout (`NO_VARIATION`).
+    Raises ValueError when the sequences differ in length.
+    """
+    pairs = _paired(a, b)
+    n = len(pairs)
+    if not n:
+        return AgreementStat(None, len(a), 0, 0, NO_PAIRABLE)
+    agreed = sum(1 for x, y in pairs if x == y)
+    count_b = Counter(y for _x, y in pairs)
+    # n^2 * p_e, as an integer so that p_e = 1 is detected exactly.
+    chance = sum(count * count_b[label] for label, count in Counter(x for x, _y in pairs).items())
+    if chance == n * n:
+        return AgreementStat(None, len(a), n, 2 * n, NO_VARIATION)
+    return AgreementStat((n * agreed - chance) / (n * n - chance), len(a), n, 2 * n)
+
+
+def _positions(categories: Sequence[LabelT]) -> dict[LabelT, int]:
+    position = {label: index for index, label in enumerate(categories)}
+    if len(position) != len(categories):
+        raise ValueError("the categories list a label twice")
+    return position
+
+
+def _position_of(position: Mapping[LabelT, int], label: LabelT) -> int:
+    try:
+        return position[label]
+    except KeyError:
+        raise ValueError(f"{label!r} is not one of the categories") from None
+
+
+def weighted_cohen_kappa(
+    a: Sequence[LabelT | None],
+    b: Sequence[LabelT | None],
+    categories: Sequence[LabelT],
+    weights: Weights = "linear",
+) -> AgreementStat:
+    """Cohen's weighted kappa of two coders on an ordered scale (`categories`, in order).
+
+    kappa_w = 1 - (sum_ij w_ij o_ij) / (sum_ij w_ij e_ij), with o the observed and e the
+    chance-expected (product of the two coders' marginals) proportions of label pairs, and the
+    disagreement weight of categories at positions i and j being |i - j| ("linear") or
+    (i - j)^2 ("quadratic") (any scale factor such as 1/(k-1) cancels). Categories that nobody
+    used still set the spacing. Positions with a None on either side are dropped. None when
+    nothing is left (`NO_PAIRABLE`) or when the expected disagreement is 0, i.e. both coders
+    gave one and the same category throughout (`NO_VARIATION`). Raises ValueError for a label
+    outside `categories`, repeated categories, unequal lengths or unknown weights.
+    """
+    if weights not in ("linear", "quadratic"):
+        raise ValueError(f"weights must be 'linear' or 'quadratic', not {weights!r}")
+    power = 1 if weights == "linear" else 2
+    position = _positions(categories)
+    ranks = [(_position_of(position, x), _position_of(position, y)) for x, y in _paired(a, b)]
+    n = len(ranks)
+    if not n:
+        return AgreementStat(None, len(a), 0, 0, NO_PAIRABLE)
+    observed = sum(abs(i - j) ** power for i, j in ranks)
+    count_b = Counter(j for _i, j in ranks)
+    expected = sum(  # n^2 times the expected disagreement
+        count_i * count_j * abs(i - j) ** power
+        for i, count_i in Counter(i for i, _j in ranks).items()
+        for j, count_j in count_b.items()
+    )
+    if expected == 0:
+        return AgreementStat(None, len(a), n, 2 * n, NO_VARIATION)
+    return AgreementStat(float(1 - Fraction(n * observed, expected)), len(a), n, 2 * n)
+
+
+def _nominal_alpha(units: list[list[LabelT]]) -> Fraction | None:
+    # alpha = 1 - (n - 1) * sum_u (m_u^2 - sum_c n_uc^2) / (m_u - 1) / (n^2 - sum_c n_c^2)
+    disagreeing_by_size: dict[int, int] = defaultdict(int)
+    totals: Counter[LabelT] = Counter()
+    for values in units:
+        counts = Counter(values)
+        totals.update(counts)
+        m = len(values)
+        disagreeing_by_size[m] += m * m - sum(c * c for c in counts.values())
+    n = sum(totals.values())
+    expected = n * n - sum(c * c for c in totals.values())
+    if expected == 0:
+        return None
+    observed = sum(
+        (Fraction(count, m - 1) for m, count in disagreeing_by_size.items()), Fraction(0)
+    )
+    return 1 - (n - 1) * observed / expected
+
+
+def _numeric(label: object) -> int | float | Fraction:
+    if isinstance(label, int | float | Fraction):
+        return label
+    if isinstance(label, Real):
+        return float(label)
+    raise ValueError(f"interval alpha needs numbers (or categories); got {label!r}")
+
+
+def _distances(
+    level: Level, totals: Mapping[LabelT, int], categories: Sequence[LabelT] | None
+) -> dict[tuple[LabelT, LabelT], int | float | Fraction]:
+    """Squared distances between the observed values, up to a common factor."""
+    labels = list(totals)
+    rank: dict[LabelT, int] | None = None
+    if categories is not None:
+        position = _positions(categories)
+        rank = {label: _position_of(position, label) for label in labels}
+    if level == "interval":
+        value = rank if rank is not None else {label: _numeric(label) for label in labels}
+        return {(c, k): (value[c] - value[k]) ** 2 for c in labels for k in labels if c != k}
+    # Ordinal (Krippendorff): d_ck = (sum_{g=c..k} n_g - (n_c + n_k) / 2)^2 over the categories
+    # in order from c to k (unused categories add 0); here times 4 so that it stays an integer.
+    if rank is None:
+        ordered: list[LabelT] = sorted(labels)  # type: ignore[type-var]
+    else:
+        ordered = sorted(labels, key=rank.__getitem__)
+    cumulative = [0]
+    for label in ordered:
+        cumulative.append(cumulative[-1] + totals[label])
+    index = {label: i for i, label in enumerate(ordered)}
+    distances: dict[tuple[LabelT, LabelT], int | float | Fraction] = {}
+    for c in labels:
+        for k in labels:
+            if c != k:
+                low, high = sorted((index[c], index[k]))
+                between = cumulative[high + 1] - cumulative[low]
+                distances[c, k] = (2 * between - totals[c] - totals[k]) ** 2
+    return distances
+
+
+def _metric_alpha(
+    units: list[list[LabelT]], level: Level, categories: Sequence[LabelT] | None
+) -> Fraction | float | None:
+    # alpha = 1 - (n - 1) * sum_u sum_{c != k} n_uc n_uk d_ck / (m_u - 1) / sum n_c n_k d_ck
+    pairs_by_size: dict[int, Counter[tuple[LabelT, LabelT]]] = defaultdict(Counter)
+    totals: Counter[LabelT] = Counter()
+    for values in units:
+        counts = Counter(values)
+        totals.update(counts)
+        if len(counts) > 1:
+            pairs = pairs_by_size[len(values)]
+            for c, n_c in counts.items():
+                for k, n_k in counts.items():
+                    if c != k:
+                        pairs[c, k] += n_c * n_k
+    if len(totals) < 2:
+        return None
+    distance = _distances(level, totals, categories)
+    n = sum(totals.values())
+    expected = sum(totals[c] * totals[k] * d for (c, k), d in distance.items())
+    if expected == 0:
+        return None
+    observed: Fraction | float = Fraction(0)
+    for m, pairs in pairs_by_size.items():
+        weighted = sum(count * distance[pair] for pair, count in pairs.items())
+        observed += Fraction(weighted, m - 1) if isinstance(weighted, int) else weighted / (m - 1)
+    return 1 - (n - 1) * observed / expected
+
+
+def krippendorff_alpha(
+    ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]],
+    level: Level = "nominal",
+    categories: Sequence[LabelT] | None = None,
+) -> AgreementStat:
+    """Krippendorff's alpha for any number of coders, with missing values allowed.
+
+    alpha = 1 - D_o / D_e. From the coincidence matrix o_ck = sum over pairable units u of
+    (ordered pairs of values c, k in u from different coders) / (m_u - 1), with m_u the values
+    in u, n_c = sum_k o_ck and n = sum_c n_c: D_o = sum_ck o_ck d_ck / n and
+    D_e = sum_ck n_c n_k d_ck / (n (n - 1)). The distance d_ck is 0/1 for "nominal";
+    for "ordinal" (Krippendorff) (sum_{g=c..k} n_g - (n_c + n_k) / 2)^2 over the categories in
+    order, so that it rests on how many values lie between c and k rather than on spacing; and
+    (c - k)^2 for "interval", on the labels as numbers, or on their positions in `categories`
+    when those are given. Ordinal order is that of `categories`, else the labels' natural sort.
+
+    Units with fewer than two values are ignored; None when no unit is pairable
+    (`NO_PAIRABLE`) or when every pairable value is the same (D_e = 0, `NO_VARIATION`). Raises
+    ValueError for an unknown level, a label outside `categories`, or a non-numeric label at
+    the interval level without categories.
+    """
+    if level not in ("nominal", "ordinal", "interval"):
+        raise ValueError(f"level must be nominal, ordinal or interval, not {level!r}")
+    n_units, units = _pairable(ratings)
+    if not units:
+        return AgreementStat(None, n_units, 0, 0, NO_PAIRABLE)
+    if categories is not None and level == "nominal":
+        position = _positions(categories)
+        for values in units:
+            for value in values:
+                _position_of(position, value)
+    n_values = sum(len(values) for values in units)
+    alpha = _nominal_alpha(units) if level == "nominal" else _metric_alpha(units, level, categories)
+    if alpha is None:
+        return AgreementStat(None, n_units, len(units), n_values, NO_VARIATION)
+    return AgreementStat(float(alpha), n_units, len(units), n_values)

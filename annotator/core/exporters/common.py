@@ -1,0 +1,132 @@
+"""What every exporter shares: options, result, progress, times, and the annotation table.
+
+Offsets are Python `str` code-point indices into `DatasetDocument.text`, end exclusive. Times are
+written in UTC as ISO 8601 with "Z" (xsd:dateTime), with microseconds only when there are some.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument, DatasetTag
+from annotator.core.fields import TAG_FIELDS, FieldKind
+
+PROGRESS_EVERY = 1000
+
+# The annotation table (CSV and the XLSX "Annotations" sheet): these columns, then one column per
+# form field, then the tail. One row per tag of each annotation.
+TABLE_HEAD = ("document_id", "title", "date", "issuer", "text", "start", "end", "tag")
+TABLE_TAIL = ("note", "author", "created", "modified", "annotation_id", "handling_caveat")
+
+KNOWN_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(spec.name for specs in TAG_FIELDS.values() for spec in specs)
+)
+NUMBER_FIELDS = frozenset(
+    spec.name for specs in TAG_FIELDS.values() for spec in specs if spec.kind is FieldKind.NUMBER
+)
+DATE_FIELDS = frozenset(
+    spec.name for specs in TAG_FIELDS.values() for spec in specs if spec.kind is FieldKind.DATE
+)
+
+
+@dataclass
+class ExportOptions:
+    excel_bom: bool = False  # CSV only: start with a UTF-8 byte order mark for Excel
+    # Called as progress(done, total) every PROGRESS_EVERY items and once at the end. Raising
+    # from it cancels the export: nothing is left behind.
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    items: int  # what an item is depends on the format (rows, lines, annotations, documents)
+
+
+class Progress:
+    """Calls `options.progress` every PROGRESS_EVERY steps and at the end."""
+
+    __slots__ = ("_callback", "total")
+
+    def __init__(self, options: ExportOptions, total: int) -> None:
+        self._callback = options.progress
+        self.total = total
+
+    def step(self, done: int) -> None:
+        if self._callback is not None and done % PROGRESS_EVERY == 0:
+            self._callback(done, self.total)
+
+    def finish(self, done: int | None = None) -> None:
+        if self._callback is not None:
+            self._callback(self.total if done is None else done, self.total)
+
+
+def iso_utc(value: dt.datetime) -> str:
+    """`2025-01-15T10:00:00Z` (or `...:00.123456Z`): xsd:dateTime in UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    elif value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    text = value.replace(tzinfo=None).isoformat(
+        timespec="microseconds" if value.microsecond else "seconds"
+    )
+    return text + "Z"
+
+
+def field_columns(dataset: Dataset) -> tuple[str, ...]:
+    """Every form field of every tag (TAG_FIELDS order), then other names in the data, sorted."""
+    known = set(KNOWN_FIELDS)
+    extra = {
+        name
+        for annotation in dataset.annotations
+        for tag in annotation.tags
+        for name in tag.fields
+        if name not in known
+    }
+    return KNOWN_FIELDS + tuple(sorted(extra))
+
+
+def is_number(value: object) -> bool:
+    """A JSON number (bool is not one, although Python says it is an int)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def table_rows(
+    dataset: Dataset,
+) -> Iterator[tuple[DatasetDocument, DatasetAnnotation, DatasetTag | None]]:
+    """(document, annotation, tag) per table row; an annotation without tags gets one row."""
+    document = dataset.document
+    for annotation in dataset.annotations:
+        doc = document(annotation.document_id)
+        if not annotation.tags:
+            yield doc, annotation, None
+            continue
+        for tag in annotation.tags:
+            yield doc, annotation, tag
+
+
+def row_count(dataset: Dataset) -> int:
+    return sum(len(a.tags) or 1 for a in dataset.annotations)
+
+
+def units_counted(document: DatasetDocument) -> int:
+    """Units that are read (boilerplate marked "skipped" is not counted)."""
+    return sum(1 for _start, _end, kind in document.units if kind != "skipped")
+
+
+def tag_counts(dataset: Dataset) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for annotation in dataset.annotations:
+        for tag in annotation.tags:
+            counts[tag.name] = counts.get(tag.name, 0) + 1
+    return counts
+
+
+def annotation_counts(dataset: Dataset) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for annotation in dataset.annotations:
+        counts[annotation.document_id] = counts.get(annotation.document_id, 0) + 1
+    return counts

@@ -1,0 +1,41 @@
+"""What the window does when the database cannot be opened: say why, offer the newest backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from annotator.core.backup import list_backups, restore_backup
+from annotator.core.errors import AnnotatorError, DatabaseDamaged
+
+
+def offer_restore(parent: QWidget | None, db_path: Path, error: AnnotatorError) -> bool:
+    """Explain a refused database; for a damaged one offer its newest backup.
+
+    Returns True when a backup was restored (the caller then opens the database again). The
+    damaged file is never overwritten without a copy: restore saves it first.
+    """
+    backups = list_backups(db_path) if isinstance(error, DatabaseDamaged) else []
+    box = QMessageBox(parent)
+    box.setObjectName("databaseRefused")
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Annotator: cannot open the database")
+    box.setText(str(error))
+    restore = None
+    if backups:
+        box.setInformativeText(
+            f"The newest backup is from {backups[0].name[:15]} (UTC). Restoring it keeps a copy "
+            "of the damaged file next to the backups."
+        )
+        restore = box.addButton("Restore Newest Backup", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if restore is None or box.clickedButton() is not restore:
+        return False
+    try:
+        restore_backup(db_path, backups[0])
+    except (AnnotatorError, OSError) as exc:
+        QMessageBox.critical(parent, "Annotator", f"The backup could not be restored: {exc}")
+        return False
+    return True

@@ -269,3 +269,23 @@ def open_store(
                     Path(f"{db_path}{suffix}").unlink()
         raise
     return Store(db_path, engine)
+
+
+class ChangeWatcher:
+    """Notices commits made through other connections (another window, the CLI).
+
+    SQLite's `PRAGMA data_version` changes on this private read-only connection whenever any
+    other connection commits. The caller remembers the value after its own writes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+    def token(self) -> int:
+        try:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return -1
+
+    def close(self) -> None:
+        self._conn.close()

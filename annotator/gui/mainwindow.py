@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTime, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,7 +30,7 @@ from annotator.core.importing import import_files
 from annotator.core.ops import update_document
 from annotator.core.queries import document_summary
 from annotator.core.settings import settings_path
-from annotator.core.store import open_store
+from annotator.core.store import ChangeWatcher, open_store
 from annotator.gui import dialogs
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._refresh_title()
         self.library.reload(ctx.store)
         self._restore_last_document()
+        self._watch_database()
 
     # -- construction ----------------------------------------------------------------------
 
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self.workspace.progressChanged.connect(self.library.model.update_progress)
         self.reader.customContextMenuRequested.connect(self._reader_menu)
         ctx.saved.connect(self._on_saved)
+        ctx.saved.connect(self._remember_own_write)
         ctx.failed.connect(self._on_failed)
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
@@ -243,6 +245,45 @@ class MainWindow(QMainWindow):
 
     def _on_redo_text(self, text: str) -> None:
         self.actions_by_name["redo"].setText(f"&Redo {text}".strip())
+
+    # -- changes made by other processes ---------------------------------------------------
+
+    def _watch_database(self) -> None:
+        """Two copies of Annotator (or the CLI) may share a database: both stay writable and
+        each refreshes when the other commits (checked every 2 s and when the window is
+        activated). SQLite's locking keeps every write; see tests/test_concurrency.py."""
+        self.watcher = ChangeWatcher(self.ctx.store.path)
+        self._seen_version = self.watcher.token()
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(2000)
+        self.watch_timer.timeout.connect(self.check_external_changes)
+        self.watch_timer.start()
+
+    def _remember_own_write(self) -> None:
+        self._seen_version = self.watcher.token()
+
+    def check_external_changes(self) -> bool:
+        """Reload what another process changed; True when something was reloaded."""
+        token = self.watcher.token()
+        if token == self._seen_version:
+            return False
+        self._seen_version = token
+        scroll = self.reader.verticalScrollBar().value()
+        current = self.workspace.current_id
+        self.library.reload(self.ctx.store)
+        self.workspace.reload_tags()
+        if self.workspace.document_id is not None:
+            self.workspace.open_document(self.workspace.document_id)
+            self.reader.verticalScrollBar().setValue(scroll)
+            if current is not None and current in self.workspace.annotations:
+                self.workspace.activate_annotation(current)
+        self.statusBar().showMessage("Updated with changes saved by another window", 5000)
+        return True
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.check_external_changes()
+        super().changeEvent(event)
 
     # -- documents and databases -----------------------------------------------------------
 
@@ -283,6 +324,7 @@ class MainWindow(QMainWindow):
             self.library.reload(self.ctx.store)
             self.open_document(imported[0])
             self._on_saved()
+            self._remember_own_write()
         if problems:
             dialogs.show_import_problems(self, len(imported), problems)
         return imported
@@ -343,6 +385,9 @@ class MainWindow(QMainWindow):
             self._refresh_title()
 
     def _on_store_replaced(self) -> None:
+        self.watcher.close()
+        self.watcher = ChangeWatcher(self.ctx.store.path)
+        self._seen_version = self.watcher.token()
         self.workspace.close_document()
         self.workspace.reload_tags()
         self._build_tag_actions()
@@ -469,6 +514,7 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.watch_timer.stop()
         self.save_geometry()
         self.ctx.save_settings()
         super().closeEvent(event)

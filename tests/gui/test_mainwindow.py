@@ -414,3 +414,24 @@ def test_document_properties_are_editable(
     conn.close()
     assert row == ("Mixed scripts, renamed", "2024-05-01")
     assert "Mixed scripts, renamed" in window.windowTitle()
+
+
+def test_changes_from_another_process_are_picked_up(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    from annotator.core import ops
+
+    doc_id = open_doc(window, "sample-briefing.txt")
+    assert not window.check_external_changes()  # nothing new yet
+    click_unit(qtbot, window, "Local authorities reported")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    assert not window.check_external_changes(), "own writes are not 'external'"
+    start, end = unit_containing(window, "The Ministry of Transport said")
+    with open_store(db, daily_backup=False) as other:  # e.g. the CLI or a second window
+        ops.create_annotation(other, doc_id, start, end, "Bob", ["claim"])
+    assert window.check_external_changes()
+    assert any(v.author == "Bob" for v in window.workspace.annotations.values())
+    assert "Bob" in [
+        window.annotation_list.table.model().index(r, 2).data()
+        for r in range(window.annotation_list.table.model().rowCount())
+    ]

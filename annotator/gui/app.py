@@ -7,6 +7,7 @@ from contextlib import suppress
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from annotator.core.errors import AnnotatorError
@@ -18,6 +19,20 @@ from annotator.gui.context import AppContext
 from annotator.gui.mainwindow import MainWindow
 
 SAMPLE_RESOURCE = "sample-briefing.txt"
+# The .desktop file's name without ".desktop": lets Wayland shells match the window to it (icon).
+DESKTOP_ID = "io.github.annotator.Annotator"
+ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)  # resources/icons/annotator-<size>.png
+
+
+def app_icon() -> QIcon:
+    """The Annotator icon at every bundled size (window, taskbar, About box)."""
+    icon = QIcon()
+    icons = files("annotator.resources").joinpath("icons")
+    for size in ICON_SIZES:
+        pixmap = QPixmap()
+        if pixmap.loadFromData(icons.joinpath(f"annotator-{size}.png").read_bytes(), "PNG"):
+            icon.addPixmap(pixmap)
+    return icon
 
 
 def application() -> QApplication:
@@ -27,6 +42,8 @@ def application() -> QApplication:
     app.setApplicationName("Annotator")
     app.setOrganizationName("Annotator")
     app.setApplicationDisplayName("Annotator")
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(app_icon())
     return app
 
 

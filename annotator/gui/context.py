@@ -7,10 +7,12 @@ committed operation so that views refresh only what changed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DatabaseError as DBAPIDatabaseError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError
@@ -21,17 +23,34 @@ from annotator.core.store import Store
 from annotator.gui.undo import AnnotationCommand
 
 
+@dataclass
+class PendingEdit:
+    """An edit whose write failed (disk full, read-only file...), kept to be retried."""
+
+    text: str
+    annotation_id: int | None
+    operation: Callable[[], Changes]
+    error: str
+
+
+# Failures of the storage itself: the edit is kept and retried. Anything else (an invalid value,
+# a deleted annotation) is the analyst's to fix and is only reported.
+STORAGE_ERRORS = (OperationalError, DBAPIDatabaseError, OSError)
+
+
 class AppContext(QObject):
     changed = Signal(object)  # Changes
     saved = Signal()  # a write was committed
     failed = Signal(str)  # a write failed; the message is for the analyst
     storeReplaced = Signal()  # another database was opened
+    pendingChanged = Signal(int)  # number of edits waiting to be written
 
     def __init__(self, store: Store, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.settings = settings
         self.undo_stack = QUndoStack(self)
+        self.pending: list[PendingEdit] = []
 
     @property
     def author(self) -> str:
@@ -73,21 +92,54 @@ class AppContext(QObject):
         operation: Callable[[], Changes],
     ) -> Changes | None:
         """Run an operation on one annotation and push it on the undo stack."""
-        try:
-            before = (
-                ops.snapshot_annotation(self.store, annotation_id)
-                if annotation_id is not None
-                else None
-            )
-            changes = operation()
-            target = annotation_id if annotation_id is not None else changes.created_id
-            after = _snapshot_or_none(self.store, target)
-        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
-            self.failed.emit(_message(exc))
+        if self.pending:
+            # Keep the order of edits: a later edit waits behind one that could not be saved.
+            self.pending.append(PendingEdit(text, annotation_id, operation, "waiting"))
+            self.pendingChanged.emit(len(self.pending))
+            self.retry_pending()
             return None
+        try:
+            return self._edit(text, annotation_id, operation)
+        except STORAGE_ERRORS as exc:
+            self.pending.append(PendingEdit(text, annotation_id, operation, _message(exc)))
+            self.pendingChanged.emit(len(self.pending))
+            self.failed.emit(
+                f"{_message(exc)}. The change ({text}) is kept and will be saved as soon as "
+                "the database can be written again."
+            )
+        except (AnnotatorError, SQLAlchemyError) as exc:
+            self.failed.emit(_message(exc))
+        return None
+
+    def _edit(
+        self, text: str, annotation_id: int | None, operation: Callable[[], Changes]
+    ) -> Changes:
+        before = (
+            ops.snapshot_annotation(self.store, annotation_id)
+            if annotation_id is not None
+            else None
+        )
+        changes = operation()
+        target = annotation_id if annotation_id is not None else changes.created_id
+        after = _snapshot_or_none(self.store, target)
         self.undo_stack.push(AnnotationCommand(text, self, before, after))
         self.apply(changes)
         return changes
+
+    def retry_pending(self) -> int:
+        """Try to write the kept edits, oldest first; returns how many are still waiting."""
+        while self.pending:
+            edit = self.pending[0]
+            try:
+                self._edit(edit.text, edit.annotation_id, edit.operation)
+            except STORAGE_ERRORS as exc:
+                edit.error = _message(exc)
+                break
+            except (AnnotatorError, SQLAlchemyError) as exc:
+                self.failed.emit(f"A kept change could not be applied ({edit.text}): {exc}")
+            self.pending.pop(0)
+        self.pendingChanged.emit(len(self.pending))
+        return len(self.pending)
 
     def restore(self, target: AnnotationSnapshot | None, other: AnnotationSnapshot | None) -> None:
         """Used by undo/redo: put `target` back, or delete `other` when target is None."""

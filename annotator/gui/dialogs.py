@@ -66,15 +66,24 @@ def show_shortcuts(
     return dialog
 
 
-def show_about(parent: QWidget, db_path: Path) -> None:
-    QMessageBox.about(
-        parent,
+def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
+    box = QMessageBox(
+        QMessageBox.Icon.NoIcon,
         "About Annotator",
         f"<h3>Annotator {__version__}</h3>"
         "<p>Tag claims, assessments and figures in briefings. Works offline; nothing is ever "
         "sent over a network.</p>"
         f"<p>Database: {db_path}</p>",
+        QMessageBox.StandardButton.Ok,
+        parent,
     )
+    box.setObjectName("aboutBox")
+    # A widget without its own icon reports the application's (set in gui.app.application).
+    icon = parent.windowIcon()
+    if not icon.isNull():
+        box.setIconPixmap(icon.pixmap(64, 64))
+    box.open()
+    return box
 
 
 def ask_document_properties(parent: QWidget, summary: DocumentSummary) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -191,7 +192,14 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.addWidget(self.db_label, 1)
         status.addPermanentWidget(self.author_label)
+        self.pending_button = QToolButton(self)
+        self.pending_button.setObjectName("pendingButton")
+        self.pending_button.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.pending_button.hide()
+        status.addPermanentWidget(self.pending_button)
         status.addPermanentWidget(self.saved_label)
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setInterval(5000)
         self._refresh_status()
 
     def _connect(self) -> None:
@@ -236,6 +244,9 @@ class MainWindow(QMainWindow):
         self.reader.customContextMenuRequested.connect(self._reader_menu)
         ctx.saved.connect(self._on_saved)
         ctx.saved.connect(self._remember_own_write)
+        ctx.pendingChanged.connect(self._on_pending)
+        self.pending_button.clicked.connect(ctx.retry_pending)
+        self.retry_timer.timeout.connect(ctx.retry_pending)
         ctx.failed.connect(self._on_failed)
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
@@ -455,6 +466,21 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
         self.saved_label.setStyleSheet("color: #1b7a3a;")
 
+    def _on_pending(self, count: int) -> None:
+        """Edits that could not be written stay listed here and are retried every 5 s."""
+        if count:
+            self.pending_button.setText(f"{count} change(s) not saved — Retry now")
+            self.pending_button.setToolTip(
+                "\n".join(f"{e.text}: {e.error}" for e in self.ctx.pending)
+            )
+            self.pending_button.show()
+            self.saved_label.setText("Not saved")
+            self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.retry_timer.start()
+        else:
+            self.pending_button.hide()
+            self.retry_timer.stop()
+
     def _on_failed(self, message: str) -> None:
         self.saved_label.setText("Not saved")
         self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
@@ -514,6 +540,17 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.ctx.pending and self.ctx.retry_pending():
+            answer = QMessageBox.warning(
+                self, "Unsaved changes",
+                f"{len(self.ctx.pending)} change(s) could not be written to the database "
+                f"({self.ctx.pending[0].error}). Quit anyway and lose them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
         self.watch_timer.stop()
         self.save_geometry()
         self.ctx.save_settings()

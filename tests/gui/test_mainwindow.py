@@ -435,3 +435,45 @@ def test_changes_from_another_process_are_picked_up(
         window.annotation_list.table.model().index(r, 2).data()
         for r in range(window.annotation_list.table.model().rowCount())
     ]
+
+
+def test_a_failed_write_is_kept_visible_and_retried(
+    qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3 as sqlite
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    start, end = unit_containing(window, "Local authorities reported")
+    store = window.ctx.store
+
+    @contextmanager
+    def read_only_disk():  # what SQLite raises when the file was made read-only
+        raise OperationalError(
+            "COMMIT", {}, sqlite.OperationalError("attempt to write a readonly database")
+        )
+        yield
+
+    monkeypatch.setattr(store, "write", read_only_disk)
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    qtbot.keyClick(window.reader, Qt.Key.Key_3)  # waits behind the first
+    assert saved_rows(db) == []
+    assert len(window.ctx.pending) == 2
+    assert window.pending_button.isVisible() and "2 change(s) not saved" in (
+        window.pending_button.text()
+    )
+    assert window.saved_label.text() == "Not saved"
+    assert window.retry_timer.isActive()
+    assert not window.actions_by_name["undo"].isEnabled()
+
+    monkeypatch.undo()  # the disk is writable again
+    qtbot.mouseClick(window.pending_button, Qt.MouseButton.LeftButton)
+    assert window.ctx.pending == []
+    assert not window.pending_button.isVisible()
+    assert saved_rows(db) == [(start, end, "Ana", "claim"), (start, end, "Ana", "figure")]
+    assert window.saved_label.text().startswith("Saved")
+    window.actions_by_name["undo"].trigger()
+    assert saved_rows(db) == [(start, end, "Ana", "claim")]

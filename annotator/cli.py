@@ -128,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_caveat.add_argument("text", nargs="?", help="the caveat to set")
     p_caveat.add_argument("--clear", action="store_true", help="remove the caveat")
 
+    p_agreement = sub.add_parser(
+        "agreement", parents=[common], help="inter-annotator agreement between authors",
+        description="Agreement between authors on sentence units (a unit counts as tagged X by "
+        "an author when an annotation of that author with tag X covers it): percent agreement, "
+        "Cohen's kappa (two authors) and Krippendorff's alpha per tag and overall, and "
+        "agreement on the form fields (ordinal alpha, weighted kappa).",
+    )
+    p_agreement.add_argument("--authors", nargs="+", required=True, metavar="AUTHOR")
+    p_agreement.add_argument("--document", metavar="DOC", help="only this document")
+    p_agreement.add_argument("--json", action="store_true", help="print JSON")
+
     p_backup = sub.add_parser(
         "backup", parents=[common], help="back the database up now (or list its backups)",
         description="Copy the database with SQLite's online backup API into the folder "
@@ -375,6 +386,46 @@ def cmd_caveat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stat_text(stat: Any) -> str:
+    return "n/a" if stat.value is None else f"{stat.value:.3f}"
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from annotator.core.agreement_data import compute_agreement, report_to_json
+    from annotator.core.dataset import DatasetFilter, load_dataset
+
+    with _open(args) as store:
+        document_id = _resolve_document(store, args.document) if args.document else None
+        wanted = DatasetFilter(
+            document_ids=frozenset({document_id}) if document_id is not None else None,
+            authors=frozenset(args.authors),
+        )
+        dataset = load_dataset(store, wanted)
+    report = compute_agreement(dataset, args.authors, document_id)
+    if args.json:
+        _print_json(report_to_json(report))
+        return EXIT_OK
+    print(f"authors: {', '.join(report.authors)}   documents: {len(report.document_ids)}   "
+          f"units: {report.n_units}")
+    print(f"{'tag':<16} {'agree %':>8} {'kappa':>7} {'alpha':>7}")
+    for found in (*report.tags, report.overall):
+        percent = found.percent.value
+        print(
+            f"{found.tag:<16} {('n/a' if percent is None else f'{percent * 100:.1f}'):>8} "
+            f"{_stat_text(found.kappa):>7} {_stat_text(found.alpha):>7}"
+        )
+    if report.fields:
+        print(f"\n{'field':<34} {'level':<8} {'alpha':>7} {'kappa':>7} {'lin.':>7} {'quad.':>7}")
+        for item in report.fields:
+            print(
+                f"{item.tag + '.' + item.field:<34} {item.level:<8} {_stat_text(item.alpha):>7} "
+                f"{_stat_text(item.kappa):>7} {_stat_text(item.kappa_linear):>7} "
+                f"{_stat_text(item.kappa_quadratic):>7}"
+            )
+    print("\nn/a: undefined (no variation, no pairable units, or not two authors)")
+    return EXIT_OK
+
+
 def _db_path(args: argparse.Namespace) -> Path:
     from annotator.core.store import default_db_path
 
@@ -457,6 +508,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "edit": cmd_edit,
     "export": cmd_export,
     "caveat": cmd_caveat,
+    "agreement": cmd_agreement,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "check": cmd_check,

@@ -198,3 +198,27 @@ def test_edit_corrects_guessed_metadata(capsys: pytest.CaptureFixture[str], db: 
     assert run(capsys, "edit", "1", "--db", db, "--date", "2025-02-30")[0] == 2
     assert run(capsys, "edit", "1", "--db", db)[0] == 2
     assert run(capsys, "edit", "99", "--db", db, "--title", "x")[0] == 1
+
+
+def test_agreement_command(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    from annotator.core import ops
+    from annotator.core.store import open_store
+
+    assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    units = json.loads(run(capsys, "show", "1", "--db", db, "--json")[1])["units"]
+    sentences = [u for u in units if u["kind"] != "skipped"][:6]
+    with open_store(Path(db)) as store:
+        for i, unit in enumerate(sentences):
+            ops.create_annotation(store, 1, unit["start"], unit["end"], "ana", ["claim"])
+            tag = "claim" if i < 4 else "figure"
+            ops.create_annotation(store, 1, unit["start"], unit["end"], "bob", [tag])
+    code, out, _ = run(capsys, "agreement", "--db", db, "--authors", "ana", "bob", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["authors"] == ["ana", "bob"]
+    claim = report["tags"]["claim"]
+    assert claim["percent_agreement"]["value"] > 0.5
+    assert "cohen_kappa" in claim and "krippendorff_alpha" in claim
+    code, out, _ = run(capsys, "agreement", "--db", db, "--authors", "ana", "bob")
+    assert code == 0 and "claim" in out and "overall" in out
+    assert run(capsys, "agreement", "--db", db, "--authors", "ana")[0] == 1

@@ -59,8 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p_import = sub.add_parser(
-        "import", parents=[common], help="import briefings (.txt, .md, .html)",
-        description="Import briefing files into the database, each file in its own transaction.",
+        "import", parents=[common],
+        help="import briefings (.txt .md .html .pdf .docx) or annotation files",
+        description="Import briefing files (.txt, .md, .html, .pdf, .docx) into the database, "
+        "each file in its own transaction. Annotation exports (JSON Lines spans, W3C Web "
+        "Annotation, REFI-QDA .qdpx) are recognised by their content and merged.",
     )
     p_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p_import.add_argument(
@@ -222,7 +225,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                     f"({outcome.unit_count} units): {outcome.title}"
                 )
         else:
-            print(outcome.error, file=sys.stderr)
+            hint = " (use --allow-duplicate to import it again)" if outcome.duplicate_of else ""
+            print(f"{outcome.error}{hint}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -493,10 +497,30 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
+def cmd_gui(args: argparse.Namespace, files: Sequence[Path] = ()) -> int:
     from annotator.gui.app import run
 
-    return run(getattr(args, "db", None))
+    return run(getattr(args, "db", None), files)
+
+
+def _split_files(argv: list[str]) -> tuple[list[str], list[Path]]:
+    """`annotator [--db X] FILE...` (e.g. from a desktop file's %F) opens the window and
+    imports FILE...: the leading arguments that are existing files, not subcommands."""
+    files: list[Path] = []
+    rest: list[str] = []
+    expects_value = False
+    for arg in argv:
+        if expects_value:
+            rest.append(arg)
+            expects_value = False
+        elif arg == "--db":
+            rest.append(arg)
+            expects_value = True
+        elif arg not in COMMANDS and not arg.startswith("-") and Path(arg).exists():
+            files.append(Path(arg))
+        else:
+            rest.append(arg)
+    return rest, files
 
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
@@ -517,9 +541,13 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
     try:
-        args = parser.parse_args(argv)
+        rest, files = _split_files(arguments)
+        if files and not any(arg in COMMANDS for arg in rest):
+            return cmd_gui(parser.parse_args(rest), files)
+        args = parser.parse_args(arguments)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -105,7 +105,7 @@ def add_document(store: Store, new: NewDocument, *, allow_duplicate: bool = Fals
         if existing is not None and not allow_duplicate:
             raise DuplicateDocument(
                 f"{new.source_name}: already in the database as document {existing} "
-                "(same text); nothing imported (use --allow-duplicate to import it again)",
+                "(same text); nothing imported",
                 existing,
             )
         doc_id = insert_document(session, new, digest)

@@ -25,7 +25,10 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_database", "&New Database…", (Key.New,), "Create an empty database"),
     ActionSpec("open_database", "&Open Database…", (Key.Open,), "Open another database file"),
-    ActionSpec("import", "&Import Documents…", ("Ctrl+I",), "Import .txt, .md or .html briefings"),
+    ActionSpec(
+        "import", "&Import Documents…", ("Ctrl+I",),
+        "Import briefings (.txt .md .html .pdf .docx) or annotation files",
+    ),
     ActionSpec("export", "&Export…", ("Ctrl+E",), "Export annotations to a file"),
     ActionSpec("set_author", "Analyst &Name…", (), "Change the name recorded on annotations"),
     ActionSpec("quit", "&Quit", (Key.Quit, "Ctrl+Q"), "Quit Annotator"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from contextlib import suppress
 from importlib.resources import as_file, files
 from pathlib import Path
 
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.importing import import_file
@@ -81,17 +82,27 @@ def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
     return MainWindow(ctx)
 
 
-def run(db_path: Path | None = None) -> int:
-    """Open the main window on the database at `db_path` (default database if None)."""
+def run(db_path: Path | None = None, files: Sequence[Path] = ()) -> int:
+    """Open the main window on the database at `db_path` (default database if None).
+
+    `files` (from "Open with Annotator" or `annotator FILE...`) are imported once it is open.
+    A damaged database is explained and its newest backup offered; it is never overwritten.
+    """
     app = application()
     settings = load_settings()
     ask_author_if_needed(settings)
-    try:
-        window = build_window(db_path, settings)
-    except AnnotatorError as exc:
-        QMessageBox.critical(None, "Annotator", str(exc))
-        return 1
+    while True:
+        try:
+            window = build_window(db_path, settings)
+            break
+        except AnnotatorError as exc:
+            from annotator.gui.recovery import offer_restore
+
+            if not offer_restore(None, db_path or default_db_path(), exc):
+                return 1
     window.show()
+    if files:
+        window.import_paths(list(files))
     try:
         return app.exec()
     finally:

@@ -90,7 +90,7 @@ class ExportDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("&Format:", self.format)
-        form.addRow("&Save to:", path_row)
+        form.addRow("Save to:", path_row)
         form.addRow("Documents:", scope)
         form.addRow("&Authors:", self.authors)
         form.addRow("&Tags:", self.tags)

@@ -222,3 +222,21 @@ def test_agreement_command(capsys: pytest.CaptureFixture[str], db: str) -> None:
     code, out, _ = run(capsys, "agreement", "--db", db, "--authors", "ana", "bob")
     assert code == 0 and "claim" in out and "overall" in out
     assert run(capsys, "agreement", "--db", db, "--authors", "ana")[0] == 1
+
+
+def test_files_without_a_subcommand_open_the_window_and_import_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from annotator import cli
+
+    seen: dict[str, object] = {}
+
+    def fake_gui(args: object, files: object = ()) -> int:
+        seen["db"] = getattr(args, "db", None)
+        seen["files"] = files
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_gui", fake_gui)
+    assert cli.main(["--db", str(tmp_path / "x.sqlite3"), str(SAMPLE)]) == 0
+    assert seen == {"db": tmp_path / "x.sqlite3", "files": [SAMPLE]}
+    assert cli.main(["list", "--db", str(tmp_path / "y.sqlite3")]) == 0

@@ -1,8 +1,10 @@
 """Document importers: a file on disk -> cleaned text plus guessed metadata (no Qt here).
 
 `read_document` picks the converter from the file extension (.txt/.text, .md/.markdown,
-.html/.htm/.xhtml; an unknown extension is accepted only when the content is HTML) and
-refuses anything else with an `ImportRefused` whose message names the file and the reason.
+.html/.htm/.xhtml, .pdf, .docx). Content wins over the extension for PDF and Word files (a PDF
+saved as "report.txt" imports as a PDF), and an unknown extension is accepted only when the
+content is HTML. Anything else is refused with an `ImportRefused` whose message names the file
+and the reason. `read_text_file` reads text files only (see its docstring).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from annotator.core.importers.document import (
     FormatHints,
     ImportedDocument,
 )
+from annotator.core.importers.docx import convert_docx, looks_like_docx
 from annotator.core.importers.html import convert_html, declared_charset, looks_like_html
 from annotator.core.importers.language import normalise_language_tag
 from annotator.core.importers.markdown import convert_markdown
 from annotator.core.importers.metadata import guess_metadata
+from annotator.core.importers.pdf import convert_pdf, looks_like_pdf
 from annotator.core.importers.plain import convert_plain
 
 __all__ = [
@@ -53,8 +57,11 @@ _FORMATS = {
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
+_SUPPORTED_NAMES = ".txt, .md, .html, .pdf or .docx"
 
 _CONVERTERS: dict[str, Callable[[str], Converted]] = {
     "txt": convert_plain,
@@ -62,8 +69,6 @@ _CONVERTERS: dict[str, Callable[[str], Converted]] = {
     "html": convert_html,
 }
 _NOT_YET = {
-    ".pdf": "PDF import is not supported yet (save it as text or HTML first)",
-    ".docx": "Word (.docx) import is not supported yet (save it as text first)",
     ".doc": "Word/Office 97-2003 import is not supported yet",
     ".odt": "OpenDocument import is not supported yet (save it as text first)",
     ".rtf": "RTF import is not supported yet (save it as text first)",
@@ -80,7 +85,8 @@ def _decode_html(data: bytes, name: str) -> str:
 
 
 def _apply_hints(metadata: DocumentMetadata, hints: FormatHints) -> DocumentMetadata:
-    """Merge what the format declared (HTML <meta>, front matter) into the text guesses."""
+    """Merge what the format declared (HTML <meta>, front matter, PDF or DOCX properties)
+    into the guesses from the text."""
     language = metadata.language
     declared = normalise_language_tag(hints.language)
     if declared and (language is None or language not in _SCRIPT_LANGUAGES):
@@ -90,6 +96,13 @@ def _apply_hints(metadata: DocumentMetadata, hints: FormatHints) -> DocumentMeta
         stated = parse_date_value(hints.date, language)
         if stated.published is not None:
             published, certainty, note = stated.published, stated.certainty, stated.note
+    if published is None and hints.fallback_date:
+        created = parse_date_value(hints.fallback_date).published
+        if created is not None:
+            # A file's creation date is often, not always, its publication date.
+            published, certainty = created, DateCertainty.AMBIGUOUS
+            found = f" ({note})" if note else ""
+            note = f"the file's creation date; the text states no full date{found}"
     return DocumentMetadata(
         title=hints.title or metadata.title or hints.fallback_title,
         issuer=hints.issuer or metadata.issuer or hints.fallback_issuer,
@@ -100,15 +113,24 @@ def _apply_hints(metadata: DocumentMetadata, hints: FormatHints) -> DocumentMeta
     )
 
 
-def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportedDocument:
-    """Read and clean one document (.txt, .md or .html) and guess its metadata.
+def _document_format(suffix: str, data: bytes) -> str | None:
+    """The format ("pdf" or "docx") the content or the extension names, else None."""
+    if data.startswith(b"%PDF-") or (suffix == ".pdf" and looks_like_pdf(data)):
+        return "pdf"
+    if looks_like_docx(data):
+        return "docx"
+    return _FORMATS[suffix] if suffix in (".pdf", ".docx") else None
 
-    Raises ImportRefused (one line naming the file and the reason) for missing, empty,
-    oversized, binary, undecodable or unsupported files and for files with no text.
-    """
+
+def _convert(path: Path, data: bytes) -> tuple[str, Converted]:
+    """(source format, converted text) of a file's bytes; raises ImportRefused."""
     name = path.name or str(path)
     suffix = path.suffix.lower()
-    data = read_bytes(path, max_bytes=max_bytes)
+    document_format = _document_format(suffix, data)
+    if document_format == "pdf":
+        return "pdf", convert_pdf(data, name)
+    if document_format == "docx":
+        return "docx", convert_docx(data, path)
     source_format = _FORMATS.get(suffix)
     if source_format is None and suffix in _NOT_YET:
         raise refuse(name, _NOT_YET[suffix])
@@ -116,10 +138,22 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Imported
     if source_format is None:
         if not looks_like_html(text):
             kind = f"'{suffix}'" if suffix else "no extension"
-            raise refuse(name, f"unsupported file type ({kind}; use .txt, .md or .html)")
+            raise refuse(name, f"unsupported file type ({kind}; use {_SUPPORTED_NAMES})")
         source_format = "html"
         text = _decode_html(data, name)
-    converted = _CONVERTERS[source_format](text)
+    return source_format, _CONVERTERS[source_format](text)
+
+
+def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportedDocument:
+    """Read and clean one document (.txt, .md, .html, .pdf or .docx) and guess its metadata.
+
+    Raises ImportRefused (one line naming the file and the reason) for missing, empty,
+    oversized, binary, undecodable, damaged, password-protected or unsupported files and for
+    files with no text (a scanned PDF).
+    """
+    name = path.name or str(path)
+    data = read_bytes(path, max_bytes=max_bytes)
+    source_format, converted = _convert(path, data)
     if not converted.text.strip():
         raise refuse(name, "no text found")
     metadata = _apply_hints(guess_metadata(converted.text), converted.hints)

@@ -21,10 +21,13 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-# (magic prefix, what it is, message tail). Formats an analyst might plausibly try to import
-# get a "not supported yet" message; the rest are plain "binary file".
+# (magic prefix, message tail). PDF and Word files are imported by their own converters
+# (`read_document` recognises them before decoding), so here they are only named; other formats
+# an analyst might plausibly try get a "not supported yet" message, the rest "binary file".
+_PDF_NOT_TEXT = "PDF file, not plain text (import it to extract its text)"
+_DOCX_NOT_TEXT = "Word (.docx) file, not plain text (import it to extract its text)"
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "PDF import is not supported yet (save it as text or HTML first)"),
+    (b"%PDF-", _PDF_NOT_TEXT),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Word/Office 97-2003 import is not supported yet"),
     (b"{\\rtf", "RTF import is not supported yet (save it as text first)"),
     (b"\x89PNG\r\n\x1a\n", "binary file (PNG image, not text)"),
@@ -104,7 +107,7 @@ def check_not_binary(data: bytes, name: str) -> None:
     if data.startswith(_ZIP_MAGIC):
         head = data[:4096]
         if b"word/" in head:
-            raise refuse(name, "Word (.docx) import is not supported yet (save it as text first)")
+            raise refuse(name, _DOCX_NOT_TEXT)
         if b"opendocument" in head:
             raise refuse(name, "OpenDocument import is not supported yet (save it as text first)")
         raise refuse(name, "binary file (zip archive, not text)")
@@ -183,5 +186,10 @@ def decode_bytes(data: bytes, name: str) -> str:
 
 
 def read_text_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Read `path` as text: decode and normalise line endings only. Raises ImportRefused."""
+    """Read `path` as text: decode and normalise line endings only. Raises ImportRefused.
+
+    Text files only: offsets into the result must index the file's own characters (as the
+    corpus gold does), which a PDF or a .docx does not have, so those are refused like any
+    binary file; `read_document` extracts their text.
+    """
     return decode_bytes(read_bytes(path, max_bytes=max_bytes), path.name or str(path))

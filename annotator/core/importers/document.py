@@ -13,7 +13,7 @@ class DateCertainty(StrEnum):
     """How sure the importer is about `DocumentMetadata.published`."""
 
     EXACT = "exact"  # unambiguous date (ISO, month name, or unambiguous numeric)
-    AMBIGUOUS = "ambiguous"  # numeric d/m vs m/d both possible; the choice is in date_note
+    AMBIGUOUS = "ambiguous"  # d/m vs m/d both possible, or only a file date: see date_note
     NONE = "none"  # no date found, or only a partial one: never invented
 
 
@@ -36,7 +36,7 @@ class ImportedDocument:
     text: str
     metadata: DocumentMetadata
     source_name: str  # file name, no directories
-    source_format: str  # "txt" | "md" | "html"
+    source_format: str  # "txt" | "md" | "html" | "pdf" | "docx"
 
     @property
     def sha256(self) -> str:
@@ -46,13 +46,14 @@ class ImportedDocument:
 
 @dataclass(frozen=True)
 class FormatHints:
-    """Metadata a format states outright (HTML <meta>, markdown front matter)."""
+    """Metadata a format states outright (HTML <meta>, front matter, PDF info, DOCX properties)."""
 
     title: str | None = None  # preferred over the guess from the text
     fallback_title: str | None = None  # used only when the text gives no title
     issuer: str | None = None
     fallback_issuer: str | None = None
     date: str | None = None
+    fallback_date: str | None = None  # a file's creation date: used only when the text has none
     language: str | None = None
 
 

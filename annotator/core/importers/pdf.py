@@ -8,7 +8,7 @@ hard-wrapped lines are joined into paragraphs, end-of-line hyphenation is undone
 and bullet items stay on lines of their own.
 
 Refused with one line each: a damaged or truncated file, a password-protected file, a file
-with no text layer (a scan), never another exception.
+with no text layer (a scan) or one whose fonts give no Unicode text; never another exception.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ import struct
 import zlib
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.constants import PasswordType
+from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, DeprecationError, PyPdfError
 
-from annotator.core.errors import ImportRefused
 from annotator.core.importers.decode import refuse
 from annotator.core.importers.document import Converted, FormatHints
 from annotator.core.importers.hints import looks_like_name, real_title
@@ -56,6 +54,9 @@ _HEADER_WINDOW = 1024  # readers accept junk before "%PDF-" within the first KB
 _PDF_DATE = re.compile(r"(?:D:)?\s*(\d{4})(\d{2})(\d{2})")
 _BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold", re.I)
 _ANGLE_TOLERANCE = 0.1  # radians either side of a multiple of 90 degrees
+# Replacement and private-use characters: what a font without a Unicode mapping gives.
+_UNMAPPED = re.compile(r"[\ufffd\ue000-\uf8ff]")
+_MAX_UNMAPPED_SHARE = 0.3
 
 
 def looks_like_pdf(data: bytes) -> bool:
@@ -120,14 +121,17 @@ class _RunCollector:
         # Turn the page so the run reads left to right: x along its baseline, y upwards.
         cos, sin = m[0] / scale_x, m[1] / scale_x
         angle = math.atan2(sin, cos) / (math.pi / 2)
-        turn = round(angle) % 4 if abs(angle - round(angle)) * math.pi / 2 < _ANGLE_TOLERANCE else -1
+        upright = abs(angle - round(angle)) * math.pi / 2 < _ANGLE_TOLERANCE
+        turn = round(angle) % 4 if upright else -1
         x, y = cos * m[4] + sin * m[5], -sin * m[4] + cos * m[5]
         self.runs.append(Run(piece, x, y, size, _is_bold(font), turn, self._line_ended))
         self._line_ended = False
 
 
 def _info_text(info: Any, key: str) -> str | None:
-    value = info.get(key) if info is not None else None
+    value: Any = info.get(key) if info is not None else None
+    if value is not None and hasattr(value, "get_object"):
+        value = value.get_object()
     if not isinstance(value, str):
         return None
     return " ".join(value.split()) or None
@@ -139,6 +143,8 @@ def _read(data: bytes, name: str) -> tuple[list[list[Run]], dict[str, str | None
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise refuse(name, "password-protected PDF (save an unprotected copy to import it)")
+        if len(reader.pages) == 0:
+            raise refuse(name, "damaged or incomplete PDF (no pages found)")
         pages: list[list[Run]] = []
         for page in reader.pages:
             collector = _RunCollector()
@@ -146,15 +152,12 @@ def _read(data: bytes, name: str) -> tuple[list[list[Run]], dict[str, str | None
             pages.append(collector.runs)
         info = reader.metadata
         fields = {
-            key: _info_text(info, key)
-            for key in ("/Title", "/Author", "/Company", "/CreationDate")
+            key: _info_text(info, key) for key in ("/Title", "/Author", "/Company", "/CreationDate")
         }
     except DependencyError:
         raise refuse(
             name, "encrypted PDF that this installation cannot decrypt (save an unencrypted copy)"
         ) from None
-    except ImportRefused:
-        raise
     except _DAMAGED as error:
         raise refuse(name, f"damaged or incomplete PDF ({_describe(error)})") from None
     return pages, fields
@@ -188,7 +191,7 @@ def convert_pdf(data: bytes, name: str) -> Converted:
     """Extract the clean text of a PDF (see the module docstring).
 
     `name` is the file name used in messages. Raises ImportRefused for a file that is not a
-    PDF, damaged, password-protected, or has no text layer.
+    PDF, is damaged or password-protected, or has no readable text layer.
     """
     if not looks_like_pdf(data):
         raise refuse(name, "not a PDF file (no %PDF header)")
@@ -196,4 +199,7 @@ def convert_pdf(data: bytes, name: str) -> Converted:
     text = build_text(pages)
     if not text.strip():
         raise refuse(name, "no text layer (scanned image?)")
+    visible = sum(1 for ch in text if not ch.isspace())
+    if len(_UNMAPPED.findall(text)) > _MAX_UNMAPPED_SHARE * visible:
+        raise refuse(name, "the text layer cannot be read (its fonts do not map to Unicode)")
     return Converted(text, _hints(fields))

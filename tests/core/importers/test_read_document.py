@@ -31,7 +31,7 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
 
 
 def test_supported_suffixes() -> None:
-    expected = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"}
+    expected = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf", ".docx"}
     assert isinstance(SUPPORTED_SUFFIXES, frozenset)
     assert set(SUPPORTED_SUFFIXES) == expected
 
@@ -76,8 +76,14 @@ def test_unknown_extension_html_sniffing_honours_meta_charset(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("notes.csv", "notes.csv: unsupported file type ('.csv'; use .txt, .md or .html)"),
-        ("README", "README: unsupported file type (no extension; use .txt, .md or .html)"),
+        (
+            "notes.csv",
+            "notes.csv: unsupported file type ('.csv'; use .txt, .md, .html, .pdf or .docx)",
+        ),
+        (
+            "README",
+            "README: unsupported file type (no extension; use .txt, .md, .html, .pdf or .docx)",
+        ),
     ],
 )
 def test_unknown_extension_with_text_is_refused(tmp_path: Path, name: str, message: str) -> None:
@@ -89,11 +95,14 @@ def test_unknown_extension_with_text_is_refused(tmp_path: Path, name: str, messa
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("report.pdf", b"%PDF-1.4\n...", "report.pdf: PDF import is not supported yet"),
-        ("report.pdf", b"actually text", "report.pdf: PDF import is not supported yet"),
-        ("report.txt", b"%PDF-1.4\n...", "report.txt: PDF import is not supported yet"),
-        ("report.dat", b"%PDF-1.4\n...", "report.dat: PDF import is not supported yet"),
-        ("memo.docx", b"PK\x03\x04 word/document.xml", "memo.docx: Word (.docx) import"),
+        # PDF and Word content is recognised whatever the extension, then found damaged.
+        ("report.pdf", b"%PDF-1.4\n...", "report.pdf: damaged or incomplete PDF"),
+        ("report.pdf", b"actually text", "report.pdf: not a PDF file (no %PDF header)"),
+        ("report.txt", b"%PDF-1.4\n...", "report.txt: damaged or incomplete PDF"),
+        ("report.dat", b"%PDF-1.4\n...", "report.dat: damaged or incomplete PDF"),
+        ("memo.docx", b"PK\x03\x04 word/document.xml", "memo.docx: is not a zip archive"),
+        ("memo.txt", b"PK\x03\x04 word/document.xml", "memo.txt: is not a zip archive"),
+        ("memo.docx", b"plain words", "memo.docx: not a Word .docx file (not a zip archive)"),
         ("memo.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "memo.doc: Word/Office 97-2003"),
         ("map.png", b"\x89PNG\r\n\x1a\n\x00", "map.png: binary file (PNG image, not text)"),
         ("map.html", b"\x89PNG\r\n\x1a\n\x00", "map.html: binary file (PNG image, not text)"),

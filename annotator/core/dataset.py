@@ -8,12 +8,13 @@ load in well under a second.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 
 from annotator.core.errors import NotFound
 from annotator.core.model import Annotation, AnnotationTag, Document, Meta, Tag, Unit, utcnow
@@ -50,14 +51,14 @@ class DatasetDocument:
     units: tuple[tuple[int, int, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatasetTag:
     name: str
     fields: dict[str, Any] = field(default_factory=dict)
     suggested: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatasetAnnotation:
     id: int
     document_id: int
@@ -131,8 +132,14 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
         Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
         Annotation.author, Annotation.created, Annotation.modified, Annotation.note,
     ).order_by(Annotation.document_id, Annotation.start, Annotation.end, Annotation.id)
+    # Raw JSON text, decoded below with a cache: most rows repeat "{}" and "[]".
     tag_query = (
-        select(AnnotationTag.annotation_id, Tag.name, AnnotationTag.fields, AnnotationTag.suggested)
+        select(
+            AnnotationTag.annotation_id,
+            Tag.name,
+            type_coerce(AnnotationTag.fields, Text),
+            type_coerce(AnnotationTag.suggested, Text),
+        )
         .join(Tag, Tag.id == AnnotationTag.tag_id)
         .order_by(AnnotationTag.annotation_id, Tag.position, Tag.id)
     )
@@ -147,21 +154,30 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
     if wanted.authors is not None:
         annotation_query = annotation_query.where(Annotation.author.in_(sorted(wanted.authors)))
     with store.read() as session:
+        connection = session.connection()  # Core rows: no ORM bookkeeping per row
         units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        for document_id, start, end, kind in session.execute(unit_query):
+        for document_id, start, end, kind in connection.execute(unit_query):
             units[document_id].append((start, end, kind))
         documents = [
             DatasetDocument(**row._asdict(), units=tuple(units.get(row.id, ())))
-            for row in session.execute(doc_query)
+            for row in connection.execute(doc_query)
         ]
         tags_of: dict[int, list[DatasetTag]] = defaultdict(list)
-        for annotation_id, name, fields, suggested in session.execute(tag_query):
-            if wanted.tags is None or name in wanted.tags:
-                tags_of[annotation_id].append(
-                    DatasetTag(name, dict(fields or {}), tuple(suggested or ()))
-                )
+        decoded_fields: dict[str, dict[str, Any]] = {}
+        decoded_names: dict[str, tuple[str, ...]] = {}
+        for annotation_id, name, fields_text, suggested_text in connection.execute(tag_query):
+            if wanted.tags is not None and name not in wanted.tags:
+                continue
+            fields = decoded_fields.get(fields_text or "{}")
+            if fields is None:
+                fields = decoded_fields[fields_text] = json.loads(fields_text) or {}
+            suggested = decoded_names.get(suggested_text or "[]")
+            if suggested is None:
+                suggested = decoded_names[suggested_text] = tuple(json.loads(suggested_text) or ())
+            # Each tag gets its own dict: exporters may not share (and mutate) one.
+            tags_of[annotation_id].append(DatasetTag(name, dict(fields), suggested))
         annotations = []
-        for row in session.execute(annotation_query):
+        for row in connection.execute(annotation_query):
             tags = tags_of.get(row[0], [])
             if wanted.tags is not None and not tags:
                 continue

@@ -20,6 +20,18 @@ class ExportFailed(AnnotatorError):
     """An output file or folder could not be written; nothing was left behind."""
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _usual_mode(path: Path, mode: int) -> None:
+    """Temporary files are private (0600/0700); the final export gets the usual permissions."""
+    with suppress(OSError):
+        os.chmod(path, mode & ~_umask())
+
+
 def _fsync_dir(folder: Path) -> None:
     with suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
@@ -45,6 +57,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        _usual_mode(tmp, 0o666)
         os.replace(tmp, path)
         _fsync_dir(folder)
     except OSError as exc:
@@ -80,6 +93,7 @@ def atomic_directory(path: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
     try:
         yield tmp
+        _usual_mode(tmp, 0o777)
         old = None
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))

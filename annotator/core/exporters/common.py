@@ -35,8 +35,9 @@ DATE_FIELDS = frozenset(
 @dataclass
 class ExportOptions:
     excel_bom: bool = False  # CSV only: start with a UTF-8 byte order mark for Excel
-    # Called as progress(done, total) every PROGRESS_EVERY items and once at the end. Raising
-    # from it cancels the export: nothing is left behind.
+    # Called as progress(done, total) about every PROGRESS_EVERY annotations (units for the
+    # "jsonl" units export, documents for doccano) and once at the end. Raising from it
+    # cancels the export: nothing is left behind.
     progress: Callable[[int, int], None] | None = None
 
 
@@ -47,16 +48,18 @@ class ExportResult:
 
 
 class Progress:
-    """Calls `options.progress` every PROGRESS_EVERY steps and at the end."""
+    """Calls `options.progress` when `done` passes a multiple of PROGRESS_EVERY, and at the end."""
 
-    __slots__ = ("_callback", "total")
+    __slots__ = ("_callback", "_next", "total")
 
     def __init__(self, options: ExportOptions, total: int) -> None:
         self._callback = options.progress
+        self._next = PROGRESS_EVERY if options.progress is not None else -1
         self.total = total
 
     def step(self, done: int) -> None:
-        if self._callback is not None and done % PROGRESS_EVERY == 0:
+        if 0 < self._next <= done and self._callback is not None:
+            self._next = (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY
             self._callback(done, self.total)
 
     def finish(self, done: int | None = None) -> None:
@@ -66,27 +69,29 @@ class Progress:
 
 def iso_utc(value: dt.datetime) -> str:
     """`2025-01-15T10:00:00Z` (or `...:00.123456Z`): xsd:dateTime in UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    elif value.utcoffset():
-        value = value.astimezone(dt.UTC)
-    text = value.replace(tzinfo=None).isoformat(
-        timespec="microseconds" if value.microsecond else "seconds"
-    )
-    return text + "Z"
+    if value.tzinfo is not dt.UTC:
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    # isoformat() shows microseconds only when there are some, and ends in "+00:00" here.
+    return value.isoformat()[:-6] + "Z"
+
+
+def table_shape(dataset: Dataset) -> tuple[tuple[str, ...], int]:
+    """The field columns (see field_columns) and the number of rows, in one pass."""
+    known = set(KNOWN_FIELDS)
+    extra: set[str] = set()
+    rows = 0
+    for annotation in dataset.annotations:
+        tags = annotation.tags
+        rows += len(tags) or 1
+        for tag in tags:
+            if not known.issuperset(tag.fields):
+                extra.update(name for name in tag.fields if name not in known)
+    return KNOWN_FIELDS + tuple(sorted(extra)), rows
 
 
 def field_columns(dataset: Dataset) -> tuple[str, ...]:
     """Every form field of every tag (TAG_FIELDS order), then other names in the data, sorted."""
-    known = set(KNOWN_FIELDS)
-    extra = {
-        name
-        for annotation in dataset.annotations
-        for tag in annotation.tags
-        for name in tag.fields
-        if name not in known
-    }
-    return KNOWN_FIELDS + tuple(sorted(extra))
+    return table_shape(dataset)[0]
 
 
 def is_number(value: object) -> bool:

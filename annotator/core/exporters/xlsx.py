@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +142,14 @@ def _about(sheets: _Sheets, sheet: Any, dataset: Dataset) -> None:
 
 def _annotations(sheets: _Sheets, sheet: Any, dataset: Dataset, options: ExportOptions) -> int:
     fields = field_columns(dataset)
-    names = header(dataset)
+    names = header(fields)
     sheets.header_row(sheet, names)
     first_field = names.index("tag") + 1
     column = {name: first_field + index for index, name in enumerate(fields)}
     tail = first_field + len(fields)
-    progress = Progress(options, row_count(dataset))
+    progress = Progress(options, len(dataset.annotations))
     row = 0
-    for annotation in dataset.annotations:
+    for done, annotation in enumerate(dataset.annotations, start=1):
         document = dataset.document(annotation.document_id)
         for tag in annotation.tags or (None,):
             row += 1
@@ -169,9 +170,9 @@ def _annotations(sheets: _Sheets, sheet: Any, dataset: Dataset, options: ExportO
             sheets.moment(sheet, row, tail + 3, annotation.modified)
             sheet.write_number(row, tail + 4, annotation.id)
             sheets.text(sheet, row, tail + 5, dataset.caveat)
-            progress.step(row)
+        progress.step(done)
     sheet.autofilter(0, 0, row, len(names) - 1)
-    progress.finish(row)
+    progress.finish()
     return row
 
 
@@ -217,7 +218,10 @@ def write_xlsx(dataset: Dataset, out: Path, options: ExportOptions) -> ExportRes
             f"{out}: {total:,} rows is more than Excel's {MAX_ROWS:,}; export as CSV or filter "
             "the export; nothing written"
         )
-    with atomic_output(out) as tmp:
+    # XlsxWriter's row files live in a scratch folder that goes away whatever happens.
+    with atomic_output(out) as tmp, tempfile.TemporaryDirectory(
+        prefix="annotator-xlsx-", ignore_cleanup_errors=True
+    ) as scratch:
         workbook = xlsxwriter.Workbook(
             str(tmp),
             {
@@ -225,16 +229,14 @@ def write_xlsx(dataset: Dataset, out: Path, options: ExportOptions) -> ExportRes
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
                 "strings_to_urls": False,
-                "tmpdir": str(out.parent),
+                "tmpdir": scratch,
             },
         )
+        rows = _fill(workbook, dataset, options)
         try:
-            rows = _fill(workbook, dataset, options)
-        finally:
-            try:
-                workbook.close()
-            except (XlsxWriterException, OSError) as exc:
-                raise ExportFailed(f"{out}: could not be written ({exc}); nothing written") from exc
+            workbook.close()
+        except (XlsxWriterException, OSError) as exc:
+            raise ExportFailed(f"{out}: could not be written ({exc}); nothing written") from exc
     return ExportResult(out, rows)
 
 

@@ -123,9 +123,9 @@ def _check_annotation(incoming: IncomingSet, annotation: IncomingAnnotation, tex
             f"{where}: the quoted text {annotation.quote[:40]!r} is not what the document has "
             f"there ({text[start:end][:40]!r})",
         )
-    if annotation.prefix is not None and not text[:start].endswith(annotation.prefix):
+    if annotation.prefix is not None and not text.endswith(annotation.prefix, 0, start):
         raise _refuse(incoming, f"{where}: the text before the span does not match")
-    if annotation.suffix is not None and not text[end:].startswith(annotation.suffix):
+    if annotation.suffix is not None and not text.startswith(annotation.suffix, end):
         raise _refuse(incoming, f"{where}: the text after the span does not match")
     if not annotation.author.strip():
         raise _refuse(incoming, f"{where} has no author")

@@ -38,6 +38,10 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f\\:*?"<>|]')
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
 def refusal(source: str, reason: str) -> ImportRefused:
     """The standard refusal message for a file that could not be imported."""
     return ImportRefused(f"{source}: {reason}; nothing imported")
@@ -50,7 +54,7 @@ def member_name_problem(name: str) -> str | None:
     if "\\" in name:
         return f"entry {name!r} uses backslashes in its name"
     if name.startswith("/") or _DRIVE.match(name):
-        return f"entry {name!r} has an absolute path"
+        return f"entry {name!r} has an absolute path or a drive letter"
     if any(part == ".." for part in name.split("/")):
         return f"entry {name!r} points outside the archive (\"..\")"
     return None
@@ -88,12 +92,17 @@ class SafeArchive:
     def namelist(self) -> list[str]:
         return [name for name, info in self._infos.items() if not info.is_dir()]
 
+    def size(self, name: str) -> int:
+        """The size the member declares (0 when there is no such member)."""
+        info = self._infos.get(name)
+        return info.file_size if info is not None else 0
+
     def read(self, name: str) -> bytes:
         """The member's bytes; ImportRefused if it is missing, damaged or over the budget."""
         info = self._infos.get(name)
         if info is None or info.is_dir():
             raise refusal(self._source, f"{name} is missing from the archive")
-        cap = min(info.file_size, self._budget - self._read_bytes)
+        left = self._budget - self._read_bytes
         chunks: list[bytes] = []
         size = 0
         try:
@@ -103,9 +112,15 @@ class SafeArchive:
                     if not chunk:
                         break
                     size += len(chunk)
-                    if size > cap:
+                    if size > info.file_size:
                         raise refusal(
                             self._source, f"{name} unpacks to more than it declares (zip bomb?)"
+                        )
+                    if size > left:
+                        raise refusal(
+                            self._source,
+                            f"the archive unpacks to more than {_megabytes(self._budget)} "
+                            "(zip bomb?)",
                         )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
@@ -152,11 +167,8 @@ def _check_directory(
             raise refusal(source, f"entry {info.filename!r} is encrypted")
         total += info.file_size
         if total > max_total_bytes:
-            raise refusal(
-                source,
-                f"the archive unpacks to more than {max_total_bytes // (1024 * 1024)} MB "
-                "(zip bomb?)",
-            )
+            limit = _megabytes(max_total_bytes)
+            raise refusal(source, f"the archive unpacks to more than {limit} (zip bomb?)")
         if (
             info.file_size > RATIO_FLOOR_BYTES
             and info.file_size > max_ratio * max(info.compress_size, 1)
@@ -190,6 +202,15 @@ def open_zip_safely(
         archive.close()
         raise
     return SafeArchive(archive, source, max_total_bytes)
+
+
+def zip_member_names(path: Path) -> list[str] | None:
+    """The entry names of a zip archive (directory only, nothing unpacked); None if not a zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        return None
 
 
 def read_zip_members(
@@ -234,19 +255,8 @@ def local_name(element: Element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def children(element: Element, name: str) -> list[Element]:
-    """Direct children with local name `name`, whatever their namespace."""
-    return [child for child in element if local_name(child) == name]
-
-
-def child(element: Element, name: str) -> Element | None:
-    return next((c for c in element if local_name(c) == name), None)
-
-
 __all__ = [
     "SafeArchive",
-    "child",
-    "children",
     "local_name",
     "member_name_problem",
     "open_zip_safely",
@@ -254,4 +264,5 @@ __all__ = [
     "read_zip_members",
     "refusal",
     "safe_member_name",
+    "zip_member_names",
 ]

@@ -1,0 +1,139 @@
+"""Export speed: 100,000 annotations through every exporter, and read-back + merge.
+
+Run: `.venv/bin/python benchmarks/export_bench.py` (`--annotations N` to change the size).
+Prints a Markdown table. Targets: CSV and JSON Lines >= 100,000 annotations/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from annotator.core import ops  # noqa: E402
+from annotator.core.dataset import load_dataset, set_caveat  # noqa: E402
+from annotator.core.exporters.registry import FORMATS, export  # noqa: E402
+from annotator.core.interchange.jsonl import read_spans_jsonl  # noqa: E402
+from annotator.core.interchange.merge import merge_incoming  # noqa: E402
+from annotator.core.interchange.w3c import read_w3c  # noqa: E402
+from annotator.core.store import open_store  # noqa: E402
+
+SAMPLE = REPO / "resources" / "sample-briefing.txt"
+SENTENCE = "The ministry said exports rose 4% in Q3 — مرحبا 🙂 — and we assess growth will slow. "
+
+
+def material(length: int) -> str:
+    base = SAMPLE.read_text(encoding="utf-8") if SAMPLE.exists() else SENTENCE * 50
+    return (base.strip() + "\n\n") * (length // len(base) + 1)
+
+
+def document(text: str) -> ops.NewDocument:
+    units, position = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            units.append((position, position + len(line), "sentence"))
+        position += len(line) + 1
+    return ops.NewDocument(
+        text=text, title="Benchmark briefing", issuer="Bench", published=dt.date(2025, 1, 1),
+        date_certainty="exact", date_note=None, language="en", source_name="bench.txt",
+        source_format="txt", units=units,
+    )
+
+
+def annotations(text: str, count: int) -> list[ops.NewAnnotation]:
+    rng = random.Random(7)
+    base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    made = []
+    for index in range(count):
+        start = rng.randrange(0, len(text) - 200)
+        end = start + rng.randrange(5, 200)
+        tags = rng.choice([["claim"], ["assessment"], ["figure"], ["claim", "figure"]])
+        fields = {
+            "claim": {"attributed_to": "=officials", "source_reliability": "B"},
+            "assessment": {"likelihood": "likely", "confidence": "moderate"},
+            "figure": {"value": -rng.randrange(1000), "unit": "USD"},
+        }
+        made.append(
+            ops.NewAnnotation(
+                start=start, end=end, author=rng.choice(["Ana", "Ben", "ليلى"]), tags=tags,
+                note="check" if index % 10 == 0 else "",
+                fields={t: fields[t] for t in tags},
+                created=base + dt.timedelta(seconds=index, microseconds=index % 1000),
+            )
+        )
+    return made
+
+
+def timed(fn):
+    """(wall seconds, result); the CPU seconds of the last call are in timed.cpu."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    timed.cpu = time.process_time() - cpu
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--annotations", type=int, default=100_000)
+    args = parser.parse_args()
+    count = args.annotations
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        text = material(1_000_000)
+        store = open_store(folder / "bench.sqlite3")
+        document_id = ops.add_document(store, document(text)).created_id
+        assert document_id is not None
+        seconds, _ = timed(
+            lambda: ops.bulk_add_annotations(store, document_id, annotations(text, count))
+        )
+        set_caveat(store, "TLP:AMBER")
+        print(f"{count:,} annotations on one {len(text):,}-character document "
+              f"(bulk insert {seconds:.2f} s)\n")
+        load_seconds, dataset = timed(lambda: load_dataset(store))
+        rows = [("load_dataset", load_seconds, timed.cpu, count, "")]
+        for name, fmt in FORMATS.items():
+            if name in ("qdpx", "qdc"):
+                continue
+            out = folder / f"export-{name}{fmt.suffix}"
+            seconds, result = timed(lambda name=name, out=out: export(dataset, name, out))
+            target = ">= 100,000/s" if name in ("csv", "jsonl", "jsonl-spans") else ""
+            rows.append(
+                (f"export {name} ({result.items:,} items)", seconds, timed.cpu, count, target)
+            )
+        for name, reader in (("jsonl-spans", read_spans_jsonl), ("w3c", read_w3c)):
+            fresh = open_store(folder / f"fresh-{name}.sqlite3")
+            ops.add_document(fresh, document(text))
+            path = folder / f"export-{name}{FORMATS[name].suffix}"
+            read_seconds, incoming = timed(lambda reader=reader, path=path: reader(path))
+            read_cpu = timed.cpu
+            merge_seconds, report = timed(
+                lambda fresh=fresh, incoming=incoming: merge_incoming(fresh, incoming)
+            )
+            assert report.annotations_added == count, report.summary()
+            rows.append((f"read {name}", read_seconds, read_cpu, count, ""))
+            rows.append(
+                (f"merge {name} into a fresh database", merge_seconds, timed.cpu, count, "")
+            )
+            rows.append(
+                (f"read + merge {name}", read_seconds + merge_seconds, read_cpu + timed.cpu,
+                 count, "")
+            )
+            fresh.close()
+        store.close()
+    # CPU seconds are shown too: on a shared machine the wall time includes waiting for a core.
+    print("| step | wall s | CPU s | annotations/s (wall) | target |")
+    print("|---|---:|---:|---:|---|")
+    for name, seconds, cpu, items, target in rows:
+        ok = "" if not target else (" ✓" if items / seconds >= 100_000 else " ✗")
+        print(f"| {name} | {seconds:.3f} | {cpu:.3f} | {items / seconds:,.0f} | {target}{ok} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""File > Export: the dialog runs the export off the GUI thread, with progress and cancel."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from annotator.core import ops
+from annotator.core.dataset import get_caveat
+from annotator.core.exporters import registry
+from annotator.core.importing import import_file
+from annotator.core.store import Store, open_store
+from annotator.gui.export_dialog import ExportDialog
+from tests.conftest import REPO_ROOT
+
+SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with open_store(tmp_path / "gui-export.sqlite3") as opened:
+        doc_id = import_file(opened, SAMPLE).document_id
+        assert doc_id is not None
+        ops.bulk_add_annotations(
+            opened,
+            doc_id,
+            [ops.NewAnnotation(0, 34, "ana" if i % 2 else "bob", ["claim"]) for i in range(3000)],
+        )
+        yield opened
+
+
+def test_export_runs_with_progress_filters_and_caveat(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    out = tmp_path / "from-dialog.csv"
+    dialog.path.setText(str(out))
+    bob = dialog.authors.findItems("bob", Qt.MatchFlag.MatchExactly)[0]
+    bob.setCheckState(Qt.CheckState.Unchecked)
+    dialog.caveat.setText("OFFICIAL-SENSITIVE")
+    seen: list[tuple[int, int]] = []
+    dialog.start()
+    assert dialog.task is not None
+    dialog.task.progressed.connect(lambda done, total: seen.append((done, total)))
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert len(rows) == 1500 and {r["author"] for r in rows} == {"ana"}
+    assert {r["handling_caveat"] for r in rows} == {"OFFICIAL-SENSITIVE"}
+    assert get_caveat(store) == "OFFICIAL-SENSITIVE"
+    assert "Exported 1500" in dialog.status.text()
+    assert dialog.progress.value() == dialog.progress.maximum()
+
+
+def test_cancel_leaves_no_file(
+    qtbot: QtBot, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = ExportDialog(None, store, document_id=None)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    out = tmp_path / "cancelled.jsonl"
+    dialog.format.setCurrentIndex(dialog.format.findData("jsonl-spans"))
+    dialog.path.setText(str(out))
+    original = registry.FORMATS["jsonl-spans"].write
+
+    def slow_write(dataset: object, path: Path, options: registry.ExportOptions) -> object:
+        dialog.task.cancel()  # type: ignore[union-attr]  # the analyst presses Cancel
+        return original(dataset, path, options)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(
+        registry.FORMATS,
+        "jsonl-spans",
+        registry.ExportFormat("jsonl-spans", "spans", ".jsonl", False, slow_write),
+    )
+    dialog.start()
+    qtbot.waitUntil(lambda: "cancelled" in dialog.status.text(), timeout=20_000)
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".cancelled")] == []
+
+
+def test_failed_export_is_reported(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
+    dialog = ExportDialog(None, store, document_id=None)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "missing-folder" / "x.csv"))
+    dialog.start()
+    qtbot.waitUntil(lambda: "nothing written" in dialog.status.text(), timeout=20_000)
+    assert dialog.export_button.isEnabled()

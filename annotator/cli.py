@@ -142,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_agreement.add_argument("--document", metavar="DOC", help="only this document")
     p_agreement.add_argument("--json", action="store_true", help="print JSON")
 
+    p_merge = sub.add_parser(
+        "merge", parents=[common], help="merge a colleague's database or annotation export",
+        description="Merge a colleague's Annotator database (read-only) or annotation export "
+        "(JSON Lines spans, W3C, REFI-QDA) into the database, each file in one transaction: "
+        "documents matched by the SHA-256 of their text, authors kept, annotations already "
+        "present skipped. A briefing whose text differs from a local one of the same title or "
+        "file name is reported and not merged.",
+    )
+    p_merge.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p_merge.add_argument(
+        "--add-differing", action="store_true",
+        help="add a briefing whose text differs as a new document instead of leaving it out",
+    )
+    p_merge.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
     p_backup = sub.add_parser(
         "backup", parents=[common], help="back the database up now (or list its backups)",
         description="Copy the database with SQLite's online backup API into the folder "
@@ -430,6 +445,43 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from annotator.core.colleague import merge_colleague
+
+    results: list[dict[str, Any]] = []
+    failed = False
+    with _open(args) as store:
+        for path in args.files:
+            try:
+                report = merge_colleague(store, path, add_differing=args.add_differing)
+            except AnnotatorError as exc:
+                failed = True
+                results.append({"file": str(path), "error": str(exc)})
+                print(exc, file=sys.stderr)
+                continue
+            merge = report.merge
+            results.append(
+                {
+                    "file": str(path),
+                    "format": report.format,
+                    "annotations_added": merge.annotations_added,
+                    "annotations_present": merge.annotations_present,
+                    "documents_added": merge.documents_added,
+                    "tags_added": list(merge.tags_added),
+                    "not_merged": [
+                        {"title": n.title, "sha256": n.sha256, "local_document": n.local_id,
+                         "annotations": n.annotations, "reason": n.reason}
+                        for n in report.not_merged
+                    ],
+                }
+            )
+            if not args.json:
+                print(f"merged {report.summary()}")
+    if args.json:
+        _print_json(results)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def _db_path(args: argparse.Namespace) -> Path:
     from annotator.core.store import default_db_path
 
@@ -533,6 +585,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "export": cmd_export,
     "caveat": cmd_caveat,
     "agreement": cmd_agreement,
+    "merge": cmd_merge,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "check": cmd_check,

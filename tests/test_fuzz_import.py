@@ -75,7 +75,7 @@ def _attempt(store: Store, db: Path, path: Path) -> None:
         assert counts(db) == before, f"a refused {path.name} wrote to the database"
 
 
-@settings(max_examples=150)
+@settings(max_examples=max(150, settings().max_examples))
 @given(
     data=st.binary(max_size=4096),
     suffix=st.sampled_from(
@@ -91,7 +91,7 @@ def test_random_bytes_are_imported_or_refused_cleanly(
     _attempt(store, db, path)
 
 
-@settings(max_examples=250)
+@settings(max_examples=max(250, settings().max_examples))
 @given(
     kind=st.sampled_from([".txt", ".md", ".html", ".jsonl", ".jsonld", ".qdpx"]),
     edits=st.lists(

@@ -53,6 +53,52 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("next_unit", "Next Unit", (), "Down or J"),
     ActionSpec("previous_unit", "Previous Unit", (), "Up or K"),
     ActionSpec("next_untagged", "Next Untagged Unit", (), "N"),
+    # Review: bringing colleagues' work in, comparing, adjudicating, statistics, history.
+    ActionSpec(
+        "merge_colleague", "&Merge Colleague's Work…", ("Ctrl+Shift+M",),
+        "Merge a colleague's database or annotation export into this database",
+    ),
+    ActionSpec(
+        "review_mode", "&Review Mode", ("Ctrl+Shift+R",),
+        "Compare authors unit by unit and adjudicate their disagreements", checkable=True,
+    ),
+    ActionSpec("next_disagreement", "&Next Disagreement", ("]", "F6"), "Review mode"),
+    ActionSpec("previous_disagreement", "&Previous Disagreement", ("[", "Shift+F6"), "Review mode"),
+    *(
+        ActionSpec(
+            f"accept_author_{lane}", f"Accept Tags of Lane {lane}", (f"Alt+{lane}",),
+            f"Review mode: accept the tags of the author in lane {lane}",
+        )
+        for lane in range(1, 5)
+    ),
+    ActionSpec("accept_union", "Accept &Union", ("Ctrl+Shift+U",), "Review mode: all tags"),
+    ActionSpec(
+        "reject_all", "Re&ject All", ("Ctrl+Shift+X",), "Review mode: no tag on this unit"
+    ),
+    ActionSpec(
+        "edit_adjudication", "&Edit Adjudication", ("Ctrl+Shift+E",),
+        "Review mode: edit the adjudicated annotation of this unit in the form",
+    ),
+    ActionSpec(
+        "accept_agreed", "Accept All &Agreed Units", (),
+        "Review mode: adjudicate every unit on which all authors agree",
+    ),
+    ActionSpec("status_draft", "Mark as &Draft", (), "Review status of the annotation"),
+    ActionSpec("status_submitted", "Mark as &Submitted", (), "Review status of the annotation"),
+    ActionSpec("status_accepted", "Mark as &Accepted", (), "Review status of the annotation"),
+    ActionSpec("status_rejected", "Mark as Re&jected", (), "Review status of the annotation"),
+    ActionSpec(
+        "agreement", "&Agreement…", ("Ctrl+Shift+A",),
+        "Agreement statistics between authors (kappa, alpha) per tag and field",
+    ),
+    ActionSpec(
+        "history", "&History of Annotation…", ("Ctrl+H",),
+        "Every change of the annotation shown in the form; restore an earlier version",
+    ),
+    ActionSpec(
+        "deleted", "Deleted &Annotations…", ("Ctrl+Shift+H",),
+        "Annotations deleted from the open document; restore one",
+    ),
     ActionSpec("shortcuts", "&Keyboard Shortcuts", (Key.HelpContents, "F1"), ""),
     ActionSpec("about", "&About Annotator", (), ""),
 )

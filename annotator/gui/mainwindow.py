@@ -30,6 +30,7 @@ from annotator.core.importers import SUPPORTED_SUFFIXES
 from annotator.core.importing import import_files
 from annotator.core.ops import update_document
 from annotator.core.queries import document_summary
+from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
 from annotator.core.store import ChangeWatcher, open_store
 from annotator.gui import dialogs
@@ -41,6 +42,8 @@ from annotator.gui.library.panel import LibraryPanel
 from annotator.gui.reader.legend import TagLegend
 from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
+from annotator.gui.review.filters import FilterBar
+from annotator.gui.review.mode import ReviewMode
 from annotator.gui.workspace import Workspace
 
 
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
+        self.review = ReviewMode(self)
         self.resize(1400, 860)
         self._restore_geometry()
         self._refresh_title()
@@ -81,6 +85,7 @@ class MainWindow(QMainWindow):
         self.overview = OverviewStrip(self)
         self.overview.attach(self.reader)
         self.legend = TagLegend(self)
+        self.filter_bar = FilterBar(lambda: self.ctx.store, self)
         self.find_box = QLineEdit(self)
         self.find_box.setPlaceholderText("Find in document (Enter: next, Esc: close)")
         self.find_box.setClearButtonEnabled(True)
@@ -98,6 +103,7 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(2)
         centre_layout.addWidget(self.legend)
+        centre_layout.addWidget(self.filter_bar)
         centre_layout.addLayout(reader_row, 1)
         centre_layout.addWidget(self.find_box)
 
@@ -142,6 +148,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(a["import"])
+        file_menu.addAction(a["merge_colleague"])
         file_menu.addAction(a["export"])
         file_menu.addAction(a["document_properties"])
         file_menu.addSeparator()
@@ -156,12 +163,25 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(a["delete"])
         edit_menu.addAction(a["set_span"])
         edit_menu.addSeparator()
+        edit_menu.addActions([a["history"], a["deleted"]])
+        status_menu = edit_menu.addMenu("Review &Status")
+        status_menu.addActions([a[f"status_{s}"] for s in STATUSES])
+        edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["find_next"]])
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["zoom_reset"]])
         view_menu.addSeparator()
         view_menu.addActions([a["next_unit"], a["previous_unit"], a["next_untagged"]])
+        view_menu.addSeparator()
+        view_menu.addAction(a["review_mode"])
+        review_menu = view_menu.addMenu("Ad&judicate")
+        review_menu.addActions([a["next_disagreement"], a["previous_disagreement"]])
+        review_menu.addSeparator()
+        review_menu.addActions([a[f"accept_author_{lane}"] for lane in range(1, 5)])
+        review_menu.addActions([a["accept_union"], a["reject_all"], a["edit_adjudication"],
+                                a["accept_agreed"]])
+        view_menu.addAction(a["agreement"])
         view_menu.addSeparator()
         view_menu.addActions([a["show_library"], a["show_form"]])
 

@@ -25,6 +25,7 @@ from annotator.core.queries import (
     document_detail,
     list_tags,
 )
+from annotator.core.review import adjudicated_author, review_info
 from annotator.core.suggest import suggest_fields
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -98,6 +99,9 @@ class Workspace(QObject):
         # The annotation last shown in the form: the target of "move to selection".
         self.last_annotation_id: int | None = None
         self.tags: list[TagInfo] = []
+        # Review status of each annotation of the open document, and the reader's filter.
+        self.statuses: dict[int, str] = {}
+        self.reader_filter: tuple[str | None, str | None] = (None, None)  # status, author
         self._connect()
         self.reload_tags()
 
@@ -126,13 +130,15 @@ class Workspace(QObject):
         self.document_id = document_id
         self.text = detail.text
         self.annotations = {view.id: view for view in views}
+        reviews = review_info(self.ctx.store, document_id=document_id)
+        self.statuses = {annotation_id: info.status for annotation_id, info in reviews.items()}
         self.selection = None
         self.current_id = None
         self.units = [(u.start, u.end, u.kind) for u in detail.units]
         self.coverage = Coverage(self.units)
         for view in views:
             self.coverage.add(view.start, view.end, +1)
-        self.reader.load(detail.text, self.units, [painted(v) for v in views])
+        self.reader.load(detail.text, self.units, [painted(v) for v in views if self.shown(v)])
         self.annotation_list.load(detail.text, views)
         self.form.show_annotation(None)
         self.documentOpened.emit(document_id)
@@ -143,6 +149,7 @@ class Workspace(QObject):
         self.units = []
         self.coverage = Coverage([])
         self.annotations = {}
+        self.statuses = {}
         self.selection = None
         self.current_id = None
         self.reader.load("", [], [])
@@ -185,11 +192,34 @@ class Workspace(QObject):
         view = self.annotations.get(annotation_id) if annotation_id is not None else None
         self.form.show_annotation(view, self.text[view.start : view.end] if view else "")
 
+    # -- reader filter ---------------------------------------------------------------------
+
+    def shown(self, view: AnnotationView) -> bool:
+        """Whether the reader's status/author filter lets `view` through."""
+        status, author = self.reader_filter
+        return (author is None or view.author == author) and (
+            status is None or self.statuses.get(view.id, "draft") == status
+        )
+
+    def set_reader_filter(self, status: str | None, author: str | None) -> None:
+        """Show only annotations of this review status and author (None: any)."""
+        self.reader_filter = (status, author)
+        self.reader.replace_annotations(
+            [painted(v) for v in self.annotations.values() if self.shown(v)]
+        )
+
     def _annotation_with_span(self, start: int, end: int) -> AnnotationView | None:
         """The analyst's own annotation over exactly this span, else anyone's."""
-        exact = [v for v in self.reader.annotations_at(start) if (v.start, v.end) == (start, end)]
+        if self.reader_filter != (None, None):  # hidden ones count too: no duplicates
+            exact = [v for v in self.annotations.values() if (v.start, v.end) == (start, end)]
+        else:
+            exact = [
+                v for v in self.reader.annotations_at(start) if (v.start, v.end) == (start, end)
+            ]
         views = [self.annotations[v.id] for v in exact if v.id in self.annotations]
-        mine = [v for v in views if v.author == self.ctx.author]
+        # In review mode the analyst's adjudicated layer counts as their own.
+        own = (self.ctx.author, adjudicated_author(self.ctx.author))
+        mine = sorted((v for v in views if v.author in own), key=lambda v: own.index(v.author))
         return (mine or views or [None])[0]
 
     def target_annotation(self) -> AnnotationView | None:
@@ -343,8 +373,13 @@ class Workspace(QObject):
         for view in fresh.values():
             self.coverage.add(view.start, view.end, +1)
         self.annotations.update(fresh)
+        for annotation_id, info in review_info(self.ctx.store, ids=fresh).items():
+            self.statuses[annotation_id] = info.status
         self.progressChanged.emit(self.document_id, self.coverage.tagged, len(self.annotations))
-        self.reader.update_annotations([painted(v) for v in fresh.values()], removed)
+        hidden = [v.id for v in fresh.values() if not self.shown(v)]
+        self.reader.update_annotations(
+            [painted(v) for v in fresh.values() if self.shown(v)], [*removed, *hidden]
+        )
         self.annotation_list.update(list(fresh.values()), removed)
         if self.current_id in removed:
             self._show(None)

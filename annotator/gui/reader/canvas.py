@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
 from annotator.gui.offsets import OffsetMap
 from annotator.gui.reader import typography
+from annotator.gui.reader.lanes import ReviewGutter, ReviewLanesMixin
 from annotator.gui.reader.layout import ReadingLayout
 from annotator.gui.reader.painting import (
     BlockOnScreen,
@@ -61,7 +62,7 @@ FILL_ALPHA = 70
 HOVER_ALPHA = 20
 
 
-class ReaderCanvas(QPlainTextEdit):
+class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
     """A read-only, centred, comfortably set text with tag highlights painted over it."""
 
     # An AnnotationChange after update_annotations; None after load / set_tag_styles (all new).
@@ -98,6 +99,7 @@ class ReaderCanvas(QPlainTextEdit):
         self._bidi_blocks: dict[int, bool] = {}
         self._zoom = 0
         self._margins = (-1, -1)
+        self._gutter: ReviewGutter | None = None
         self.setPalette(typography.reading_palette(self.palette()))
         self.setAutoFillBackground(True)  # the side margins are painted as page
         self._apply_font()
@@ -168,6 +170,15 @@ class ReaderCanvas(QPlainTextEdit):
         if not region.isEmpty():
             self.viewport().update(region)
         self.annotationsChanged.emit(AnnotationChange(tuple(gone), tuple(changed)))
+
+    def replace_annotations(self, annotations: Sequence[PaintedAnnotation]) -> None:
+        """Show exactly `annotations` (a filter changed); the text and selection stay."""
+        self._annotations.replace_all(annotations)
+        self._looks.clear()
+        if self._current_id is not None and self._annotations.get(self._current_id) is None:
+            self._current_id = None
+        self.viewport().update()
+        self.annotationsChanged.emit(None)
 
     def annotations(self) -> list[PaintedAnnotation]:
         """Every annotation, by start offset."""
@@ -434,8 +445,13 @@ class ReaderCanvas(QPlainTextEdit):
         margins = typography.column_margins(
             available, self.font(), self.document().documentMargin()
         )
+        if self._gutter is not None and not self._gutter.isHidden():
+            # Review mode: room for the lanes left of the text, at the cost of the right margin.
+            lanes = self._gutter.width()
+            margins = (max(margins[0], lanes), max(0, margins[1] - max(0, lanes - margins[0])))
         if margins != self._margins:
             self._margins = margins
             self.setViewportMargins(margins[0], 0, margins[1], 0)
             # Inside a resize event Qt does not re-wrap for the narrower viewport; ask for it.
             super().resizeEvent(QResizeEvent(self.viewport().size(), QSize(-1, -1)))
+        self._place_gutter()

@@ -133,6 +133,10 @@ class ReaderView(ReaderCanvas):
         cursor.setPosition(qt)
         return self.cursorRect(cursor)
 
+    def _lane_clicked(self, start: int, end: int) -> None:
+        self.select_span(start, end, scroll=False)
+        self.setFocus()
+
     # ----------------------------------------------------------------- navigation
     def _reference(self) -> tuple[int, int, bool]:
         """Where unit navigation starts: the selection, else the caret if shown, else the top."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,38 @@ def set_caveat(store: Store, caveat: str | None) -> None:
             row.value = text
 
 
+def _tags_by_annotation(
+    rows: Iterable[Any], only: frozenset[str] | None
+) -> dict[int, tuple[DatasetTag, ...]]:
+    """Group tag rows (ordered by annotation id) into each annotation's tags.
+
+    JSON texts are decoded once per distinct text: most rows repeat "{}" and "[]". Decoded
+    field dicts are therefore shared between tags and must be treated as read-only.
+    """
+    grouped: dict[int, tuple[DatasetTag, ...]] = {}
+    decoded_fields: dict[str, dict[str, Any]] = {}
+    decoded_names: dict[str, tuple[str, ...]] = {}
+    current: int | None = None
+    bucket: list[DatasetTag] = []
+    for annotation_id, name, fields_text, suggested_text in rows:
+        if only is not None and name not in only:
+            continue
+        if annotation_id != current:
+            if bucket:
+                grouped[current] = tuple(bucket)  # type: ignore[index]
+            current, bucket = annotation_id, []
+        fields = decoded_fields.get(fields_text)
+        if fields is None:
+            fields = decoded_fields[fields_text] = json.loads(fields_text or "{}") or {}
+        suggested = decoded_names.get(suggested_text)
+        if suggested is None:
+            suggested = decoded_names[suggested_text] = tuple(json.loads(suggested_text or "[]"))
+        bucket.append(DatasetTag(name, fields, suggested))
+    if bucket:
+        grouped[current] = tuple(bucket)  # type: ignore[index]
+    return grouped
+
+
 def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
     """Everything an export needs, filtered by document, author and tag."""
     wanted = wanted or DatasetFilter()
@@ -128,9 +160,11 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
     unit_query = select(Unit.document_id, Unit.start, Unit.end, Unit.kind).order_by(
         Unit.document_id, Unit.ordinal
     )
+    # Times as their stored ISO text, parsed below (cheaper than the per-row type processor).
     annotation_query = select(
         Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
-        Annotation.author, Annotation.created, Annotation.modified, Annotation.note,
+        Annotation.author, type_coerce(Annotation.created, Text),
+        type_coerce(Annotation.modified, Text), Annotation.note,
     ).order_by(Annotation.document_id, Annotation.start, Annotation.end, Annotation.id)
     # Raw JSON text, decoded below with a cache: most rows repeat "{}" and "[]".
     tag_query = (
@@ -162,26 +196,17 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
             DatasetDocument(**row._asdict(), units=tuple(units.get(row.id, ())))
             for row in connection.execute(doc_query)
         ]
-        tags_of: dict[int, list[DatasetTag]] = defaultdict(list)
-        decoded_fields: dict[str, dict[str, Any]] = {}
-        decoded_names: dict[str, tuple[str, ...]] = {}
-        for annotation_id, name, fields_text, suggested_text in connection.execute(tag_query):
-            if wanted.tags is not None and name not in wanted.tags:
-                continue
-            fields = decoded_fields.get(fields_text or "{}")
-            if fields is None:
-                fields = decoded_fields[fields_text] = json.loads(fields_text) or {}
-            suggested = decoded_names.get(suggested_text or "[]")
-            if suggested is None:
-                suggested = decoded_names[suggested_text] = tuple(json.loads(suggested_text) or ())
-            # Each tag gets its own dict: exporters may not share (and mutate) one.
-            tags_of[annotation_id].append(DatasetTag(name, dict(fields), suggested))
-        annotations = []
-        for row in connection.execute(annotation_query):
-            tags = tags_of.get(row[0], [])
-            if wanted.tags is not None and not tags:
-                continue
-            annotations.append(DatasetAnnotation(*row, tags=tuple(tags)))
+        tags_of = _tags_by_annotation(connection.execute(tag_query).all(), wanted.tags)
+        # Stored times always carry their UTC offset (see model.UTCDateTime).
+        parse = dt.datetime.fromisoformat
+        annotations = [
+            DatasetAnnotation(
+                row[0], row[1], row[2], row[3], row[4], parse(row[5]), parse(row[6]), row[7],
+                tags_of.get(row[0], ()),
+            )
+            for row in connection.execute(annotation_query).all()
+            if wanted.tags is None or row[0] in tags_of
+        ]
     return Dataset(
         documents=documents,
         annotations=annotations,

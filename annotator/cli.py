@@ -157,6 +157,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_merge.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
+    p_review = sub.add_parser(
+        "review", parents=[common], help="list where authors disagree on a document",
+        description="Compare authors unit by unit on one document (DOC: id, sha256 prefix or "
+        "part of the title): agree, partial (only some tagged it), differ (tag sets differ), "
+        "field (same tags, an ordinal/choice field such as likelihood differs). Lists the "
+        "disagreements (all units with --all).",
+    )
+    p_review.add_argument("document", metavar="DOC")
+    p_review.add_argument(
+        "--authors", nargs="+", metavar="AUTHOR",
+        help="authors to compare (default: every author of the document but adjudicated layers)",
+    )
+    p_review.add_argument("--all", action="store_true", help="list every unit, not only "
+                          "disagreements")
+    p_review.add_argument("--json", action="store_true", help="print JSON")
+
     p_backup = sub.add_parser(
         "backup", parents=[common], help="back the database up now (or list its backups)",
         description="Copy the database with SQLite's online backup API into the folder "
@@ -482,6 +498,56 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from annotator.core.queries import document_annotations, document_detail, list_tags
+    from annotator.core.review import STATE_LABELS, STATES, is_adjudicated, unit_states
+
+    with _open(args) as store:
+        document_id = _resolve_document(store, args.document)
+        detail = document_detail(store, document_id)
+        annotations = document_annotations(store, document_id)
+        order = [tag.name for tag in list_tags(store)]
+    authors = list(dict.fromkeys(args.authors or sorted(
+        {a.author for a in annotations if not is_adjudicated(a.author)}
+    )))
+    if len(authors) < 2:
+        raise AnnotatorError(
+            f"document {document_id} needs two or more authors to compare "
+            f"(found: {', '.join(authors) or 'none'})"
+        )
+    units = [(u.start, u.end, u.kind) for u in detail.units]
+    reviews = unit_states(units, annotations, authors, order)
+    shown = reviews if args.all else [r for r in reviews if r.is_disagreement]
+    if args.json:
+        _print_json(
+            [
+                {
+                    "unit": r.index, "start": r.start, "end": r.end, "state": r.state,
+                    "tags": {author: list(tags) for author, tags in r.tags.items()},
+                    "field_differences": [
+                        {"tag": d.tag, "field": d.field, "values": dict(d.values)}
+                        for d in r.field_differences
+                    ],
+                }
+                for r in shown
+            ]
+        )
+        return EXIT_OK
+    counts = {state: sum(1 for r in reviews if r.state == state) for state in STATES}
+    print(f"authors: {', '.join(authors)}   units: {len(reviews)}   "
+          + ", ".join(f"{STATE_LABELS[state]}: {counts[state]}" for state in STATES))
+    for r in shown:
+        tags = " | ".join(f"{a}: {','.join(r.tags[a]) or '-'}" for a in authors)
+        fields = "; ".join(
+            f"{d.tag}.{d.field} " + "/".join(f"{a}={v}" for a, v in d.values.items())
+            for d in r.field_differences
+        )
+        text = " ".join(detail.text[r.start : r.end].split())
+        print(f"{r.index:>5}  {r.state:<8}  {tags}" + (f"  [{fields}]" if fields else "")
+              + f"  {text[:70]}")
+    return EXIT_OK
+
+
 def _db_path(args: argparse.Namespace) -> Path:
     from annotator.core.store import default_db_path
 
@@ -586,6 +652,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "caveat": cmd_caveat,
     "agreement": cmd_agreement,
     "merge": cmd_merge,
+    "review": cmd_review,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "check": cmd_check,

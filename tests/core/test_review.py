@@ -246,3 +246,25 @@ def test_set_review_status(store: Store, doc: int, tagged: dict[str, int]) -> No
     assert documents_matching(store, author="Ben") == {doc}
     assert documents_matching(store, author="Zed") == set()
     assert document_authors(store, doc) == ["Ana", "Ben"]
+
+
+def test_cli_review_lists_disagreements(
+    store: Store, doc: int, tagged: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from annotator.cli import main
+
+    db = store.path
+    store.close()
+    assert main(["review", str(doc), "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("authors: Ana, Ben   units: 5   all agree: 1")
+    assert [line.split()[:2] for line in lines[1:]] == [["1", "field"], ["3", "differ"],
+                                                         ["4", "partial"]]
+    assert "assessment.likelihood Ana=likely/Ben=unlikely" in lines[1]
+    assert main(["review", str(doc), "--db", str(db), "--all", "--json"]) == 0
+    units = json.loads(capsys.readouterr().out)
+    assert [u["state"] for u in units] == ["agree", "field", "differ", "partial", "untagged"]
+    assert main(["review", str(doc), "--db", str(db), "--authors", "Ana"]) == 1
+    assert "two or more authors" in capsys.readouterr().err

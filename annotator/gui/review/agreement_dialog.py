@@ -62,7 +62,7 @@ def _cell(stat: AgreementStat, *, percent: bool = False) -> QTableWidgetItem:
 class AgreementChart(QWidget):
     """Per tag: a bar for Cohen's kappa and one for Krippendorff's alpha, on a -1..1 scale."""
 
-    BAR = 9
+    BAR = 13
     GROUP_GAP = 10
     LABEL_WIDTH = 92
     VALUE_WIDTH = 130
@@ -111,7 +111,9 @@ class AgreementChart(QWidget):
             painter.drawText(QRectF(gx - 20, bottom, 40, line), Qt.AlignmentFlag.AlignCenter,
                              f"{mark:g}")
         y = top
-        small = QFont(self.font())
+        values = QFont(self.font())
+        values.setPixelSize(self.BAR - 2)
+        small = QFont(values)
         small.setItalic(True)
         for label, kappa, alpha in self.rows:
             painter.setPen(text)
@@ -121,7 +123,7 @@ class AgreementChart(QWidget):
             for offset, (stat, colour) in enumerate(((kappa, KAPPA_COLOUR),
                                                      (alpha, ALPHA_COLOUR))):
                 bar_y = y + offset * self.BAR
-                value_box = QRectF(right + 6, bar_y - 2, self.VALUE_WIDTH - 6, self.BAR + 4)
+                value_box = QRectF(right + 6, bar_y, self.VALUE_WIDTH - 6, self.BAR)
                 if stat.value is None:
                     painter.setFont(small)
                     painter.setPen(QColor("#888888"))
@@ -131,7 +133,7 @@ class AgreementChart(QWidget):
                 width = stat.value * scale
                 painter.fillRect(QRectF(min(zero, zero + width), bar_y + 1, abs(width),
                                         self.BAR - 2), colour)
-                painter.setFont(self.font())
+                painter.setFont(values)
                 painter.setPen(text)
                 painter.drawText(value_box, Qt.AlignmentFlag.AlignVCenter, f"{stat.value:.3f}")
             y += 2 * self.BAR + self.GROUP_GAP
@@ -155,7 +157,7 @@ class AgreementDialog(QDialog):
         self.report: AgreementReport | None = None
         self.authors = QListWidget(self)
         self.authors.setObjectName("agreementAuthors")
-        self.authors.setMaximumHeight(self.fontMetrics().height() * 6)
+        self.authors.setMaximumHeight(self.fontMetrics().height() * 4 + 8)
         everyone = list_authors(store)
         default = set(authors) or {a for a in everyone if not is_adjudicated(a)}
         for author in everyone:
@@ -209,7 +211,9 @@ class AgreementDialog(QDialog):
         table.setHorizontalHeaderLabels(headers)
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         return table
 
     def chosen_authors(self) -> list[str]:

@@ -169,8 +169,9 @@ class HistoryDialog(QDialog):
             self.heading.setText("Show an annotation in the form, then open its history.")
         else:
             latest = self.entries[-1].after or self.entries[-1].before if self.entries else None
+            author = f" by {latest.author}" if latest is not None else ""
             self.heading.setText(
-                f"Annotation {self.annotation_id}: “{self._snippet(latest)}”"
+                f"Annotation {self.annotation_id}{author}: “{self._snippet(latest)}”"
                 f" — {len(self.entries)} change(s), oldest first"
             )
         self._fill(self.history_table, [

@@ -23,7 +23,9 @@ FILE_FILTER = (
 MergeOutcome = ColleagueMergeReport | str  # a report, or the reason the file was refused
 
 
-def merge_files(window: MainWindow, paths: Sequence[Path]) -> list[MergeOutcome]:
+def merge_files(
+    window: MainWindow, paths: Sequence[Path], *, add_differing: bool = False
+) -> list[MergeOutcome]:
     """Merge each file in its own transaction, refresh the window, show the report."""
     ctx = window.ctx
     outcomes: list[MergeOutcome] = []
@@ -31,7 +33,7 @@ def merge_files(window: MainWindow, paths: Sequence[Path]) -> list[MergeOutcome]
     try:
         for path in paths:
             try:
-                report = merge_colleague(ctx.store, path)
+                report = merge_colleague(ctx.store, path, add_differing=add_differing)
             except AnnotatorError as exc:
                 outcomes.append(str(exc))
                 continue
@@ -48,11 +50,13 @@ def merge_files(window: MainWindow, paths: Sequence[Path]) -> list[MergeOutcome]
             window._restore_last_document()  # noqa: SLF001
         else:
             window.library.select_document(window.workspace.document_id)
-    show_report(window, outcomes)
+    show_report(window, outcomes, paths)
     return outcomes
 
 
-def show_report(window: MainWindow, outcomes: Sequence[MergeOutcome]) -> QMessageBox:
+def show_report(
+    window: MainWindow, outcomes: Sequence[MergeOutcome], paths: Sequence[Path] = ()
+) -> QMessageBox:
     merged = [o for o in outcomes if isinstance(o, ColleagueMergeReport)]
     refused = [o for o in outcomes if isinstance(o, str)]
     skipped = sum(len(o.not_merged) for o in merged)
@@ -65,6 +69,17 @@ def show_report(window: MainWindow, outcomes: Sequence[MergeOutcome]) -> QMessag
                       parent=window)
     box.setObjectName("mergeReport")
     box.setInformativeText("\n".join([*(o.summary() for o in merged), *refused]))
+    differing = [
+        path for path, outcome in zip(paths, outcomes, strict=False)
+        if isinstance(outcome, ColleagueMergeReport) and outcome.not_merged
+    ]
+    if differing:
+        # A corrected version of a briefing is a new document: the analyst may want it anyway.
+        button = box.addButton("Add Them as New Documents", QMessageBox.ButtonRole.ActionRole)
+        button.setObjectName("addDiffering")
+        button.setToolTip("Merge the briefings whose text differs as documents of their own")
+        button.clicked.connect(lambda: merge_files(window, differing, add_differing=True))
+        box.addButton(QMessageBox.StandardButton.Close)
     box.open()
     window.statusBar().showMessage("; ".join(o.summary() for o in merged), 10_000)
     return box

@@ -16,8 +16,9 @@ from annotator.core.review import STATUSES, set_review_status
 from annotator.gui.review.agreement_dialog import AgreementDialog
 from annotator.gui.review.filters import LibraryRowFilter
 from annotator.gui.review.history import DELETED_TAB, HISTORY_TAB, HistoryDialog
+from annotator.gui.review.legend import ReviewLegend
 from annotator.gui.review.merge import merge_dialog
-from annotator.gui.review.panel import ReviewLegend, ReviewPanel
+from annotator.gui.review.panel import ReviewPanel
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow

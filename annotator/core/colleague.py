@@ -139,7 +139,7 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
         incoming.documents.append(
             IncomingDocument(
                 sha256=sha, text=text, title=title, source_name=source_name, issuer=issuer,
-                published=_date(published), language=language,
+                published=_date(published), language=language, metadata_known=True,
             )
         )
     tag_rows = conn.execute("SELECT id, name, colour, position FROM tags").fetchall()

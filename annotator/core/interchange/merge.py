@@ -66,6 +66,15 @@ def _new_document(doc: IncomingDocument, text: str) -> NewDocument:
     from annotator.core.importers import guess_metadata
     from annotator.core.segment import segment
 
+    units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
+    if doc.metadata_known:
+        return NewDocument(
+            text=text, title=doc.title or doc.source_name or "Imported document",
+            issuer=doc.issuer, published=doc.published,
+            date_certainty="exact" if doc.published else "none", date_note=None,
+            language=doc.language, source_name=doc.source_name or "imported",
+            source_format="txt", units=units,
+        )
     meta = guess_metadata(text)
     return NewDocument(
         text=text,
@@ -77,7 +86,7 @@ def _new_document(doc: IncomingDocument, text: str) -> NewDocument:
         language=doc.language or meta.language,
         source_name=doc.source_name or "imported",
         source_format="txt",
-        units=[(u.start, u.end, str(u.kind)) for u in segment(text)],
+        units=units,
     )
 
 

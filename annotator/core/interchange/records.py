@@ -24,6 +24,9 @@ class IncomingDocument:
     issuer: str | None = None
     published: dt.date | None = None
     language: str | None = None
+    # True when the metadata comes from another Annotator database: used as it is (even empty
+    # values), instead of being guessed again from the text.
+    metadata_known: bool = False
 
 
 @dataclass(frozen=True)

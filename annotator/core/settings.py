@@ -31,6 +31,8 @@ class Settings:
     # database path -> id of the document open when the window closed
     last_documents: dict[str, int] = field(default_factory=dict)
     zoom: int = 0
+    # How many automatic backups to keep next to each database.
+    backup_keep: int = 7
     sample_offered: list[str] = field(default_factory=list)
 
     def remember_database(self, path: Path) -> None:

@@ -73,7 +73,7 @@ def ask_author_if_needed(settings: Settings) -> None:
 def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
     """Open the database and build the window (raises AnnotatorError if it cannot open)."""
     path = db_path or default_db_path()
-    store = open_store(path)
+    store = open_store(path, backup_keep=max(1, settings.backup_keep))
     if db_path is None:
         offer_sample(store, settings)
     settings.remember_database(store.path)

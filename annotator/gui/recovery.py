@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from annotator.core.backup import list_backups, restore_backup
 from annotator.core.errors import AnnotatorError, DatabaseDamaged
 
 
-def offer_restore(parent: QWidget | None, db_path: Path, error: AnnotatorError) -> bool:
+def ask(box: QMessageBox, restore: QPushButton | None) -> bool:
+    """Show the message; True when the analyst chose to restore."""
+    box.exec()
+    return restore is not None and box.clickedButton() is restore
+
+
+def offer_restore(
+    parent: QWidget | None,
+    db_path: Path,
+    error: AnnotatorError,
+    choose: Callable[[QMessageBox, QPushButton | None], bool] = ask,
+) -> bool:
     """Explain a refused database; for a damaged one offer its newest backup.
 
     Returns True when a backup was restored (the caller then opens the database again). The
@@ -30,8 +42,7 @@ def offer_restore(parent: QWidget | None, db_path: Path, error: AnnotatorError) 
         )
         restore = box.addButton("Restore Newest Backup", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Close)
-    box.exec()
-    if restore is None or box.clickedButton() is not restore:
+    if not choose(box, restore) or not backups:
         return False
     try:
         restore_backup(db_path, backups[0])

@@ -381,7 +381,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from annotator.core.dataset import DatasetFilter, load_dataset
-    from annotator.core.exporters.registry import FORMATS, ExportOptions, export
+    from annotator.core.exporters.registry import FORMATS, ExportOptions, export, needs_history
 
     if args.fmt not in FORMATS:
         raise UsageError(
@@ -398,7 +398,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             authors=frozenset(args.author) if args.author else None,
             tags=frozenset(args.tag) if args.tag else None,
         )
-        dataset = load_dataset(store, wanted)
+        dataset = load_dataset(store, wanted, with_history=needs_history(args.fmt))
     result = export(dataset, args.fmt, args.out, ExportOptions(excel_bom=args.excel_bom))
     print(f"exported {result.items} item(s) to {result.path}")
     return EXIT_OK

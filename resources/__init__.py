@@ -1,1 +1,1 @@
-"""Data shipped with Annotator (sample briefing, icons, stylesheet); read with importlib.resources."""
+"""Data shipped with Annotator (sample briefing, icons); read with importlib.resources."""

@@ -11,8 +11,9 @@ A document whose text differs: the colleague's briefing has the title or file na
 here but another text (a corrected version, another extraction). Matching by hash would quietly
 add it as a second document and their annotations to it; instead it is left out and reported
 ("text differs from local document N; not merged"), unless `add_differing` is set.
-Review columns (status, reviewer) and histories are not carried over: merged annotations arrive
-as drafts, each with an "import" history row.
+Review columns (status, reviewer, time, comment) and each annotation's history are carried over
+(databases of schema 0003 or later; older ones have neither): a merged annotation keeps its
+review state and its recorded changes, followed by an "import" history row.
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ from annotator.core.dataset import DatasetTag
 from annotator.core.errors import DatabaseRefused, ImportRefused
 from annotator.core.interchange.detect import annotation_format, read_annotation_file
 from annotator.core.interchange.merge import MergeReport, merge_incoming
-from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
+from annotator.core.interchange.records import (
+    IncomingAnnotation,
+    IncomingDocument,
+    IncomingHistory,
+    IncomingSet,
+    gc_paused,
+)
 from annotator.core.model import Document
 from annotator.core.ops import Changes
 from annotator.core.store import SQLITE_MAGIC, Store, inspect_database
@@ -167,20 +174,50 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
         if len(listed) > 1:
             listed.sort(key=lambda tag: order[tag.name])
     no_tags: list[DatasetTag] = []
+    # Revision 0003 added the review columns and the history table.
+    has_review = revision not in ("0001", "0002")
+    history = _history(conn) if has_review else {}
+    review = (
+        "status, reviewer, reviewed_at, review_comment" if has_review else "'draft', NULL, NULL, ''"
+    )
     for row in conn.execute(
-        'SELECT id, document_id, start, "end", author, created, modified, note '
+        f'SELECT id, document_id, start, "end", author, created, modified, note, {review} '
         "FROM annotations ORDER BY id"
     ):
-        annotation_id, doc_id, start, end, author, created, modified, note = row
+        (annotation_id, doc_id, start, end, author, created, modified, note,
+         status, reviewer, reviewed_at, review_comment) = row
         incoming.annotations.append(
             IncomingAnnotation(
                 document_sha256=sha_of[doc_id], start=start, end=end, author=author,
                 tags=tuple(tags.get(annotation_id, no_tags)), created=_time(created),
                 # the merge takes the creation time when none is given: spare it the work
                 modified=None if modified == created else _time(modified), note=note or "",
+                status=status or "draft", reviewer=reviewer, reviewed_at=_time(reviewed_at),
+                review_comment=review_comment or "", history=tuple(history.get(annotation_id, ())),
             )
         )
     return incoming
+
+
+def _history(conn: sqlite3.Connection) -> dict[int, list[IncomingHistory]]:
+    """Each annotation's history rows, oldest first (snapshots kept as their stored text)."""
+    grouped: dict[int, list[IncomingHistory]] = {}
+    parse = dt.datetime.fromisoformat  # stored times always carry their offset (UTCDateTime)
+    stored = IncomingHistory.stored
+    for annotation_id, action, actor, at, before, after, comment in conn.execute(
+        "SELECT annotation_id, action, actor, at, before, after, comment "
+        "FROM annotation_history ORDER BY annotation_id, id"
+    ):
+        when = parse(at)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        entry = stored(action, actor, when, before, after, comment or "")
+        listed = grouped.get(annotation_id)
+        if listed is None:
+            grouped[annotation_id] = [entry]
+        else:
+            listed.append(entry)
+    return grouped
 
 
 def read_colleague_database(path: Path) -> IncomingSet:
@@ -202,7 +239,8 @@ def read_colleague_database(path: Path) -> IncomingSet:
     except sqlite3.Error as exc:
         raise _refuse(path, f"cannot be opened read-only ({exc})") from exc
     try:
-        return _read(conn, path, state.revision)
+        with gc_paused():
+            return _read(conn, path, state.revision)
     except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
         raise _refuse(path, f"is damaged or not readable ({type(exc).__name__}: {exc})") from exc
     finally:

@@ -7,6 +7,7 @@ load in well under a second.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import defaultdict
@@ -17,7 +18,16 @@ from typing import Any
 from sqlalchemy import Text, select, type_coerce
 
 from annotator.core.errors import NotFound
-from annotator.core.model import Annotation, AnnotationTag, Document, Meta, Tag, Unit, utcnow
+from annotator.core.model import (
+    Annotation,
+    AnnotationHistory,
+    AnnotationTag,
+    Document,
+    Meta,
+    Tag,
+    Unit,
+    utcnow,
+)
 from annotator.core.queries import TagInfo, list_tags
 from annotator.core.store import Store
 
@@ -59,6 +69,18 @@ class DatasetTag:
 
 
 @dataclass(frozen=True, slots=True)
+class DatasetHistory:
+    """One recorded change: snapshots as `history.snapshot_to_json` stored them (read-only)."""
+
+    action: str
+    actor: str
+    at: dt.datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetAnnotation:
     id: int
     document_id: int
@@ -69,6 +91,12 @@ class DatasetAnnotation:
     modified: dt.datetime
     note: str
     tags: tuple[DatasetTag, ...]
+    status: str = "draft"
+    reviewer: str | None = None
+    reviewed_at: dt.datetime | None = None
+    review_comment: str = ""
+    # Oldest first; None when the dataset was loaded without history (the default).
+    history: tuple[DatasetHistory, ...] | None = None
 
     @property
     def tag_names(self) -> tuple[str, ...]:
@@ -149,8 +177,33 @@ def _tags_by_annotation(
     return grouped
 
 
-def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
-    """Everything an export needs, filtered by document, author and tag."""
+def _history_by_annotation(rows: Iterable[Any]) -> dict[int, tuple[DatasetHistory, ...]]:
+    """Group history rows (ordered by annotation id, then row id) by annotation."""
+    grouped: dict[int, list[DatasetHistory]] = defaultdict(list)
+    parse = dt.datetime.fromisoformat
+    loads = json.loads
+    for annotation_id, action, actor, at, before, after, comment in rows:
+        grouped[annotation_id].append(
+            DatasetHistory(
+                action,
+                actor,
+                parse(at),
+                loads(before) if before else None,
+                loads(after) if after else None,
+                comment or "",
+            )
+        )
+    return {key: tuple(entries) for key, entries in grouped.items()}
+
+
+def load_dataset(
+    store: Store, wanted: DatasetFilter | None = None, with_history: bool = False
+) -> Dataset:
+    """Everything an export needs, filtered by document, author and tag.
+
+    With `with_history`, each annotation also carries its recorded changes (the full-fidelity
+    "jsonl-spans" export needs them; the others do not pay for reading them).
+    """
     wanted = wanted or DatasetFilter()
     doc_query = select(
         Document.id, Document.title, Document.issuer, Document.published,
@@ -164,7 +217,8 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
     annotation_query = select(
         Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
         Annotation.author, type_coerce(Annotation.created, Text),
-        type_coerce(Annotation.modified, Text), Annotation.note,
+        type_coerce(Annotation.modified, Text), Annotation.note, Annotation.status,
+        Annotation.reviewer, type_coerce(Annotation.reviewed_at, Text), Annotation.review_comment,
     ).order_by(Annotation.document_id, Annotation.start, Annotation.end, Annotation.id)
     # Raw JSON text, decoded below with a cache: most rows repeat "{}" and "[]".
     tag_query = (
@@ -177,6 +231,11 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
         .join(Tag, Tag.id == AnnotationTag.tag_id)
         .order_by(AnnotationTag.annotation_id, Tag.position, Tag.id)
     )
+    history_query = select(
+        AnnotationHistory.annotation_id, AnnotationHistory.action, AnnotationHistory.actor,
+        type_coerce(AnnotationHistory.at, Text), type_coerce(AnnotationHistory.before, Text),
+        type_coerce(AnnotationHistory.after, Text), AnnotationHistory.comment,
+    ).order_by(AnnotationHistory.annotation_id, AnnotationHistory.id)
     if wanted.document_ids is not None:
         ids = sorted(wanted.document_ids)
         doc_query = doc_query.where(Document.id.in_(ids))
@@ -185,6 +244,7 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
         tag_query = tag_query.join(Annotation, Annotation.id == AnnotationTag.annotation_id).where(
             Annotation.document_id.in_(ids)
         )
+        history_query = history_query.where(AnnotationHistory.document_id.in_(ids))
     if wanted.authors is not None:
         annotation_query = annotation_query.where(Annotation.author.in_(sorted(wanted.authors)))
     with store.read() as session:
@@ -202,11 +262,17 @@ def load_dataset(store: Store, wanted: DatasetFilter | None = None) -> Dataset:
         annotations = [
             DatasetAnnotation(
                 row[0], row[1], row[2], row[3], row[4], parse(row[5]), parse(row[6]), row[7],
-                tags_of.get(row[0], ()),
+                tags_of.get(row[0], ()), row[8] or "draft", row[9],
+                parse(row[10]) if row[10] else None, row[11] or "",
             )
             for row in connection.execute(annotation_query).all()
             if wanted.tags is None or row[0] in tags_of
         ]
+        if with_history:
+            history_of = _history_by_annotation(connection.execute(history_query).all())
+            annotations = [
+                dataclasses.replace(a, history=history_of.get(a.id, ())) for a in annotations
+            ]
     return Dataset(
         documents=documents,
         annotations=annotations,

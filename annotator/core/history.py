@@ -234,7 +234,9 @@ def deleted_annotations(store: Store, document_id: int) -> list[HistoryEntry]:
     return sorted(last.values(), key=lambda e: e.id, reverse=True)
 
 
-HISTORY_COLUMNS = ("annotation_id", "document_id", "action", "actor", "at", "before", "after")
+HISTORY_COLUMNS = (
+    "annotation_id", "document_id", "action", "actor", "at", "before", "after", "comment"
+)
 
 
 def creation_row(
@@ -243,12 +245,15 @@ def creation_row(
     at: str,
     annotation: tuple[int, int, int, int, str, str, str, str],
     tags: Sequence[tuple[str, Mapping[str, Any], Sequence[str]]],
+    review: tuple[str, str | None, str | None, str] = ("draft", None, None, ""),
 ) -> tuple[object, ...]:
     """A history row (in stored form, for `store.bulk_insert`) for a newly added annotation.
 
     `annotation` is (id, document_id, start, end, author, created, modified, note) with times
-    already as stored ISO text.
+    already as stored ISO text; `review` is (status, reviewer, reviewed_at, comment), the time
+    also as stored text.
     """
+    status, reviewer, reviewed_at, review_comment = review
     annotation_id, document_id, start, end, author, created, modified, note = annotation
     after = {
         "id": annotation_id,
@@ -263,9 +268,9 @@ def creation_row(
             {"name": name, "fields": dict(fields), "suggested": list(suggested)}
             for name, fields, suggested in tags
         ],
-        "status": "draft",
-        "reviewer": None,
-        "reviewed_at": None,
-        "review_comment": "",
+        "status": status,
+        "reviewer": reviewer,
+        "reviewed_at": reviewed_at,
+        "review_comment": review_comment,
     }
-    return (annotation_id, document_id, action, actor, at, None, json.dumps(after))
+    return (annotation_id, document_id, action, actor, at, None, json.dumps(after), "")

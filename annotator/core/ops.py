@@ -334,8 +334,14 @@ def bulk_add_annotations(
 sqlite_dialect = sqlite_dialect_class()
 
 
+_STORED_TIME = UTCDateTime()
+
+
 def stored_time(value: dt.datetime) -> str:
-    stored = UTCDateTime().process_bind_param(value, sqlite_dialect)
+    """A time as `UTCDateTime` stores it (for the bulk paths); ValueError if naive."""
+    if value.tzinfo is dt.UTC:  # the common case, without the type's checks
+        return value.isoformat(timespec="microseconds")
+    stored = _STORED_TIME.process_bind_param(value, sqlite_dialect)
     assert stored is not None
     return stored
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.dataset import DatasetFilter, get_caveat, load_dataset, set_caveat
-from annotator.core.exporters.registry import FORMATS, ExportOptions, ExportResult, export
+from annotator.core.exporters.registry import (
+    FORMATS,
+    ExportOptions,
+    ExportResult,
+    export,
+    needs_history,
+)
 from annotator.core.queries import list_authors, list_tags
 from annotator.core.store import Store, open_store
 from annotator.gui.tasks import ProgressFn, Task
@@ -168,7 +175,7 @@ class ExportDialog(QDialog):
         def work(progress: ProgressFn) -> ExportResult:
             options.progress = progress
             with open_store(db_path) as reader:
-                dataset = load_dataset(reader, wanted)
+                dataset = load_dataset(reader, wanted, with_history=needs_history(fmt))
             return export(dataset, fmt, out, options)
 
         self.task = Task(work, self)
@@ -200,7 +207,18 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
 
     def _cancel(self) -> None:
+        self.reject()
+
+    def _stop_task(self) -> None:
+        """Never let the dialog (the thread's parent) go while its export thread runs."""
         if self.task is not None and self.task.isRunning():
             self.task.cancel()
-            self.task.wait(10_000)
-        self.reject()
+            self.task.wait()
+
+    def done(self, result: int) -> None:
+        self._stop_task()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._stop_task()
+        super().closeEvent(event)

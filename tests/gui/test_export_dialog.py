@@ -49,6 +49,7 @@ def test_export_runs_with_progress_filters_and_caveat(
     assert dialog.task is not None
     dialog.task.progressed.connect(lambda done, total: seen.append((done, total)))
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    assert dialog.task.wait(20_000)
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
     assert len(rows) == 1500 and {r["author"] for r in rows} == {"ana"}
     assert {r["handling_caveat"] for r in rows} == {"OFFICIAL-SENSITIVE"}
@@ -78,6 +79,7 @@ def test_cancel_leaves_no_file(
     )
     dialog.start()
     qtbot.waitUntil(lambda: "cancelled" in dialog.status.text(), timeout=20_000)
+    assert dialog.task is not None and dialog.task.wait(20_000)
     assert not out.exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".cancelled")] == []
 
@@ -88,4 +90,5 @@ def test_failed_export_is_reported(qtbot: QtBot, store: Store, tmp_path: Path) -
     dialog.path.setText(str(tmp_path / "missing-folder" / "x.csv"))
     dialog.start()
     qtbot.waitUntil(lambda: "nothing written" in dialog.status.text(), timeout=20_000)
+    assert dialog.task is not None and dialog.task.wait(20_000)
     assert dialog.export_button.isEnabled()

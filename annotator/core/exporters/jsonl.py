@@ -12,7 +12,12 @@ Spans ("jsonl-spans", full fidelity, read back by `annotator import`): a line pe
     {"format": "annotator-spans/1", "annotation_id",
      "document": {"id", "sha256", "title", "source_name"}, "start", "end", "text", "author",
      "created", "modified" (ISO 8601 UTC, "Z"), "note",
-     "tags": [{"name", "fields", "suggested"}], "caveat" (only when set)}
+     "tags": [{"name", "fields", "suggested"}],
+     "review": {"status", "reviewer", "reviewed_at" (ISO 8601 UTC, "Z", or null), "comment"},
+     "history": [{"action", "actor", "at" (ISO 8601 UTC, "Z"), "before", "after", "comment"}]
+        (oldest first; before/after are the stored snapshots, `history.snapshot_to_json`, with
+        this database's ids; written only when the dataset was loaded with its history),
+     "caveat" (only when set)}
 
 Offsets are Python `str` code-point indices into the document text, end exclusive.
 """
@@ -25,7 +30,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument
+from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument, DatasetHistory
 from annotator.core.exporters.common import (
     ExportOptions,
     ExportResult,
@@ -138,6 +143,7 @@ def _span_lines(dataset: Dataset) -> Iterator[str]:
     caveat = ', "caveat": ' + _string(dataset.caveat) if dataset.caveat else ""
     head = '{"format": ' + _string(SPANS_FORMAT) + ', "annotation_id": '
     authors: dict[str, str] = {}
+    draft = _encode({"status": "draft", "reviewer": None, "reviewed_at": None, "comment": ""})
     for a in dataset.annotations:
         document_part, text = documents[a.document_id]
         author = authors.get(a.author) or authors.setdefault(a.author, _string(a.author))
@@ -146,11 +152,43 @@ def _span_lines(dataset: Dataset) -> Iterator[str]:
         tags = _encode(
             [{"name": t.name, "fields": t.fields, "suggested": list(t.suggested)} for t in a.tags]
         )
+        unreviewed = a.status == "draft" and a.reviewer is None and a.reviewed_at is None
+        review = draft if unreviewed and not a.review_comment else _review(a)
+        history = "" if a.history is None else f', "history": {_history(a.history)}'
         yield (
             f'{head}{a.id}{document_part}{a.start}, "end": {a.end}, "text": '
             f'{_string(text[a.start : a.end])}, "author": {author}, "created": "{created}", '
-            f'"modified": "{modified}", "note": {_string(a.note)}, "tags": {tags}{caveat}}}'
+            f'"modified": "{modified}", "note": {_string(a.note)}, "tags": {tags}, '
+            f'"review": {review}{history}{caveat}}}'
         )
+
+
+def _review(annotation: DatasetAnnotation) -> str:
+    reviewed_at = annotation.reviewed_at
+    return _encode(
+        {
+            "status": annotation.status,
+            "reviewer": annotation.reviewer,
+            "reviewed_at": None if reviewed_at is None else iso_utc(reviewed_at),
+            "comment": annotation.review_comment,
+        }
+    )
+
+
+def _history(entries: tuple[DatasetHistory, ...]) -> str:
+    return _encode(
+        [
+            {
+                "action": entry.action,
+                "actor": entry.actor,
+                "at": iso_utc(entry.at),
+                "before": entry.before,
+                "after": entry.after,
+                "comment": entry.comment,
+            }
+            for entry in entries
+        ]
+    )
 
 
 def write_spans_jsonl(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:

@@ -39,6 +39,8 @@ class ExportFormat:
     suffix: str  # ".csv"...; "" for a folder
     is_directory: bool
     write: Writer
+    # Loads the dataset with each annotation's history (`load_dataset(..., with_history=True)`).
+    with_history: bool = False
 
 
 FORMATS: dict[str, ExportFormat] = {}
@@ -51,6 +53,12 @@ def register(fmt: ExportFormat) -> ExportFormat:
         raise ValueError(f"export format {fmt.name!r} is already registered")
     FORMATS[fmt.name] = fmt
     return fmt
+
+
+def needs_history(fmt_name: str) -> bool:
+    """Whether the format writes annotation histories: load the dataset `with_history` then."""
+    fmt = FORMATS.get(fmt_name)
+    return fmt is not None and fmt.with_history
 
 
 def export(
@@ -79,6 +87,7 @@ for _fmt in (
     ExportFormat(
         "jsonl-spans", "JSON Lines, one line per annotation (re-importable)", ".jsonl", False,
         write_spans_jsonl,
+        with_history=True,
     ),
     ExportFormat("w3c", "W3C Web Annotation (JSON-LD)", ".jsonld", False, write_w3c),
     ExportFormat("brat", "brat standoff (folder)", "", True, write_brat),

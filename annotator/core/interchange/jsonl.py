@@ -17,7 +17,15 @@ from typing import Any
 
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import ImportRefused
-from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
+from annotator.core.history import ACTIONS
+from annotator.core.interchange.records import (
+    IncomingAnnotation,
+    IncomingDocument,
+    IncomingHistory,
+    IncomingSet,
+    gc_paused,
+)
+from annotator.core.review import STATUSES
 
 SPANS_FORMAT = "annotator-spans/1"
 MAX_TAG_NAME = 64
@@ -205,6 +213,84 @@ def _tags(value: Any, source: str, where: str) -> tuple[DatasetTag, ...]:
     return unique_tags(tags, source, where)
 
 
+def _status(value: Any, source: str, where: str) -> str:
+    if value not in STATUSES:
+        found = str(value)[:40]
+        raise refusal(
+            source, f'{where}: review status must be one of {", ".join(STATUSES)}, found {found!r}'
+        )
+    return str(value)
+
+
+def _optional_str(record: dict[str, Any], key: str, source: str, where: str) -> str | None:
+    return want_str(record, key, source, where, required=False)
+
+
+def _review(
+    value: Any, source: str, where: str
+) -> tuple[str, str | None, dt.datetime | None, str]:
+    """(status, reviewer, reviewed_at, comment) from a line's "review" (absent: a draft)."""
+    if value is None:
+        return "draft", None, None, ""
+    where = f'{where}, "review"'
+    review = want_dict(value, source, where)
+    return (
+        _status(review.get("status"), source, where),
+        _optional_str(review, "reviewer", source, where),
+        parse_time(review.get("reviewed_at"), source, where, "reviewed_at"),
+        _optional_str(review, "comment", source, where) or "",
+    )
+
+
+def _snapshot(value: Any, source: str, where: str) -> dict[str, Any] | None:
+    """A history snapshot (as `history.snapshot_to_json` writes it), checked key by key."""
+    if value is None:
+        return None
+    snapshot = want_dict(value, source, where)
+    for key in ("id", "document_id", "start", "end"):
+        want_int(snapshot, key, source, where)
+    want_str(snapshot, "author", source, where)
+    for key in ("note", "reviewer", "review_comment"):
+        _optional_str(snapshot, key, source, where)
+    for key in ("created", "modified", "reviewed_at"):
+        parse_time(snapshot.get(key), source, where, key)
+    if "status" in snapshot:
+        _status(snapshot["status"], source, where)
+    _tags(snapshot.get("tags", []), source, where)
+    return snapshot
+
+
+def _history(value: Any, source: str, where: str) -> tuple[IncomingHistory, ...]:
+    """A line's "history" (absent: none), oldest first."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise refusal(source, f'{where}: "history" must be a list, found {_kind(value)}')
+    entries = []
+    for index, item in enumerate(value, start=1):
+        place = f"{where}, history entry {index}"
+        entry = want_dict(item, source, place)
+        action = entry.get("action")
+        if action not in ACTIONS:
+            raise refusal(
+                source, f"{place}: unknown action {str(action)[:40]!r} "
+                f"(one of {', '.join(ACTIONS)})"
+            )
+        actor = want_str(entry, "actor", source, place) or ""
+        if not actor.strip():
+            raise refusal(source, f"{place}: the actor is empty")
+        at = parse_time(entry.get("at"), source, place, "at")
+        if at is None:
+            raise refusal(source, f'{place}: "at" must be an ISO 8601 time, found nothing')
+        before = _snapshot(entry.get("before"), source, f'{place}, "before"')
+        after = _snapshot(entry.get("after"), source, f'{place}, "after"')
+        if before is None and after is None:
+            raise refusal(source, f'{place}: neither "before" nor "after" is given')
+        comment = _optional_str(entry, "comment", source, place) or ""
+        entries.append(IncomingHistory(str(action), actor, at, before, after, comment))
+    return tuple(entries)
+
+
 def _span(
     record: dict[str, Any], source: str, where: str
 ) -> tuple[IncomingAnnotation, IncomingDocument]:
@@ -218,6 +304,7 @@ def _span(
                       f'"{SPANS_FORMAT}")')
     document = want_dict(record.get("document"), source, f'{where}, "document"')
     sha256 = parse_sha256(document.get("sha256"), source, where)
+    status, reviewer, reviewed_at, review_comment = _review(record.get("review"), source, where)
     annotation = IncomingAnnotation(
         document_sha256=sha256,
         start=want_int(record, "start", source, where),
@@ -228,6 +315,11 @@ def _span(
         modified=parse_time(record.get("modified"), source, where, "modified"),
         note=want_str(record, "note", source, where, required=False) or "",
         quote=want_str(record, "text", source, where),
+        status=status,
+        reviewer=reviewer,
+        reviewed_at=reviewed_at,
+        review_comment=review_comment,
+        history=_history(record.get("history"), source, where),
     )
     incoming_document = IncomingDocument(
         sha256=sha256,
@@ -242,13 +334,14 @@ def read_spans_jsonl(path: Path) -> IncomingSet:
     source = path.name
     incoming = IncomingSet(source=source, format="jsonl-spans")
     documents: dict[str, IncomingDocument] = {}
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        record = want_dict(load_json(line, source, where), source, where)
-        annotation, document = _span(record, source, where)
-        incoming.annotations.append(annotation)
-        documents.setdefault(document.sha256, document)
+    with gc_paused():
+        for number, line in enumerate(read_text(path).split("\n"), start=1):
+            if not line.strip():
+                continue
+            where = f"line {number}"
+            record = want_dict(load_json(line, source, where), source, where)
+            annotation, document = _span(record, source, where)
+            incoming.annotations.append(annotation)
+            documents.setdefault(document.sha256, document)
     incoming.documents = list(documents.values())
     return incoming

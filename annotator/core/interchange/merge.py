@@ -5,21 +5,34 @@ timestamps. An annotation already present (same document, span, author, creation
 is skipped, so importing the same file twice changes nothing the second time. A file whose text
 does not match (unknown hash without text, text not matching its hash, offsets out of range,
 quote mismatch) is refused with a message naming the problem, and nothing is written.
+
+A new annotation keeps its review state and brings its recorded history (full-fidelity formats:
+jsonl-spans, another Annotator database): those rows are written first, in order, with the
+snapshots' "id" and "document_id" replaced by the local ones, then the "import" row. An
+annotation already present brings nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import ImportRefused
 from annotator.core.history import HISTORY_COLUMNS, creation_row
-from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
+from annotator.core.interchange.records import (
+    IncomingAnnotation,
+    IncomingDocument,
+    IncomingHistory,
+    IncomingSet,
+    gc_paused,
+)
 from annotator.core.model import Annotation, AnnotationHistory, AnnotationTag, Document, Tag
 from annotator.core.ops import Changes, NewDocument, insert_document, stored_time, tag_ids_by_name
 from annotator.core.store import Store, bulk_insert
@@ -37,6 +50,7 @@ class MergeReport:
     annotations_present: int
     tags_added: tuple[str, ...]
     changes: Changes
+    history_rows: int = 0  # history rows written, the carried ones and the "import" rows
 
     def summary(self) -> str:
         parts = [f"{self.annotations_added} annotation(s) added"]
@@ -184,10 +198,59 @@ def _existing_keys(session: Session, document_ids: set[int]) -> set[AnnotationKe
     return keys
 
 
+# How `json.dumps(history.snapshot_to_json(...))` starts: the ids a merge replaces.
+_SNAPSHOT_IDS = re.compile(r'\{"id": -?\d+, "document_id": -?\d+, ')
+
+
+def _remapped(
+    snapshot: dict[str, Any] | None, stored: str | None, annotation_id: int, document_id: int
+) -> str | None:
+    """A carried snapshot as stored JSON text, under the local annotation and document ids.
+
+    Stored text (from another database) is rewritten in place when it has the usual layout.
+    """
+    if stored is not None:
+        match = _SNAPSHOT_IDS.match(stored)
+        if match is not None:
+            head = f'{{"id": {annotation_id}, "document_id": {document_id}, '
+            return head + stored[match.end() :]
+        snapshot = json.loads(stored)
+    if snapshot is None:
+        return None
+    return json.dumps({**snapshot, "id": annotation_id, "document_id": document_id})
+
+
+def _carried_rows(
+    history: tuple[IncomingHistory, ...], annotation_id: int, document_id: int
+) -> list[tuple[object, ...]]:
+    return [
+        (
+            annotation_id,
+            document_id,
+            entry.action,
+            entry.actor,
+            stored_time(entry.at),
+            # stored text is used as it is: reading `before`/`after` would decode it
+            _remapped(
+                None if entry.before_json else entry.before,
+                entry.before_json,
+                annotation_id,
+                document_id,
+            ),
+            _remapped(
+                None if entry.after_json else entry.after, entry.after_json, annotation_id,
+                document_id,
+            ),
+            entry.comment,
+        )
+        for entry in history
+    ]
+
+
 def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
     """Write `incoming` in one transaction; ImportRefused (nothing written) if it does not fit."""
     now = stored_time(dt.datetime.now(dt.UTC))
-    with store.write() as session:
+    with gc_paused(), store.write() as session:
         documents, documents_added = _resolve_documents(session, incoming)
         for annotation in incoming.annotations:
             _check_annotation(incoming, annotation, documents[annotation.document_sha256][1])
@@ -202,6 +265,7 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         skipped = 0
         touched: set[int] = set()
         history_rows: list[tuple[object, ...]] = []
+        encoded_tags: dict[int, tuple[int, str, str]] = {}
         for annotation in incoming.annotations:
             document_id = documents[annotation.document_sha256][0]
             created = stored_time(annotation.created) if annotation.created else ""
@@ -220,26 +284,35 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
             created = created or now
             modified = stored_time(annotation.modified) if annotation.modified else created
             annotation_id = next_id + len(annotation_rows)
-            annotation_rows.append(
-                (
-                    annotation_id,
-                    document_id,
-                    annotation.start,
-                    annotation.end,
-                    annotation.author,
-                    created,
-                    modified,
-                    annotation.note,
-                )
+            row = (
+                annotation_id,
+                document_id,
+                annotation.start,
+                annotation.end,
+                annotation.author,
+                created,
+                modified,
+                annotation.note,
             )
+            reviewed_at = stored_time(annotation.reviewed_at) if annotation.reviewed_at else None
+            review = (
+                annotation.status,
+                annotation.reviewer,
+                reviewed_at,
+                annotation.review_comment,
+            )
+            annotation_rows.append((*row, *review))
             touched.add(document_id)
+            if annotation.history:
+                history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))
             history_rows.append(
                 creation_row(
                     "import",
                     annotation.author,
                     now,
-                    annotation_rows[-1],  # type: ignore[arg-type]
+                    row,
                     [(t.name, t.fields, t.suggested) for t in annotation.tags],
+                    review,
                 )
             )
             seen_tags: set[str] = set()
@@ -247,20 +320,24 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
                 if tag.name in seen_tags:
                     continue
                 seen_tags.add(tag.name)
-                suggested = [name for name in tag.suggested if name in tag.fields]
-                tag_rows.append(
-                    (
-                        annotation_id,
-                        tag_ids[tag.name],
-                        json.dumps(tag.fields),
-                        json.dumps(suggested),
+                # Readers share one tag value between annotations with the same fields (see
+                # colleague._read): encode each once. `incoming` keeps them alive, so ids are
+                # not reused during the loop.
+                stored = encoded_tags.get(id(tag))
+                if stored is None:
+                    suggested = [name for name in tag.suggested if name in tag.fields]
+                    stored = encoded_tags[id(tag)] = (
+                        tag_ids[tag.name], json.dumps(tag.fields), json.dumps(suggested)
                     )
-                )
+                tag_rows.append((annotation_id, *stored))
         connection = session.connection()
         bulk_insert(
             connection,
             Annotation.__tablename__,
-            ("id", "document_id", "start", "end", "author", "created", "modified", "note"),
+            (
+                "id", "document_id", "start", "end", "author", "created", "modified", "note",
+                "status", "reviewer", "reviewed_at", "review_comment",
+            ),
             annotation_rows,
         )
         bulk_insert(
@@ -283,4 +360,5 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         annotations_present=skipped,
         tags_added=tuple(new_tags),
         changes=changes,
+        history_rows=len(history_rows),
     )

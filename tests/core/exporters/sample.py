@@ -13,6 +13,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from annotator.core import ops
 from annotator.core.dataset import (
     Dataset,
@@ -22,6 +24,7 @@ from annotator.core.dataset import (
     load_dataset,
     set_caveat,
 )
+from annotator.core.model import AnnotationHistory
 from annotator.core.queries import TagInfo
 from annotator.core.store import Store, open_store
 from annotator.core.text import text_sha256
@@ -153,6 +156,7 @@ PLANNED = (
 
 def build_store(path: Path) -> Store:
     """The sample database at `path` (created), with the caveat set."""
+    started = dt.datetime.now(dt.UTC)
     store = open_store(path)
     ids = {}
     for number, document in ((1, DOCUMENT_1), (2, DOCUMENT_2)):
@@ -177,7 +181,27 @@ def build_store(path: Path) -> Store:
             ),
         )
     set_caveat(store, CAVEAT)
+    _fix_history_times(store, started)
     return store
+
+
+def _fix_history_times(store: Store, started: dt.datetime) -> None:
+    """Give the history rows (written "now") fixed times, so that exports are reproducible."""
+    with store.write() as session:
+        rows = session.scalars(select(AnnotationHistory).order_by(AnnotationHistory.id)).all()
+        for number, row in enumerate(rows):
+            fixed = BASE_TIME - dt.timedelta(days=1) + dt.timedelta(minutes=number)
+            row.at = fixed
+            for name in ("before", "after"):
+                snapshot = getattr(row, name)
+                if snapshot is None:
+                    continue
+                snapshot = dict(snapshot)
+                for key in ("created", "modified", "reviewed_at"):
+                    value = snapshot.get(key)
+                    if value and dt.datetime.fromisoformat(value) >= started:
+                        snapshot[key] = fixed.isoformat(timespec="microseconds")
+                setattr(row, name, snapshot)
 
 
 def add_documents_only(path: Path) -> Store:
@@ -189,8 +213,8 @@ def add_documents_only(path: Path) -> Store:
 
 
 def dataset_of(store: Store) -> Dataset:
-    """The whole database as an export sees it, with the fixed export time."""
-    dataset = load_dataset(store)
+    """The whole database as an export sees it (histories too), with the fixed export time."""
+    dataset = load_dataset(store, with_history=True)
     dataset.exported_at = EXPORTED_AT
     return dataset
 

@@ -73,7 +73,7 @@ def test_spans_are_full_fidelity(dataset: Dataset, out_dir: Path) -> None:
     first = spans[0]
     assert list(first) == [
         "format", "annotation_id", "document", "start", "end", "text", "author", "created",
-        "modified", "note", "tags", "caveat",
+        "modified", "note", "tags", "review", "history", "caveat",
     ]
     assert first["format"] == "annotator-spans/1"
     assert first["document"] == {
@@ -89,6 +89,13 @@ def test_spans_are_full_fidelity(dataset: Dataset, out_dir: Path) -> None:
         }
     ]
     assert first["created"] == "2025-01-15T10:00:00Z"
+    assert first["review"] == {
+        "status": "draft", "reviewer": None, "reviewed_at": None, "comment": ""
+    }
+    # created ("create"), then given its fixed times ("restore")
+    assert [h["action"] for h in first["history"]] == ["create", "restore"]
+    assert first["history"][0]["before"] is None
+    assert first["history"][-1]["after"]["created"] == "2025-01-15T10:00:00.000000+00:00"
     texts = {1: TEXT_1, 2: TEXT_2}
     for span in spans:
         assert span["text"] == texts[span["document"]["id"]][span["start"] : span["end"]]

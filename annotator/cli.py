@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 a failed operation (one line on stderr), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -15,13 +14,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from annotator import __version__
+from annotator.cli_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    open_db,
+    print_json,
+    resolve_document,
+)
+from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
+from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
 from annotator.core.errors import AnnotatorError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -207,30 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=None)
-    sys.stdout.write("\n")
-
-
-def _open(args: argparse.Namespace) -> Any:
-    from annotator.core.store import open_store
-
-    return open_store(getattr(args, "db", None))
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     from annotator.core.importing import import_files
 
     if args.max_mb <= 0:
         raise UsageError("annotator import: --max-mb must be positive")
     max_bytes = int(args.max_mb * 1024 * 1024)
-    with _open(args) as store:
+    with open_db(args) as store:
         outcomes = import_files(
             store, args.files, allow_duplicate=args.allow_duplicate, max_bytes=max_bytes
         )
     failed = [o for o in outcomes if not o.ok and o.duplicate_of is None]
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "file": str(o.path),
@@ -282,10 +275,10 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace) -> int:
     from annotator.core.queries import list_documents
 
-    with _open(args) as store:
+    with open_db(args) as store:
         summaries = list_documents(store)
     if args.json:
-        _print_json([_summary_json(s) for s in summaries])
+        print_json([_summary_json(s) for s in summaries])
         return EXIT_OK
     if not summaries:
         print("no documents (import some with: annotator import FILE...)")
@@ -302,8 +295,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from annotator.core.queries import document_detail
 
-    with _open(args) as store:
-        detail = document_detail(store, _resolve_document(store, args.document))
+    with open_db(args) as store:
+        detail = document_detail(store, resolve_document(store, args.document))
     if args.json:
         data = _summary_json(detail.summary)
         data["units"] = [
@@ -317,7 +310,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             }
             for u in detail.units
         ]
-        _print_json(data)
+        print_json(data)
         return EXIT_OK
     s = detail.summary
     print(f"# {s.title}")
@@ -332,18 +325,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         text = " ".join(unit.text.split())
         print(f"{unit.ordinal:>5}  {unit.kind:<8}  {tags:<24}  {text}")
     return EXIT_OK
-
-
-def _resolve_document(store: Any, key: str) -> int:
-    from annotator.core.queries import find_documents
-
-    matches = find_documents(store, key)
-    if not matches:
-        raise AnnotatorError(f"no document matches {key!r} (see annotator list)")
-    if len(matches) > 1:
-        ids = ", ".join(str(m.id) for m in matches[:10])
-        raise AnnotatorError(f"{key!r} matches {len(matches)} documents ({ids}); give an id")
-    return int(matches[0].id)
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -372,8 +353,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         )
     if not values:
         raise UsageError("annotator edit: give at least one of --title --issuer --date --language")
-    with _open(args) as store:
-        document_id = _resolve_document(store, args.document)
+    with open_db(args) as store:
+        document_id = resolve_document(store, args.document)
         update_document(store, document_id, **values)
     print(f"document {document_id} updated: {', '.join(sorted(values))}")
     return EXIT_OK
@@ -387,9 +368,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(
             f"annotator export: unknown format {args.fmt!r} (choose from {', '.join(FORMATS)})"
         )
-    with _open(args) as store:
+    with open_db(args) as store:
         document_ids = (
-            frozenset(_resolve_document(store, key) for key in args.document)
+            frozenset(resolve_document(store, key) for key in args.document)
             if args.document
             else None
         )
@@ -407,7 +388,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_caveat(args: argparse.Namespace) -> int:
     from annotator.core.dataset import get_caveat, set_caveat
 
-    with _open(args) as store:
+    with open_db(args) as store:
         if args.clear:
             set_caveat(store, None)
             print("handling caveat cleared")
@@ -421,182 +402,6 @@ def cmd_caveat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stat_text(stat: Any) -> str:
-    return "n/a" if stat.value is None else f"{stat.value:.3f}"
-
-
-def cmd_agreement(args: argparse.Namespace) -> int:
-    from annotator.core.agreement_data import compute_agreement, report_to_json
-    from annotator.core.dataset import DatasetFilter, load_dataset
-
-    with _open(args) as store:
-        document_id = _resolve_document(store, args.document) if args.document else None
-        wanted = DatasetFilter(
-            document_ids=frozenset({document_id}) if document_id is not None else None,
-            authors=frozenset(args.authors),
-        )
-        dataset = load_dataset(store, wanted)
-    report = compute_agreement(dataset, args.authors, document_id)
-    if args.json:
-        _print_json(report_to_json(report))
-        return EXIT_OK
-    print(f"authors: {', '.join(report.authors)}   documents: {len(report.document_ids)}   "
-          f"units: {report.n_units}")
-    print(f"{'tag':<16} {'agree %':>8} {'kappa':>7} {'alpha':>7}")
-    for found in (*report.tags, report.overall):
-        percent = found.percent.value
-        print(
-            f"{found.tag:<16} {('n/a' if percent is None else f'{percent * 100:.1f}'):>8} "
-            f"{_stat_text(found.kappa):>7} {_stat_text(found.alpha):>7}"
-        )
-    if report.fields:
-        print(f"\n{'field':<34} {'level':<8} {'alpha':>7} {'kappa':>7} {'lin.':>7} {'quad.':>7}")
-        for item in report.fields:
-            print(
-                f"{item.tag + '.' + item.field:<34} {item.level:<8} {_stat_text(item.alpha):>7} "
-                f"{_stat_text(item.kappa):>7} {_stat_text(item.kappa_linear):>7} "
-                f"{_stat_text(item.kappa_quadratic):>7}"
-            )
-    print("\nn/a: undefined (no variation, no pairable units, or not two authors)")
-    return EXIT_OK
-
-
-def cmd_merge(args: argparse.Namespace) -> int:
-    from annotator.core.colleague import merge_colleague
-
-    results: list[dict[str, Any]] = []
-    failed = False
-    with _open(args) as store:
-        for path in args.files:
-            try:
-                report = merge_colleague(store, path, add_differing=args.add_differing)
-            except AnnotatorError as exc:
-                failed = True
-                results.append({"file": str(path), "error": str(exc)})
-                print(exc, file=sys.stderr)
-                continue
-            merge = report.merge
-            results.append(
-                {
-                    "file": str(path),
-                    "format": report.format,
-                    "annotations_added": merge.annotations_added,
-                    "annotations_present": merge.annotations_present,
-                    "documents_added": merge.documents_added,
-                    "tags_added": list(merge.tags_added),
-                    "not_merged": [
-                        {"title": n.title, "sha256": n.sha256, "local_document": n.local_id,
-                         "annotations": n.annotations, "reason": n.reason}
-                        for n in report.not_merged
-                    ],
-                }
-            )
-            if not args.json:
-                print(f"merged {report.summary()}")
-    if args.json:
-        _print_json(results)
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-def cmd_review(args: argparse.Namespace) -> int:
-    from annotator.core.queries import document_annotations, document_detail, list_tags
-    from annotator.core.review import STATE_LABELS, STATES, is_adjudicated, unit_states
-
-    with _open(args) as store:
-        document_id = _resolve_document(store, args.document)
-        detail = document_detail(store, document_id)
-        annotations = document_annotations(store, document_id)
-        order = [tag.name for tag in list_tags(store)]
-    authors = list(dict.fromkeys(args.authors or sorted(
-        {a.author for a in annotations if not is_adjudicated(a.author)}
-    )))
-    if len(authors) < 2:
-        raise AnnotatorError(
-            f"document {document_id} needs two or more authors to compare "
-            f"(found: {', '.join(authors) or 'none'})"
-        )
-    units = [(u.start, u.end, u.kind) for u in detail.units]
-    reviews = unit_states(units, annotations, authors, order)
-    shown = reviews if args.all else [r for r in reviews if r.is_disagreement]
-    if args.json:
-        _print_json(
-            [
-                {
-                    "unit": r.index, "start": r.start, "end": r.end, "state": r.state,
-                    "tags": {author: list(tags) for author, tags in r.tags.items()},
-                    "field_differences": [
-                        {"tag": d.tag, "field": d.field, "values": dict(d.values)}
-                        for d in r.field_differences
-                    ],
-                }
-                for r in shown
-            ]
-        )
-        return EXIT_OK
-    counts = {state: sum(1 for r in reviews if r.state == state) for state in STATES}
-    print(f"authors: {', '.join(authors)}   units: {len(reviews)}   "
-          + ", ".join(f"{STATE_LABELS[state]}: {counts[state]}" for state in STATES))
-    for r in shown:
-        tags = " | ".join(f"{a}: {','.join(r.tags[a]) or '-'}" for a in authors)
-        fields = "; ".join(
-            f"{d.tag}.{d.field} " + "/".join(f"{a}={v}" for a, v in d.values.items())
-            for d in r.field_differences
-        )
-        text = " ".join(detail.text[r.start : r.end].split())
-        print(f"{r.index:>5}  {r.state:<8}  {tags}" + (f"  [{fields}]" if fields else "")
-              + f"  {text[:70]}")
-    return EXIT_OK
-
-
-def _db_path(args: argparse.Namespace) -> Path:
-    from annotator.core.store import default_db_path
-
-    db = getattr(args, "db", None)
-    return Path(db).expanduser() if db is not None else default_db_path()
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from annotator.core.backup import list_backups, make_backup
-    from annotator.core.store import inspect_database
-
-    path = _db_path(args)
-    if args.list:
-        backups = list_backups(path)
-        for backup in backups:
-            print(backup)
-        if not backups:
-            print(f"no backups of {path}")
-        return EXIT_OK
-    if args.keep < 1:
-        raise UsageError("annotator backup: --keep must be at least 1")
-    if inspect_database(path).revision is None:
-        raise AnnotatorError(f"{path}: no Annotator database here to back up")
-    print(f"backed up to {make_backup(path, 'manual', args.keep)}")
-    return EXIT_OK
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from annotator.core.backup import restore_backup
-
-    path = _db_path(args)
-    if not args.backup.is_file():
-        raise AnnotatorError(f"{args.backup}: no such backup file")
-    saved = restore_backup(path, args.backup)
-    if saved is not None:
-        print(f"the current database was saved as {saved}")
-    print(f"restored {args.backup} to {path}")
-    return EXIT_OK
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from annotator.core.backup import check_database
-
-    report = check_database(_db_path(args))
-    for line in report.lines:
-        print(line)
-    return EXIT_OK if report.ok else EXIT_FAILED
-
-
 def cmd_segment(args: argparse.Namespace) -> int:
     from annotator.core.importers import read_text_file
     from annotator.core.segment import segment
@@ -605,9 +410,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
     units = segment(text)
     if args.json:
         if args.kinds:
-            _print_json([[u.start, u.end, str(u.kind)] for u in units])
+            print_json([[u.start, u.end, str(u.kind)] for u in units])
         else:
-            _print_json([[u.start, u.end] for u in units])
+            print_json([[u.start, u.end] for u in units])
         return EXIT_OK
     for unit in units:
         snippet = " ".join(text[unit.start : unit.end].split())

@@ -1,0 +1,50 @@
+"""What every `annotator` subcommand shares: exit codes, usage errors, JSON output, opening the
+database and naming a document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import AnnotatorError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=None)
+    sys.stdout.write("\n")
+
+
+def open_db(args: argparse.Namespace) -> Any:
+    from annotator.core.store import open_store
+
+    return open_store(getattr(args, "db", None))
+
+
+def resolve_document(store: Any, key: str) -> int:
+    from annotator.core.queries import find_documents
+
+    matches = find_documents(store, key)
+    if not matches:
+        raise AnnotatorError(f"no document matches {key!r} (see annotator list)")
+    if len(matches) > 1:
+        ids = ", ".join(str(m.id) for m in matches[:10])
+        raise AnnotatorError(f"{key!r} matches {len(matches)} documents ({ids}); give an id")
+    return int(matches[0].id)
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    from annotator.core.store import default_db_path
+
+    db = getattr(args, "db", None)
+    return Path(db).expanduser() if db is not None else default_db_path()
+
+

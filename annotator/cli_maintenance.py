@@ -1,0 +1,52 @@
+"""`annotator backup`, `restore` and `check`: keeping the database safe."""
+
+from __future__ import annotations
+
+import argparse
+
+from annotator.cli_common import EXIT_FAILED, EXIT_OK, UsageError, db_path
+from annotator.core.errors import AnnotatorError
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from annotator.core.backup import list_backups, make_backup
+    from annotator.core.store import inspect_database
+
+    path = db_path(args)
+    if args.list:
+        backups = list_backups(path)
+        for backup in backups:
+            print(backup)
+        if not backups:
+            print(f"no backups of {path}")
+        return EXIT_OK
+    if args.keep < 1:
+        raise UsageError("annotator backup: --keep must be at least 1")
+    if inspect_database(path).revision is None:
+        raise AnnotatorError(f"{path}: no Annotator database here to back up")
+    print(f"backed up to {make_backup(path, 'manual', args.keep)}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from annotator.core.backup import restore_backup
+
+    path = db_path(args)
+    if not args.backup.is_file():
+        raise AnnotatorError(f"{args.backup}: no such backup file")
+    saved = restore_backup(path, args.backup)
+    if saved is not None:
+        print(f"the current database was saved as {saved}")
+    print(f"restored {args.backup} to {path}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from annotator.core.backup import check_database
+
+    report = check_database(db_path(args))
+    for line in report.lines:
+        print(line)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
@@ -315,20 +315,28 @@ def bulk_add_annotations(
                 )
             )
         connection = session.connection()
-        bulk_insert(
-            connection,
-            Annotation.__tablename__,
-            ("id", "document_id", "start", "end", "author", "created", "modified", "note"),
-            annotation_rows,
-        )
-        bulk_insert(
-            connection,
-            AnnotationTag.__tablename__,
-            ("annotation_id", "tag_id", "fields", "suggested"),
-            tag_rows,
-        )
-        bulk_insert(connection, AnnotationHistory.__tablename__, HISTORY_COLUMNS, history_rows)
+        insert_annotation_rows(connection, annotation_rows, tag_rows, history_rows)
     return len(annotation_rows)
+
+
+ANNOTATION_COLUMNS = ("id", "document_id", "start", "end", "author", "created", "modified", "note")
+REVIEW_COLUMNS = ("status", "reviewer", "reviewed_at", "review_comment")
+TAG_COLUMNS = ("annotation_id", "tag_id", "fields", "suggested")
+
+
+def insert_annotation_rows(
+    connection: Connection,
+    annotations: list[tuple[Any, ...]],
+    tags: list[tuple[Any, ...]],
+    history: list[tuple[object, ...]],
+    *,
+    with_review: bool = False,
+) -> None:
+    """The bulk write shared by bulk adds and merges: rows already in stored form."""
+    columns = ANNOTATION_COLUMNS + (REVIEW_COLUMNS if with_review else ())
+    bulk_insert(connection, Annotation.__tablename__, columns, annotations)
+    bulk_insert(connection, AnnotationTag.__tablename__, TAG_COLUMNS, tags)
+    bulk_insert(connection, AnnotationHistory.__tablename__, HISTORY_COLUMNS, history)
 
 
 sqlite_dialect = sqlite_dialect_class()

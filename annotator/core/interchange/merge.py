@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import ImportRefused
-from annotator.core.history import HISTORY_COLUMNS, creation_row
+from annotator.core.history import creation_row
 from annotator.core.interchange.records import (
     IncomingAnnotation,
     IncomingDocument,
@@ -33,9 +33,16 @@ from annotator.core.interchange.records import (
     IncomingSet,
     gc_paused,
 )
-from annotator.core.model import Annotation, AnnotationHistory, AnnotationTag, Document, Tag
-from annotator.core.ops import Changes, NewDocument, insert_document, stored_time, tag_ids_by_name
-from annotator.core.store import Store, bulk_insert
+from annotator.core.model import Annotation, AnnotationTag, Document, Tag
+from annotator.core.ops import (
+    Changes,
+    NewDocument,
+    insert_annotation_rows,
+    insert_document,
+    stored_time,
+    tag_ids_by_name,
+)
+from annotator.core.store import Store
 from annotator.core.text import text_sha256
 
 # Colours for tags that arrive from other tools (after the three seeded Okabe-Ito colours).
@@ -83,11 +90,16 @@ def _new_document(doc: IncomingDocument, text: str) -> NewDocument:
     units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
     if doc.metadata_known:
         return NewDocument(
-            text=text, title=doc.title or doc.source_name or "Imported document",
-            issuer=doc.issuer, published=doc.published,
-            date_certainty="exact" if doc.published else "none", date_note=None,
-            language=doc.language, source_name=doc.source_name or "imported",
-            source_format="txt", units=units,
+            text=text,
+            title=doc.title or doc.source_name or "Imported document",
+            issuer=doc.issuer,
+            published=doc.published,
+            date_certainty="exact" if doc.published else "none",
+            date_note=None,
+            language=doc.language,
+            source_name=doc.source_name or "imported",
+            source_format="txt",
+            units=units,
         )
     meta = guess_metadata(text)
     return NewDocument(
@@ -238,7 +250,9 @@ def _carried_rows(
                 document_id,
             ),
             _remapped(
-                None if entry.after_json else entry.after, entry.after_json, annotation_id,
+                None if entry.after_json else entry.after,
+                entry.after_json,
+                annotation_id,
                 document_id,
             ),
             entry.comment,
@@ -327,26 +341,15 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
                 if stored is None:
                     suggested = [name for name in tag.suggested if name in tag.fields]
                     stored = encoded_tags[id(tag)] = (
-                        tag_ids[tag.name], json.dumps(tag.fields), json.dumps(suggested)
+                        tag_ids[tag.name],
+                        json.dumps(tag.fields),
+                        json.dumps(suggested),
                     )
                 tag_rows.append((annotation_id, *stored))
         connection = session.connection()
-        bulk_insert(
-            connection,
-            Annotation.__tablename__,
-            (
-                "id", "document_id", "start", "end", "author", "created", "modified", "note",
-                "status", "reviewer", "reviewed_at", "review_comment",
-            ),
-            annotation_rows,
+        insert_annotation_rows(
+            connection, annotation_rows, tag_rows, history_rows, with_review=True
         )
-        bulk_insert(
-            connection,
-            AnnotationTag.__tablename__,
-            ("annotation_id", "tag_id", "fields", "suggested"),
-            tag_rows,
-        )
-        bulk_insert(connection, AnnotationHistory.__tablename__, HISTORY_COLUMNS, history_rows)
     changes = Changes(
         documents=frozenset(touched | {doc_id for doc_id, _t in documents.values()}),
         annotations=frozenset(row[0] for row in annotation_rows),  # type: ignore[misc]

@@ -36,7 +36,7 @@ window.ctx.store.close()
 def build_large_database(path: Path, size: int = 1_000_000, annotations: int = 10_000) -> int:
     """A database with one ~1 MB briefing (about 10,000 units) and `annotations` annotations."""
     from annotator.core import ops
-    from annotator.core.segment import segment
+    from annotator.core.importing import document_from_text
     from annotator.core.store import open_store
 
     sentence = (
@@ -52,7 +52,10 @@ def build_large_database(path: Path, size: int = 1_000_000, annotations: int = 1
         total += len(body) + 2
         n += 3
     text = "\n\n".join(paragraphs)
-    units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
+    new_document = document_from_text(
+        text, title="Large briefing", source_name="large.txt", language="en"
+    )
+    units = new_document.units
     tag_sets = (
         ["claim"],
         ["assessment"],
@@ -61,21 +64,7 @@ def build_large_database(path: Path, size: int = 1_000_000, annotations: int = 1
         ["assessment", "figure"],
     )
     with open_store(path) as store:
-        doc_id = ops.add_document(
-            store,
-            ops.NewDocument(
-                text=text,
-                title="Large briefing",
-                issuer=None,
-                published=None,
-                date_certainty="none",
-                date_note=None,
-                language="en",
-                source_name="large.txt",
-                source_format="txt",
-                units=units,
-            ),
-        ).created_id
+        doc_id = ops.add_document(store, new_document).created_id
         assert doc_id is not None
         new = [
             ops.NewAnnotation(

@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from annotator.core import ops  # noqa: E402
-from annotator.core.importing import import_file  # noqa: E402
+from annotator.core.importing import document_from_text, import_file  # noqa: E402
 from annotator.core.segment import segment  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
 
@@ -94,26 +94,11 @@ def bench_import(size: int, workdir: Path) -> Row:
 
 
 def _document(store_path: Path, size: int) -> tuple[int, list[tuple[int, int]]]:
-    text = material(size)
-    units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
+    new = document_from_text(material(size), title="bench", source_name="bench.txt", language="en")
     with open_store(store_path) as store:
-        changes = ops.add_document(
-            store,
-            ops.NewDocument(
-                text=text,
-                title="bench",
-                issuer=None,
-                published=None,
-                date_certainty="none",
-                date_note=None,
-                language="en",
-                source_name="bench.txt",
-                source_format="txt",
-                units=units,
-            ),
-        )
+        changes = ops.add_document(store, new)
     assert changes.created_id is not None
-    return changes.created_id, [(s, e) for s, e, _k in units]
+    return changes.created_id, [(s, e) for s, e, _k in new.units]
 
 
 def bench_single_inserts(count: int, workdir: Path) -> Row:

@@ -6,6 +6,7 @@ other files of the same batch are still imported.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,30 @@ class ImportOutcome:
     @property
     def ok(self) -> bool:
         return self.document_id is not None or self.merge is not None
+
+
+def document_from_text(
+    text: str,
+    *,
+    title: str,
+    source_name: str,
+    issuer: str | None = None,
+    published: dt.date | None = None,
+    language: str | None = None,
+) -> NewDocument:
+    """A document whose metadata is known (not guessed), split into units."""
+    return NewDocument(
+        text=text,
+        title=title,
+        issuer=issuer,
+        published=published,
+        date_certainty="exact" if published else "none",
+        date_note=None,
+        language=language,
+        source_name=source_name,
+        source_format="txt",
+        units=[(unit.start, unit.end, str(unit.kind)) for unit in segment(text)],
+    )
 
 
 def prepare_document(imported: ImportedDocument) -> NewDocument:

@@ -87,21 +87,16 @@ def _new_document(doc: IncomingDocument, text: str) -> NewDocument:
     from annotator.core.importers import guess_metadata
     from annotator.core.segment import segment
 
-    units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
     if doc.metadata_known:
-        return NewDocument(
-            text=text,
-            title=doc.title or doc.source_name or "Imported document",
-            issuer=doc.issuer,
-            published=doc.published,
-            date_certainty="exact" if doc.published else "none",
-            date_note=None,
-            language=doc.language,
-            source_name=doc.source_name or "imported",
-            source_format="txt",
-            units=units,
+        from annotator.core.importing import document_from_text
+
+        return document_from_text(
+            text, title=doc.title or doc.source_name or "Imported document",
+            source_name=doc.source_name or "imported", issuer=doc.issuer,
+            published=doc.published, language=doc.language,
         )
     meta = guess_metadata(text)
+    units = [(u.start, u.end, str(u.kind)) for u in segment(text)]
     return NewDocument(
         text=text,
         title=doc.title or meta.title or doc.source_name or "Imported document",

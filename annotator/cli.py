@@ -361,8 +361,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from annotator.core.dataset import DatasetFilter, load_dataset
-    from annotator.core.exporters.registry import FORMATS, ExportOptions, export, needs_history
+    from annotator.core.dataset import DatasetFilter
+    from annotator.core.exporters.registry import FORMATS, ExportOptions, export_store
 
     if args.fmt not in FORMATS:
         raise UsageError(
@@ -379,8 +379,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             authors=frozenset(args.author) if args.author else None,
             tags=frozenset(args.tag) if args.tag else None,
         )
-        dataset = load_dataset(store, wanted, with_history=needs_history(args.fmt))
-    result = export(dataset, args.fmt, args.out, ExportOptions(excel_bom=args.excel_bom))
+        result = export_store(
+            store, args.fmt, args.out, wanted, ExportOptions(excel_bom=args.excel_bom)
+        )
     print(f"exported {result.items} item(s) to {result.path}")
     return EXIT_OK
 

@@ -7,16 +7,17 @@ load in well under a second.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, func, select, type_coerce
 
+from annotator.core.bulk import gc_paused
 from annotator.core.errors import NotFound
 from annotator.core.model import (
     Annotation,
@@ -24,12 +25,11 @@ from annotator.core.model import (
     AnnotationTag,
     Document,
     Meta,
-    Tag,
     Unit,
     utcnow,
 )
 from annotator.core.queries import TagInfo, list_tags
-from annotator.core.store import Store
+from annotator.core.store import Store, bulk_select
 
 CAVEAT_KEY = "handling_caveat"
 
@@ -124,6 +124,44 @@ class Dataset:
         return (a for a in self.annotations if a.document_id == document_id)
 
 
+# The stored form of an annotation, for the exports that must be fast (CSV, JSON Lines): the
+# database's own text for times (ISO 8601 with "+00:00", see model.UTCDateTime) and JSON.
+TagRow = tuple[str, str, str]  # tag name, fields JSON, suggested JSON
+# action, actor, at, before JSON (or None), after JSON (or None), comment
+HistoryRow = tuple[str, str, str, str | None, str | None, str]
+
+
+class AnnotationRow(NamedTuple):
+    """One annotation as stored. The fields start with the export order (document, start, end,
+    id), so a list of rows sorts into that order by plain tuple comparison."""
+
+    document_id: int
+    start: int
+    end: int
+    id: int
+    author: str
+    created: str
+    modified: str
+    note: str
+    status: str
+    reviewer: str | None
+    reviewed_at: str | None
+    review_comment: str
+    tags: tuple[TagRow, ...]
+    history: tuple[HistoryRow, ...] | None  # oldest first; None when loaded without history
+
+
+@dataclass
+class DatasetRows:
+    """A `Dataset` in stored form: what `load_rows` reads, and `dataset_from_rows` decodes."""
+
+    documents: list[DatasetDocument]
+    annotations: list[AnnotationRow]  # sorted by (document, start, end, id)
+    tags: list[TagInfo]
+    caveat: str | None
+    exported_at: dt.datetime
+
+
 def get_caveat(store: Store) -> str | None:
     """The database's handling caveat (e.g. "TLP:AMBER"), written into every export."""
     with store.read() as session:
@@ -145,64 +183,51 @@ def set_caveat(store: Store, caveat: str | None) -> None:
             row.value = text
 
 
-def _tags_by_annotation(
-    rows: Iterable[Any], only: frozenset[str] | None
-) -> dict[int, tuple[DatasetTag, ...]]:
-    """Group tag rows (ordered by annotation id) into each annotation's tags.
-
-    JSON texts are decoded once per distinct text: most rows repeat "{}" and "[]". Decoded
-    field dicts are therefore shared between tags and must be treated as read-only.
-    """
-    grouped: dict[int, tuple[DatasetTag, ...]] = {}
-    decoded_fields: dict[str, dict[str, Any]] = {}
-    decoded_names: dict[str, tuple[str, ...]] = {}
-    current: int | None = None
-    bucket: list[DatasetTag] = []
-    for annotation_id, name, fields_text, suggested_text in rows:
-        if only is not None and name not in only:
+def _tag_rows_by_annotation(
+    rows: Iterable[Any], tags: list[TagInfo], only: frozenset[str] | None
+) -> dict[int, tuple[TagRow, ...]]:
+    """Group (annotation id, tag id, fields, suggested) rows, ordered by annotation id then tag
+    id, into each annotation's tags in display order (the order of `tags`)."""
+    name_of = {t.id: t.name for t in tags}
+    kept = None if only is None else {t.id for t in tags if t.name in only}
+    grouped: dict[int, tuple[TagRow, ...]] = {}
+    current = -1
+    bucket: list[TagRow] = []
+    for annotation_id, tag_id, fields_text, suggested_text in rows:
+        if kept is not None and tag_id not in kept:
             continue
         if annotation_id != current:
             if bucket:
-                grouped[current] = tuple(bucket)  # type: ignore[index]
+                grouped[current] = tuple(bucket)
             current, bucket = annotation_id, []
-        fields = decoded_fields.get(fields_text)
-        if fields is None:
-            fields = decoded_fields[fields_text] = json.loads(fields_text or "{}") or {}
-        suggested = decoded_names.get(suggested_text)
-        if suggested is None:
-            suggested = decoded_names[suggested_text] = tuple(json.loads(suggested_text or "[]"))
-        bucket.append(DatasetTag(name, fields, suggested))
+        bucket.append((name_of[tag_id], fields_text or "{}", suggested_text or "[]"))
     if bucket:
-        grouped[current] = tuple(bucket)  # type: ignore[index]
+        grouped[current] = tuple(bucket)
+    # Tag ids usually follow the display order; when they do not, re-sort the annotations
+    # that have several tags.
+    if [t.id for t in tags] != sorted(t.id for t in tags):
+        position = {t.name: index for index, t in enumerate(tags)}
+        for annotation_id, found in grouped.items():
+            if len(found) > 1:
+                grouped[annotation_id] = tuple(sorted(found, key=lambda r: position[r[0]]))
     return grouped
 
 
-def _history_by_annotation(rows: Iterable[Any]) -> dict[int, tuple[DatasetHistory, ...]]:
+def _history_rows_by_annotation(rows: Iterable[Any]) -> dict[int, tuple[HistoryRow, ...]]:
     """Group history rows (ordered by annotation id, then row id) by annotation."""
-    grouped: dict[int, list[DatasetHistory]] = defaultdict(list)
-    parse = dt.datetime.fromisoformat
-    loads = json.loads
+    grouped: dict[int, list[HistoryRow]] = defaultdict(list)
     for annotation_id, action, actor, at, before, after, comment in rows:
-        grouped[annotation_id].append(
-            DatasetHistory(
-                action,
-                actor,
-                parse(at),
-                loads(before) if before else None,
-                loads(after) if after else None,
-                comment or "",
-            )
-        )
+        grouped[annotation_id].append((action, actor, at, before, after, comment or ""))
     return {key: tuple(entries) for key, entries in grouped.items()}
 
 
-def load_dataset(
+def load_rows(
     store: Store, wanted: DatasetFilter | None = None, with_history: bool = False
-) -> Dataset:
-    """Everything an export needs, filtered by document, author and tag.
+) -> DatasetRows:
+    """Everything an export needs, filtered by document, author and tag, as stored rows.
 
-    With `with_history`, each annotation also carries its recorded changes (the full-fidelity
-    "jsonl-spans" export needs them; the others do not pay for reading them).
+    This is the one place exports read the database; `load_dataset` decodes its result. With
+    `with_history`, each annotation also carries its recorded changes.
     """
     wanted = wanted or DatasetFilter()
     doc_query = select(
@@ -213,28 +238,29 @@ def load_dataset(
     unit_query = select(Unit.document_id, Unit.start, Unit.end, Unit.kind).order_by(
         Unit.document_id, Unit.ordinal
     )
-    # Times as their stored ISO text, parsed below (cheaper than the per-row type processor).
+    # Times and JSON as their stored text (no per-row type processing). The columns start with
+    # the export order, so the rows are sorted in Python by plain tuple comparison, which is
+    # cheaper than an ORDER BY over every annotation.
     annotation_query = select(
-        Annotation.id, Annotation.document_id, Annotation.start, Annotation.end,
+        Annotation.document_id, Annotation.start, Annotation.end, Annotation.id,
         Annotation.author, type_coerce(Annotation.created, Text),
         type_coerce(Annotation.modified, Text), Annotation.note, Annotation.status,
         Annotation.reviewer, type_coerce(Annotation.reviewed_at, Text), Annotation.review_comment,
-    ).order_by(Annotation.document_id, Annotation.start, Annotation.end, Annotation.id)
-    # Raw JSON text, decoded below with a cache: most rows repeat "{}" and "[]".
-    tag_query = (
-        select(
-            AnnotationTag.annotation_id,
-            Tag.name,
-            type_coerce(AnnotationTag.fields, Text),
-            type_coerce(AnnotationTag.suggested, Text),
-        )
-        .join(Tag, Tag.id == AnnotationTag.tag_id)
-        .order_by(AnnotationTag.annotation_id, Tag.position, Tag.id)
     )
+    # Tag ids, not names: no join, and the primary key's order (names and display order below).
+    tag_query = select(
+        AnnotationTag.annotation_id,
+        AnnotationTag.tag_id,
+        type_coerce(AnnotationTag.fields, Text),
+        type_coerce(AnnotationTag.suggested, Text),
+    ).order_by(AnnotationTag.annotation_id, AnnotationTag.tag_id)
     history_query = select(
         AnnotationHistory.annotation_id, AnnotationHistory.action, AnnotationHistory.actor,
-        type_coerce(AnnotationHistory.at, Text), type_coerce(AnnotationHistory.before, Text),
-        type_coerce(AnnotationHistory.after, Text), AnnotationHistory.comment,
+        type_coerce(AnnotationHistory.at, Text),
+        # No snapshot is stored as SQL NULL or as JSON null: both become None.
+        func.nullif(type_coerce(AnnotationHistory.before, Text), "null"),
+        func.nullif(type_coerce(AnnotationHistory.after, Text), "null"),
+        AnnotationHistory.comment,
     ).order_by(AnnotationHistory.annotation_id, AnnotationHistory.id)
     if wanted.document_ids is not None:
         ids = sorted(wanted.document_ids)
@@ -247,36 +273,153 @@ def load_dataset(
         history_query = history_query.where(AnnotationHistory.document_id.in_(ids))
     if wanted.authors is not None:
         annotation_query = annotation_query.where(Annotation.author.in_(sorted(wanted.authors)))
-    with store.read() as session:
+    tags = list_tags(store)
+    with gc_paused(), store.read() as session:
         connection = session.connection()  # Core rows: no ORM bookkeeping per row
         units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        for document_id, start, end, kind in connection.execute(unit_query):
+        for document_id, start, end, kind in connection.execute(unit_query).all():
             units[document_id].append((start, end, kind))
         documents = [
             DatasetDocument(**row._asdict(), units=tuple(units.get(row.id, ())))
             for row in connection.execute(doc_query)
         ]
-        tags_of = _tags_by_annotation(connection.execute(tag_query).all(), wanted.tags)
-        # Stored times always carry their UTC offset (see model.UTCDateTime).
-        parse = dt.datetime.fromisoformat
+        tags_of = _tag_rows_by_annotation(
+            bulk_select(connection, tag_query), tags, wanted.tags
+        )
+        history_of = (
+            _history_rows_by_annotation(bulk_select(connection, history_query))
+            if with_history
+            else None
+        )
+        make = partial(tuple.__new__, AnnotationRow)
+        no_tags: tuple[TagRow, ...] = ()
         annotations = [
-            DatasetAnnotation(
-                row[0], row[1], row[2], row[3], row[4], parse(row[5]), parse(row[6]), row[7],
-                tags_of.get(row[0], ()), row[8] or "draft", row[9],
-                parse(row[10]) if row[10] else None, row[11] or "",
-            )
-            for row in connection.execute(annotation_query).all()
-            if wanted.tags is None or row[0] in tags_of
+            make(row + (tags_of.get(row[3], no_tags), None))
+            if history_of is None
+            else make(row + (tags_of.get(row[3], no_tags), history_of.get(row[3], ())))
+            for row in bulk_select(connection, annotation_query)
+            if wanted.tags is None or row[3] in tags_of
         ]
-        if with_history:
-            history_of = _history_by_annotation(connection.execute(history_query).all())
-            annotations = [
-                dataclasses.replace(a, history=history_of.get(a.id, ())) for a in annotations
-            ]
-    return Dataset(
+        annotations.sort()  # (document, start, end, id): ids are unique, no later field counts
+    return DatasetRows(
         documents=documents,
         annotations=annotations,
-        tags=list_tags(store),
+        tags=tags,
         caveat=get_caveat(store),
         exported_at=utcnow(),
     )
+
+
+def parse_stored_time(text: str) -> dt.datetime:
+    """A time as `UTCDateTime` stores it, back to an aware datetime."""
+    parsed = dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def stored_time_text(value: dt.datetime) -> str:
+    """An aware time as `UTCDateTime` stores it (ISO 8601, microseconds, "+00:00")."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where an aware UTC time is required")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def dataset_from_rows(rows: DatasetRows) -> Dataset:
+    """Decode stored rows into the typed `Dataset` (times parsed, JSON decoded).
+
+    JSON texts are decoded once per distinct text: most rows repeat "{}" and "[]". Decoded
+    field dicts are therefore shared between tags and must be treated as read-only.
+    """
+    decoded_tags: dict[TagRow, DatasetTag] = {}
+    parse = parse_stored_time
+    loads = json.loads
+
+    def tags(stored: tuple[TagRow, ...]) -> tuple[DatasetTag, ...]:
+        made = []
+        for row in stored:
+            tag = decoded_tags.get(row)
+            if tag is None:
+                name, fields_text, suggested_text = row
+                tag = decoded_tags[row] = DatasetTag(
+                    name, loads(fields_text) or {}, tuple(loads(suggested_text))
+                )
+            made.append(tag)
+        return tuple(made)
+
+    def history(stored: tuple[HistoryRow, ...] | None) -> tuple[DatasetHistory, ...] | None:
+        if stored is None:
+            return None
+        return tuple(
+            DatasetHistory(
+                action, actor, parse(at),
+                loads(before) if before else None,
+                loads(after) if after else None,
+                comment,
+            )
+            for action, actor, at, before, after, comment in stored
+        )
+
+    with gc_paused():
+        annotations = [
+            DatasetAnnotation(
+                row.id, row.document_id, row.start, row.end, row.author, parse(row.created),
+                parse(row.modified), row.note, tags(row.tags), row.status or "draft",
+                row.reviewer, parse(row.reviewed_at) if row.reviewed_at else None,
+                row.review_comment or "", history(row.history),
+            )
+            for row in rows.annotations
+        ]
+    return Dataset(
+        documents=rows.documents,
+        annotations=annotations,
+        tags=rows.tags,
+        caveat=rows.caveat,
+        exported_at=rows.exported_at,
+    )
+
+
+def rows_from_dataset(dataset: Dataset) -> DatasetRows:
+    """The stored-row form of a typed `Dataset` (what `load_rows` would have read)."""
+    dumps = json.dumps
+    stored = stored_time_text
+
+    def history(entries: tuple[DatasetHistory, ...] | None) -> tuple[HistoryRow, ...] | None:
+        if entries is None:
+            return None
+        return tuple(
+            (
+                entry.action, entry.actor, stored(entry.at),
+                None if entry.before is None else dumps(entry.before),
+                None if entry.after is None else dumps(entry.after),
+                entry.comment,
+            )
+            for entry in entries
+        )
+
+    annotations = [
+        AnnotationRow(
+            a.document_id, a.start, a.end, a.id, a.author, stored(a.created),
+            stored(a.modified), a.note, a.status, a.reviewer,
+            None if a.reviewed_at is None else stored(a.reviewed_at), a.review_comment,
+            tuple((t.name, dumps(t.fields), dumps(list(t.suggested))) for t in a.tags),
+            history(a.history),
+        )
+        for a in dataset.annotations
+    ]
+    return DatasetRows(
+        documents=dataset.documents,
+        annotations=annotations,
+        tags=dataset.tags,
+        caveat=dataset.caveat,
+        exported_at=dataset.exported_at,
+    )
+
+
+def load_dataset(
+    store: Store, wanted: DatasetFilter | None = None, with_history: bool = False
+) -> Dataset:
+    """Everything an export needs, filtered by document, author and tag, decoded.
+
+    With `with_history`, each annotation also carries its recorded changes (the full-fidelity
+    "jsonl-spans" export needs them; the others do not pay for reading them).
+    """
+    return dataset_from_rows(load_rows(store, wanted, with_history))

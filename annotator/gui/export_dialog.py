@@ -25,13 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.dataset import DatasetFilter, get_caveat, load_dataset, set_caveat
+from annotator.core.dataset import DatasetFilter, get_caveat, set_caveat
 from annotator.core.exporters.registry import (
     FORMATS,
     ExportOptions,
     ExportResult,
-    export,
-    needs_history,
+    export_store,
 )
 from annotator.core.queries import list_authors, list_tags
 from annotator.core.store import Store, open_store
@@ -175,8 +174,7 @@ class ExportDialog(QDialog):
         def work(progress: ProgressFn) -> ExportResult:
             options.progress = progress
             with open_store(db_path) as reader:
-                dataset = load_dataset(reader, wanted, with_history=needs_history(fmt))
-            return export(dataset, fmt, out, options)
+                return export_store(reader, fmt, out, wanted, options)
 
         self.task = Task(work, self)
         self.task.progressed.connect(self._progressed)

@@ -7,11 +7,23 @@ written in UTC as ISO 8601 with "Z" (xsd:dateTime), with microseconds only when 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
-from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument, DatasetTag
+from annotator.core.dataset import (
+    AnnotationRow,
+    Dataset,
+    DatasetAnnotation,
+    DatasetDocument,
+    DatasetRows,
+    DatasetTag,
+    parse_stored_time,
+)
 from annotator.core.fields import TAG_FIELDS, FieldKind
 
 PROGRESS_EVERY = 1000
@@ -20,6 +32,8 @@ PROGRESS_EVERY = 1000
 # form field, then the tail. One row per tag of each annotation.
 TABLE_HEAD = ("document_id", "title", "date", "issuer", "text", "start", "end", "tag")
 TABLE_TAIL = ("note", "author", "created", "modified", "annotation_id", "handling_caveat")
+
+TAGS = AnnotationRow._fields.index("tags")
 
 KNOWN_FIELDS: tuple[str, ...] = tuple(
     dict.fromkeys(spec.name for specs in TAG_FIELDS.values() for spec in specs)
@@ -73,6 +87,49 @@ def iso_utc(value: dt.datetime) -> str:
         value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     # isoformat() shows microseconds only when there are some, and ends in "+00:00" here.
     return value.isoformat()[:-6] + "Z"
+
+
+def iso_z(stored: str) -> str:
+    """A time as the database stores it (see model.UTCDateTime) in the export form of iso_utc.
+
+    Stored times are "YYYY-MM-DDTHH:MM:SS.ffffff+00:00"; those are rewritten as text (the hot
+    path of the fast exports), anything else is parsed and converted.
+    """
+    if len(stored) == 32 and stored[19] == "." and stored.endswith("+00:00"):
+        if stored.endswith(".000000+00:00"):
+            return stored[:19] + "Z"
+        return stored[:26] + "Z"
+    return iso_utc(parse_stored_time(stored))
+
+
+class JsonTexts:
+    """Decodes stored JSON texts, each distinct text once (most rows repeat a few texts).
+
+    The decoded values are shared and must be treated as read-only.
+    """
+
+    __slots__ = ("_decoded",)
+
+    def __init__(self) -> None:
+        self._decoded: dict[str, Any] = {}
+
+    def __call__(self, text: str) -> Any:
+        value = self._decoded.get(text)
+        if value is None:
+            value = self._decoded[text] = json.loads(text)
+        return value
+
+
+def row_field_columns(rows: DatasetRows, decode: JsonTexts) -> tuple[str, ...]:
+    """`field_columns` of the stored rows: each distinct fields text is decoded once."""
+    known = set(KNOWN_FIELDS)
+    extra: set[str] = set()
+    tags = chain.from_iterable(map(itemgetter(TAGS), rows.annotations))
+    for text in set(map(itemgetter(1), tags)):
+        fields = decode(text)
+        if not known.issuperset(fields):
+            extra.update(name for name in fields if name not in known)
+    return KNOWN_FIELDS + tuple(sorted(extra))
 
 
 def table_shape(dataset: Dataset) -> tuple[tuple[str, ...], int]:

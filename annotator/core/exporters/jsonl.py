@@ -16,7 +16,8 @@ Spans ("jsonl-spans", full fidelity, read back by `annotator import`): a line pe
      "review": {"status", "reviewer", "reviewed_at" (ISO 8601 UTC, "Z", or null), "comment"},
      "history": [{"action", "actor", "at" (ISO 8601 UTC, "Z"), "before", "after", "comment"}]
         (oldest first; before/after are the stored snapshots, `history.snapshot_to_json`, with
-        this database's ids; written only when the dataset was loaded with its history),
+        this database's ids, embedded as stored, so their non-ASCII characters are \\u escapes;
+        written only when the dataset was loaded with its history),
      "caveat" (only when set)}
 
 Offsets are Python `str` code-point indices into the document text, end exclusive.
@@ -25,17 +26,27 @@ Offsets are Python `str` code-point indices into the document text, end exclusiv
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument, DatasetHistory
+from annotator.core.bulk import gc_paused
+from annotator.core.dataset import (
+    AnnotationRow,
+    Dataset,
+    DatasetDocument,
+    DatasetRows,
+    HistoryRow,
+    TagRow,
+    rows_from_dataset,
+)
 from annotator.core.exporters.common import (
     ExportOptions,
     ExportResult,
+    JsonTexts,
     Progress,
-    iso_utc,
+    iso_z,
 )
 from annotator.core.files import atomic_output
 from annotator.core.interchange.jsonl import SPANS_FORMAT
@@ -45,16 +56,27 @@ _string = json.encoder.encode_basestring  # what _encode does to a str (C implem
 BATCH = 1000
 
 
+class _Span(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+SpanT = TypeVar("SpanT", bound=_Span)
+
+
 def _covering(
-    document: DatasetDocument, annotations: list[DatasetAnnotation]
-) -> Iterator[tuple[int, int, int, str, list[DatasetAnnotation]]]:
+    document: DatasetDocument, annotations: Sequence[SpanT]
+) -> Iterator[tuple[int, int, int, str, list[SpanT]]]:
     """(ordinal, start, end, kind, annotations covering the unit) for each unit read.
 
     Units are sorted and do not overlap, so an annotation ending before a unit's end can cover
     no later unit: a sweep keeps only the annotations that may still cover something.
     """
     ordered = sorted(annotations, key=lambda a: a.start)
-    active: list[DatasetAnnotation] = []
+    active: list[SpanT] = []
     next_index = 0
     for ordinal, (start, end, kind) in enumerate(document.units):
         while next_index < len(ordered) and ordered[next_index].start <= start:
@@ -69,7 +91,11 @@ def _covering(
 
 def _write_lines(out: Path, lines: Iterator[str], progress: Progress) -> int:
     count = 0
-    with atomic_output(out) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as handle:
+    with (
+        gc_paused(),
+        atomic_output(out) as tmp,
+        tmp.open("w", encoding="utf-8", newline="\n") as handle,
+    ):
         while batch := list(islice(lines, BATCH)):
             handle.write("\n".join(batch))
             handle.write("\n")
@@ -79,15 +105,17 @@ def _write_lines(out: Path, lines: Iterator[str], progress: Progress) -> int:
     return count
 
 
-def _unit_lines(dataset: Dataset) -> Iterator[str]:
-    by_document: dict[int, list[DatasetAnnotation]] = {d.id: [] for d in dataset.documents}
-    for annotation in dataset.annotations:
+def _unit_lines(rows: DatasetRows) -> Iterator[str]:
+    by_document: dict[int, list[AnnotationRow]] = {d.id: [] for d in rows.documents}
+    for annotation in rows.annotations:
         by_document[annotation.document_id].append(annotation)
+    decode = JsonTexts()
     summaries: dict[int, dict[str, Any]] = {}
-    caveat = dataset.caveat
-    for document in dataset.documents:
+    caveat = rows.caveat
+    for document in rows.documents:
         text = document.text
         for ordinal, start, end, kind, covering in _covering(document, by_document[document.id]):
+            covering.sort()  # rows sort by (document, start, end, id)
             line: dict[str, Any] = {
                 "document_id": document.id,
                 "document_sha256": document.sha256,
@@ -96,10 +124,10 @@ def _unit_lines(dataset: Dataset) -> Iterator[str]:
                 "end": end,
                 "kind": kind,
                 "text": text[start:end],
-                "tags": sorted({t.name for a in covering for t in a.tags}),
+                "tags": sorted({tag[0] for a in covering for tag in a.tags}),
                 "annotations": [
-                    summaries.get(a.id) or summaries.setdefault(a.id, _summary(a))
-                    for a in sorted(covering, key=lambda a: (a.start, a.end, a.id))
+                    summaries.get(a.id) or summaries.setdefault(a.id, _summary(a, decode))
+                    for a in covering
                 ],
             }
             if caveat:
@@ -107,30 +135,38 @@ def _unit_lines(dataset: Dataset) -> Iterator[str]:
             yield _encode(line)
 
 
-def _summary(annotation: DatasetAnnotation) -> dict[str, Any]:
+def _summary(annotation: AnnotationRow, decode: JsonTexts) -> dict[str, Any]:
     return {
         "id": annotation.id,
         "author": annotation.author,
-        "tags": {t.name: t.fields for t in annotation.tags},
+        "tags": {name: decode(fields) or {} for name, fields, _suggested in annotation.tags},
     }
 
 
-def unit_count(dataset: Dataset) -> int:
+def unit_count(dataset: Dataset | DatasetRows) -> int:
     return sum(1 for d in dataset.documents for u in d.units if u[2] != "skipped")
 
 
 def write_units_jsonl(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:
     """One line per unit read (atomically); ExportFailed if it cannot be written."""
-    progress = Progress(options, unit_count(dataset))
-    return ExportResult(out, _write_lines(out, _unit_lines(dataset), progress))
+    return write_units_jsonl_rows(rows_from_dataset(dataset), out, options)
 
 
-def _span_lines(dataset: Dataset) -> Iterator[str]:
+def write_units_jsonl_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> ExportResult:
+    """`write_units_jsonl` straight from stored rows (`load_rows`)."""
+    progress = Progress(options, unit_count(rows))
+    return ExportResult(out, _write_lines(out, _unit_lines(rows), progress))
+
+
+_DRAFT = _encode({"status": "draft", "reviewer": None, "reviewed_at": None, "comment": ""})
+
+
+def _span_lines(rows: DatasetRows) -> Iterator[str]:
     # Each line is assembled from pieces encoded by json's C string encoder: the same bytes as
     # json.dumps of the whole object, about twice as fast. Parts common to many lines (the
-    # document, author names, the caveat) are encoded once.
+    # document, author names, each distinct set of tags, the caveat) are encoded once.
     documents: dict[int, tuple[str, str]] = {}
-    for document in dataset.documents:
+    for document in rows.documents:
         encoded = _encode(
             {
                 "id": document.id,
@@ -140,58 +176,71 @@ def _span_lines(dataset: Dataset) -> Iterator[str]:
             }
         )
         documents[document.id] = (f', "document": {encoded}, "start": ', document.text)
-    caveat = ', "caveat": ' + _string(dataset.caveat) if dataset.caveat else ""
+    caveat = ', "caveat": ' + _string(rows.caveat) if rows.caveat else ""
     head = '{"format": ' + _string(SPANS_FORMAT) + ', "annotation_id": '
     authors: dict[str, str] = {}
-    draft = _encode({"status": "draft", "reviewer": None, "reviewed_at": None, "comment": ""})
-    for a in dataset.annotations:
-        document_part, text = documents[a.document_id]
-        author = authors.get(a.author) or authors.setdefault(a.author, _string(a.author))
-        created = iso_utc(a.created)
-        modified = created if a.modified == a.created else iso_utc(a.modified)
-        tags = _encode(
-            [{"name": t.name, "fields": t.fields, "suggested": list(t.suggested)} for t in a.tags]
-        )
-        unreviewed = a.status == "draft" and a.reviewer is None and a.reviewed_at is None
-        review = draft if unreviewed and not a.review_comment else _review(a)
-        history = "" if a.history is None else f', "history": {_history(a.history)}'
+    decode = JsonTexts()
+    encoded_tags: dict[tuple[TagRow, ...], str] = {}
+    for a in rows.annotations:
+        (
+            document_id, start, end, annotation_id, author, created, modified, note,
+            status, reviewer, reviewed_at, review_comment, tags, history,
+        ) = a
+        document_part, text = documents[document_id]
+        author_json = authors.get(author) or authors.setdefault(author, _string(author))
+        created_z = iso_z(created)
+        modified_z = created_z if modified == created else iso_z(modified)
+        tags_json = encoded_tags.get(tags)
+        if tags_json is None:
+            tags_json = encoded_tags[tags] = _encode(
+                [
+                    {"name": name, "fields": decode(fields) or {}, "suggested": decode(suggested)}
+                    for name, fields, suggested in tags
+                ]
+            )
+        if (status or "draft") == "draft" and reviewer is None and reviewed_at is None:
+            review = _DRAFT if not review_comment else _review(a)
+        else:
+            review = _review(a)
+        history_json = "" if history is None else f', "history": {_history(history)}'
         yield (
-            f'{head}{a.id}{document_part}{a.start}, "end": {a.end}, "text": '
-            f'{_string(text[a.start : a.end])}, "author": {author}, "created": "{created}", '
-            f'"modified": "{modified}", "note": {_string(a.note)}, "tags": {tags}, '
-            f'"review": {review}{history}{caveat}}}'
+            f'{head}{annotation_id}{document_part}{start}, "end": {end}, "text": '
+            f'{_string(text[start:end])}, "author": {author_json}, "created": "{created_z}", '
+            f'"modified": "{modified_z}", "note": {_string(note)}, "tags": {tags_json}, '
+            f'"review": {review}{history_json}{caveat}}}'
         )
 
 
-def _review(annotation: DatasetAnnotation) -> str:
+def _review(annotation: AnnotationRow) -> str:
     reviewed_at = annotation.reviewed_at
     return _encode(
         {
-            "status": annotation.status,
+            "status": annotation.status or "draft",
             "reviewer": annotation.reviewer,
-            "reviewed_at": None if reviewed_at is None else iso_utc(reviewed_at),
-            "comment": annotation.review_comment,
+            "reviewed_at": None if reviewed_at is None else iso_z(reviewed_at),
+            "comment": annotation.review_comment or "",
         }
     )
 
 
-def _history(entries: tuple[DatasetHistory, ...]) -> str:
-    return _encode(
-        [
-            {
-                "action": entry.action,
-                "actor": entry.actor,
-                "at": iso_utc(entry.at),
-                "before": entry.before,
-                "after": entry.after,
-                "comment": entry.comment,
-            }
-            for entry in entries
-        ]
-    )
+def _history(entries: tuple[HistoryRow, ...]) -> str:
+    # The snapshots are written as stored: JSON texts from json.dumps (non-ASCII characters
+    # as \u escapes), embedded without decoding them.
+    parts = [
+        f'{{"action": {_string(action)}, "actor": {_string(actor)}, "at": "{iso_z(at)}", '
+        f'"before": {before or "null"}, "after": {after or "null"}, '
+        f'"comment": {_string(comment)}}}'
+        for action, actor, at, before, after, comment in entries
+    ]
+    return "[" + ", ".join(parts) + "]"
 
 
 def write_spans_jsonl(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:
     """One line per annotation, everything about it (atomically); ExportFailed if not written."""
-    progress = Progress(options, len(dataset.annotations))
-    return ExportResult(out, _write_lines(out, _span_lines(dataset), progress))
+    return write_spans_jsonl_rows(rows_from_dataset(dataset), out, options)
+
+
+def write_spans_jsonl_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> ExportResult:
+    """`write_spans_jsonl` straight from stored rows (`load_rows`)."""
+    progress = Progress(options, len(rows.annotations))
+    return ExportResult(out, _write_lines(out, _span_lines(rows), progress))

@@ -1,11 +1,14 @@
-"""Every export format by name, and `export()`, which writes one from a loaded `Dataset`.
+"""Every export format by name; `export_store()` writes one from the database, `export()` from
+a loaded `Dataset`.
 
 Each writer writes to a temporary file (or folder) beside the target and renames it into place:
 a failed or cancelled export leaves nothing behind and an existing file untouched.
 
 Adding a format: write `exporters/<name>.py` with a `write_<name>(dataset, out, options)` and
 call `register(ExportFormat(...))` for it at the end of this module (the REFI-QDA exporter,
-`exporters/refiqda.py`, registers "qdpx" and "qdc" this way).
+`exporters/refiqda.py`, registers "qdpx" and "qdc" this way). A format that must be fast on large
+databases also gives `write_rows`, which writes from the stored rows (`load_rows`) without
+building a typed `Dataset` first; `export_store()` uses it (CSV and JSON Lines do).
 """
 
 from __future__ import annotations
@@ -14,22 +17,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.core.dataset import Dataset
+from annotator.core.bulk import gc_paused
+from annotator.core.dataset import Dataset, DatasetFilter, DatasetRows, load_dataset, load_rows
 from annotator.core.errors import InvalidValue
 from annotator.core.exporters.brat import write_brat
 from annotator.core.exporters.common import ExportOptions, ExportResult
-from annotator.core.exporters.csv_export import write_csv
+from annotator.core.exporters.csv_export import write_csv, write_csv_rows
 from annotator.core.exporters.doccano import write_doccano
 from annotator.core.exporters.html_report import write_html
-from annotator.core.exporters.jsonl import write_spans_jsonl, write_units_jsonl
+from annotator.core.exporters.jsonl import (
+    write_spans_jsonl,
+    write_spans_jsonl_rows,
+    write_units_jsonl,
+    write_units_jsonl_rows,
+)
 from annotator.core.exporters.refiqda import write_qdc, write_qdpx
 from annotator.core.exporters.w3c import write_w3c
 from annotator.core.exporters.xlsx import write_xlsx
 from annotator.core.files import ExportFailed
+from annotator.core.store import Store
 
-__all__ = ["FORMATS", "ExportFormat", "ExportOptions", "ExportResult", "export", "register"]
+__all__ = [
+    "FORMATS", "ExportFormat", "ExportOptions", "ExportResult", "export", "export_store",
+    "register",
+]
 
 Writer = Callable[[Dataset, Path, ExportOptions], ExportResult]
+RowWriter = Callable[[DatasetRows, Path, ExportOptions], ExportResult]
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class ExportFormat:
     write: Writer
     # Loads the dataset with each annotation's history (`load_dataset(..., with_history=True)`).
     with_history: bool = False
+    # The same output written from stored rows (`load_rows`): the fast path of export_store.
+    write_rows: RowWriter | None = None
 
 
 FORMATS: dict[str, ExportFormat] = {}
@@ -61,6 +77,17 @@ def needs_history(fmt_name: str) -> bool:
     return fmt is not None and fmt.with_history
 
 
+def _checked(fmt_name: str, out: Path) -> ExportFormat:
+    fmt = FORMATS.get(fmt_name)
+    if fmt is None:
+        raise InvalidValue(
+            f"unknown export format {fmt_name!r} (choose from {', '.join(FORMATS)})"
+        )
+    if not fmt.is_directory and out.is_dir():
+        raise ExportFailed(f"{out}: is a folder; give a file name; nothing written")
+    return fmt
+
+
 def export(
     dataset: Dataset, fmt_name: str, out: Path, options: ExportOptions | None = None
 ) -> ExportResult:
@@ -69,25 +96,51 @@ def export(
     Raises InvalidValue for an unknown format and ExportFailed (nothing written) when the
     target cannot be written.
     """
-    fmt = FORMATS.get(fmt_name)
-    if fmt is None:
-        raise InvalidValue(
-            f"unknown export format {fmt_name!r} (choose from {', '.join(FORMATS)})"
-        )
     out = Path(out)
-    if not fmt.is_directory and out.is_dir():
-        raise ExportFailed(f"{out}: is a folder; give a file name; nothing written")
-    return fmt.write(dataset, out, options or ExportOptions())
+    return _checked(fmt_name, out).write(dataset, out, options or ExportOptions())
+
+
+def export_store(
+    store: Store,
+    fmt_name: str,
+    out: Path,
+    wanted: DatasetFilter | None = None,
+    options: ExportOptions | None = None,
+) -> ExportResult:
+    """Read what `wanted` selects from `store` and write it as `fmt_name` to `out` (atomically).
+
+    The same output as `export(load_dataset(store, wanted, ...), ...)`, and the same errors;
+    formats with a `write_rows` skip building the typed dataset.
+    """
+    out = Path(out)
+    fmt = _checked(fmt_name, out)
+    options = options or ExportOptions()
+    if fmt.write_rows is None:
+        return fmt.write(load_dataset(store, wanted, fmt.with_history), out, options)
+    # One pause of the garbage collector over reading, writing and freeing the rows: resumed in
+    # between, its first run would walk every row still alive.
+    with gc_paused():
+        rows = load_rows(store, wanted, fmt.with_history)
+        try:
+            return fmt.write_rows(rows, out, options)
+        finally:
+            del rows
 
 
 for _fmt in (
-    ExportFormat("csv", "CSV (one row per tag)", ".csv", False, write_csv),
+    ExportFormat(
+        "csv", "CSV (one row per tag)", ".csv", False, write_csv, write_rows=write_csv_rows
+    ),
     ExportFormat("xlsx", "Excel workbook", ".xlsx", False, write_xlsx),
-    ExportFormat("jsonl", "JSON Lines, one line per unit", ".jsonl", False, write_units_jsonl),
+    ExportFormat(
+        "jsonl", "JSON Lines, one line per unit", ".jsonl", False, write_units_jsonl,
+        write_rows=write_units_jsonl_rows,
+    ),
     ExportFormat(
         "jsonl-spans", "JSON Lines, one line per annotation (re-importable)", ".jsonl", False,
         write_spans_jsonl,
         with_history=True,
+        write_rows=write_spans_jsonl_rows,
     ),
     ExportFormat("w3c", "W3C Web Annotation (JSON-LD)", ".jsonld", False, write_w3c),
     ExportFormat("brat", "brat standoff (folder)", "", True, write_brat),

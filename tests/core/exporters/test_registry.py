@@ -89,7 +89,7 @@ MIDWAY: dict[str, tuple[Any, str, int]] = {
     "csv": (csv_export, "_text", 12),
     "xlsx": (xlsx._Sheets, "moment", 6),
     "jsonl": (jsonl, "_summary", 2),
-    "jsonl-spans": (jsonl, "iso_utc", 5),
+    "jsonl-spans": (jsonl, "iso_z", 5),
     "w3c": (w3c, "annotation_json", 4),
     "brat": (brat, "_document_ann", 2),
     "doccano": (doccano, "_encode", 2),

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from annotator.core.bulk import gc_paused
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import DatabaseRefused, ImportRefused
 from annotator.core.interchange.detect import annotation_format, read_annotation_file
@@ -37,7 +38,6 @@ from annotator.core.interchange.records import (
     IncomingDocument,
     IncomingHistory,
     IncomingSet,
-    gc_paused,
 )
 from annotator.core.model import Document
 from annotator.core.ops import Changes

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from annotator.core.bulk import gc_paused
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import ImportRefused
 from annotator.core.history import ACTIONS
@@ -23,7 +24,6 @@ from annotator.core.interchange.records import (
     IncomingDocument,
     IncomingHistory,
     IncomingSet,
-    gc_paused,
 )
 from annotator.core.review import STATUSES
 

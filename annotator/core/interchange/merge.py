@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from annotator.core.bulk import gc_paused
 from annotator.core.errors import ImportRefused
 from annotator.core.history import creation_row
 from annotator.core.interchange.records import (
@@ -31,7 +32,6 @@ from annotator.core.interchange.records import (
     IncomingDocument,
     IncomingHistory,
     IncomingSet,
-    gc_paused,
 )
 from annotator.core.model import Annotation, AnnotationTag, Document, Tag
 from annotator.core.ops import (

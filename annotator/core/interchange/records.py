@@ -8,10 +8,7 @@ Offsets are Python `str` code-point indices into the document text, end exclusiv
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,22 +29,6 @@ class IncomingDocument:
     # True when the metadata comes from another Annotator database: used as it is (even empty
     # values), instead of being guessed again from the text.
     metadata_known: bool = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building or writing 100,000s of records.
-
-    They make no reference cycles, and each generation-2 collection would walk all of them
-    again: on a 100,000-annotation merge with histories this is a third of the reading time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class IncomingHistory:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
@@ -132,12 +132,12 @@ def insert_document(session: Session, new: NewDocument, digest: str | None = Non
     session.add(document)
     session.flush()
     if new.units:
-        session.execute(
-            insert(Unit),
-            [
-                {"document_id": document.id, "ordinal": i, "start": s, "end": e, "kind": k}
-                for i, (s, e, k) in enumerate(new.units)
-            ],
+        doc_id = document.id
+        bulk_insert(
+            session.connection(),
+            Unit.__tablename__,
+            ("document_id", "ordinal", "start", "end", "kind"),
+            [(doc_id, i, s, e, str(k)) for i, (s, e, k) in enumerate(new.units)],
         )
     return document.id
 
@@ -297,22 +297,17 @@ def bulk_add_annotations(
                     new.note,
                 )
             )
+            snapshot_tags = []
             for name in new.tags:
                 tag_id = known.get(name)
                 if tag_id is None:
                     raise InvalidValue(f"unknown tag {name!r}")
                 values = new.fields.get(name)
-                tag_rows.append(
-                    (annotation_id, tag_id, json.dumps(dict(values)) if values else no_fields, "[]")
-                )
+                fields_json = json.dumps(dict(values)) if values else no_fields
+                tag_rows.append((annotation_id, tag_id, fields_json, "[]"))
+                snapshot_tags.append((name, fields_json, ()))
             history_rows.append(
-                creation_row(
-                    "create",
-                    new.author,
-                    stamp,
-                    annotation_rows[-1],
-                    [(name, new.fields.get(name) or {}, ()) for name in new.tags],
-                )
+                creation_row("create", new.author, stamp, annotation_rows[-1], snapshot_tags)
             )
         connection = session.connection()
         insert_annotation_rows(connection, annotation_rows, tag_rows, history_rows)

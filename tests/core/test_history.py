@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from annotator.core import ops
-from annotator.core.history import annotation_history, deleted_annotations
+from annotator.core.history import annotation_history, creation_row, deleted_annotations
 from annotator.core.model import AnnotationHistory
 from annotator.core.queries import annotations_by_id
 from annotator.core.store import Store, open_store
@@ -95,3 +99,48 @@ def test_bulk_adds_are_recorded(store: Store, doc: int) -> None:
         rows = session.execute(select(AnnotationHistory.action, AnnotationHistory.after)).all()
     assert [r[0] for r in rows] == ["create"] * 3
     assert all(r[1]["tags"][0]["name"] == "claim" for r in rows)
+
+
+_texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12),
+    st.floats(allow_nan=False, allow_infinity=False), _texts,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ints=st.tuples(*(st.integers(0, 10**9) for _ in range(4))),
+    strings=st.tuples(_texts, _texts, _texts, _texts, _texts, _texts),
+    tags=st.lists(
+        st.tuples(
+            _texts, st.dictionaries(_texts, _values, max_size=3), st.lists(_texts, max_size=2)
+        ),
+        max_size=3,
+    ),
+    reviewer=st.none() | _texts,
+    reviewed_at=st.none() | _texts,
+)
+def test_creation_row_is_the_json_of_the_snapshot(
+    ints: tuple[int, int, int, int],
+    strings: tuple[str, str, str, str, str, str],
+    tags: list[tuple[str, dict[str, Any], list[str]]],
+    reviewer: str | None,
+    reviewed_at: str | None,
+) -> None:
+    """The snapshot text assembled by creation_row is exactly json.dumps of the snapshot."""
+    author, created, modified, note, status, comment = strings
+    annotation = (*ints, author, created, modified, note)
+    encoded = [(n, json.dumps(f), s) for n, f, s in tags]
+    row = creation_row("create", "Ana", "2025-01-01T00:00:00.000000+00:00", annotation, encoded,
+                       (status, reviewer, reviewed_at, comment))
+    expected = {
+        "id": ints[0], "document_id": ints[1], "start": ints[2], "end": ints[3],
+        "author": author, "created": created, "modified": modified, "note": note,
+        "tags": [{"name": n, "fields": f, "suggested": s} for n, f, s in tags],
+        "status": status, "reviewer": reviewer, "reviewed_at": reviewed_at,
+        "review_comment": comment,
+    }
+    assert row[6] == json.dumps(expected)
+    assert row[:6] == (ints[0], ints[1], "create", "Ana", "2025-01-01T00:00:00.000000+00:00",
+                       None)

@@ -314,21 +314,9 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
             touched.add(document_id)
             if annotation.history:
                 history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))
-            history_rows.append(
-                creation_row(
-                    "import",
-                    annotation.author,
-                    now,
-                    row,
-                    [(t.name, t.fields, t.suggested) for t in annotation.tags],
-                    review,
-                )
-            )
             seen_tags: set[str] = set()
+            snapshot_tags = []
             for tag in annotation.tags:
-                if tag.name in seen_tags:
-                    continue
-                seen_tags.add(tag.name)
                 # Readers share one tag value between annotations with the same fields (see
                 # colleague._read): encode each once. `incoming` keeps them alive, so ids are
                 # not reused during the loop.
@@ -340,7 +328,13 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
                         json.dumps(tag.fields),
                         json.dumps(suggested),
                     )
-                tag_rows.append((annotation_id, *stored))
+                snapshot_tags.append((tag.name, stored[1], tag.suggested))
+                if tag.name not in seen_tags:
+                    seen_tags.add(tag.name)
+                    tag_rows.append((annotation_id, *stored))
+            history_rows.append(
+                creation_row("import", annotation.author, now, row, snapshot_tags, review)
+            )
         connection = session.connection()
         insert_annotation_rows(
             connection, annotation_rows, tag_rows, history_rows, with_review=True

@@ -1,7 +1,12 @@
 """Export speed: 100,000 annotations through every exporter, and read-back + merge.
 
-Run: `.venv/bin/python benchmarks/export_bench.py` (`--annotations N` to change the size).
-Prints a Markdown table. Targets: CSV and JSON Lines >= 100,000 annotations/s.
+Run: `.venv/bin/python benchmarks/export_bench.py` (`--annotations N` to change the size,
+`--runs N` for the best of N on the targeted formats).
+
+Each export is timed end to end, as `annotator export` and the export dialog run it: from the
+open database to the finished file (`export_store`: read, write, rename into place). The
+writers alone (from a dataset already in memory) are timed too. Prints a Markdown table.
+Targets: CSV and JSON Lines >= 100,000 annotations/s, end to end.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from annotator.core import ops  # noqa: E402
 from annotator.core.dataset import load_dataset, set_caveat  # noqa: E402
-from annotator.core.exporters.registry import FORMATS, export  # noqa: E402
+from annotator.core.exporters.registry import FORMATS, export, export_store  # noqa: E402
 from annotator.core.interchange.jsonl import read_spans_jsonl  # noqa: E402
 from annotator.core.interchange.merge import merge_incoming  # noqa: E402
 from annotator.core.interchange.w3c import read_w3c  # noqa: E402
@@ -79,9 +84,20 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
+TARGETED = ("csv", "jsonl", "jsonl-spans")
+
+
+def best_of(runs: int, fn):
+    """(best wall seconds, its CPU seconds, all wall times, last result)."""
+    results = [timed(fn) + (timed.cpu,) for _ in range(runs)]
+    best = min(results, key=lambda r: r[0])
+    return best[0], best[2], [r[0] for r in results], best[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--annotations", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     count = args.annotations
     with tempfile.TemporaryDirectory() as folder_name:
@@ -95,18 +111,30 @@ def main() -> None:
         )
         set_caveat(store, "TLP:AMBER")
         print(f"{count:,} annotations on one {len(text):,}-character document "
-              f"(bulk insert {seconds:.2f} s)\n")
-        load_seconds, dataset = timed(lambda: load_dataset(store))
-        rows = [("load_dataset", load_seconds, timed.cpu, count, "")]
+              f"(bulk insert {seconds:.2f} s); best of {args.runs} where a target is set\n")
+        rows = []
         for name, fmt in FORMATS.items():
             if name in ("qdpx", "qdc"):
-                continue
+                continue  # benchmarks/qdpx_bench.py
             out = folder / f"export-{name}{fmt.suffix}"
-            seconds, result = timed(lambda name=name, out=out: export(dataset, name, out))
-            target = ">= 100,000/s" if name in ("csv", "jsonl", "jsonl-spans") else ""
-            rows.append(
-                (f"export {name} ({result.items:,} items)", seconds, timed.cpu, count, target)
+            runs = args.runs if name in TARGETED else 1
+            seconds, cpu, walls, result = best_of(
+                runs, lambda name=name, out=out: export_store(store, name, out)
             )
+            target = ">= 100,000/s" if name in TARGETED else ""
+            spread = f" (runs {', '.join(f'{w:.2f}' for w in walls)})" if runs > 1 else ""
+            rows.append((f"export {name}, database to file ({result.items:,} items){spread}",
+                         seconds, cpu, count, target))
+        load_seconds, dataset = timed(lambda: load_dataset(store, with_history=True))
+        rows.append(("load_dataset (typed, with history)", load_seconds, timed.cpu, count, ""))
+        for name in TARGETED:
+            out = folder / f"writer-{name}{FORMATS[name].suffix}"
+            seconds, result = timed(
+                lambda name=name, out=out, dataset=dataset: export(dataset, name, out)
+            )
+            rows.append((f"writer alone: {name}, from the typed dataset", seconds, timed.cpu,
+                         count, ""))
+        del dataset  # not kept alive through the imports below
         for name, reader in (("jsonl-spans", read_spans_jsonl), ("w3c", read_w3c)):
             fresh = open_store(folder / f"fresh-{name}.sqlite3")
             ops.add_document(fresh, document(text))

@@ -377,8 +377,9 @@ def dataset_from_rows(rows: DatasetRows) -> Dataset:
     )
 
 
-def rows_from_dataset(dataset: Dataset) -> DatasetRows:
-    """The stored-row form of a typed `Dataset` (what `load_rows` would have read)."""
+def rows_from_dataset(dataset: Dataset, with_history: bool = True) -> DatasetRows:
+    """The stored-row form of a typed `Dataset` (what `load_rows` would have read); without
+    `with_history`, the rows carry no history (None), as `load_rows` reads them by default."""
     dumps = json.dumps
     stored = stored_time_text
 
@@ -401,7 +402,7 @@ def rows_from_dataset(dataset: Dataset) -> DatasetRows:
             stored(a.modified), a.note, a.status, a.reviewer,
             None if a.reviewed_at is None else stored(a.reviewed_at), a.review_comment,
             tuple((t.name, dumps(t.fields), dumps(list(t.suggested))) for t in a.tags),
-            history(a.history),
+            history(a.history) if with_history else None,
         )
         for a in dataset.annotations
     ]

@@ -101,7 +101,7 @@ def header(fields: tuple[str, ...]) -> list[str]:
 
 def write_csv(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:
     """Write the annotation table as CSV (atomically); ExportFailed if it cannot be written."""
-    return write_csv_rows(rows_from_dataset(dataset), out, options)
+    return write_csv_rows(rows_from_dataset(dataset, with_history=False), out, options)
 
 
 def write_csv_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> ExportResult:

@@ -149,7 +149,7 @@ def unit_count(dataset: Dataset | DatasetRows) -> int:
 
 def write_units_jsonl(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:
     """One line per unit read (atomically); ExportFailed if it cannot be written."""
-    return write_units_jsonl_rows(rows_from_dataset(dataset), out, options)
+    return write_units_jsonl_rows(rows_from_dataset(dataset, with_history=False), out, options)
 
 
 def write_units_jsonl_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> ExportResult:

@@ -97,7 +97,9 @@ def export(
     target cannot be written.
     """
     out = Path(out)
-    return _checked(fmt_name, out).write(dataset, out, options or ExportOptions())
+    fmt = _checked(fmt_name, out)
+    with gc_paused():
+        return fmt.write(dataset, out, options or ExportOptions())
 
 
 def export_store(
@@ -115,16 +117,12 @@ def export_store(
     out = Path(out)
     fmt = _checked(fmt_name, out)
     options = options or ExportOptions()
-    if fmt.write_rows is None:
-        return fmt.write(load_dataset(store, wanted, fmt.with_history), out, options)
-    # One pause of the garbage collector over reading, writing and freeing the rows: resumed in
-    # between, its first run would walk every row still alive.
+    # One pause of the garbage collector over reading, writing and freeing the data (freed as
+    # the writer returns): resumed in between, each of its runs would walk every annotation.
     with gc_paused():
-        rows = load_rows(store, wanted, fmt.with_history)
-        try:
-            return fmt.write_rows(rows, out, options)
-        finally:
-            del rows
+        if fmt.write_rows is None:
+            return fmt.write(load_dataset(store, wanted, fmt.with_history), out, options)
+        return fmt.write_rows(load_rows(store, wanted, fmt.with_history), out, options)
 
 
 for _fmt in (

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from annotator.core.bulk import gc_paused
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import ImportRefused
 from annotator.core.exporters.refiqda import DATA_FORMAT, DATA_NOTE_NAME, ORIGIN, xml_safe
@@ -374,6 +375,7 @@ def _document(source: _Source, sha: str, block: dict[str, Any] | None) -> Incomi
     )
 
 
+@gc_paused()  # builds 100,000s of records (see annotator.core.bulk)
 def read_qdpx(path: Path, notes: list[str] | None = None) -> IncomingSet:
     """Read a .qdpx (offsets: code points, end exclusive); ImportRefused if it cannot be used.
 

@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from annotator.core.bulk import gc_paused
 from annotator.core.dataset import DatasetTag
 from annotator.core.interchange.jsonl import (
     load_json,
@@ -258,6 +259,7 @@ def _annotation(record: dict[str, Any], source: str, where: str) -> IncomingAnno
     )
 
 
+@gc_paused()  # builds 100,000s of records (see annotator.core.bulk)
 def read_w3c(path: Path) -> IncomingSet:
     """Read Web Annotations (collection, page, one, or a list); ImportRefused if malformed."""
     source = path.name

@@ -30,6 +30,7 @@ from annotator.core.model import (
 )
 from annotator.core.queries import TagInfo, list_tags
 from annotator.core.store import Store, bulk_select
+from annotator.core.times import parse_stored_time, stored_time_text
 
 CAVEAT_KEY = "handling_caveat"
 
@@ -191,6 +192,9 @@ def _tag_rows_by_annotation(
     name_of = {t.id: t.name for t in tags}
     kept = None if only is None else {t.id for t in tags if t.name in only}
     grouped: dict[int, tuple[TagRow, ...]] = {}
+    # Equal tags, and equal sets of tags, share one tuple: most annotations repeat a few, and
+    # the writers' caches then hash strings whose hashes are already known.
+    shared: dict[Any, Any] = {}
     current = -1
     bucket: list[TagRow] = []
     for annotation_id, tag_id, fields_text, suggested_text in rows:
@@ -198,11 +202,14 @@ def _tag_rows_by_annotation(
             continue
         if annotation_id != current:
             if bucket:
-                grouped[current] = tuple(bucket)
+                found = tuple(bucket)
+                grouped[current] = shared.setdefault(found, found)
             current, bucket = annotation_id, []
-        bucket.append((name_of[tag_id], fields_text or "{}", suggested_text or "[]"))
+        tag = (name_of[tag_id], fields_text or "{}", suggested_text or "[]")
+        bucket.append(shared.setdefault(tag, tag))
     if bucket:
-        grouped[current] = tuple(bucket)
+        found = tuple(bucket)
+        grouped[current] = shared.setdefault(found, found)
     # Tag ids usually follow the display order; when they do not, re-sort the annotations
     # that have several tags.
     if [t.id for t in tags] != sorted(t.id for t in tags):
@@ -308,19 +315,6 @@ def load_rows(
         caveat=get_caveat(store),
         exported_at=utcnow(),
     )
-
-
-def parse_stored_time(text: str) -> dt.datetime:
-    """A time as `UTCDateTime` stores it, back to an aware datetime."""
-    parsed = dt.datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
-
-
-def stored_time_text(value: dt.datetime) -> str:
-    """An aware time as `UTCDateTime` stores it (ISO 8601, microseconds, "+00:00")."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given where an aware UTC time is required")
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def dataset_from_rows(rows: DatasetRows) -> Dataset:

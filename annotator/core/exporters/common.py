@@ -6,7 +6,6 @@ written in UTC as ISO 8601 with "Z" (xsd:dateTime), with microseconds only when 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from annotator.core.dataset import (
     DatasetDocument,
     DatasetRows,
     DatasetTag,
-    parse_stored_time,
 )
 from annotator.core.fields import TAG_FIELDS, FieldKind
 
@@ -79,27 +77,6 @@ class Progress:
     def finish(self, done: int | None = None) -> None:
         if self._callback is not None:
             self._callback(self.total if done is None else done, self.total)
-
-
-def iso_utc(value: dt.datetime) -> str:
-    """`2025-01-15T10:00:00Z` (or `...:00.123456Z`): xsd:dateTime in UTC."""
-    if value.tzinfo is not dt.UTC:
-        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    # isoformat() shows microseconds only when there are some, and ends in "+00:00" here.
-    return value.isoformat()[:-6] + "Z"
-
-
-def iso_z(stored: str) -> str:
-    """A time as the database stores it (see model.UTCDateTime) in the export form of iso_utc.
-
-    Stored times are "YYYY-MM-DDTHH:MM:SS.ffffff+00:00"; those are rewritten as text (the hot
-    path of the fast exports), anything else is parsed and converted.
-    """
-    if len(stored) == 32 and stored[19] == "." and stored.endswith("+00:00"):
-        if stored.endswith(".000000+00:00"):
-            return stored[:19] + "Z"
-        return stored[:26] + "Z"
-    return iso_utc(parse_stored_time(stored))
 
 
 class JsonTexts:

@@ -36,10 +36,10 @@ from annotator.core.exporters.common import (
     JsonTexts,
     Progress,
     is_number,
-    iso_z,
     row_field_columns,
 )
 from annotator.core.files import atomic_output
+from annotator.core.times import iso_z
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 BATCH = 1000

@@ -46,10 +46,10 @@ from annotator.core.exporters.common import (
     ExportResult,
     JsonTexts,
     Progress,
-    iso_z,
 )
 from annotator.core.files import atomic_output
 from annotator.core.interchange.jsonl import SPANS_FORMAT
+from annotator.core.times import iso_z
 
 _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False).encode
 _string = json.encoder.encode_basestring  # what _encode does to a str (C implementation)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument
-from annotator.core.exporters.common import ExportOptions, ExportResult, Progress, iso_utc
+from annotator.core.exporters.common import ExportOptions, ExportResult, Progress
 from annotator.core.files import atomic_output
 from annotator.core.interchange.w3c import (
     CAVEAT_KEY,
@@ -39,6 +39,7 @@ from annotator.core.interchange.w3c import (
     annotation_urn,
     collection_urn,
 )
+from annotator.core.times import iso_utc
 
 _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False).encode
 BATCH = 1000

@@ -31,11 +31,11 @@ from annotator.core.dataset import (
 )
 from annotator.core.errors import InvalidValue
 from annotator.core.exporters import csv_export
-from annotator.core.exporters.common import iso_utc, iso_z
 from annotator.core.exporters.registry import FORMATS, ExportOptions, export, export_store
 from annotator.core.files import ExportFailed
 from annotator.core.model import Annotation, AnnotationHistory, Tag
 from annotator.core.store import Store, bulk_select, open_store
+from annotator.core.times import iso_utc, iso_z
 from tests.core.exporters.sample import DOCUMENT_1, build_store
 
 FAST = [name for name, fmt in FORMATS.items() if fmt.write_rows is not None]
@@ -147,6 +147,7 @@ def test_times_stored_in_another_form_are_converted(own_store: Store, out_dir: P
     [
         "2025-01-15T10:00:00.000000+00:00",
         "2025-01-15T10:00:00.123456+00:00",
+        "2025-01-15 10:00:00.123456+00:00",  # 32 characters, but a space for the "T"
         "2025-01-15T10:00:00.000001+00:00",
         "0001-01-01T00:00:00.000000+00:00",
         "2025-01-15T12:00:00+02:00",

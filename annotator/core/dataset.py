@@ -362,13 +362,7 @@ def dataset_from_rows(rows: DatasetRows) -> Dataset:
             )
             for row in rows.annotations
         ]
-    return Dataset(
-        documents=rows.documents,
-        annotations=annotations,
-        tags=rows.tags,
-        caveat=rows.caveat,
-        exported_at=rows.exported_at,
-    )
+    return Dataset(annotations=annotations, **_shared_parts(rows))
 
 
 def rows_from_dataset(dataset: Dataset, with_history: bool = True) -> DatasetRows:
@@ -400,13 +394,17 @@ def rows_from_dataset(dataset: Dataset, with_history: bool = True) -> DatasetRow
         )
         for a in dataset.annotations
     ]
-    return DatasetRows(
-        documents=dataset.documents,
-        annotations=annotations,
-        tags=dataset.tags,
-        caveat=dataset.caveat,
-        exported_at=dataset.exported_at,
-    )
+    return DatasetRows(annotations=annotations, **_shared_parts(dataset))
+
+
+def _shared_parts(source: Dataset | DatasetRows) -> dict[str, Any]:
+    """What a Dataset and its DatasetRows have in common (all but the annotations)."""
+    return {
+        "documents": source.documents,
+        "tags": source.tags,
+        "caveat": source.caveat,
+        "exported_at": source.exported_at,
+    }
 
 
 def load_dataset(

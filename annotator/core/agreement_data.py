@@ -23,7 +23,6 @@ The tables are built from a `Dataset` (`load_dataset`) and fed to `annotator.cor
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,10 +35,10 @@ from annotator.core.agreement import (
     percent_agreement,
     weighted_cohen_kappa,
 )
+from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument
 from annotator.core.errors import InvalidValue
 from annotator.core.fields import TAG_FIELDS, FieldKind, FieldSpec
-from annotator.core.queries import SKIPPED
 
 SEEDED_TAGS = ("claim", "assessment", "figure")
 OVERALL = "overall"
@@ -136,19 +135,17 @@ def _innermost(
 ) -> dict[tuple[str, int, str], tuple[int, int, Mapping[str, Any]]]:
     """(author, unit index, tag) -> (span length, -id, fields) of the innermost covering one."""
     units = document.units
-    starts = [start for start, _end, _kind in units]
+    unit_index = UnitIndex(units)
     best: dict[tuple[str, int, str], tuple[int, int, Mapping[str, Any]]] = {}
     for annotation in annotations:
         rank = (annotation.end - annotation.start, -annotation.id)
-        index = bisect.bisect_left(starts, annotation.start)
-        while index < len(units) and units[index][1] <= annotation.end:
+        for index in unit_index.covered(annotation.start, annotation.end):
             if units[index][2] != SKIPPED:
                 for tag in annotation.tags:
                     key = (annotation.author, index, tag.name)
                     held = best.get(key)
                     if held is None or rank < held[:2]:
                         best[key] = (*rank, tag.fields)
-            index += 1
     return best
 
 

@@ -5,18 +5,16 @@ Offsets are Python `str` code-point indices into the document text, end exclusiv
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from annotator.core.coverage import SKIPPED, UnitIndex, count_covered
 from annotator.core.errors import NotFound
 from annotator.core.model import Annotation, AnnotationTag, Document, Tag, Unit
 from annotator.core.store import Store
-
-SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -157,18 +155,15 @@ def document_detail(store: Store, document_id: int) -> DocumentDetail:
 def unit_tags(
     units: list[tuple[int, int]], tagged_spans: list[tuple[int, int, str]]
 ) -> list[tuple[str, ...]]:
-    """For each unit, the sorted tag names of the spans that cover it entirely.
+    """For each unit, the sorted tag names of the spans that cover it (see core.coverage).
 
     `units` must be sorted and non-overlapping. Runs in O((units + spans) log units).
     """
-    starts = [start for start, _end in units]
+    index = UnitIndex(units)
     found: dict[int, set[str]] = defaultdict(set)
     for span_start, span_end, name in tagged_spans:
-        first = bisect.bisect_left(starts, span_start)
-        index = first
-        while index < len(units) and units[index][1] <= span_end:
-            found[index].add(name)
-            index += 1
+        for position in index.covered(span_start, span_end):
+            found[position].add(name)
     return [tuple(sorted(found.get(i, ()))) for i in range(len(units))]
 
 
@@ -246,35 +241,25 @@ def annotations_by_id(store: Store, ids: set[int] | frozenset[int]) -> dict[int,
 
 
 def tagged_unit_counts(store: Store, document_ids: set[int] | None = None) -> dict[int, int]:
-    """For each document, how many non-skipped units are covered by at least one annotation."""
-    unit_query = select(Unit.document_id, Unit.start, Unit.end).where(Unit.kind != SKIPPED)
+    """For each document, how many units that are read (not skipped) an annotation covers."""
+    unit_query = select(Unit.document_id, Unit.start, Unit.end, Unit.kind)
     span_query = select(Annotation.document_id, Annotation.start, Annotation.end)
     if document_ids is not None:
         unit_query = unit_query.where(Unit.document_id.in_(document_ids))
         span_query = span_query.where(Annotation.document_id.in_(document_ids))
+    units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     with store.read() as session:
-        units = session.execute(unit_query.order_by(Unit.document_id, Unit.start)).all()
-        spans = session.execute(
-            span_query.order_by(Annotation.document_id, Annotation.start)
-        ).all()
-    counts: dict[int, int] = defaultdict(int)
-    span_index = 0
-    reach = -1  # furthest end among spans of this document starting at or before the unit
-    current_doc = None
-    for document_id, start, end in units:
-        if document_id != current_doc:
-            current_doc, reach = document_id, -1
-            counts[document_id] += 0
-        while span_index < len(spans) and (
-            spans[span_index][0] < document_id
-            or (spans[span_index][0] == document_id and spans[span_index][1] <= start)
+        for document_id, start, end, kind in session.execute(
+            unit_query.order_by(Unit.document_id, Unit.ordinal)
         ):
-            if spans[span_index][0] == document_id:
-                reach = max(reach, spans[span_index][2])
-            span_index += 1
-        if reach >= end:
-            counts[document_id] += 1
-    return dict(counts)
+            units[document_id].append((start, end, kind))
+        for document_id, start, end in session.execute(span_query):
+            spans[document_id].append((start, end))
+    return {
+        document_id: count_covered(document_units, spans.get(document_id, ()))
+        for document_id, document_units in units.items()
+    }
 
 
 def list_authors(store: Store) -> list[str]:

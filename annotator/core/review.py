@@ -23,7 +23,6 @@ Offsets are Python `str` code points, end exclusive. Qt-free.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.errors import InvalidValue, NotFound
 from annotator.core.fields import TAG_FIELDS, FieldKind, validate_fields
 from annotator.core.history import record, snapshot_of
@@ -40,7 +40,6 @@ from annotator.core.model import Annotation, AnnotationTag, Document, Tag, utcno
 from annotator.core.ops import Changes
 from annotator.core.store import Store
 
-SKIPPED = "skipped"
 ADJUDICATED_PREFIX = "adjudicated by "
 STATUSES = ("draft", "submitted", "accepted", "rejected")
 DECISIONS = ("accept_author", "union", "reject_all", "edit")
@@ -178,7 +177,7 @@ def unit_states(
     chosen = tuple(dict.fromkeys(authors))
     wanted = set(chosen)
     rank_of = {name: i for i, name in enumerate(tag_order)}
-    starts = [start for start, _end, _kind in units]
+    unit_index = UnitIndex(units)
     # (author, unit index, tag) -> ((length, -id), fields) of the innermost covering annotation
     best: dict[tuple[str, int, str], tuple[tuple[int, int], Mapping[str, Any]]] = {}
     covering: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -186,8 +185,7 @@ def unit_states(
         if annotation.author not in wanted:
             continue
         rank = (annotation.end - annotation.start, -annotation.id)
-        index = bisect.bisect_left(starts, annotation.start)
-        while index < len(units) and units[index][1] <= annotation.end:
+        for index in unit_index.covered(annotation.start, annotation.end):
             if units[index][2] != SKIPPED:
                 covering[annotation.author, index].append(annotation.id)
                 for tag in annotation.tags:
@@ -195,7 +193,6 @@ def unit_states(
                     held = best.get(key)
                     if held is None or rank < held[0]:
                         best[key] = (rank, tag.fields)
-            index += 1
     per_unit: dict[int, dict[str, dict[str, Mapping[str, Any]]]] = defaultdict(
         lambda: defaultdict(dict)
     )

@@ -6,18 +6,17 @@ refreshes the views from the `Changes` it returns. Offsets are code points throu
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
 from annotator.core import ops
+from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError
 from annotator.core.fields import field_errors, validate_fields
 from annotator.core.ops import Changes
 from annotator.core.queries import (
-    SKIPPED,
     AnnotationView,
     TagInfo,
     annotations_by_id,
@@ -43,33 +42,6 @@ def suggested_fields(tag: str, sentence: str) -> tuple[dict[str, object], list[s
     errors = field_errors(tag, values)
     clean = validate_fields(tag, {k: v for k, v in values.items() if k not in errors})
     return clean, sorted(clean)
-
-
-class Coverage:
-    """How many annotations cover each unit entirely, kept up to date change by change.
-
-    Gives the open document's progress (units tagged / units) without a query per keystroke.
-    """
-
-    def __init__(self, units: list[tuple[int, int, str]]) -> None:
-        self.units = units
-        self.starts = [start for start, _end, _kind in units]
-        self.counts = [0] * len(units)
-        self.total = sum(1 for *_span, kind in units if kind != SKIPPED)
-        self.tagged = 0
-
-    def add(self, start: int, end: int, delta: int) -> None:
-        index = bisect.bisect_left(self.starts, start)
-        units, counts = self.units, self.counts
-        while index < len(units) and units[index][1] <= end:
-            before = counts[index]
-            counts[index] = before + delta
-            if units[index][2] != SKIPPED:
-                if before == 0 and delta > 0:
-                    self.tagged += 1
-                elif before + delta == 0 and delta < 0:
-                    self.tagged -= 1
-            index += 1
 
 
 class Workspace(QObject):

@@ -26,12 +26,14 @@ Offsets are Python `str` code-point indices into the document text, end exclusiv
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from annotator.core.bulk import gc_paused
+from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.dataset import (
     AnnotationRow,
     Dataset,
@@ -70,23 +72,16 @@ SpanT = TypeVar("SpanT", bound=_Span)
 def _covering(
     document: DatasetDocument, annotations: Sequence[SpanT]
 ) -> Iterator[tuple[int, int, int, str, list[SpanT]]]:
-    """(ordinal, start, end, kind, annotations covering the unit) for each unit read.
-
-    Units are sorted and do not overlap, so an annotation ending before a unit's end can cover
-    no later unit: a sweep keeps only the annotations that may still cover something.
-    """
-    ordered = sorted(annotations, key=lambda a: a.start)
-    active: list[SpanT] = []
-    next_index = 0
+    """(ordinal, start, end, kind, annotations covering the unit) for each unit read, the
+    annotations in the order given (see core.coverage for the rule)."""
+    index = UnitIndex(document.units)
+    covering: dict[int, list[SpanT]] = defaultdict(list)
+    for annotation in annotations:
+        for position in index.covered(annotation.start, annotation.end):
+            covering[position].append(annotation)
     for ordinal, (start, end, kind) in enumerate(document.units):
-        while next_index < len(ordered) and ordered[next_index].start <= start:
-            active.append(ordered[next_index])
-            next_index += 1
-        if active:
-            active = [a for a in active if a.end >= end]
-        if kind == "skipped":
-            continue
-        yield ordinal, start, end, kind, list(active)
+        if kind != SKIPPED:
+            yield ordinal, start, end, kind, covering.get(ordinal, [])
 
 
 def _write_lines(out: Path, lines: Iterator[str], progress: Progress) -> int:

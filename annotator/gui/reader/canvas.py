@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
+from annotator.core.coverage import SKIPPED
 from annotator.gui.offsets import OffsetMap
 from annotator.gui.reader import typography
 from annotator.gui.reader.lanes import ReviewGutter, ReviewLanesMixin
@@ -46,7 +47,6 @@ from annotator.gui.reader.painting import (
     underline_depth,
 )
 from annotator.gui.reader.spans import (
-    SKIPPED,
     AnnotationChange,
     AnnotationIndex,
     PaintedAnnotation,

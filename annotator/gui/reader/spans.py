@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-SKIPPED = "skipped"
+from annotator.core.coverage import SKIPPED
 
 
 @dataclass(frozen=True)

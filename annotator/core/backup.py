@@ -8,6 +8,7 @@ before every schema migration; the newest `keep` (default 7) are kept.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError, DatabaseRefused
 from annotator.core.store import inspect_database
+from annotator.core.times import is_time_text
 
 DEFAULT_KEEP = 7
 DAILY = dt.timedelta(hours=24)
@@ -116,6 +118,38 @@ class CheckReport:
     lines: tuple[str, ...]
 
 
+def _unreadable_values(conn: sqlite3.Connection) -> list[str]:
+    """Stored times and JSON texts that do not read back (a damaged or hand-edited database)."""
+    found: list[str] = []
+    conn.create_function("is_time", 1, lambda value: int(is_time_text(value)), deterministic=True)
+    conn.create_function("is_json", 1, lambda value: int(_is_json(value)), deterministic=True)
+    checks = (
+        ("SELECT id FROM annotations WHERE NOT is_time(created) OR NOT is_time(modified) "
+         "OR (reviewed_at IS NOT NULL AND NOT is_time(reviewed_at))",
+         "annotation {}: a time"),
+        ("SELECT annotation_id FROM annotation_tags "
+         "WHERE NOT is_json(fields) OR NOT is_json(suggested)",
+         "annotation {}: the form fields of a tag"),
+        ("SELECT annotation_id FROM annotation_history WHERE NOT is_time(at) "
+         "OR (before IS NOT NULL AND NOT is_json(before)) "
+         "OR (after IS NOT NULL AND NOT is_json(after))",
+         "annotation {}: a history entry"),
+    )
+    for query, what in checks:
+        found.extend(what.format(row[0]) for row in conn.execute(query))
+    return found
+
+
+def _is_json(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
 def check_database(db_path: Path) -> CheckReport:
     """Run SQLite's integrity and foreign-key checks and say what they found in plain words."""
     if not db_path.exists():
@@ -132,12 +166,13 @@ def check_database(db_path: Path) -> CheckReport:
             table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             for table in ("documents", "units", "annotations", "annotation_history")
         }
+        unreadable = _unreadable_values(conn) if integrity == ["ok"] else []
     except sqlite3.DatabaseError as exc:
         return CheckReport(False, (f"{db_path}: the check itself failed ({exc})",))
     finally:
         conn.close()
     lines = []
-    ok = integrity == ["ok"] and not foreign
+    ok = integrity == ["ok"] and not foreign and not unreadable
     if integrity == ["ok"]:
         lines.append("Integrity: the file is sound (no damaged pages or indexes).")
     else:
@@ -147,6 +182,15 @@ def check_database(db_path: Path) -> CheckReport:
         lines.append("References: every annotation, unit and tag points at a row that exists.")
     else:
         lines.append(f"References: {len(foreign)} row(s) point at rows that do not exist.")
+    if integrity == ["ok"]:
+        if unreadable:
+            lines.append(
+                f"Stored values: {len(unreadable)} cannot be read (exports and merges that need "
+                "them stop with a message):"
+            )
+            lines.extend(f"  {line}" for line in unreadable[:20])
+        else:
+            lines.append("Stored values: every time, form field and history entry reads back.")
     lines.append(
         f"Contents: {counts['documents']} document(s), {counts['units']} unit(s), "
         f"{counts['annotations']} annotation(s), {counts['annotation_history']} history entries."

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, func, select, type_coerce
+from sqlalchemy import Connection, Text, and_, func, or_, select, type_coerce
+from sqlalchemy.exc import OperationalError
 
 from annotator.core.bulk import gc_paused
-from annotator.core.errors import NotFound
+from annotator.core.errors import DatabaseDamaged, NotFound
 from annotator.core.model import (
     Annotation,
     AnnotationHistory,
@@ -30,7 +31,7 @@ from annotator.core.model import (
 )
 from annotator.core.queries import TagInfo, list_tags
 from annotator.core.store import Store, bulk_select
-from annotator.core.times import parse_stored_time, stored_time_text
+from annotator.core.times import DAMAGED_HINT, parse_stored_time, stored_time_text
 
 CAVEAT_KEY = "handling_caveat"
 
@@ -228,6 +229,36 @@ def _history_rows_by_annotation(rows: Iterable[Any]) -> dict[int, tuple[HistoryR
     return {key: tuple(entries) for key, entries in grouped.items()}
 
 
+def _check_snapshots(
+    connection: Connection, rows: list[tuple[Any, ...]], document_ids: frozenset[int] | None
+) -> None:
+    """DatabaseDamaged unless every history snapshot read is JSON: the spans export embeds them
+    as stored, so a damaged one would make a line that no reader accepts."""
+    before = type_coerce(AnnotationHistory.before, Text)
+    after = type_coerce(AnnotationHistory.after, Text)
+    query = select(func.count()).where(
+        or_(
+            and_(before.is_not(None), func.json_valid(before) == 0),
+            and_(after.is_not(None), func.json_valid(after) == 0),
+        )
+    )
+    if document_ids is not None:
+        query = query.where(AnnotationHistory.document_id.in_(sorted(document_ids)))
+    try:
+        damaged = connection.execute(query).scalar_one()
+    except OperationalError:  # an SQLite without JSON functions: check them here
+        damaged = 0
+        for row in rows:
+            for text in row[4:6]:
+                if text is not None:
+                    load_stored_json(text)
+    if damaged:
+        raise DatabaseDamaged(
+            f"{damaged} stored history entr{'y' if damaged == 1 else 'ies'} cannot be read: "
+            f"{DAMAGED_HINT}"
+        )
+
+
 def load_rows(
     store: Store, wanted: DatasetFilter | None = None, with_history: bool = False
 ) -> DatasetRows:
@@ -293,11 +324,11 @@ def load_rows(
         tags_of = _tag_rows_by_annotation(
             bulk_select(connection, tag_query), tags, wanted.tags
         )
-        history_of = (
-            _history_rows_by_annotation(bulk_select(connection, history_query))
-            if with_history
-            else None
-        )
+        history_of = None
+        if with_history:
+            history_rows = bulk_select(connection, history_query)
+            _check_snapshots(connection, history_rows, wanted.document_ids)
+            history_of = _history_rows_by_annotation(history_rows)
         make = partial(tuple.__new__, AnnotationRow)
         no_tags: tuple[TagRow, ...] = ()
         annotations = [
@@ -317,6 +348,17 @@ def load_rows(
     )
 
 
+def load_stored_json(text: str) -> Any:
+    """A stored JSON text (form fields, suggestions, a snapshot) decoded; DatabaseDamaged if it
+    is not JSON."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise DatabaseDamaged(
+            f"a stored value cannot be read ({str(text)[:60]!r}): {DAMAGED_HINT}"
+        ) from exc
+
+
 def dataset_from_rows(rows: DatasetRows) -> Dataset:
     """Decode stored rows into the typed `Dataset` (times parsed, JSON decoded).
 
@@ -325,7 +367,7 @@ def dataset_from_rows(rows: DatasetRows) -> Dataset:
     """
     decoded_tags: dict[TagRow, DatasetTag] = {}
     parse = parse_stored_time
-    loads = json.loads
+    loads = load_stored_json
 
     def tags(stored: tuple[TagRow, ...]) -> tuple[DatasetTag, ...]:
         made = []

@@ -9,11 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 
+from annotator.core.errors import DatabaseDamaged
+
+DAMAGED_HINT = "the database is damaged; `annotator check` lists what cannot be read"
+
 
 def parse_stored_time(text: str) -> dt.datetime:
-    """A stored time back to an aware datetime (a time without offset is taken as UTC)."""
-    parsed = dt.datetime.fromisoformat(text)
+    """A stored time back to an aware datetime (a time without offset is taken as UTC).
+
+    DatabaseDamaged if the text is not a time.
+    """
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
+        raise DatabaseDamaged(f"a stored time cannot be read ({text!r}): {DAMAGED_HINT}") from exc
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def is_time_text(text: object) -> bool:
+    """Whether `text` reads as a stored time (for checks)."""
+    try:
+        dt.datetime.fromisoformat(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def stored_time_text(value: dt.datetime) -> str:

@@ -135,3 +135,44 @@ def test_cli_backup_check_and_list(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["backup", "--db", str(db), "--list"]) == 0
     assert str(backup_folder(db)) in capsys.readouterr().out
     assert main(["backup", "--db", str(tmp_path / "none.sqlite3")]) == 1
+
+
+DAMAGES = {
+    "form fields": "UPDATE annotation_tags SET fields = 'not json{' WHERE annotation_id = 3",
+    "a time": "UPDATE annotations SET modified = 'yesterday' WHERE id = 3",
+    "a history entry": "UPDATE annotation_history SET after = '{broken' WHERE annotation_id = 3",
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_values_that_do_not_read_back_are_reported_and_stop_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """A hand-edited or damaged database: `check` names the annotation, exports say so in one
+    line and write nothing, and the file is not changed."""
+    db = tmp_path / "db.sqlite3"
+    make_db(db, annotations=5)
+    assert main(["check", "--db", str(db)]) == 0
+    assert "Stored values: every time" in capsys.readouterr().out
+    conn = sqlite3.connect(db)
+    conn.execute(DAMAGES[damage])
+    conn.commit()
+    conn.close()
+    before = digest(db)
+    assert main(["check", "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert "Stored values: 1 cannot be read" in out and "annotation 3:" in out
+    # Every format that reads the damaged value refuses; the ones that do not need it work.
+    formats = {"csv": "x.csv", "jsonl-spans": "x.jsonl", "w3c": "x.jsonld", "html": "x.html"}
+    refused = set()
+    for fmt, name in formats.items():
+        code = main(["export", "--db", str(db), "--format", fmt, "--out", str(tmp_path / name)])
+        err = capsys.readouterr().err
+        if code:
+            refused.add(fmt)
+            assert code == 1 and "cannot be read" in err and "annotator check" in err
+            assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+            assert not (tmp_path / name).exists()
+    # Only the full-fidelity spans export reads the history.
+    assert refused == ({"jsonl-spans"} if damage == "a history entry" else set(formats))
+    assert digest(db) == before

@@ -6,7 +6,6 @@ written in UTC as ISO 8601 with "Z" (xsd:dateTime), with microseconds only when 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -21,6 +20,7 @@ from annotator.core.dataset import (
     DatasetDocument,
     DatasetRows,
     DatasetTag,
+    load_stored_json,
 )
 from annotator.core.fields import TAG_FIELDS, FieldKind
 
@@ -93,7 +93,7 @@ class JsonTexts:
     def __call__(self, text: str) -> Any:
         value = self._decoded.get(text)
         if value is None:
-            value = self._decoded[text] = json.loads(text)
+            value = self._decoded[text] = load_stored_json(text)
         return value
 
 

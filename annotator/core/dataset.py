@@ -25,6 +25,7 @@ from annotator.core.model import (
     AnnotationHistory,
     AnnotationTag,
     Document,
+    DocumentMetadata,
     Meta,
     Unit,
     utcnow,
@@ -46,17 +47,9 @@ class DatasetFilter:
     tags: frozenset[str] | None = None
 
 
-@dataclass(frozen=True)
-class DatasetDocument:
+@dataclass(frozen=True, kw_only=True)
+class DatasetDocument(DocumentMetadata):
     id: int
-    title: str
-    issuer: str | None
-    published: dt.date | None
-    date_certainty: str
-    date_note: str | None
-    language: str | None
-    source_name: str
-    source_format: str
     text: str
     sha256: str
     imported_at: dt.datetime

@@ -12,6 +12,7 @@ not yet confirmed by the analyst.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +28,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentMetadata:
+    """A briefing's metadata, as `Document` stores it: guessed at import
+    (`importers.metadata`), editable by the analyst, written into every export."""
+
+    title: str
+    issuer: str | None
+    published: dt.date | None
+    date_certainty: str  # exact / ambiguous / none: how sure the publication date guess is
+    date_note: str | None
+    language: str | None
+    source_name: str
+    source_format: str
+
 
 # Marks a SQLite file as ours (`PRAGMA application_id`), so that any other SQLite file is refused.
 APPLICATION_ID = 0x414E4E54  # "ANNT"

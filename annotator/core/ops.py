@@ -30,6 +30,7 @@ from annotator.core.model import (
     AnnotationHistory,
     AnnotationTag,
     Document,
+    DocumentMetadata,
     Tag,
     Unit,
     UTCDateTime,
@@ -59,19 +60,11 @@ class Changes:
         )
 
 
-@dataclass(frozen=True)
-class NewDocument:
+@dataclass(frozen=True, kw_only=True)
+class NewDocument(DocumentMetadata):
     """A document ready to be stored: its text, metadata and units (start, end, kind)."""
 
     text: str
-    title: str
-    issuer: str | None
-    published: dt.date | None
-    date_certainty: str
-    date_note: str | None
-    language: str | None
-    source_name: str
-    source_format: str
     units: Sequence[tuple[int, int, str]]
 
 

@@ -13,21 +13,13 @@ from sqlalchemy import func, select
 
 from annotator.core.coverage import SKIPPED, UnitIndex, count_covered
 from annotator.core.errors import NotFound
-from annotator.core.model import Annotation, AnnotationTag, Document, Tag, Unit
+from annotator.core.model import Annotation, AnnotationTag, Document, DocumentMetadata, Tag, Unit
 from annotator.core.store import Store
 
 
-@dataclass(frozen=True)
-class DocumentSummary:
+@dataclass(frozen=True, kw_only=True)
+class DocumentSummary(DocumentMetadata):
     id: int
-    title: str
-    issuer: str | None
-    published: dt.date | None
-    date_certainty: str
-    date_note: str | None
-    language: str | None
-    source_name: str
-    source_format: str
     imported_at: dt.datetime
     unit_count: int
     annotation_count: int

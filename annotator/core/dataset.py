@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Text, and_, func, or_, select, type_coerce
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from annotator.core.bulk import gc_paused
 from annotator.core.errors import DatabaseDamaged, NotFound
@@ -30,7 +31,7 @@ from annotator.core.model import (
     Unit,
     utcnow,
 )
-from annotator.core.queries import TagInfo, list_tags
+from annotator.core.queries import TagInfo, tags_in
 from annotator.core.store import Store, bulk_select
 from annotator.core.times import DAMAGED_HINT, parse_stored_time, stored_time_text
 
@@ -160,8 +161,12 @@ class DatasetRows:
 def get_caveat(store: Store) -> str | None:
     """The database's handling caveat (e.g. "TLP:AMBER"), written into every export."""
     with store.read() as session:
-        value = session.scalar(select(Meta.value).where(Meta.key == CAVEAT_KEY))
-    return value or None
+        return caveat_in(session)
+
+
+def caveat_in(session: Session) -> str | None:
+    """get_caveat inside the caller's transaction."""
+    return session.scalar(select(Meta.value).where(Meta.key == CAVEAT_KEY)) or None
 
 
 def set_caveat(store: Store, caveat: str | None) -> None:
@@ -304,8 +309,10 @@ def load_rows(
         history_query = history_query.where(AnnotationHistory.document_id.in_(ids))
     if wanted.authors is not None:
         annotation_query = annotation_query.where(Annotation.author.in_(sorted(wanted.authors)))
-    tags = list_tags(store)
+    # Everything in one read transaction: one consistent state, even while the analyst edits.
     with gc_paused(), store.read() as session:
+        tags = tags_in(session)
+        caveat = caveat_in(session)
         connection = session.connection()  # Core rows: no ORM bookkeeping per row
         units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
         for document_id, start, end, kind in connection.execute(unit_query).all():
@@ -336,7 +343,7 @@ def load_rows(
         documents=documents,
         annotations=annotations,
         tags=tags,
-        caveat=get_caveat(store),
+        caveat=caveat,
         exported_at=utcnow(),
     )
 

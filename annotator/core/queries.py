@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from annotator.core.coverage import SKIPPED, UnitIndex, count_covered
 from annotator.core.errors import NotFound
@@ -53,10 +54,15 @@ class TagInfo:
 
 def list_tags(store: Store) -> list[TagInfo]:
     with store.read() as session:
-        rows = session.execute(
-            select(Tag.id, Tag.name, Tag.colour, Tag.shortcut).order_by(Tag.position, Tag.id)
-        )
-        return [TagInfo(*row) for row in rows]
+        return tags_in(session)
+
+
+def tags_in(session: Session) -> list[TagInfo]:
+    """The tags in display order, read inside the caller's transaction."""
+    rows = session.execute(
+        select(Tag.id, Tag.name, Tag.colour, Tag.shortcut).order_by(Tag.position, Tag.id)
+    )
+    return [TagInfo(*row) for row in rows]
 
 
 def list_documents(store: Store) -> list[DocumentSummary]:

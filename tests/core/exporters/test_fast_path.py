@@ -14,6 +14,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -283,3 +284,53 @@ def test_gc_pause_across_threads() -> None:
     release.set()
     thread.join(5)
     assert gc.isenabled()
+
+
+def test_exports_read_one_consistent_state_while_tags_are_added(own_store: Store) -> None:
+    """Another connection keeps adding tags and annotations that use them while exports run:
+    every export sees the tags and annotations of one moment (no unknown tag, no error)."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with open_store(own_store.path) as other:
+                for number in range(200):
+                    if stop.is_set():
+                        return
+                    with other.write() as session:
+                        session.add(Tag(name=f"extra-{number}", colour="#123456", position=-1))
+                    ops.create_annotation(other, 1, 0, 10, "Writer", [f"extra-{number}"])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(30):
+            rows = load_rows(own_store)
+            names = {t.name for t in rows.tags}
+            for row in rows.annotations:
+                assert {name for name, _f, _s in row.tags} <= names
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not errors
+
+
+def test_rows_come_from_one_read_transaction(
+    own_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tags, caveat, documents and annotations are read in one transaction: a tag added by
+    another connection between two reads cannot leave an annotation with an unknown tag."""
+    opened = 0
+    original = own_store.read
+
+    def counting() -> Any:
+        nonlocal opened
+        opened += 1
+        return original()
+
+    monkeypatch.setattr(own_store, "read", counting)
+    load_rows(own_store, with_history=True)
+    assert opened == 1

@@ -363,6 +363,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from annotator.core.dataset import DatasetFilter
     from annotator.core.exporters.registry import FORMATS, ExportOptions, export_store
+    from annotator.core.queries import list_authors, list_tags
 
     if args.fmt not in FORMATS:
         raise UsageError(
@@ -374,6 +375,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             if args.document
             else None
         )
+        _check_known("tag", args.tag, [t.name for t in list_tags(store)])
+        _check_known("author", args.author, list_authors(store))
         wanted = DatasetFilter(
             document_ids=document_ids,
             authors=frozenset(args.author) if args.author else None,
@@ -384,6 +387,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     print(f"exported {result.items} item(s) to {result.path}")
     return EXIT_OK
+
+
+def _check_known(what: str, given: list[str] | None, known: list[str]) -> None:
+    """UsageError for a --tag or --author filter naming nothing in the database (a typo would
+    otherwise give an empty export)."""
+    unknown = [name for name in given or () if name not in known]
+    if unknown:
+        choices = ", ".join(known) if known else "none yet"
+        raise UsageError(
+            f"annotator export: no {what} {unknown[0]!r} in this database ({what}s: {choices})"
+        )
 
 
 def cmd_caveat(args: argparse.Namespace) -> int:

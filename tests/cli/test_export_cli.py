@@ -89,3 +89,20 @@ def test_export_usage_and_failures(db: Path, tmp_path: Path) -> None:
     assert main(["export", "--db", str(db), "-f", "csv", "-o", str(missing_folder)]) == 1
     assert not missing_folder.parent.exists()
     assert main(["caveat", "--clear", "--db", str(db)]) == 0
+
+
+def test_export_filters_must_name_something_in_the_database(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt --tag or --author is a usage error listing what exists, not an empty file."""
+    out = tmp_path / "x.csv"
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "-f", "csv", "-o", str(out), "--tag", "claims"]) == 2
+    err = capsys.readouterr().err
+    assert "no tag 'claims'" in err and "claim, assessment, figure" in err
+    assert main(["export", "--db", str(db), "-f", "csv", "-o", str(out), "--author", "Ana"]) == 2
+    err = capsys.readouterr().err
+    assert "no author 'Ana'" in err and "ana, bob" in err
+    assert not out.exists()
+    assert main(["export", "--db", str(db), "-f", "csv", "-o", str(out), "--author", "ana",
+                 "--tag", "claim"]) == 0

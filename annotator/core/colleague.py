@@ -136,6 +136,11 @@ def _json(value: object, default: Any) -> Any:
 
 def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
     incoming = IncomingSet(source=path.name, format=DATABASE_FORMAT)
+    units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for doc_id, start, end, kind in conn.execute(
+        'SELECT document_id, start, "end", kind FROM units ORDER BY document_id, ordinal'
+    ):
+        units[doc_id].append((start, end, str(kind)))
     sha_of: dict[int, str] = {}
     for row in conn.execute(
         "SELECT id, sha256, text, title, source_name, issuer, published, language "
@@ -147,6 +152,7 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
             IncomingDocument(
                 sha256=sha, text=text, title=title, source_name=source_name, issuer=issuer,
                 published=_date(published), language=language, metadata_known=True,
+                units=tuple(units.get(doc_id, ())),
             )
         )
     tag_rows = conn.execute("SELECT id, name, colour, position FROM tags").fetchall()

@@ -7,7 +7,7 @@ other files of the same batch are still imported.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +45,10 @@ def document_from_text(
     issuer: str | None = None,
     published: dt.date | None = None,
     language: str | None = None,
+    units: Sequence[tuple[int, int, str]] | None = None,
 ) -> NewDocument:
-    """A document whose metadata is known (not guessed), split into units."""
+    """A document whose metadata is known (not guessed), split into units (unless `units`,
+    already checked to fit the text, are given)."""
     return NewDocument(
         text=text,
         title=title,
@@ -57,7 +59,11 @@ def document_from_text(
         language=language,
         source_name=source_name,
         source_format="txt",
-        units=[(unit.start, unit.end, str(unit.kind)) for unit in segment(text)],
+        units=(
+            list(units)
+            if units is not None
+            else [(unit.start, unit.end, str(unit.kind)) for unit in segment(text)]
+        ),
     )
 
 

@@ -136,11 +136,18 @@ def insert_document(session: Session, new: NewDocument, digest: str | None = Non
 
 
 def _check_units(units: Sequence[tuple[int, int, str]], length: int) -> None:
+    if not units_fit(units, length):
+        raise InvalidValue("the units are out of order, overlap or fall outside the text")
+
+
+def units_fit(units: Sequence[tuple[int, int, str]], length: int) -> bool:
+    """Whether `units` are sorted, non-empty, non-overlapping spans inside a text of `length`."""
     previous_end = 0
     for start, end, _kind in units:
         if not (previous_end <= start < end <= length):
-            raise InvalidValue(f"unit [{start}, {end}) is out of order or outside the text")
+            return False
         previous_end = end
+    return True
 
 
 def update_document(store: Store, document_id: int, **values: Any) -> Changes:

@@ -208,3 +208,52 @@ def test_cli_merge_prints_one_line_per_file(
     (result,) = json.loads(capsys.readouterr().out)
     assert (result["annotations_added"], result["annotations_present"]) == (0, 3)
     assert result["not_merged"][0]["reason"].startswith("text differs from local document")
+
+
+def _units_of(path: Path, text: str) -> list[tuple[int, int, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            'SELECT u.start, u."end", u.kind FROM units u JOIN documents d '
+            "ON d.id = u.document_id WHERE d.sha256 = ? ORDER BY u.ordinal",
+            (hashlib.sha256(text.encode()).hexdigest(),),
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_new_document_keeps_the_units_its_annotations_were_made_on(
+    store: Store, colleague: Path
+) -> None:
+    """Ben split his briefing differently (one unit for both sentences, marked by hand):
+    the merged document gets his units, not a fresh split."""
+    conn = sqlite3.connect(colleague)
+    doc_id = conn.execute(
+        "SELECT id FROM documents WHERE sha256 = ?",
+        (hashlib.sha256(ONLY_THEIRS.encode()).hexdigest(),),
+    ).fetchone()[0]
+    conn.execute("DELETE FROM units WHERE document_id = ?", (doc_id,))
+    conn.execute(
+        'INSERT INTO units (document_id, ordinal, start, "end", kind) VALUES (?, 0, 0, ?, ?)',
+        (doc_id, len(ONLY_THEIRS) - 1, "heading"),
+    )
+    conn.commit()
+    conn.close()
+    fresh = [(u.start, u.end, str(u.kind)) for u in segment(ONLY_THEIRS)]
+    assert len(fresh) == 2
+    merge_colleague(store, colleague)
+    assert _units_of(store.path, ONLY_THEIRS) == [(0, len(ONLY_THEIRS) - 1, "heading")]
+
+
+def test_units_that_do_not_fit_the_text_are_split_again(store: Store, colleague: Path) -> None:
+    conn = sqlite3.connect(colleague)
+    conn.execute(  # overlapping units: not usable
+        'UPDATE units SET start = 0 WHERE ordinal = 1 AND document_id = '
+        "(SELECT id FROM documents WHERE sha256 = ?)",
+        (hashlib.sha256(ONLY_THEIRS.encode()).hexdigest(),),
+    )
+    conn.commit()
+    conn.close()
+    merge_colleague(store, colleague)
+    fresh = [(u.start, u.end, str(u.kind)) for u in segment(ONLY_THEIRS)]
+    assert _units_of(store.path, ONLY_THEIRS) == fresh

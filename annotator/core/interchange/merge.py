@@ -41,6 +41,7 @@ from annotator.core.ops import (
     insert_document,
     stored_time,
     tag_ids_by_name,
+    units_fit,
 )
 from annotator.core.store import Store
 from annotator.core.text import text_sha256
@@ -94,6 +95,7 @@ def _new_document(doc: IncomingDocument, text: str) -> NewDocument:
             text, title=doc.title or doc.source_name or "Imported document",
             source_name=doc.source_name or "imported", issuer=doc.issuer,
             published=doc.published, language=doc.language,
+            units=doc.units if doc.units and units_fit(doc.units, len(text)) else None,
         )
     meta = guess_metadata(text)
     units = [(u.start, u.end, str(u.kind)) for u in segment(text)]

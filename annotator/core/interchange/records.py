@@ -29,6 +29,9 @@ class IncomingDocument:
     # True when the metadata comes from another Annotator database: used as it is (even empty
     # values), instead of being guessed again from the text.
     metadata_known: bool = False
+    # The source's own units (start, end, kind), when it has them (another Annotator database):
+    # a document new here gets the units its annotations were made on, if they fit its text.
+    units: tuple[tuple[int, int, str], ...] | None = None
 
 
 class IncomingHistory:

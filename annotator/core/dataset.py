@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Text, and_, func, or_, select, type_coerce
+from sqlalchemy import Connection, Select, Text, and_, func, or_, select, type_coerce
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -257,40 +257,43 @@ def _check_snapshots(
         )
 
 
-def load_rows(
-    store: Store, wanted: DatasetFilter | None = None, with_history: bool = False
-) -> DatasetRows:
-    """Everything an export needs, filtered by document, author and tag, as stored rows.
+class _Queries(NamedTuple):
+    documents: Select[*tuple[Any, ...]]
+    units: Select[*tuple[Any, ...]]
+    annotations: Select[*tuple[Any, ...]]
+    tags: Select[*tuple[Any, ...]]
+    history: Select[*tuple[Any, ...]]
 
-    This is the one place exports read the database; `load_dataset` decodes its result. With
-    `with_history`, each annotation also carries its recorded changes.
+
+def _queries(wanted: DatasetFilter) -> _Queries:
+    """The selects `load_rows` runs, restricted to `wanted`'s documents and authors.
+
+    Times and JSON come as their stored text (no per-row type processing). Annotation columns
+    start with the export order (document, start, end, id): the rows are sorted in Python by
+    plain tuple comparison, cheaper than an ORDER BY over every annotation. Tags come by id in
+    primary-key order, without a join (names and display order are applied in Python).
     """
-    wanted = wanted or DatasetFilter()
-    doc_query = select(
+    documents = select(
         Document.id, Document.title, Document.issuer, Document.published,
         Document.date_certainty, Document.date_note, Document.language, Document.source_name,
         Document.source_format, Document.text, Document.sha256, Document.imported_at,
     ).order_by(Document.id)
-    unit_query = select(Unit.document_id, Unit.start, Unit.end, Unit.kind).order_by(
+    units = select(Unit.document_id, Unit.start, Unit.end, Unit.kind).order_by(
         Unit.document_id, Unit.ordinal
     )
-    # Times and JSON as their stored text (no per-row type processing). The columns start with
-    # the export order, so the rows are sorted in Python by plain tuple comparison, which is
-    # cheaper than an ORDER BY over every annotation.
-    annotation_query = select(
+    annotations = select(
         Annotation.document_id, Annotation.start, Annotation.end, Annotation.id,
         Annotation.author, type_coerce(Annotation.created, Text),
         type_coerce(Annotation.modified, Text), Annotation.note, Annotation.status,
         Annotation.reviewer, type_coerce(Annotation.reviewed_at, Text), Annotation.review_comment,
     )
-    # Tag ids, not names: no join, and the primary key's order (names and display order below).
-    tag_query = select(
+    tags = select(
         AnnotationTag.annotation_id,
         AnnotationTag.tag_id,
         type_coerce(AnnotationTag.fields, Text),
         type_coerce(AnnotationTag.suggested, Text),
     ).order_by(AnnotationTag.annotation_id, AnnotationTag.tag_id)
-    history_query = select(
+    history = select(
         AnnotationHistory.annotation_id, AnnotationHistory.action, AnnotationHistory.actor,
         type_coerce(AnnotationHistory.at, Text),
         # No snapshot is stored as SQL NULL or as JSON null: both become None.
@@ -300,33 +303,47 @@ def load_rows(
     ).order_by(AnnotationHistory.annotation_id, AnnotationHistory.id)
     if wanted.document_ids is not None:
         ids = sorted(wanted.document_ids)
-        doc_query = doc_query.where(Document.id.in_(ids))
-        unit_query = unit_query.where(Unit.document_id.in_(ids))
-        annotation_query = annotation_query.where(Annotation.document_id.in_(ids))
-        tag_query = tag_query.join(Annotation, Annotation.id == AnnotationTag.annotation_id).where(
+        documents = documents.where(Document.id.in_(ids))
+        units = units.where(Unit.document_id.in_(ids))
+        annotations = annotations.where(Annotation.document_id.in_(ids))
+        tags = tags.join(Annotation, Annotation.id == AnnotationTag.annotation_id).where(
             Annotation.document_id.in_(ids)
         )
-        history_query = history_query.where(AnnotationHistory.document_id.in_(ids))
+        history = history.where(AnnotationHistory.document_id.in_(ids))
     if wanted.authors is not None:
-        annotation_query = annotation_query.where(Annotation.author.in_(sorted(wanted.authors)))
-    # Everything in one read transaction: one consistent state, even while the analyst edits.
+        annotations = annotations.where(Annotation.author.in_(sorted(wanted.authors)))
+    return _Queries(documents, units, annotations, tags, history)
+
+
+def load_rows(
+    store: Store, wanted: DatasetFilter | None = None, with_history: bool = False
+) -> DatasetRows:
+    """Everything an export needs, filtered by document, author and tag, as stored rows.
+
+    This is the one place exports read the database; `load_dataset` decodes its result. With
+    `with_history`, each annotation also carries its recorded changes. Offsets are code-point
+    indices; DatabaseDamaged if a history snapshot is not JSON.
+    """
+    wanted = wanted or DatasetFilter()
+    queries = _queries(wanted)
+    # One read transaction for everything: one consistent state, even while the analyst edits.
     with gc_paused(), store.read() as session:
         tags = tags_in(session)
         caveat = caveat_in(session)
-        connection = session.connection()  # Core rows: no ORM bookkeeping per row
+        connection = session.connection()
         units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        for document_id, start, end, kind in connection.execute(unit_query).all():
+        for document_id, start, end, kind in connection.execute(queries.units).all():
             units[document_id].append((start, end, kind))
         documents = [
             DatasetDocument(**row._asdict(), units=tuple(units.get(row.id, ())))
-            for row in connection.execute(doc_query)
+            for row in connection.execute(queries.documents)
         ]
         tags_of = _tag_rows_by_annotation(
-            bulk_select(connection, tag_query), tags, wanted.tags
+            bulk_select(connection, queries.tags), tags, wanted.tags
         )
         history_of = None
         if with_history:
-            history_rows = bulk_select(connection, history_query)
+            history_rows = bulk_select(connection, queries.history)
             _check_snapshots(connection, history_rows, wanted.document_ids)
             history_of = _history_rows_by_annotation(history_rows)
         make = partial(tuple.__new__, AnnotationRow)
@@ -335,7 +352,7 @@ def load_rows(
             make(row + (tags_of.get(row[3], no_tags), None))
             if history_of is None
             else make(row + (tags_of.get(row[3], no_tags), history_of.get(row[3], ())))
-            for row in bulk_select(connection, annotation_query)
+            for row in bulk_select(connection, queries.annotations)
             if wanted.tags is None or row[3] in tags_of
         ]
         annotations.sort()  # (document, start, end, id): ids are unique, no later field counts

@@ -49,6 +49,9 @@ class Changes:
     library: bool = False
     tags: bool = False
     created_id: int | None = None
+    # The one annotation the operation created or changed, as committed (undo keeps it
+    # without reading it back); None when the operation does not give it.
+    snapshot: AnnotationSnapshot | None = field(default=None, compare=False)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -245,9 +248,11 @@ def create_annotation(
         session.add(annotation)
         session.flush()
         new_id = annotation.id
-        record(session, "create", author, None, snapshot_of(annotation))
+        created = snapshot_of(annotation)
+        record(session, "create", author, None, created)
     return Changes(
-        documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id
+        documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
+        snapshot=created,
     )
 
 
@@ -408,22 +413,34 @@ def restore_annotation(
     )
 
 
+@dataclass
+class _Change:
+    session: Session
+    annotation: Annotation
+    after: AnnotationSnapshot | None = None
+
+    def changes(self) -> Changes:
+        return Changes(
+            documents=frozenset({self.annotation.document_id}),
+            annotations=frozenset({self.annotation.id}),
+            snapshot=self.after,
+        )
+
+
 @contextmanager
 def _changing(
     store: Store, annotation_id: int, action: str, actor: str | None
-) -> Iterator[tuple[Session, Annotation]]:
+) -> Iterator[_Change]:
     """One committed change of one annotation, recorded in its history."""
     with store.write() as session:
         annotation = _load(session, annotation_id)
         before = snapshot_of(annotation)
-        yield session, annotation
+        change = _Change(session, annotation)
+        yield change
         annotation.modified = utcnow()
         session.flush()
-        record(session, action, actor or before.author, before, snapshot_of(annotation))
-
-
-def _changed(annotation_id: int, document_id: int) -> Changes:
-    return Changes(documents=frozenset({document_id}), annotations=frozenset({annotation_id}))
+        change.after = snapshot_of(annotation)
+        record(session, action, actor or before.author, before, change.after)
 
 
 def set_tag(
@@ -438,8 +455,9 @@ def set_tag(
 ) -> Changes:
     """Add (with initial fields) or remove one tag of an annotation."""
     action = "tag_add" if present else "tag_remove"
-    with _changing(store, annotation_id, action, actor) as (session, annotation):
-        (tag_id,) = _resolve_tags(session, [tag])
+    with _changing(store, annotation_id, action, actor) as change:
+        annotation = change.annotation
+        (tag_id,) = _resolve_tags(change.session, [tag])
         current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
         if present and current is None:
             annotation.tags.append(
@@ -447,7 +465,7 @@ def set_tag(
             )
         elif not present and current is not None:
             annotation.tags.remove(current)
-    return _changed(annotation_id, annotation.document_id)
+    return change.changes()
 
 
 def set_fields(
@@ -460,27 +478,28 @@ def set_fields(
     actor: str | None = None,
 ) -> Changes:
     """Replace the form fields of one tag of an annotation (values validated by the caller)."""
-    with _changing(store, annotation_id, "fields", actor) as (session, annotation):
-        (tag_id,) = _resolve_tags(session, [tag])
-        current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
+    with _changing(store, annotation_id, "fields", actor) as change:
+        (tag_id,) = _resolve_tags(change.session, [tag])
+        current = next((t for t in change.annotation.tags if t.tag_id == tag_id), None)
         if current is None:
             raise InvalidValue(f"annotation {annotation_id} is not tagged {tag!r}")
         current.fields = dict(fields)
         current.suggested = [name for name in suggested if name in fields]
-    return _changed(annotation_id, annotation.document_id)
+    return change.changes()
 
 
 def set_note(store: Store, annotation_id: int, note: str, *, actor: str | None = None) -> Changes:
-    with _changing(store, annotation_id, "note", actor) as (_session, annotation):
-        annotation.note = note
-    return _changed(annotation_id, annotation.document_id)
+    with _changing(store, annotation_id, "note", actor) as change:
+        change.annotation.note = note
+    return change.changes()
 
 
 def set_span(
     store: Store, annotation_id: int, start: int, end: int, *, actor: str | None = None
 ) -> Changes:
     """Move an annotation to text[start:end] (code points)."""
-    with _changing(store, annotation_id, "span", actor) as (session, annotation):
-        _check_span(start, end, _document_length(session, annotation.document_id))
+    with _changing(store, annotation_id, "span", actor) as change:
+        annotation = change.annotation
+        _check_span(start, end, _document_length(change.session, annotation.document_id))
         annotation.start, annotation.end = start, end
-    return _changed(annotation_id, annotation.document_id)
+    return change.changes()

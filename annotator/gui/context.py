@@ -121,7 +121,11 @@ class AppContext(QObject):
         )
         changes = operation()
         target = annotation_id if annotation_id is not None else changes.created_id
-        after = _snapshot_or_none(self.store, target)
+        # The operation usually hands back what it committed; otherwise read it back.
+        given = changes.snapshot
+        after = given if given is not None and given.id == target else _snapshot_or_none(
+            self.store, target
+        )
         self.undo_stack.push(AnnotationCommand(text, self, before, after))
         self.apply(changes)
         return changes

@@ -109,3 +109,24 @@ def test_bulk_add_and_coverage_counts(store: Store, doc: int) -> None:
         [(s, e) for s, e, _ in UNITS], [(v.start, v.end, t) for v in views for t in v.tag_names]
     )
     assert covering == [(), ("claim", "figure"), ("assessment",), ()]
+
+
+def test_edits_hand_back_what_they_committed(store: Store, doc: int) -> None:
+    """Create and every one-annotation edit return the annotation as committed (undo keeps it
+    without reading it back): the same snapshot a fresh read gives."""
+    created = ops.create_annotation(store, doc, 0, 4, "Ana", ["claim"])
+    annotation_id = created.created_id
+    assert annotation_id is not None
+    assert created.snapshot == ops.snapshot_annotation(store, annotation_id)
+    edits = [
+        lambda: ops.set_tag(store, annotation_id, "figure", True, fields={"value": 3}),
+        lambda: ops.set_fields(store, annotation_id, "figure", {"value": 4, "unit": "%"}),
+        lambda: ops.set_note(store, annotation_id, "checked"),
+        lambda: ops.set_span(store, annotation_id, 1, 4),
+        lambda: ops.set_tag(store, annotation_id, "claim", False),
+    ]
+    for edit in edits:
+        changes = edit()
+        assert changes.snapshot is not None
+        assert changes.snapshot == ops.snapshot_annotation(store, annotation_id)
+    assert (created | changes).snapshot is None  # a union speaks of several changes

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from annotator.core.coverage import SKIPPED, UnitIndex, count_covered
 from annotator.core.errors import NotFound
+from annotator.core.history import AnnotationSnapshot
 from annotator.core.model import Annotation, AnnotationTag, Document, DocumentMetadata, Tag, Unit
 from annotator.core.store import Store
 
@@ -223,6 +224,15 @@ def _annotation_views(store: Store, *conditions: object) -> list[AnnotationView]
 def document_annotations(store: Store, document_id: int) -> list[AnnotationView]:
     """All annotations of a document, sorted by start offset (code points)."""
     return _annotation_views(store, Annotation.document_id == document_id)
+
+
+def view_of(snapshot: AnnotationSnapshot) -> AnnotationView:
+    """The view of an annotation from a snapshot of it (what an operation just committed)."""
+    return AnnotationView(
+        snapshot.id, snapshot.document_id, snapshot.start, snapshot.end, snapshot.author,
+        snapshot.created, snapshot.modified, snapshot.note,
+        tuple(AnnotationTagView(t.name, dict(t.fields), tuple(t.suggested)) for t in snapshot.tags),
+    )
 
 
 def annotations_by_id(store: Store, ids: set[int] | frozenset[int]) -> dict[int, AnnotationView]:

@@ -23,6 +23,7 @@ from annotator.core.queries import (
     document_annotations,
     document_detail,
     list_tags,
+    view_of,
 )
 from annotator.core.review import adjudicated_author, review_info
 from annotator.core.suggest import suggest_fields
@@ -335,7 +336,13 @@ class Workspace(QObject):
             return
         if not changes.annotations:
             return
-        fresh = annotations_by_id(self.ctx.store, changes.annotations)
+        given = changes.snapshot
+        if given is not None and changes.annotations != {given.id}:
+            given = None
+        if given is not None:
+            fresh = {given.id: view_of(given)}  # what the edit committed: no read-back
+        else:
+            fresh = annotations_by_id(self.ctx.store, changes.annotations)
         fresh = {k: v for k, v in fresh.items() if v.document_id == self.document_id}
         removed = [i for i in changes.annotations if i not in fresh and i in self.annotations]
         for annotation_id in changes.annotations:
@@ -345,8 +352,12 @@ class Workspace(QObject):
         for view in fresh.values():
             self.coverage.add(view.start, view.end, +1)
         self.annotations.update(fresh)
-        for annotation_id, info in review_info(self.ctx.store, ids=fresh).items():
-            self.statuses[annotation_id] = info.status
+        if given is not None:
+            if given.id in fresh:
+                self.statuses[given.id] = given.status
+        else:
+            for annotation_id, info in review_info(self.ctx.store, ids=fresh).items():
+                self.statuses[annotation_id] = info.status
         self.progressChanged.emit(self.document_id, self.coverage.tagged, len(self.annotations))
         hidden = [v.id for v in fresh.values() if not self.shown(v)]
         self.reader.update_annotations(

@@ -14,6 +14,7 @@ from annotator.core.queries import (
     document_annotations,
     tagged_unit_counts,
     unit_tags,
+    view_of,
 )
 from annotator.core.store import Store, open_store
 
@@ -129,4 +130,8 @@ def test_edits_hand_back_what_they_committed(store: Store, doc: int) -> None:
         changes = edit()
         assert changes.snapshot is not None
         assert changes.snapshot == ops.snapshot_annotation(store, annotation_id)
+        # The reader's view built from it is the one a query gives.
+        assert view_of(changes.snapshot) == annotations_by_id(store, {annotation_id})[
+            annotation_id
+        ]
     assert (created | changes).snapshot is None  # a union speaks of several changes

@@ -15,7 +15,7 @@ from annotator.core import ops
 from annotator.core.colleague import merge_colleague
 from annotator.core.dataset import load_dataset
 from annotator.core.errors import ImportRefused
-from annotator.core.exporters.registry import export, needs_history
+from annotator.core.exporters.registry import FORMATS, export, export_store
 from annotator.core.history import HistoryEntry, annotation_history
 from annotator.core.interchange.jsonl import read_spans_jsonl
 from annotator.core.interchange.merge import merge_incoming
@@ -126,9 +126,9 @@ def check_carried(source: Store, source_id: int, target: Store) -> None:
 
 
 def via_jsonl(source: Store, target: Store, tmp_path: Path) -> Callable[[], int]:
-    assert needs_history("jsonl-spans") and not needs_history("csv")
+    assert FORMATS["jsonl-spans"].with_history and not FORMATS["csv"].with_history
     out = tmp_path / "spans.jsonl"
-    export(load_dataset(source, with_history=True), "jsonl-spans", out)
+    export_store(source, "jsonl-spans", out)  # what `annotator export` runs
 
     def merge() -> int:
         return merge_incoming(target, read_spans_jsonl(out)).annotations_added

@@ -71,12 +71,6 @@ def register(fmt: ExportFormat) -> ExportFormat:
     return fmt
 
 
-def needs_history(fmt_name: str) -> bool:
-    """Whether the format writes annotation histories: load the dataset `with_history` then."""
-    fmt = FORMATS.get(fmt_name)
-    return fmt is not None and fmt.with_history
-
-
 def _checked(fmt_name: str, out: Path) -> ExportFormat:
     fmt = FORMATS.get(fmt_name)
     if fmt is None:

@@ -334,3 +334,20 @@ def test_rows_come_from_one_read_transaction(
     monkeypatch.setattr(own_store, "read", counting)
     load_rows(own_store, with_history=True)
     assert opened == 1
+
+
+def test_the_fast_formats_never_build_the_typed_dataset(
+    sample_store: Store, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CSV and JSON Lines stay on the stored rows (what keeps them at 100,000 annotations/s);
+    the other formats still get the typed dataset."""
+    from annotator.core.exporters import registry
+
+    def typed(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the typed dataset was built")
+
+    monkeypatch.setattr(registry, "load_dataset", typed)
+    for fmt in FAST:
+        assert export_store(sample_store, fmt, out_dir / f"x-{fmt}").items > 0
+    with pytest.raises(AssertionError, match="typed dataset"):
+        export_store(sample_store, "w3c", out_dir / "x.jsonld")

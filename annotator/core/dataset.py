@@ -28,6 +28,7 @@ from annotator.core.model import (
     Document,
     DocumentMetadata,
     Meta,
+    ReviewedFacts,
     Unit,
     utcnow,
 )
@@ -77,26 +78,9 @@ class DatasetHistory:
 
 
 @dataclass(frozen=True, slots=True)
-class DatasetAnnotation:
-    id: int
-    document_id: int
-    start: int
-    end: int
-    author: str
-    created: dt.datetime
-    modified: dt.datetime
-    note: str
-    tags: tuple[DatasetTag, ...]
-    status: str = "draft"
-    reviewer: str | None = None
-    reviewed_at: dt.datetime | None = None
-    review_comment: str = ""
+class DatasetAnnotation(ReviewedFacts[DatasetTag]):
     # Oldest first; None when the dataset was loaded without history (the default).
     history: tuple[DatasetHistory, ...] | None = None
-
-    @property
-    def tag_names(self) -> tuple[str, ...]:
-        return tuple(t.name for t in self.tags)
 
 
 @dataclass

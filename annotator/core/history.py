@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotator.core.model import Annotation, AnnotationHistory, utcnow
+from annotator.core.model import Annotation, AnnotationHistory, ReviewedFacts, utcnow
 from annotator.core.store import Store
 
 ACTIONS = (
@@ -41,27 +41,9 @@ class TagSnapshot:
     suggested: Sequence[str] = ()
 
 
-@dataclass(frozen=True)
-class AnnotationSnapshot:
+@dataclass(frozen=True, slots=True)
+class AnnotationSnapshot(ReviewedFacts[TagSnapshot]):
     """Everything about one annotation, enough to restore it exactly (same id)."""
-
-    id: int
-    document_id: int
-    start: int
-    end: int
-    author: str
-    created: dt.datetime
-    modified: dt.datetime
-    note: str
-    tags: tuple[TagSnapshot, ...]
-    status: str = "draft"
-    reviewer: str | None = None
-    reviewed_at: dt.datetime | None = None
-    review_comment: str = ""
-
-    @property
-    def tag_names(self) -> tuple[str, ...]:
-        return tuple(t.name for t in self.tags)
 
 
 def snapshot_of(annotation: Annotation) -> AnnotationSnapshot:

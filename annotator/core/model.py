@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -43,6 +43,45 @@ class DocumentMetadata:
     language: str | None
     source_name: str
     source_format: str
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+TagT = TypeVar("TagT", bound=_Named)
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationFacts(Generic[TagT]):
+    """What every form of an annotation holds (a view, a snapshot, an export record): where it
+    is (`start`, `end`: code points into the document text, end exclusive), who made it and
+    when, its note and its tags, in display order."""
+
+    id: int
+    document_id: int
+    start: int
+    end: int
+    author: str
+    created: dt.datetime
+    modified: dt.datetime
+    note: str
+    tags: tuple[TagT, ...]
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tags)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedFacts(AnnotationFacts[TagT]):
+    """AnnotationFacts with the review state (snapshots and export records carry it)."""
+
+    status: str = "draft"
+    reviewer: str | None = None
+    reviewed_at: dt.datetime | None = None
+    review_comment: str = ""
 
 
 # Marks a SQLite file as ours (`PRAGMA application_id`), so that any other SQLite file is refused.

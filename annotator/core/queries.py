@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from annotator.core.coverage import SKIPPED, UnitIndex, count_covered
 from annotator.core.errors import NotFound
 from annotator.core.history import AnnotationSnapshot
-from annotator.core.model import Annotation, AnnotationTag, Document, DocumentMetadata, Tag, Unit
+from annotator.core.model import (
+    Annotation,
+    AnnotationFacts,
+    AnnotationTag,
+    Document,
+    DocumentMetadata,
+    Tag,
+    Unit,
+)
 from annotator.core.store import Store
 
 
@@ -173,21 +181,9 @@ class AnnotationTagView:
     suggested: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AnnotationView:
-    id: int
-    document_id: int
-    start: int
-    end: int
-    author: str
-    created: dt.datetime
-    modified: dt.datetime
-    note: str
-    tags: tuple[AnnotationTagView, ...]
-
-    @property
-    def tag_names(self) -> tuple[str, ...]:
-        return tuple(t.name for t in self.tags)
+@dataclass(frozen=True, slots=True)
+class AnnotationView(AnnotationFacts[AnnotationTagView]):
+    """An annotation as the window shows it."""
 
 
 def _annotation_views(store: Store, *conditions: object) -> list[AnnotationView]:

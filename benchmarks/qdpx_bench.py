@@ -19,6 +19,8 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from run import material  # noqa: E402  (benchmarks/run.py: whole briefings repeated)
+
 from annotator.core import ops  # noqa: E402
 from annotator.core.dataset import load_dataset, set_caveat  # noqa: E402
 from annotator.core.exporters.refiqda import write_qdpx  # noqa: E402
@@ -28,20 +30,6 @@ from annotator.core.segment import segment  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
 
 T = TypeVar("T")
-SAMPLE = REPO / "resources" / "sample-briefing.txt"
-CORPUS = REPO.parent / "shared" / "corpus" / "briefings"
-
-
-def material(size: int) -> str:
-    sources = sorted(CORPUS.glob("*.txt")) if CORPUS.is_dir() else []
-    texts = [p.read_text(encoding="utf-8") for p in sources] or [SAMPLE.read_text("utf-8")]
-    parts: list[str] = []
-    total = 0
-    while total < size:
-        for text in texts:
-            parts.append(text.strip() + "\n\n")
-            total += len(parts[-1])
-    return "".join(parts)
 
 
 def build(db: Path, count: int, documents: int) -> None:

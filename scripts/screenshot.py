@@ -16,10 +16,11 @@ from PySide6.QtTest import QTest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from shots import open_window, save  # noqa: E402
+
 from annotator.core.importing import import_file  # noqa: E402
-from annotator.core.settings import Settings  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
-from annotator.gui.app import application, build_window  # noqa: E402
+from annotator.gui.app import application  # noqa: E402
 
 # (words that identify a unit, tag keys to press on it)
 TAGGING = (
@@ -41,12 +42,7 @@ def main(out: Path) -> int:
         db = Path(tmp) / "screenshot.sqlite3"
         with open_store(db) as store:
             import_file(store, REPO / "resources" / "sample-briefing.txt")
-        window = build_window(db, Settings(author="Dana Analyst"))
-        window.resize(1440, 900)
-        window.show()
-        QTest.qWaitForWindowExposed(window)
-        window.activateWindow()  # no window manager under Xvfb: shortcuts need an active window
-        QTest.qWaitForWindowActive(window)
+        window = open_window(db, "Dana Analyst")
         reader = window.reader
         units = {
             needle: next(
@@ -63,13 +59,8 @@ def main(out: Path) -> int:
         start, end = units[SELECTED]
         reader.select_span(start, end)
         reader.scroll_to(0, 0.0)
-        for _ in range(10):
-            app.processEvents()
-            QTest.qWait(50)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
+        save(window, out, app)
         window.ctx.store.close()
-    print(out)
     return 0
 
 

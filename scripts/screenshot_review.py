@@ -16,12 +16,13 @@ from PySide6.QtTest import QTest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from shots import open_window, save  # noqa: E402
+
 from annotator.core import ops  # noqa: E402
 from annotator.core.importing import import_file  # noqa: E402
 from annotator.core.queries import document_detail, list_documents  # noqa: E402
-from annotator.core.settings import Settings  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
-from annotator.gui.app import application, build_window  # noqa: E402
+from annotator.gui.app import application  # noqa: E402
 
 A = "assessment"
 # (words of the unit, Ana's tags and fields, Ben's tags and fields)
@@ -65,12 +66,7 @@ def main(out: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "review.sqlite3"
         seed(db)
-        window = build_window(db, Settings(author="Chris"))
-        window.resize(1440, 900)
-        window.show()
-        QTest.qWaitForWindowExposed(window)
-        window.activateWindow()  # no window manager under Xvfb: shortcuts need an active window
-        QTest.qWaitForWindowActive(window)
+        window = open_window(db, "Chris")
         window.actions_by_name["review_mode"].setChecked(True)
         panel = window.review.panel
         reader = window.reader
@@ -79,13 +75,8 @@ def main(out: Path) -> int:
         QTest.mouseClick(panel.author_buttons["Ana"], Qt.MouseButton.LeftButton)
         QTest.keyClick(reader, Qt.Key.Key_BracketRight)  # moved on: the next one
         reader.scroll_to(0, 0.0)
-        for _ in range(10):
-            app.processEvents()
-            QTest.qWait(50)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
+        save(window, out, app)
         window.ctx.store.close()
-    print(out)
     return 0
 
 

@@ -16,6 +16,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from shots import open_window, save  # noqa: E402
+
 CORPUS = REPO.parent / "shared" / "corpus" / "briefings"
 LIBRARY_EXTRAS = (
     "02_dia-houthi-shipping-2024.txt",
@@ -32,24 +35,6 @@ TAGGING = (
 FIGURE_UNIT = "Transit insurers raised premiums"
 
 
-def settle(app: object, rounds: int = 8) -> None:
-    from PySide6.QtTest import QTest
-
-    for _ in range(rounds):
-        app.processEvents()  # type: ignore[attr-defined]
-        QTest.qWait(40)
-
-
-def save(widget: object, out: Path, app: object, height: int | None = None) -> None:
-    """Save the widget as shown, or only its top `height` pixels."""
-    from PySide6.QtCore import QRect
-
-    settle(app)
-    area = QRect(0, 0, widget.width(), height or widget.height())  # type: ignore[attr-defined]
-    widget.grab(area).save(str(out))  # type: ignore[attr-defined]
-    print(out)
-
-
 def main(out_dir: Path) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="annotator-shots-"))
     # Nothing of the real profile: settings, window geometry and the default database.
@@ -61,9 +46,8 @@ def main(out_dir: Path) -> int:
     from PySide6.QtWidgets import QLineEdit, QMessageBox
 
     from annotator.core.importing import import_file
-    from annotator.core.settings import Settings
     from annotator.core.store import open_store
-    from annotator.gui.app import application, build_window
+    from annotator.gui.app import application
     from annotator.gui.export_dialog import ExportDialog
 
     app = application()
@@ -74,12 +58,7 @@ def main(out_dir: Path) -> int:
             if (CORPUS / name).exists():
                 import_file(store, CORPUS / name)
         sample_id = import_file(store, REPO / "resources" / "sample-briefing.txt").document_id
-    window = build_window(db, Settings(author="Dana Analyst"))
-    window.resize(1440, 900)
-    window.show()
-    QTest.qWaitForWindowExposed(window)
-    window.activateWindow()  # no window manager under Xvfb: shortcuts need an active window
-    QTest.qWaitForWindowActive(window)
+    window = open_window(db, "Dana Analyst")
     window.open_document(sample_id)
     reader, workspace = window.reader, window.workspace
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,6 +25,16 @@ from PySide6.QtWidgets import (
 from annotator import __version__
 from annotator.core.queries import DocumentSummary
 from annotator.gui.actions import shortcut_rows
+
+
+def read_only_table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
+    """An empty table of rows to read (no row numbers, no editing), named `name` for tests."""
+    table = QTableWidget(0, len(headers), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    return table
 
 
 def show_error(parent: QWidget, message: str) -> None:

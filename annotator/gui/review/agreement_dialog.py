@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QDialog,
@@ -36,6 +35,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.queries import list_authors
 from annotator.core.review import is_adjudicated
 from annotator.core.store import Store
+from annotator.gui.dialogs import read_only_table
 
 KAPPA_COLOUR = QColor("#3b4a5a")
 ALPHA_COLOUR = QColor("#9aaabb")
@@ -206,11 +206,7 @@ class AgreementDialog(QDialog):
         self.recompute()
 
     def _table(self, name: str, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers), self)
-        table.setObjectName(name)
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().hide()
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table = read_only_table(self, name, headers)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -31,6 +31,7 @@ from annotator.core.history import (
 )
 from annotator.core.queries import annotations_by_id
 from annotator.gui.context import AppContext
+from annotator.gui.dialogs import read_only_table
 from annotator.gui.form.panel import local_time_text
 
 HISTORY_TAB, DELETED_TAB = 0, 1
@@ -142,11 +143,7 @@ class HistoryDialog(QDialog):
         self.reload()
 
     def _table(self, name: str, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers), self)
-        table.setObjectName(name)
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().hide()
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table = read_only_table(self, name, headers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.horizontalHeader().setSectionResizeMode(

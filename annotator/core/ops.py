@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from annotator.core.model import (
     AnnotationTag,
     Document,
     DocumentMetadata,
+    Meta,
     Tag,
     Unit,
     UTCDateTime,
@@ -125,6 +126,7 @@ def insert_document(session: Session, new: NewDocument, digest: str | None = Non
         sha256=digest,
         imported_at=utcnow(),
     )
+    document.id = next_document_id(session)
     session.add(document)
     session.flush()
     if new.units:
@@ -136,6 +138,30 @@ def insert_document(session: Session, new: NewDocument, digest: str | None = Non
             [(doc_id, i, s, e, str(k)) for i, (s, e, k) in enumerate(new.units)],
         )
     return document.id
+
+
+# The highest id of a removed document (`core.removal`): documents have no AUTOINCREMENT counter.
+REMOVED_DOCUMENT_KEY = "highest_removed_document_id"
+
+
+def next_document_id(session: Session) -> int:
+    """The id the next document gets: above every document id ever used, so that a removed
+    document's id is never given to another one and undo can put it back under that id."""
+    highest = session.scalar(select(func.max(Document.id))) or 0
+    removed = session.scalar(select(Meta.value).where(Meta.key == REMOVED_DOCUMENT_KEY))
+    return max(highest, int(removed) if removed and removed.isdigit() else 0) + 1
+
+
+def next_annotation_id(session: Session) -> int:
+    """The id the next annotation gets: above every annotation id ever used (the table's
+    AUTOINCREMENT counter), so that the id of a deleted annotation is never given again (undo
+    puts it back under that id). For the bulk paths, which write their ids themselves."""
+    highest = session.scalar(select(func.max(Annotation.id))) or 0
+    counter = session.execute(
+        text("SELECT seq FROM sqlite_sequence WHERE name = :name"),
+        {"name": Annotation.__tablename__},
+    ).scalar()
+    return max(highest, int(counter or 0)) + 1
 
 
 def _check_units(units: Sequence[tuple[int, int, str]], length: int) -> None:
@@ -165,15 +191,6 @@ def update_document(store: Store, document_id: int, **values: Any) -> Changes:
             raise NotFound(f"no document {document_id}")
         for key, value in values.items():
             setattr(document, key, value)
-    return Changes(documents=frozenset({document_id}), library=True)
-
-
-def delete_document(store: Store, document_id: int) -> Changes:
-    with store.write() as session:
-        document = session.get(Document, document_id)
-        if document is None:
-            raise NotFound(f"no document {document_id}")
-        session.delete(document)
     return Changes(documents=frozenset({document_id}), library=True)
 
 
@@ -279,7 +296,7 @@ def bulk_add_annotations(
     with store.write() as session:
         length = _document_length(session, document_id)
         known = tag_ids_by_name(session)
-        next_id = (session.scalar(select(func.max(Annotation.id))) or 0) + 1
+        next_id = next_annotation_id(session)
         stamp = stored_time(utcnow())
         no_fields = json.dumps({})
         annotation_rows: list[tuple[Any, ...]] = []

@@ -21,6 +21,7 @@ from annotator.core.backup import (
 )
 from annotator.core.errors import DatabaseDamaged
 from annotator.core.queries import list_documents
+from annotator.core.removal import remove_document
 from annotator.core.store import open_store
 from tests.conftest import REPO_ROOT
 
@@ -78,7 +79,7 @@ def test_restore_saves_the_current_file_first(tmp_path: Path) -> None:
     doc_id = make_db(db)
     backup = make_backup(db)
     with open_store(db, daily_backup=False) as store:
-        ops.delete_document(store, doc_id)
+        remove_document(store, doc_id)
         assert list_documents(store) == []
     saved = restore_backup(db, backup)
     assert saved is not None and saved.exists()

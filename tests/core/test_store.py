@@ -14,6 +14,7 @@ from annotator.core import ops
 from annotator.core.errors import DatabaseRefused, InvalidValue
 from annotator.core.model import APPLICATION_ID, Annotation, Base, Tag
 from annotator.core.queries import document_detail
+from annotator.core.removal import remove_document
 from annotator.core.store import (
     HEAD_REVISION,
     KNOWN_REVISIONS,
@@ -231,7 +232,7 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
         doc_id = ops.add_document(store, sample_document()).created_id
         assert doc_id is not None
         ops.create_annotation(store, doc_id, 0, 15, "ana", ["claim"])
-        ops.delete_document(store, doc_id)
+        remove_document(store, doc_id)
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM annotation_tags").scalar() == 0
             assert conn.exec_driver_sql("SELECT count(*) FROM units").scalar() == 0

@@ -39,6 +39,7 @@ from annotator.core.ops import (
     NewDocument,
     insert_annotation_rows,
     insert_document,
+    next_annotation_id,
     stored_time,
     tag_ids_by_name,
     units_fit,
@@ -270,7 +271,7 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         )
         tag_ids = tag_ids_by_name(session)
         present = _existing_keys(session, {doc_id for doc_id, _text in documents.values()})
-        next_id = (session.scalar(select(func.max(Annotation.id))) or 0) + 1
+        next_id = next_annotation_id(session)
         annotation_rows: list[tuple[object, ...]] = []
         tag_rows: list[tuple[object, ...]] = []
         skipped = 0

@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_edit.add_argument("--date", metavar="YYYY-MM-DD", help="empty string to clear")
     p_edit.add_argument("--language", metavar="CODE", help="e.g. en, fr, ar; empty to clear")
 
+    p_remove = sub.add_parser(
+        "remove", parents=[common], help="remove a document and its annotations",
+        description="Remove a document from the library with its annotations and their "
+        "history. DOC is an id, a sha256 prefix or part of the title. Without --yes, only "
+        "says what would be removed. The database is backed up first (see annotator backup "
+        "--list); restore that backup to get the document back.",
+    )
+    p_remove.add_argument("document", metavar="DOC")
+    p_remove.add_argument("--yes", action="store_true", help="remove it (no question asked)")
+
     p_export = sub.add_parser(
         "export", parents=[common], help="export annotations (CSV, XLSX, JSON Lines, W3C, ...)",
         description="Export annotations. The file is written to a temporary name and renamed "
@@ -327,6 +337,27 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    from annotator.core.backup import make_backup
+    from annotator.core.queries import document_summary
+    from annotator.core.removal import remove_document
+
+    with open_db(args) as store:
+        document_id = resolve_document(store, args.document)
+        summary = document_summary(store, document_id)
+        what = (
+            f"document {document_id} “{summary.title}” and its {summary.annotation_count} "
+            f"annotation{'' if summary.annotation_count == 1 else 's'}"
+        )
+        if not args.yes:
+            print(f"would remove {what}; run again with --yes to remove it")
+            return EXIT_USAGE
+        backup = make_backup(store.path, f"before-remove-{document_id}")
+        remove_document(store, document_id)
+    print(f"removed {what}; the database as it was is saved in {backup}")
+    return EXIT_OK
+
+
 def cmd_edit(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -468,6 +499,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "show": cmd_show,
     "segment": cmd_segment,
     "edit": cmd_edit,
+    "remove": cmd_remove,
     "export": cmd_export,
     "caveat": cmd_caveat,
     "agreement": cmd_agreement,

@@ -200,6 +200,31 @@ def test_edit_corrects_guessed_metadata(capsys: pytest.CaptureFixture[str], db: 
     assert run(capsys, "edit", "99", "--db", db, "--title", "x")[0] == 1
 
 
+def test_remove_asks_for_yes_backs_up_then_removes(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    from annotator.core import ops
+    from annotator.core.backup import list_backups
+    from annotator.core.queries import document_annotations
+    from annotator.core.store import open_store
+
+    assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    with open_store(Path(db)) as store:
+        ops.create_annotation(store, 1, 0, 10, "ana", ["claim"])
+    code, out, _ = run(capsys, "remove", "Northern", "--db", db)
+    assert code == 2 and "would remove document 1" in out and "1 annotation;" in out
+    assert len(json.loads(run(capsys, "list", "--db", db, "--json")[1])) == 1
+    code, out, err = run(capsys, "remove", "1", "--db", db, "--yes")
+    assert code == 0, err
+    assert json.loads(run(capsys, "list", "--db", db, "--json")[1]) == []
+    (backup,) = [b for b in list_backups(Path(db)) if "before-remove-1" in b.name]
+    assert str(backup) in out
+    # The backup still has the document and its annotation.
+    with open_store(backup, daily_backup=False) as saved:
+        assert len(document_annotations(saved, 1)) == 1
+    assert run(capsys, "remove", "1", "--db", db, "--yes")[0] == 1
+
+
 def test_agreement_command(capsys: pytest.CaptureFixture[str], db: str) -> None:
     from annotator.core import ops
     from annotator.core.store import open_store

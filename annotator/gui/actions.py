@@ -45,6 +45,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "document_properties", "Document &Properties…", ("Ctrl+Shift+P",),
         "Edit the title, issuer, date and language of the open document",
     ),
+    ActionSpec(
+        "remove_document", "Re&move Document…", (),
+        "Remove the open document and its annotations from the library (undoable)",
+    ),
     ActionSpec("zoom_in", "Zoom &In", (Key.ZoomIn, "Ctrl+="), "Larger text"),
     ActionSpec("zoom_out", "Zoom &Out", (Key.ZoomOut,), "Smaller text"),
     ActionSpec("zoom_reset", "&Reset Zoom", ("Ctrl+0",), "Default text size"),

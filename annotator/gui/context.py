@@ -18,9 +18,10 @@ from annotator.core import ops
 from annotator.core.errors import AnnotatorError
 from annotator.core.history import AnnotationSnapshot
 from annotator.core.ops import Changes
+from annotator.core.removal import RemovedDocument, remove_document, restore_document
 from annotator.core.settings import Settings, save_settings
 from annotator.core.store import Store
-from annotator.gui.undo import AnnotationCommand
+from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
 
 
 @dataclass
@@ -44,6 +45,7 @@ class AppContext(QObject):
     failed = Signal(str)  # a write failed; the message is for the analyst
     storeReplaced = Signal()  # another database was opened
     pendingChanged = Signal(int)  # number of edits waiting to be written
+    documentRestored = Signal(int)  # a removed document was put back (undo)
 
     def __init__(self, store: Store, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +153,53 @@ class AppContext(QObject):
             self.run(lambda: ops.restore_annotation(self.store, target, actor=self.author))
         elif other is not None:
             self.run(lambda: ops.delete_annotation(self.store, other.id, actor=self.author))
+
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def remove_document(self, document_id: int) -> RemovedDocument | None:
+        """Remove a document (undoable); None, with the reason reported, when it cannot be."""
+        if self.pending:
+            self.failed.emit(
+                "The document was not removed: some changes are still waiting to be saved."
+            )
+            return None
+        try:
+            removed = remove_document(self.store, document_id)
+        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
+            self.failed.emit(_message(exc))
+            return None
+        self.undo_stack.push(
+            DocumentRemovalCommand(f"Remove “{_short(removed.title)}”", self, removed)
+        )
+        self.apply(removed.changes)
+        return removed
+
+    def remove_again(self, removed: RemovedDocument) -> RemovedDocument | None:
+        """Used by redo: remove the document again; None (reported) when it cannot be."""
+        try:
+            again = remove_document(self.store, removed.document_id)
+        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
+            self.failed.emit(_message(exc))
+            return None
+        self.apply(again.changes)
+        return again
+
+    def put_back(self, removed: RemovedDocument) -> None:
+        """Used by undo."""
+        if self.run(lambda: restore_document(self.store, removed)) is not None:
+            self.documentRestored.emit(removed.document_id)
+
+
+def _short(title: str, limit: int = 32) -> str:
+    """A title short enough for the Undo/Redo menu entries and toolbar buttons."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    if " " in cut[limit // 2 :]:  # end on a whole word when one ends late enough
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def _snapshot_or_none(store: Store, annotation_id: int | None) -> AnnotationSnapshot | None:

@@ -97,6 +97,31 @@ def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
     return box
 
 
+def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
+    """Ask before removing a document; True when the analyst confirms."""
+    count = summary.annotation_count
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "Remove document",
+        f"Remove “{summary.title}” from the library?", parent=parent,
+    )
+    box.setObjectName("confirmRemoval")
+    what = (
+        "It has no annotations."
+        if count == 0
+        else f"Its {count} annotation{'' if count == 1 else 's'} and their history go with it."
+    )
+    box.setInformativeText(
+        f"{what} Edit > Undo puts it all back until you close this database; the daily backups "
+        "keep it after that."
+    )
+    remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is remove
+
+
 def ask_document_properties(parent: QWidget, summary: DocumentSummary) -> dict[str, Any] | None:
     """Edit a document's metadata; returns the changed values or None when cancelled."""
     dialog = DocumentPropertiesDialog(parent, summary)

@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["merge_colleague"])
         file_menu.addAction(a["export"])
         file_menu.addAction(a["document_properties"])
+        file_menu.addAction(a["remove_document"])
         file_menu.addSeparator()
         file_menu.addAction(a["set_author"])
         file_menu.addSeparator()
@@ -242,6 +243,9 @@ class MainWindow(QMainWindow):
         a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
         a["set_span"].triggered.connect(self.workspace.move_to_selection)
         a["document_properties"].triggered.connect(self.edit_document_properties)
+        a["remove_document"].triggered.connect(self.remove_document)
+        self.library.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.library.table.addActions([a["document_properties"], a["remove_document"]])
         a["find"].triggered.connect(self.show_find)
         a["find_next"].triggered.connect(self.find_next)
         self.find_box.returnPressed.connect(self.find_next)
@@ -270,6 +274,7 @@ class MainWindow(QMainWindow):
         ctx.failed.connect(self._on_failed)
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
+        ctx.documentRestored.connect(self.open_document)
 
     def _on_undo_text(self, text: str) -> None:
         self.actions_by_name["undo"].setText(f"&Undo {text}".strip())
@@ -301,9 +306,13 @@ class MainWindow(QMainWindow):
         self._seen_version = token
         scroll = self.reader.verticalScrollBar().value()
         current = self.workspace.current_id
+        open_id = self.workspace.document_id
+        row = self.library.view_row(open_id)
         self.library.reload(self.ctx.store)
         self.workspace.reload_tags()
-        if self.workspace.document_id is not None:
+        if open_id is not None and self.library.model.row_of(open_id) is None:
+            self._open_near(row)  # another window removed it
+        elif self.workspace.document_id is not None:
             self.workspace.open_document(self.workspace.document_id)
             self.reader.verticalScrollBar().setValue(scroll)
             if current is not None and current in self.workspace.annotations:
@@ -415,6 +424,33 @@ class MainWindow(QMainWindow):
         if self.ctx.run(lambda: update_document(self.ctx.store, document_id, **values)):
             self._refresh_title()
 
+    def remove_document(self) -> None:
+        """Remove the open document after asking (undoable)."""
+        document_id = self.workspace.document_id
+        if document_id is None:
+            return
+        try:
+            summary = document_summary(self.ctx.store, document_id)
+        except AnnotatorError as exc:
+            self._on_failed(str(exc))
+            return
+        if not dialogs.confirm_removal(self, summary):
+            return
+        if self.ctx.remove_document(document_id) is not None:
+            self.statusBar().showMessage(
+                f"Removed “{summary.title}”. Edit > Undo puts it back.", 8000
+            )
+
+    def _open_near(self, row: int | None) -> None:
+        """The open document is gone: open the one now at its place in the library, if any."""
+        self.workspace.close_document()
+        replacement = self.library.document_at(row or 0)
+        if replacement is None:
+            replacement = self.library.document_at(self.library.proxy.rowCount() - 1)
+        if replacement is not None:
+            self.open_document(replacement)
+        self._refresh_title()
+
     def _on_store_replaced(self) -> None:
         self.watcher.close()
         self.watcher = ChangeWatcher(self.ctx.store.path)
@@ -515,9 +551,13 @@ class MainWindow(QMainWindow):
         # The open document's progress comes from the workspace (progressChanged), no query.
         others = set(changes.documents) - {self.workspace.document_id}
         if changes.library or others:
+            open_id = self.workspace.document_id
+            row = self.library.view_row(open_id)
             self.library.refresh_documents(
                 self.ctx.store, others | (set(changes.documents) if changes.library else set())
             )
+            if open_id is not None and self.library.model.row_of(open_id) is None:
+                self._open_near(row)  # removed (or removed again by redo)
 
     def _reader_menu(self, position: object) -> None:
         menu = QMenu(self)

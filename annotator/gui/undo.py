@@ -1,4 +1,5 @@
-"""Undoable edits: every annotation change is one QUndoCommand over `core.ops`.
+"""Undoable edits: every annotation change is one QUndoCommand over `core.ops`, and so is the
+removal of a document (`DocumentRemovalCommand`, over `core.removal`).
 
 Each command keeps a snapshot of the annotation before and after the change (None when it did
 not exist), so undo and redo put the right snapshot back under the same id. The first `redo()`
@@ -13,12 +14,19 @@ from typing import Protocol
 from PySide6.QtGui import QUndoCommand
 
 from annotator.core.history import AnnotationSnapshot
+from annotator.core.removal import RemovedDocument
 
 
 class Restorer(Protocol):
     def restore(
         self, target: AnnotationSnapshot | None, other: AnnotationSnapshot | None
     ) -> None: ...
+
+
+class DocumentRestorer(Protocol):
+    def remove_again(self, removed: RemovedDocument) -> RemovedDocument | None: ...
+
+    def put_back(self, removed: RemovedDocument) -> None: ...
 
 
 class AnnotationCommand(QUndoCommand):
@@ -43,3 +51,24 @@ class AnnotationCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._restorer.restore(self.before, self.after)
+
+
+class DocumentRemovalCommand(QUndoCommand):
+    """A removed document: undo writes back every row removed, redo removes it again."""
+
+    def __init__(self, text: str, restorer: DocumentRestorer, removed: RemovedDocument) -> None:
+        super().__init__(text)
+        self._restorer = restorer
+        self.removed = removed
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        # What is removed now is what the next undo puts back (another window may have
+        # edited the document since the last undo).
+        self.removed = self._restorer.remove_again(self.removed) or self.removed
+
+    def undo(self) -> None:
+        self._restorer.put_back(self.removed)

@@ -17,7 +17,9 @@ from annotator.core.removal import remove_document, restore_document
 from annotator.core.store import Store, open_store
 
 TEXT = "مرحبا بالعالم. The first claim 🙂 happened. Figures rose 12% in Q3.\n\nA second paragraph."
-UNITS = [(0, 14, "sentence"), (15, 42, "sentence"), (43, 67, "sentence"), (69, len(TEXT), "sentence")]
+UNITS = [
+    (0, 14, "sentence"), (15, 42, "sentence"), (43, 67, "sentence"), (69, len(TEXT), "sentence")
+]
 
 
 def new_document(text: str = TEXT, title: str = "Brief") -> ops.NewDocument:

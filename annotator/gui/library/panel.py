@@ -86,3 +86,16 @@ class LibraryPanel(QWidget):
             self.table.selectionModel().blockSignals(False)
             self.table.blockSignals(False)
             self.table.scrollTo(index)
+
+    def view_row(self, document_id: int | None) -> int | None:
+        """The row a document has in the table as shown (filtered, sorted), if any."""
+        row = None if document_id is None else self.model.row_of(document_id)
+        if row is None:
+            return None
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        return index.row() if index.isValid() else None
+
+    def document_at(self, view_row: int) -> int | None:
+        """The document shown at a row of the table, if there is one."""
+        index = self.proxy.index(view_row, 0)
+        return int(index.data(ID_ROLE)) if index.isValid() else None

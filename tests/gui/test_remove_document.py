@@ -1,0 +1,167 @@
+"""Removing a document from the library in the window: asked first, undoable, never a crash."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from annotator.core import ops
+from annotator.core.queries import DocumentSummary, document_summary
+from annotator.core.store import open_store
+from annotator.gui import dialogs
+from annotator.gui.mainwindow import MainWindow
+from tests.gui.test_mainwindow import click_unit, db, make_window, open_doc, saved_rows
+
+__all__ = ["db"]  # the database fixture, shared with the main window tests
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
+    win = make_window(qtbot, db)
+    yield win
+    win.ctx.store.close()
+
+
+def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("documents", "annotations", "annotation_tags")
+        } | {
+            "units": conn.execute(
+                "SELECT document_id, ordinal, start, \"end\", kind FROM units ORDER BY 1, 2"
+            ).fetchall(),
+            "history": conn.execute(
+                "SELECT annotation_id, action, at, before, after FROM annotation_history "
+                "ORDER BY annotation_id, id"
+            ).fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def library_titles(window: MainWindow) -> list[str]:
+    model = window.library.proxy
+    return [str(model.index(row, 0).data()) for row in range(model.rowCount())]
+
+
+def test_remove_asks_then_removes_and_undo_redo_work(
+    qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = open_doc(window, "mixed.txt")
+    click_unit(qtbot, window, "A greeting")  # after an emoji and before Arabic text
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    before = stored(db)
+    assert len(saved_rows(db)) == 1
+    asked: list[str] = []
+
+    def confirm(_parent: object, summary: DocumentSummary) -> bool:
+        asked.append(summary.title)
+        return True
+
+    monkeypatch.setattr(dialogs, "confirm_removal", confirm)
+    window.actions_by_name["remove_document"].trigger()
+    assert asked == ["Mixed script test"]
+    assert saved_rows(db) == []
+    assert [d[0] for d in stored(db)["documents"]] != [d[0] for d in before["documents"]]
+    assert "Mixed script test" not in library_titles(window)
+    # The window moved on to the document left, and says how to get the removed one back.
+    assert window.workspace.document_id not in (None, doc_id)
+    assert "Northern Corridor" in window.windowTitle()
+    assert "Undo puts it back" in window.statusBar().currentMessage()
+    assert window.actions_by_name["undo"].text().startswith("&Undo Remove “Mixed script")
+
+    window.actions_by_name["undo"].trigger()
+    assert stored(db) == before
+    assert "Mixed script test" in library_titles(window)
+    assert window.workspace.document_id == doc_id  # the restored document is opened
+    assert len(window.workspace.annotations) == 1
+
+    window.actions_by_name["redo"].trigger()
+    assert "Mixed script test" not in library_titles(window)
+    assert window.workspace.document_id not in (None, doc_id)
+    window.actions_by_name["undo"].trigger()
+    assert stored(db) == before
+
+
+def test_cancel_removes_nothing(
+    window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_doc(window, "mixed.txt")
+    before = stored(db)
+    monkeypatch.setattr(dialogs, "confirm_removal", lambda *_a: False)
+    window.actions_by_name["remove_document"].trigger()
+    assert stored(db) == before
+    assert not window.actions_by_name["undo"].isEnabled()
+
+
+def test_removing_the_last_document_leaves_an_empty_window(
+    window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dialogs, "confirm_removal", lambda *_a: True)
+    for _ in range(2):
+        window.actions_by_name["remove_document"].trigger()
+    assert library_titles(window) == []
+    assert window.workspace.document_id is None and window.workspace.text == ""
+    assert window.windowTitle().startswith("Annotator")
+    window.actions_by_name["remove_document"].trigger()  # nothing open: nothing happens
+    window.actions_by_name["undo"].trigger()
+    assert len(library_titles(window)) == 1 and window.workspace.document_id is not None
+
+
+def test_the_question_names_the_document_and_its_annotations(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    doc_id = open_doc(window, "sample-briefing.txt")
+    ops.create_annotation(window.ctx.store, doc_id, 0, 10, "Ana", ["claim"])
+    summary = document_summary(window.ctx.store, doc_id)
+    seen: list[str] = []
+
+    def answer(button_text: str) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and box.objectName() == "confirmRemoval"
+        seen.append(f"{box.text()} {box.informativeText()}")
+        for button in box.buttons():
+            if button.text().replace("&", "") == button_text:
+                button.click()
+
+    QTimer.singleShot(0, lambda: answer("Cancel"))
+    assert dialogs.confirm_removal(window, summary) is False
+    QTimer.singleShot(0, lambda: answer("Remove"))
+    assert dialogs.confirm_removal(window, summary) is True
+    assert "Northern Corridor Security Outlook" in seen[0]
+    assert "Its 1 annotation and their history" in seen[0]
+
+
+def test_a_document_removed_by_another_window_is_closed_here(
+    window: MainWindow, db: Path
+) -> None:
+    doc_id = open_doc(window, "mixed.txt")
+    from annotator.core.removal import remove_document
+
+    with open_store(db, daily_backup=False) as other:  # e.g. `annotator remove` meanwhile
+        remove_document(other, doc_id)
+    assert window.check_external_changes()
+    assert window.workspace.document_id not in (None, doc_id)
+    assert "Mixed script test" not in library_titles(window)
+
+
+def test_the_library_context_menu_offers_removal(window: MainWindow) -> None:
+    table = window.library.table
+    assert table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    assert window.actions_by_name["remove_document"] in table.actions()
+
+
+def test_long_titles_are_shortened_on_whole_words_for_the_undo_entry() -> None:
+    from annotator.gui.context import _short
+
+    assert _short("Northern Corridor Security Outlook") == "Northern Corridor Security…"
+    assert _short("Short  title\n") == "Short title"
+    assert _short("x" * 40) == "x" * 31 + "…"

@@ -29,7 +29,24 @@ class DocumentRestorer(Protocol):
     def put_back(self, removed: RemovedDocument) -> None: ...
 
 
-class AnnotationCommand(QUndoCommand):
+class _DoneCommand(QUndoCommand):
+    """A change already applied and committed when pushed: the push's `redo()` does nothing."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+        else:
+            self.apply_again()
+
+    def apply_again(self) -> None:
+        raise NotImplementedError
+
+
+class AnnotationCommand(_DoneCommand):
     def __init__(
         self,
         text: str,
@@ -41,31 +58,23 @@ class AnnotationCommand(QUndoCommand):
         self._restorer = restorer
         self.before = before
         self.after = after
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
+    def apply_again(self) -> None:
         self._restorer.restore(self.after, self.before)
 
     def undo(self) -> None:
         self._restorer.restore(self.before, self.after)
 
 
-class DocumentRemovalCommand(QUndoCommand):
+class DocumentRemovalCommand(_DoneCommand):
     """A removed document: undo writes back every row removed, redo removes it again."""
 
     def __init__(self, text: str, restorer: DocumentRestorer, removed: RemovedDocument) -> None:
         super().__init__(text)
         self._restorer = restorer
         self.removed = removed
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
+    def apply_again(self) -> None:
         # What is removed now is what the next undo puts back (another window may have
         # edited the document since the last undo).
         self.removed = self._restorer.remove_again(self.removed) or self.removed

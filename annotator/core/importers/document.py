@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,3 +64,16 @@ class Converted:
 
     text: str
     hints: FormatHints = FormatHints()
+
+
+def join_blocks(blocks: Iterable[tuple[str, str]]) -> str:
+    """The stored text of a document read as blocks (kind, text): paragraphs and headings
+    separated by a blank line, consecutive bullets by a line break; ends with one newline."""
+    parts: list[str] = []
+    previous = None
+    for kind, text in blocks:
+        if previous is not None:
+            parts.append("\n" if kind == previous == "bullet" else "\n\n")
+        parts.append(text)
+        previous = kind
+    return "".join(parts) + "\n" if parts else ""

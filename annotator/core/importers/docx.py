@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from annotator.core.importers.decode import refuse
-from annotator.core.importers.document import Converted, FormatHints
+from annotator.core.importers.document import Converted, FormatHints, join_blocks
 from annotator.core.importers.hints import looks_like_name, real_title
 from annotator.core.interchange.safety import (
     SafeArchive,
@@ -266,16 +266,6 @@ class _Reader:
         return rows
 
 
-def _render(blocks: list[_Block]) -> str:
-    parts: list[str] = []
-    for index, block in enumerate(blocks):
-        if index:
-            tight = block.kind == blocks[index - 1].kind == "bullet"
-            parts.append("\n" if tight else "\n\n")
-        parts.append("- " + block.text if block.kind == "bullet" else block.text)
-    return "".join(parts) + "\n" if parts else ""
-
-
 def _parse(archive: SafeArchive, part: str, name: str) -> Element:
     data = archive.read(part)
     if len(data) > _MAX_DOCUMENT_XML:
@@ -346,4 +336,7 @@ def convert_docx(data: bytes, path: Path) -> Converted:
         reader.read(body)
     except RecursionError:
         raise refuse(name, f"{main} is nested too deeply to read") from None
-    return Converted(_render(reader.blocks), hints)
+    text = join_blocks(
+        (b.kind, "- " + b.text if b.kind == "bullet" else b.text) for b in reader.blocks
+    )
+    return Converted(text, hints)

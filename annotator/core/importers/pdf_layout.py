@@ -34,6 +34,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from statistics import median
 
+from annotator.core.importers.document import join_blocks
+
 _EDGE_LINES = 3
 _RECURRING_PAGES = 3  # a running head recurring on this many pages is one, whatever the length
 _HEADING_SCALE = 1.15
@@ -370,14 +372,6 @@ def build_text(pages: list[list[Run]]) -> str:
             blocks.append(_start_block(kind, line))
         glyph = ""
         prev = line
-    return _render(blocks)
+    return join_blocks((b.kind, "".join(b.parts)) for b in blocks)
 
 
-def _render(blocks: list[_Block]) -> str:
-    parts: list[str] = []
-    for index, block in enumerate(blocks):
-        if index:
-            tight = block.kind == blocks[index - 1].kind == "bullet"
-            parts.append("\n" if tight else "\n\n")
-        parts.extend(block.parts)
-    return "".join(parts) + "\n" if parts else ""

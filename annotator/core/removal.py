@@ -53,12 +53,10 @@ class RemovedDocument:
 
     @property
     def changes(self) -> Changes:
-        """What removing (or restoring) it changes, for the views."""
-        return Changes(
-            documents=frozenset({self.document_id}),
-            annotations=self.annotation_ids,
-            library=True,
-        )
+        """What removing (or restoring) it changes, for the views: the library, and the
+        document as a whole (its annotations are not listed one by one: a view showing the
+        document reloads or closes it)."""
+        return Changes(documents=frozenset({self.document_id}), library=True)
 
 
 def _stored(model: type[Base], where: Any, *, keep_id: bool = True) -> tuple[str, Select[Any]]:

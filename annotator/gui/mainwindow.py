@@ -311,7 +311,8 @@ class MainWindow(QMainWindow):
         self.library.reload(self.ctx.store)
         self.workspace.reload_tags()
         if open_id is not None and self.library.model.row_of(open_id) is None:
-            self._open_near(row)  # another window removed it
+            if self.workspace.document_id == open_id:
+                self._open_near(row)  # another window removed it
         elif self.workspace.document_id is not None:
             self.workspace.open_document(self.workspace.document_id)
             self.reader.verticalScrollBar().setValue(scroll)
@@ -556,8 +557,11 @@ class MainWindow(QMainWindow):
             self.library.refresh_documents(
                 self.ctx.store, others | (set(changes.documents) if changes.library else set())
             )
-            if open_id is not None and self.library.model.row_of(open_id) is None:
-                self._open_near(row)  # removed (or removed again by redo)
+            # Removed (or removed again by redo): unless the table already moved on to the
+            # next row (and opened it), open the document now at its place.
+            gone = open_id is not None and self.library.model.row_of(open_id) is None
+            if gone and self.workspace.document_id == open_id:
+                self._open_near(row)
 
     def _reader_menu(self, position: object) -> None:
         menu = QMenu(self)

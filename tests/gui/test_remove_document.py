@@ -165,3 +165,20 @@ def test_long_titles_are_shortened_on_whole_words_for_the_undo_entry() -> None:
     assert _short("Northern Corridor Security Outlook") == "Northern Corridor Security…"
     assert _short("Short  title\n") == "Short title"
     assert _short("x" * 40) == "x" * 31 + "…"
+
+
+def test_removal_opens_the_next_document_once(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_doc(window, "mixed.txt")
+    opened: list[int] = []
+    real_open = window.workspace.open_document
+
+    def counting_open(document_id: int) -> None:
+        opened.append(document_id)
+        real_open(document_id)
+
+    monkeypatch.setattr(window.workspace, "open_document", counting_open)
+    monkeypatch.setattr(dialogs, "confirm_removal", lambda *_a: True)
+    window.actions_by_name["remove_document"].trigger()
+    assert opened == [window.workspace.document_id]

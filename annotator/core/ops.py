@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
@@ -369,12 +369,6 @@ def stored_time(value: dt.datetime) -> str:
     stored = _STORED_TIME.process_bind_param(value, sqlite_dialect)
     assert stored is not None
     return stored
-
-
-def delete_all_annotations(store: Store, document_id: int) -> Changes:
-    with store.write() as session:
-        session.execute(delete(Annotation).where(Annotation.document_id == document_id))
-    return Changes(documents=frozenset({document_id}))
 
 
 def _load(session: Session, annotation_id: int) -> Annotation:

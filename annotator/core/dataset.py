@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
@@ -99,10 +99,6 @@ class Dataset:
             return self._by_id[document_id]
         except KeyError as exc:
             raise NotFound(f"no document {document_id} in this export") from exc
-
-    def annotations_of(self, document_id: int) -> Iterator[DatasetAnnotation]:
-        return (a for a in self.annotations if a.document_id == document_id)
-
 
 # The stored form of an annotation, for the exports that must be fast (CSV, JSON Lines): the
 # database's own text for times (ISO 8601 with "+00:00", see model.UTCDateTime) and JSON.

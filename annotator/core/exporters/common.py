@@ -6,7 +6,7 @@ written in UTC as ISO 8601 with "Z" (xsd:dateTime), with microseconds only when 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -16,10 +16,8 @@ from typing import Any
 from annotator.core.dataset import (
     AnnotationRow,
     Dataset,
-    DatasetAnnotation,
     DatasetDocument,
     DatasetRows,
-    DatasetTag,
     load_stored_json,
 )
 from annotator.core.fields import TAG_FIELDS, FieldKind
@@ -131,20 +129,6 @@ def field_columns(dataset: Dataset) -> tuple[str, ...]:
 def is_number(value: object) -> bool:
     """A JSON number (bool is not one, although Python says it is an int)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def table_rows(
-    dataset: Dataset,
-) -> Iterator[tuple[DatasetDocument, DatasetAnnotation, DatasetTag | None]]:
-    """(document, annotation, tag) per table row; an annotation without tags gets one row."""
-    document = dataset.document
-    for annotation in dataset.annotations:
-        doc = document(annotation.document_id)
-        if not annotation.tags:
-            yield doc, annotation, None
-            continue
-        for tag in annotation.tags:
-            yield doc, annotation, tag
 
 
 def row_count(dataset: Dataset) -> int:

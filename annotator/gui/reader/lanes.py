@@ -57,11 +57,6 @@ def gutter_width(authors: int) -> int:
     return PAD + MARKER + GAP + max(1, authors) * (LANE + GAP) + PAD
 
 
-def state_colour(state: str) -> QColor | None:
-    style = STATE_STYLES.get(state)
-    return QColor(style[0]) if style else None
-
-
 def paint_state_marker(painter: QPainter, box: QRectF, state: str) -> None:
     """The state's square with its symbol (nothing for an untagged unit)."""
     style = STATE_STYLES.get(state)

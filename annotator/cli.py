@@ -354,7 +354,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         backup = make_backup(store.path, f"before-remove-{document_id}")
         remove_document(store, document_id)
-    print(f"removed {what}; the database as it was is saved in {backup}")
+    print(f"removed {what}; the database as it was is saved in {backup} "
+          f"(annotator merge \"{backup}\" brings the document back)")
     return EXIT_OK
 
 

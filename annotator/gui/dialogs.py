@@ -111,8 +111,8 @@ def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
         else f"Its {count} annotation{'' if count == 1 else 's'} and their history go with it."
     )
     box.setInformativeText(
-        f"{what} Edit > Undo puts it all back until you close this database; the daily backups "
-        "keep it after that."
+        f"{what} Edit > Undo puts it all back until you close this database. After that, "
+        "File > Merge Colleague's Work on a backup from before today brings it back."
     )
     remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)

@@ -218,10 +218,14 @@ def test_remove_asks_for_yes_backs_up_then_removes(
     assert code == 0, err
     assert json.loads(run(capsys, "list", "--db", db, "--json")[1]) == []
     (backup,) = [b for b in list_backups(Path(db)) if "before-remove-1" in b.name]
-    assert str(backup) in out
+    assert str(backup) in out and f'annotator merge "{backup}"' in out
     # The backup still has the document and its annotation.
     with open_store(backup, daily_backup=False) as saved:
         assert len(document_annotations(saved, 1)) == 1
+    # Merging that backup brings the document and its annotation back.
+    assert run(capsys, "merge", str(backup), "--db", db)[0] == 0
+    (restored,) = json.loads(run(capsys, "list", "--db", db, "--json")[1])
+    assert restored["annotations"] == 1 and restored["id"] != 1  # ids are never reused
     assert run(capsys, "remove", "1", "--db", db, "--yes")[0] == 1
 
 

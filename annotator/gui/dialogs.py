@@ -112,7 +112,7 @@ def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
     )
     box.setInformativeText(
         f"{what} Edit > Undo puts it all back until you close this database. After that, "
-        "File > Merge Colleague's Work on a backup from before today brings it back."
+        "File > Merge Colleague's Work on a backup made before the removal brings it back."
     )
     remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)

@@ -44,6 +44,7 @@ from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
 from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
+from annotator.gui.tasks import run_batch
 from annotator.gui.workspace import Workspace
 
 
@@ -348,7 +349,13 @@ class MainWindow(QMainWindow):
     def import_paths(self, paths: list[Path]) -> list[int]:
         if not paths:
             return []
-        outcomes = import_files(self.ctx.store, paths)
+        batch = run_batch(
+            self, self.ctx.store.path, "Importing", paths,
+            lambda store, path: import_files(store, [path])[0],
+        )
+        if batch.error is not None:
+            self._on_failed(f"Nothing more was imported: {batch.error}")
+        outcomes = batch.results
         imported = [o.document_id for o in outcomes if o.document_id is not None]
         problems = [o.error for o in outcomes if o.error]
         merges = [o.merge for o in outcomes if o.merge is not None]
@@ -368,6 +375,11 @@ class MainWindow(QMainWindow):
             self._remember_own_write()
         if problems:
             dialogs.show_import_problems(self, len(imported), problems)
+        if batch.cancelled:
+            self.statusBar().showMessage(
+                f"Import stopped: {len(outcomes)} of {len(paths)} file(s) handled, the rest "
+                "left alone", 10_000,
+            )
         return imported
 
     def import_dialog(self) -> None:
@@ -581,7 +593,8 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
-        self.import_paths(paths)
+        # Import once the drop is over: the import shows a window-modal progress dialog.
+        QTimer.singleShot(0, lambda: self.import_paths(paths))
 
     def _restore_geometry(self) -> None:
         settings = window_settings()

@@ -1,17 +1,23 @@
 """Long work off the GUI thread, with progress and cancel.
 
-The worker gets the database *path*, not the open store: it opens its own read connection in
-its own thread (SQLite connections stay in the thread that made them), and it never writes.
+The worker gets the database *path*, not the open store: it opens its own connection in its own
+thread (SQLite connections stay in the thread that made them). An export only reads; a batch of
+imports or merges (`run_batch`) writes, one committed transaction per file, while the window
+shows a window-modal progress dialog, so that nothing else writes meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.store import Store, open_store
 
 
 class Cancelled(AnnotatorError):
@@ -50,3 +56,73 @@ class Task(QThread):
             self.failed.emit(f"Unexpected error: {type(exc).__name__}: {exc}")
         else:
             self.succeeded.emit(result)
+
+
+ResultT = TypeVar("ResultT")
+
+
+@dataclass
+class BatchRun(Generic[ResultT]):
+    """What a batch did: one result per file handled, in order, and why it stopped early."""
+
+    results: list[ResultT] = field(default_factory=list)
+    cancelled: bool = False  # the analyst stopped it; the files not reached were left alone
+    error: str | None = None  # the batch itself failed (e.g. the database could not be opened)
+
+
+def run_batch(
+    parent: QWidget,
+    db_path: Path,
+    title: str,
+    paths: Sequence[Path],
+    one: Callable[[Store, Path], ResultT],
+) -> BatchRun[ResultT]:
+    """Run `one(store, path)` for each file in a worker thread, on a store of its own.
+
+    Returns when the batch is done; meanwhile the window keeps painting and, after a moment, a
+    window-modal dialog shows which file is being read, with a Cancel button that stops the
+    batch before the next file (each file is its own transaction: those done stay done).
+    `one` reports a bad file in its result; it raises only for a failure of the whole batch.
+    """
+    run: BatchRun[ResultT] = BatchRun()
+    total = len(paths)
+
+    def work(progress: ProgressFn) -> None:
+        with open_store(db_path, daily_backup=False) as store:
+            for index, path in enumerate(paths):
+                try:
+                    progress(index, total)
+                except Cancelled:
+                    run.cancelled = True
+                    return
+                run.results.append(one(store, path))
+
+    dialog = QProgressDialog(f"{title}…", "Cancel", 0, max(total, 1), parent)
+    dialog.setObjectName("batchProgress")
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(400)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    task = Task(work, parent)
+    loop = QEventLoop()
+
+    def show_progress(done: int, count: int) -> None:
+        dialog.setLabelText(f"{title}: {paths[done].name} ({done + 1} of {count})…")
+        dialog.setValue(done)
+
+    def failed(message: str) -> None:
+        run.error = message
+
+    task.progressed.connect(show_progress)
+    task.failed.connect(failed)
+    task.finished.connect(loop.quit)
+    dialog.canceled.connect(task.cancel)
+    dialog.canceled.connect(lambda: dialog.setLabelText("Stopping after this file…"))
+    task.start()
+    loop.exec()  # returns at `finished` (queued to this thread, so never missed)
+    task.wait()
+    dialog.close()
+    dialog.deleteLater()
+    task.deleteLater()
+    return run

@@ -288,7 +288,8 @@ def test_drop_files_imports_them(qtbot: QtBot, window: MainWindow, tmp_path: Pat
         Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
-    assert len(window.library.model.document_ids()) == 3
+    # The import starts once the drop is over.
+    qtbot.waitUntil(lambda: len(window.library.model.document_ids()) == 3)
     assert "The port was closed" in window.workspace.text
 
 

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from annotator.core.colleague import ColleagueMergeReport, merge_colleague
 from annotator.core.errors import AnnotatorError
+from annotator.core.store import Store
+from annotator.gui.tasks import run_batch
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
@@ -28,22 +29,23 @@ def merge_files(
 ) -> list[MergeOutcome]:
     """Merge each file in its own transaction, refresh the window, show the report."""
     ctx = window.ctx
-    outcomes: list[MergeOutcome] = []
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        for path in paths:
-            try:
-                report = merge_colleague(ctx.store, path, add_differing=add_differing)
-            except AnnotatorError as exc:
-                outcomes.append(str(exc))
-                continue
-            outcomes.append(report)
-            if report.changes.tags:
+
+    def merge_one(store: Store, path: Path) -> MergeOutcome:
+        try:
+            return merge_colleague(store, path, add_differing=add_differing)
+        except AnnotatorError as exc:
+            return str(exc)
+
+    batch = run_batch(window, ctx.store.path, "Merging", paths, merge_one)
+    outcomes: list[MergeOutcome] = list(batch.results)
+    if batch.error is not None:
+        outcomes.append(f"Nothing more was merged: {batch.error}")
+    for outcome in outcomes:
+        if isinstance(outcome, ColleagueMergeReport):
+            if outcome.changes.tags:
                 window.workspace.reload_tags()
                 window._build_tag_actions()  # noqa: SLF001 - the window's own refresh
-            ctx.apply(report.changes)
-    finally:
-        QApplication.restoreOverrideCursor()
+            ctx.apply(outcome.changes)
     if any(isinstance(o, ColleagueMergeReport) for o in outcomes):
         window.library.reload(ctx.store)
         if window.workspace.document_id is None:

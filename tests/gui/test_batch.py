@@ -1,0 +1,137 @@
+"""Imports and merges run off the GUI thread: the window keeps painting, shows progress, stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+from pytestqt.qtbot import QtBot
+
+from annotator.core.importing import ImportOutcome, import_files
+from annotator.core.store import Store
+from annotator.gui import mainwindow
+from annotator.gui.mainwindow import MainWindow
+from annotator.gui.tasks import run_batch
+from tests.gui.test_mainwindow import db, make_window
+
+__all__ = ["db"]  # the database fixture, shared with the main window tests
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
+    win = make_window(qtbot, db)
+    yield win
+    win.ctx.store.close()
+
+
+def briefs(folder: Path, count: int) -> list[Path]:
+    paths = []
+    for index in range(count):
+        path = folder / f"brief-{index}.txt"
+        path.write_text(f"Brief {index}\n\nOfficials reported {index} attacks.\n", "utf-8")
+        paths.append(path)
+    return paths
+
+
+def slow_import(
+    seconds: float, threads: list[threading.Thread]
+) -> Callable[[Store, list[Path]], list[ImportOutcome]]:
+    """import_files, taking `seconds` longer per call, noting the thread it runs in."""
+
+    def run(store: Store, paths: list[Path]) -> list[ImportOutcome]:
+        threads.append(threading.current_thread())
+        time.sleep(seconds)
+        return import_files(store, paths)
+
+    return run
+
+
+def progress_dialog() -> QProgressDialog | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QProgressDialog) and widget.objectName() == "batchProgress":
+            return widget
+    return None
+
+
+def test_import_runs_in_a_worker_while_the_window_keeps_working(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[threading.Thread] = []
+    monkeypatch.setattr(mainwindow, "import_files", slow_import(0.6, threads))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(50)
+    seen: list[str] = []
+
+    def look() -> None:
+        dialog = progress_dialog()
+        if dialog is not None and dialog.isVisible():
+            seen.append(dialog.labelText())
+
+    timer.timeout.connect(look)
+    imported = window.import_paths(briefs(tmp_path, 2))
+    timer.stop()
+    assert len(imported) == 2 and len(window.library.model.document_ids()) == 4
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert len(ticks) >= 10, "the event loop ran during the import"
+    # It appears after a moment and names the file being read.
+    assert "Importing: brief-1.txt (2 of 2)…" in seen
+    assert progress_dialog() is None or not progress_dialog().isVisible()
+
+
+def test_cancel_stops_before_the_next_file_and_keeps_what_was_done(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mainwindow, "import_files", slow_import(0.5, []))
+
+    def cancel_during_the_second_file() -> None:
+        dialog = progress_dialog()
+        if dialog is None or not dialog.isVisible() or "(2 of 4)" not in dialog.labelText():
+            return
+        (button,) = [b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel"]
+        button.click()
+        timer.stop()
+
+    timer = QTimer()
+    timer.timeout.connect(cancel_during_the_second_file)
+    timer.start(50)
+    imported = window.import_paths(briefs(tmp_path, 4))
+    timer.stop()
+    assert len(imported) == 2
+    assert len(window.library.model.document_ids()) == 4
+    assert "Import stopped: 2 of 4 file(s) handled" in window.statusBar().currentMessage()
+
+
+def test_a_batch_that_cannot_open_the_database_says_why(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    not_a_database = tmp_path / "notes.sqlite3"
+    not_a_database.write_bytes(b"these are not the droids" * 100)
+    calls: list[Path] = []
+    run = run_batch(
+        window, not_a_database, "Importing", briefs(tmp_path, 1),
+        lambda _store, path: calls.append(path) or ImportOutcome(path=path),
+    )
+    assert calls == [] and run.results == [] and not run.cancelled
+    assert run.error is not None and "not an Annotator database" in run.error
+
+
+def test_a_quick_import_shows_no_dialog(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[bool] = []
+    real_show = QProgressDialog.show
+
+    def record_show(dialog: QProgressDialog) -> None:
+        shown.append(True)
+        real_show(dialog)
+
+    monkeypatch.setattr(QProgressDialog, "show", record_show)
+    assert len(window.import_paths(briefs(tmp_path, 1))) == 1
+    assert shown == []

@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.store import Store, open_store
@@ -59,6 +67,7 @@ class Task(QThread):
 
 
 ResultT = TypeVar("ResultT")
+SHOW_AFTER_MS = 400  # a batch quicker than this shows no dialog
 
 
 @dataclass
@@ -68,6 +77,57 @@ class BatchRun(Generic[ResultT]):
     results: list[ResultT] = field(default_factory=list)
     cancelled: bool = False  # the analyst stopped it; the files not reached were left alone
     error: str | None = None  # the batch itself failed (e.g. the database could not be opened)
+
+
+class BatchProgress(QDialog):
+    """Which file a batch is reading, how far it is, and a Cancel that takes effect between
+    files. It stays up until the batch has really stopped (closing it asks to cancel), so that
+    the window cannot be edited while a file is still being written."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget, title: str, total: int) -> None:
+        super().__init__(parent)
+        self.setObjectName("batchProgress")
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.label = QLabel(f"{title}…", self)
+        self.label.setMinimumWidth(360)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(0)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addLayout(buttons)
+        self.finished_batch = False
+
+    def step(self, text: str, done: int) -> None:
+        if self.cancel_button.isEnabled():
+            self.label.setText(text)
+        self.bar.setValue(done)
+
+    def reject(self) -> None:  # Cancel, Escape or the close button: stop, but stay up
+        if self.finished_batch:
+            super().reject()
+            return
+        if self.cancel_button.isEnabled():
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Stopping after the file being read…")
+            self.cancelRequested.emit()
+
+    def show_if_still_running(self) -> None:
+        if not self.finished_batch:
+            self.show()
+
+    def close_batch(self) -> None:
+        self.finished_batch = True
+        self.accept()
 
 
 def run_batch(
@@ -80,7 +140,7 @@ def run_batch(
     """Run `one(store, path)` for each file in a worker thread, on a store of its own.
 
     Returns when the batch is done; meanwhile the window keeps painting and, after a moment, a
-    window-modal dialog shows which file is being read, with a Cancel button that stops the
+    window-modal `BatchProgress` shows which file is being read, with a Cancel that stops the
     batch before the next file (each file is its own transaction: those done stay done).
     `one` reports a bad file in its result; it raises only for a failure of the whole batch.
     """
@@ -97,19 +157,12 @@ def run_batch(
                     return
                 run.results.append(one(store, path))
 
-    dialog = QProgressDialog(f"{title}…", "Cancel", 0, max(total, 1), parent)
-    dialog.setObjectName("batchProgress")
-    dialog.setWindowTitle(title)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(400)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
+    dialog = BatchProgress(parent, title, total)
     task = Task(work, parent)
     loop = QEventLoop()
 
     def show_progress(done: int, count: int) -> None:
-        dialog.setLabelText(f"{title}: {paths[done].name} ({done + 1} of {count})…")
-        dialog.setValue(done)
+        dialog.step(f"{title}: {paths[done].name} ({done + 1} of {count})…", done)
 
     def failed(message: str) -> None:
         run.error = message
@@ -117,12 +170,15 @@ def run_batch(
     task.progressed.connect(show_progress)
     task.failed.connect(failed)
     task.finished.connect(loop.quit)
-    dialog.canceled.connect(task.cancel)
-    dialog.canceled.connect(lambda: dialog.setLabelText("Stopping after this file…"))
+    dialog.cancelRequested.connect(task.cancel)
+    later = QTimer(dialog)  # goes with the dialog: never fires after the batch
+    later.setSingleShot(True)
+    later.timeout.connect(dialog.show_if_still_running)
+    later.start(SHOW_AFTER_MS)
     task.start()
     loop.exec()  # returns at `finished` (queued to this thread, so never missed)
     task.wait()
-    dialog.close()
+    dialog.close_batch()
     dialog.deleteLater()
     task.deleteLater()
     return run

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from annotator.core.importing import ImportOutcome, import_files
 from annotator.core.store import Store
 from annotator.gui import mainwindow
 from annotator.gui.mainwindow import MainWindow
-from annotator.gui.tasks import run_batch
+from annotator.gui.tasks import BatchProgress, run_batch
 from tests.gui.test_mainwindow import db, make_window
 
 __all__ = ["db"]  # the database fixture, shared with the main window tests
@@ -51,9 +51,9 @@ def slow_import(
     return run
 
 
-def progress_dialog() -> QProgressDialog | None:
+def progress_dialog() -> BatchProgress | None:
     for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, QProgressDialog) and widget.objectName() == "batchProgress":
+        if isinstance(widget, BatchProgress) and widget.isVisible():
             return widget
     return None
 
@@ -71,8 +71,8 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
 
     def look() -> None:
         dialog = progress_dialog()
-        if dialog is not None and dialog.isVisible():
-            seen.append(dialog.labelText())
+        if dialog is not None:
+            seen.append(dialog.label.text())
 
     timer.timeout.connect(look)
     imported = window.import_paths(briefs(tmp_path, 2))
@@ -82,7 +82,7 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
     assert len(ticks) >= 10, "the event loop ran during the import"
     # It appears after a moment and names the file being read.
     assert "Importing: brief-1.txt (2 of 2)…" in seen
-    assert progress_dialog() is None or not progress_dialog().isVisible()
+    assert progress_dialog() is None
 
 
 def test_cancel_stops_before_the_next_file_and_keeps_what_was_done(
@@ -92,12 +92,14 @@ def test_cancel_stops_before_the_next_file_and_keeps_what_was_done(
 
     def cancel_during_the_second_file() -> None:
         dialog = progress_dialog()
-        if dialog is None or not dialog.isVisible() or "(2 of 4)" not in dialog.labelText():
+        if dialog is None or "(2 of 4)" not in dialog.label.text():
             return
-        (button,) = [b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel"]
-        button.click()
+        dialog.cancel_button.click()
+        stopping.append(dialog.label.text())
+        assert dialog.isVisible() and not dialog.cancel_button.isEnabled()
         timer.stop()
 
+    stopping: list[str] = []
     timer = QTimer()
     timer.timeout.connect(cancel_during_the_second_file)
     timer.start(50)
@@ -105,6 +107,7 @@ def test_cancel_stops_before_the_next_file_and_keeps_what_was_done(
     timer.stop()
     assert len(imported) == 2
     assert len(window.library.model.document_ids()) == 4
+    assert stopping == ["Stopping after the file being read…"]
     assert "Import stopped: 2 of 4 file(s) handled" in window.statusBar().currentMessage()
 
 
@@ -126,12 +129,12 @@ def test_a_quick_import_shows_no_dialog(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown: list[bool] = []
-    real_show = QProgressDialog.show
+    real_show = BatchProgress.show
 
-    def record_show(dialog: QProgressDialog) -> None:
+    def record_show(dialog: BatchProgress) -> None:
         shown.append(True)
         real_show(dialog)
 
-    monkeypatch.setattr(QProgressDialog, "show", record_show)
+    monkeypatch.setattr(BatchProgress, "show", record_show)
     assert len(window.import_paths(briefs(tmp_path, 1))) == 1
     assert shown == []

@@ -26,14 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.importers import SUPPORTED_SUFFIXES
-from annotator.core.importing import import_files
-from annotator.core.ops import update_document
-from annotator.core.queries import document_summary
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
 from annotator.core.store import ChangeWatcher, open_store
-from annotator.gui import dialogs
+from annotator.gui import dialogs, documents
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -44,7 +40,6 @@ from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
 from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
-from annotator.gui.tasks import run_batch
 from annotator.gui.workspace import Workspace
 
 
@@ -65,7 +60,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self.workspace = Workspace(ctx, self.reader, self.form, self.annotation_list)
         self.tag_actions: dict[str, QAction] = {}
-        self._build_tag_actions()
+        self.build_tag_actions()
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
@@ -73,9 +68,9 @@ class MainWindow(QMainWindow):
         self.review = ReviewMode(self)
         self.resize(1400, 860)
         self._restore_geometry()
-        self._refresh_title()
+        self.refresh_title()
         self.library.reload(ctx.store)
-        self._restore_last_document()
+        self.restore_last_document()
         self._watch_database()
 
     # -- construction ----------------------------------------------------------------------
@@ -128,7 +123,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.reader.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
-    def _build_tag_actions(self) -> None:
+    def build_tag_actions(self) -> None:
         for action in self.tag_actions.values():
             self.removeAction(action)
         self.tag_actions = {}
@@ -229,7 +224,7 @@ class MainWindow(QMainWindow):
         ctx = self.ctx
         a["new_database"].triggered.connect(self.new_database)
         a["open_database"].triggered.connect(lambda: self.open_database())
-        a["import"].triggered.connect(self.import_dialog)
+        a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)
         a["set_author"].triggered.connect(self.ask_author)
         a["quit"].triggered.connect(self.close)
@@ -243,8 +238,10 @@ class MainWindow(QMainWindow):
         a["redo"].setEnabled(False)
         a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
         a["set_span"].triggered.connect(self.workspace.move_to_selection)
-        a["document_properties"].triggered.connect(self.edit_document_properties)
-        a["remove_document"].triggered.connect(self.remove_document)
+        a["document_properties"].triggered.connect(
+            lambda: documents.edit_document_properties(self)
+        )
+        a["remove_document"].triggered.connect(lambda: documents.remove_document(self))
         self.library.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.library.table.addActions([a["document_properties"], a["remove_document"]])
         a["find"].triggered.connect(self.show_find)
@@ -272,7 +269,7 @@ class MainWindow(QMainWindow):
         ctx.pendingChanged.connect(self._on_pending)
         self.pending_button.clicked.connect(ctx.retry_pending)
         self.retry_timer.timeout.connect(ctx.retry_pending)
-        ctx.failed.connect(self._on_failed)
+        ctx.failed.connect(self.show_failure)
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
         ctx.documentRestored.connect(self.open_document)
@@ -333,13 +330,13 @@ class MainWindow(QMainWindow):
         try:
             self.workspace.open_document(document_id)
         except AnnotatorError as exc:
-            self._on_failed(str(exc))
+            self.show_failure(str(exc))
             return
         self.library.select_document(document_id)
         self.ctx.settings.last_documents[str(self.ctx.store.path)] = document_id
-        self._refresh_title()
+        self.refresh_title()
 
-    def _restore_last_document(self) -> None:
+    def restore_last_document(self) -> None:
         ids = self.library.model.document_ids()
         if not ids:
             return
@@ -347,49 +344,8 @@ class MainWindow(QMainWindow):
         self.open_document(last if last in ids else ids[0])
 
     def import_paths(self, paths: list[Path]) -> list[int]:
-        if not paths:
-            return []
-        batch = run_batch(
-            self, self.ctx.store.path, "Importing", paths,
-            lambda store, path: import_files(store, [path])[0],
-        )
-        if batch.error is not None:
-            self._on_failed(f"Nothing more was imported: {batch.error}")
-        outcomes = batch.results
-        imported = [o.document_id for o in outcomes if o.document_id is not None]
-        problems = [o.error for o in outcomes if o.error]
-        merges = [o.merge for o in outcomes if o.merge is not None]
-        for report in merges:
-            if report.changes.tags:
-                self.workspace.reload_tags()
-                self._build_tag_actions()
-            self.ctx.apply(report.changes)
-        if merges:
-            self.statusBar().showMessage("; ".join(r.summary() for r in merges), 10_000)
-            if self.workspace.document_id is None and not imported:
-                self._restore_last_document()
-        if imported:
-            self.library.reload(self.ctx.store)
-            self.open_document(imported[0])
-            self._on_saved()
-            self._remember_own_write()
-        if problems:
-            dialogs.show_import_problems(self, len(imported), problems)
-        if batch.cancelled:
-            self.statusBar().showMessage(
-                f"Import stopped: {len(outcomes)} of {len(paths)} file(s) handled, the rest "
-                "left alone", 10_000,
-            )
-        return imported
-
-    def import_dialog(self) -> None:
-        patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(
-            self, "Import documents or annotations", str(Path.home()),
-            f"Briefings ({patterns});;Annotation files (*.jsonl *.json *.jsonld *.qdpx);;"
-            "All files (*)",
-        )
-        self.import_paths([Path(f) for f in files])
+        """Import files (briefings or annotation files) with progress; the new document ids."""
+        return documents.import_paths(self, paths)
 
     def export_dialog(self) -> None:
         from annotator.gui.export_dialog import ExportDialog
@@ -405,7 +361,7 @@ class MainWindow(QMainWindow):
         if path:
             target = Path(path)
             if target.exists() and target.stat().st_size > 0:
-                self._on_failed(f"{target} already exists; use Open Database to open it.")
+                self.show_failure(f"{target} already exists; use Open Database to open it.")
                 return
             self.open_database(target)
 
@@ -426,34 +382,6 @@ class MainWindow(QMainWindow):
         self.ctx.replace_store(store)
         return True
 
-    def edit_document_properties(self) -> None:
-        document_id = self.workspace.document_id
-        if document_id is None:
-            return
-        summary = document_summary(self.ctx.store, document_id)
-        values = dialogs.ask_document_properties(self, summary)
-        if values is None:
-            return
-        if self.ctx.run(lambda: update_document(self.ctx.store, document_id, **values)):
-            self._refresh_title()
-
-    def remove_document(self) -> None:
-        """Remove the open document after asking (undoable)."""
-        document_id = self.workspace.document_id
-        if document_id is None:
-            return
-        try:
-            summary = document_summary(self.ctx.store, document_id)
-        except AnnotatorError as exc:
-            self._on_failed(str(exc))
-            return
-        if not dialogs.confirm_removal(self, summary):
-            return
-        if self.ctx.remove_document(document_id) is not None:
-            self.statusBar().showMessage(
-                f"Removed “{summary.title}”. Edit > Undo puts it back.", 8000
-            )
-
     def _open_near(self, row: int | None) -> None:
         """The open document is gone: open the one now at its place in the library, if any."""
         self.workspace.close_document()
@@ -462,7 +390,7 @@ class MainWindow(QMainWindow):
             replacement = self.library.document_at(self.library.proxy.rowCount() - 1)
         if replacement is not None:
             self.open_document(replacement)
-        self._refresh_title()
+        self.refresh_title()
 
     def _on_store_replaced(self) -> None:
         self.watcher.close()
@@ -470,11 +398,11 @@ class MainWindow(QMainWindow):
         self._seen_version = self.watcher.token()
         self.workspace.close_document()
         self.workspace.reload_tags()
-        self._build_tag_actions()
+        self.build_tag_actions()
         self.library.reload(self.ctx.store)
-        self._refresh_title()
+        self.refresh_title()
         self._refresh_status()
-        self._restore_last_document()
+        self.restore_last_document()
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -518,7 +446,7 @@ class MainWindow(QMainWindow):
 
     # -- status ----------------------------------------------------------------------------
 
-    def _refresh_title(self) -> None:
+    def refresh_title(self) -> None:
         title = "Annotator"
         if self.workspace.document_id is not None:
             row = self.library.model.row_of(self.workspace.document_id)
@@ -550,7 +478,7 @@ class MainWindow(QMainWindow):
             self.pending_button.hide()
             self.retry_timer.stop()
 
-    def _on_failed(self, message: str) -> None:
+    def show_failure(self, message: str) -> None:
         self.saved_label.setText("Not saved")
         self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
         self.statusBar().showMessage(message, 8000)

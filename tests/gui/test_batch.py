@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from annotator.core.importing import ImportOutcome, import_files
 from annotator.core.store import Store
-from annotator.gui import mainwindow
+from annotator.gui import documents
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.tasks import BatchProgress, run_batch
 from tests.gui.test_mainwindow import db, make_window
@@ -62,7 +62,7 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[threading.Thread] = []
-    monkeypatch.setattr(mainwindow, "import_files", slow_import(0.6, threads))
+    monkeypatch.setattr(documents, "import_files", slow_import(0.6, threads))
     ticks: list[float] = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
@@ -88,7 +88,7 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
 def test_cancel_stops_before_the_next_file_and_keeps_what_was_done(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(mainwindow, "import_files", slow_import(0.5, []))
+    monkeypatch.setattr(documents, "import_files", slow_import(0.5, []))
 
     def cancel_during_the_second_file() -> None:
         dialog = progress_dialog()

@@ -44,12 +44,12 @@ def merge_files(
         if isinstance(outcome, ColleagueMergeReport):
             if outcome.changes.tags:
                 window.workspace.reload_tags()
-                window._build_tag_actions()  # noqa: SLF001 - the window's own refresh
+                window.build_tag_actions()
             ctx.apply(outcome.changes)
     if any(isinstance(o, ColleagueMergeReport) for o in outcomes):
         window.library.reload(ctx.store)
         if window.workspace.document_id is None:
-            window._restore_last_document()  # noqa: SLF001
+            window.restore_last_document()
         else:
             window.library.select_document(window.workspace.document_id)
     show_report(window, outcomes, paths)

@@ -1,0 +1,98 @@
+"""The window's document actions: import files, edit a document's properties, remove it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.importers import SUPPORTED_SUFFIXES
+from annotator.core.importing import import_files
+from annotator.core.ops import update_document
+from annotator.core.queries import document_summary
+from annotator.gui import dialogs
+from annotator.gui.tasks import run_batch
+
+if TYPE_CHECKING:
+    from annotator.gui.mainwindow import MainWindow
+
+
+def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
+    """Import each file off the GUI thread; open the first new document; the new ids."""
+    if not paths:
+        return []
+    batch = run_batch(
+        window, window.ctx.store.path, "Importing", paths,
+        lambda store, path: import_files(store, [path])[0],
+    )
+    if batch.error is not None:
+        window.show_failure(f"Nothing more was imported: {batch.error}")
+    outcomes = batch.results
+    imported = [o.document_id for o in outcomes if o.document_id is not None]
+    problems = [o.error for o in outcomes if o.error]
+    merges = [o.merge for o in outcomes if o.merge is not None]
+    for report in merges:
+        if report.changes.tags:
+            window.workspace.reload_tags()
+            window.build_tag_actions()
+        window.ctx.apply(report.changes)
+    if merges:
+        window.statusBar().showMessage("; ".join(r.summary() for r in merges), 10_000)
+        if window.workspace.document_id is None and not imported:
+            window.restore_last_document()
+    if imported:
+        window.library.reload(window.ctx.store)
+        window.open_document(imported[0])
+        window.ctx.saved.emit()  # written by the batch's own store
+    if problems:
+        dialogs.show_import_problems(window, len(imported), problems)
+    if batch.cancelled:
+        window.statusBar().showMessage(
+            f"Import stopped: {len(outcomes)} of {len(paths)} file(s) handled, the rest "
+            "left alone", 10_000,
+        )
+    return imported
+
+
+def import_dialog(window: MainWindow) -> None:
+    """File > Import Documents: choose files, then import them."""
+    patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+    files, _ = QFileDialog.getOpenFileNames(
+        window, "Import documents or annotations", str(Path.home()),
+        f"Briefings ({patterns});;Annotation files (*.jsonl *.json *.jsonld *.qdpx);;"
+        "All files (*)",
+    )
+    window.import_paths([Path(f) for f in files])
+
+
+def edit_document_properties(window: MainWindow) -> None:
+    """File > Document Properties for the open document."""
+    document_id = window.workspace.document_id
+    if document_id is None:
+        return
+    summary = document_summary(window.ctx.store, document_id)
+    values = dialogs.ask_document_properties(window, summary)
+    if values is None:
+        return
+    if window.ctx.run(lambda: update_document(window.ctx.store, document_id, **values)):
+        window.refresh_title()
+
+
+def remove_document(window: MainWindow) -> None:
+    """Remove the open document after asking (undoable)."""
+    document_id = window.workspace.document_id
+    if document_id is None:
+        return
+    try:
+        summary = document_summary(window.ctx.store, document_id)
+    except AnnotatorError as exc:
+        window.show_failure(str(exc))
+        return
+    if not dialogs.confirm_removal(window, summary):
+        return
+    if window.ctx.remove_document(document_id) is not None:
+        window.statusBar().showMessage(
+            f"Removed “{summary.title}”. Edit > Undo puts it back.", 8000
+        )

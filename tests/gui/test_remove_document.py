@@ -182,3 +182,17 @@ def test_removal_opens_the_next_document_once(
     monkeypatch.setattr(dialogs, "confirm_removal", lambda *_a: True)
     window.actions_by_name["remove_document"].trigger()
     assert opened == [window.workspace.document_id]
+
+
+def test_right_click_in_the_library_picks_the_document_the_menu_acts_on(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    first = open_doc(window, "sample-briefing.txt")
+    table = window.library.table
+    row = next(
+        r for r in range(window.library.proxy.rowCount())
+        if window.library.document_at(r) != first
+    )
+    rect = table.visualRect(window.library.proxy.index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.RightButton, pos=rect.center())
+    assert window.workspace.document_id == window.library.document_at(row) != first

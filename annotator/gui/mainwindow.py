@@ -236,6 +236,11 @@ class MainWindow(QMainWindow):
         ctx.undo_stack.redoTextChanged.connect(self._on_redo_text)
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
+        # What acts on the open document is off while none is open.
+        for name in ("document_properties", "remove_document"):
+            a[name].setEnabled(self.workspace.document_id is not None)
+            self.workspace.documentOpened.connect(lambda _id, act=a[name]: act.setEnabled(True))
+            self.workspace.documentClosed.connect(lambda act=a[name]: act.setEnabled(False))
         a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
         a["set_span"].triggered.connect(self.workspace.move_to_selection)
         a["document_properties"].triggered.connect(

@@ -111,9 +111,13 @@ def test_removing_the_last_document_leaves_an_empty_window(
     assert library_titles(window) == []
     assert window.workspace.document_id is None and window.workspace.text == ""
     assert window.windowTitle().startswith("Annotator")
-    window.actions_by_name["remove_document"].trigger()  # nothing open: nothing happens
+    # Nothing open: the document actions are off (and would do nothing).
+    assert not window.actions_by_name["remove_document"].isEnabled()
+    assert not window.actions_by_name["document_properties"].isEnabled()
+    window.actions_by_name["remove_document"].trigger()
     window.actions_by_name["undo"].trigger()
     assert len(library_titles(window)) == 1 and window.workspace.document_id is not None
+    assert window.actions_by_name["remove_document"].isEnabled()
 
 
 def test_the_question_names_the_document_and_its_annotations(

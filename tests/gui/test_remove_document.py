@@ -111,7 +111,9 @@ def test_removing_the_last_document_leaves_an_empty_window(
     assert library_titles(window) == []
     assert window.workspace.document_id is None and window.workspace.text == ""
     assert window.windowTitle().startswith("Annotator")
-    # Nothing open: the document actions are off (and would do nothing).
+    # Nothing open: the reader says how to get a briefing in; the document actions are off.
+    assert window.reader.toPlainText() == ""
+    assert "File > Import Documents" in window.reader.placeholderText()
     assert not window.actions_by_name["remove_document"].isEnabled()
     assert not window.actions_by_name["document_properties"].isEnabled()
     window.actions_by_name["remove_document"].trigger()

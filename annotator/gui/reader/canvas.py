@@ -62,6 +62,13 @@ FILL_ALPHA = 70
 HOVER_ALPHA = 20
 
 
+# Shown while no briefing is open (the library is empty, or the open one was removed).
+EMPTY_READER = (
+    "No briefing is open.\n\nChoose one in the library on the left, or import briefings with "
+    "File > Import Documents (Ctrl+I) or by dropping files on this window."
+)
+
+
 class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
     """A read-only, centred, comfortably set text with tag highlights painted over it."""
 
@@ -86,6 +93,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setMouseTracking(True)
         self.setAccessibleName("Briefing text")
+        self.setPlaceholderText(EMPTY_READER)
 
         self._text = ""
         self._offsets = OffsetMap("")

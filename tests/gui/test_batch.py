@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,9 @@ from annotator.core.store import Store
 from annotator.gui import documents
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.tasks import BatchProgress, run_batch
-from tests.gui.test_mainwindow import db, make_window
+from tests.gui.test_mainwindow import db, window
 
-__all__ = ["db"]  # the database fixture, shared with the main window tests
-
-
-@pytest.fixture
-def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
-    win = make_window(qtbot, db)
-    yield win
-    win.ctx.store.close()
+__all__ = ["db", "window"]  # fixtures shared with the main window tests
 
 
 def briefs(folder: Path, count: int) -> list[Path]:

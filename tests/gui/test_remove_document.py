@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,9 @@ from annotator.core.queries import DocumentSummary, document_summary
 from annotator.core.store import open_store
 from annotator.gui import dialogs
 from annotator.gui.mainwindow import MainWindow
-from tests.gui.test_mainwindow import click_unit, db, make_window, open_doc, saved_rows
+from tests.gui.test_mainwindow import click_unit, db, open_doc, saved_rows, window
 
-__all__ = ["db"]  # the database fixture, shared with the main window tests
-
-
-@pytest.fixture
-def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
-    win = make_window(qtbot, db)
-    yield win
-    win.ctx.store.close()
+__all__ = ["db", "window"]  # fixtures shared with the main window tests
 
 
 def stored(db: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         a["remove_document"].triggered.connect(lambda: documents.remove_document(self))
         self.library.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.library.table.addActions([a["document_properties"], a["remove_document"]])
+        self.library.removeRequested.connect(a["remove_document"].trigger)
         a["find"].triggered.connect(self.show_find)
         a["find_next"].triggered.connect(self.find_next)
         self.find_box.returnPressed.connect(self.find_next)

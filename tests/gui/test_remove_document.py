@@ -194,3 +194,27 @@ def test_right_click_in_the_library_picks_the_document_the_menu_acts_on(
     rect = table.visualRect(window.library.proxy.index(row, 0))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.RightButton, pos=rect.center())
     assert window.workspace.document_id == window.library.document_at(row) != first
+
+
+def test_delete_in_the_library_removes_the_document_not_an_annotation(
+    qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    assert window.workspace.current_id is not None
+    asked: list[int] = []
+
+    def confirm(_parent: object, summary: DocumentSummary) -> bool:
+        asked.append(summary.id)
+        return False  # the analyst thinks again
+
+    monkeypatch.setattr(dialogs, "confirm_removal", confirm)
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key.Key_Delete)
+    assert asked == [doc_id]
+    assert len(saved_rows(db)) == 1, "the annotation shown in the form was not deleted"
+    # In the reader, Delete still deletes the annotation.
+    window.reader.setFocus()
+    qtbot.keyClick(window.reader, Qt.Key.Key_Delete)
+    assert saved_rows(db) == [] and asked == [doc_id]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -19,6 +20,7 @@ from annotator.gui.library.model import ID_ROLE, LibraryFilter, LibraryModel, Li
 
 class LibraryPanel(QWidget):
     documentActivated = Signal(int)
+    removeRequested = Signal()  # Delete pressed in the table: remove the selected document
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +56,21 @@ class LibraryPanel(QWidget):
         self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.activated.connect(self._on_current)
+        self.table.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        # In the table, Delete means the document: claim the key from the window's
+        # Delete Annotation shortcut, then ask for the removal.
+        if watched is self.table and event.type() in (
+            QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress
+        ):
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Delete and not event.modifiers():
+                event.accept()
+                if event.type() == QEvent.Type.KeyPress:
+                    self.removeRequested.emit()
+                return True
+        return super().eventFilter(watched, event)
 
     def _on_current(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
         if index.isValid():

@@ -122,6 +122,7 @@ READER_KEYS: tuple[tuple[str, str], ...] = (
     ("Click", "Select the unit under the pointer"),
     ("Shift+Click", "Extend the selection over several units"),
     ("Drag", "Select any span (snapped to word edges)"),
+    ("Delete (in the library)", "Remove the selected document (asks first)"),
 )
 
 

@@ -218,3 +218,20 @@ def test_delete_in_the_library_removes_the_document_not_an_annotation(
     window.reader.setFocus()
     qtbot.keyClick(window.reader, Qt.Key.Key_Delete)
     assert saved_rows(db) == [] and asked == [doc_id]
+
+
+def test_the_shortcuts_help_lists_the_keys_including_delete_in_the_library(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtWidgets import QDialog, QTableWidget
+
+    window.actions_by_name["shortcuts"].trigger()
+    (dialog,) = [d for d in window.findChildren(QDialog) if d.objectName() == "shortcutsDialog"]
+    table = dialog.findChild(QTableWidget)
+    rows = {
+        table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())
+    }
+    assert rows["Remove the selected document (asks first)"] == "Delete (in the library)"
+    assert rows["Claim"] == "1" and rows["Figure"] == "3"
+    assert rows["Undo"] == "Ctrl+Z"
+    dialog.close()

@@ -23,10 +23,11 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
     """Import each file off the GUI thread; open the first new document; the new ids."""
     if not paths:
         return []
-    batch = run_batch(
-        window, window.ctx.store.path, "Importing", paths,
-        lambda store, path: import_files(store, [path])[0],
-    )
+    with window.own_batch():
+        batch = run_batch(
+            window, window.ctx.store.path, "Importing", paths,
+            lambda store, path: import_files(store, [path])[0],
+        )
     if batch.error is not None:
         window.show_failure(f"Nothing more was imported: {batch.error}")
     outcomes = batch.results

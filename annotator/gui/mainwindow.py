@@ -5,6 +5,8 @@ Layout and wiring only; the annotation logic lives in `workspace.py`, actions in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
@@ -294,6 +296,7 @@ class MainWindow(QMainWindow):
         activated). SQLite's locking keeps every write; see tests/test_concurrency.py."""
         self.watcher = ChangeWatcher(self.ctx.store.path)
         self._seen_version = self.watcher.token()
+        self._batch_running = False
         self.watch_timer = QTimer(self)
         self.watch_timer.setInterval(2000)
         self.watch_timer.timeout.connect(self.check_external_changes)
@@ -302,8 +305,23 @@ class MainWindow(QMainWindow):
     def _remember_own_write(self) -> None:
         self._seen_version = self.watcher.token()
 
+    @contextmanager
+    def own_batch(self) -> Iterator[None]:
+        """While this window imports or merges through a store of its own (`tasks.run_batch`),
+        those writes are not another window's: no reload meanwhile, none after."""
+        self._batch_running = True
+        self.watch_timer.stop()
+        try:
+            yield
+        finally:
+            self._batch_running = False
+            self._remember_own_write()
+            self.watch_timer.start()
+
     def check_external_changes(self) -> bool:
         """Reload what another process changed; True when something was reloaded."""
+        if self._batch_running:
+            return False
         token = self.watcher.token()
         if token == self._seen_version:
             return False

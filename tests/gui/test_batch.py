@@ -131,3 +131,19 @@ def test_a_quick_import_shows_no_dialog(
     monkeypatch.setattr(BatchProgress, "show", record_show)
     assert len(window.import_paths(briefs(tmp_path, 1))) == 1
     assert shown == []
+
+
+def test_the_batchs_own_writes_are_not_taken_for_another_windows(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(documents, "import_files", slow_import(0.4, []))
+    reloads: list[bool] = []
+    probe = QTimer()
+    probe.timeout.connect(lambda: reloads.append(window.check_external_changes()))
+    probe.start(50)  # e.g. the window being activated again while the dialog is up
+    assert len(window.import_paths(briefs(tmp_path, 2))) == 2
+    probe.stop()
+    assert reloads and not any(reloads)
+    assert not window.check_external_changes()
+    assert window.watch_timer.isActive()
+    assert "another window" not in window.statusBar().currentMessage()

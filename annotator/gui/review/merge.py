@@ -36,7 +36,8 @@ def merge_files(
         except AnnotatorError as exc:
             return str(exc)
 
-    batch = run_batch(window, ctx.store.path, "Merging", paths, merge_one)
+    with window.own_batch():
+        batch = run_batch(window, ctx.store.path, "Merging", paths, merge_one)
     outcomes: list[MergeOutcome] = list(batch.results)
     if batch.error is not None:
         outcomes.append(f"Nothing more was merged: {batch.error}")

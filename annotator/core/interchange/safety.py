@@ -192,7 +192,9 @@ def open_zip_safely(
         archive = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
         raise refusal(source, "no such file") from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError
+    ) as exc:
         raise refusal(source, "is not a zip archive, or it is damaged") from exc
     except OSError as exc:
         raise refusal(source, f"cannot be read ({exc.strerror or exc})") from exc
@@ -209,7 +211,10 @@ def zip_member_names(path: Path) -> list[str] | None:
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.namelist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
+        NotImplementedError,  # e.g. a damaged "version needed to extract"
+    ):
         return None
 
 

@@ -133,3 +133,27 @@ def test_parse_xml_safely() -> None:
             parse_xml_safely(hostile, "f.xml")
     with pytest.raises(ImportRefused, match=r"line 1, column 3\); nothing imported$"):
         parse_xml_safely(b"<r><", "f.xml")
+
+
+def test_a_zip_claiming_an_unknown_version_is_refused_like_any_damaged_zip(
+    tmp_path: Path,
+) -> None:
+    # Found by the fuzzer: zipfile raises NotImplementedError ("zip file version 6.4") when the
+    # central directory asks for a newer "version needed to extract".
+    from annotator.core.importing import import_file
+    from annotator.core.store import open_store
+
+    data = bytearray(make_zip(tmp_path / "ok.zip", {"project.qde": b"<Project/>"}).read_bytes())
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 6 : directory + 8] = struct.pack("<H", 64)
+    for suffix in (".qdpx", ".docx"):
+        path = tmp_path / f"damaged{suffix}"
+        path.write_bytes(bytes(data))
+        assert zip_member_names(path) is None
+        with pytest.raises(ImportRefused, match="damaged"):
+            open_zip_safely(path)
+        with (
+            open_store(tmp_path / f"db{suffix}.sqlite3", daily_backup=False) as store,
+            pytest.raises(ImportRefused),
+        ):
+            import_file(store, path)

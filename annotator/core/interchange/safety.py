@@ -13,6 +13,7 @@ entities or DTDs are ever fetched. Nothing here touches the network or writes to
 
 from __future__ import annotations
 
+import lzma
 import re
 import zipfile
 import zlib
@@ -123,7 +124,9 @@ class SafeArchive:
                             "(zip bomb?)",
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        except (
+            zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError
+        ) as exc:
             raise refusal(self._source, f"{name} is damaged ({exc})") from exc
         if size != info.file_size:
             raise refusal(self._source, f"{name} is damaged (shorter than its header says)")

@@ -157,3 +157,19 @@ def test_a_zip_claiming_an_unknown_version_is_refused_like_any_damaged_zip(
             pytest.raises(ImportRefused),
         ):
             import_file(store, path)
+
+
+def test_a_member_with_broken_lzma_data_is_refused_as_damaged(tmp_path: Path) -> None:
+    # Stored bytes relabelled as LZMA (method 14), with properties LZMA cannot accept: zipfile
+    # lets lzma.LZMAError through, which is not an OSError.
+    path = tmp_path / "lzma.qdpx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("project.qde", b"\x09\x14\x05\x00" + b"\xff" * 5 + b"x" * 50)
+    data = bytearray(buffer.getvalue())
+    for header, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.index(header) + offset
+        data[at : at + 2] = struct.pack("<H", zipfile.ZIP_LZMA)
+    path.write_bytes(bytes(data))
+    with open_zip_safely(path) as archive, pytest.raises(ImportRefused, match="damaged"):
+        archive.read("project.qde")

@@ -24,6 +24,8 @@ from annotator.core.exporters.registry import export
 from annotator.core.importing import import_file
 from annotator.core.store import Store, open_store
 from tests.conftest import REPO_ROOT
+from tests.core.importers.test_docx import docx_bytes
+from tests.core.importers.test_pdf import hand_made_pdf
 
 SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
 
@@ -48,6 +50,13 @@ def valid_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         ".md": b"# Title\n\n- a bullet with a [link](http://x)\n\nA paragraph. Another.\n",
         ".html": b"<html><body><h1>T</h1><p>One. Two.</p><ul><li>x</li></ul></body></html>",
     }
+    files[".docx"] = docx_bytes(
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>Officials reported 14 attacks in 2024.</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>We assess this is likely to continue.</w:t></w:r></w:p></w:body>"
+        "</w:document>"
+    )
+    files[".pdf"] = hand_made_pdf("Officials reported 14 attacks.", "We assess more will come.")
     with open_store(folder / "src.sqlite3") as store:
         doc_id = import_file(store, SAMPLE).document_id
         assert doc_id is not None
@@ -55,6 +64,10 @@ def valid_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         dataset = load_dataset(store)
     for name, suffix in (("jsonl-spans", ".jsonl"), ("w3c", ".jsonld"), ("qdpx", ".qdpx")):
         files[suffix] = export(dataset, name, folder / f"x{suffix}").path.read_bytes()
+    with open_store(folder / "check.sqlite3") as store:  # every seed imports as it is
+        for suffix in (".docx", ".pdf"):
+            (folder / f"seed{suffix}").write_bytes(files[suffix])
+            assert import_file(store, folder / f"seed{suffix}").unit_count == 2
     return files
 
 
@@ -93,7 +106,7 @@ def test_random_bytes_are_imported_or_refused_cleanly(
 
 @settings(max_examples=max(250, settings().max_examples))
 @given(
-    kind=st.sampled_from([".txt", ".md", ".html", ".jsonl", ".jsonld", ".qdpx"]),
+    kind=st.sampled_from([".txt", ".md", ".html", ".docx", ".pdf", ".jsonl", ".jsonld", ".qdpx"]),
     edits=st.lists(
         st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)),
         min_size=1,

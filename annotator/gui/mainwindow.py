@@ -44,6 +44,12 @@ from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
 from annotator.gui.workspace import Workspace
 
+# Actions that act on the open document (tag actions too): off while none is open.
+DOCUMENT_ACTIONS = (
+    "document_properties", "remove_document", "delete", "set_span", "find", "find_next",
+    "next_unit", "previous_unit", "next_untagged",
+)
+
 
 def window_settings() -> QSettings:
     """Window geometry and splitter sizes, in an INI file beside the JSON settings."""
@@ -136,6 +142,15 @@ class MainWindow(QMainWindow):
             self.tag_actions[tag.name] = action
             colours[tag.name] = tag.colour
         self.legend.set_tag_styles({name: QColor(c) for name, c in colours.items()})
+        self._enable_document_actions()
+
+    def _enable_document_actions(self) -> None:
+        """What acts on the open document is off while none is open."""
+        is_open = self.workspace.document_id is not None
+        for action in self.tag_actions.values():
+            action.setEnabled(is_open)
+        for name in DOCUMENT_ACTIONS:
+            self.actions_by_name[name].setEnabled(is_open)
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -238,11 +253,9 @@ class MainWindow(QMainWindow):
         ctx.undo_stack.redoTextChanged.connect(self._on_redo_text)
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
-        # What acts on the open document is off while none is open.
-        for name in ("document_properties", "remove_document"):
-            a[name].setEnabled(self.workspace.document_id is not None)
-            self.workspace.documentOpened.connect(lambda _id, act=a[name]: act.setEnabled(True))
-            self.workspace.documentClosed.connect(lambda act=a[name]: act.setEnabled(False))
+        self._enable_document_actions()
+        self.workspace.documentOpened.connect(lambda _id: self._enable_document_actions())
+        self.workspace.documentClosed.connect(self._enable_document_actions)
         a["delete"].triggered.connect(lambda: self.workspace.delete_annotation())
         a["set_span"].triggered.connect(self.workspace.move_to_selection)
         a["document_properties"].triggered.connect(

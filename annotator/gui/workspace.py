@@ -95,6 +95,7 @@ class Workspace(QObject):
         colours = {tag.name: QColor(tag.colour) for tag in self.tags}
         self.reader.set_tag_styles(colours)
         self.form.set_tags(self.tags)
+        self.form.set_document_open(self.document_id is not None)
         self.annotation_list.set_tags(self.tags)
 
     def open_document(self, document_id: int) -> None:
@@ -114,6 +115,7 @@ class Workspace(QObject):
         self.reader.load(detail.text, self.units, [painted(v) for v in views if self.shown(v)])
         self.annotation_list.load(detail.text, views)
         self.form.show_annotation(None)
+        self.form.set_document_open(True)
         self.documentOpened.emit(document_id)
 
     def close_document(self) -> None:
@@ -128,6 +130,7 @@ class Workspace(QObject):
         self.reader.load("", [], [])
         self.annotation_list.load("", [])
         self.form.show_annotation(None)
+        self.form.set_document_open(False)
         self.documentClosed.emit()
 
     # -- selection -------------------------------------------------------------------------

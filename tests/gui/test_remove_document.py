@@ -108,10 +108,17 @@ def test_removing_the_last_document_leaves_an_empty_window(
     assert "File > Import Documents" in window.reader.placeholderText()
     assert not window.actions_by_name["remove_document"].isEnabled()
     assert not window.actions_by_name["document_properties"].isEnabled()
+    assert not any(b.isEnabled() for b in window.form.tag_buttons.values())
+    assert not any(a.isEnabled() for a in window.tag_actions.values())
+    assert not window.actions_by_name["next_untagged"].isEnabled()
+    assert window.form.empty_hint.text() == "Open a briefing from the library to tag it."
     window.actions_by_name["remove_document"].trigger()
     window.actions_by_name["undo"].trigger()
     assert len(library_titles(window)) == 1 and window.workspace.document_id is not None
     assert window.actions_by_name["remove_document"].isEnabled()
+    assert all(b.isEnabled() for b in window.form.tag_buttons.values())
+    assert all(a.isEnabled() for a in window.tag_actions.values())
+    assert window.form.empty_hint.text().startswith("Select a sentence")
 
 
 def test_the_question_names_the_document_and_its_annotations(

@@ -39,6 +39,7 @@ TEXT_LIMIT = 600  # longer annotated text shows its beginning and end only
 # Alt+letter mnemonics the form must not take: the menu bar's and the form's own.
 RESERVED_LETTERS = frozenset("fevh" + "nd")
 EMPTY_HINT = "Select a sentence or a span in the briefing, then press a tag button or key."
+NO_DOCUMENT_HINT = "Open a briefing from the library to tag it."
 
 STYLE = f"""
 QLineEdit[invalid="true"], QComboBox[invalid="true"] {{
@@ -328,6 +329,12 @@ class AnnotationForm(QWidget):
             self.text_label.setToolTip(tip)
         self.text_label.setVisible(bool(text))
         self.empty_hint.setVisible(not text)
+
+    def set_document_open(self, is_open: bool) -> None:
+        """With no briefing open there is nothing to tag: say so, and the tag buttons are off."""
+        self.empty_hint.setText(EMPTY_HINT if is_open else NO_DOCUMENT_HINT)
+        for button in self.tag_buttons.values():
+            button.setEnabled(is_open)
 
     def _show_buttons(self) -> None:
         for name, button in self.tag_buttons.items():

@@ -46,7 +46,9 @@ def main(out_dir: Path) -> int:
     from PySide6.QtWidgets import QLineEdit, QMessageBox
 
     from annotator.core.importing import import_file
+    from annotator.core.queries import document_summary
     from annotator.core.store import open_store
+    from annotator.gui import dialogs
     from annotator.gui.app import application
     from annotator.gui.export_dialog import ExportDialog
 
@@ -113,6 +115,14 @@ def main(out_dir: Path) -> int:
     dialog.show()
     save(dialog, out_dir / "guide-export.png", app)
     dialog.close()
+
+    # 6. The question before a document is removed.
+    question, _remove = dialogs.removal_question(
+        window, document_summary(window.ctx.store, sample_id)
+    )
+    question.show()
+    save(question, out_dir / "guide-remove.png", app)
+    question.close()
 
     window.ctx.store.close()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
@@ -97,8 +98,11 @@ def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
     return box
 
 
-def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
-    """Ask before removing a document; True when the analyst confirms."""
+def removal_question(
+    parent: QWidget, summary: DocumentSummary
+) -> tuple[QMessageBox, QAbstractButton]:
+    """The question asked before a document is removed, and its Remove button (Cancel is the
+    default)."""
     count = summary.annotation_count
     box = QMessageBox(
         QMessageBox.Icon.Warning, "Remove document",
@@ -118,6 +122,12 @@ def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
+    return box, remove
+
+
+def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
+    """Ask before removing a document; True when the analyst confirms."""
+    box, remove = removal_question(parent, summary)
     box.exec()
     return box.clickedButton() is remove
 

@@ -164,26 +164,25 @@ class AppContext(QObject):
                 "The document was not removed: some changes are still waiting to be saved."
             )
             return None
+        removed = self._remove(document_id)
+        if removed is not None:
+            self.undo_stack.push(
+                DocumentRemovalCommand(f"Remove “{_short(removed.title)}”", self, removed)
+            )
+        return removed
+
+    def remove_again(self, removed: RemovedDocument) -> RemovedDocument | None:
+        """Used by redo: remove the document again; None (reported) when it cannot be."""
+        return self._remove(removed.document_id)
+
+    def _remove(self, document_id: int) -> RemovedDocument | None:
         try:
             removed = remove_document(self.store, document_id)
         except (AnnotatorError, SQLAlchemyError, OSError) as exc:
             self.failed.emit(_message(exc))
             return None
-        self.undo_stack.push(
-            DocumentRemovalCommand(f"Remove “{_short(removed.title)}”", self, removed)
-        )
         self.apply(removed.changes)
         return removed
-
-    def remove_again(self, removed: RemovedDocument) -> RemovedDocument | None:
-        """Used by redo: remove the document again; None (reported) when it cannot be."""
-        try:
-            again = remove_document(self.store, removed.document_id)
-        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
-            self.failed.emit(_message(exc))
-            return None
-        self.apply(again.changes)
-        return again
 
     def put_back(self, removed: RemovedDocument) -> None:
         """Used by undo."""

@@ -94,7 +94,8 @@ class BatchProgress(QDialog):
         self.label = QLabel(f"{title}…", self)
         self.label.setMinimumWidth(360)
         self.bar = QProgressBar(self)
-        self.bar.setRange(0, max(total, 1))
+        # One file: there is nothing to count, so the bar just shows that work goes on.
+        self.bar.setRange(0, total if total > 1 else 0)
         self.bar.setValue(0)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.clicked.connect(self.reject)

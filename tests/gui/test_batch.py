@@ -61,11 +61,13 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start(50)
     seen: list[str] = []
+    bars: list[tuple[int, int]] = []
 
     def look() -> None:
         dialog = progress_dialog()
         if dialog is not None:
             seen.append(dialog.label.text())
+            bars.append((dialog.bar.minimum(), dialog.bar.maximum()))
 
     timer.timeout.connect(look)
     imported = window.import_paths(briefs(tmp_path, 2))
@@ -75,6 +77,26 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
     assert len(ticks) >= 10, "the event loop ran during the import"
     # It appears after a moment and names the file being read.
     assert "Importing: brief-1.txt (2 of 2)…" in seen
+    assert set(bars) == {(0, 2)}
+
+
+def test_a_single_slow_file_shows_a_busy_bar(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(documents, "import_files", slow_import(0.8, []))
+    ranges: list[tuple[int, int]] = []
+
+    def look() -> None:
+        dialog = progress_dialog()
+        if dialog is not None:
+            ranges.append((dialog.bar.minimum(), dialog.bar.maximum()))
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(50)
+    assert len(window.import_paths(briefs(tmp_path, 1))) == 1
+    timer.stop()
+    assert ranges and set(ranges) == {(0, 0)}
     assert progress_dialog() is None
 
 

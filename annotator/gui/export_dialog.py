@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -67,6 +68,7 @@ class ExportDialog(QDialog):
         self.document_id = document_id
         self.task: Task | None = None
         self.result: ExportResult | None = None
+        self._confirmed: Path | None = None  # a path the analyst agreed to replace
 
         self.format = QComboBox(self)
         for name, fmt in FORMATS.items():
@@ -151,6 +153,7 @@ class ExportDialog(QDialog):
             )
             if chosen:
                 self.path.setText(chosen)
+                self._confirmed = Path(chosen)  # the file dialog asked about replacing it
 
     def wanted(self) -> DatasetFilter:
         documents = (
@@ -164,6 +167,9 @@ class ExportDialog(QDialog):
         out = Path(self.path.text()).expanduser()
         if not self.path.text().strip():
             self.status.setText("Choose where to save the export.")
+            return
+        if not self._may_replace(out):
+            self.status.setText("Not exported: choose another name, or agree to replace the file.")
             return
         caveat = self.caveat.text().strip() or None
         if caveat != get_caveat(self.store):
@@ -184,6 +190,21 @@ class ExportDialog(QDialog):
         self.progress.setRange(0, 0)
         self.status.setText(f"Exporting to {out}…")
         self.task.start()
+
+    def _may_replace(self, out: Path) -> bool:
+        """True unless `out` exists and the analyst does not want it replaced."""
+        if not out.exists() or out == self._confirmed:
+            return True
+        what = "folder" if out.is_dir() else "file"
+        answer = QMessageBox.question(
+            self, "Replace?", f"{out.name} already exists in {out.parent}. Replace the {what}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self._confirmed = out
+        return True
 
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))

@@ -92,3 +92,37 @@ def test_failed_export_is_reported(qtbot: QtBot, store: Store, tmp_path: Path) -
     qtbot.waitUntil(lambda: "nothing written" in dialog.status.text(), timeout=20_000)
     assert dialog.task is not None and dialog.task.wait(20_000)
     assert dialog.export_button.isEnabled()
+
+
+def test_an_existing_file_is_replaced_only_when_the_analyst_agrees(
+    qtbot: QtBot, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    out = tmp_path / "earlier.csv"
+    out.write_text("an earlier export\n", encoding="utf-8")
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+
+    def question(_parent: object, _title: str, text: str, *_args: object) -> object:
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    dialog.path.setText(str(out))
+    dialog.start()
+    assert dialog.task is None and "Not exported" in dialog.status.text()
+    assert out.read_text(encoding="utf-8") == "an earlier export\n"
+    assert asked == [f"earlier.csv already exists in {tmp_path}. Replace the file?"]
+    dialog.start()  # asked again: this time the analyst agrees
+    assert dialog.task is not None
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    assert dialog.task.wait(20_000)
+    assert out.read_text(encoding="utf-8").startswith("document_id")
+    assert len(asked) == 2
+    dialog.start()  # the same file again: already agreed, no new question
+    qtbot.waitUntil(lambda: dialog.task is not None and dialog.task.isFinished(), timeout=20_000)
+    assert len(asked) == 2

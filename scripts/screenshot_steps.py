@@ -45,6 +45,7 @@ def main(out_dir: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QLineEdit, QMessageBox
 
+    from annotator.core.backup import backup_folder
     from annotator.core.importing import import_file
     from annotator.core.queries import document_summary
     from annotator.core.store import open_store
@@ -118,7 +119,8 @@ def main(out_dir: Path) -> int:
 
     # 6. The question before a document is removed.
     question, _remove = dialogs.removal_question(
-        window, document_summary(window.ctx.store, sample_id)
+        window, document_summary(window.ctx.store, sample_id),
+        backup_folder(window.ctx.store.path),
     )
     question.show()
     save(question, out_dir / "guide-remove.png", app)

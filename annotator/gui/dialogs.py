@@ -99,7 +99,7 @@ def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
 
 
 def removal_question(
-    parent: QWidget, summary: DocumentSummary
+    parent: QWidget, summary: DocumentSummary, backups: Path
 ) -> tuple[QMessageBox, QAbstractButton]:
     """The question asked before a document is removed, and its Remove button (Cancel is the
     default)."""
@@ -116,7 +116,8 @@ def removal_question(
     )
     box.setInformativeText(
         f"{what} Edit > Undo puts it all back until you close this database. After that, "
-        "File > Merge Colleague's Work on a backup made before the removal brings it back."
+        "File > Merge Colleague's Work on a backup made before the removal brings it back "
+        f"(backups are in the folder “{backups.name}” next to the database)."
     )
     remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -125,9 +126,9 @@ def removal_question(
     return box, remove
 
 
-def confirm_removal(parent: QWidget, summary: DocumentSummary) -> bool:
+def confirm_removal(parent: QWidget, summary: DocumentSummary, backups: Path) -> bool:
     """Ask before removing a document; True when the analyst confirms."""
-    box, remove = removal_question(parent, summary)
+    box, remove = removal_question(parent, summary, backups)
     box.exec()
     return box.clickedButton() is remove
 

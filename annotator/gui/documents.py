@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from annotator.core.backup import backup_folder
 from annotator.core.errors import AnnotatorError
 from annotator.core.importers import SUPPORTED_SUFFIXES
 from annotator.core.importing import import_files
@@ -91,7 +92,7 @@ def remove_document(window: MainWindow) -> None:
     except AnnotatorError as exc:
         window.show_failure(str(exc))
         return
-    if not dialogs.confirm_removal(window, summary):
+    if not dialogs.confirm_removal(window, summary, backup_folder(window.ctx.store.path)):
         return
     if window.ctx.remove_document(document_id) is not None:
         window.statusBar().showMessage(

@@ -54,8 +54,9 @@ def test_remove_asks_then_removes_and_undo_redo_work(
     assert len(saved_rows(db)) == 1
     asked: list[str] = []
 
-    def confirm(_parent: object, summary: DocumentSummary) -> bool:
+    def confirm(_parent: object, summary: DocumentSummary, backups: Path) -> bool:
         asked.append(summary.title)
+        assert backups == db.with_name(db.name + ".backups")
         return True
 
     monkeypatch.setattr(dialogs, "confirm_removal", confirm)
@@ -137,12 +138,14 @@ def test_the_question_names_the_document_and_its_annotations(
             if button.text().replace("&", "") == button_text:
                 button.click()
 
+    backups = Path("/data/annotator.sqlite3.backups")
     QTimer.singleShot(0, lambda: answer("Cancel"))
-    assert dialogs.confirm_removal(window, summary) is False
+    assert dialogs.confirm_removal(window, summary, backups) is False
     QTimer.singleShot(0, lambda: answer("Remove"))
-    assert dialogs.confirm_removal(window, summary) is True
+    assert dialogs.confirm_removal(window, summary, backups) is True
     assert "Northern Corridor Security Outlook" in seen[0]
     assert "Its 1 annotation and their history" in seen[0]
+    assert "“annotator.sqlite3.backups” next to the database" in seen[0]
 
 
 def test_a_document_removed_by_another_window_is_closed_here(
@@ -212,7 +215,7 @@ def test_delete_in_the_library_removes_the_document_not_an_annotation(
     assert window.workspace.current_id is not None
     asked: list[int] = []
 
-    def confirm(_parent: object, summary: DocumentSummary) -> bool:
+    def confirm(_parent: object, summary: DocumentSummary, _backups: Path) -> bool:
         asked.append(summary.id)
         return False  # the analyst thinks again
 

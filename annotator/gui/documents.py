@@ -36,10 +36,7 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
     problems = [o.error for o in outcomes if o.error]
     merges = [o.merge for o in outcomes if o.merge is not None]
     for report in merges:
-        if report.changes.tags:
-            window.workspace.reload_tags()
-            window.build_tag_actions()
-        window.ctx.apply(report.changes)
+        window.apply_merged(report.changes)
     if merges:
         window.statusBar().showMessage("; ".join(r.summary() for r in merges), 10_000)
         if window.workspace.document_id is None and not imported:

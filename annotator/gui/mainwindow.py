@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
 from annotator.core.store import ChangeWatcher, open_store
@@ -345,10 +346,8 @@ class MainWindow(QMainWindow):
         row = self.library.view_row(open_id)
         self.library.reload(self.ctx.store)
         self.workspace.reload_tags()
-        if open_id is not None and self.library.model.row_of(open_id) is None:
-            if self.workspace.document_id == open_id:
-                self._open_near(row)  # another window removed it
-        elif self.workspace.document_id is not None:
+        removed = self._replace_if_removed(open_id, row)  # by another window
+        if not removed and self.workspace.document_id is not None:
             self.workspace.open_document(self.workspace.document_id)
             self.reader.verticalScrollBar().setValue(scroll)
             if current is not None and current in self.workspace.annotations:
@@ -417,6 +416,23 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open database", str(exc))
             return False
         self.ctx.replace_store(store)
+        return True
+
+    def apply_merged(self, changes: Changes) -> None:
+        """Show what a merge (or an imported annotation file) brought in, new tags included."""
+        if changes.tags:
+            self.workspace.reload_tags()
+            self.build_tag_actions()
+        self.ctx.apply(changes)
+
+    def _replace_if_removed(self, open_id: int | None, row: int | None) -> bool:
+        """True when the document that was open (at `row` of the library) is no longer in the
+        library; unless the table already moved on to another one (and opened it), open the
+        document now at its place."""
+        if open_id is None or self.library.model.row_of(open_id) is not None:
+            return False
+        if self.workspace.document_id == open_id:
+            self._open_near(row)
         return True
 
     def _open_near(self, row: int | None) -> None:
@@ -522,8 +538,6 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: dialogs.show_error(self, message))
 
     def _on_changes(self, changes: object) -> None:
-        from annotator.core.ops import Changes
-
         if not isinstance(changes, Changes) or not changes.documents:
             return
         # The open document's progress comes from the workspace (progressChanged), no query.
@@ -534,11 +548,7 @@ class MainWindow(QMainWindow):
             self.library.refresh_documents(
                 self.ctx.store, others | (set(changes.documents) if changes.library else set())
             )
-            # Removed (or removed again by redo): unless the table already moved on to the
-            # next row (and opened it), open the document now at its place.
-            gone = open_id is not None and self.library.model.row_of(open_id) is None
-            if gone and self.workspace.document_id == open_id:
-                self._open_near(row)
+            self._replace_if_removed(open_id, row)  # removed, or removed again by redo
 
     def _reader_menu(self, position: object) -> None:
         menu = QMenu(self)

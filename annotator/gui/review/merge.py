@@ -43,10 +43,7 @@ def merge_files(
         outcomes.append(f"Nothing more was merged: {batch.error}")
     for outcome in outcomes:
         if isinstance(outcome, ColleagueMergeReport):
-            if outcome.changes.tags:
-                window.workspace.reload_tags()
-                window.build_tag_actions()
-            ctx.apply(outcome.changes)
+            window.apply_merged(outcome.changes)
     if any(isinstance(o, ColleagueMergeReport) for o in outcomes):
         window.library.reload(ctx.store)
         if window.workspace.document_id is None:

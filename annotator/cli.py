@@ -136,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_export.add_argument(
         "--excel-bom", action="store_true", help="CSV: start with a UTF-8 BOM for Excel"
     )
+    p_export.add_argument(
+        "--history", action="store_true",
+        help="jsonl-spans: also write each annotation's recorded changes (about twice the "
+        "size); `annotator import` brings them back",
+    )
 
     p_caveat = sub.add_parser(
         "caveat", parents=[common], help="show or set the database's handling caveat",
@@ -401,6 +406,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(
             f"annotator export: unknown format {args.fmt!r} (choose from {', '.join(FORMATS)})"
         )
+    if args.history and not FORMATS[args.fmt].carries_history:
+        carriers = ", ".join(name for name, fmt in FORMATS.items() if fmt.carries_history)
+        raise UsageError(f"annotator export: --history applies only to {carriers}")
     with open_db(args) as store:
         document_ids = (
             frozenset(resolve_document(store, key) for key in args.document)
@@ -415,7 +423,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             tags=frozenset(args.tag) if args.tag else None,
         )
         result = export_store(
-            store, args.fmt, args.out, wanted, ExportOptions(excel_bom=args.excel_bom)
+            store, args.fmt, args.out, wanted,
+            ExportOptions(excel_bom=args.excel_bom, history=args.history),
         )
     print(f"exported {result.items} item(s) to {result.path}")
     return EXIT_OK

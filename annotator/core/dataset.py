@@ -451,7 +451,7 @@ def load_dataset(
 ) -> Dataset:
     """Everything an export needs, filtered by document, author and tag, decoded.
 
-    With `with_history`, each annotation also carries its recorded changes (the full-fidelity
-    "jsonl-spans" export needs them; the others do not pay for reading them).
+    With `with_history`, each annotation also carries its recorded changes (what
+    "jsonl-spans" writes when asked for them; the others do not pay for reading them).
     """
     return dataset_from_rows(load_rows(store, wanted, with_history))

@@ -89,6 +89,11 @@ class ExportDialog(QDialog):
         self.authors = _checkable_list(self, list_authors(store))
         self.tags = _checkable_list(self, [t.name for t in list_tags(store)])
         self.bom = QCheckBox("Start CSV with a UTF-8 BOM (for Excel)", self)
+        self.history = QCheckBox("Include each annotation's change &history (a larger file)", self)
+        self.history.setToolTip(
+            "Every recorded change with its before and after state: an import of the file "
+            "into another database brings the history along."
+        )
         self.caveat = QLineEdit(get_caveat(store) or "", self)
         self.caveat.setPlaceholderText("e.g. TLP:AMBER, OFFICIAL-SENSITIVE (empty: none)")
         self.progress = QProgressBar(self)
@@ -103,6 +108,7 @@ class ExportDialog(QDialog):
         form.addRow("&Authors:", self.authors)
         form.addRow("&Tags:", self.tags)
         form.addRow("", self.bom)
+        form.addRow("", self.history)
         form.addRow("Handling &caveat:", self.caveat)
         self.buttons = QDialogButtonBox(self)
         self.export_button = self.buttons.addButton(
@@ -133,6 +139,7 @@ class ExportDialog(QDialog):
     def _format_changed(self) -> None:
         fmt = FORMATS[self.fmt_name()]
         self.bom.setEnabled(fmt.name == "csv")
+        self.history.setEnabled(fmt.carries_history)
         current = Path(self.path.text()) if self.path.text() else None
         if current is None or current.parent == Path("."):
             self.path.setText(str(self._default_path()))
@@ -175,7 +182,10 @@ class ExportDialog(QDialog):
         if caveat != get_caveat(self.store):
             set_caveat(self.store, caveat)
         db_path, fmt, wanted = self.store.path, self.fmt_name(), self.wanted()
-        options = ExportOptions(excel_bom=self.bom.isChecked())
+        options = ExportOptions(
+            excel_bom=self.bom.isChecked() and self.bom.isEnabled(),
+            history=self.history.isChecked() and self.history.isEnabled(),
+        )
 
         def work(progress: ProgressFn) -> ExportResult:
             options.progress = progress

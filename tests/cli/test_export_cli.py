@@ -10,6 +10,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.core import ops
+from annotator.core.history import annotation_history
 from annotator.core.store import open_store
 from tests.conftest import REPO_ROOT
 
@@ -80,6 +81,31 @@ def test_export_then_import_into_another_database(
     assert main(["import", "--db", str(third), str(qdpx), "--json"]) == 0
     (outcome,) = json.loads(capsys.readouterr().out)
     assert outcome["annotations_added"] == 2
+
+
+def test_history_is_written_on_request_and_only_for_spans(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain, full = tmp_path / "plain.jsonl", tmp_path / "full.jsonl"
+    assert main(["export", "--db", str(db), "-f", "jsonl-spans", "-o", str(plain)]) == 0
+    assert main(
+        ["export", "--db", str(db), "-f", "jsonl-spans", "--history", "-o", str(full)]
+    ) == 0
+    lines = [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 2 and not any("history" in line for line in lines)
+    with_history = [json.loads(line) for line in full.read_text(encoding="utf-8").splitlines()]
+    assert [[h["action"] for h in line["history"]] for line in with_history] == [["create"]] * 2
+    capsys.readouterr()
+    csv_out = tmp_path / "x.csv"
+    assert main(["export", "--db", str(db), "-f", "csv", "--history", "-o", str(csv_out)]) == 2
+    assert "--history applies only to jsonl-spans" in capsys.readouterr().err
+    assert not csv_out.exists()
+    # Imported into another database, the history comes along (then the "import" entry).
+    other = tmp_path / "other.sqlite3"
+    assert main(["import", "--db", str(other), str(SAMPLE), str(full)]) == 0
+    with open_store(other) as store:
+        carried = [h.action for h in annotation_history(store, 1)]
+    assert carried == ["create", "import"]
 
 
 def test_export_usage_and_failures(db: Path, tmp_path: Path) -> None:

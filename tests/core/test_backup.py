@@ -164,16 +164,22 @@ def test_values_that_do_not_read_back_are_reported_and_stop_exports(
     out = capsys.readouterr().out
     assert "Stored values: 1 cannot be read" in out and "annotation 3:" in out
     # Every format that reads the damaged value refuses; the ones that do not need it work.
-    formats = {"csv": "x.csv", "jsonl-spans": "x.jsonl", "w3c": "x.jsonld", "html": "x.html"}
+    formats = {
+        "csv": "x.csv", "jsonl-spans": "x.jsonl", "jsonl-spans --history": "h.jsonl",
+        "w3c": "x.jsonld", "html": "x.html",
+    }
     refused = set()
     for fmt, name in formats.items():
-        code = main(["export", "--db", str(db), "--format", fmt, "--out", str(tmp_path / name)])
+        code = main(
+            ["export", "--db", str(db), "--format", *fmt.split(), "--out", str(tmp_path / name)]
+        )
         err = capsys.readouterr().err
         if code:
             refused.add(fmt)
             assert code == 1 and "cannot be read" in err and "annotator check" in err
             assert "Traceback" not in err and len(err.strip().splitlines()) == 1
             assert not (tmp_path / name).exists()
-    # Only the full-fidelity spans export reads the history.
-    assert refused == ({"jsonl-spans"} if damage == "a history entry" else set(formats))
+    # Only the spans export with the history reads the history.
+    history_only = {"jsonl-spans --history"}
+    assert refused == (history_only if damage == "a history entry" else set(formats))
     assert digest(db) == before

@@ -15,7 +15,7 @@ from annotator.core import ops
 from annotator.core.colleague import merge_colleague
 from annotator.core.dataset import load_dataset
 from annotator.core.errors import ImportRefused
-from annotator.core.exporters.registry import FORMATS, export, export_store
+from annotator.core.exporters.registry import FORMATS, ExportOptions, export, export_store
 from annotator.core.history import HistoryEntry, annotation_history
 from annotator.core.interchange.jsonl import read_spans_jsonl
 from annotator.core.interchange.merge import merge_incoming
@@ -125,10 +125,14 @@ def check_carried(source: Store, source_id: int, target: Store) -> None:
     assert (theirs.status, theirs.reviewer, theirs.comment) == ("accepted", "Rev", "solid sourcing")
 
 
+HISTORY = ExportOptions(history=True)
+
+
 def via_jsonl(source: Store, target: Store, tmp_path: Path) -> Callable[[], int]:
-    assert FORMATS["jsonl-spans"].with_history and not FORMATS["csv"].with_history
+    assert FORMATS["jsonl-spans"].carries_history and not FORMATS["csv"].carries_history
     out = tmp_path / "spans.jsonl"
-    export_store(source, "jsonl-spans", out)  # what `annotator export` runs
+    # what `annotator export --format jsonl-spans --history` runs
+    export_store(source, "jsonl-spans", out, options=HISTORY)
 
     def merge() -> int:
         return merge_incoming(target, read_spans_jsonl(out)).annotations_added
@@ -167,6 +171,33 @@ def test_history_and_review_survive(
     # Importing again adds nothing: no annotation, no duplicate history.
     assert merge() == 0
     assert history_count(target) == before + 6
+
+
+def test_spans_export_carries_the_history_only_when_asked(
+    source: tuple[Store, int], target: Store, tmp_path: Path
+) -> None:
+    """By default a spans line has the review state but no history (an ML dataset does not
+    want every snapshot); imported, the annotation starts its history with an "import"."""
+    store, annotation_id = source
+    plain, full = tmp_path / "plain.jsonl", tmp_path / "full.jsonl"
+    export_store(store, "jsonl-spans", plain)
+    export_store(store, "jsonl-spans", full, options=HISTORY)
+    (line,) = _lines(plain)
+    assert "history" not in line
+    assert line["review"] == {
+        "status": "accepted", "reviewer": "Rev", "reviewed_at": line["review"]["reviewed_at"],  # type: ignore[index]
+        "comment": "solid sourcing",
+    }
+    (with_history,) = _lines(full)
+    assert {k: v for k, v in with_history.items() if k != "history"} == line
+    assert [h["action"] for h in with_history["history"]] == [  # type: ignore[union-attr]
+        "create", "fields", "tag_add", "span", "review"
+    ]
+    assert merge_incoming(target, read_spans_jsonl(plain)).annotations_added == 1
+    (imported,) = [a for a in load_dataset(target).annotations if a.author == "Ana"]
+    assert [h.action for h in annotation_history(target, imported.id)] == ["import"]
+    mine = review_info(store, ids=[annotation_id])[annotation_id]
+    assert review_info(target, ids=[imported.id])[imported.id] == mine
 
 
 def test_default_load_has_review_but_no_history(source: tuple[Store, int]) -> None:
@@ -212,7 +243,7 @@ def test_malformed_history_is_refused_with_nothing_written(
 ) -> None:
     store, _annotation_id = source
     good = tmp_path / "good.jsonl"
-    export(load_dataset(store, with_history=True), "jsonl-spans", good)
+    export(load_dataset(store, with_history=True), "jsonl-spans", good, HISTORY)
     (line,) = _lines(good)
     line["history"] = spoil(line["history"])  # type: ignore[arg-type]
     bad = tmp_path / "bad.jsonl"
@@ -226,7 +257,7 @@ def test_malformed_history_is_refused_with_nothing_written(
 def test_malformed_review_is_refused(source: tuple[Store, int], tmp_path: Path) -> None:
     store, _annotation_id = source
     out = tmp_path / "spans.jsonl"
-    export(load_dataset(store, with_history=True), "jsonl-spans", out)
+    export(load_dataset(store, with_history=True), "jsonl-spans", out, HISTORY)
     (line,) = _lines(out)
     for review in ({"status": "approved"}, ["accepted"], {"status": "accepted", "reviewer": 3}):
         line["review"] = review

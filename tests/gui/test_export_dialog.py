@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,27 @@ def test_an_existing_file_is_replaced_only_when_the_analyst_agrees(
     dialog.start()  # the same file again: already agreed, no new question
     qtbot.waitUntil(lambda: dialog.task is not None and dialog.task.isFinished(), timeout=20_000)
     assert len(asked) == 2
+
+
+def test_the_history_option_is_offered_for_spans_only(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    offered = {}
+    for index in range(dialog.format.count()):
+        dialog.format.setCurrentIndex(index)
+        offered[dialog.fmt_name()] = dialog.history.isEnabled()
+    assert {name for name, enabled in offered.items() if enabled} == {"jsonl-spans"}
+    dialog.format.setCurrentIndex(dialog.format.findData("jsonl-spans"))
+    dialog.history.setChecked(True)
+    out = tmp_path / "spans.jsonl"
+    dialog.path.setText(str(out))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    assert dialog.task is not None and dialog.task.wait(20_000)
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert [h["action"] for h in first["history"]] == ["create"]
+    # Another format greys it out; it stays checked for the next spans export.
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    assert dialog.history.isChecked() and not dialog.history.isEnabled()

@@ -45,6 +45,9 @@ DATE_FIELDS = frozenset(
 @dataclass
 class ExportOptions:
     excel_bom: bool = False  # CSV only: start with a UTF-8 byte order mark for Excel
+    # jsonl-spans only: each line also carries the annotation's recorded changes (every
+    # snapshot, so about twice the size); read back by `annotator import` and merges.
+    history: bool = False
     # Called as progress(done, total) about every PROGRESS_EVERY annotations (units for the
     # "jsonl" units export, documents for doccano) and once at the end. Raising from it
     # cancels the export: nothing is left behind.

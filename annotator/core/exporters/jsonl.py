@@ -8,7 +8,8 @@ Units ("jsonl"): a line per unit whose kind is not "skipped":
      "annotations": [{"id", "author", "tags": {tag: fields}}] of those annotations,
      "caveat" (only when a handling caveat is set)}
 
-Spans ("jsonl-spans", full fidelity, read back by `annotator import`): a line per annotation:
+Spans ("jsonl-spans", read back by `annotator import`): a line per annotation, everything about
+it; with `ExportOptions.history` (`--history`), its recorded changes too:
     {"format": "annotator-spans/1", "annotation_id",
      "document": {"id", "sha256", "title", "source_name"}, "start", "end", "text", "author",
      "created", "modified" (ISO 8601 UTC, "Z"), "note",
@@ -17,7 +18,7 @@ Spans ("jsonl-spans", full fidelity, read back by `annotator import`): a line pe
      "history": [{"action", "actor", "at" (ISO 8601 UTC, "Z"), "before", "after", "comment"}]
         (oldest first; before/after are the stored snapshots, `history.snapshot_to_json`, with
         this database's ids, embedded as stored, so their non-ASCII characters are \\u escapes;
-        written only when the dataset was loaded with its history),
+        written only when asked for, `ExportOptions.history`, and the rows carry it),
      "caveat" (only when set)}
 
 Offsets are Python `str` code-point indices into the document text, end exclusive.
@@ -231,8 +232,12 @@ def _history(entries: tuple[HistoryRow, ...]) -> str:
 
 
 def write_spans_jsonl(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:
-    """One line per annotation, everything about it (atomically); ExportFailed if not written."""
-    return write_spans_jsonl_rows(rows_from_dataset(dataset), out, options)
+    """One line per annotation, everything about it (atomically); ExportFailed if not written.
+
+    The history is written when `options.history` asks for it and `dataset` was loaded with it.
+    """
+    rows = rows_from_dataset(dataset, with_history=options.history)
+    return write_spans_jsonl_rows(rows, out, options)
 
 
 def write_spans_jsonl_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> ExportResult:

@@ -53,8 +53,9 @@ class ExportFormat:
     suffix: str  # ".csv"...; "" for a folder
     is_directory: bool
     write: Writer
-    # Loads the dataset with each annotation's history (`load_dataset(..., with_history=True)`).
-    with_history: bool = False
+    # Can carry each annotation's history, written when `ExportOptions.history` asks for it
+    # (the dataset is then loaded `with_history`).
+    carries_history: bool = False
     # The same output written from stored rows (`load_rows`): the fast path of export_store.
     write_rows: RowWriter | None = None
 
@@ -113,10 +114,11 @@ def export_store(
     options = options or ExportOptions()
     # One pause of the garbage collector over reading, writing and freeing the data (freed as
     # the writer returns): resumed in between, each of its runs would walk every annotation.
+    with_history = fmt.carries_history and options.history
     with gc_paused():
         if fmt.write_rows is None:
-            return fmt.write(load_dataset(store, wanted, fmt.with_history), out, options)
-        return fmt.write_rows(load_rows(store, wanted, fmt.with_history), out, options)
+            return fmt.write(load_dataset(store, wanted, with_history), out, options)
+        return fmt.write_rows(load_rows(store, wanted, with_history), out, options)
 
 
 for _fmt in (
@@ -131,7 +133,7 @@ for _fmt in (
     ExportFormat(
         "jsonl-spans", "JSON Lines, one line per annotation (re-importable)", ".jsonl", False,
         write_spans_jsonl,
-        with_history=True,
+        carries_history=True,
         write_rows=write_spans_jsonl_rows,
     ),
     ExportFormat("w3c", "W3C Web Annotation (JSON-LD)", ".jsonld", False, write_w3c),

@@ -6,8 +6,9 @@ is skipped, so importing the same file twice changes nothing the second time. A 
 does not match (unknown hash without text, text not matching its hash, offsets out of range,
 quote mismatch) is refused with a message naming the problem, and nothing is written.
 
-A new annotation keeps its review state and brings its recorded history (full-fidelity formats:
-jsonl-spans, another Annotator database): those rows are written first, in order, with the
+A new annotation keeps its review state and brings its recorded history (when carried: a
+jsonl-spans export made with its history, another Annotator database): those rows are written
+first, in order, with the
 snapshots' "id" and "document_id" replaced by the local ones, then the "import" row. An
 annotation already present brings nothing.
 """

@@ -129,7 +129,8 @@ class IncomingAnnotation:
     prefix: str | None = None
     suffix: str | None = None
     # Review state (draft / submitted / accepted / rejected) and the change history, oldest
-    # first: carried by the full-fidelity formats (jsonl-spans, another Annotator database).
+    # first: carried by jsonl-spans (the history only when exported with it) and by another
+    # Annotator database.
     status: str = "draft"
     reviewer: str | None = None
     reviewed_at: dt.datetime | None = None

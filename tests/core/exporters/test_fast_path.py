@@ -40,6 +40,8 @@ from annotator.core.times import iso_utc, iso_z
 from tests.core.exporters.sample import DOCUMENT_1, build_store
 
 FAST = [name for name, fmt in FORMATS.items() if fmt.write_rows is not None]
+# Every fast output: each fast format, and those that can carry the history, with it.
+VARIANTS = FAST + [f"{name}+history" for name in FAST if FORMATS[name].carries_history]
 
 FILTERS = {
     "everything": None,
@@ -55,26 +57,33 @@ FILTERS = {
 
 def test_the_fast_formats() -> None:
     assert set(FAST) == {"csv", "jsonl", "jsonl-spans"}
+    assert VARIANTS[-1] == "jsonl-spans+history"
 
 
-def _both_paths(store: Store, fmt: str, folder: Path, wanted: DatasetFilter | None) -> bytes:
-    """The fast output; fails unless the typed path wrote the same bytes."""
-    fast = export_store(store, fmt, folder / f"fast-{fmt}", wanted)
-    dataset = load_dataset(store, wanted, with_history=FORMATS[fmt].with_history)
-    typed = export(dataset, fmt, folder / f"typed-{fmt}")
+def _both_paths(store: Store, variant: str, folder: Path, wanted: DatasetFilter | None) -> bytes:
+    """The fast output of `variant` (a format, "+history" for its history option); fails
+    unless the typed path wrote the same bytes."""
+    fmt, _plus, history = variant.partition("+")
+    options = ExportOptions(history=bool(history))
+    fast = export_store(store, fmt, folder / f"fast-{fmt}", wanted, options)
+    dataset = load_dataset(store, wanted, with_history=options.history)
+    typed = export(dataset, fmt, folder / f"typed-{fmt}", options)
     assert fast.items == typed.items
     data = (folder / f"fast-{fmt}").read_bytes()
     assert data == (folder / f"typed-{fmt}").read_bytes()
     return data
 
 
-@pytest.mark.parametrize("fmt", FAST)
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("which", list(FILTERS))
 def test_fast_path_writes_what_the_typed_path_writes(
-    sample_store: Store, out_dir: Path, fmt: str, which: str
+    sample_store: Store, out_dir: Path, variant: str, which: str
 ) -> None:
-    data = _both_paths(sample_store, fmt, out_dir, FILTERS[which])
+    data = _both_paths(sample_store, variant, out_dir, FILTERS[which])
     assert data  # a header at least
+    if variant.startswith("jsonl-spans"):
+        # The history is written when asked for, and only then.
+        assert (b'"history": [{"action": "create"' in data) == variant.endswith("+history")
 
 
 def test_filters_select_what_they_say(sample_store: Store, out_dir: Path) -> None:
@@ -122,8 +131,8 @@ def test_tags_follow_the_display_order_not_their_ids(own_store: Store, out_dir: 
     for annotation in several:
         order = [positions[t.name] for t in annotation.tags]
         assert order == sorted(order)
-    for fmt in FAST:
-        _both_paths(own_store, fmt, out_dir, None)
+    for variant in VARIANTS:
+        _both_paths(own_store, variant, out_dir, None)
 
 
 def test_times_stored_in_another_form_are_converted(own_store: Store, out_dir: Path) -> None:
@@ -139,7 +148,7 @@ def test_times_stored_in_another_form_are_converted(own_store: Store, out_dir: P
     lines = _both_paths(own_store, "csv", out_dir, None).decode("utf-8").splitlines()
     first = next(line for line in lines if line.split(",")[-2] == "1")
     assert ",2025-03-01T10:30:00Z,2025-03-01T10:30:00.500000Z," in first
-    spans = _both_paths(own_store, "jsonl-spans", out_dir, None).decode("utf-8")
+    spans = _both_paths(own_store, "jsonl-spans+history", out_dir, None).decode("utf-8")
     assert '"at": "2025-03-01T10:30:00Z"' in spans
 
 
@@ -167,12 +176,12 @@ def test_iso_z_agrees_with_iso_utc(stored: str) -> None:
 def test_no_caveat_and_an_empty_database(tmp_path: Path) -> None:
     store = open_store(tmp_path / "empty.sqlite3")
     try:
-        for fmt in FAST:
-            _both_paths(store, fmt, tmp_path, None)
+        for variant in VARIANTS:
+            _both_paths(store, variant, tmp_path, None)
         ops.add_document(store, DOCUMENT_1)
         set_caveat(store, None)
-        for fmt in FAST:
-            _both_paths(store, fmt, tmp_path, None)
+        for variant in VARIANTS:
+            _both_paths(store, variant, tmp_path, None)
         assert (tmp_path / "fast-csv").read_bytes().count(b"\r\n") == 1  # the header only
         read = sum(1 for _start, _end, kind in DOCUMENT_1.units if kind != "skipped")
         assert (tmp_path / "fast-jsonl").read_text(encoding="utf-8").count("\n") == read == 4

@@ -67,7 +67,7 @@ def test_units_without_caveat_have_no_caveat_key(dataset: Dataset, out_dir: Path
 
 
 def test_spans_are_full_fidelity(dataset: Dataset, out_dir: Path) -> None:
-    result = export(dataset, "jsonl-spans", out_dir / "s.jsonl")
+    result = export(dataset, "jsonl-spans", out_dir / "s.jsonl", ExportOptions(history=True))
     spans = lines(out_dir / "s.jsonl")
     assert result.items == len(spans) == len(dataset.annotations) == 9
     first = spans[0]
@@ -102,6 +102,10 @@ def test_spans_are_full_fidelity(dataset: Dataset, out_dir: Path) -> None:
         assert span["caveat"] == CAVEAT
     untagged = next(s for s in spans if s["annotation_id"] == 8)
     assert untagged["tags"] == [] and untagged["note"] == "No tag yet: a note only."
+    # Without the option (the default), the same lines without their history.
+    export(dataset, "jsonl-spans", out_dir / "plain.jsonl")
+    plain = lines(out_dir / "plain.jsonl")
+    assert plain == [{k: v for k, v in s.items() if k != "history"} for s in spans]
 
 
 def test_spans_progress(out_dir: Path) -> None:

@@ -166,6 +166,7 @@ REFERENCES = {
     "csv": "export.csv",
     "jsonl": "export-units.jsonl",
     "jsonl-spans": "export-spans.jsonl",
+    "jsonl-spans+history": "export-spans-history.jsonl",
     "w3c": "export.jsonld",
     "brat": "brat",
     "doccano": "export-doccano.jsonl",
@@ -179,11 +180,12 @@ def _files(path: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes()}
 
 
-@pytest.mark.parametrize("fmt", list(REFERENCES))
-def test_output_matches_the_reference(fmt: str, dataset: Dataset, out_dir: Path) -> None:
-    out = out_dir / REFERENCES[fmt]
-    export(dataset, fmt, out)
-    reference = REFERENCE / REFERENCES[fmt]
+@pytest.mark.parametrize("variant", list(REFERENCES))
+def test_output_matches_the_reference(variant: str, dataset: Dataset, out_dir: Path) -> None:
+    out = out_dir / REFERENCES[variant]
+    fmt, _plus, history = variant.partition("+")
+    export(dataset, fmt, out, ExportOptions(history=bool(history)))
+    reference = REFERENCE / REFERENCES[variant]
     if UPDATE:
         if reference.is_dir():
             shutil.rmtree(reference)

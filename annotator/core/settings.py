@@ -34,6 +34,11 @@ class Settings:
     # How many automatic backups to keep next to each database.
     backup_keep: int = 7
     sample_offered: list[str] = field(default_factory=list)
+    # The export dialog's last successful choices: format, folder and the two options.
+    export_format: str = ""
+    export_folder: str = ""
+    export_excel_bom: bool = False
+    export_history: bool = False
 
     def remember_database(self, path: Path) -> None:
         key = str(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -34,6 +35,7 @@ from annotator.core.exporters.registry import (
     export_store,
 )
 from annotator.core.queries import list_authors, list_tags
+from annotator.core.settings import Settings
 from annotator.core.store import Store, open_store
 from annotator.gui.tasks import ProgressFn, Task
 
@@ -60,8 +62,20 @@ def _checked(widget: QListWidget) -> frozenset[str] | None:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, parent: QWidget, store: Store, document_id: int | None) -> None:
+    """With `settings`, the dialog starts from the last successful export's format, folder and
+    options, and records them (then calls `persist`) after each successful export."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        store: Store,
+        document_id: int | None,
+        settings: Settings | None = None,
+        persist: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.settings = settings
+        self._persist = persist
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export annotations")
         self.store = store
@@ -125,8 +139,20 @@ class ExportDialog(QDialog):
         self.browse.clicked.connect(self._browse)
         self.export_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._cancel)
+        self._recall()
         self._format_changed()
         self.resize(560, 0)
+
+    def _recall(self) -> None:
+        """Start from the last successful export's choices (a format that no longer exists or
+        a folder that is gone falls back to the defaults)."""
+        if self.settings is None:
+            return
+        index = self.format.findData(self.settings.export_format)
+        if index >= 0:
+            self.format.setCurrentIndex(index)
+        self.bom.setChecked(self.settings.export_excel_bom)
+        self.history.setChecked(self.settings.export_history)
 
     def fmt_name(self) -> str:
         return str(self.format.currentData())
@@ -134,7 +160,12 @@ class ExportDialog(QDialog):
     def _default_path(self) -> Path:
         fmt = FORMATS[self.fmt_name()]
         stem = "annotations-export"
-        return Path.home() / (stem if fmt.is_directory else stem + fmt.suffix)
+        folder = Path.home()
+        if self.settings is not None and self.settings.export_folder:
+            remembered = Path(self.settings.export_folder)
+            if remembered.is_dir():
+                folder = remembered
+        return folder / (stem if fmt.is_directory else stem + fmt.suffix)
 
     def _format_changed(self) -> None:
         fmt = FORMATS[self.fmt_name()]
@@ -227,6 +258,17 @@ class ExportDialog(QDialog):
         self.status.setText(f"Exported {result.items} item(s) to {result.path}")
         self.export_button.setEnabled(True)
         self.cancel_button.setText("Close")
+        self._remember(result.path)
+
+    def _remember(self, out: Path) -> None:
+        if self.settings is None:
+            return
+        self.settings.export_format = self.fmt_name()
+        self.settings.export_folder = str(out.parent)
+        self.settings.export_excel_bom = self.bom.isChecked()
+        self.settings.export_history = self.history.isChecked()
+        if self._persist is not None:
+            self._persist()
 
     def _failed(self, message: str) -> None:
         self.progress.setRange(0, 1)

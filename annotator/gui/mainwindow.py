@@ -386,7 +386,11 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         from annotator.gui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self, self.ctx.store, self.workspace.document_id)
+        dialog = ExportDialog(
+            self, self.ctx.store, self.workspace.document_id, self.ctx.settings,
+            self.ctx.save_settings,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def new_database(self) -> None:

@@ -14,6 +14,7 @@ from annotator.core import ops
 from annotator.core.dataset import get_caveat
 from annotator.core.exporters import registry
 from annotator.core.importing import import_file
+from annotator.core.settings import Settings, load_settings, save_settings
 from annotator.core.store import Store, open_store
 from annotator.gui.export_dialog import ExportDialog
 from tests.conftest import REPO_ROOT
@@ -151,3 +152,41 @@ def test_the_history_option_is_offered_for_spans_only(
     # Another format greys it out; it stays checked for the next spans export.
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
     assert dialog.history.isChecked() and not dialog.history.isEnabled()
+
+
+def test_the_dialog_starts_from_the_last_successful_export(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    settings = Settings()
+    saved: list[Settings] = []
+    first = ExportDialog(None, store, 1, settings, lambda: saved.append(settings))  # type: ignore[arg-type]
+    qtbot.addWidget(first)
+    assert first.fmt_name() == "csv" and Path(first.path.text()).parent == Path.home()
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    first.format.setCurrentIndex(first.format.findData("jsonl-spans"))
+    first.history.setChecked(True)
+    first.path.setText(str(folder / "spans.jsonl"))
+    first.start()
+    qtbot.waitUntil(lambda: first.result is not None, timeout=20_000)
+    assert first.task is not None and first.task.wait(20_000)
+    assert saved and (settings.export_format, settings.export_folder) == (
+        "jsonl-spans", str(folder)
+    )
+    # The next dialog (a new window session reads the same settings) starts from there.
+    again = ExportDialog(None, store, 1, load_settings_round_trip(settings))  # type: ignore[arg-type]
+    qtbot.addWidget(again)
+    assert again.fmt_name() == "jsonl-spans"
+    assert again.history.isChecked() and again.history.isEnabled()
+    assert Path(again.path.text()) == folder / "annotations-export.jsonl"
+    # A remembered folder that is gone is not proposed.
+    folder.rename(tmp_path / "moved")
+    gone = ExportDialog(None, store, 1, settings)  # type: ignore[arg-type]
+    qtbot.addWidget(gone)
+    assert Path(gone.path.text()).parent == Path.home()
+
+
+def load_settings_round_trip(settings: Settings) -> Settings:
+    path = Path.home() / "settings-copy.json"
+    save_settings(settings, path)
+    return load_settings(path)

@@ -312,6 +312,19 @@ def test_menus_have_standard_entries(window: MainWindow) -> None:
     assert str(window.ctx.store.path) in window.db_label.text()
 
 
+def test_file_export_opens_the_dialog_with_the_remembered_choices(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from annotator.gui.export_dialog import ExportDialog
+
+    window.ctx.settings.export_format = "w3c"
+    window.actions_by_name["export"].trigger()
+    dialog = window.findChild(ExportDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.settings is window.ctx.settings and dialog.fmt_name() == "w3c"
+    dialog.reject()
+
+
 def test_write_failure_is_shown_and_not_marked_saved(
     qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -145,7 +145,8 @@ def _decode_fallbacks(data: bytes, name: str) -> str:
 
 
 def _finish(text: str, name: str) -> str:
-    text = text.removeprefix("\ufeff")
+    # Every leading BOM: files joined by tools that each wrote one start with several.
+    text = text.lstrip("\ufeff")
     _check_controls(text, name)
     text = normalise_newlines(text)
     if not text.strip():

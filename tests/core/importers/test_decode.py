@@ -32,6 +32,14 @@ def test_utf8_bom_is_stripped() -> None:
     assert decode_bytes(codecs.BOM_UTF8 + SAMPLE.encode("utf-8"), "a.txt") == SAMPLE
 
 
+def test_repeated_boms_are_all_stripped() -> None:
+    """Files joined by tools that each wrote a BOM (found by the hypothesis property)."""
+    twice = codecs.BOM_UTF8 * 2 + SAMPLE.encode("utf-8")
+    assert decode_bytes(twice, "a.txt") == SAMPLE
+    with pytest.raises(ImportRefused, match="empty file"):
+        decode_bytes(codecs.BOM_UTF8 * 2, "boms.txt")
+
+
 @pytest.mark.parametrize(
     ("bom", "codec"),
     [

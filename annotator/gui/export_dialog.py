@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,16 +29,26 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.dataset import DatasetFilter, get_caveat, set_caveat
+from annotator.core.errors import NotFound
 from annotator.core.exporters.registry import (
     FORMATS,
     ExportOptions,
     ExportResult,
     export_store,
 )
-from annotator.core.queries import list_authors, list_tags
+from annotator.core.queries import document_summary, list_authors, list_tags
 from annotator.core.settings import Settings
 from annotator.core.store import Store, open_store
 from annotator.gui.tasks import ProgressFn, Task
+
+ALL_DOCUMENTS_STEM = "annotations-export"
+
+
+def file_stem(title: str) -> str:
+    """A file name (without suffix) made from a document title: its words joined by "-",
+    lower case, at most 60 characters; ALL_DOCUMENTS_STEM when no word is left."""
+    stem = re.sub(r"[\W_]+", "-", title.casefold()).strip("-")[:60].rstrip("-")
+    return f"{stem}-annotations" if stem else ALL_DOCUMENTS_STEM
 
 
 def _checkable_list(parent: QWidget, names: list[str]) -> QListWidget:
@@ -83,6 +94,13 @@ class ExportDialog(QDialog):
         self.task: Task | None = None
         self.result: ExportResult | None = None
         self._confirmed: Path | None = None  # a path the analyst agreed to replace
+        self._named = False  # the analyst typed or chose the path: no more proposals
+        self._document_title = ""
+        if document_id is not None:
+            try:
+                self._document_title = document_summary(store, document_id).title
+            except NotFound:
+                self._document_title = ""
 
         self.format = QComboBox(self)
         for name, fmt in FORMATS.items():
@@ -136,6 +154,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.this_document.toggled.connect(self._scope_changed)
+        self.path.textEdited.connect(self._path_edited)
         self.browse.clicked.connect(self._browse)
         self.export_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._cancel)
@@ -158,8 +178,12 @@ class ExportDialog(QDialog):
         return str(self.format.currentData())
 
     def _default_path(self) -> Path:
+        """The proposed destination: the last export's folder (or home), named after the open
+        document when only it is exported."""
         fmt = FORMATS[self.fmt_name()]
-        stem = "annotations-export"
+        stem = ALL_DOCUMENTS_STEM
+        if self.this_document.isChecked() and self._document_title:
+            stem = file_stem(self._document_title)
         folder = Path.home()
         if self.settings is not None and self.settings.export_folder:
             remembered = Path(self.settings.export_folder)
@@ -167,12 +191,19 @@ class ExportDialog(QDialog):
                 folder = remembered
         return folder / (stem if fmt.is_directory else stem + fmt.suffix)
 
+    def _path_edited(self) -> None:
+        self._named = True
+
+    def _scope_changed(self) -> None:
+        if not self._named:
+            self.path.setText(str(self._default_path()))
+
     def _format_changed(self) -> None:
         fmt = FORMATS[self.fmt_name()]
         self.bom.setEnabled(fmt.name == "csv")
         self.history.setEnabled(fmt.carries_history)
         current = Path(self.path.text()) if self.path.text() else None
-        if current is None or current.parent == Path("."):
+        if current is None or current.parent == Path(".") or not self._named:
             self.path.setText(str(self._default_path()))
         elif fmt.is_directory:
             self.path.setText(str(current.with_suffix("")))
@@ -184,13 +215,15 @@ class ExportDialog(QDialog):
         if fmt.is_directory:
             chosen = QFileDialog.getExistingDirectory(self, "Export into folder")
             if chosen:
-                self.path.setText(str(Path(chosen) / "annotations-export"))
+                self.path.setText(str(Path(chosen) / self._default_path().name))
+                self._named = True
         else:
             chosen, _ = QFileDialog.getSaveFileName(
                 self, "Export to", self.path.text(), f"{fmt.label} (*{fmt.suffix})"
             )
             if chosen:
                 self.path.setText(chosen)
+                self._named = True
                 self._confirmed = Path(chosen)  # the file dialog asked about replacing it
 
     def wanted(self) -> DatasetFilter:

@@ -16,7 +16,7 @@ from annotator.core.exporters import registry
 from annotator.core.importing import import_file
 from annotator.core.settings import Settings, load_settings, save_settings
 from annotator.core.store import Store, open_store
-from annotator.gui.export_dialog import ExportDialog
+from annotator.gui.export_dialog import ExportDialog, file_stem
 from tests.conftest import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
@@ -178,7 +178,8 @@ def test_the_dialog_starts_from_the_last_successful_export(
     qtbot.addWidget(again)
     assert again.fmt_name() == "jsonl-spans"
     assert again.history.isChecked() and again.history.isEnabled()
-    assert Path(again.path.text()) == folder / "annotations-export.jsonl"
+    stem = "northern-corridor-security-outlook-annotations"
+    assert Path(again.path.text()) == folder / f"{stem}.jsonl"
     # A remembered folder that is gone is not proposed.
     folder.rename(tmp_path / "moved")
     gone = ExportDialog(None, store, 1, settings)  # type: ignore[arg-type]
@@ -190,3 +191,38 @@ def load_settings_round_trip(settings: Settings) -> Settings:
     path = Path.home() / "settings-copy.json"
     save_settings(settings, path)
     return load_settings(path)
+
+
+def test_the_proposed_name_follows_the_document_until_the_analyst_names_the_file(
+    qtbot: QtBot, store: Store
+) -> None:
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    proposed = Path.home() / "northern-corridor-security-outlook-annotations.csv"
+    assert Path(dialog.path.text()) == proposed
+    dialog.all_documents.setChecked(True)
+    assert Path(dialog.path.text()) == Path.home() / "annotations-export.csv"
+    dialog.this_document.setChecked(True)
+    dialog.format.setCurrentIndex(dialog.format.findData("brat"))
+    assert Path(dialog.path.text()) == proposed.with_suffix("")  # a folder
+    # Once the analyst types a name, only its suffix follows the format.
+    dialog.path.clear()
+    qtbot.keyClicks(dialog.path, str(Path.home() / "mine.csv"))
+    dialog.all_documents.setChecked(True)
+    dialog.format.setCurrentIndex(dialog.format.findData("w3c"))
+    assert Path(dialog.path.text()) == Path.home() / "mine.jsonld"
+
+
+@pytest.mark.parametrize(
+    ("title", "stem"),
+    [
+        ("Northern Corridor: Security Outlook (2025)", "northern-corridor-security-outlook-2025"),
+        ("تقييم التهديدات — الربع الثالث", "تقييم-التهديدات-الربع-الثالث"),
+        ("Évaluation: l’état de la menace", "évaluation-l-état-de-la-menace"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("???", ""),
+        ("x" * 80, "x" * 60),
+    ],
+)
+def test_file_stems_keep_the_words_of_the_title(title: str, stem: str) -> None:
+    assert file_stem(title) == (f"{stem}-annotations" if stem else "annotations-export")

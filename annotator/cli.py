@@ -197,7 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy the database with SQLite's online backup API into the folder "
         "<database>.backups next to it, keeping the newest --keep copies.",
     )
-    p_backup.add_argument("--keep", type=int, default=7, help="how many to keep (default 7)")
+    p_backup.add_argument(
+        "--keep", type=int, default=None,
+        help="how many to keep (default: the number set in Edit > Preferences, 7 unless changed)",
+    )
     p_backup.add_argument("--list", action="store_true", help="list the backups, newest first")
 
     p_restore = sub.add_parser(
@@ -346,6 +349,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from annotator.core.backup import make_backup
     from annotator.core.queries import document_summary
     from annotator.core.removal import remove_document
+    from annotator.core.settings import backups_to_keep
 
     with open_db(args) as store:
         document_id = resolve_document(store, args.document)
@@ -357,7 +361,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         if not args.yes:
             print(f"would remove {what}; run again with --yes to remove it")
             return EXIT_USAGE
-        backup = make_backup(store.path, f"before-remove-{document_id}")
+        backup = make_backup(store.path, f"before-remove-{document_id}", backups_to_keep())
         remove_document(store, document_id)
     print(f"removed {what}; the database as it was is saved in {backup} "
           f"(annotator merge \"{backup}\" brings the document back)")

@@ -24,9 +24,10 @@ def print_json(data: Any) -> None:
 
 
 def open_db(args: argparse.Namespace) -> Any:
+    from annotator.core.settings import backups_to_keep
     from annotator.core.store import open_store
 
-    return open_store(getattr(args, "db", None))
+    return open_store(getattr(args, "db", None), backup_keep=backups_to_keep())
 
 
 def resolve_document(store: Any, key: str) -> int:

@@ -10,6 +10,7 @@ from annotator.core.errors import AnnotatorError
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from annotator.core.backup import list_backups, make_backup
+    from annotator.core.settings import backups_to_keep
     from annotator.core.store import inspect_database
 
     path = db_path(args)
@@ -20,21 +21,23 @@ def cmd_backup(args: argparse.Namespace) -> int:
         if not backups:
             print(f"no backups of {path}")
         return EXIT_OK
-    if args.keep < 1:
+    keep = backups_to_keep() if args.keep is None else args.keep
+    if keep < 1:
         raise UsageError("annotator backup: --keep must be at least 1")
     if inspect_database(path).revision is None:
         raise AnnotatorError(f"{path}: no Annotator database here to back up")
-    print(f"backed up to {make_backup(path, 'manual', args.keep)}")
+    print(f"backed up to {make_backup(path, 'manual', keep)}")
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from annotator.core.backup import restore_backup
+    from annotator.core.settings import backups_to_keep
 
     path = db_path(args)
     if not args.backup.is_file():
         raise AnnotatorError(f"{args.backup}: no such backup file")
-    saved = restore_backup(path, args.backup)
+    saved = restore_backup(path, args.backup, backups_to_keep())
     if saved is not None:
         print(f"the current database was saved as {saved}")
     print(f"restored {args.backup} to {path}")

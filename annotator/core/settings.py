@@ -71,5 +71,11 @@ def load_settings(path: Path | None = None) -> Settings:
     return _coerce(raw) if isinstance(raw, dict) else Settings()
 
 
+def backups_to_keep(settings: Settings | None = None) -> int:
+    """How many automatic backups of a database to keep: the analyst's choice (Edit >
+    Preferences), read from the settings file when none are given; at least 1."""
+    return max(1, (settings if settings is not None else load_settings()).backup_keep)
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     atomic_write_text(path or settings_path(), json.dumps(asdict(settings), indent=2))

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from annotator.core.errors import AnnotatorError
 from annotator.core.importing import import_file
 from annotator.core.queries import list_documents
-from annotator.core.settings import Settings, load_settings
+from annotator.core.settings import Settings, backups_to_keep, load_settings
 from annotator.core.store import Store, default_db_path, open_store
 from annotator.gui.context import AppContext
 from annotator.gui.mainwindow import MainWindow
@@ -73,7 +73,7 @@ def ask_author_if_needed(settings: Settings) -> None:
 def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
     """Open the database and build the window (raises AnnotatorError if it cannot open)."""
     path = db_path or default_db_path()
-    store = open_store(path, backup_keep=max(1, settings.backup_keep))
+    store = open_store(path, backup_keep=backups_to_keep(settings))
     if db_path is None:
         offer_sample(store, settings)
     settings.remember_database(store.path)

@@ -253,7 +253,8 @@ class ExportDialog(QDialog):
 
         def work(progress: ProgressFn) -> ExportResult:
             options.progress = progress
-            with open_store(db_path) as reader:
+            # The window has the database open already: no daily backup (nor pruning) here.
+            with open_store(db_path, daily_backup=False) as reader:
                 return export_store(reader, fmt, out, wanted, options)
 
         self.task = Task(work, self)

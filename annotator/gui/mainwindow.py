@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEv
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
-from annotator.core.settings import settings_path
+from annotator.core.settings import backups_to_keep, settings_path
 from annotator.core.store import ChangeWatcher, open_store
 from annotator.gui import dialogs, documents
 from annotator.gui.actions import build_actions, tag_action
@@ -38,6 +37,7 @@ from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.library.panel import LibraryPanel
+from annotator.gui.preferences import PreferencesDialog
 from annotator.gui.reader.legend import TagLegend
 from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
@@ -167,8 +167,6 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["document_properties"])
         file_menu.addAction(a["remove_document"])
         file_menu.addSeparator()
-        file_menu.addAction(a["set_author"])
-        file_menu.addSeparator()
         file_menu.addAction(a["quit"])
 
         edit_menu = bar.addMenu("&Edit")
@@ -183,6 +181,8 @@ class MainWindow(QMainWindow):
         status_menu.addActions([a[f"status_{s}"] for s in STATUSES])
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["find_next"]])
+        edit_menu.addSeparator()
+        edit_menu.addAction(a["preferences"])
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["zoom_reset"]])
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)
-        a["set_author"].triggered.connect(self.ask_author)
+        a["preferences"].triggered.connect(self.edit_preferences)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(ctx.undo_stack.undo)
         a["redo"].triggered.connect(ctx.undo_stack.redo)
@@ -415,7 +415,7 @@ class MainWindow(QMainWindow):
                 return False
             path = Path(chosen)
         try:
-            store = open_store(path)
+            store = open_store(path, backup_keep=backups_to_keep(self.ctx.settings))
         except AnnotatorError as exc:
             QMessageBox.warning(self, "Cannot open database", str(exc))
             return False
@@ -469,13 +469,14 @@ class MainWindow(QMainWindow):
         if not self.ctx.settings.recent_databases:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
-    def ask_author(self) -> None:
-        name, ok = QInputDialog.getText(
-            self, "Analyst name", "Your name (recorded on every annotation):",
-            text=self.ctx.settings.author,
-        )
-        if ok and name.strip():
-            self.ctx.settings.author = name.strip()
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self, self.ctx.settings, self.ctx.store.path)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_preferences(dialog))
+        dialog.open()
+
+    def _apply_preferences(self, dialog: PreferencesDialog) -> None:
+        if dialog.apply(self.ctx.settings):
             self.ctx.save_settings()
             self._refresh_status()
 

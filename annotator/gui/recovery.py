@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from annotator.core.backup import list_backups, restore_backup
 from annotator.core.errors import AnnotatorError, DatabaseDamaged
+from annotator.core.settings import backups_to_keep
 
 
 def ask(box: QMessageBox, restore: QPushButton | None) -> bool:
@@ -45,7 +46,7 @@ def offer_restore(
     if not choose(box, restore) or not backups:
         return False
     try:
-        restore_backup(db_path, backups[0])
+        restore_backup(db_path, backups[0], backups_to_keep())
     except (AnnotatorError, OSError) as exc:
         QMessageBox.critical(parent, "Annotator", f"The backup could not be restored: {exc}")
         return False

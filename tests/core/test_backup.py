@@ -22,6 +22,7 @@ from annotator.core.backup import (
 from annotator.core.errors import DatabaseDamaged
 from annotator.core.queries import list_documents
 from annotator.core.removal import remove_document
+from annotator.core.settings import Settings, save_settings
 from annotator.core.store import open_store
 from tests.conftest import REPO_ROOT
 
@@ -136,6 +137,30 @@ def test_cli_backup_check_and_list(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["backup", "--db", str(db), "--list"]) == 0
     assert str(backup_folder(db)) in capsys.readouterr().out
     assert main(["backup", "--db", str(tmp_path / "none.sqlite3")]) == 1
+
+
+def test_every_command_keeps_the_number_of_backups_set_in_preferences(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The analyst asked for 9 backups: no command prunes to the default 7."""
+    db = tmp_path / "db.sqlite3"
+    make_db(db)
+    save_settings(Settings(author="Ana", backup_keep=9))
+    for _ in range(9):
+        assert main(["backup", "--db", str(db)]) == 0
+    assert len(list_backups(db)) == 9
+    for backup in list_backups(db):  # all a day old: the next open makes the daily one
+        os.utime(backup, (time.time() - 2 * 86400,) * 2)
+    assert main(["list", "--db", str(db)]) == 0
+    assert len(list_backups(db)) == 9 and "daily" in list_backups(db)[0].name
+    assert main(["remove", "--db", str(db), "1", "--yes"]) == 0
+    assert len(list_backups(db)) == 9 and "before-remove-1" in list_backups(db)[0].name
+    assert main(["restore", "--db", str(db), str(list_backups(db)[0])]) == 0
+    assert len(list_backups(db)) == 10  # a restore keeps one more: the copy it saved first
+    # --keep still overrides it for one backup.
+    assert main(["backup", "--db", str(db), "--keep", "3"]) == 0
+    assert len(list_backups(db)) == 3
+    capsys.readouterr()
 
 
 DAMAGES = {

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from annotator.core import ops
+from annotator.core.backup import list_backups
 from annotator.core.dataset import get_caveat
 from annotator.core.exporters import registry
 from annotator.core.importing import import_file
@@ -226,3 +227,15 @@ def test_the_proposed_name_follows_the_document_until_the_analyst_names_the_file
 )
 def test_file_stems_keep_the_words_of_the_title(title: str, stem: str) -> None:
     assert file_stem(title) == (f"{stem}-annotations" if stem else "annotations-export")
+
+
+def test_an_export_makes_no_backup(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
+    """The dialog reads through its own connection; opening it must not back up (and prune)
+    the database the window has open."""
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "x.csv"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    assert dialog.task is not None and dialog.task.wait(20_000)
+    assert list_backups(store.path) == []

@@ -39,6 +39,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("find", "&Find in Document…", (Key.Find,), "Find text in the open briefing"),
     ActionSpec("find_next", "Find &Next", (Key.FindNext,), "Find the next match"),
+    ActionSpec(
+        "find_previous", "Find Pre&vious", (Key.FindPrevious,), "Find the previous match"
+    ),
     ActionSpec("delete", "&Delete Annotation", (Key.Delete,), "Delete the selected annotation"),
     ActionSpec(
         "set_span", "Move Annotation to &Selection", ("Ctrl+Shift+S",),

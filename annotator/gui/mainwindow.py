@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -38,6 +37,7 @@ from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.library.panel import LibraryPanel
 from annotator.gui.preferences import PreferencesDialog
+from annotator.gui.reader.find import FindBar
 from annotator.gui.reader.legend import TagLegend
 from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
@@ -48,7 +48,7 @@ from annotator.gui.workspace import Workspace
 # Actions that act on the open document (tag actions too): off while none is open.
 DOCUMENT_ACTIONS = (
     "document_properties", "remove_document", "delete", "set_span", "find", "find_next",
-    "next_unit", "previous_unit", "next_untagged",
+    "find_previous", "next_unit", "previous_unit", "next_untagged",
 )
 
 
@@ -91,10 +91,7 @@ class MainWindow(QMainWindow):
         self.overview.attach(self.reader)
         self.legend = TagLegend(self)
         self.filter_bar = FilterBar(lambda: self.ctx.store, self)
-        self.find_box = QLineEdit(self)
-        self.find_box.setPlaceholderText("Find in document (Enter: next, Esc: close)")
-        self.find_box.setClearButtonEnabled(True)
-        self.find_box.hide()
+        self.find_bar = FindBar(lambda: (self.workspace.text, self.workspace.selection), self)
         self.form = AnnotationForm(self)
         self.annotation_list = AnnotationList(self)
 
@@ -110,7 +107,7 @@ class MainWindow(QMainWindow):
         centre_layout.addWidget(self.legend)
         centre_layout.addWidget(self.filter_bar)
         centre_layout.addLayout(reader_row, 1)
-        centre_layout.addWidget(self.find_box)
+        centre_layout.addWidget(self.find_bar)
 
         self.right = QSplitter(Qt.Orientation.Vertical, self)
         self.right.setObjectName("rightSplitter")
@@ -180,7 +177,7 @@ class MainWindow(QMainWindow):
         status_menu = edit_menu.addMenu("Review &Status")
         status_menu.addActions([a[f"status_{s}"] for s in STATUSES])
         edit_menu.addSeparator()
-        edit_menu.addActions([a["find"], a["find_next"]])
+        edit_menu.addActions([a["find"], a["find_next"], a["find_previous"]])
         edit_menu.addSeparator()
         edit_menu.addAction(a["preferences"])
 
@@ -266,9 +263,11 @@ class MainWindow(QMainWindow):
         self.library.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.library.table.addActions([a["document_properties"], a["remove_document"]])
         self.library.removeRequested.connect(a["remove_document"].trigger)
-        a["find"].triggered.connect(self.show_find)
-        a["find_next"].triggered.connect(self.find_next)
-        self.find_box.returnPressed.connect(self.find_next)
+        a["find"].triggered.connect(self.find_bar.open)
+        a["find_next"].triggered.connect(lambda: self.find_bar.step(forward=True))
+        a["find_previous"].triggered.connect(lambda: self.find_bar.step(forward=False))
+        self.find_bar.matched.connect(self.reader.select_span)
+        self.find_bar.closed.connect(self.reader.setFocus)
         a["zoom_in"].triggered.connect(self.reader.zoom_in)
         a["zoom_out"].triggered.connect(self.reader.zoom_out)
         a["zoom_reset"].triggered.connect(self.reader.reset_zoom)
@@ -479,28 +478,6 @@ class MainWindow(QMainWindow):
         if dialog.apply(self.ctx.settings):
             self.ctx.save_settings()
             self._refresh_status()
-
-    # -- find ------------------------------------------------------------------------------
-
-    def show_find(self) -> None:
-        self.find_box.show()
-        self.find_box.setFocus()
-        self.find_box.selectAll()
-
-    def find_next(self) -> None:
-        needle = self.find_box.text()
-        text = self.workspace.text
-        if not needle or not text:
-            return
-        start = self.workspace.selection[1] if self.workspace.selection else 0
-        haystack = text.casefold()
-        found = haystack.find(needle.casefold(), start)
-        if found < 0:
-            found = haystack.find(needle.casefold())
-        if found < 0:
-            self.statusBar().showMessage(f"Not found: {needle}", 4000)
-            return
-        self.reader.select_span(found, found + len(needle))
 
     # -- status ----------------------------------------------------------------------------
 

@@ -296,11 +296,52 @@ def test_drop_files_imports_them(qtbot: QtBot, window: MainWindow, tmp_path: Pat
 def test_find_in_document_selects_the_match(qtbot: QtBot, window: MainWindow) -> None:
     open_doc(window, "sample-briefing.txt")
     window.actions_by_name["find"].trigger()
-    assert window.find_box.isVisible()
-    qtbot.keyClicks(window.find_box, "selvane")
-    qtbot.keyClick(window.find_box, Qt.Key.Key_Return)
-    start, end = window.workspace.selection or (0, 0)
-    assert window.workspace.text[start:end].casefold() == "selvane"
+    bar = window.find_bar
+    assert bar.isVisible() and bar.box.hasFocus()
+    qtbot.keyClicks(bar.box, "selvane")
+    text = window.workspace.text
+    total = text.casefold().count("selvane")
+    assert total >= 2 and bar.count.text() == f"{total} matches"
+    qtbot.keyClick(bar.box, Qt.Key.Key_Return)
+    first = window.workspace.selection or (0, 0)
+    assert text[first[0]:first[1]].casefold() == "selvane"
+    assert bar.count.text() == f"1 of {total}"
+    qtbot.keyClick(bar.box, Qt.Key.Key_Return)
+    second = window.workspace.selection or (0, 0)
+    assert second[0] > first[0] and bar.count.text() == f"2 of {total}"
+    qtbot.keyClick(bar.box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert window.workspace.selection == first
+    # Shift+Enter from the first match wraps to the last; F3 (Find Next) wraps to the first.
+    qtbot.keyClick(bar.box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.count.text() == f"{total} of {total}"
+    window.actions_by_name["find_next"].trigger()
+    assert window.workspace.selection == first
+    bar.box.setText("no such words here")
+    assert bar.count.text() == "Not found"
+    assert not bar.step() and window.workspace.selection == first
+    qtbot.keyClick(bar.box, Qt.Key.Key_Escape)
+    assert not bar.isVisible() and window.reader.hasFocus()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "expected"),
+    [
+        ("Die Straße nach Berlin", "berlin", [(16, 22)]),  # not shifted by "ß" -> "ss"
+        ("the ﬁnal ﬁgure: Final", "final", [(16, 21)]),  # a ligature is not "fi"
+        ("🙂 مرحبا then مرحبا", "مرحبا", [(2, 7), (13, 18)]),  # code points, not UTF-16
+        ("aaa", "aa", [(0, 2)]),
+        ("anything", "", []),
+        ("a.b axb", ".", [(1, 2)]),  # the needle is text, not a pattern
+    ],
+)
+def test_find_matches_are_offsets_of_the_text_itself(
+    text: str, needle: str, expected: list[tuple[int, int]]
+) -> None:
+    from annotator.gui.reader.find import matches
+
+    found = matches(text, needle)
+    assert found == expected
+    assert all(text[s:e].casefold() == needle.casefold() for s, e in found)
 
 
 def test_menus_have_standard_entries(window: MainWindow) -> None:

@@ -362,3 +362,37 @@ def test_merge_a_colleagues_database_from_the_window(
         assert len(rows(ours)) == 6 + 5 + 1
     finally:
         window.ctx.store.close()
+
+
+def test_history_descriptions_say_what_each_change_did(tmp_path: Path) -> None:
+    """The history panel's "change" column, for every kind of change an analyst makes."""
+    from annotator.core.history import annotation_history
+    from annotator.core.review import set_review_status
+    from annotator.gui.review.history import describe
+
+    with open_store(tmp_path / "h.sqlite3") as store:
+        (outcome,) = import_files(store, [SAMPLE])
+        assert outcome.document_id is not None
+        created = ops.create_annotation(store, outcome.document_id, 0, 30, "Ana", ["claim"])
+        annotation_id = created.created_id
+        assert annotation_id is not None
+        ops.set_fields(store, annotation_id, "claim", {"source_reliability": "B"})
+        ops.set_fields(store, annotation_id, "claim", {"source_reliability": "C"})
+        ops.set_span(store, annotation_id, 5, 40)
+        ops.set_note(store, annotation_id, "check the ministry's figure")
+        ops.set_note(store, annotation_id, "A long note\nover lines, " + "x" * 60)
+        ops.set_note(store, annotation_id, "")
+        ops.set_tag(store, annotation_id, "figure", True)
+        set_review_status(store, annotation_id, "accepted", "Rev")
+        words = [describe(entry) for entry in annotation_history(store, annotation_id)]
+    assert words == [
+        "created: claim",
+        "claim.source_reliability: — → B",
+        "claim.source_reliability: B → C",
+        "span [0, 30) → [5, 40)",
+        "note: “check the ministry's figure”",
+        "note: “A long note over lines, " + "x" * 36 + "…”",
+        "note removed",
+        "tags claim → claim, figure",
+        "status draft → accepted",
+    ]

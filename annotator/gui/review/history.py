@@ -78,7 +78,10 @@ def describe(entry: HistoryEntry) -> str:
     if entry.action == "span":
         return f"span [{before.start}, {before.end}) → [{after.start}, {after.end})"
     if entry.action == "note":
-        return f"note: {after.note[:60]!r}"
+        if not after.note:
+            return "note removed"
+        note = " ".join(after.note.split())
+        return f"note: “{note[:60]}{'…' if len(note) > 60 else ''}”"
     return entry.action
 
 

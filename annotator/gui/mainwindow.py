@@ -400,8 +400,14 @@ class MainWindow(QMainWindow):
         if path:
             target = Path(path)
             if target.exists() and target.stat().st_size > 0:
-                self.show_failure(f"{target} already exists; use Open Database to open it.")
-                return
+                # Never emptied or replaced: the analyst may only open it.
+                answer = QMessageBox.question(
+                    self, "New database",
+                    f"{target.name} already exists in {target.parent}, and Annotator does not "
+                    "replace a database. Open it instead?",
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
             self.open_database(target)
 
     def open_database(self, path: Path | None = None) -> bool:

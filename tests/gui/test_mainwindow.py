@@ -532,3 +532,31 @@ def test_a_failed_write_is_kept_visible_and_retried(
     assert window.saved_label.text().startswith("Saved")
     window.actions_by_name["undo"].trigger()
     assert saved_rows(db) == [(start, end, "Ana", "claim")]
+
+
+def test_new_database_starts_empty_and_never_replaces_a_file(
+    qtbot: QtBot, window: MainWindow, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    fresh = tmp_path / "fresh.sqlite3"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(fresh), ""))
+    window.actions_by_name["new_database"].trigger()
+    assert window.ctx.store.path == fresh
+    assert window.library.model.document_ids() == [] and window.workspace.document_id is None
+    assert str(fresh) in window.db_label.text()
+    # Choosing an existing database asks; "No" changes nothing, "Yes" opens it as it is.
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    asked: list[str] = []
+
+    def question(_parent: object, _title: str, text: str, *_a: object) -> object:
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(db), ""))
+    window.actions_by_name["new_database"].trigger()
+    assert window.ctx.store.path == fresh and "already exists" in asked[0]
+    window.actions_by_name["new_database"].trigger()
+    assert window.ctx.store.path == db and len(window.library.model.document_ids()) == 2
+    assert "Not saved" not in window.saved_label.text()

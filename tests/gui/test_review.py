@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.core import ops
@@ -269,9 +269,27 @@ def test_agreement_dialog_shows_compute_agreement_numbers(
         row = cells["assessment.likelihood"]
         assert dialog.fields.item(row, 3).text() == stat_text(likelihood.alpha)
         assert dialog.chart.rows[-1][0] == "overall"
+        _chart_draws_its_bars(dialog.chart)
     # one tick fewer: fewer than two authors, no numbers
     dialog.authors.item(1).setCheckState(Qt.CheckState.Unchecked)
     assert dialog.report is None and dialog.table.rowCount() == 0
+
+
+def _chart_draws_its_bars(chart: QWidget) -> None:
+    """The bar chart paints a kappa and an alpha bar (or "n/a") for each row."""
+    from annotator.gui.review.agreement_dialog import ALPHA_COLOUR, KAPPA_COLOUR
+
+    image = chart.grab().toImage()
+    colours = {
+        image.pixelColor(x, y).name()
+        for x in range(0, image.width(), 2)
+        for y in range(0, image.height(), 2)
+    }
+    rows = chart.rows  # type: ignore[attr-defined]
+    assert rows
+    for position, colour in ((1, KAPPA_COLOUR), (2, ALPHA_COLOUR)):
+        drawn = any(row[position].value for row in rows)  # a zero-width bar shows nothing
+        assert (colour.name() in colours) == drawn
 
 
 def test_history_panel_restores_a_deleted_annotation(

@@ -560,3 +560,54 @@ def test_new_database_starts_empty_and_never_replaces_a_file(
     window.actions_by_name["new_database"].trigger()
     assert window.ctx.store.path == db and len(window.library.model.document_ids()) == 2
     assert "Not saved" not in window.saved_label.text()
+
+
+def test_closing_with_unwritten_changes_retries_then_asks(
+    qtbot: QtBot, window: MainWindow, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3 as sqlite
+    from contextlib import contextmanager
+
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy.exc import OperationalError
+
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    store = window.ctx.store
+
+    @contextmanager
+    def read_only_disk():  # type: ignore[no-untyped-def]
+        raise OperationalError(
+            "COMMIT", {}, sqlite.OperationalError("attempt to write a readonly database")
+        )
+        yield
+
+    patches = pytest.MonkeyPatch()
+    patches.setattr(store, "write", read_only_disk)
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    assert len(window.ctx.pending) == 1
+    asked: list[str] = []
+    answers = iter([QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard])
+
+    def warning(_parent: object, _title: str, text: str, *_a: object) -> object:
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    assert not window.close()  # Cancel: the window stays, the change is still kept
+    assert window.isVisible() and len(window.ctx.pending) == 1
+    assert "1 change(s) could not be written" in asked[0] and "readonly" in asked[0]
+    patches.undo()  # the disk is writable again: closing writes the change, no question
+    assert window.close()
+    assert len(asked) == 1 and saved_rows(db) and not window.ctx.pending
+    # Another session on a read-only disk: "Discard" closes and the change is lost, as asked.
+    other = make_window(qtbot, db, author="Ben")
+    open_doc(other, "sample-briefing.txt")
+    click_unit(qtbot, other, "The Ministry of Transport said")
+    patches.setattr(other.ctx.store, "write", read_only_disk)
+    other.tag_actions["assessment"].trigger()
+    assert len(other.ctx.pending) == 1
+    assert other.close() and len(asked) == 2
+    patches.undo()
+    assert [row for row in saved_rows(db) if row[2] == "Ben"] == []
+    other.ctx.store.close()

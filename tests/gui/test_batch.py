@@ -169,3 +169,44 @@ def test_the_batchs_own_writes_are_not_taken_for_another_windows(
     assert not window.check_external_changes()
     assert window.watch_timer.isActive()
     assert "another window" not in window.statusBar().currentMessage()
+
+
+def test_an_annotation_file_imported_in_the_window_is_merged_and_shown(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File > Import with a colleague's spans export: merged into the open briefing, a new tag
+    arrives with its own button, and the status bar says what came in."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from annotator.core import ops
+    from annotator.core.exporters.registry import export_store
+    from annotator.core.importing import import_file
+    from annotator.core.store import open_store
+    from tests.gui.test_mainwindow import SAMPLE, open_doc
+
+    colleague = tmp_path / "colleague.sqlite3"
+    with open_store(colleague) as theirs:
+        document_id = import_file(theirs, SAMPLE).document_id
+        assert document_id is not None
+        ops.create_annotation(theirs, document_id, 0, 34, "Ben", ["claim"])
+        ops.create_annotation(theirs, document_id, 35, 89, "Ben", ["figure"])
+        export_store(theirs, "jsonl-spans", tmp_path / "ben.jsonl")
+    # A tag this database does not have (their own codebook).
+    spans = tmp_path / "ben.jsonl"
+    spans.write_text(
+        spans.read_text(encoding="utf-8").replace('"name": "figure"', '"name": "rumour"'),
+        encoding="utf-8",
+    )
+    opened = open_doc(window, "sample-briefing.txt")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *_a, **_k: ([str(tmp_path / "ben.jsonl")], "")
+    )
+    window.actions_by_name["import"].trigger()
+    assert window.workspace.document_id == opened
+    shown = {(a.start, a.end, a.author) for a in window.workspace.annotations.values()}
+    assert {(0, 34, "Ben"), (35, 89, "Ben")} <= shown
+    assert "rumour" in window.tag_actions
+    assert "2 annotation(s) added" in window.statusBar().currentMessage()
+    # The same file again adds nothing.
+    window.actions_by_name["import"].trigger()
+    assert "0 annotation(s) added, 2 already present" in window.statusBar().currentMessage()

@@ -635,3 +635,34 @@ def test_list_select_follows_the_form(qtbot: QtBot, big_list: AnnotationList) ->
         big_list.set_filter("", "claim")
         big_list.select(1)  # an assessment: filtered out
         assert big_list.selected_id() is None
+
+
+def test_many_tags_wrap_onto_rows_inside_the_form(qtbot: QtBot) -> None:
+    """An imported codebook can bring a dozen tags: their buttons wrap, nothing is cut off and
+    the form needs no horizontal scrolling."""
+    many = [*TAGS] + [
+        TagInfo(10 + i, f"code {i} {'x' * (i % 4)}", "#888888", None) for i in range(12)
+    ]
+    widget = AnnotationForm()
+    qtbot.addWidget(widget)
+    widget.set_tags(many)
+    widget.resize(340, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    buttons = list(widget.tag_buttons.values())
+    assert len(buttons) == len(many)
+    viewport = widget.scroll.viewport()
+    rows = set()
+    for button in buttons:
+        assert button.isVisible()
+        top_left = button.mapTo(viewport, button.rect().topLeft())
+        assert top_left.x() >= 0 and top_left.x() + button.width() <= viewport.width()
+        rows.add(top_left.y())
+    assert len(rows) > 1
+    assert not widget.scroll.horizontalScrollBar().isVisible()
+    # In the order of the tags, row by row.
+    order = sorted(buttons, key=lambda b: (b.mapTo(viewport, b.rect().topLeft()).y(), b.x()))
+    assert order == buttons
+    # Set again (tags reloaded after an import): the old buttons are gone, none is lost.
+    widget.set_tags(many[:5])
+    qtbot.waitUntil(lambda: len(widget.findChildren(type(buttons[0]))) == 5)

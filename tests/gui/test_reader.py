@@ -426,6 +426,29 @@ def test_legend_shows_each_tag(qtbot: QtBot) -> None:
     assert "line under it" in legend.accessibleDescription()
 
 
+def test_legend_wraps_many_tags_and_shows_every_one(qtbot: QtBot) -> None:
+    """A codebook of 15 tags in a narrow reader: rows, each sample painted, tooltips placed."""
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442"]
+    colours = {f"code number {i}": QColor(palette[i % 7]).darker(100 + 10 * i)
+               for i in range(15)}
+    legend = TagLegend()
+    qtbot.addWidget(legend)
+    legend.set_tag_styles(colours)
+    one_row = legend.sizeHint().height()
+    width = 420
+    height = legend.heightForWidth(width)
+    assert height >= 4 * one_row
+    legend.resize(width, height)
+    image = legend.grab().toImage()
+    found = {
+        rgb_at(image, QPoint(x, y)) for x in range(image.width()) for y in range(image.height())
+    }
+    for colour in colours.values():
+        assert colour.getRgb()[:3] in found
+    items, caption = legend._layout_items(width)  # noqa: SLF001
+    assert all(rect.right() < width for rect, _name in items) and caption.right() < width
+
+
 # ----------------------------------------------------------------------------- overview
 def long_briefing(paragraphs: int = 300) -> tuple[str, list[tuple[int, int, str]]]:
     sentence = "The assessment notes a likely rise in attacks on shipping lanes this year."

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from annotator.core.fields import field_specs
 from annotator.core.queries import AnnotationView, TagInfo
 from annotator.gui.form.fields import TagFieldsBox
+from annotator.gui.form.flow import FlowLayout
 from annotator.gui.form.paint import SUGGESTED_COLOUR, TagButton
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
@@ -135,9 +136,7 @@ class AnnotationForm(QWidget):
         self.empty_hint = QLabel(EMPTY_HINT, content)
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setWordWrap(True)
-        self.button_row = QHBoxLayout()
-        self.button_row.setSpacing(6)
-        self.button_row.addStretch(1)
+        self.button_row = FlowLayout(spacing=6)
         self.meta = self._build_meta(content)
         self.box_layout = QVBoxLayout()
         self.box_layout.setSpacing(8)
@@ -199,7 +198,7 @@ class AnnotationForm(QWidget):
     def set_tags(self, tags: Sequence[TagInfo]) -> None:
         """Build one toggle button per tag (colour swatch, shortcut hint) and its fields box."""
         for button in self.tag_buttons.values():
-            self.button_row.removeWidget(button)
+            self.button_row.take_widget(button)
             button.deleteLater()
         self.tag_buttons = {}
         self.colours = {tag.name: tag.colour for tag in tags}
@@ -210,7 +209,7 @@ class AnnotationForm(QWidget):
             button.setToolTip(f"Add or remove the {tag.name} tag{key}")
             button.setAccessibleName(f"{button.text()} tag")
             button.clicked.connect(partial(self._tag_clicked, tag.name))
-            self.button_row.insertWidget(index, button)
+            self.button_row.insert_widget(index, button)
             self.tag_buttons[tag.name] = button
         for tag in tags:
             box = self._box(tag.name)

@@ -25,7 +25,9 @@ class TagLegend(QWidget):
         super().__init__(parent)
         self._colours: dict[str, QColor] = {}
         self._items: list[tuple[QRect, str]] = []
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setAccessibleName("Tag legend")
 
     def set_tag_styles(self, colours: dict[str, QColor]) -> None:
@@ -48,31 +50,48 @@ class TagLegend(QWidget):
         before = ", ".join(names[:index])
         return f"fills its span, or a line under it when the span also has {before}"
 
-    def _layout_items(self) -> tuple[list[tuple[QRect, str]], QRect]:
+    def _layout_items(self, width: int | None = None) -> tuple[list[tuple[QRect, str]], QRect]:
+        """Swatch rectangles and the caption, wrapped onto rows `width` wide (the widget's
+        width; one row when None): a codebook of many tags stays readable."""
         metrics = QFontMetrics(self.font())
-        x = self.PADDING
         height = max(self.SWATCH.height(), metrics.height()) + 2 * self.PADDING
+        right = None if width is None else width - self.PADDING
+        x, y = self.PADDING, 0
         items: list[tuple[QRect, str]] = []
+
+        def place(item_width: int) -> QRect:
+            nonlocal x, y
+            if right is not None and x > self.PADDING and x + item_width > right:
+                x, y = self.PADDING, y + height
+            rect = QRect(x, y, item_width, height)
+            x += item_width + 3 * self.PADDING
+            return rect
+
         for name in self._colours:
-            width = self.SWATCH.width() + 6 + metrics.horizontalAdvance(name)
-            items.append((QRect(x, 0, width, height), name))
-            x += width + 3 * self.PADDING
-        caption = QRect(x, 0, metrics.horizontalAdvance(_CAPTION) + self.PADDING, height)
+            items.append((place(self.SWATCH.width() + 6 + metrics.horizontalAdvance(name)), name))
+        caption = place(metrics.horizontalAdvance(_CAPTION) + self.PADDING)
         return items, caption
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        items, caption = self._layout_items()
+        _items, caption = self._layout_items()
         return QSize(caption.right() + self.PADDING, caption.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(0, self.sizeHint().height())
+        return QSize(0, self.heightForWidth(max(self.width(), 1)))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
+        _items, caption = self._layout_items(width)
+        return caption.bottom() + 1
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text_colour = palette.color(QPalette.ColorRole.WindowText)
-        self._items, caption = self._layout_items()
+        self._items, caption = self._layout_items(self.width())
         for rect, name in self._items:
             colour = self._colours[name]
             swatch = QRectF(
@@ -109,7 +128,7 @@ class TagLegend(QWidget):
         return super().event(event)
 
     def _tip_at(self, point: QPoint, names: list[str]) -> str:
-        for rect, name in self._layout_items()[0]:
+        for rect, name in self._layout_items(self.width())[0]:
             if rect.contains(point):
                 return f"{name}: {self._role(names.index(name), names)}"
         return ""

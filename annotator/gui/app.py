@@ -65,7 +65,7 @@ def ask_author_if_needed(settings: Settings) -> None:
         return
     name, ok = QInputDialog.getText(
         None, "Welcome to Annotator",
-        "Your name, recorded on every annotation you make (you can change it later):",
+        "Your name, recorded on every annotation you make (Edit > Preferences changes it):",
     )
     settings.author = name.strip() if ok and name.strip() else "analyst"
 

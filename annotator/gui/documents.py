@@ -30,7 +30,7 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
             lambda store, path: import_files(store, [path])[0],
         )
     if batch.error is not None:
-        window.show_failure(f"Nothing more was imported: {batch.error}")
+        window.show_failure(f"Nothing more was imported: {batch.error}", unsaved=False)
     outcomes = batch.results
     imported = [o.document_id for o in outcomes if o.document_id is not None]
     problems = [o.error for o in outcomes if o.error]
@@ -87,7 +87,7 @@ def remove_document(window: MainWindow) -> None:
     try:
         summary = document_summary(window.ctx.store, document_id)
     except AnnotatorError as exc:
-        window.show_failure(str(exc))
+        window.show_failure(str(exc), unsaved=False)
         return
     if not dialogs.confirm_removal(window, summary, backup_folder(window.ctx.store.path)):
         return

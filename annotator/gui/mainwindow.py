@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -362,11 +363,15 @@ class MainWindow(QMainWindow):
     # -- documents and databases -----------------------------------------------------------
 
     def open_document(self, document_id: int) -> None:
+        # A long briefing takes a moment to lay out: say so with the pointer.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.workspace.open_document(document_id)
         except AnnotatorError as exc:
-            self.show_failure(str(exc))
+            self.show_failure(str(exc), unsaved=False)
             return
+        finally:
+            QApplication.restoreOverrideCursor()
         self.library.select_document(document_id)
         self.ctx.settings.last_documents[str(self.ctx.store.path)] = document_id
         self.refresh_title()
@@ -519,9 +524,12 @@ class MainWindow(QMainWindow):
             self.pending_button.hide()
             self.retry_timer.stop()
 
-    def show_failure(self, message: str) -> None:
-        self.saved_label.setText("Not saved")
-        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
+    def show_failure(self, message: str, *, unsaved: bool = True) -> None:
+        """Show what went wrong; `unsaved` (a change that was not written) also marks the
+        status bar "Not saved" until the next save."""
+        if unsaved:
+            self.saved_label.setText("Not saved")
+            self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
         self.statusBar().showMessage(message, 8000)
         QTimer.singleShot(0, lambda: dialogs.show_error(self, message))
 

@@ -611,3 +611,28 @@ def test_closing_with_unwritten_changes_retries_then_asks(
     patches.undo()
     assert [row for row in saved_rows(db) if row[2] == "Ben"] == []
     other.ctx.store.close()
+
+
+def test_a_document_that_cannot_be_opened_is_reported_without_not_saved(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading failed, nothing was lost: the error is shown, "Saved" stays; the pointer shows
+    it is busy while a briefing is laid out."""
+    opened = open_doc(window, "sample-briefing.txt")
+    cursors: list[object] = []
+    real = window.workspace.open_document
+
+    def watching(document_id: int) -> None:
+        cursor = QApplication.overrideCursor()
+        cursors.append(None if cursor is None else cursor.shape())
+        real(document_id)
+
+    monkeypatch.setattr(window.workspace, "open_document", watching)
+    window.open_document(opened)
+    assert cursors == [Qt.CursorShape.WaitCursor] and QApplication.overrideCursor() is None
+    label = window.saved_label.text()
+    window.open_document(987654)
+    assert QApplication.overrideCursor() is None
+    assert "987654" in window.statusBar().currentMessage()
+    assert window.saved_label.text() == label != "Not saved"
+    assert window.workspace.document_id == opened

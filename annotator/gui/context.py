@@ -43,6 +43,7 @@ class AppContext(QObject):
     changed = Signal(object)  # Changes
     saved = Signal()  # a write was committed
     failed = Signal(str)  # a write failed; the message is for the analyst
+    troubled = Signal(str)  # something failed that is not an annotation change (settings)
     storeReplaced = Signal()  # another database was opened
     pendingChanged = Signal(int)  # number of edits waiting to be written
     documentRestored = Signal(int)  # a removed document was put back (undo)
@@ -62,7 +63,7 @@ class AppContext(QObject):
         try:
             save_settings(self.settings)
         except OSError as exc:
-            self.failed.emit(f"Settings could not be saved: {exc}")
+            self.troubled.emit(f"Settings could not be saved: {exc}")
 
     def replace_store(self, store: Store) -> None:
         old = self.store

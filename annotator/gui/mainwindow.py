@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self.pending_button.clicked.connect(ctx.retry_pending)
         self.retry_timer.timeout.connect(ctx.retry_pending)
         ctx.failed.connect(self.show_failure)
+        ctx.troubled.connect(lambda message: self.show_failure(message, unsaved=False))
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
         ctx.documentRestored.connect(self.open_document)

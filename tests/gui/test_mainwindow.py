@@ -636,3 +636,18 @@ def test_a_document_that_cannot_be_opened_is_reported_without_not_saved(
     assert "987654" in window.statusBar().currentMessage()
     assert window.saved_label.text() == label != "Not saved"
     assert window.workspace.document_id == opened
+
+
+def test_settings_that_cannot_be_saved_are_reported_without_not_saved(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.gui import context
+
+    def full_disk(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(context, "save_settings", full_disk)
+    window.ctx.save_settings()
+    assert "Settings could not be saved" in window.statusBar().currentMessage()
+    assert "No space left" in window.statusBar().currentMessage()
+    assert window.saved_label.text() != "Not saved"

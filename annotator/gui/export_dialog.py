@@ -239,6 +239,10 @@ class ExportDialog(QDialog):
         if not self.path.text().strip():
             self.status.setText("Choose where to save the export.")
             return
+        for what, widget in (("author", self.authors), ("tag", self.tags)):
+            if widget.count() and _checked(widget) == frozenset():
+                self.status.setText(f"Tick at least one {what}: with none, nothing is exported.")
+                return
         if not self._may_replace(out):
             self.status.setText("Not exported: choose another name, or agree to replace the file.")
             return

@@ -239,3 +239,22 @@ def test_an_export_makes_no_backup(qtbot: QtBot, store: Store, tmp_path: Path) -
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
     assert dialog.task is not None and dialog.task.wait(20_000)
     assert list_backups(store.path) == []
+
+
+def test_no_ticked_author_or_tag_is_asked_to_be_fixed(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    out = tmp_path / "nothing.csv"
+    dialog.path.setText(str(out))
+    for index in range(dialog.authors.count()):
+        dialog.authors.item(index).setCheckState(Qt.CheckState.Unchecked)
+    dialog.start()
+    assert dialog.task is None and not out.exists()
+    assert "Tick at least one author" in dialog.status.text()
+    dialog.authors.item(0).setCheckState(Qt.CheckState.Checked)
+    for index in range(dialog.tags.count()):
+        dialog.tags.item(index).setCheckState(Qt.CheckState.Unchecked)
+    dialog.start()
+    assert dialog.task is None and "Tick at least one tag" in dialog.status.text()

@@ -29,14 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.dataset import DatasetFilter, get_caveat, set_caveat
-from annotator.core.errors import NotFound
 from annotator.core.exporters.registry import (
     FORMATS,
     ExportOptions,
     ExportResult,
     export_store,
 )
-from annotator.core.queries import document_summary, list_authors, list_tags
+from annotator.core.queries import list_authors, list_documents, list_tags
 from annotator.core.settings import Settings
 from annotator.core.store import Store, open_store
 from annotator.gui.tasks import ProgressFn, Task
@@ -95,12 +94,7 @@ class ExportDialog(QDialog):
         self.result: ExportResult | None = None
         self._confirmed: Path | None = None  # a path the analyst agreed to replace
         self._named = False  # the analyst typed or chose the path: no more proposals
-        self._document_title = ""
-        if document_id is not None:
-            try:
-                self._document_title = document_summary(store, document_id).title
-            except NotFound:
-                self._document_title = ""
+        self._titles = {summary.id: summary.title for summary in list_documents(store)}
 
         self.format = QComboBox(self)
         for name, fmt in FORMATS.items():
@@ -112,12 +106,25 @@ class ExportDialog(QDialog):
         path_row.addWidget(self.browse)
         self.this_document = QRadioButton("The open document", self)
         self.all_documents = QRadioButton("All documents", self)
+        self.chosen_documents = QRadioButton("Chosen…", self)
         (self.this_document if document_id is not None else self.all_documents).setChecked(True)
         self.this_document.setEnabled(document_id is not None)
         scope = QHBoxLayout()
         scope.addWidget(self.this_document)
         scope.addWidget(self.all_documents)
+        scope.addWidget(self.chosen_documents)
         scope.addStretch(1)
+        self.documents = _checkable_list(self, list(self._titles.values()))
+        for row, (key, _title) in enumerate(self._titles.items()):
+            item = self.documents.item(row)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(item.text())
+            item.setCheckState(
+                Qt.CheckState.Checked if key == document_id else Qt.CheckState.Unchecked
+            )
+        self.documents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.documents.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.documents.setVisible(False)
         self.authors = _checkable_list(self, list_authors(store))
         self.tags = _checkable_list(self, [t.name for t in list_tags(store)])
         self.bom = QCheckBox("Start CSV with a UTF-8 BOM (for Excel)", self)
@@ -137,6 +144,7 @@ class ExportDialog(QDialog):
         form.addRow("&Format:", self.format)
         form.addRow("Save to:", path_row)
         form.addRow("Documents:", scope)
+        form.addRow("", self.documents)
         form.addRow("&Authors:", self.authors)
         form.addRow("&Tags:", self.tags)
         form.addRow("", self.bom)
@@ -155,6 +163,8 @@ class ExportDialog(QDialog):
 
         self.format.currentIndexChanged.connect(self._format_changed)
         self.this_document.toggled.connect(self._scope_changed)
+        self.chosen_documents.toggled.connect(self._scope_changed)
+        self.documents.itemChanged.connect(self._scope_changed)
         self.path.textEdited.connect(self._path_edited)
         self.browse.clicked.connect(self._browse)
         self.export_button.clicked.connect(self.start)
@@ -182,8 +192,9 @@ class ExportDialog(QDialog):
         document when only it is exported."""
         fmt = FORMATS[self.fmt_name()]
         stem = ALL_DOCUMENTS_STEM
-        if self.this_document.isChecked() and self._document_title:
-            stem = file_stem(self._document_title)
+        only = self.wanted().document_ids
+        if only is not None and len(only) == 1:
+            stem = file_stem(self._titles.get(next(iter(only)), ""))
         folder = Path.home()
         if self.settings is not None and self.settings.export_folder:
             remembered = Path(self.settings.export_folder)
@@ -195,6 +206,10 @@ class ExportDialog(QDialog):
         self._named = True
 
     def _scope_changed(self) -> None:
+        chosen = self.chosen_documents.isChecked()
+        if chosen != self.documents.isVisible():
+            self.documents.setVisible(chosen)
+            self.resize(self.width(), self.sizeHint().height())  # taller or shorter, same width
         if not self._named:
             self.path.setText(str(self._default_path()))
 
@@ -227,17 +242,24 @@ class ExportDialog(QDialog):
                 self._confirmed = Path(chosen)  # the file dialog asked about replacing it
 
     def wanted(self) -> DatasetFilter:
-        documents = (
-            frozenset({self.document_id})
-            if self.this_document.isChecked() and self.document_id is not None
-            else None
-        )
+        documents: frozenset[int] | None = None
+        if self.this_document.isChecked() and self.document_id is not None:
+            documents = frozenset({self.document_id})
+        elif self.chosen_documents.isChecked():
+            documents = frozenset(
+                int(self.documents.item(row).data(Qt.ItemDataRole.UserRole))
+                for row in range(self.documents.count())
+                if self.documents.item(row).checkState() == Qt.CheckState.Checked
+            )
         return DatasetFilter(documents, _checked(self.authors), _checked(self.tags))
 
     def start(self) -> None:
         out = Path(self.path.text()).expanduser()
         if not self.path.text().strip():
             self.status.setText("Choose where to save the export.")
+            return
+        if self.chosen_documents.isChecked() and not self.wanted().document_ids:
+            self.status.setText("Tick at least one document: with none, nothing is exported.")
             return
         for what, widget in (("author", self.authors), ("tag", self.tags)):
             if widget.count() and _checked(widget) == frozenset():

@@ -258,3 +258,45 @@ def test_no_ticked_author_or_tag_is_asked_to_be_fixed(
         dialog.tags.item(index).setCheckState(Qt.CheckState.Unchecked)
     dialog.start()
     assert dialog.task is None and "Tick at least one tag" in dialog.status.text()
+
+
+def test_chosen_documents_are_exported_and_only_they(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    for name in ("second", "third"):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"The {name} brief.\n\nOfficials reported {name} attacks.\n", "utf-8")
+        document_id = import_file(store, path).document_id
+        assert document_id is not None
+        ops.create_annotation(store, document_id, 0, 10, "ana", ["claim"])
+    dialog = ExportDialog(None, store, document_id=1)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.documents.isVisible()
+    dialog.chosen_documents.setChecked(True)
+    assert dialog.documents.isVisible() and dialog.documents.count() == 3
+    checked = {
+        dialog.documents.item(r).text()
+        for r in range(dialog.documents.count())
+        if dialog.documents.item(r).checkState() == Qt.CheckState.Checked
+    }
+    assert checked == {"Northern Corridor Security Outlook"}  # the open one, to start from
+    assert Path(dialog.path.text()).name.startswith("northern-corridor")
+    for row in range(dialog.documents.count()):
+        item = dialog.documents.item(row)
+        wanted = item.text() != "Northern Corridor Security Outlook"
+        item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+    assert Path(dialog.path.text()).name == "annotations-export.csv"  # two documents
+    out = tmp_path / "chosen.csv"
+    dialog.path.setText(str(out))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    assert dialog.task is not None and dialog.task.wait(20_000)
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert len(rows) == 2 and {r["document_id"] for r in rows} == {"2", "3"}
+    # None ticked: asked for one, nothing written.
+    for row in range(dialog.documents.count()):
+        dialog.documents.item(row).setCheckState(Qt.CheckState.Unchecked)
+    out.unlink()
+    dialog.start()
+    assert "Tick at least one document" in dialog.status.text() and not out.exists()

@@ -575,6 +575,7 @@ class MainWindow(QMainWindow):
             ("windowState", self.restoreState),
             ("splitter", self.splitter.restoreState),
             ("rightSplitter", self.right.restoreState),
+            ("libraryHeader", self.library.table.horizontalHeader().restoreState),
         ):
             value = settings.value(key)
             if isinstance(value, QByteArray):
@@ -586,6 +587,8 @@ class MainWindow(QMainWindow):
         settings.setValue("windowState", self.saveState())
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue("rightSplitter", self.right.saveState())
+        # The library's sort column and order, and its column widths.
+        settings.setValue("libraryHeader", self.library.table.horizontalHeader().saveState())
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

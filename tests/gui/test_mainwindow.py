@@ -240,6 +240,9 @@ def test_restart_restores_document_and_geometry(qtbot: QtBot, db: Path) -> None:
     first.resize(760, 640)
     first.splitter.setSizes([150, 400, 200])
     sizes = first.splitter.sizes()
+    first.library.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    titles = [first.library.proxy.index(r, 0).data() for r in range(first.library.proxy.rowCount())]
+    assert titles == sorted(titles, key=str.casefold)
     first.close()
     first.ctx.store.close()
     settings = load_settings()
@@ -251,6 +254,12 @@ def test_restart_restores_document_and_geometry(qtbot: QtBot, db: Path) -> None:
     assert second.workspace.document_id == doc_id
     assert (second.width(), second.height()) == (760, 640)  # offscreen screen: 800x800
     assert second.splitter.sizes() == sizes
+    header = second.library.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        0, Qt.SortOrder.AscendingOrder
+    )
+    proxy = second.library.proxy
+    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == titles
     second.ctx.store.close()
 
 

@@ -414,9 +414,13 @@ class MainWindow(QMainWindow):
                 )
                 if answer != QMessageBox.StandardButton.Yes:
                     return
-            self.open_database(target)
+            self.open_database(target, create=True)
 
-    def open_database(self, path: Path | None = None) -> bool:
+    def open_database(self, path: Path | None = None, *, create: bool = False) -> bool:
+        """Open the database at `path` (chosen in a file dialog when None) in this window.
+
+        Only New Database creates one: a recent entry whose file has gone is reported, not
+        recreated empty."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self, "Open database", str(self.ctx.store.path.parent),
@@ -426,7 +430,9 @@ class MainWindow(QMainWindow):
                 return False
             path = Path(chosen)
         try:
-            store = open_store(path, backup_keep=backups_to_keep(self.ctx.settings))
+            store = open_store(
+                path, create=create, backup_keep=backups_to_keep(self.ctx.settings)
+            )
         except AnnotatorError as exc:
             QMessageBox.warning(self, "Cannot open database", str(exc))
             return False
@@ -475,6 +481,9 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for entry in self.ctx.settings.recent_databases:
+            if not Path(entry).is_file():
+                self.recent_menu.addAction(f"{entry} (not found)").setEnabled(False)
+                continue
             action = self.recent_menu.addAction(entry)
             action.triggered.connect(lambda _c=False, p=entry: self.open_database(Path(p)))
         if not self.ctx.settings.recent_databases:

@@ -660,3 +660,24 @@ def test_settings_that_cannot_be_saved_are_reported_without_not_saved(
     assert "Settings could not be saved" in window.statusBar().currentMessage()
     assert "No space left" in window.statusBar().currentMessage()
     assert window.saved_label.text() != "Not saved"
+
+
+def test_a_recent_database_that_is_gone_is_not_recreated_empty(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    gone = tmp_path / "usb-stick" / "team.sqlite3"
+    window.ctx.settings.recent_databases.insert(0, str(gone))
+    window.recent_menu.aboutToShow.emit()
+    entries = {a.text(): a.isEnabled() for a in window.recent_menu.actions()}
+    assert entries[f"{gone} (not found)"] is False
+    assert entries[str(window.ctx.store.path)] is True
+    warned: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda _p, _t, text, *_a: warned.append(text)
+    )
+    before = window.ctx.store.path
+    assert not window.open_database(gone)
+    assert not gone.exists() and not gone.parent.exists()
+    assert window.ctx.store.path == before and "no Annotator database here" in warned[0]

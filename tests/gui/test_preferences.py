@@ -102,5 +102,5 @@ def test_opening_another_database_keeps_the_chosen_number_of_backups(
 
     monkeypatch.setattr(mainwindow, "open_store", recording)
     window.ctx.settings.backup_keep = 30
-    assert window.open_database(tmp_path / "other.sqlite3")
-    assert seen == [{"backup_keep": 30}]
+    assert window.open_database(tmp_path / "other.sqlite3", create=True)
+    assert seen == [{"create": True, "backup_keep": 30}]

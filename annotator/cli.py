@@ -235,7 +235,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.max_mb <= 0:
         raise UsageError("annotator import: --max-mb must be positive")
     max_bytes = int(args.max_mb * 1024 * 1024)
-    with open_db(args) as store:
+    with open_db(args, create=True) as store:
         outcomes = import_files(
             store, args.files, allow_duplicate=args.allow_duplicate, max_bytes=max_bytes
         )

@@ -23,11 +23,17 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def open_db(args: argparse.Namespace) -> Any:
+def open_db(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """The database of `--db` (or the default one, created when missing, as the window does).
+
+    A `--db` file that does not exist is created only when `create` (commands that add to a
+    database); the others report it, so a mistyped path does not leave an empty database.
+    """
     from annotator.core.settings import backups_to_keep
     from annotator.core.store import open_store
 
-    return open_store(getattr(args, "db", None), backup_keep=backups_to_keep())
+    path = getattr(args, "db", None)
+    return open_store(path, create=create or path is None, backup_keep=backups_to_keep())
 
 
 def resolve_document(store: Any, key: str) -> int:

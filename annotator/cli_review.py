@@ -61,7 +61,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     results: list[dict[str, Any]] = []
     failed = False
-    with open_db(args) as store:
+    with open_db(args, create=True) as store:
         for path in args.files:
             try:
                 report = merge_colleague(store, path, add_differing=args.add_differing)

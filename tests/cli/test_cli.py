@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
+from annotator.core.store import open_store
 from tests.conftest import CORPUS, REPO_ROOT, require_shared
 
 SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
@@ -156,8 +157,24 @@ def test_failed_operation_exits_1_and_debug_shows_traceback(
     assert len(err.strip().splitlines()) == 1 and "not an Annotator database" in err
     code, _out, err = run(capsys, "list", "--db", str(not_db), "--debug")
     assert code == 1 and "Traceback" in err
-    code, _out, err = run(capsys, "show", "42", "--db", str(tmp_path / "x.sqlite3"))
+    empty = tmp_path / "x.sqlite3"
+    open_store(empty).close()
+    code, _out, err = run(capsys, "show", "42", "--db", str(empty))
     assert code == 1 and "no document matches" in err
+
+
+def test_a_mistyped_db_path_is_reported_not_created(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Only the commands that add to a database create it; the others say it is not there."""
+    typo = tmp_path / "anotations.sqlite3"
+    for command in (["list"], ["show", "1"], ["export", "-f", "csv", "-o", str(tmp_path / "x.csv")],
+                    ["caveat"], ["agreement", "--authors", "a", "b"], ["review", "1"]):
+        code, _out, err = run(capsys, *command, "--db", str(typo))
+        assert code == 1 and "no Annotator database here" in err, command
+        assert not typo.exists() and not (tmp_path / "x.csv").exists()
+    code, _out, _err = run(capsys, "import", "--db", str(typo), str(SAMPLE))
+    assert code == 0 and typo.exists()
 
 
 def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -268,4 +285,5 @@ def test_files_without_a_subcommand_open_the_window_and_import_them(
     monkeypatch.setattr(cli, "cmd_gui", fake_gui)
     assert cli.main(["--db", str(tmp_path / "x.sqlite3"), str(SAMPLE)]) == 0
     assert seen == {"db": tmp_path / "x.sqlite3", "files": [SAMPLE]}
+    open_store(tmp_path / "y.sqlite3").close()
     assert cli.main(["list", "--db", str(tmp_path / "y.sqlite3")]) == 0

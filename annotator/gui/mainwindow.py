@@ -275,6 +275,9 @@ class MainWindow(QMainWindow):
         a["next_unit"].triggered.connect(self.reader.next_unit)
         a["previous_unit"].triggered.connect(self.reader.previous_unit)
         a["next_untagged"].triggered.connect(self.reader.next_untagged_unit)
+        self.reader.allTagged.connect(
+            lambda: self.statusBar().showMessage("Every unit of this briefing is tagged.", 5000)
+        )
         a["show_library"].setChecked(True)
         a["show_form"].setChecked(True)
         a["show_library"].toggled.connect(self.library.setVisible)

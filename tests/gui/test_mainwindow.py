@@ -681,3 +681,15 @@ def test_a_recent_database_that_is_gone_is_not_recreated_empty(
     assert not window.open_database(gone)
     assert not gone.exists() and not gone.parent.exists()
     assert window.ctx.store.path == before and "no Annotator database here" in warned[0]
+
+
+def test_next_untagged_says_when_every_unit_is_tagged(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    open_doc(window, "mixed.txt")
+    for start, end, kind in window.workspace.units:
+        if kind != "skipped":
+            window.reader.select_span(start, end)
+            window.tag_actions["claim"].trigger()
+    window.actions_by_name["next_untagged"].trigger()
+    assert window.statusBar().currentMessage() == "Every unit of this briefing is tagged."

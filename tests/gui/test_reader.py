@@ -255,6 +255,19 @@ def test_n_goes_to_the_next_unit_no_annotation_covers(qtbot: QtBot, view: Reader
     view.setFocus()
     start, end = selected_by(qtbot, view, lambda: qtbot.keyClick(view, Qt.Key.Key_N))
     assert TEXT[start:end] == THIRD
+    # After the last untagged unit, N goes on from the top.
+    view.select_span(*span_of(ARABIC_PARAGRAPH.split(". ")[1]))
+    start, end = selected_by(qtbot, view, lambda: qtbot.keyClick(view, Qt.Key.Key_N))
+    assert TEXT[start:end] == TITLE
+    # With every unit tagged, N says so and leaves the selection alone.
+    everything = [
+        PaintedAnnotation(10 + i, s, e, ("claim",))
+        for i, (s, e, kind) in enumerate(UNITS) if kind != "skipped"
+    ]
+    view.update_annotations(everything)
+    with qtbot.waitSignal(view.allTagged, timeout=1000):
+        qtbot.keyClick(view, Qt.Key.Key_N)
+    assert view.current_span() == span_of(TITLE)
 
 
 def test_digits_and_delete_reach_the_windows_actions(qtbot: QtBot) -> None:

@@ -31,6 +31,7 @@ class ReaderView(ReaderCanvas):
 
     spanSelected = Signal(int, int)  # (start, end) code points; (-1, -1) when cleared
     annotationActivated = Signal(int)  # id of the innermost annotation clicked
+    allTagged = Signal()  # N found no unit left that no annotation covers
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,12 +169,17 @@ class ReaderView(ReaderCanvas):
         return self._select_unit(self._units.previous_before(start))
 
     def next_untagged_unit(self) -> bool:
-        """Select the next unit that no single annotation covers entirely."""
+        """Select the next unit that no single annotation covers entirely, going on from the
+        top after the last one; allTagged (and False) when there is none."""
         start, end, selected = self._reference()
-        index = self._units.next_after(end if selected else start)
-        while index is not None and self._annotations.covers(*self._units.span(index)):
-            index = self._units.first_selectable(index + 1)
-        return self._select_unit(index)
+        for index in (self._units.next_after(end if selected else start),
+                      self._units.first_selectable()):
+            while index is not None and self._annotations.covers(*self._units.span(index)):
+                index = self._units.first_selectable(index + 1)
+            if index is not None:
+                return self._select_unit(index)
+        self.allTagged.emit()
+        return False
 
     def first_unit(self) -> bool:
         return self._select_unit(self._units.first_selectable())

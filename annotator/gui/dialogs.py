@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -24,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__
+from annotator.core.backup import backup_folder
 from annotator.core.queries import DocumentSummary
+from annotator.core.settings import settings_path
 from annotator.gui.actions import shortcut_rows
 
 
@@ -79,16 +83,23 @@ def show_shortcuts(
 
 
 def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
+    """Version, and where this database, its backups and the settings are kept."""
+    places = (
+        ("Database", db_path),
+        ("Backups", backup_folder(db_path)),
+        ("Settings", settings_path()),
+    )
     box = QMessageBox(
         QMessageBox.Icon.NoIcon,
         "About Annotator",
         f"<h3>Annotator {__version__}</h3>"
         "<p>Tag claims, assessments and figures in briefings. Works offline; nothing is ever "
         "sent over a network.</p>"
-        f"<p>Database: {db_path}</p>",
+        + "".join(f"<p>{name}: {html.escape(str(path))}</p>" for name, path in places),
         QMessageBox.StandardButton.Ok,
         parent,
     )
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.setObjectName("aboutBox")
     # A widget without its own icon reports the application's (set in gui.app.application).
     icon = parent.windowIcon()

@@ -693,3 +693,21 @@ def test_next_untagged_says_when_every_unit_is_tagged(
             window.tag_actions["claim"].trigger()
     window.actions_by_name["next_untagged"].trigger()
     assert window.statusBar().currentMessage() == "Every unit of this briefing is tagged."
+
+
+def test_about_says_where_the_data_is(window: MainWindow, db: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.core.settings import settings_path
+    from annotator.gui import dialogs
+
+    window.actions_by_name["about"].trigger()
+    box = window.findChild(QMessageBox, "aboutBox")
+    assert box is not None and box.isVisible()
+    text = box.text()
+    for place in (db, Path(f"{db}.backups"), settings_path()):
+        assert str(place) in text
+    box.close()
+    odd = dialogs.show_about(window, Path("/data/R&D <team>.sqlite3"))
+    assert "R&amp;D &lt;team&gt;.sqlite3" in odd.text()
+    odd.close()

@@ -42,15 +42,26 @@ def read_only_table(parent: QWidget, name: str, headers: list[str]) -> QTableWid
     return table
 
 
+def plain_box(
+    icon: QMessageBox.Icon, title: str, text: str, parent: QWidget | None
+) -> QMessageBox:
+    """A message box that shows its texts as written: file names and titles with "<" or "&"
+    are not taken for markup."""
+    box = QMessageBox(icon, title, "", parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # also for the informative text set later
+    box.setText(text)
+    return box
+
+
 def show_error(parent: QWidget, message: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Warning, "Annotator", message, parent=parent)
+    box = plain_box(QMessageBox.Icon.Warning, "Annotator", message, parent)
     box.setObjectName("errorBox")
     box.open()
 
 
 def show_import_problems(parent: QWidget, imported: int, problems: list[str]) -> None:
     summary = f"{imported} document(s) imported; {len(problems)} file(s) not imported."
-    box = QMessageBox(QMessageBox.Icon.Warning, "Import", summary, parent=parent)
+    box = plain_box(QMessageBox.Icon.Warning, "Import", summary, parent)
     box.setObjectName("importProblems")
     box.setDetailedText("\n".join(problems))
     box.setInformativeText("\n".join(problems[:5]) + ("\n…" if len(problems) > 5 else ""))
@@ -115,9 +126,9 @@ def removal_question(
     """The question asked before a document is removed, and its Remove button (Cancel is the
     default)."""
     count = summary.annotation_count
-    box = QMessageBox(
+    box = plain_box(
         QMessageBox.Icon.Warning, "Remove document",
-        f"Remove “{summary.title}” from the library?", parent=parent,
+        f"Remove “{summary.title}” from the library?", parent,
     )
     box.setObjectName("confirmRemoval")
     what = (

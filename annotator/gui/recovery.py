@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from annotator.core.backup import list_backups, restore_backup
@@ -31,6 +32,7 @@ def offer_restore(
     """
     backups = list_backups(db_path) if isinstance(error, DatabaseDamaged) else []
     box = QMessageBox(parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # a path with "<" or "&" is shown as it is
     box.setObjectName("databaseRefused")
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("Annotator: cannot open the database")

@@ -711,3 +711,19 @@ def test_about_says_where_the_data_is(window: MainWindow, db: Path) -> None:
     odd = dialogs.show_about(window, Path("/data/R&D <team>.sqlite3"))
     assert "R&amp;D &lt;team&gt;.sqlite3" in odd.text()
     odd.close()
+
+
+def test_messages_show_file_names_and_titles_as_written(window: MainWindow) -> None:
+    """A name with "<" or "&" is not taken for markup in the app's message boxes."""
+    from PySide6.QtWidgets import QLabel
+
+    from annotator.gui import dialogs
+
+    box = dialogs.plain_box(
+        dialogs.QMessageBox.Icon.Warning, "t", "<b>R&D</b>.txt: empty file", window
+    )
+    box.setInformativeText("<i>notes</i>.pdf: no text layer")
+    labels = {label.objectName(): label for label in box.findChildren(QLabel)}
+    for name in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
+        assert labels[name].textFormat() == Qt.TextFormat.PlainText
+    assert labels["qt_msgbox_label"].text() == "<b>R&D</b>.txt: empty file"

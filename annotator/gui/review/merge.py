@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from annotator.core.colleague import ColleagueMergeReport, merge_colleague
 from annotator.core.errors import AnnotatorError
 from annotator.core.store import Store
+from annotator.gui import dialogs
 from annotator.gui.tasks import run_batch
 
 if TYPE_CHECKING:
@@ -62,11 +63,13 @@ def show_report(
     skipped = sum(len(o.not_merged) for o in merged)
     icon = QMessageBox.Icon.Warning if refused or skipped else QMessageBox.Icon.Information
     added = sum(o.merge.annotations_added for o in merged)
-    box = QMessageBox(icon, "Merge colleague's work",
-                      f"{added} annotation(s) added from {len(merged)} file(s)"
-                      + (f"; {len(refused)} file(s) refused" if refused else "")
-                      + (f"; {skipped} document(s) not merged (text differs)" if skipped else ""),
-                      parent=window)
+    box = dialogs.plain_box(
+        icon, "Merge colleague's work",
+        f"{added} annotation(s) added from {len(merged)} file(s)"
+        + (f"; {len(refused)} file(s) refused" if refused else "")
+        + (f"; {skipped} document(s) not merged (text differs)" if skipped else ""),
+        window,
+    )
     box.setObjectName("mergeReport")
     box.setInformativeText("\n".join([*(o.summary() for o in merged), *refused]))
     differing = [

@@ -13,7 +13,6 @@ from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -29,9 +28,9 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
-from annotator.core.settings import backups_to_keep, settings_path
-from annotator.core.store import ChangeWatcher, open_store
-from annotator.gui import dialogs, documents
+from annotator.core.settings import settings_path
+from annotator.core.store import ChangeWatcher
+from annotator.gui import databases, dialogs, documents
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -157,7 +156,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addActions([a["new_database"], a["open_database"]])
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_menu.aboutToShow.connect(lambda: databases.fill_recent_menu(self))
         file_menu.addSeparator()
         file_menu.addAction(a["import"])
         file_menu.addAction(a["merge_colleague"])
@@ -238,7 +237,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.actions_by_name
         ctx = self.ctx
-        a["new_database"].triggered.connect(self.new_database)
+        a["new_database"].triggered.connect(lambda: databases.new_database(self))
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)
@@ -401,46 +400,9 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def new_database(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "New database", str(Path.home() / "annotations.sqlite3"),
-            "Annotator databases (*.sqlite3 *.db);;All files (*)",
-        )
-        if path:
-            target = Path(path)
-            if target.exists() and target.stat().st_size > 0:
-                # Never emptied or replaced: the analyst may only open it.
-                answer = QMessageBox.question(
-                    self, "New database",
-                    f"{target.name} already exists in {target.parent}, and Annotator does not "
-                    "replace a database. Open it instead?",
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    return
-            self.open_database(target, create=True)
-
     def open_database(self, path: Path | None = None, *, create: bool = False) -> bool:
-        """Open the database at `path` (chosen in a file dialog when None) in this window.
-
-        Only New Database creates one: a recent entry whose file has gone is reported, not
-        recreated empty."""
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, "Open database", str(self.ctx.store.path.parent),
-                "Annotator databases (*.sqlite3 *.db);;All files (*)",
-            )
-            if not chosen:
-                return False
-            path = Path(chosen)
-        try:
-            store = open_store(
-                path, create=create, backup_keep=backups_to_keep(self.ctx.settings)
-            )
-        except AnnotatorError as exc:
-            QMessageBox.warning(self, "Cannot open database", str(exc))
-            return False
-        self.ctx.replace_store(store)
-        return True
+        """Open the database at `path` (chosen in a file dialog when None) in this window."""
+        return databases.open_database(self, path, create=create)
 
     def apply_merged(self, changes: Changes) -> None:
         """Show what a merge (or an imported annotation file) brought in, new tags included."""
@@ -480,17 +442,6 @@ class MainWindow(QMainWindow):
         self.refresh_title()
         self._refresh_status()
         self.restore_last_document()
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for entry in self.ctx.settings.recent_databases:
-            if not Path(entry).is_file():
-                self.recent_menu.addAction(f"{entry} (not found)").setEnabled(False)
-                continue
-            action = self.recent_menu.addAction(entry)
-            action.triggered.connect(lambda _c=False, p=entry: self.open_database(Path(p)))
-        if not self.ctx.settings.recent_databases:
-            self.recent_menu.addAction("(none)").setEnabled(False)
 
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(self, self.ctx.settings, self.ctx.store.path)

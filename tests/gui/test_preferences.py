@@ -15,7 +15,7 @@ from annotator.core.importing import import_file
 from annotator.core.queries import document_annotations
 from annotator.core.settings import Settings, load_settings
 from annotator.core.store import open_store
-from annotator.gui import mainwindow
+from annotator.gui import databases
 from annotator.gui.app import build_window
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.preferences import PreferencesDialog
@@ -94,13 +94,13 @@ def test_opening_another_database_keeps_the_chosen_number_of_backups(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[dict[str, Any]] = []
-    real = mainwindow.open_store
+    real = databases.open_store
 
     def recording(path: Path, **options: Any) -> Any:
         seen.append(options)
         return real(path, **options)
 
-    monkeypatch.setattr(mainwindow, "open_store", recording)
+    monkeypatch.setattr(databases, "open_store", recording)
     window.ctx.settings.backup_keep = 30
     assert window.open_database(tmp_path / "other.sqlite3", create=True)
     assert seen == [{"create": True, "backup_keep": 30}]

@@ -1,0 +1,73 @@
+"""File > New Database, Open Database and Open Recent: which database the window works on.
+
+Only New Database creates a database; opening a file that has gone (a recent entry on a
+removed drive) reports it instead of leaving an empty database in its place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.settings import backups_to_keep
+from annotator.core.store import open_store
+
+if TYPE_CHECKING:
+    from annotator.gui.mainwindow import MainWindow
+
+FILE_TYPES = "Annotator databases (*.sqlite3 *.db);;All files (*)"
+
+
+def new_database(window: MainWindow) -> None:
+    """Create a database and open it; an existing file is only ever opened, never replaced."""
+    path, _ = QFileDialog.getSaveFileName(
+        window, "New database", str(Path.home() / "annotations.sqlite3"), FILE_TYPES
+    )
+    if not path:
+        return
+    target = Path(path)
+    if target.exists() and target.stat().st_size > 0:
+        answer = QMessageBox.question(
+            window, "New database",
+            f"{target.name} already exists in {target.parent}, and Annotator does not replace "
+            "a database. Open it instead?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+    open_database(window, target, create=True)
+
+
+def open_database(window: MainWindow, path: Path | None, *, create: bool = False) -> bool:
+    """Open the database at `path` (chosen in a file dialog when None); False when it was not
+    opened (cancelled, or refused with the reason shown)."""
+    if path is None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            window, "Open database", str(window.ctx.store.path.parent), FILE_TYPES
+        )
+        if not chosen:
+            return False
+        path = Path(chosen)
+    try:
+        store = open_store(path, create=create, backup_keep=backups_to_keep(window.ctx.settings))
+    except AnnotatorError as exc:
+        QMessageBox.warning(window, "Cannot open database", str(exc))
+        return False
+    window.ctx.replace_store(store)
+    return True
+
+
+def fill_recent_menu(window: MainWindow) -> None:
+    """File > Open Recent: the databases opened last; those whose file has gone are disabled."""
+    menu = window.recent_menu
+    menu.clear()
+    for entry in window.ctx.settings.recent_databases:
+        if not Path(entry).is_file():
+            menu.addAction(f"{entry} (not found)").setEnabled(False)
+            continue
+        action = menu.addAction(entry)
+        action.triggered.connect(lambda _c=False, p=entry: open_database(window, Path(p)))
+    if not window.ctx.settings.recent_databases:
+        menu.addAction("(none)").setEnabled(False)

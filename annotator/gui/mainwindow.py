@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
         a["find_previous"].triggered.connect(lambda: self.find_bar.step(forward=False))
         self.find_bar.matched.connect(self.reader.select_span)
         self.find_bar.closed.connect(self.reader.setFocus)
+        self.workspace.documentOpened.connect(self.find_bar.refresh)
         a["zoom_in"].triggered.connect(self.reader.zoom_in)
         a["zoom_out"].triggered.connect(self.reader.zoom_out)
         a["zoom_reset"].triggered.connect(self.reader.reset_zoom)

@@ -328,6 +328,10 @@ def test_find_in_document_selects_the_match(qtbot: QtBot, window: MainWindow) ->
     bar.box.setText("no such words here")
     assert bar.count.text() == "Not found"
     assert not bar.step() and window.workspace.selection == first
+    # Another document opened with the bar shown: the count is of that document.
+    bar.box.setText("selvane")
+    open_doc(window, "mixed.txt")
+    assert bar.count.text() == "Not found"
     qtbot.keyClick(bar.box, Qt.Key.Key_Escape)
     assert not bar.isVisible() and window.reader.hasFocus()
 

@@ -80,6 +80,11 @@ class FindBar(QWidget):
         self.matched.emit(*found[index])
         return True
 
+    def refresh(self) -> None:
+        """Count again (another document was opened while the bar is shown)."""
+        if self.isVisible():
+            self._count_matches()
+
     def _count_matches(self) -> None:
         text, _selection = self._source()
         needle = self.box.text()

@@ -53,6 +53,9 @@ class Changes:
     # The one annotation the operation created or changed, as committed (undo keeps it
     # without reading it back); None when the operation does not give it.
     snapshot: AnnotationSnapshot | None = field(default=None, compare=False)
+    # That annotation as it was before, read in the same transaction (undo keeps it without a
+    # read of its own); None for a new annotation or when the operation does not give it.
+    previous: AnnotationSnapshot | None = field(default=None, compare=False)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -281,7 +284,10 @@ def delete_annotation(store: Store, annotation_id: int, *, actor: str | None = N
         before = snapshot_of(annotation)
         session.delete(annotation)
         record(session, "delete", actor or before.author, before, None)
-    return Changes(documents=frozenset({document_id}), annotations=frozenset({annotation_id}))
+    return Changes(
+        documents=frozenset({document_id}), annotations=frozenset({annotation_id}),
+        previous=before,
+    )
 
 
 def bulk_add_annotations(
@@ -428,6 +434,7 @@ def restore_annotation(
 class _Change:
     session: Session
     annotation: Annotation
+    before: AnnotationSnapshot
     after: AnnotationSnapshot | None = None
 
     def changes(self) -> Changes:
@@ -435,6 +442,7 @@ class _Change:
             documents=frozenset({self.annotation.document_id}),
             annotations=frozenset({self.annotation.id}),
             snapshot=self.after,
+            previous=self.before,
         )
 
 
@@ -446,7 +454,7 @@ def _changing(
     with store.write() as session:
         annotation = _load(session, annotation_id)
         before = snapshot_of(annotation)
-        change = _Change(session, annotation)
+        change = _Change(session, annotation, before)
         yield change
         annotation.modified = utcnow()
         session.flush()

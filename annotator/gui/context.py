@@ -32,6 +32,7 @@ class PendingEdit:
     annotation_id: int | None
     operation: Callable[[], Changes]
     error: str
+    gives_previous: bool = False
 
 
 # Failures of the storage itself: the edit is kept and retried. Anything else (an invalid value,
@@ -93,18 +94,29 @@ class AppContext(QObject):
         text: str,
         annotation_id: int | None,
         operation: Callable[[], Changes],
+        *,
+        gives_previous: bool = False,
     ) -> Changes | None:
-        """Run an operation on one annotation and push it on the undo stack."""
+        """Run an operation on one annotation and push it on the undo stack.
+
+        With `gives_previous`, the operation returns the annotation as it was
+        (`Changes.previous`, read in its own transaction), so undo needs no read beforehand:
+        the tag toggles and form edits, which must feel instant.
+        """
         if self.pending:
             # Keep the order of edits: a later edit waits behind one that could not be saved.
-            self.pending.append(PendingEdit(text, annotation_id, operation, "waiting"))
+            self.pending.append(
+                PendingEdit(text, annotation_id, operation, "waiting", gives_previous)
+            )
             self.pendingChanged.emit(len(self.pending))
             self.retry_pending()
             return None
         try:
-            return self._edit(text, annotation_id, operation)
+            return self._edit(text, annotation_id, operation, gives_previous)
         except STORAGE_ERRORS as exc:
-            self.pending.append(PendingEdit(text, annotation_id, operation, _message(exc)))
+            self.pending.append(
+                PendingEdit(text, annotation_id, operation, _message(exc), gives_previous)
+            )
             self.pendingChanged.emit(len(self.pending))
             self.failed.emit(
                 f"{_message(exc)}. The change ({text}) is kept and will be saved as soon as "
@@ -115,14 +127,24 @@ class AppContext(QObject):
         return None
 
     def _edit(
-        self, text: str, annotation_id: int | None, operation: Callable[[], Changes]
+        self,
+        text: str,
+        annotation_id: int | None,
+        operation: Callable[[], Changes],
+        gives_previous: bool = False,
     ) -> Changes:
         before = (
             ops.snapshot_annotation(self.store, annotation_id)
-            if annotation_id is not None
+            if annotation_id is not None and not gives_previous
             else None
         )
         changes = operation()
+        if annotation_id is not None and gives_previous:
+            before = changes.previous
+            if before is None or before.id != annotation_id:  # not an operation that gives it
+                self.apply(changes)
+                self.failed.emit(f"{text}: saved, but it cannot be undone")
+                return changes
         target = annotation_id if annotation_id is not None else changes.created_id
         # The operation usually hands back what it committed; otherwise read it back.
         given = changes.snapshot
@@ -138,7 +160,7 @@ class AppContext(QObject):
         while self.pending:
             edit = self.pending[0]
             try:
-                self._edit(edit.text, edit.annotation_id, edit.operation)
+                self._edit(edit.text, edit.annotation_id, edit.operation, edit.gives_previous)
             except STORAGE_ERRORS as exc:
                 edit.error = _message(exc)
                 break

@@ -248,12 +248,14 @@ class Workspace(QObject):
                     f"Remove {tag}",
                     target.id,
                     lambda: ops.delete_annotation(store, target.id, actor=self.ctx.author),
+                    gives_previous=True,
                 )
             else:
                 self.ctx.edit_annotation(
                     f"Remove {tag}",
                     target.id,
                     lambda: ops.set_tag(store, target.id, tag, False, actor=self.ctx.author),
+                    gives_previous=True,
                 )
             return
         values, suggested = suggested_fields(tag, self.text[target.start : target.end])
@@ -269,6 +271,7 @@ class Workspace(QObject):
                 suggested=suggested,
                 actor=self.ctx.author,
             ),
+            gives_previous=True,
         )
 
     def edit_fields(
@@ -286,6 +289,7 @@ class Workspace(QObject):
             lambda: ops.set_fields(
                 store, annotation_id, tag, clean, suggested, actor=self.ctx.author
             ),
+            gives_previous=True,
         )
 
     def edit_note(self, annotation_id: int, note: str) -> None:
@@ -294,6 +298,7 @@ class Workspace(QObject):
             "Edit note",
             annotation_id,
             lambda: ops.set_note(store, annotation_id, note, actor=self.ctx.author),
+            gives_previous=True,
         )
 
     def move_to_selection(self) -> None:
@@ -314,6 +319,7 @@ class Workspace(QObject):
             "Change span",
             annotation_id,
             lambda: ops.set_span(store, annotation_id, start, end, actor=self.ctx.author),
+            gives_previous=True,
         )
 
     def delete_annotation(self, annotation_id: int | None = None) -> None:
@@ -330,6 +336,7 @@ class Workspace(QObject):
             "Delete annotation",
             annotation,
             lambda: ops.delete_annotation(store, annotation, actor=self.ctx.author),
+            gives_previous=True,
         )
 
     # -- refresh ---------------------------------------------------------------------------

@@ -135,3 +135,27 @@ def test_edits_hand_back_what_they_committed(store: Store, doc: int) -> None:
             annotation_id
         ]
     assert (created | changes).snapshot is None  # a union speaks of several changes
+
+
+def test_each_change_of_one_annotation_gives_it_as_it_was(store: Store, doc: int) -> None:
+    """`Changes.previous` is what a read just before the change returns (undo relies on it
+    instead of reading first), and `snapshot` what a read just after returns."""
+    created = ops.create_annotation(store, doc, 7, 33, "ana", ["claim"])
+    annotation_id = created.created_id
+    assert annotation_id is not None and created.previous is None
+    edits = [
+        lambda: ops.set_tag(store, annotation_id, "figure", True, fields={"value": 12}),
+        lambda: ops.set_fields(store, annotation_id, "figure", {"value": 13}),
+        lambda: ops.set_note(store, annotation_id, "check"),
+        lambda: ops.set_span(store, annotation_id, 7, 30),
+        lambda: ops.set_tag(store, annotation_id, "claim", False),
+        lambda: ops.delete_annotation(store, annotation_id),
+    ]
+    for edit in edits:
+        before = ops.snapshot_annotation(store, annotation_id)
+        changes = edit()
+        assert changes.previous == before
+        if changes.snapshot is not None:
+            assert changes.snapshot == ops.snapshot_annotation(store, annotation_id)
+    with pytest.raises(NotFound):
+        ops.snapshot_annotation(store, annotation_id)

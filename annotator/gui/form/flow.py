@@ -12,6 +12,7 @@ class FlowLayout(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._gap = spacing
+        self._height_for: tuple[int, int] | None = None  # (width, height) until invalidated
         self.setContentsMargins(QMargins(0, 0, 0, 0))
 
     def insert_widget(self, index: int, widget: QWidget) -> None:
@@ -49,7 +50,14 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self._arrange(QRect(0, 0, width, 0), move=False)
+        # Asked many times per layout pass (each tag toggle repaints the form): remember it.
+        if self._height_for is None or self._height_for[0] != width:
+            self._height_for = (width, self._arrange(QRect(0, 0, width, 0), move=False))
+        return self._height_for[1]
+
+    def invalidate(self) -> None:
+        self._height_for = None
+        super().invalidate()
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802
         super().setGeometry(rect)

@@ -597,3 +597,36 @@ def test_annotation_index_matches_brute_force(
     assert {a.id for a in index.overlapping(start, end)} == expected
     covering = any(a.start <= start and a.end >= end for a in annotations)
     assert index.covers(start, end) == covering
+
+
+def test_overview_redrawn_in_part_shows_what_a_full_drawing_shows(qtbot: QtBot) -> None:
+    """Ticks are redrawn only around the rows that changed; after many adds and removals the
+    strip looks exactly as when it is drawn from scratch."""
+    pane = ReaderPane()
+    qtbot.addWidget(pane)
+    pane.resize(900, 500)
+    pane.set_tag_styles(COLOURS)
+    text, units = long_briefing()
+    tags = [("claim",), ("assessment",), ("figure",), ("figure", "claim")]
+    every = [
+        PaintedAnnotation(i, s, e, tags[i % 4]) for i, (s, e, _k) in enumerate(units)
+    ]
+    pane.view.load(text, units, every[::3])
+    pane.show()
+    qtbot.waitExposed(pane)
+    strip: OverviewStrip = pane.overview
+    strip.grab()  # the first, full drawing
+    rng = random.Random(3)
+    shown = set(range(0, len(every), 3))
+    for _step in range(60):
+        index = rng.randrange(len(every))
+        if index in shown:
+            shown.discard(index)
+        else:
+            shown.add(index)
+        pane.view.update_annotations([every[i] for i in sorted(shown)])
+        if _step % 10 == 0:
+            strip.grab()  # paint now and then, as the screen would
+    partly = strip.grab().toImage()
+    strip._rows = None  # noqa: SLF001 - force a drawing from scratch
+    assert strip.grab().toImage() == partly

@@ -9,8 +9,16 @@ rectangle per row. Clicking or dragging scrolls the reader there.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from annotator.gui.reader.spans import AnnotationChange, PaintedAnnotation
@@ -31,6 +39,10 @@ class OverviewStrip(QWidget):
         self._colours: dict[str, QColor] = {}
         # pixel row -> colour of its tick, recomputed only for rows whose counts changed
         self._row_colours: dict[int, QColor] = {}
+        # The ticks drawn once, then redrawn only around the rows that changed: a tag toggle
+        # repaints a few rows, not one rectangle per row of a long briefing.
+        self._ticks: QPixmap | None = None
+        self._dirty: set[int] = set()
         self.setFixedWidth(self.WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -59,6 +71,7 @@ class OverviewStrip(QWidget):
     def _on_annotations_changed(self, change: AnnotationChange | None) -> None:
         if change is None or self._rows is None:
             self._rows = None  # rebuilt at the next paint
+            self._ticks = None
         else:
             for annotation in change.removed:
                 self._count(annotation, -1)
@@ -72,6 +85,7 @@ class OverviewStrip(QWidget):
             return
         row = self._row_of(annotation.start, len(reader.text))
         self._row_colours.pop(row, None)
+        self._dirty.add(row)
         tags = self._rows.setdefault(row, {})
         tag = reader.fill_tag(annotation) or ""
         count = tags.get(tag, 0) + delta
@@ -88,6 +102,7 @@ class OverviewStrip(QWidget):
     def _rebuild(self) -> dict[int, dict[str, int]]:
         self._rows = {}
         self._row_colours = {}
+        self._ticks = None
         reader = self._reader
         if reader is None:
             return self._rows
@@ -102,21 +117,53 @@ class OverviewStrip(QWidget):
         best = min(tags, key=lambda tag: rank.get(tag, len(rank)))
         return self._colours.get(best, QColor("#888888"))
 
+    def _tick_colour(self, row: int, tags: dict[str, int]) -> QColor:
+        colour = self._row_colours.get(row)
+        if colour is None:
+            colour = self._row_colours[row] = self._colour_of(tags)
+        return colour
+
+    def _draw_ticks(self, rows: dict[int, dict[str, int]]) -> QPixmap:
+        """The ticks' picture: drawn whole when missing, else only around the changed rows
+        (a tick is 2 pixels high, so a row's neighbours are drawn again too)."""
+        background = self.palette().color(QPalette.ColorRole.AlternateBase)
+        width = self.width()
+        ticks = self._ticks
+        ratio = self.devicePixelRatioF()
+        if ticks is None or ticks.deviceIndependentSize().toSize() != self.size():
+            ticks = QPixmap(self.size() * ratio)
+            ticks.setDevicePixelRatio(ratio)
+            ticks.fill(background)
+            painter = QPainter(ticks)
+            # Top to bottom, as the partial redrawing does: where two ticks overlap, the lower
+            # one is drawn last.
+            for row, tags in sorted(rows.items()):
+                painter.fillRect(2, row, width - 4, 2, self._tick_colour(row, tags))
+        else:
+            painter = QPainter(ticks)
+            for changed in sorted(self._dirty):
+                painter.setClipRect(0, changed - 1, width, 4)
+                painter.fillRect(0, changed - 1, width, 4, background)
+                for row in range(changed - 2, changed + 3):
+                    tags = rows.get(row)
+                    if tags:
+                        painter.fillRect(2, row, width - 4, 2, self._tick_colour(row, tags))
+        painter.end()
+        self._dirty.clear()
+        self._ticks = ticks
+        return ticks
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         palette = self.palette()
-        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
         reader = self._reader
         length = len(reader.text) if reader is not None else 0
-        if reader is not None and length and self.height() > 2:
+        if reader is None or not length or self.height() <= 2:
+            painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
+        else:
             rows = self._rows if self._rows is not None else self._rebuild()
+            painter.drawPixmap(0, 0, self._draw_ticks(rows))
             width = self.width()
-            colours = self._row_colours
-            for row, tags in rows.items():
-                colour = colours.get(row)
-                if colour is None:
-                    colour = colours[row] = self._colour_of(tags)
-                painter.fillRect(2, row, width - 4, 2, colour)
             start, end = reader.visible_span()
             top = self._row_of(start, length)
             bottom = max(top + 4, self._row_of(end, length) + 1)
@@ -129,8 +176,14 @@ class OverviewStrip(QWidget):
             painter.drawRect(QRectF(0.5, top + 0.5, width - 1.0, bottom - top - 1.0))
         painter.end()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._ticks = None  # drawn on the old background
+        super().changeEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         self._rows = None  # rows depend on the height
+        self._ticks = None
         super().resizeEvent(event)
 
     def _scroll_to(self, y: float) -> None:

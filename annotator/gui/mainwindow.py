@@ -300,11 +300,20 @@ class MainWindow(QMainWindow):
         ctx.storeReplaced.connect(self._on_store_replaced)
         ctx.documentRestored.connect(self.open_document)
 
+    # The Edit menu and the tooltips say what Undo and Redo would do; the toolbar buttons keep
+    # their short names (iconText), so the toolbar neither jumps nor lays itself out again at
+    # every change.
     def _on_undo_text(self, text: str) -> None:
-        self.actions_by_name["undo"].setText(f"&Undo {text}".strip())
+        self._describe(self.actions_by_name["undo"], "Undo", text)
 
     def _on_redo_text(self, text: str) -> None:
-        self.actions_by_name["redo"].setText(f"&Redo {text}".strip())
+        self._describe(self.actions_by_name["redo"], "Redo", text)
+
+    @staticmethod
+    def _describe(action: QAction, verb: str, text: str) -> None:
+        action.setIconText(verb)
+        action.setText(f"&{verb} {text}".strip())
+        action.setToolTip(f"{verb} {text}".strip())
 
     # -- changes made by other processes ---------------------------------------------------
 

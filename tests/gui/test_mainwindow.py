@@ -759,3 +759,24 @@ def test_tagging_and_its_undo_need_no_read_before_the_change(
     ):
         window.actions_by_name["undo"].trigger()
         assert saved_rows(db) == expected
+
+
+def test_the_edit_menu_names_the_change_to_undo_and_the_toolbar_stays_short(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QToolBar, QToolButton
+
+    open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    undo = window.actions_by_name["undo"]
+    assert undo.text().replace("&", "") == "Undo Tag claim"
+    assert undo.toolTip() == "Undo Tag claim"
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    assert toolbar is not None
+    button = toolbar.widgetForAction(undo)
+    assert isinstance(button, QToolButton) and button.text() == "Undo"
+    undo.trigger()
+    redo = window.actions_by_name["redo"]
+    assert redo.text().replace("&", "") == "Redo Tag claim"
+    assert toolbar.widgetForAction(redo).text() == "Redo"  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.backup import backup_folder
 from annotator.core.settings import Settings
+from annotator.gui.dialogs import ok_cancel
 
 MAX_BACKUPS = 365
 
@@ -46,11 +47,7 @@ class PreferencesDialog(QDialog):
         form = QFormLayout()
         form.addRow("Analyst &name:", self.author)
         form.addRow("&Backups to keep:", self.backups)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self.accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(where)

@@ -33,3 +33,15 @@ class NotFound(AnnotatorError):
 
 class InvalidValue(AnnotatorError):
     """A value given by the analyst is not valid (bad offsets, bad field value...)."""
+
+
+class NotYourAnnotation(AnnotatorError):
+    """An analyst tried to change another author's annotation; nothing was written."""
+
+    def __init__(self, author: str) -> None:
+        whose = author if author.startswith("adjudicated by ") else f"{author}'s"
+        super().__init__(
+            f"That annotation is {whose}; you can change only your own. "
+            "Use Review Mode to adjudicate."
+        )
+        self.author = author

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
-from annotator.core.errors import DuplicateDocument, InvalidValue, NotFound
+from annotator.core.errors import DuplicateDocument, InvalidValue, NotFound, NotYourAnnotation
 from annotator.core.history import (
     HISTORY_COLUMNS,
     AnnotationSnapshot,
@@ -276,10 +276,16 @@ def create_annotation(
     )
 
 
-def delete_annotation(store: Store, annotation_id: int, *, actor: str | None = None) -> Changes:
-    """Delete an annotation; its history keeps a snapshot so that it can be restored."""
+def delete_annotation(
+    store: Store, annotation_id: int, *, actor: str | None = None, owner: str | None = None
+) -> Changes:
+    """Delete an annotation; its history keeps a snapshot so that it can be restored.
+
+    With `owner`, another author's annotation is refused (NotYourAnnotation, see `check_owner`).
+    """
     with store.write() as session:
         annotation = _load(session, annotation_id)
+        check_owner(annotation, owner)
         document_id = annotation.document_id
         before = snapshot_of(annotation)
         session.delete(annotation)
@@ -384,6 +390,21 @@ def _load(session: Session, annotation_id: int) -> Annotation:
     return annotation
 
 
+def may_change(analyst: str, author: str) -> bool:
+    """Whether `analyst` may change an annotation by `author`: their own, or one of their
+    adjudicated layer. Everyone else's layer is theirs alone (review adjudicates it)."""
+    # review imports this module: import it here, where it is needed.
+    from annotator.core.review import adjudicated_author
+
+    return author in (analyst, adjudicated_author(analyst))
+
+
+def check_owner(annotation: Annotation, owner: str | None) -> None:
+    """Raise NotYourAnnotation when `owner` is given and may not change `annotation`."""
+    if owner is not None and not may_change(owner, annotation.author):
+        raise NotYourAnnotation(annotation.author)
+
+
 def snapshot_annotation(store: Store, annotation_id: int) -> AnnotationSnapshot:
     with store.read() as session:
         return snapshot_of(_load(session, annotation_id))
@@ -448,11 +469,13 @@ class _Change:
 
 @contextmanager
 def _changing(
-    store: Store, annotation_id: int, action: str, actor: str | None
+    store: Store, annotation_id: int, action: str, actor: str | None, owner: str | None
 ) -> Iterator[_Change]:
-    """One committed change of one annotation, recorded in its history."""
+    """One committed change of one annotation, recorded in its history; with `owner`, only
+    an annotation `owner` may change (NotYourAnnotation otherwise, nothing written)."""
     with store.write() as session:
         annotation = _load(session, annotation_id)
+        check_owner(annotation, owner)
         before = snapshot_of(annotation)
         change = _Change(session, annotation, before)
         yield change
@@ -471,10 +494,16 @@ def set_tag(
     fields: Mapping[str, Any] | None = None,
     suggested: Sequence[str] = (),
     actor: str | None = None,
+    owner: str | None = None,
 ) -> Changes:
-    """Add (with initial fields) or remove one tag of an annotation."""
+    """Add (with initial fields) or remove one tag of an annotation.
+
+    `actor` is who the history names (default: the author). With `owner` (the analyst at the
+    window), another author's annotation is refused with NotYourAnnotation; so for the other
+    edits below.
+    """
     action = "tag_add" if present else "tag_remove"
-    with _changing(store, annotation_id, action, actor) as change:
+    with _changing(store, annotation_id, action, actor, owner) as change:
         annotation = change.annotation
         (tag_id,) = _resolve_tags(change.session, [tag])
         current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
@@ -495,9 +524,10 @@ def set_fields(
     suggested: Sequence[str] = (),
     *,
     actor: str | None = None,
+    owner: str | None = None,
 ) -> Changes:
     """Replace the form fields of one tag of an annotation (values validated by the caller)."""
-    with _changing(store, annotation_id, "fields", actor) as change:
+    with _changing(store, annotation_id, "fields", actor, owner) as change:
         (tag_id,) = _resolve_tags(change.session, [tag])
         current = next((t for t in change.annotation.tags if t.tag_id == tag_id), None)
         if current is None:
@@ -507,17 +537,31 @@ def set_fields(
     return change.changes()
 
 
-def set_note(store: Store, annotation_id: int, note: str, *, actor: str | None = None) -> Changes:
-    with _changing(store, annotation_id, "note", actor) as change:
+def set_note(
+    store: Store,
+    annotation_id: int,
+    note: str,
+    *,
+    actor: str | None = None,
+    owner: str | None = None,
+) -> Changes:
+    """Replace the note of an annotation."""
+    with _changing(store, annotation_id, "note", actor, owner) as change:
         change.annotation.note = note
     return change.changes()
 
 
 def set_span(
-    store: Store, annotation_id: int, start: int, end: int, *, actor: str | None = None
+    store: Store,
+    annotation_id: int,
+    start: int,
+    end: int,
+    *,
+    actor: str | None = None,
+    owner: str | None = None,
 ) -> Changes:
     """Move an annotation to text[start:end] (code points)."""
-    with _changing(store, annotation_id, "span", actor) as change:
+    with _changing(store, annotation_id, "span", actor, owner) as change:
         annotation = change.annotation
         _check_span(start, end, _document_length(change.session, annotation.document_id))
         annotation.start, annotation.end = start, end

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from annotator.core import ops
-from annotator.core.errors import InvalidValue, NotFound
+from annotator.core.errors import InvalidValue, NotFound, NotYourAnnotation
+from annotator.core.history import annotation_history
 from annotator.core.queries import (
     annotations_by_id,
     document_annotations,
@@ -159,3 +160,48 @@ def test_each_change_of_one_annotation_gives_it_as_it_was(store: Store, doc: int
             assert changes.snapshot == ops.snapshot_annotation(store, annotation_id)
     with pytest.raises(NotFound):
         ops.snapshot_annotation(store, annotation_id)
+
+
+def test_an_owner_changes_only_their_own_layer(store: Store, doc: int) -> None:
+    """With `owner`, the edits refuse another author's annotation and write nothing; the
+    owner's own annotation and their adjudicated layer stay editable; without `owner` (the
+    CLI, merges, undo's restore) nothing changes."""
+    bens = ops.create_annotation(store, doc, 7, 33, "Ben", ["claim"], note="Ben's").created_id
+    anas = ops.create_annotation(store, doc, 7, 33, "Ana", ["claim"]).created_id
+    layer = ops.create_annotation(store, doc, 34, 62, "adjudicated by Ana", ["claim"]).created_id
+    others = ops.create_annotation(store, doc, 63, 70, "adjudicated by Ben", ["claim"]).created_id
+    assert bens and anas and layer and others
+    before = ops.snapshot_annotation(store, bens)
+    edits = [
+        lambda target: ops.set_tag(store, target, "figure", True, owner="Ana"),
+        lambda target: ops.set_tag(store, target, "claim", False, owner="Ana"),
+        lambda target: ops.set_fields(store, target, "claim", {"attributed_to": "x"},
+                                      owner="Ana"),
+        lambda target: ops.set_note(store, target, "mine now", owner="Ana"),
+        lambda target: ops.set_span(store, target, 8, 30, owner="Ana"),
+        lambda target: ops.delete_annotation(store, target, owner="Ana"),
+    ]
+    for edit in edits:
+        for target in (bens, others):
+            with pytest.raises(NotYourAnnotation) as refused:
+                edit(target)
+            assert "you can change only your own" in str(refused.value)
+    assert str(NotYourAnnotation("Ben")) == (
+        "That annotation is Ben's; you can change only your own. Use Review Mode to adjudicate."
+    )
+    assert ops.snapshot_annotation(store, bens) == before
+    assert [entry.action for entry in annotation_history(store, bens)] == ["create"]
+    for target in (anas, layer):
+        ops.set_tag(store, target, "figure", True, owner="Ana")
+        ops.set_fields(store, target, "claim", {"attributed_to": "x"}, owner="Ana")
+        ops.set_note(store, target, "checked", owner="Ana")
+        ops.set_span(store, target, 40, 50, owner="Ana")
+        view = annotations_by_id(store, {target})[target]
+        assert (view.tag_names, view.note, view.start) == (("claim", "figure"), "checked", 40)
+    ops.delete_annotation(store, anas, owner="Ana")
+    # Without an owner (the CLI, a merge) and for undo's restore, any layer can be written.
+    ops.set_note(store, bens, "edited by the CLI")
+    snapshot = ops.snapshot_annotation(store, bens)
+    ops.delete_annotation(store, bens, actor="Ana")
+    ops.restore_annotation(store, snapshot, actor="Ana")
+    assert annotations_by_id(store, {bens})[bens].note == "edited by the CLI"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from annotator.core.segment import SegmentUnit, UnitKind, segment
 from annotator.core.segment_score import score_boundaries
 from tests.conftest import CORPUS, require_shared
+from tests.growth import Repeat, assert_linear
 
 BRIEFINGS = CORPUS / "briefings"
 GOLD = CORPUS / "gold"
@@ -640,19 +640,8 @@ def test_degenerate_inputs(text: str) -> None:
     assert all(u.kind is UnitKind.SKIPPED for u in units)
 
 
-def _rate(text: str) -> float:
-    best = min(_timed(text) for _ in range(3))
-    return len(text.encode("utf-8")) / 1e6 / best
-
-
-def _timed(text: str) -> float:
-    start = time.perf_counter()
-    segment(text)
-    return time.perf_counter() - start
-
-
 @pytest.mark.slow
-def test_throughput_on_about_one_megabyte_of_briefings() -> None:
+def test_time_grows_linearly_on_about_one_megabyte_of_briefings() -> None:
     folder = require_shared(BRIEFINGS)
     parts = []
     for path in sorted(folder.glob("*.txt")):
@@ -660,25 +649,25 @@ def test_throughput_on_about_one_megabyte_of_briefings() -> None:
             parts.append(handle.read().strip() + "\n\n")
     corpus = "".join(parts)
     text = corpus * (1_000_000 // len(corpus.encode("utf-8")) + 1)
-    rate = _rate(text)
-    assert rate >= 3.0, f"{rate:.2f} MB/s"
+    # The throughput itself (MB/s) is reported by benchmarks/run.py.
+    assert_linear(segment, lambda scale: text[: round(len(text) * scale)])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
-        "word " * 200_000,
-        "\n" * 1_000_000,
-        "A. " * 300_000,
-        "U.S. " * 200_000,
-        "Short Title Line\n" * 60_000,
-        ("The group lost ground in\n" * 40_000),
-        "- item one\n" * 90_000,
-        "." * 1_000_000,
+        Repeat("word ", 200_000),
+        Repeat("\n", 1_000_000),
+        Repeat("A. ", 300_000),
+        Repeat("U.S. ", 200_000),
+        Repeat("Short Title Line\n", 60_000),
+        Repeat("The group lost ground in\n", 40_000),
+        Repeat("- item one\n", 90_000),
+        Repeat(".", 1_000_000),
     ],
     ids=["one-line", "blank-lines", "initials", "initialisms", "title-lines", "wraps",
          "bullets", "dots"],
 )
-def test_pathological_megabyte_inputs_stay_fast(text: str) -> None:
-    assert _timed(text) < 2.0
+def test_pathological_megabyte_inputs_grow_linearly(text: Repeat) -> None:
+    assert_linear(segment, text)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from annotator.core.importers import read_document
 from annotator.core.importers.plain import convert_plain, strip_links
+from tests.growth import Repeat, assert_linear
 
 
 def test_text_is_kept_as_it_is() -> None:
@@ -53,41 +54,42 @@ def test_txt_file_import_only_changes_links(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "[" * 1_000_000,
-        "[a](" * 250_000,
-        ("[" + "a" * 999) * 1000,
-        ("[a](" + "b" * 1999) * 500,
-        "](" * 500_000,
-        "![" * 500_000,
+        Repeat("[", 1_000_000),
+        Repeat("[a](", 250_000),
+        Repeat("[" + "a" * 999, 1000),
+        Repeat("[a](" + "b" * 1999, 500),
+        Repeat("](", 500_000),
+        Repeat("![", 500_000),
     ],
     ids=["open-brackets", "unclosed-links", "long-texts", "long-urls", "close-open", "images"],
 )
-def test_links_are_linear_on_hostile_lines(line: str) -> None:
-    started = time.perf_counter()
-    strip_links(line)
-    assert time.perf_counter() - started < 0.3
+def test_links_are_linear_on_hostile_lines(line: Repeat) -> None:
+    assert_linear(strip_links, line)
 
 
-def test_one_megabyte_txt_imports_quickly(tmp_path: Path) -> None:
+def files(folder: Path, text: Repeat) -> Callable[[float], Path]:
+    """`text` at a given scale, written to a file of its own."""
+
+    def write(scale: float) -> Path:
+        path = folder / f"scaled-{scale:g}.txt"
+        path.write_text(text(scale), encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_one_megabyte_txt_import_grows_linearly(tmp_path: Path) -> None:
     paragraph = (
         "On Thursday, September 7, 2017, the [U.S. Department](#) of State said 60% of "
         "the city was retaken; forces (SOF) remain. "
     ) * 12
-    path = tmp_path / "big.txt"
-    path.write_text(("Title line\n\n" + paragraph + "\n\n") * (1_000_000 // len(paragraph)))
-    assert path.stat().st_size >= 1_000_000
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        read_document(path)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.3, timings
+    text = Repeat("Title line\n\n" + paragraph + "\n\n", 1_000_000 // len(paragraph))
+    assert len(text().encode("utf-8")) >= 1_000_000
+    assert_linear(read_document, files(tmp_path, text))
 
 
 def test_one_megabyte_single_line_of_brackets(tmp_path: Path) -> None:
-    path = tmp_path / "brackets.txt"
-    path.write_text("[" * 1_000_000 + " [ok](#)", encoding="utf-8")
-    started = time.perf_counter()
-    document = read_document(path)
-    assert time.perf_counter() - started < 0.3
-    assert document.text.endswith(" ok")
+    text = Repeat("[", 1_000_000, tail=" [ok](#)")
+    make = files(tmp_path, text)
+    assert read_document(make(1.0)).text.endswith(" ok")
+    assert_linear(read_document, make)

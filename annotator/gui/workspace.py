@@ -2,6 +2,11 @@
 
 Widgets emit intents; this controller turns each into one undoable, committed operation and
 refreshes the views from the `Changes` it returns. Offsets are code points throughout.
+
+Each analyst's layer is their own: tag keys, form edits, span moves and Delete act only on the
+analyst's annotations (and, in review, their adjudicated layer). A colleague's annotation is
+shown read-only; a tag key on it tags the analyst's own annotation of that text, creating it
+if needed. The ops are called with `owner`, so a slip here cannot write a colleague's row.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from PySide6.QtGui import QColor
 
 from annotator.core import ops
 from annotator.core.coverage import Coverage
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, NotYourAnnotation
 from annotator.core.fields import field_errors, validate_fields
 from annotator.core.ops import Changes
 from annotator.core.queries import (
@@ -49,6 +54,7 @@ class Workspace(QObject):
     documentOpened = Signal(int)
     documentClosed = Signal()
     progressChanged = Signal(int, int, int)  # document id, units tagged, annotations
+    notice = Signal(str)  # a one-line message for the status bar (no dialog)
 
     def __init__(
         self,
@@ -149,6 +155,13 @@ class Workspace(QObject):
             self.form.show_selection(self.text[start:end])
 
     def on_annotation_activated(self, annotation_id: int) -> None:
+        """A click on an annotation: where several authors annotated that very span, the
+        analyst's own is the one selected."""
+        view = self.annotations.get(annotation_id)
+        if view is not None and not self.is_own(view):
+            mine = self._own_with_span(view.start, view.end, shown_only=True)
+            if mine is not None:
+                annotation_id = mine.id
         self._show(annotation_id)
 
     def activate_annotation(self, annotation_id: int) -> None:
@@ -166,7 +179,53 @@ class Workspace(QObject):
         self.reader.set_current_annotation(annotation_id)
         self.annotation_list.select(annotation_id)
         view = self.annotations.get(annotation_id) if annotation_id is not None else None
-        self.form.show_annotation(view, self.text[view.start : view.end] if view else "")
+        if view is None or self.is_own(view):
+            self.form.show_annotation(view, self.text[view.start : view.end] if view else "")
+            return
+        mine = self._own_with_span(view.start, view.end)
+        self.form.show_annotation(
+            view,
+            self.text[view.start : view.end],
+            editable=False,
+            own_tags=mine.tag_names if mine is not None else (),
+        )
+
+    # -- layers ----------------------------------------------------------------------------
+
+    def own_layers(self) -> tuple[str, str]:
+        """The authors whose annotations the analyst may change: theirs, and their
+        adjudicated layer (review mode writes it)."""
+        return (self.ctx.author, adjudicated_author(self.ctx.author))
+
+    def is_own(self, view: AnnotationView) -> bool:
+        return view.author in self.own_layers()
+
+    def _own_with_span(
+        self, start: int, end: int, *, shown_only: bool = False
+    ) -> AnnotationView | None:
+        """The analyst's own annotation over exactly [start, end) (the plain layer first),
+        hidden by the reader's filter or not unless `shown_only`."""
+        own = self.own_layers()
+        mine = [
+            v for v in self.annotations.values()
+            if (v.start, v.end) == (start, end) and v.author in own
+            and (not shown_only or self.shown(v))
+        ]
+        mine.sort(key=lambda v: (own.index(v.author), v.id))
+        return mine[0] if mine else None
+
+    def _refuse(self, view: AnnotationView) -> None:
+        """Say, in the status bar only, that a colleague's annotation is not the analyst's to
+        change: a status line, not a dialog, since nothing went wrong."""
+        self.notice.emit(str(NotYourAnnotation(view.author)))
+
+    def _editable(self, annotation_id: int) -> bool:
+        """True when the analyst may change `annotation_id`; otherwise says why."""
+        view = self.annotations.get(annotation_id)
+        if view is not None and not self.is_own(view):
+            self._refuse(view)
+            return False
+        return True
 
     # -- reader filter ---------------------------------------------------------------------
 
@@ -199,14 +258,32 @@ class Workspace(QObject):
         return (mine or views or [None])[0]
 
     def target_annotation(self) -> AnnotationView | None:
-        """The annotation the next tag key applies to (None: a new one is created)."""
-        if self.current_id is not None and self.current_id in self.annotations:
-            current = self.annotations[self.current_id]
-            if self.selection is None or self.selection == (current.start, current.end):
-                return current
+        """The analyst's own annotation the next tag key applies to (None: a new one is
+        created over `tag_span()`). A colleague's annotation is never the target."""
+        current = self._current_view()
+        if current is not None:
+            return current if self.is_own(current) else self._own_with_span(*self.tag_span())
         if self.selection is not None:
-            return self._annotation_with_span(*self.selection)
+            match = self._annotation_with_span(*self.selection)
+            return match if match is not None and self.is_own(match) else None
         return None
+
+    def _current_view(self) -> AnnotationView | None:
+        """The annotation in the form, when the selection is still its span."""
+        if self.current_id is None or self.current_id not in self.annotations:
+            return None
+        current = self.annotations[self.current_id]
+        if self.selection is None or self.selection == (current.start, current.end):
+            return current
+        return None
+
+    def tag_span(self) -> tuple[int, int]:
+        """Where a tag key creates a new annotation: the selection, else the span of the
+        (colleague's) annotation in the form. (-1, -1) when there is neither."""
+        if self.selection is not None:
+            return self.selection
+        current = self._current_view()
+        return (current.start, current.end) if current is not None else (-1, -1)
 
     # -- edits -----------------------------------------------------------------------------
 
@@ -216,10 +293,10 @@ class Workspace(QObject):
         target = self.target_annotation()
         store = self.ctx.store
         if target is None:
-            if self.selection is None:
+            start, end = self.tag_span()
+            if end <= start:
                 self.ctx.failed.emit("Select a sentence or a span first, then press a tag key.")
                 return
-            start, end = self.selection
             values, suggested = suggested_fields(tag, self.text[start:end])
             document_id = self.document_id
 
@@ -242,21 +319,25 @@ class Workspace(QObject):
                 self.current_id = changes.created_id
                 self._show(changes.created_id)
             return
+        author = self.ctx.author
         if tag in target.tag_names:
             if len(target.tags) == 1 and not target.note:
                 self.ctx.edit_annotation(
                     f"Remove {tag}",
                     target.id,
-                    lambda: ops.delete_annotation(store, target.id, actor=self.ctx.author),
+                    lambda: ops.delete_annotation(store, target.id, actor=author, owner=author),
                     gives_previous=True,
                 )
             else:
                 self.ctx.edit_annotation(
                     f"Remove {tag}",
                     target.id,
-                    lambda: ops.set_tag(store, target.id, tag, False, actor=self.ctx.author),
+                    lambda: ops.set_tag(
+                        store, target.id, tag, False, actor=author, owner=author
+                    ),
                     gives_previous=True,
                 )
+            self._show_own(target.id)
             return
         values, suggested = suggested_fields(tag, self.text[target.start : target.end])
         self.ctx.edit_annotation(
@@ -269,35 +350,47 @@ class Workspace(QObject):
                 True,
                 fields=values,
                 suggested=suggested,
-                actor=self.ctx.author,
+                actor=author,
+                owner=author,
             ),
             gives_previous=True,
         )
+        self._show_own(target.id)
+
+    def _show_own(self, annotation_id: int) -> None:
+        """After a tag key pressed on a colleague's annotation changed the analyst's own one of
+        that text, show the analyst's (unless the change removed it)."""
+        if annotation_id != self.current_id and annotation_id in self.annotations:
+            self._show(annotation_id)
 
     def edit_fields(
         self, annotation_id: int, tag: str, values: dict[str, object], suggested: list[str]
     ) -> None:
+        if not self._editable(annotation_id):
+            return
         try:
             clean = validate_fields(tag, values)
         except AnnotatorError as exc:
             self.ctx.failed.emit(str(exc))
             return
-        store = self.ctx.store
+        store, author = self.ctx.store, self.ctx.author
         self.ctx.edit_annotation(
             f"Edit {tag} fields",
             annotation_id,
             lambda: ops.set_fields(
-                store, annotation_id, tag, clean, suggested, actor=self.ctx.author
+                store, annotation_id, tag, clean, suggested, actor=author, owner=author
             ),
             gives_previous=True,
         )
 
     def edit_note(self, annotation_id: int, note: str) -> None:
-        store = self.ctx.store
+        if not self._editable(annotation_id):
+            return
+        store, author = self.ctx.store, self.ctx.author
         self.ctx.edit_annotation(
             "Edit note",
             annotation_id,
-            lambda: ops.set_note(store, annotation_id, note, actor=self.ctx.author),
+            lambda: ops.set_note(store, annotation_id, note, actor=author, owner=author),
             gives_previous=True,
         )
 
@@ -307,6 +400,8 @@ class Workspace(QObject):
         if target is None or target not in self.annotations:
             self.ctx.failed.emit("Show an annotation in the form first, then select its new span.")
             return
+        if not self._editable(target):
+            return
         if self.selection is None:
             self.ctx.failed.emit("Select the new span first.")
             return
@@ -314,11 +409,13 @@ class Workspace(QObject):
         self._show(target)
 
     def move_span(self, annotation_id: int, start: int, end: int) -> None:
-        store = self.ctx.store
+        if not self._editable(annotation_id):
+            return
+        store, author = self.ctx.store, self.ctx.author
         self.ctx.edit_annotation(
             "Change span",
             annotation_id,
-            lambda: ops.set_span(store, annotation_id, start, end, actor=self.ctx.author),
+            lambda: ops.set_span(store, annotation_id, start, end, actor=author, owner=author),
             gives_previous=True,
         )
 
@@ -330,12 +427,14 @@ class Workspace(QObject):
         if target is None:
             self.ctx.failed.emit("No annotation selected to delete.")
             return
-        store = self.ctx.store
+        if not self._editable(target):
+            return
+        store, author = self.ctx.store, self.ctx.author
         annotation = target
         self.ctx.edit_annotation(
             "Delete annotation",
             annotation,
-            lambda: ops.delete_annotation(store, annotation, actor=self.ctx.author),
+            lambda: ops.delete_annotation(store, annotation, actor=author, owner=author),
             gives_previous=True,
         )
 

@@ -81,6 +81,7 @@ class TagFieldsBox(QGroupBox):
         self.extra: dict[str, Any] = {}
         self.suggested: list[str] = []
         self.errors: dict[str, str] = {}
+        self.read_only = False
         self._build(set(reserved))
 
     # -- building ------------------------------------------------------------------------
@@ -207,6 +208,16 @@ class TagFieldsBox(QGroupBox):
         )
         self.form.setVerticalSpacing(3 if compact else 5)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Show the values without letting them change (another author's annotation)."""
+        self.read_only = read_only
+        for editor in self.editors.values():
+            if isinstance(editor, LineField):
+                editor.setReadOnly(read_only)  # still selectable, still readable
+            else:
+                editor.setEnabled(not read_only)
+        self.accept_button.setEnabled(not read_only)
+
     def focus_chain(self) -> list[QWidget]:
         return [*self.editors.values(), self.accept_button]
 
@@ -287,6 +298,8 @@ class TagFieldsBox(QGroupBox):
         self._save(keep_suggested=lambda _name: False, force=True)
 
     def _save(self, keep_suggested: Callable[[str], bool], force: bool = False) -> None:
+        if self.read_only:
+            return
         raw = self._raw_values()
         errors = field_errors(self.tag, raw)
         self._show_errors(errors)

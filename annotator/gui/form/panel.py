@@ -9,7 +9,7 @@ is cheap and keeps the keyboard focus where it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -55,11 +55,24 @@ QLabel#fieldErrors {{ color: #b3261e; }}
 QLabel#metaValue, QLabel#metaKey, QLabel#emptyHint, QLabel#extraFields {{
     color: palette(placeholder-text);
 }}
+QLabel#readOnlyNotice {{
+    background: #fff8c5; color: #3b2f00; border: 1px solid #d4a72c; border-radius: 4px;
+    padding: 4px 8px;
+}}
 QLabel#annotatedText {{
     background: palette(base); border: 1px solid palette(mid); border-radius: 4px;
     padding: 6px 8px;
 }}
 """
+
+
+def read_only_notice(author: str) -> str:
+    """The line above another author's annotation: whose it is, what the tag keys do."""
+    whose = author if author.startswith("adjudicated by ") else f"{author}'s"
+    return (
+        f"{whose[:1].upper()}{whose[1:]} annotation: read-only outside Review Mode. The tag "
+        "buttons and keys tag your own annotation of this text instead."
+    )
 
 
 def local_time_text(value: dt.datetime) -> str:
@@ -100,8 +113,11 @@ class AnnotationForm(QWidget):
         self._present: set[str] = set()
         self._saved_note = ""
         self._populating = False
+        # Another author's annotation is shown but never edited here (see show_annotation).
+        self._read_only = False
         self.tag_buttons: dict[str, TagButton] = {}
         self.colours: dict[str, str] = {}
+        self.shortcuts: dict[str, str | None] = {}
         self.boxes: dict[str, TagFieldsBox] = {}
         self._build()
         self.show_annotation(None)
@@ -133,6 +149,12 @@ class AnnotationForm(QWidget):
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.owner_notice = QLabel(content)
+        self.owner_notice.setObjectName("readOnlyNotice")
+        self.owner_notice.setWordWrap(True)
+        self.owner_notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.owner_notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.owner_notice.hide()
         self.empty_hint = QLabel(EMPTY_HINT, content)
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setWordWrap(True)
@@ -164,7 +186,7 @@ class AnnotationForm(QWidget):
         delete_row.addStretch(1)
         delete_row.addWidget(self.delete_button)
 
-        for widget in (self.heading, self.text_label, self.empty_hint):
+        for widget in (self.heading, self.owner_notice, self.text_label, self.empty_hint):
             self.content_layout.addWidget(widget)
         self.content_layout.addLayout(self.button_row)
         self.content_layout.addWidget(self.meta)
@@ -205,8 +227,6 @@ class AnnotationForm(QWidget):
         for index, tag in enumerate(tags):
             button = TagButton(tag.name, tag.colour, tag.shortcut, self.scroll.widget())
             button.setObjectName(f"tag_{tag.name}")
-            key = f" (key {tag.shortcut})" if tag.shortcut else ""
-            button.setToolTip(f"Add or remove the {tag.name} tag{key}")
             button.setAccessibleName(f"{button.text()} tag")
             button.clicked.connect(partial(self._tag_clicked, tag.name))
             self.button_row.insert_widget(index, button)
@@ -215,9 +235,11 @@ class AnnotationForm(QWidget):
             box = self._box(tag.name)
             if box is not None:
                 box.set_colour(tag.colour)
+        self.shortcuts = {tag.name: tag.shortcut for tag in tags}
         self._order_boxes([tag.name for tag in tags])
         self._chain_tab_order()
         self._show_buttons()
+        self._tip_buttons()
 
     def _box(self, tag: str) -> TagFieldsBox | None:
         """The fields box of `tag`, built on first use (None for a tag without fields)."""
@@ -227,6 +249,7 @@ class AnnotationForm(QWidget):
             box = TagFieldsBox(tag, colour, RESERVED_LETTERS, self.scroll.widget())
             box.hide()
             box.edited.connect(self._fields_edited)
+            box.set_read_only(self._read_only)
             self.boxes[tag] = box
             self.box_layout.addWidget(box)
             self._chain_tab_order()
@@ -267,8 +290,20 @@ class AnnotationForm(QWidget):
     def current_annotation_id(self) -> int | None:
         return self._id
 
-    def show_annotation(self, view: AnnotationView | None, text: str = "") -> None:
-        """Show `view` (None: nothing selected). Emits nothing; keeps focus on a refresh."""
+    def show_annotation(
+        self,
+        view: AnnotationView | None,
+        text: str = "",
+        *,
+        editable: bool = True,
+        own_tags: Collection[str] = (),
+    ) -> None:
+        """Show `view` (None: nothing selected). Emits nothing; keeps focus on a refresh.
+
+        Not `editable` (another author's annotation): its fields and note are shown read-only
+        with a line saying whose it is, and the tag buttons show `own_tags`, the tags of the
+        analyst's own annotation of that text, which is what they change.
+        """
         if view is None:
             self._leave_current()
             self._show_empty(text, selection=False)
@@ -281,7 +316,8 @@ class AnnotationForm(QWidget):
         try:
             self.heading.setText(f"Annotation {view.id}")
             self._set_text(text)
-            self._present = set(view.tag_names)
+            self._set_read_only(None if editable else view.author)
+            self._present = set(view.tag_names if editable else own_tags)
             self._show_buttons()
             self.author_label.setText(view.author)
             self.created_label.setText(local_time_text(view.created))
@@ -291,7 +327,7 @@ class AnnotationForm(QWidget):
             self._show_note(view.note, keep_draft=same)
             self.note_label.show()
             self.note.show()
-            self.delete_button.setEnabled(True)
+            self.delete_button.setEnabled(editable)
         finally:
             self._populating = False
 
@@ -305,6 +341,7 @@ class AnnotationForm(QWidget):
         try:
             self._id = None
             self._present = set()
+            self._set_read_only(None)
             self.heading.setText("Selected text" if selection else "No annotation selected")
             self._set_text(text)
             self._show_buttons()
@@ -339,6 +376,34 @@ class AnnotationForm(QWidget):
         for name, button in self.tag_buttons.items():
             button.setChecked(name in self._present)
 
+    def is_read_only(self) -> bool:
+        """True while another author's annotation is shown."""
+        return self._read_only
+
+    def _set_read_only(self, author: str | None) -> None:
+        """Read-only for `author`'s annotation (None: the analyst's own, editable)."""
+        read_only = author is not None
+        if author is not None:
+            self.owner_notice.setText(read_only_notice(author))
+        self.owner_notice.setVisible(read_only)
+        if read_only == self._read_only:
+            return
+        self._read_only = read_only
+        self.note.setReadOnly(read_only)
+        for box in self.boxes.values():
+            box.set_read_only(read_only)
+        self._tip_buttons()
+
+    def _tip_buttons(self) -> None:
+        for name, button in self.tag_buttons.items():
+            shortcut = self.shortcuts.get(name)
+            key = f" (key {shortcut})" if shortcut else ""
+            if self._read_only:
+                tip = f"Add or remove the {name} tag on your own annotation of this text{key}"
+            else:
+                tip = f"Add or remove the {name} tag{key}"
+            button.setToolTip(tip)
+
     def _show_boxes(self, view: AnnotationView, keep_draft: bool) -> None:
         shown: set[str] = set()
         for tag in view.tags:
@@ -368,7 +433,7 @@ class AnnotationForm(QWidget):
 
     def _leave_current(self) -> None:
         """Save what was typed for the annotation shown so far, before showing another."""
-        if self._id is None:
+        if self._id is None or self._read_only:
             return
         self._commit_note()
         for box in list(self.boxes.values()):
@@ -383,17 +448,17 @@ class AnnotationForm(QWidget):
         self.tagToggled.emit(name)
 
     def _fields_edited(self, tag: str, values: dict[str, object], suggested: list[str]) -> None:
-        if self._populating or self._id is None:
+        if self._populating or self._id is None or self._read_only:
             return
         self.fieldsEdited.emit(self._id, tag, values, suggested)
 
     def _note_typed(self) -> None:
-        if not self._populating and self._id is not None:
+        if not self._populating and self._id is not None and not self._read_only:
             self.note_timer.start()
 
     def _commit_note(self) -> None:
         self.note_timer.stop()
-        if self._populating or self._id is None:
+        if self._populating or self._id is None or self._read_only:
             return
         note = self.note.toPlainText()
         if note != self._saved_note:
@@ -401,6 +466,6 @@ class AnnotationForm(QWidget):
             self.noteEdited.emit(self._id, note)
 
     def _delete(self) -> None:
-        if self._id is not None:
+        if self._id is not None and not self._read_only:
             self._commit_note()
             self.deleteRequested.emit(self._id)

@@ -12,8 +12,10 @@ Writes
 
 Rendering uses Qt's own SVG renderer (PySide6 QtSvg), so no extra tool is needed. The ICO and
 ICNS containers are written here by hand: both are a small header plus PNG payloads, and Qt's
-writers only store one image per file. Output is deterministic, so the files can be committed
-and `--check` can tell whether they match the SVG.
+writers only store one image per file. The files are committed, and `--check` tells whether they
+still match the SVG: it compares decoded pixels within a tolerance, because Qt's antialiasing is
+not bit-exact from one render to the next (a few pixels of the 512 px icon differ by 1/255), and
+a file that is only that far off is neither reported nor rewritten.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ ICNS_TYPES = (
     (b"ic09", 512), (b"ic10", 1024), (b"ic11", 32), (b"ic12", 64), (b"ic13", 256),
     (b"ic14", 512),
 )
+
+
+# How far a committed icon may be from a fresh render and still count as up to date: each channel
+# within CHANNEL_TOLERANCE (of 255), except for at most one pixel in STRAY_PIXELS_PER (and at
+# least STRAY_PIXELS_MIN) that may be further off. An edited SVG changes far more than that.
+CHANNEL_TOLERANCE = 2
+STRAY_PIXELS_PER = 1000
+STRAY_PIXELS_MIN = 2
 
 
 def png_path(size: int) -> Path:
@@ -114,6 +124,77 @@ def expected_files() -> dict[Path, bytes]:
     return files
 
 
+def images_of(path: Path, data: bytes) -> list[tuple[bytes, bytes]]:
+    """(entry header, PNG) for each image of a .png, .ico or .icns file; ValueError if damaged.
+
+    An entry header holds what must match exactly (size, type), not the lengths and offsets that
+    follow from the PNG bytes.
+    """
+    if path.suffix == ".png":
+        return [(b"", data)]
+    images = []
+    if path.suffix == ".ico":
+        _reserved, _kind, count = struct.unpack_from("<HHH", data, 0)
+        for number in range(count):
+            entry = data[6 + 16 * number : 6 + 16 * (number + 1)]
+            length, offset = struct.unpack_from("<II", entry, 8)
+            images.append((entry[:8], data[offset : offset + length]))
+    elif path.suffix == ".icns":
+        position = 8
+        while position < len(data):
+            kind = data[position : position + 4]
+            (length,) = struct.unpack_from(">I", data, position + 4)
+            if length < 8:
+                raise ValueError(f"{path.name}: an element of length {length}")
+            images.append((kind, data[position + 8 : position + length]))
+            position += length
+    else:
+        raise ValueError(f"{path.name}: not an icon format this script writes")
+    if any(len(png) < 8 for _header, png in images):
+        raise ValueError(f"{path.name}: an entry runs past the end of the file")
+    return images
+
+
+def pixels_match(first: bytes, second: bytes) -> bool:
+    """Whether two PNGs show the same picture, within the tolerance above."""
+    if first == second:
+        return True
+    images = [QImage.fromData(data).convertToFormat(QImage.Format.Format_ARGB32)
+              for data in (first, second)]
+    if any(image.isNull() for image in images) or images[0].size() != images[1].size():
+        return False
+    width, height = images[0].width(), images[0].height()
+    rows = [bytes(image.constBits()) for image in images]
+    stride = images[0].bytesPerLine()
+    allowed = max(STRAY_PIXELS_MIN, width * height // STRAY_PIXELS_PER)
+    stray = 0
+    for top in range(0, height * stride, stride):
+        one, two = rows[0][top : top + 4 * width], rows[1][top : top + 4 * width]
+        if one == two:  # almost every row: compared in C, not pixel by pixel
+            continue
+        for left in range(0, 4 * width, 4):
+            if any(abs(a - b) > CHANNEL_TOLERANCE
+                   for a, b in zip(one[left : left + 4], two[left : left + 4], strict=True)):
+                stray += 1
+                if stray > allowed:
+                    return False
+    return True
+
+
+def up_to_date(path: Path, expected: bytes) -> bool:
+    """Whether the file at `path` holds the images of `expected`, pixels within the tolerance."""
+    if not path.exists():
+        return False
+    try:
+        found, wanted = images_of(path, path.read_bytes()), images_of(path, expected)
+    except (ValueError, struct.error):
+        return False
+    return len(found) == len(wanted) and all(
+        header == wanted_header and pixels_match(png, wanted_png)
+        for (header, png), (wanted_header, wanted_png) in zip(found, wanted, strict=True)
+    )
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -141,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.iconset}")
         return 0
     files = expected_files()
-    stale = [path for path, data in files.items() if not path.exists() or path.read_bytes() != data]
+    stale = [path for path, data in files.items() if not up_to_date(path, data)]
     if args.check:
         for path in stale:
             print(f"stale or missing: {path.relative_to(REPO)}", file=sys.stderr)

@@ -24,7 +24,6 @@ import struct
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from pathlib import Path
 
@@ -162,7 +161,6 @@ def test_wheel_declares_the_command(wheel: Path) -> None:
 
 @pytest.mark.slow
 def test_wheel_installed_in_a_fresh_venv_imports_the_sample(wheel: Path, tmp_path: Path) -> None:
-    started = time.perf_counter()
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     python = venv / "bin" / "python"
@@ -216,7 +214,6 @@ def test_wheel_installed_in_a_fresh_venv_imports_the_sample(wheel: Path, tmp_pat
         "print(sorted(s.width() for s in application().windowIcon().availableSizes()))",
     )
     assert json.loads(sizes.stdout) == list(ICON_SIZES)
-    assert time.perf_counter() - started < 60
 
 
 # -- icons -------------------------------------------------------------------------------------

@@ -214,6 +214,7 @@ class TagFieldsBox(QGroupBox):
         for editor in self.editors.values():
             if isinstance(editor, LineField):
                 editor.setReadOnly(read_only)  # still selectable, still readable
+                set_flag(editor, "locked", read_only)  # the stylesheet greys it
             else:
                 editor.setEnabled(not read_only)
         self.accept_button.setEnabled(not read_only)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.fields import field_specs
 from annotator.core.queries import AnnotationView, TagInfo
+from annotator.gui.form.editors import set_flag
 from annotator.gui.form.fields import TagFieldsBox
 from annotator.gui.form.flow import FlowLayout
 from annotator.gui.form.paint import SUGGESTED_COLOUR, TagButton
@@ -54,6 +55,10 @@ QLabel#suggestionHint {{ color: {SUGGESTED_COLOUR}; }}
 QLabel#fieldErrors {{ color: #b3261e; }}
 QLabel#metaValue, QLabel#metaKey, QLabel#emptyHint, QLabel#extraFields {{
     color: palette(placeholder-text);
+}}
+QLineEdit[locked="true"], QPlainTextEdit[locked="true"] {{
+    background: palette(window); border: 1px solid palette(mid); border-radius: 3px;
+    padding: 2px 4px;
 }}
 QLabel#readOnlyNotice {{
     background: #fff8c5; color: #3b2f00; border: 1px solid #d4a72c; border-radius: 4px;
@@ -390,6 +395,7 @@ class AnnotationForm(QWidget):
             return
         self._read_only = read_only
         self.note.setReadOnly(read_only)
+        set_flag(self.note, "locked", read_only)
         for box in self.boxes.values():
             box.set_read_only(read_only)
         self._tip_buttons()

@@ -146,3 +146,6 @@ class IncomingSet:
     annotations: list[IncomingAnnotation] = field(default_factory=list)
     # Tags the file defines that this database may not have yet: name -> colour (#RRGGBB)
     tag_colours: dict[str, str] = field(default_factory=dict)
+    # What the file holds but the reader left out, one line each for the analyst (a REFI-QDA
+    # source not found beside the project, with how many codings that cost).
+    skipped: list[str] = field(default_factory=list)

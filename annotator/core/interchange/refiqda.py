@@ -13,10 +13,20 @@ Offsets are code points from 0, end exclusive (see `annotator.core.exporters.ref
 foreign file's selection names match `text[start:end + 1]` more often than `text[start:end]`, its
 ends were written as the last character and are read so (with a note).
 
+A source kept outside the archive (`relative://PATH`, `absolute://PATH`, as NVivo and MAXQDA write
+them) is read from the archive's sources/ folder when a file of that name is there; else from disk:
+a relative path inside the project's `basePath` (when absolute and present) or the folder holding
+the .qdpx, never leading out of it ("..", links); an absolute path as it is, or else its file name
+next to the project. Only a regular file within the briefing size limit is read, decoded as a
+briefing is (see `importers.decode`): its line ends become "\n", and positions are moved with them.
+A source that is missing, unsafe, unreadable, or whose positions do not fit the file found is
+skipped and reported one line each in `IncomingSet.skipped` ("interview.txt: source not found
+next to the project (relative://interview.txt); 14 codings skipped").
+
 Refused whole (ImportRefused, nothing imported): anything `safety` refuses, no project.qde, a
-missing or non-UTF-8 source text, a position outside its text, a coding of an unknown code, no
-usable text source. Skipped with a note (appended to `notes` when given, and logged): picture,
-audio, video and PDF-only sources, sources kept outside the archive, codings of a whole source.
+missing or non-UTF-8 source text inside the archive, a position outside such a text, a coding of an
+unknown code, no usable text source. Skipped with a note (appended to `notes` when given, and
+logged): picture, audio, video and PDF-only sources, codings of a whole source.
 """
 
 from __future__ import annotations
@@ -33,8 +43,11 @@ from annotator.core.bulk import gc_paused
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import ImportRefused
 from annotator.core.exporters.refiqda import DATA_FORMAT, DATA_NOTE_NAME, ORIGIN, xml_safe
+from annotator.core.importers.decode import DEFAULT_MAX_BYTES
+from annotator.core.interchange.external import ExternalSources, PositionMap
 from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
 from annotator.core.interchange.safety import (
+    ExternalFileRefused,
     SafeArchive,
     local_name,
     open_zip_safely,
@@ -84,6 +97,14 @@ class _Source:
     title: str
     text: str
     selections: list[_Selection] = field(default_factory=list)
+    # Set when the text was read from a file outside the archive: the plainTextPath, and how
+    # many codings are lost if the file does not fit its positions after all.
+    reference: str | None = None
+    codings: int = 0
+
+
+def _codings_skipped(count: int) -> str:
+    return f"{count} coding{'' if count == 1 else 's'} skipped"
 
 
 def _guid(value: str | None) -> str:
@@ -121,7 +142,9 @@ def _tag_name(name: str, exact: bool) -> str:
 class _Reader:
     """Reads one archive; `q` is the project's namespace prefix ("{urn:QDA-XML:project:1.0}")."""
 
-    def __init__(self, path: Path, archive: SafeArchive, notes: list[str]) -> None:
+    def __init__(
+        self, path: Path, archive: SafeArchive, notes: list[str], max_bytes: int
+    ) -> None:
         self.source = path.name
         self.archive = archive
         self.notes = notes
@@ -129,6 +152,11 @@ class _Reader:
         self.q = ""
         self.users: dict[str, str] = {}
         self.codes: dict[str, tuple[str, str | None]] = {}
+        self.path = path
+        self.max_bytes = max_bytes
+        self.external = ExternalSources(path, None, max_bytes)
+        self.skipped: list[str] = []
+        self.skip_reasons: list[str] = []
 
     def refuse(self, reason: str) -> ImportRefused:
         return refusal(self.source, reason)
@@ -147,6 +175,7 @@ class _Reader:
         if local_name(root) != "Project":
             raise self.refuse(f"{candidates[0]} is not a REFI-QDA project (no <Project>)")
         self.q = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        self.external = ExternalSources(self.path, root.get("basePath"), self.max_bytes)
         return root
 
     def data_block(self, root: Element) -> dict[str, Any] | None:
@@ -179,25 +208,60 @@ class _Reader:
             self.codes[_guid(code.get("guid"))] = (name, _colour(code.get("color")))
             pending.extend(reversed(code.findall(f"{q}Code")))
 
-    def text_of(self, element: Element, title: str) -> str | None:
-        inline = element.find(f"{self.q}PlainTextContent")
-        if inline is not None:
-            return inline.text or ""
-        path = (element.get("plainTextPath") or "").strip()
-        if not path.lower().startswith("internal://"):
-            self.notes.append(f"{title}: skipped, its text is not inside the archive ({path!r})")
-            return None
-        file_name = path[len("internal://"):].lstrip("/")
-        member = self.members.get(f"sources/{file_name}".lower()) or self.members.get(
-            file_name.lower()
-        )
-        if member is None:
-            raise self.refuse(f"the text of {title!r} (sources/{file_name}) is missing")
+    def skip(self, title: str, reason: str, codings: int) -> None:
+        """Report a source left out, with what it costs; never silent."""
+        self.skip_reasons.append(f"{title}: {reason}")
+        self.skipped.append(f"{title}: {reason}; {_codings_skipped(codings)}")
+
+    def member_text(self, member: str) -> str:
         try:
             # A byte-order mark is not part of the text: .NET readers drop it before counting.
             return self.archive.read(member).decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             raise self.refuse(f"{member} is not UTF-8 text (REFI-QDA requires UTF-8)") from exc
+
+    def member_named(self, file_name: str) -> str | None:
+        """The archive member holding `file_name` ("/"-separated), in sources/ or at the root."""
+        return self.members.get(f"sources/{file_name}".lower()) or self.members.get(
+            file_name.lower()
+        )
+
+    def text_of(
+        self, element: Element, title: str
+    ) -> tuple[str, str | None, PositionMap | None] | None:
+        """(text, the reference when read from disk, position map), or None when skipped."""
+        inline = element.find(f"{self.q}PlainTextContent")
+        if inline is not None:
+            return inline.text or "", None, None
+        reference = (element.get("plainTextPath") or "").strip()
+        scheme, separator, path = reference.partition("://")
+        scheme = scheme.lower()
+        codings = sum(1 for _ in element.iter(f"{self.q}Coding"))
+        if scheme == "internal" and separator:
+            file_name = path.lstrip("/")
+            member = self.member_named(file_name)
+            if member is None:
+                raise self.refuse(f"the text of {title!r} (sources/{file_name}) is missing")
+            return self.member_text(member), None, None
+        if scheme not in ("relative", "absolute") or not separator or not path.strip():
+            where = f"({reference})" if reference else "(no plainTextPath)"
+            self.skip(title, f"source text is not at a place this version can read {where}",
+                      codings)
+            return None
+        # MAXQDA may put the file in the archive's sources/ and still write a path outside it.
+        file_name = path.replace("\\", "/")
+        member = self.members.get(f"sources/{file_name.lstrip('/')}".lower()) or self.members.get(
+            f"sources/{file_name.rsplit('/', 1)[-1]}".lower()
+        )
+        if member is not None:
+            return self.member_text(member), None, None
+        try:
+            text, moved = self.external.read(scheme, path)
+        except ExternalFileRefused as exc:
+            self.skip(title, f"{exc.reason} ({reference})", codings)
+            return None
+        self.notes.append(f"{title}: text read from outside the archive ({reference})")
+        return text, reference, moved
 
     def user(self, value: str | None) -> str:
         return self.users.get(_guid(value), UNKNOWN_USER) if value else UNKNOWN_USER
@@ -233,14 +297,19 @@ class _Reader:
         )
 
     def text_source(self, element: Element, title: str, source_guid: str) -> _Source | None:
-        text = self.text_of(element, title)
-        if text is None:
+        found = self.text_of(element, title)
+        if found is None:
             return None
-        source = _Source(source_guid, title, text)
+        text, reference, moved = found
+        source = _Source(source_guid, title, text, reference=reference)
         source.selections = [
             self.selection(selection, title)
             for selection in element.iterfind(f"{self.q}PlainTextSelection")
         ]
+        source.codings = sum(1 for _ in element.iter(f"{self.q}Coding"))
+        if moved is not None:
+            for selection in source.selections:
+                selection.start, selection.end = moved(selection.start), moved(selection.end)
         whole = len(element.findall(f"{self.q}Coding"))
         if whole:
             self.notes.append(f"{title}: skipped {whole} coding(s) of the whole source")
@@ -267,9 +336,17 @@ class _Reader:
         for kind, count in sorted(skipped.items()):
             self.notes.append(f"skipped {count} {kind} source(s) without text to annotate")
         if not found:
-            kinds = f" (only {', '.join(sorted(skipped))})" if skipped else ""
-            raise self.refuse(f"no text source this version can import{kinds}")
+            self.no_source_left(sorted(skipped))
         return found
+
+    def no_source_left(self, kinds: list[str]) -> None:
+        """Refuse the project: not one source could be used (the first reason why, in one line)."""
+        if self.skip_reasons:
+            more = len(self.skip_reasons) - 1
+            reason = self.skip_reasons[0] + (f" (and {more} more)" if more else "")
+            raise self.refuse(f"no text source this version can import; {reason}")
+        only = f" (only {', '.join(kinds)})" if kinds else ""
+        raise self.refuse(f"no text source this version can import{only}")
 
 
 def _inclusive_ends(sources: list[_Source]) -> bool:
@@ -283,23 +360,46 @@ def _inclusive_ends(sources: list[_Source]) -> bool:
     return inclusive > exclusive
 
 
-def _check_positions(reader: _Reader, sources: list[_Source], ours: bool) -> None:
+def _position_problem(source: _Source, selection: _Selection, ours: bool) -> str | None:
+    start, end, length = selection.start, selection.end, len(source.text)
+    if not 0 <= start < end <= length:
+        return f"selection [{start}, {end}) is outside its text (0..{length})"
+    # Our exports quote the span in the name: a mismatch means the text was edited.
+    if ours and selection.name is not None and (
+        selection.name != xml_safe(source.text[start:end])
+    ):
+        return (
+            f"the text at [{start}, {end}) is not the text the selection quotes "
+            "(was the source edited?)"
+        )
+    return None
+
+
+def _check_positions(reader: _Reader, sources: list[_Source], ours: bool) -> list[_Source]:
+    """The sources whose selections fit their text; ImportRefused for one inside the archive.
+
+    A file found on disk may have changed since it was coded: that source alone is skipped.
+    """
+    kept = []
     for source in sources:
-        length = len(source.text)
-        for selection in source.selections:
-            start, end = selection.start, selection.end
-            if not 0 <= start < end <= length:
-                raise reader.refuse(
-                    f"{source.title}: selection [{start}, {end}) is outside its text (0..{length})"
-                )
-            # Our exports quote the span in the name: a mismatch means the text was edited.
-            if ours and selection.name is not None and (
-                selection.name != xml_safe(source.text[start:end])
-            ):
-                raise reader.refuse(
-                    f"{source.title}: the text at [{start}, {end}) is not the text the "
-                    "selection quotes (was the source edited?)"
-                )
+        problem = next(
+            (found for selection in source.selections
+             if (found := _position_problem(source, selection, ours)) is not None),
+            None,
+        )
+        if problem is None:
+            kept.append(source)
+        elif source.reference is None:
+            raise reader.refuse(f"{source.title}: {problem}")
+        else:
+            reader.skip(
+                source.title,
+                f"the file found does not fit its codings (was it edited?) ({source.reference})",
+                source.codings,
+            )
+    if not kept:
+        reader.no_source_left([])
+    return kept
 
 
 def _tag_data(reader: _Reader, data: Any, tag: str) -> DatasetTag:
@@ -376,14 +476,18 @@ def _document(source: _Source, sha: str, block: dict[str, Any] | None) -> Incomi
 
 
 @gc_paused()  # builds 100,000s of records (see annotator.core.bulk)
-def read_qdpx(path: Path, notes: list[str] | None = None) -> IncomingSet:
+def read_qdpx(
+    path: Path, notes: list[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> IncomingSet:
     """Read a .qdpx (offsets: code points, end exclusive); ImportRefused if it cannot be used.
 
-    What was skipped is appended to `notes` (and logged), one line per kind of thing.
+    Sources outside the archive are read from files of at most `max_bytes`; each one left out
+    is one line of the result's `skipped`. What else was skipped is appended to `notes` (and
+    logged), one line per kind of thing.
     """
     notes = notes if notes is not None else []
     with open_zip_safely(path) as archive:
-        reader = _Reader(path, archive, notes)
+        reader = _Reader(path, archive, notes, max_bytes)
         root = reader.project()
         block = reader.data_block(root)
         reader.read_users_and_codes(root, exact=block is not None)
@@ -394,8 +498,9 @@ def read_qdpx(path: Path, notes: list[str] | None = None) -> IncomingSet:
         for source in sources:
             for selection in source.selections:
                 selection.end += 1
-    _check_positions(reader, sources, ours=block is not None)
-    incoming = IncomingSet(source=path.name, format=FORMAT)
+    sources = _check_positions(reader, sources, ours=block is not None)
+    incoming = IncomingSet(source=path.name, format=FORMAT, skipped=reader.skipped)
+    notes.extend(reader.skipped)
     for name, colour in reader.codes.values():
         if colour:
             incoming.tag_colours.setdefault(name, colour)

@@ -9,12 +9,19 @@ budget, and zipfile's CRC check catches data that does not match its header.
 
 XML is parsed with defusedxml with DTDs forbidden: no entity expansion (billion laughs), no external
 entities or DTDs are ever fetched. Nothing here touches the network or writes to disk.
+
+A file that an imported file names on disk (a REFI-QDA source kept beside the project) is found
+only inside the folder it is relative to (no absolute name, no "..", no link leading out) and read
+only when it is a regular file of a bounded size (`ExternalFileRefused` says why not).
 """
 
 from __future__ import annotations
 
 import lzma
+import os
+import posixpath
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -37,6 +44,19 @@ CHUNK = 1024 * 1024
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f\\:*?"<>|]')
+
+
+class ExternalFileRefused(ImportRefused):
+    """A file named by an imported file was not found or is unsafe to read; `reason` says which.
+
+    The reason names neither the importing file nor the path: the caller adds what it knows.
+    `missing` tells "nothing there" from "there but refused".
+    """
+
+    def __init__(self, reason: str, *, missing: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = missing
 
 
 def _megabytes(size: int) -> str:
@@ -263,12 +283,102 @@ def local_name(element: Element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _relative_parts(relative: str) -> str:
+    """`relative` as a clean "/"-separated path; ExternalFileRefused if it leads out of its folder.
+
+    Windows tools write backslashes, so both separators are accepted.
+    """
+    name = relative.replace("\\", "/")
+    if "\x00" in name:
+        raise ExternalFileRefused("the path has a binary character in it")
+    if name.startswith("/") or _DRIVE.match(name):
+        raise ExternalFileRefused("the path is absolute, not relative to the project folder")
+    clean = posixpath.normpath(name) if name.strip() else ""
+    if clean in ("", "."):
+        raise ExternalFileRefused("the path names no file")
+    if clean == ".." or clean.startswith("../"):
+        raise ExternalFileRefused('the path leads outside the project folder ("..")')
+    return clean
+
+
+def file_inside(folders: list[Path], relative: str) -> Path:
+    """The resolved path of `relative` in the first of `folders` that has it.
+
+    Links are followed only while they stay inside that folder. Raises ExternalFileRefused when
+    the path leads outside (absolute, "..", a link pointing out) or no folder has it.
+    """
+    clean = _relative_parts(relative)
+    for folder in folders:
+        candidate = folder / clean
+        if not os.path.lexists(candidate):
+            continue
+        try:
+            root = folder.resolve(strict=True)
+            resolved = candidate.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop (before 3.13)
+            raise ExternalFileRefused("the path is a broken or looping link") from exc
+        if not resolved.is_relative_to(root):
+            raise ExternalFileRefused("the path is a link to a place outside the project folder")
+        return resolved
+    raise ExternalFileRefused("not found", missing=True)
+
+
+def _check_regular(info: os.stat_result, max_bytes: int) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ExternalFileRefused("is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ExternalFileRefused("is not a regular file (a device or a pipe?)")
+    # Kernel files (/proc, /sys) claim a size of 0 and yet produce text: refused as empty.
+    if info.st_size == 0:
+        raise ExternalFileRefused("is empty")
+    if info.st_size > max_bytes:
+        raise ExternalFileRefused(
+            f"is {_megabytes(info.st_size)}, over the {_megabytes(max_bytes)} limit"
+        )
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of `path` if it is a regular, non-empty file of at most `max_bytes`.
+
+    Opened without following a final link and without waiting on a pipe, then checked on the
+    open descriptor, so a file swapped after it was found cannot slip through. Raises
+    ExternalFileRefused (folders, devices, pipes, empty or special files, too large, unreadable).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise ExternalFileRefused("not found", missing=True) from exc
+    except IsADirectoryError as exc:
+        raise ExternalFileRefused("is a folder, not a file") from exc
+    except OSError as exc:
+        raise ExternalFileRefused(f"cannot be read ({exc.strerror or exc})") from exc
+    try:
+        _check_regular(os.fstat(descriptor), max_bytes)
+        stream = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with stream:
+        try:
+            data = stream.read(max_bytes + 1)
+        except OSError as exc:
+            raise ExternalFileRefused(f"cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise ExternalFileRefused(f"is over the {_megabytes(max_bytes)} limit")
+    return data
+
+
 __all__ = [
+    "ExternalFileRefused",
     "SafeArchive",
+    "file_inside",
     "local_name",
     "member_name_problem",
     "open_zip_safely",
     "parse_xml_safely",
+    "read_regular_file",
     "read_zip_members",
     "refusal",
     "safe_member_name",

@@ -12,27 +12,50 @@ from annotator.core import ops
 from annotator.core.store import open_store
 from tests.conftest import REPO_ROOT
 
-# Each writer says when it is ready, then waits for the go: both write during the same seconds
-# however long each took to start (a loaded machine can take seconds to start Python).
+AUTHORS = ("alpha", "beta")
+COUNT = 100  # changes each writer makes at least
+
+# Each writer says when it is ready, then waits for the go, so neither writes alone while the
+# other is still starting Python. It prints each change after its commit returned: "<id> <noted>".
+# A writer that has made COUNT changes goes on until the other has made COUNT too, so every change
+# of the slower one is made while the other writes, however the machine schedules the two: the
+# test counts changes, not seconds.
 WRITER = """
 import sys, time
 from pathlib import Path
 from annotator.core import ops
 from annotator.core.store import open_store
-db, author, seconds, folder = sys.argv[1], sys.argv[2], float(sys.argv[3]), Path(sys.argv[4])
+db, author, other, count, folder = sys.argv[1:4] + [int(sys.argv[4]), Path(sys.argv[5])]
 with open_store(db, daily_backup=False) as store:
     (folder / f"ready-{author}").touch()
     while not (folder / "go").exists():
         time.sleep(0.01)
-    deadline = time.monotonic() + seconds
     n = 0
-    while time.monotonic() < deadline:
+    while not (n >= count and (folder / f"done-{other}").exists()):
+        if (folder / "stop").exists():
+            sys.exit(3)
         changes = ops.create_annotation(store, 1, n % 20, n % 20 + 5, author, ["claim"])
-        if n % 3 == 0:
+        noted = n % 3 == 0
+        if noted:
             ops.set_note(store, changes.created_id, f"note {n}")
-        print(changes.created_id, flush=True)
+        print(changes.created_id, int(noted), flush=True)
         n += 1
+        if n == count:
+            (folder / f"done-{author}").touch()
 """
+
+
+def _wait_while_running(writers: dict[str, subprocess.Popen[str]], until: Path | None) -> None:
+    """Wait for every writer to exit (or for `until` to exist); fail at once if one failed.
+
+    No deadline: a hang is pytest-timeout's to report, and the caller stops the writers then.
+    """
+    while any(writer.poll() is None for writer in writers.values()):
+        if until is not None and until.exists():
+            return
+        failed = {a: w.returncode for a, w in writers.items() if w.returncode not in (None, 0)}
+        assert not failed, f"a writer failed: {failed}"
+        time.sleep(0.01)
 
 
 def test_two_writers_never_lose_a_write(tmp_path: Path) -> None:
@@ -46,32 +69,38 @@ def test_two_writers_never_lose_a_write(tmp_path: Path) -> None:
                 units=[(0, 100, "sentence")],
             ),
         )
-    writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db), author, "3", str(tmp_path)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
-        )
-        for author in ("alpha", "beta")
-    ]
-    deadline = time.monotonic() + 120
+    outputs = {author: tmp_path / f"out-{author}.txt" for author in AUTHORS}
+    errors = {author: tmp_path / f"err-{author}.txt" for author in AUTHORS}
+    writers: dict[str, subprocess.Popen[str]] = {}
     try:
-        while not all((tmp_path / f"ready-{a}").exists() for a in ("alpha", "beta")):
-            assert time.monotonic() < deadline, "the writers did not start"
-            assert all(w.poll() is None for w in writers), "a writer stopped before starting"
-            time.sleep(0.01)
-    except AssertionError:
-        for writer in writers:
+        for author, other in zip(AUTHORS, reversed(AUTHORS), strict=True):
+            with outputs[author].open("w") as out, errors[author].open("w") as err:
+                writers[author] = subprocess.Popen(
+                    [sys.executable, "-c", WRITER, str(db), author, other, str(COUNT),
+                     str(tmp_path)],
+                    stdout=out, stderr=err, text=True, cwd=REPO_ROOT,
+                )
+        for author in AUTHORS:
+            _wait_while_running(writers, until=tmp_path / f"ready-{author}")
+        (tmp_path / "go").touch()
+        _wait_while_running(writers, until=None)
+    except BaseException as exc:
+        (tmp_path / "stop").touch()
+        for author, writer in writers.items():
             writer.kill()
-            writer.communicate()
+            writer.wait()
+            exc.add_note(f"{author}'s stderr:\n{errors[author].read_text()}")
         raise
-    (tmp_path / "go").touch()
+    for author, writer in writers.items():
+        assert writer.returncode == 0, errors[author].read_text()
+
     reported: dict[str, set[int]] = {}
-    for author, writer in zip(("alpha", "beta"), writers, strict=True):
-        out, err = writer.communicate(timeout=120)
-        assert writer.returncode == 0, err
-        reported[author] = {int(line) for line in out.split()}
-    counts = {author: len(ids) for author, ids in reported.items()}
-    assert all(count > 20 for count in counts.values()), f"both wrote concurrently: {counts}"
+    reported_notes: set[int] = set()
+    for author in AUTHORS:
+        lines = [line.split() for line in outputs[author].read_text().splitlines()]
+        reported[author] = {int(created) for created, _noted in lines}
+        reported_notes |= {int(created) for created, noted in lines if noted == "1"}
+        assert len(reported[author]) == len(lines) >= COUNT, f"{author}: {len(lines)} changes"
     conn = sqlite3.connect(db)
     found = {
         author: {row[0] for row in conn.execute(
@@ -80,8 +109,8 @@ def test_two_writers_never_lose_a_write(tmp_path: Path) -> None:
         for author in reported
     }
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    notes = conn.execute("SELECT count(*) FROM annotations WHERE note != ''").fetchone()[0]
+    notes = {row[0] for row in conn.execute("SELECT id FROM annotations WHERE note != ''")}
     conn.close()
     lost = {author: sorted(reported[author] - found[author]) for author in reported}
     assert found == reported, f"written but not found: {lost}"
-    assert notes >= sum(len(ids) for ids in reported.values()) // 3 - 2
+    assert notes == reported_notes

@@ -525,19 +525,21 @@ def test_a_failed_write_is_kept_visible_and_retried(
         )
         yield
 
-    monkeypatch.setattr(store, "write", read_only_disk)
-    qtbot.keyClick(window.reader, Qt.Key.Key_1)
-    qtbot.keyClick(window.reader, Qt.Key.Key_3)  # waits behind the first
-    assert saved_rows(db) == []
-    assert len(window.ctx.pending) == 2
-    assert window.pending_button.isVisible() and "2 change(s) not saved" in (
-        window.pending_button.text()
-    )
-    assert window.saved_label.text() == "Not saved"
-    assert window.retry_timer.isActive()
-    assert not window.actions_by_name["undo"].isEnabled()
-
-    monkeypatch.undo()  # the disk is writable again
+    # Only this patch is undone below: monkeypatch.undo() would also undo the autouse fixture's
+    # HOME/XDG isolation, and the window would then save its settings in the real home.
+    with monkeypatch.context() as disk:
+        disk.setattr(store, "write", read_only_disk)
+        qtbot.keyClick(window.reader, Qt.Key.Key_1)
+        qtbot.keyClick(window.reader, Qt.Key.Key_3)  # waits behind the first
+        assert saved_rows(db) == []
+        assert len(window.ctx.pending) == 2
+        assert window.pending_button.isVisible() and "2 change(s) not saved" in (
+            window.pending_button.text()
+        )
+        assert window.saved_label.text() == "Not saved"
+        assert window.retry_timer.isActive()
+        assert not window.actions_by_name["undo"].isEnabled()
+    # The disk is writable again.
     qtbot.mouseClick(window.pending_button, Qt.MouseButton.LeftButton)
     assert window.ctx.pending == []
     assert not window.pending_button.isVisible()

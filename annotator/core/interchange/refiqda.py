@@ -227,16 +227,16 @@ class _Reader:
         )
 
     def text_of(
-        self, element: Element, title: str
+        self, element: Element, title: str, codings: int
     ) -> tuple[str, str | None, PositionMap | None] | None:
-        """(text, the reference when read from disk, position map), or None when skipped."""
+        """(text, the reference when read from disk, position map), or None when skipped (and
+        reported with the `codings` that costs)."""
         inline = element.find(f"{self.q}PlainTextContent")
         if inline is not None:
             return inline.text or "", None, None
         reference = (element.get("plainTextPath") or "").strip()
         scheme, separator, path = reference.partition("://")
         scheme = scheme.lower()
-        codings = sum(1 for _ in element.iter(f"{self.q}Coding"))
         if scheme == "internal" and separator:
             file_name = path.lstrip("/")
             member = self.member_named(file_name)
@@ -297,16 +297,16 @@ class _Reader:
         )
 
     def text_source(self, element: Element, title: str, source_guid: str) -> _Source | None:
-        found = self.text_of(element, title)
+        codings = sum(1 for _ in element.iter(f"{self.q}Coding"))
+        found = self.text_of(element, title, codings)
         if found is None:
             return None
         text, reference, moved = found
-        source = _Source(source_guid, title, text, reference=reference)
+        source = _Source(source_guid, title, text, reference=reference, codings=codings)
         source.selections = [
             self.selection(selection, title)
             for selection in element.iterfind(f"{self.q}PlainTextSelection")
         ]
-        source.codings = sum(1 for _ in element.iter(f"{self.q}Coding"))
         if moved is not None:
             for selection in source.selections:
                 selection.start, selection.end = moved(selection.start), moved(selection.end)

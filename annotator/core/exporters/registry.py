@@ -34,7 +34,7 @@ from annotator.core.exporters.jsonl import (
 from annotator.core.exporters.refiqda import write_qdc, write_qdpx
 from annotator.core.exporters.w3c import write_w3c
 from annotator.core.exporters.xlsx import write_xlsx
-from annotator.core.files import ExportFailed
+from annotator.core.files import ExportFailed, remove_stale_parts
 from annotator.core.store import Store
 
 __all__ = [
@@ -80,6 +80,9 @@ def _checked(fmt_name: str, out: Path) -> ExportFormat:
         )
     if not fmt.is_directory and out.is_dir():
         raise ExportFailed(f"{out}: is a folder; give a file name; nothing written")
+    # What an export killed midway left here (a `.part` file or folder) goes first, so that
+    # the analyst's folder does not fill with hidden half-written copies.
+    remove_stale_parts(out.parent)
     return fmt
 
 

@@ -26,6 +26,7 @@ from annotator.cli_common import (
 from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
 from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
 from annotator.core.errors import AnnotatorError
+from annotator.core.text import printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -252,6 +253,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "error": o.error,
                     "annotations_added": o.merge.annotations_added if o.merge else None,
                     "annotations_present": o.merge.annotations_present if o.merge else None,
+                    "warnings": list(o.warnings),
                 }
                 for o in outcomes
             ]
@@ -259,16 +261,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     for outcome in outcomes:
         if outcome.merge is not None:
             if not args.json:
-                print(f"merged {outcome.merge.summary()}")
+                print(f"merged {printable(outcome.merge.summary())}")
         elif outcome.ok:
             if not args.json:
                 print(
-                    f"imported {outcome.path.name} as document {outcome.document_id} "
-                    f"({outcome.unit_count} units): {outcome.title}"
+                    f"imported {printable(outcome.path.name)} as document "
+                    f"{outcome.document_id} ({outcome.unit_count} units): "
+                    f"{printable(outcome.title)}"
                 )
         else:
             hint = " (use --allow-duplicate to import it again)" if outcome.duplicate_of else ""
-            print(f"{outcome.error}{hint}", file=sys.stderr)
+            print(f"{printable(outcome.error or '')}{hint}", file=sys.stderr)
+        for warning in outcome.warnings:
+            print(f"warning: {printable(warning)}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -306,7 +311,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         date = s.published.isoformat() if s.published else "-"
         if s.date_certainty == "ambiguous":
             date += "?"
-        print(f"{s.id:>4}  {date:<10}  {s.unit_count:>5}  {s.annotation_count:>6}  {s.title}")
+        print(
+            f"{s.id:>4}  {date:<10}  {s.unit_count:>5}  {s.annotation_count:>6}  "
+            f"{printable(s.title)}"
+        )
     return EXIT_OK
 
 
@@ -331,16 +339,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(data)
         return EXIT_OK
     s = detail.summary
-    print(f"# {s.title}")
-    print(f"issuer: {s.issuer or '-'}   date: {s.published or '-'} ({s.date_certainty})"
-          f"   language: {s.language or '-'}   source: {s.source_name}")
+    print(f"# {printable(s.title)}")
+    print(printable(
+        f"issuer: {s.issuer or '-'}   date: {s.published or '-'} ({s.date_certainty})"
+        f"   language: {s.language or '-'}   source: {s.source_name}"
+    ))
     if s.date_note:
-        print(f"date note: {s.date_note}")
+        print(f"date note: {printable(s.date_note)}")
     for unit in detail.units:
         if unit.kind == "skipped" and not args.all:
             continue
         tags = ",".join(unit.tags) or "-"
-        text = " ".join(unit.text.split())
+        text = printable(" ".join(unit.text.split()))
         print(f"{unit.ordinal:>5}  {unit.kind:<8}  {tags:<24}  {text}")
     return EXIT_OK
 
@@ -358,13 +368,15 @@ def cmd_remove(args: argparse.Namespace) -> int:
             f"document {document_id} “{summary.title}” and its {summary.annotation_count} "
             f"annotation{'' if summary.annotation_count == 1 else 's'}"
         )
+        what = printable(what)
         if not args.yes:
             print(f"would remove {what}; run again with --yes to remove it")
             return EXIT_USAGE
         backup = make_backup(store.path, f"before-remove-{document_id}", backups_to_keep())
         remove_document(store, document_id)
-    print(f"removed {what}; the database as it was is saved in {backup} "
-          f"(annotator merge \"{backup}\" brings the document back)")
+    shown = printable(str(backup))
+    print(f"removed {what}; the database as it was is saved in {shown} "
+          f"(annotator merge \"{shown}\" brings the document back)")
     return EXIT_OK
 
 
@@ -430,7 +442,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             store, args.fmt, args.out, wanted,
             ExportOptions(excel_bom=args.excel_bom, history=args.history),
         )
-    print(f"exported {result.items} item(s) to {result.path}")
+    print(f"exported {result.items} item(s) to {printable(str(result.path))}")
     return EXIT_OK
 
 
@@ -456,17 +468,20 @@ def cmd_caveat(args: argparse.Namespace) -> int:
             if not args.text.strip():
                 raise UsageError("annotator caveat: the caveat is empty (use --clear to remove)")
             set_caveat(store, args.text)
-            print(f"handling caveat set: {args.text.strip()}")
+            print(f"handling caveat set: {printable(args.text.strip())}")
         else:
-            print(get_caveat(store) or "(no handling caveat set)")
+            print(printable(get_caveat(store) or "(no handling caveat set)"))
     return EXIT_OK
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    from annotator.core.importers import read_text_file
+    from annotator.core.importers import read_text
     from annotator.core.segment import segment
 
-    text = read_text_file(args.file)
+    decoded = read_text(args.file)
+    for warning in decoded.warnings:
+        print(f"warning: {printable(warning)}", file=sys.stderr)
+    text = decoded.text
     units = segment(text)
     if args.json:
         if args.kinds:
@@ -475,7 +490,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
             print_json([[u.start, u.end] for u in units])
         return EXIT_OK
     for unit in units:
-        snippet = " ".join(text[unit.start : unit.end].split())
+        snippet = printable(" ".join(text[unit.start : unit.end].split()))
         print(f"{unit.start:>7} {unit.end:>7}  {unit.kind!s:<8}  {snippet}")
     return EXIT_OK
 
@@ -536,12 +551,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except AnnotatorError as exc:
         if debug:
             traceback.print_exc()
-        print(f"annotator: {exc}", file=sys.stderr)
+        print(f"annotator: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("annotator: interrupted", file=sys.stderr)
@@ -552,8 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         print(
-            f"annotator: unexpected error: {type(exc).__name__}: {exc} (run with --debug for "
-            "details)",
+            f"annotator: unexpected error: {type(exc).__name__}: {printable(str(exc))} (run "
+            "with --debug for details)",
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.text import json_printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -19,8 +20,8 @@ class UsageError(Exception):
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=None)
-    sys.stdout.write("\n")
+    # C1 controls, bidi overrides and undecodable file-name bytes pass json.dump raw.
+    sys.stdout.write(json_printable(json.dumps(data, ensure_ascii=False, indent=None)) + "\n")
 
 
 def open_db(args: argparse.Namespace, *, create: bool = False) -> Any:

@@ -14,6 +14,7 @@ from annotator.cli_common import (
     resolve_document,
 )
 from annotator.core.errors import AnnotatorError
+from annotator.core.text import printable
 
 
 def _stat_text(stat: Any) -> str:
@@ -68,7 +69,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
             except AnnotatorError as exc:
                 failed = True
                 results.append({"file": str(path), "error": str(exc)})
-                print(exc, file=sys.stderr)
+                print(printable(str(exc)), file=sys.stderr)
                 continue
             merge = report.merge
             results.append(
@@ -87,7 +88,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 }
             )
             if not args.json:
-                print(f"merged {report.summary()}")
+                print(f"merged {printable(report.summary())}")
     if args.json:
         print_json(results)
     return EXIT_FAILED if failed else EXIT_OK

@@ -18,6 +18,7 @@ from annotator.core.interchange.merge import MergeReport, merge_incoming
 from annotator.core.ops import NewDocument, add_document
 from annotator.core.segment import UnitKind, segment
 from annotator.core.store import Store
+from annotator.core.text import clean_title
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class ImportOutcome:
     error: str | None = None
     duplicate_of: int | None = None
     merge: MergeReport | None = None  # set when the file was an annotation file
+    # Imported, but not exactly as the file is (bytes that were not valid UTF-8...): one line
+    # each, naming the file, for the analyst.
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -74,11 +78,11 @@ def prepare_document(imported: ImportedDocument) -> NewDocument:
     # The splitter sees the layout (standalone line near the top, after banners): its title
     # line is the better guess; the metadata heuristics are the fallback.
     title_unit = next(((s, e) for s, e, kind in units if kind == UnitKind.TITLE), None)
-    title = (
-        " ".join(imported.text[title_unit[0] : title_unit[1]].split())
+    title = clean_title(
+        imported.text[title_unit[0] : title_unit[1]]
         if title_unit
         else meta.title or Path(imported.source_name).stem
-    )
+    ) or "Untitled"  # a file name of control characters only
     return NewDocument(
         text=imported.text,
         title=title,
@@ -107,12 +111,16 @@ def import_file(
     """
     fmt = annotation_format(path)
     if fmt is not None:
-        report = merge_incoming(store, read_annotation_file(path, fmt))
-        return ImportOutcome(path=path, merge=report, title=report.summary())
-    new = prepare_document(read_document(path, max_bytes=max_bytes))
+        incoming = read_annotation_file(path, fmt)
+        report = merge_incoming(store, incoming)
+        skipped = tuple(f"{path.name}: {line}" for line in incoming.skipped)
+        return ImportOutcome(path=path, merge=report, title=report.summary(), warnings=skipped)
+    imported = read_document(path, max_bytes=max_bytes)
+    new = prepare_document(imported)
     changes = add_document(store, new, allow_duplicate=allow_duplicate)
     return ImportOutcome(
-        path=path, document_id=changes.created_id, unit_count=len(new.units), title=new.title
+        path=path, document_id=changes.created_id, unit_count=len(new.units), title=new.title,
+        warnings=imported.warnings,
     )
 
 

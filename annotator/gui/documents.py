@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from annotator.core.backup import backup_folder
 from annotator.core.errors import AnnotatorError
@@ -13,6 +13,7 @@ from annotator.core.importers import SUPPORTED_SUFFIXES
 from annotator.core.importing import import_files
 from annotator.core.ops import update_document
 from annotator.core.queries import document_summary
+from annotator.core.text import printable
 from annotator.gui import dialogs
 from annotator.gui.tasks import run_batch
 
@@ -33,7 +34,9 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
         window.show_failure(f"Nothing more was imported: {batch.error}", unsaved=False)
     outcomes = batch.results
     imported = [o.document_id for o in outcomes if o.document_id is not None]
-    problems = [o.error for o in outcomes if o.error]
+    # One line per file even when a file name holds a line break or other control character.
+    problems = [printable(o.error) for o in outcomes if o.error]
+    warnings = [warning for o in outcomes for warning in o.warnings]
     merges = [o.merge for o in outcomes if o.merge is not None]
     for report in merges:
         window.apply_merged(report.changes)
@@ -47,12 +50,30 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
         window.ctx.saved.emit()  # written by the batch's own store
     if problems:
         dialogs.show_import_problems(window, len(imported), problems)
+    if warnings:
+        show_import_warnings(window, warnings)
     if batch.cancelled:
         window.statusBar().showMessage(
             f"Import stopped: {len(outcomes)} of {len(paths)} file(s) handled, the rest "
             "left alone", 10_000,
         )
     return imported
+
+
+def show_import_warnings(parent: QWidget, warnings: list[str]) -> None:
+    """Say what was imported differently from the file (bytes that were not valid UTF-8...):
+    the analyst may want to check those places against the original."""
+    lines = [printable(warning) for warning in warnings]
+    box = dialogs.plain_box(
+        QMessageBox.Icon.Information, "Import",
+        f"Imported, but not exactly as the file is ({len(lines)} warning(s)); check the "
+        "places shown against the original.",
+        parent,
+    )
+    box.setObjectName("importWarnings")
+    box.setInformativeText("\n".join(lines[:5]) + ("\n…" if len(lines) > 5 else ""))
+    box.setDetailedText("\n".join(lines))
+    box.open()
 
 
 def import_dialog(window: MainWindow) -> None:

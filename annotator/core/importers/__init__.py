@@ -15,10 +15,12 @@ from pathlib import Path
 from annotator.core.importers.dates import parse_date_value
 from annotator.core.importers.decode import (
     DEFAULT_MAX_BYTES,
+    Decoded,
     bom_encoding,
     decode_bytes,
-    decode_declared,
+    decode_text,
     read_bytes,
+    read_text,
     read_text_file,
     refuse,
 )
@@ -36,16 +38,20 @@ from annotator.core.importers.markdown import convert_markdown
 from annotator.core.importers.metadata import guess_metadata
 from annotator.core.importers.pdf import convert_pdf, looks_like_pdf
 from annotator.core.importers.plain import convert_plain
+from annotator.core.text import clean_title, unicode_name
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "SUPPORTED_SUFFIXES",
     "DateCertainty",
+    "Decoded",
     "DocumentMetadata",
     "ImportedDocument",
     "decode_bytes",
+    "decode_text",
     "guess_metadata",
     "read_document",
+    "read_text",
     "read_text_file",
 ]
 
@@ -79,9 +85,9 @@ _SCRIPT_LANGUAGES = frozenset(
 )
 
 
-def _decode_html(data: bytes, name: str) -> str:
+def _decode_html(data: bytes, name: str) -> Decoded:
     declared = None if bom_encoding(data) else declared_charset(data)
-    return decode_declared(data, name, declared)
+    return decode_text(data, name, declared)
 
 
 def _apply_hints(metadata: DocumentMetadata, hints: FormatHints) -> DocumentMetadata:
@@ -103,8 +109,9 @@ def _apply_hints(metadata: DocumentMetadata, hints: FormatHints) -> DocumentMeta
             published, certainty = created, DateCertainty.AMBIGUOUS
             found = f" ({note})" if note else ""
             note = f"the file's creation date; the text states no full date{found}"
+    title = hints.title or metadata.title or hints.fallback_title
     return DocumentMetadata(
-        title=hints.title or metadata.title or hints.fallback_title,
+        title=(clean_title(title) or None) if title else None,
         issuer=hints.issuer or metadata.issuer or hints.fallback_issuer,
         published=published,
         date_certainty=certainty,
@@ -122,26 +129,26 @@ def _document_format(suffix: str, data: bytes) -> str | None:
     return _FORMATS[suffix] if suffix in (".pdf", ".docx") else None
 
 
-def _convert(path: Path, data: bytes) -> tuple[str, Converted]:
-    """(source format, converted text) of a file's bytes; raises ImportRefused."""
+def _convert(path: Path, data: bytes) -> tuple[str, Converted, tuple[str, ...]]:
+    """(source format, converted text, warnings) of a file's bytes; raises ImportRefused."""
     name = path.name or str(path)
     suffix = path.suffix.lower()
     document_format = _document_format(suffix, data)
     if document_format == "pdf":
-        return "pdf", convert_pdf(data, name)
+        return "pdf", convert_pdf(data, name), ()
     if document_format == "docx":
-        return "docx", convert_docx(data, path)
+        return "docx", convert_docx(data, path), ()
     source_format = _FORMATS.get(suffix)
     if source_format is None and suffix in _NOT_YET:
         raise refuse(name, _NOT_YET[suffix])
-    text = _decode_html(data, name) if source_format == "html" else decode_bytes(data, name)
+    decoded = _decode_html(data, name) if source_format == "html" else decode_text(data, name)
     if source_format is None:
-        if not looks_like_html(text):
+        if not looks_like_html(decoded.text):
             kind = f"'{suffix}'" if suffix else "no extension"
             raise refuse(name, f"unsupported file type ({kind}; use {_SUPPORTED_NAMES})")
         source_format = "html"
-        text = _decode_html(data, name)
-    return source_format, _CONVERTERS[source_format](text)
+        decoded = _decode_html(data, name)
+    return source_format, _CONVERTERS[source_format](decoded.text), decoded.warnings
 
 
 def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportedDocument:
@@ -149,12 +156,14 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Imported
 
     Raises ImportRefused (one line naming the file and the reason) for missing, empty,
     oversized, binary, undecodable, damaged, password-protected or unsupported files and for
-    files with no text (a scanned PDF).
+    files with no text (a scanned PDF). What the analyst should know about a file that was
+    imported (bytes that were not valid UTF-8...) is in the document's `warnings`.
     """
     name = path.name or str(path)
     data = read_bytes(path, max_bytes=max_bytes)
-    source_format, converted = _convert(path, data)
+    source_format, converted, warnings = _convert(path, data)
     if not converted.text.strip():
         raise refuse(name, "no text found")
     metadata = _apply_hints(guess_metadata(converted.text), converted.hints)
-    return ImportedDocument(converted.text, metadata, name, source_format)
+    # Stored, so valid Unicode; the messages above keep the name's bytes for the terminal.
+    return ImportedDocument(converted.text, metadata, unicode_name(name), source_format, warnings)

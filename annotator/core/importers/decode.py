@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.core.errors import ImportRefused
@@ -45,6 +47,18 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _TEXT_CONTROLS = frozenset("\t\n\r\f")
 _CONTROL_SAMPLE = 65536
 _MAX_CONTROL_SHARE = 0.05
+
+# How "surrogateescape" keeps a byte that is not part of valid UTF-8.
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+_ASCII = bytes(range(0x80))
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text and what the analyst should know about how it was read."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
 
 
 def refuse(name: str, reason: str) -> ImportRefused:
@@ -126,13 +140,38 @@ def _check_controls(text: str, name: str) -> None:
         raise refuse(name, "binary file (not text)")
 
 
-def _decode_fallbacks(data: bytes, name: str) -> str:
+def _replaced_warning(name: str, count: int) -> str:
+    were = "byte was" if count == 1 else "bytes were"
+    replaced = "was" if count == 1 else "were"
+    return f"{name}: {count} {were} not valid UTF-8 and {replaced} replaced (shown as \ufffd)"
+
+
+def _utf8_replacing(data: bytes, name: str) -> tuple[Decoded, int, int]:
+    """`data` read as UTF-8 with each invalid byte made U+FFFD (and a warning when there are
+    any), the number of invalid bytes and the number of valid multi-byte sequences."""
+    escaped = data.decode("utf-8", "surrogateescape")
+    bad = len(_BAD_BYTE.findall(escaped))
+    ascii_bytes = len(data) - len(data.translate(None, _ASCII))
+    multibyte = len(escaped) - ascii_bytes - bad
+    if not bad:
+        return Decoded(escaped), bad, multibyte
+    replaced = Decoded(_BAD_BYTE.sub("\ufffd", escaped), (_replaced_warning(name, bad),))
+    return replaced, bad, multibyte
+
+
+def _decode_fallbacks(data: bytes, name: str) -> Decoded:
     try:
-        return data.decode("utf-8")
+        return Decoded(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    # Genuine cp1252 or Latin-1 text forms a valid multi-byte UTF-8 sequence only by accident
+    # (an "Ã" right before a "©"), and each such accident comes with many invalid bytes; a
+    # UTF-8 file damaged in a few places has at least as many valid sequences as bad bytes.
+    mostly_utf8, bad, multibyte = _utf8_replacing(data, name)
+    if multibyte >= bad:
+        return mostly_utf8
     try:
-        return data.decode("cp1252")
+        return Decoded(data.decode("cp1252"))
     except UnicodeDecodeError:
         pass
     # cp1252 fails only on bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D, which latin-1 turns into C1
@@ -141,10 +180,14 @@ def _decode_fallbacks(data: bytes, name: str) -> str:
     text = data.decode("latin-1")
     if any("\x80" <= ch <= "\x9f" for ch in text):
         raise refuse(name, "undecodable text (not UTF-8, Windows-1252 or Latin-1)")
-    return text
+    return Decoded(text)
 
 
-def _finish(text: str, name: str) -> str:
+def _finish(decoded: Decoded, name: str) -> Decoded:
+    return Decoded(_finish_text(decoded.text, name), decoded.warnings)
+
+
+def _finish_text(text: str, name: str) -> str:
     # Every leading BOM: files joined by tools that each wrote one start with several.
     text = text.lstrip("\ufeff")
     _check_controls(text, name)
@@ -154,36 +197,47 @@ def _finish(text: str, name: str) -> str:
     return text
 
 
-def decode_declared(data: bytes, name: str, declared: str | None) -> str:
-    """Decode `data` like `decode_bytes`, trying a declared charset (HTML <meta>) first.
+def decode_text(data: bytes, name: str, declared: str | None = None) -> Decoded:
+    """Decode file bytes to text with `\\n` line ends, and the warnings for the analyst.
 
-    A BOM wins over the declaration; a declaration that is unknown or does not fit the bytes
-    is ignored. Raises ImportRefused.
+    A BOM first, else the `declared` charset (HTML <meta>; ignored when unknown or when it
+    does not fit the bytes), else UTF-8, else cp1252, else Latin-1. Mostly valid UTF-8 with a
+    few invalid bytes is read as UTF-8 with U+FFFD in their place and a warning naming how
+    many. `name` is the file name used in messages. Raises ImportRefused for empty, binary or
+    undecodable data.
     """
     if not data:
         raise refuse(name, "empty file")
     encoding = bom_encoding(data)
+    if encoding == "utf-8":
+        # The BOM says UTF-8: invalid bytes are damage, whatever their number.
+        return _finish(_utf8_replacing(data[len(codecs.BOM_UTF8) :], name)[0], name)
     if encoding is not None:
         try:
-            return _finish(data.decode(encoding), name)
+            return _finish(Decoded(data.decode(encoding)), name)
         except UnicodeError:
             raise refuse(name, f"undecodable text (invalid {encoding} after its BOM)") from None
     check_not_binary(data, name)
     if declared is not None:
         try:
-            return _finish(data.decode(declared), name)
+            return _finish(Decoded(data.decode(declared)), name)
         except (UnicodeError, LookupError):
             pass
     return _finish(_decode_fallbacks(data, name), name)
 
 
+def decode_declared(data: bytes, name: str, declared: str | None) -> str:
+    """The text of `decode_text(data, name, declared)`, without its warnings."""
+    return decode_text(data, name, declared).text
+
+
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode file bytes to text with `\\n` line ends: BOM, else UTF-8, else cp1252.
 
-    `name` is the file name used in messages. Raises ImportRefused for empty, binary or
+    The text of `decode_text`, without its warnings. Raises ImportRefused for empty, binary or
     undecodable data.
     """
-    return decode_declared(data, name, None)
+    return decode_text(data, name).text
 
 
 def read_text_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -193,4 +247,9 @@ def read_text_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     corpus gold does), which a PDF or a .docx does not have, so those are refused like any
     binary file; `read_document` extracts their text.
     """
-    return decode_bytes(read_bytes(path, max_bytes=max_bytes), path.name or str(path))
+    return read_text(path, max_bytes=max_bytes).text
+
+
+def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
+    """`read_text_file` with the warnings about how the file was decoded. Raises ImportRefused."""
+    return decode_text(read_bytes(path, max_bytes=max_bytes), path.name or str(path))

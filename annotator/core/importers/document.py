@@ -38,6 +38,9 @@ class ImportedDocument:
     metadata: DocumentMetadata
     source_name: str  # file name, no directories
     source_format: str  # "txt" | "md" | "html" | "pdf" | "docx"
+    # One line each, for the analyst: what was imported differently from the file (bytes
+    # that were not valid UTF-8...).
+    warnings: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:

@@ -8,6 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.profile_guard import (  # noqa: F401  (hooks: the run fails if the real profile changed)
+    pytest_configure,
+    pytest_runtest_logfinish,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The suite runs a few hundred examples per property; `--hypothesis-profile=long` runs the

@@ -98,6 +98,14 @@ class Driver:
         QMessageBox.question = (  # type: ignore[method-assign]
             lambda *_a, **_k: QMessageBox.StandardButton.Yes
         )
+        # "N change(s) could not be written... Quit anyway?" at quit, and other warnings:
+        # recorded, and answered so that the session ends (those changes were never journaled).
+        QMessageBox.warning = lambda _parent, title, text, *_a, **_k: (  # type: ignore[method-assign]
+            self._error(f"{title}: {text}"), QMessageBox.StandardButton.Discard
+        )[1]
+        QMessageBox.critical = lambda _parent, title, text, *_a, **_k: (  # type: ignore[method-assign]
+            self._error(f"{title}: {text}"), QMessageBox.StandardButton.Ok
+        )[1]
         dialogs.show_error = lambda _parent, message: self._error(message)  # type: ignore[assignment]
         dialogs.show_import_problems = (  # type: ignore[assignment]
             lambda _parent, _n, problems: self._error("import problems: " + "; ".join(problems))
@@ -400,11 +408,21 @@ class Session:
             detail = getattr(self, f"_{action}")()
         except DriverError as exc:
             self.driver.write({"t": "end", "n": self.step, "problem": str(exc)})
+        except Exception as exc:  # journaled and the session goes on: the soak reports it
+            traceback.print_exc()
+            problem = f"{type(exc).__name__}: {exc}"
+            self.driver.write({"t": "end", "n": self.step, "problem": problem, "crash": True})
         else:
             self.driver.write({"t": "end", "n": self.step, "detail": detail})
         self._schedule()
 
+    # Each of the actions that open a store of the window's own comes early in every session,
+    # so that even a short (or killed) session has them behind it.
+    OPENING = ("toggle", "export", "toggle", "import", "toggle", "merge", "toggle")
+
     def _choose(self) -> str:
+        if self.step <= len(self.OPENING):
+            return self.OPENING[self.step - 1]
         roll = self.rng.random()
         for action, share in (
             ("toggle", 0.45), ("edit", 0.12), ("delete", 0.06), ("undo", 0.08),

@@ -112,4 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import isolation  # HOME and XDG_* in a temporary folder: the real profile stays untouched
+
+    isolation.isolate()
     raise SystemExit(main())

@@ -65,4 +65,8 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import isolation  # HOME and XDG_* in a temporary folder: the real profile stays untouched
+
+    isolation.isolate()
     sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot-workspace.png")))

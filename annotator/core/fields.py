@@ -3,6 +3,10 @@
 Field values are stored per (annotation, tag) as a JSON object (`AnnotationTag.fields`). Values
 are plain JSON: strings for text, choice codes and dates (ISO `YYYY`, `YYYY-MM` or `YYYY-MM-DD`,
 never completed with invented parts), numbers for numeric fields. Empty values are omitted.
+
+The form, the imports (`interchange.merge`) and `annotator check` (`stored_checks`) all judge
+values with `field_errors`: what one accepts, the others accept. `field_problems` words the same
+verdicts for a line that already names the tag and the field.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from annotator.core.errors import InvalidValue
@@ -43,6 +48,11 @@ class FieldSpec:
 
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
+
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        """The choices' codes (a set: `normalise_value` runs for every imported value)."""
+        return frozenset(c.code for c in self.choices)
 
 
 SOURCE_RELIABILITY = (
@@ -185,7 +195,7 @@ def normalise_value(spec: FieldSpec, raw: object) -> Any:
         return str(raw).strip()
     if spec.kind in (FieldKind.CHOICE, FieldKind.ORDINAL):
         code = str(raw).strip()
-        if spec.choice(code) is None:
+        if code not in spec.codes:
             by_label = next(
                 (c for c in spec.choices if c.label.casefold() == code.casefold()), None
             )
@@ -205,11 +215,18 @@ def normalise_value(spec: FieldSpec, raw: object) -> Any:
         raise InvalidValue(f"{spec.label}: {exc}") from exc
 
 
+# Each tag's specs by field name, built once (field_errors runs for every tag of every imported
+# annotation).
+_SPECS_BY_NAME: dict[str, dict[str, FieldSpec]] = {
+    tag: {spec.name: spec for spec in specs} for tag, specs in TAG_FIELDS.items()
+}
+
+
 def field_errors(tag: str, values: Mapping[str, object]) -> dict[str, str]:
     """Every problem in a tag's field values, by field name (empty when all is valid)."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
-    known = {spec.name: spec for spec in field_specs(tag)}
+    known = _SPECS_BY_NAME.get(tag, {})
     for name, raw in values.items():
         spec = known.get(name)
         if spec is None:
@@ -233,3 +250,47 @@ def validate_fields(tag: str, values: Mapping[str, object]) -> dict[str, Any]:
     known = {spec.name: spec for spec in field_specs(tag)}
     clean = {name: normalise_value(known[name], raw) for name, raw in values.items()}
     return {name: value for name, value in clean.items() if value is not None}
+
+
+# What a JSON field value may be (parse_fields in the readers allows the same): the form never
+# holds a list or an object, though `str()` would make text of one.
+_SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
+_MAX_REASON = 160
+
+
+def field_problems(tag: str, values: Mapping[str, object]) -> dict[str, str]:
+    """`field_errors`' verdicts, worded for a line that names the tag and the field itself.
+
+    The same fields fail as in `field_errors` (it is called here), plus any value that is a list
+    or an object (no form holds one). Each reason is one short line without the field's label:
+    "'abc' is not a number", "'2023-02-30' is not a real date", "'9' is not one of 1, 2, 3, 4,
+    5, 6", "no such field (figure has value, unit, ...)". A tag without a form (an imported
+    extra tag) has no problems: its fields are kept as they are.
+    """
+    known = _SPECS_BY_NAME.get(tag)
+    if not known:
+        return {}
+    errors = field_errors(tag, values)
+    if not errors and all(type(raw) in _SCALAR_TYPES for raw in values.values()):
+        return {}  # the usual case, first
+    problems: dict[str, str] = {}
+    for name, message in errors.items():
+        spec = known.get(name)
+        if spec is None:
+            reason = f"no such field ({tag} has {', '.join(known)})"
+        else:
+            reason = message.removeprefix(f"{spec.label}: ")
+        problems[name] = _one_line(reason)
+    for name, raw in values.items():
+        if name not in problems and not isinstance(raw, _SCALARS):
+            kind = "a list" if isinstance(raw, list | tuple) else "an object"
+            problems[name] = f"must be text or a number, found {kind}"
+    return problems
+
+
+def _one_line(reason: str) -> str:
+    """`reason` on one line and at most _MAX_REASON characters (values are quoted with repr,
+    which escapes line breaks, but a value may be long)."""
+    reason = " ".join(reason.splitlines())
+    return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 1] + "\u2026"

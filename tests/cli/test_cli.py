@@ -12,6 +12,15 @@ import pytest
 from annotator.cli import main
 from annotator.core.store import open_store
 from tests.conftest import CORPUS, REPO_ROOT, require_shared
+from tests.core.interchange.field_samples import (
+    IDS,
+    INVALID,
+    VALID,
+    WRITERS,
+    dump,
+    expected_line,
+    new_database,
+)
 
 SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
 
@@ -287,3 +296,40 @@ def test_files_without_a_subcommand_open_the_window_and_import_them(
     assert seen == {"db": tmp_path / "x.sqlite3", "files": [SAMPLE]}
     open_store(tmp_path / "y.sqlite3").close()
     assert cli.main(["list", "--db", str(tmp_path / "y.sqlite3")]) == 0
+
+
+# --- issue 13: imports judge form fields as the form does -----------------------------------
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize(("tag", "fields", "field", "reason"), INVALID[:4], ids=IDS[:4])
+def test_import_refuses_a_file_with_a_value_the_form_would_reject(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fmt: str,
+    tag: str,
+    fields: dict[str, object],
+    field: str,
+    reason: str,
+) -> None:
+    """Out-of-range grading, impossible date, non-number, unknown field: exit 1, one line on
+    stderr naming the annotation and the field, the database unchanged; `merge` the same."""
+    db = new_database(tmp_path / "db.sqlite3")
+    path = WRITERS[fmt][0](tmp_path, tag, fields)
+    before = dump(db)
+    for command in ("import", "merge"):
+        code, out, err = run(capsys, command, str(path), "--db", str(db))
+        assert code == 1, command
+        assert err.splitlines() == [expected_line(fmt, tag, field, reason)], command
+        assert "added" not in out
+        assert dump(db) == before
+
+
+def test_import_takes_a_file_whose_values_the_form_accepts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = new_database(tmp_path / "db.sqlite3")
+    path = WRITERS["jsonl-spans"][0](tmp_path, *VALID[2])
+    code, out, err = run(capsys, "import", str(path), "--db", str(db))
+    assert code == 0, err
+    assert "3 annotation(s) added" in out

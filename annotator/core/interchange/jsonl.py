@@ -291,6 +291,15 @@ def _history(value: Any, source: str, where: str) -> tuple[IncomingHistory, ...]
     return tuple(entries)
 
 
+def _label(annotation_id: Any, where: str) -> str:
+    """How a refusal names the annotation of a line (`where` is "line N"): the id it had in the
+    exporting database, which our exports write, and the line, "annotation 12 (line 5)"; "the
+    annotation on line 5" when the line has no whole-number id."""
+    if type(annotation_id) is int:
+        return f"annotation {annotation_id} ({where})"
+    return f"the annotation on {where}"
+
+
 def _span(
     record: dict[str, Any], source: str, where: str
 ) -> tuple[IncomingAnnotation, IncomingDocument]:
@@ -320,6 +329,7 @@ def _span(
         reviewed_at=reviewed_at,
         review_comment=review_comment,
         history=_history(record.get("history"), source, where),
+        label=_label(record.get("annotation_id"), where),
     )
     incoming_document = IncomingDocument(
         sha256=sha256,

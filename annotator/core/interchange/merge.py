@@ -6,6 +6,15 @@ is skipped, so importing the same file twice changes nothing the second time. A 
 does not match (unknown hash without text, text not matching its hash, offsets out of range,
 quote mismatch) is refused with a message naming the problem, and nothing is written.
 
+Form fields are judged as the form judges them (`fields.field_problems`, i.e. `field_errors`),
+whatever the reader (JSON Lines spans, W3C, REFI-QDA, a colleague's database): one value the
+form would reject (an out-of-range grading, an impossible date, a non-number where a number
+goes) or a field the tag's form does not have refuses the file whole, with one line naming the
+annotation (see `IncomingAnnotation.describe`), the tag and the field, before the database is
+touched. Values are kept as the file has them (not normalised), so an export imports back
+unchanged. A tag without a form (an extra tag, such as the codes of another tool's codebook)
+keeps whatever fields it brings.
+
 A new annotation keeps its review state and brings its recorded history (when carried: a
 jsonl-spans export made with its history, another Annotator database): those rows are written
 first, in order, with the
@@ -27,12 +36,14 @@ from sqlalchemy.orm import Session
 
 from annotator.core.bulk import gc_paused
 from annotator.core.errors import ImportRefused
+from annotator.core.fields import field_problems
 from annotator.core.history import creation_row
 from annotator.core.interchange.records import (
     IncomingAnnotation,
     IncomingDocument,
     IncomingHistory,
     IncomingSet,
+    one_line,
 )
 from annotator.core.model import Annotation, AnnotationTag, Document, Tag
 from annotator.core.ops import (
@@ -165,6 +176,53 @@ def _check_annotation(incoming: IncomingSet, annotation: IncomingAnnotation, tex
         raise _refuse(incoming, f"{where} has no author")
 
 
+def _field_name(name: str) -> str:
+    return f'"{one_line(name, 40)}"'
+
+
+def _check_fields(incoming: IncomingSet) -> None:
+    """Refuse `incoming` (ImportRefused) when a form field value is one the form would reject.
+
+    The message names the first such value: "<file>: annotation 12 (line 5), figure field
+    "value": 'abc' is not a number; nothing imported", with how many more there are.
+    """
+    checked: set[int] = set()  # tag values found valid: readers share one between annotations
+    first: str | None = None
+    more = 0
+    for position, annotation in enumerate(incoming.annotations, start=1):
+        for tag in annotation.tags:
+            if id(tag) in checked:
+                continue
+            problems = field_problems(tag.name, tag.fields) if tag.fields else None
+            if not problems:
+                checked.add(id(tag))
+                continue
+            if first is not None:
+                more += len(problems)
+                continue
+            name, reason = next(iter(problems.items()))
+            more += len(problems) - 1
+            first = (
+                f"{annotation.describe(position, _document_name(incoming, annotation))}, "
+                f"{tag.name} field {_field_name(name)}: {reason}"
+            )
+    if first is not None:
+        if more:
+            first += f" (and {more} more value(s) the form would reject)"
+        raise _refuse(incoming, first)
+
+
+def _document_name(incoming: IncomingSet, annotation: IncomingAnnotation) -> str:
+    """The annotation's document as a message names it (for annotations without a label)."""
+    if annotation.label:
+        return ""
+    document = next(
+        (d for d in incoming.documents if d.sha256 == annotation.document_sha256), None
+    )
+    title = document.title or document.source_name if document else None
+    return f'"{one_line(title, 40)}"' if title else f"document {annotation.document_sha256[:12]}…"
+
+
 def _ensure_tags(session: Session, incoming: IncomingSet, names: set[str]) -> list[str]:
     known = tag_ids_by_name(session)
     missing = sorted(names - set(known))
@@ -262,6 +320,7 @@ def _carried_rows(
 
 def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
     """Write `incoming` in one transaction; ImportRefused (nothing written) if it does not fit."""
+    _check_fields(incoming)
     now = stored_time(dt.datetime.now(dt.UTC))
     with gc_paused(), store.write() as session:
         documents, documents_added = _resolve_documents(session, incoming)

@@ -1,7 +1,9 @@
 """What an annotation file brings in, whatever its format, before it is merged.
 
-Readers (JSON Lines, W3C Web Annotation, REFI-QDA) turn a file into an `IncomingSet`; `merge`
-checks it against the database and writes it in one transaction, or refuses it whole.
+Readers (JSON Lines, W3C Web Annotation, REFI-QDA, a colleague's database) turn a file into an
+`IncomingSet`; `merge` checks it (form fields as the form judges them, then against the
+database) and writes it in one transaction, or refuses it whole with one line that names the
+annotation as `IncomingAnnotation.describe` does.
 Offsets are Python `str` code-point indices into the document text, end exclusive.
 """
 
@@ -13,6 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.core.dataset import DatasetTag
+
+
+def one_line(text: str, limit: int = 60) -> str:
+    """`text` for a one-line message: cut after `limit` characters (with "…"), and line breaks
+    and other invisible characters written as escapes ("\\n", "\\u2028")."""
+    if len(text) > limit:
+        text = text[:limit] + "\u2026"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,23 @@ class IncomingAnnotation:
     reviewed_at: dt.datetime | None = None
     review_comment: str = ""
     history: tuple[IncomingHistory, ...] = ()
+    # How the file identifies this annotation, for a refusal that names it (see `describe`).
+    label: str = ""
+
+    def describe(self, position: int, document: str = "") -> str:
+        """The annotation as a refusal names it, on one line.
+
+        Its `label` when the reader gave one: "annotation 12 (line 5)" in JSON Lines spans (the
+        exporting database's annotation id, when the line has one, and the line number: "the
+        annotation on line 5" without an id), "annotation 3 (urn:uuid:...)" in W3C (its place
+        among the file's annotations and its "id"). Otherwise (a reader that gives none: a
+        REFI-QDA project, a colleague's database) its place in the file, counted from 1, and its
+        span: "annotation 4 ([10, 25) in "Quarterly brief")", `document` naming the document.
+        """
+        if self.label:
+            return self.label
+        where = f" in {document}" if document else ""
+        return f"annotation {position} ([{self.start}, {self.end}){where})"
 
 
 @dataclass

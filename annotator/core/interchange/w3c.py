@@ -37,7 +37,12 @@ from annotator.core.interchange.jsonl import (
     refusal,
     want_dict,
 )
-from annotator.core.interchange.records import IncomingAnnotation, IncomingDocument, IncomingSet
+from annotator.core.interchange.records import (
+    IncomingAnnotation,
+    IncomingDocument,
+    IncomingSet,
+    one_line,
+)
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 NAMESPACE = "urn:annotator:"
@@ -256,6 +261,7 @@ def _annotation(record: dict[str, Any], source: str, where: str) -> IncomingAnno
         quote=None if quote is None else _optional_text(quote, "exact", source, where),
         prefix=None if quote is None else _optional_text(quote, "prefix", source, where),
         suffix=None if quote is None else _optional_text(quote, "suffix", source, where),
+        label=where,
     )
 
 
@@ -270,8 +276,8 @@ def read_w3c(path: Path) -> IncomingSet:
         if isinstance(item, str):
             raise refusal(source, f"annotation {index} is only a link ({item[:60]}), not data")
         record = want_dict(item, source, f"annotation {index}")
-        label = record.get("id")
-        where = f"annotation {index}" + (f" ({label[:60]})" if isinstance(label, str) else "")
+        label = record.get("id", record.get("@id"))
+        where = f"annotation {index}" + (f" ({one_line(label)})" if isinstance(label, str) else "")
         annotation = _annotation(record, source, where)
         incoming.annotations.append(annotation)
         hashes[annotation.document_sha256] = None

@@ -196,13 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_backup = sub.add_parser(
         "backup", parents=[common], help="back the database up now (or list its backups)",
         description="Copy the database with SQLite's online backup API into the folder "
-        "<database>.backups next to it, keeping the newest --keep copies.",
+        "<database>.backups next to it, keeping the newest --keep copies; with --to, into one "
+        "self-contained file of your choice.",
     )
     p_backup.add_argument(
         "--keep", type=int, default=None,
         help="how many to keep (default: the number set in Edit > Preferences, 7 unless changed)",
     )
     p_backup.add_argument("--list", action="store_true", help="list the backups, newest first")
+    p_backup.add_argument(
+        "--to", type=Path, metavar="FILE",
+        help="write one self-contained copy of the database to FILE (to send to a colleague); "
+        "the backups folder is left as it is",
+    )
 
     p_restore = sub.add_parser(
         "restore", parents=[common], help="restore a backup (the current file is saved first)",

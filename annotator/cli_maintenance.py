@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from annotator.cli_common import EXIT_FAILED, EXIT_OK, UsageError, db_path
 from annotator.core.errors import AnnotatorError
@@ -21,12 +22,26 @@ def cmd_backup(args: argparse.Namespace) -> int:
         if not backups:
             print(f"no backups of {path}")
         return EXIT_OK
+    if args.to is not None:
+        return _save_copy(path, args.to)
     keep = backups_to_keep() if args.keep is None else args.keep
     if keep < 1:
         raise UsageError("annotator backup: --keep must be at least 1")
     if inspect_database(path).revision is None:
         raise AnnotatorError(f"{path}: no Annotator database here to back up")
     print(f"backed up to {make_backup(path, 'manual', keep)}")
+    return EXIT_OK
+
+
+def _save_copy(path: Path, destination: Path) -> int:
+    from annotator.core.backup import save_copy
+    from annotator.core.store import open_store
+
+    # Opened, not just inspected: a damaged or foreign file is refused with the usual message,
+    # and a database of an older schema is copied as this version's.
+    with open_store(path, create=False, daily_backup=False) as store:
+        save_copy(store.path, destination)
+    print(f"saved a copy of {path} to {destination}")
     return EXIT_OK
 
 

@@ -85,6 +85,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                          "annotations": n.annotations, "reason": n.reason}
                         for n in report.not_merged
                     ],
+                    "skipped": list(report.skipped),
                 }
             )
             if not args.json:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.db_guard import _one_owner_guard  # noqa: F401  (autouse: one owner per database)
+from tests.db_guard import install as install_db_guard
 from tests.profile_guard import (  # noqa: F401  (hooks: the run fails if the real profile changed)
     pytest_configure,
     pytest_runtest_logfinish,
@@ -16,6 +18,7 @@ from tests.profile_guard import (  # noqa: F401  (hooks: the run fails if the re
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+install_db_guard()
 
 # The suite runs a few hundred examples per property; `--hypothesis-profile=long` runs the
 # separate long fuzzing session (thousands per property).

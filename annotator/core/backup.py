@@ -9,48 +9,51 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.core.connections import (
+    backup_folder,
+    database_file,
+    file_key,
+    in_use,
+    list_backups,
+    open_databases,
+)
 from annotator.core.errors import AnnotatorError, DatabaseRefused
-from annotator.core.store import inspect_database
+from annotator.core.files import atomic_output
+from annotator.core.inspection import connect_for_reading, inspect_database
+from annotator.core.stored_checks import rejected_field_values, text_hash_mismatches
 from annotator.core.times import is_time_text
+
+__all__ = [
+    "DEFAULT_KEEP", "backup_folder", "list_backups", "make_backup", "prune_backups",
+    "backup_if_due", "restore_backup", "save_copy", "check_database", "CheckReport",
+]
 
 DEFAULT_KEEP = 7
 DAILY = dt.timedelta(hours=24)
 
 
-def backup_folder(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".backups")
-
-
-def list_backups(db_path: Path) -> list[Path]:
-    """Backups of `db_path`, newest first."""
-    folder = backup_folder(db_path)
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("*.sqlite3"), key=lambda p: p.name, reverse=True)
-
-
 def _copy_live(source: Path, destination: Path) -> None:
-    tmp = destination.with_name(destination.name + ".part")
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(tmp)
+    """Copy the database `source` into a new self-contained file at `destination` with SQLite's
+    online backup API (consistent while others write); the copy appears whole or not at all."""
+    with atomic_output(destination) as tmp:
         try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
+            src = connect_for_reading(database_file(source))
+        except sqlite3.Error as exc:
+            raise AnnotatorError(f"{source}: cannot be read for a copy ({exc})") from exc
+        try:
+            with database_file(tmp).connection() as dst:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")  # a copy is one self-contained file
+        except sqlite3.Error as exc:
+            raise AnnotatorError(f"{source}: the copy failed ({exc}); nothing written") from exc
         finally:
-            dst.close()
-    except sqlite3.Error as exc:
-        tmp.unlink(missing_ok=True)
-        raise AnnotatorError(f"{source}: backup failed ({exc})") from exc
-    finally:
-        src.close()
-    os.replace(tmp, destination)
+            src.close()
 
 
 def make_backup(db_path: Path, reason: str = "manual", keep: int = DEFAULT_KEEP) -> Path:
@@ -61,6 +64,25 @@ def make_backup(db_path: Path, reason: str = "manual", keep: int = DEFAULT_KEEP)
     destination = folder / f"{stamp}-{reason}.sqlite3"
     _copy_live(db_path, destination)
     prune_backups(db_path, keep)
+    return destination
+
+
+def save_copy(db_path: Path, destination: Path) -> Path:
+    """Write the whole database as one self-contained file at `destination` (to send to a
+    colleague or keep); the database stays open and in use. Raises AnnotatorError when
+    `destination` is a database this program has open, or cannot be written."""
+    target = file_key(destination)
+    if target == file_key(db_path) or in_use(target) or any(
+        target == file_key(Path(f"{open_db}{suffix}"))
+        for open_db in open_databases()
+        for suffix in ("", "-wal", "-shm", "-journal")
+    ):
+        raise AnnotatorError(
+            f"{destination}: that is a database open in Annotator; choose another file name"
+        )
+    if destination.is_dir():
+        raise AnnotatorError(f"{destination}: is a folder; choose a file name")
+    _copy_live(db_path, destination)
     return destination
 
 
@@ -80,36 +102,67 @@ def backup_if_due(db_path: Path, keep: int = DEFAULT_KEEP) -> Path | None:
 
 
 def restore_backup(db_path: Path, backup: Path, keep: int = DEFAULT_KEEP) -> Path | None:
-    """Replace the database by `backup` after saving the current file; returns that copy.
+    """Put `backup` in the place of the database after saving the current file; returns that
+    copy.
 
     The backup is checked first (it must be a sound Annotator database). The current file is
-    kept as a `before-restore` backup, copied byte for byte when it is too damaged to open.
+    kept as a `before-restore` backup, copied byte for byte when it is too damaged to open. A
+    sound database is overwritten through SQLite (its backup API, under SQLite's locks), so
+    that a window or command that has it open sees the restored content instead of writing on
+    into a file that has been replaced; a damaged or missing one is replaced as a file.
     """
     try:
         inspect_database(backup)
     except DatabaseRefused as exc:
         raise AnnotatorError(f"{backup} cannot be restored: {exc}") from exc
-    saved = None
-    if db_path.exists():
-        folder = backup_folder(db_path)
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        saved = folder / f"{stamp}-before-restore.sqlite3"
-        try:
-            _copy_live(db_path, saved)
-        except AnnotatorError:
-            shutil.copyfile(db_path, saved)  # damaged: keep its bytes as they are
-    tmp = db_path.with_name(db_path.name + ".restoring")
-    shutil.copyfile(backup, tmp)
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    # A stale write-ahead log would be replayed onto the restored file: remove it first.
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    os.replace(tmp, db_path)
+    try:
+        sound = inspect_database(db_path).revision is not None
+    except DatabaseRefused:
+        sound = False
+    saved = _save_before_restore(db_path, sound)
+    if sound and _restore_through_sqlite(db_path, backup):
+        pass
+    else:
+        _replace_file(db_path, backup)
     if saved is not None:
         prune_backups(db_path, keep + 1)
     return saved
+
+
+def _save_before_restore(db_path: Path, sound: bool) -> Path | None:
+    if not db_path.exists():
+        return None
+    folder = backup_folder(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    saved = folder / f"{stamp}-before-restore.sqlite3"
+    if sound:
+        _copy_live(db_path, saved)
+    else:
+        with database_file(db_path).exclusive(), atomic_output(saved) as tmp:
+            shutil.copyfile(db_path, tmp)  # damaged: keep its bytes as they are
+    return saved
+
+
+def _restore_through_sqlite(db_path: Path, backup: Path) -> bool:
+    """Copy `backup` into the live database; False when SQLite cannot (page sizes differ)."""
+    try:
+        with closing(connect_for_reading(database_file(backup))) as src, database_file(
+            db_path
+        ).connection(create=False) as dst:
+            src.backup(dst)
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def _replace_file(db_path: Path, backup: Path) -> None:
+    owner = database_file(db_path)
+    with owner.exclusive(), atomic_output(db_path) as tmp:
+        shutil.copyfile(backup, tmp)
+        # A stale write-ahead log would be replayed onto the restored file: remove it first.
+        for companion in owner.companions:
+            companion.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -158,7 +211,10 @@ def check_database(db_path: Path) -> CheckReport:
         inspect_database(db_path)
     except DatabaseRefused as exc:
         return CheckReport(False, (str(exc),))
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn = connect_for_reading(database_file(db_path))
+    except sqlite3.Error as exc:
+        return CheckReport(False, (f"{db_path}: cannot be opened for the check ({exc})",))
     try:
         integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         foreign = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -166,13 +222,16 @@ def check_database(db_path: Path) -> CheckReport:
             table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             for table in ("documents", "units", "annotations", "annotation_history")
         }
-        unreadable = _unreadable_values(conn) if integrity == ["ok"] else []
+        sound = integrity == ["ok"]
+        unreadable = _unreadable_values(conn) if sound else []
+        rejected = rejected_field_values(conn) if sound else []
+        mismatched = text_hash_mismatches(conn) if sound else []
     except sqlite3.DatabaseError as exc:
         return CheckReport(False, (f"{db_path}: the check itself failed ({exc})",))
     finally:
         conn.close()
     lines = []
-    ok = integrity == ["ok"] and not foreign and not unreadable
+    ok = integrity == ["ok"] and not foreign and not unreadable and not rejected and not mismatched
     if integrity == ["ok"]:
         lines.append("Integrity: the file is sound (no damaged pages or indexes).")
     else:
@@ -191,6 +250,22 @@ def check_database(db_path: Path) -> CheckReport:
             lines.extend(f"  {line}" for line in unreadable[:20])
         else:
             lines.append("Stored values: every time, form field and history entry reads back.")
+        if rejected:
+            lines.append(
+                f"Form fields: {len(rejected)} stored value(s) the form would reject (correct "
+                "them in the form; exports that carry them are refused on import):"
+            )
+            lines.extend(f"  {line}" for line in rejected[:20])
+        else:
+            lines.append("Form fields: every stored value is one the form accepts.")
+        if mismatched:
+            lines.append(
+                f"Document texts: {len(mismatched)} no longer match their SHA-256 (changed "
+                "outside Annotator; restore a backup to get the original text back):"
+            )
+            lines.extend(f"  {line}" for line in mismatched[:20])
+        else:
+            lines.append("Document texts: each matches the SHA-256 it was imported with.")
     lines.append(
         f"Contents: {counts['documents']} document(s), {counts['units']} unit(s), "
         f"{counts['annotations']} annotation(s), {counts['annotation_history']} history entries."

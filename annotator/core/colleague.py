@@ -29,8 +29,10 @@ from typing import Any
 from sqlalchemy import select
 
 from annotator.core.bulk import gc_paused
+from annotator.core.connections import database_file, file_key, refuse_if_open
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import DatabaseRefused, ImportRefused
+from annotator.core.inspection import SQLITE_MAGIC, connect_for_reading, inspect_database
 from annotator.core.interchange.detect import annotation_format, read_annotation_file
 from annotator.core.interchange.merge import MergeReport, merge_incoming
 from annotator.core.interchange.records import (
@@ -41,7 +43,7 @@ from annotator.core.interchange.records import (
 )
 from annotator.core.model import Document
 from annotator.core.ops import Changes
-from annotator.core.store import SQLITE_MAGIC, Store, inspect_database
+from annotator.core.store import Store
 
 DATABASE_FORMAT = "annotator-database"
 
@@ -71,6 +73,7 @@ class ColleagueMergeReport:
     format: str  # DATABASE_FORMAT, or the export format ("jsonl-spans", "w3c", "refi-qda")
     merge: MergeReport
     not_merged: tuple[NotMerged, ...] = field(default_factory=tuple)
+    skipped: tuple[str, ...] = ()  # sources of a .qdpx left out, each with its reason
 
     @property
     def changes(self) -> Changes:
@@ -87,6 +90,8 @@ class ColleagueMergeReport:
             parts.append(f"new tag(s): {', '.join(merge.tags_added)}")
         if self.not_merged:
             parts.append("not merged: " + "; ".join(item.describe() for item in self.not_merged))
+        if self.skipped:
+            parts.append("not imported: " + "; ".join(self.skipped))
         return f"{self.source}: " + ", ".join(parts)
 
 
@@ -95,14 +100,8 @@ def _refuse(path: Path, reason: str) -> ImportRefused:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    uri = path.resolve().as_uri()
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error:
-        # A WAL database in a read-only folder cannot make its -shm file; it was closed
-        # cleanly (inspect_database read it), so reading it as immutable is safe.
-        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    # Through the file's owner: a read-only connection, immutable in a read-only folder.
+    conn = connect_for_reading(database_file(path))
     conn.execute("PRAGMA query_only=ON")
     return conn
 
@@ -260,6 +259,7 @@ def read_colleague_file(path: Path) -> IncomingSet:
     """
     if not path.is_file():
         raise _refuse(path, "no such file" if not path.exists() else "is not a file")
+    refuse_if_open(path, "merged")
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
@@ -336,7 +336,7 @@ def merge_colleague(
     cannot be read or does not fit, including when it is the open database itself.
     """
     try:
-        if path.resolve() == store.path.resolve():
+        if file_key(path) == file_key(store.path):
             raise _refuse(path, "is the open database itself")
     except OSError as exc:
         raise _refuse(path, f"cannot be read ({exc.strerror or exc})") from exc
@@ -345,4 +345,6 @@ def merge_colleague(
     if not add_differing:
         incoming, not_merged = _set_aside_differing(store, incoming)
     report = merge_incoming(store, incoming)
-    return ColleagueMergeReport(path.name, incoming.format, report, not_merged)
+    return ColleagueMergeReport(
+        path.name, incoming.format, report, not_merged, tuple(incoming.skipped)
+    )

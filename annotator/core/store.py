@@ -1,10 +1,13 @@
-"""Opening, checking, creating and migrating the SQLite database; sessions and pragmas.
+"""Opening, creating and migrating the database; sessions and pragmas.
 
-This is the only module that talks to SQLite directly. Every other module works through the
-`Store` sessions (`read()` for queries, `write()` for one committed user action).
+This is the only module that talks to the database through SQLAlchemy. Every other module works
+through the `Store` sessions (`read()` for queries, `write()` for one committed user action).
+Connections are made by the file's one owner in this process (connections.py): a second
+`open_store` of a file that is already open borrows its engine instead of opening the file again.
 
-Opening a file is careful: the file is inspected read-only first, and anything that is not an
-Annotator database of a schema this version knows is refused with a message and left untouched.
+Opening a file is careful: the file is inspected read-only first (inspection.py), and anything
+that is not an Annotator database of a schema this version knows is refused with a message and
+left untouched.
 """
 
 from __future__ import annotations
@@ -20,19 +23,39 @@ from typing import Any
 from platformdirs import user_data_path
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from annotator.core.errors import AnnotatorError, DatabaseDamaged, DatabaseRefused
+from annotator.core.connections import (
+    DatabaseFile,
+    OwnedConnection,
+    backup_folder,
+    database_file,
+)
+from annotator.core.errors import AnnotatorError, DatabaseRefused
+from annotator.core.files import remove_stale_parts
+from annotator.core.inspection import (
+    HEAD_REVISION,
+    KNOWN_REVISIONS,
+    SQLITE_MAGIC,
+    DatabaseState,
+    connect_for_reading,
+    inspect_database,
+)
 from annotator.core.model import APPLICATION_ID
 
-# Schema revisions in order, oldest first. A test checks this against the alembic scripts, so
-# the fast open path never has to import alembic unless an upgrade is due.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
-HEAD_REVISION = KNOWN_REVISIONS[-1]
+__all__ = [
+    "HEAD_REVISION", "KNOWN_REVISIONS", "SQLITE_MAGIC", "DatabaseState", "inspect_database",
+    "ChangeWatcher", "DatabaseReadOnly", "Store", "default_db_path", "open_store",
+]
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DB_ENV_VAR = "ANNOTATOR_DB"
+ENGINE = "engine"  # the name under which a file's engine is shared (connections.DatabaseFile)
+
+
+class DatabaseReadOnly(AnnotatorError):
+    """The database was opened read-only (its file or folder cannot be written)."""
 
 
 def default_db_path() -> Path:
@@ -43,100 +66,7 @@ def default_db_path() -> Path:
     return user_data_path("annotator", appauthor=False) / "annotator.sqlite3"
 
 
-@dataclass(frozen=True)
-class DatabaseState:
-    """What a read-only look at a file found."""
-
-    exists: bool
-    revision: str | None  # None: new or empty database, to be created
-
-
-def _refuse(path: Path, reason: str) -> DatabaseRefused:
-    return DatabaseRefused(f"{path}: {reason}; the file was left untouched")
-
-
-def _damaged(path: Path, reason: str) -> DatabaseDamaged:
-    from annotator.core.backup import list_backups
-
-    backups = list_backups(path)
-    offer = (
-        f"; the newest backup is {backups[0]} (restore it with: annotator restore "
-        f"\"{backups[0]}\" --db \"{path}\")"
-        if backups
-        else "; no backup of it exists"
-    )
-    return DatabaseDamaged(f"{path}: {reason}; the file was left untouched{offer}")
-
-
-def list_backups_of(path: Path) -> list[Path]:
-    from annotator.core.backup import list_backups
-
-    return list_backups(path)
-
-
-def inspect_database(path: Path) -> DatabaseState:
-    """Look at `path` without changing it; raise DatabaseRefused if it is not ours or unusable."""
-    if path.is_dir():
-        raise _refuse(path, "is a folder, not a database file")
-    if not path.exists():
-        return DatabaseState(exists=False, revision=None)
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        raise _refuse(path, f"cannot be read ({exc.strerror or exc})") from exc
-    if not header:
-        return DatabaseState(exists=True, revision=None)
-    if header != SQLITE_MAGIC:
-        if list_backups_of(path):
-            raise _damaged(path, "is not an SQLite file any more (damaged or overwritten)")
-        raise _refuse(path, "is not an Annotator database (not an SQLite file)")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise _refuse(path, f"cannot be opened ({exc})") from exc
-    try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        if app_id != APPLICATION_ID:
-            if app_id == 0 and not tables:
-                return DatabaseState(exists=True, revision=None)
-            raise _refuse(
-                path, "is an SQLite database of another program, not an Annotator database"
-            )
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise _damaged(path, f"is damaged (integrity check: {check})")
-        if "alembic_version" not in tables:
-            raise _damaged(path, "is damaged (its schema version is missing)")
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise _damaged(path, f"is damaged or not a database ({exc})") from exc
-    finally:
-        conn.close()
-    revision = row[0] if row else None
-    if revision not in KNOWN_REVISIONS:
-        raise _refuse(
-            path,
-            f"was written by a newer version of Annotator (schema {revision}; this version "
-            f"knows up to {HEAD_REVISION}). Update Annotator to open it",
-        )
-    return DatabaseState(exists=True, revision=revision)
-
-
 def _configure_engine(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # We issue BEGIN ourselves (below) so that transactions mean what they say.
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: an edit shown as saved survives a power cut (about 1-2 ms per commit here).
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
-
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: no deadlock when two processes upgrade locks.
@@ -191,13 +121,24 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
         command.upgrade(config, target)
 
 
-class Store:
-    """An open Annotator database."""
+@dataclass(frozen=True)
+class _OpenDatabase:
+    """What every Store of one file in this process shares."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    engine: Engine
+    read_only: bool
+
+
+class Store:
+    """An open Annotator database (one borrower of the file's shared engine)."""
+
+    def __init__(self, path: Path, owner: DatabaseFile, opened: _OpenDatabase) -> None:
         self.path = path
-        self.engine = engine
-        self._write_engine = engine.execution_options(write=True)
+        self.owner = owner
+        self.engine = opened.engine
+        self.read_only = opened.read_only
+        self._write_engine = self.engine.execution_options(write=True)
+        self._closed = False
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -210,7 +151,15 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session for one user action: committed on success, rolled back on any error."""
+        """A session for one user action: committed on success, rolled back on any error.
+
+        Raises DatabaseReadOnly when the database was opened read-only.
+        """
+        if self.read_only:
+            raise DatabaseReadOnly(
+                f"{self.path.name} is open read-only (its file or folder cannot be written), "
+                "so nothing was saved; File > Save a Copy makes a copy you can work on"
+            )
         with Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -225,8 +174,26 @@ class Store:
             conn.rollback()
         return None if row is None else str(row[0])
 
+    def borrow(self) -> Store:
+        """Another Store on the same connections (for a background task); close it after."""
+        if self._closed:
+            raise AnnotatorError(f"{self.path}: the database was closed")
+        opened = self.owner.share(ENGINE, _unexpected, _close_open)
+        return Store(self.path, self.owner, opened)
+
+    def reading_connection(self) -> OwnedConnection:
+        """A plain sqlite3 connection for reading (checks, backups); the caller closes it."""
+        return connect_for_reading(self.owner)
+
+    def watcher(self) -> ChangeWatcher:
+        return ChangeWatcher(self)
+
     def close(self) -> None:
-        self.engine.dispose()
+        """Give the connections back; the last Store of a file closes them, and the last
+        connection of all processes folds the write-ahead log into the file."""
+        if not self._closed:
+            self._closed = True
+            self.owner.unshare(ENGINE)
 
     def __enter__(self) -> Store:
         return self
@@ -235,8 +202,34 @@ class Store:
         self.close()
 
 
-def _make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
+def _unexpected() -> _OpenDatabase:
+    raise AnnotatorError("the database was closed")
+
+
+def _close_open(opened: _OpenDatabase) -> None:
+    opened.engine.dispose()
+
+
+def _make_engine(target: DatabaseFile | Path, *, read_only: bool = False) -> Engine:
+    """An engine whose connections all come from the file's owner (connections.py)."""
+    owner = target if isinstance(target, DatabaseFile) else database_file(target)
+
+    def connect() -> sqlite3.Connection:
+        if read_only:
+            return connect_for_reading(owner, any_thread=True)
+        conn = owner.connect(any_thread=True)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: an edit shown as saved survives a power cut (about 1-2 ms per commit here).
+            conn.execute("PRAGMA synchronous=FULL")
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
+
+    engine = create_engine(
+        f"sqlite+pysqlite:///{owner.path}", creator=connect, poolclass=QueuePool
+    )
     _configure_engine(engine)
     return engine
 
@@ -262,45 +255,86 @@ def open_store(
 ) -> Store:
     """Open (and if needed create or upgrade) the database at `path`.
 
-    An existing database is backed up when opened (at most once a day) and before a schema
-    migration. Raises DatabaseRefused (DatabaseDamaged for a damaged file) for a file that is
-    not an Annotator database, is damaged, or was written by a newer version; such a file is
-    never modified.
+    A file that this process has open already is not inspected again: the new Store borrows
+    its connections. An existing database is backed up when opened (at most once a day) and
+    before a schema migration. A database whose file or folder cannot be written opens
+    read-only (`Store.read_only`). Raises DatabaseRefused (DatabaseDamaged for a damaged file)
+    for a file that is not an Annotator database, is damaged, or was written by a newer
+    version; such a file is never modified.
     """
     db_path = Path(path).expanduser() if path is not None else default_db_path()
-    state = inspect_database(db_path)
+    owner = database_file(db_path)
+    with owner.lock:
+        if owner.shared(ENGINE) is not None:
+            return Store(db_path, owner, owner.share(ENGINE, _unexpected, _close_open))
+        state = inspect_database(db_path)
+        _refuse_unusable(db_path, state, create)
+        if not state.exists:
+            try:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseRefused(
+                    f"{db_path}: cannot create its folder ({exc.strerror})"
+                ) from exc
+        if state.writable:
+            # What a killed backup, copy or restore left behind (never a live process's).
+            remove_stale_parts(db_path.parent)
+            remove_stale_parts(backup_folder(db_path))
+        if state.revision is not None and state.writable:
+            _backup_on_open(db_path, state.revision, daily_backup, backup_keep)
+        opened = owner.share(ENGINE, lambda: _open(owner, state), _close_open)
+    return Store(db_path, owner, opened)
+
+
+def _refuse_unusable(db_path: Path, state: DatabaseState, create: bool) -> None:
     if state.revision is None and not create:
         raise DatabaseRefused(f"{db_path}: no Annotator database here")
-    if not state.exists:
-        try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseRefused(f"{db_path}: cannot create its folder ({exc.strerror})") from exc
-    if state.revision is not None:
-        _backup_on_open(db_path, state.revision, daily_backup, backup_keep)
-    engine = _make_engine(db_path)
+    if state.writable:
+        return
+    if state.revision is None:
+        raise DatabaseRefused(
+            f"{db_path}: a database cannot be created here (the folder or file is read-only)"
+        )
+    if state.revision != HEAD_REVISION:
+        raise DatabaseRefused(
+            f"{db_path}: this database needs an upgrade to this version of Annotator, which "
+            "cannot be written where it is (read-only); copy it to a writable folder first"
+        )
+
+
+def _open(owner: DatabaseFile, state: DatabaseState) -> _OpenDatabase:
+    engine = _make_engine(owner, read_only=not state.writable)
     try:
         if state.revision != HEAD_REVISION:
             _upgrade(engine)
-    except Exception:
+        else:
+            with engine.connect() as conn:  # fail here, not at the analyst's first edit
+                conn.exec_driver_sql("SELECT 1").fetchone()
+                conn.rollback()
+    except BaseException:
         engine.dispose()
         if not state.exists:
-            for suffix in ("", "-wal", "-shm"):
-                with suppress(OSError):
-                    Path(f"{db_path}{suffix}").unlink()
+            with owner.exclusive():
+                for leftover in (owner.path, *owner.companions):
+                    with suppress(OSError):
+                        leftover.unlink()
         raise
-    return Store(db_path, engine)
+    return _OpenDatabase(engine, read_only=not state.writable)
 
 
 class ChangeWatcher:
     """Notices commits made through other connections (another window, the CLI).
 
-    SQLite's `PRAGMA data_version` changes on this private read-only connection whenever any
-    other connection commits. The caller remembers the value after its own writes.
+    SQLite's `PRAGMA data_version` changes on this private connection whenever any other
+    connection commits. The caller remembers the value after its own writes. The connection
+    is read-write (but query-only) so that, closed last, it can still fold the log into the file.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    def __init__(self, store: Store) -> None:
+        owner = store.owner
+        self._conn = (
+            connect_for_reading(owner) if store.read_only else owner.connect(query_only=True)
+        )
 
     def token(self) -> int:
         try:

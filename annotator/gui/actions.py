@@ -30,6 +30,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Import briefings (.txt .md .html .pdf .docx) or annotation files",
     ),
     ActionSpec("export", "&Export…", ("Ctrl+E",), "Export annotations to a file"),
+    ActionSpec(
+        "save_copy", "Save a &Copy of the Database…", (),
+        "Write the whole database as one file, to send to a colleague or keep",
+    ),
     ActionSpec("quit", "&Quit", (Key.Quit, "Ctrl+Q"), "Quit Annotator"),
     ActionSpec("undo", "&Undo", (Key.Undo,), "Undo the last change"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", Key.Redo), "Redo the change undone last"),
@@ -42,10 +46,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "find_previous", "Find Pre&vious", (Key.FindPrevious,), "Find the previous match"
     ),
-    ActionSpec("delete", "&Delete Annotation", (Key.Delete,), "Delete the selected annotation"),
+    ActionSpec(
+        "delete", "&Delete Annotation", (Key.Delete,), "Delete your selected annotation"
+    ),
     ActionSpec(
         "set_span", "Move Annotation to &Selection", ("Ctrl+Shift+S",),
-        "Give the annotation last shown in the form the currently selected span",
+        "Give your annotation last shown in the form the currently selected span",
     ),
     ActionSpec(
         "document_properties", "Document &Properties…", ("Ctrl+Shift+P",),
@@ -159,8 +165,8 @@ def tag_action(parent: QWidget, name: str, shortcut: str | None, colour: str) ->
     action.setObjectName(f"action_tag_{name}")
     if shortcut:
         action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"Toggle {name} on the selection ({shortcut})")
-    action.setStatusTip(f"Toggle the {name} tag on the current selection")
+        action.setToolTip(f"Toggle {name} on your annotation of the selection ({shortcut})")
+    action.setStatusTip(f"Toggle the {name} tag on your own annotation of the current selection")
     parent.addAction(action)
     return action
 

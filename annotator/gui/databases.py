@@ -1,4 +1,4 @@
-"""File > New Database, Open Database and Open Recent: which database the window works on.
+"""File > New Database, Open Database, Open Recent and Save a Copy: the database files.
 
 Only New Database creates a database; opening a file that has gone (a recent entry on a
 removed drive) reports it instead of leaving an empty database in its place.
@@ -6,11 +6,14 @@ removed drive) reports it instead of leaving an empty database in its place.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from annotator.core.backup import save_copy as write_copy
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
 from annotator.core.store import open_store
@@ -57,6 +60,31 @@ def open_database(window: MainWindow, path: Path | None, *, create: bool = False
         return False
     window.ctx.replace_store(store)
     return True
+
+
+def save_copy(window: MainWindow, path: Path | None = None) -> Path | None:
+    """File > Save a Copy of the Database: one self-contained file of the whole database (the
+    window goes on with the open one). Returns where the copy was written, None if it was not."""
+    store = window.ctx.store
+    if path is None:
+        stamp = date.today().isoformat()
+        proposal = Path.home() / f"{store.path.stem}-copy-{stamp}{store.path.suffix or '.sqlite3'}"
+        chosen, _ = QFileDialog.getSaveFileName(
+            window, "Save a copy of the database", str(proposal), FILE_TYPES
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+    window.setCursor(Qt.CursorShape.BusyCursor)
+    try:
+        write_copy(store.path, path)
+    except (AnnotatorError, OSError) as exc:
+        QMessageBox.warning(window, "Copy not saved", str(exc))
+        return None
+    finally:
+        window.unsetCursor()
+    window.statusBar().showMessage(f"Saved a copy of the database to {path}", 8000)
+    return path
 
 
 def fill_recent_menu(window: MainWindow) -> None:

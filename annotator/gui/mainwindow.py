@@ -29,7 +29,6 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
-from annotator.core.store import ChangeWatcher
 from annotator.gui import databases, dialogs, documents
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext
@@ -104,6 +103,8 @@ class MainWindow(QMainWindow):
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(2)
+        self.read_only_banner = dialogs.read_only_banner(self)
+        centre_layout.addWidget(self.read_only_banner)
         centre_layout.addWidget(self.legend)
         centre_layout.addWidget(self.filter_bar)
         centre_layout.addLayout(reader_row, 1)
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["import"])
         file_menu.addAction(a["merge_colleague"])
         file_menu.addAction(a["export"])
+        file_menu.addAction(a["save_copy"])
         file_menu.addAction(a["document_properties"])
         file_menu.addAction(a["remove_document"])
         file_menu.addSeparator()
@@ -241,6 +243,7 @@ class MainWindow(QMainWindow):
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)
+        a["save_copy"].triggered.connect(lambda: databases.save_copy(self))
         a["preferences"].triggered.connect(self.edit_preferences)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(ctx.undo_stack.undo)
@@ -295,6 +298,7 @@ class MainWindow(QMainWindow):
         self.pending_button.clicked.connect(ctx.retry_pending)
         self.retry_timer.timeout.connect(ctx.retry_pending)
         ctx.failed.connect(self.show_failure)
+        self.workspace.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
         ctx.troubled.connect(lambda message: self.show_failure(message, unsaved=False))
         ctx.changed.connect(self._on_changes)
         ctx.storeReplaced.connect(self._on_store_replaced)
@@ -321,7 +325,7 @@ class MainWindow(QMainWindow):
         """Two copies of Annotator (or the CLI) may share a database: both stay writable and
         each refreshes when the other commits (checked every 2 s and when the window is
         activated). SQLite's locking keeps every write; see tests/test_concurrency.py."""
-        self.watcher = ChangeWatcher(self.ctx.store.path)
+        self.watcher = self.ctx.store.watcher()
         self._seen_version = self.watcher.token()
         self._batch_running = False
         self.watch_timer = QTimer(self)
@@ -443,7 +447,7 @@ class MainWindow(QMainWindow):
 
     def _on_store_replaced(self) -> None:
         self.watcher.close()
-        self.watcher = ChangeWatcher(self.ctx.store.path)
+        self.watcher = self.ctx.store.watcher()
         self._seen_version = self.watcher.token()
         self.workspace.close_document()
         self.workspace.reload_tags()
@@ -475,8 +479,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} [{self.ctx.store.path.name}]")
 
     def _refresh_status(self) -> None:
-        self.db_label.setText(str(self.ctx.store.path))
+        read_only = self.ctx.store.read_only
+        self.db_label.setText(str(self.ctx.store.path) + (" (read-only)" if read_only else ""))
         self.db_label.setToolTip("The open database")
+        self.read_only_banner.setVisible(read_only)
         self.author_label.setText(f"Analyst: {self.ctx.author}")
 
     def _on_saved(self) -> None:
@@ -577,6 +583,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.watch_timer.stop()
+        self.watcher.close()
         self.save_geometry()
         self.ctx.save_settings()
         super().closeEvent(event)

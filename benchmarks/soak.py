@@ -42,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 DRIVER = Path(__file__).resolve().parent / "window_driver.py"
 PLACES = ("the river", "the northern road", "the market", "the border post", "the port")
 WINDOW_AUTHOR, API_AUTHOR = "Ana", "api-script"
+AFTER_WINDOW_SECONDS = 1.5
 START_TIMEOUT = 120.0  # a Python and Qt start on a loaded 2-core machine, with a wide margin
 
 
@@ -476,6 +477,9 @@ def run_soak(
             window.wait(timeout=seconds + START_TIMEOUT)
         except subprocess.TimeoutExpired:
             problems.append("the window did not finish its session in time")
+        # The others go on a moment after the window is gone (after a crash: on the file it
+        # left with its log), as a colleague's terminal would.
+        time.sleep(AFTER_WINDOW_SECONDS)
         (work / "stop").touch()
         for name, worker in workers.items():
             try:
@@ -501,9 +505,12 @@ def run_soak(
 def kill_mid_session(
     window: subprocess.Popen[str], journal: Path, seed: int, seconds: float
 ) -> None:
-    """SIGKILL the window at a random moment once it has done a few actions."""
+    """SIGKILL the window at a random moment after its opening actions (export, import and
+    merge among them)."""
+    from window_driver import Session
+
     deadline = time.monotonic() + START_TIMEOUT
-    while count_lines(journal, "end") < 5 and window.poll() is None:
+    while count_lines(journal, "end") < len(Session.OPENING) and window.poll() is None:
         if time.monotonic() > deadline:
             return
         time.sleep(0.02)
@@ -550,4 +557,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import isolation  # HOME and XDG_* in a temporary folder: the real profile stays untouched
+
+    isolation.isolate()
     sys.exit(main())

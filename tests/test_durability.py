@@ -22,3 +22,13 @@ def test_sigkill_mid_write_loses_nothing_reported_and_never_corrupts() -> None:
     assert all(r.reported > 0 for r in results), "the child must be killed while writing"
     failures = [r for r in results if not r.ok]
     assert failures == [], failures
+
+
+def test_sigkill_with_an_external_reader_loses_nothing_reported() -> None:
+    """Another process keeps reading the files with open()/read/close and running
+    `annotator list` while the child writes and after it is killed."""
+    results = durability.run_trials(3, seed0=5252, external=True)
+    assert all(r.reported > 0 for r in results), "the child must be killed while writing"
+    assert all(r.reader_lists >= 2 for r in results), "the reader must run during each trial"
+    failures = [r for r in results if not r.ok]
+    assert failures == [], failures

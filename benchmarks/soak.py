@@ -42,6 +42,9 @@ REPO = Path(__file__).resolve().parent.parent
 DRIVER = Path(__file__).resolve().parent / "window_driver.py"
 PLACES = ("the river", "the northern road", "the market", "the border post", "the port")
 WINDOW_AUTHOR, API_AUTHOR = "Ana", "api-script"
+# What the window says when the database itself failed (not a refusal of the analyst's
+# action): a soak fails on it.
+STORAGE_TROUBLE = ("could not be saved", "could not be written", "damaged", "not a database")
 AFTER_WINDOW_SECONDS = 1.5
 START_TIMEOUT = 120.0  # a Python and Qt start on a loaded 2-core machine, with a wide margin
 
@@ -363,6 +366,12 @@ def check_journal(
             imported[record["id"]] = record
         elif record.get("problem") and kind in ("list", "import", "export"):
             report.problems.append(f"{record}")
+        elif kind == "end" and (record.get("crash") or str(record.get("problem")).startswith(
+            "export failed"
+        )):
+            report.problems.append(f"action {begun.get(record['n'])}: {record['problem']}")
+        elif kind == "error" and any(w in record["message"] for w in STORAGE_TROUBLE):
+            report.problems.append(record["message"])
         elif record.get("problem") or kind == "error":
             report.hitches.append(str(record.get("problem") or record.get("message")))
     for annotation_id, expected in sorted(last.items()):

@@ -98,14 +98,19 @@ class Driver:
         QMessageBox.question = (  # type: ignore[method-assign]
             lambda *_a, **_k: QMessageBox.StandardButton.Yes
         )
+
         # "N change(s) could not be written... Quit anyway?" at quit, and other warnings:
         # recorded, and answered so that the session ends (those changes were never journaled).
-        QMessageBox.warning = lambda _parent, title, text, *_a, **_k: (  # type: ignore[method-assign]
-            self._error(f"{title}: {text}"), QMessageBox.StandardButton.Discard
-        )[1]
-        QMessageBox.critical = lambda _parent, title, text, *_a, **_k: (  # type: ignore[method-assign]
-            self._error(f"{title}: {text}"), QMessageBox.StandardButton.Ok
-        )[1]
+        def warning(_parent: object, title: str, text: str, *_a: object, **_k: object) -> Any:
+            self._error(f"{title}: {text}")
+            return QMessageBox.StandardButton.Discard
+
+        def critical(_parent: object, title: str, text: str, *_a: object, **_k: object) -> Any:
+            self._error(f"{title}: {text}")
+            return QMessageBox.StandardButton.Ok
+
+        QMessageBox.warning = warning  # type: ignore[method-assign,assignment]
+        QMessageBox.critical = critical  # type: ignore[method-assign,assignment]
         dialogs.show_error = lambda _parent, message: self._error(message)  # type: ignore[assignment]
         dialogs.show_import_problems = (  # type: ignore[assignment]
             lambda _parent, _n, problems: self._error("import problems: " + "; ".join(problems))

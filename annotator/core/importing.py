@@ -1,7 +1,9 @@
 """The import service used by the CLI and the GUI: files in, documents and units stored.
 
 Each file is one transaction: a file that fails leaves the database exactly as it was, and the
-other files of the same batch are still imported.
+other files of the same batch are still imported. A failure of the database or the disk itself
+(full, read-only, held by another program) would fail every later file too: it stops the batch
+(`ImportStopped`), the files before it staying imported.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from annotator.core.interchange.detect import annotation_format, read_annotation
 from annotator.core.interchange.merge import MergeReport, merge_incoming
 from annotator.core.ops import NewDocument, add_document
 from annotator.core.segment import UnitKind, segment
+from annotator.core.storage_errors import describe_storage_error, is_storage_failure
 from annotator.core.store import Store
 from annotator.core.text import clean_title
+
+NOT_TRIED_SHOWN = 10  # names listed in the message; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,33 @@ class ImportOutcome:
     @property
     def ok(self) -> bool:
         return self.document_id is not None or self.merge is not None
+
+
+class ImportStopped(AnnotatorError):
+    """A failure of the database or the disk stopped a batch at `failed`; the files before it
+    are imported (`outcomes`), `failed` and `not_tried` are not."""
+
+    def __init__(
+        self,
+        failed: Path,
+        reason: str,
+        outcomes: Sequence[ImportOutcome] = (),
+        not_tried: Sequence[Path] = (),
+    ) -> None:
+        self.failed = failed
+        self.reason = reason
+        self.outcomes = list(outcomes)
+        self.not_tried = list(not_tried)
+        super().__init__(reason + not_tried_note(self.not_tried))
+
+
+def not_tried_note(not_tried: Sequence[Path]) -> str:
+    """"; not tried: D.txt, E.txt" naming the files a stopped batch did not reach."""
+    if not not_tried:
+        return ""
+    names = ", ".join(path.name or str(path) for path in not_tried[:NOT_TRIED_SHOWN])
+    more = len(not_tried) - NOT_TRIED_SHOWN
+    return f"; not tried: {names}" + (f" and {more} more" if more > 0 else "")
 
 
 def document_from_text(
@@ -132,8 +164,13 @@ def import_files(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Callable[[int, Path], None] | None = None,
 ) -> list[ImportOutcome]:
-    """Import each file on its own; bad files are reported in their outcome, not raised."""
-    outcomes = []
+    """Import each file on its own; bad files are reported in their outcome, not raised.
+
+    Raises ImportStopped when the database or the disk fails: the files before the failed one
+    stay imported, the later ones are not tried.
+    """
+    paths = list(paths)
+    outcomes: list[ImportOutcome] = []
     for index, path in enumerate(paths):
         if progress is not None:
             progress(index, path)
@@ -143,6 +180,11 @@ def import_files(
             )
         except DuplicateDocument as exc:
             outcomes.append(ImportOutcome(path=path, error=str(exc), duplicate_of=exc.existing_id))
-        except AnnotatorError as exc:
+        except Exception as exc:
+            if is_storage_failure(exc):
+                reason = describe_storage_error(exc, f"{path.name or path}: not imported")
+                raise ImportStopped(path, reason, outcomes, paths[index + 1 :]) from exc
+            if not isinstance(exc, AnnotatorError):
+                raise
             outcomes.append(ImportOutcome(path=path, error=str(exc)))
     return outcomes

@@ -1,0 +1,211 @@
+"""Failures of the storage (the database file, its disk) told in one line the analyst can act on.
+
+SQLAlchemy's text of a failed statement carries the SQL and its parameters, which hold document
+text; an OSError's text is the system's. Neither is fit for the analyst, and neither says what
+to do. Every place where a storage failure reaches the analyst (the window's status bar and
+dialogs, background tasks, the command line) goes through `describe_storage_error`.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.store import DatabaseReadOnly
+
+__all__ = [
+    "StorageProblem", "describe_storage_error", "is_storage_failure", "storage_problem",
+]
+
+KEPT = "your change is kept and retried"
+CHECK = (
+    "run `annotator check`, and if it reports damage restore a backup "
+    "(`annotator backup --list`, `annotator restore`)"
+)
+
+
+class Problem(StrEnum):
+    FULL = "full"
+    READ_ONLY = "read-only"
+    LOCKED = "locked"
+    IO = "io"
+    DAMAGED = "damaged"
+    CANNOT_OPEN = "cannot-open"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class StorageProblem:
+    """What happened, in the analyst's words, and what to do about it."""
+
+    kind: Problem
+    cause: str
+    remedy: str = ""
+
+    @property
+    def known(self) -> bool:
+        """False for a failure we cannot explain: the details are in the traceback only."""
+        return self.kind is not Problem.OTHER
+
+    def line(self, *, kept: bool = False) -> str:
+        """`cause; remedy`, with a note that the change is kept when `kept` (the window)."""
+        text = f"{self.cause}; {self.remedy}" if self.remedy else self.cause
+        return f"{text} ({KEPT})" if kept else text
+
+
+# SQLite's primary result codes (the low byte of `sqlite_errorcode`).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED = 3, 5, 6
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+_SQLITE_READONLY_DBMOVED = _SQLITE_READONLY | (4 << 8)
+
+_BY_CODE = {
+    _SQLITE_FULL: Problem.FULL,
+    _SQLITE_READONLY: Problem.READ_ONLY,
+    _SQLITE_PERM: Problem.READ_ONLY,
+    _SQLITE_BUSY: Problem.LOCKED,
+    _SQLITE_LOCKED: Problem.LOCKED,
+    _SQLITE_IOERR: Problem.IO,
+    _SQLITE_CORRUPT: Problem.DAMAGED,
+    _SQLITE_NOTADB: Problem.DAMAGED,
+    _SQLITE_CANTOPEN: Problem.CANNOT_OPEN,
+}
+
+# An sqlite3 error made by hand (or by an older SQLite) has no code: its own short text (never
+# the statement) still says what it is.
+_BY_TEXT = (
+    ("database or disk is full", Problem.FULL),
+    ("readonly database", Problem.READ_ONLY),
+    ("access permission denied", Problem.READ_ONLY),
+    ("is locked", Problem.LOCKED),
+    ("disk i/o error", Problem.IO),
+    ("malformed", Problem.DAMAGED),
+    ("file is not a database", Problem.DAMAGED),
+    ("unable to open database file", Problem.CANNOT_OPEN),
+)
+
+_BY_ERRNO = {
+    errno.ENOSPC: Problem.FULL,
+    errno.EDQUOT: Problem.FULL,
+    errno.EROFS: Problem.READ_ONLY,
+    errno.EACCES: Problem.READ_ONLY,
+    errno.EPERM: Problem.READ_ONLY,
+    errno.EIO: Problem.IO,
+}
+
+_DATABASE = "the database file"
+
+
+def _problem(kind: Problem, subject: str = _DATABASE) -> StorageProblem:
+    if kind is Problem.FULL:
+        return StorageProblem(kind, "the disk is full", "free some space")
+    if kind is Problem.READ_ONLY:
+        remedy = "make it writable (its permissions, or a drive mounted read-only)"
+        if subject == _DATABASE:
+            remedy += ", or work on a copy in a writable folder"
+        cause = f"{subject} or its folder cannot be written (read-only)"
+        return StorageProblem(kind, cause, remedy)
+    if kind is Problem.LOCKED:
+        return StorageProblem(
+            kind,
+            "another program (another Annotator window or command) is holding the database",
+            "try again when it has finished",
+        )
+    if kind is Problem.IO:
+        return StorageProblem(
+            kind, f"{subject} could not be read or written (disk I/O error)",
+            f"check the drive, then {CHECK}",
+        )
+    if kind is Problem.DAMAGED:
+        return StorageProblem(kind, "the database file is damaged", CHECK)
+    if kind is Problem.CANNOT_OPEN:
+        return StorageProblem(
+            kind, "the database file cannot be opened (moved, deleted, or its drive is gone)",
+            "check that the file and its drive are still there",
+        )
+    raise ValueError(kind)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, what SQLAlchemy wraps (`orig`), and what it was raised from."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = current.orig if isinstance(current, DBAPIError) else None
+        if isinstance(orig, BaseException) and id(orig) not in seen:
+            seen.add(id(orig))
+            yield orig
+        current = current.__cause__
+
+
+def _sqlite_problem(error: sqlite3.Error) -> StorageProblem | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        if code == _SQLITE_READONLY_DBMOVED:
+            return StorageProblem(
+                Problem.READ_ONLY, "the database file was moved or deleted while open",
+                "put it back, or open it where it is now (File > Open Database)",
+            )
+        kind = _BY_CODE.get(code & 0xFF)
+        if kind is not None:
+            return _problem(kind)
+    text = str(error).lower()
+    for fragment, kind in _BY_TEXT:
+        if fragment in text:
+            return _problem(kind)
+    return None
+
+
+def _os_problem(error: OSError) -> StorageProblem:
+    subject = str(error.filename) if error.filename else "the file"
+    kind = _BY_ERRNO.get(error.errno) if error.errno is not None else None
+    if kind is not None:
+        problem = _problem(kind, subject)
+        if kind is Problem.FULL and error.filename:
+            return StorageProblem(kind, f"{subject}: the disk is full", problem.remedy)
+        return problem
+    reason = error.strerror or type(error).__name__
+    return StorageProblem(Problem.OTHER, f"{subject}: {reason}")
+
+
+def storage_problem(exc: BaseException) -> StorageProblem:
+    """What a failed read or write means for the analyst; never the SQL, its parameters or
+    the system's text beyond the errno's name."""
+    for error in _chain(exc):
+        if isinstance(error, sqlite3.Error):
+            found = _sqlite_problem(error)
+            if found is not None:
+                return found
+        elif isinstance(error, OSError):
+            return _os_problem(error)
+    if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+        inner = exc.orig if isinstance(exc, DBAPIError) else None
+        name = type(inner if isinstance(inner, BaseException) else exc).__name__
+        return StorageProblem(Problem.OTHER, f"an unexpected database error ({name})")
+    return StorageProblem(Problem.OTHER, f"an unexpected error ({type(exc).__name__})")
+
+
+def describe_storage_error(exc: BaseException, action: str, *, kept: bool = False) -> str:
+    """One line, `action: what happened; what to do`, for a failure of the storage.
+
+    `action` says what did not happen ("Tag claim was not saved"); `kept` adds that the
+    change is kept and retried (the window keeps failed edits). An AnnotatorError's message,
+    already written for the analyst, is used as it is.
+    """
+    if isinstance(exc, AnnotatorError):
+        return f"{action}: {exc}"
+    return f"{action}: {storage_problem(exc).line(kept=kept)}"
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """True for a failure of the database or the disk rather than of the file being read:
+    one that would fail the next file of a batch just the same."""
+    return isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError | DatabaseReadOnly)

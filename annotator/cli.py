@@ -19,9 +19,11 @@ from annotator.cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    failure_line,
     open_db,
     print_json,
     resolve_document,
+    stopped_json,
 )
 from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
 from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
@@ -237,15 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from annotator.core.importing import import_files
+    from annotator.core.importing import ImportStopped, import_files
 
     if args.max_mb <= 0:
         raise UsageError("annotator import: --max-mb must be positive")
     max_bytes = int(args.max_mb * 1024 * 1024)
+    stopped: ImportStopped | None = None
     with open_db(args, create=True) as store:
-        outcomes = import_files(
-            store, args.files, allow_duplicate=args.allow_duplicate, max_bytes=max_bytes
-        )
+        try:
+            outcomes = import_files(
+                store, args.files, allow_duplicate=args.allow_duplicate, max_bytes=max_bytes
+            )
+        except ImportStopped as exc:  # the files before it are imported: say so first
+            stopped, outcomes = exc, exc.outcomes
     failed = [o for o in outcomes if not o.ok and o.duplicate_of is None]
     if args.json:
         print_json(
@@ -263,6 +269,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 }
                 for o in outcomes
             ]
+            + stopped_json(stopped)
         )
     for outcome in outcomes:
         if outcome.merge is not None:
@@ -280,7 +287,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{printable(outcome.error or '')}{hint}", file=sys.stderr)
         for warning in outcome.warnings:
             print(f"warning: {printable(warning)}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    if stopped is not None:
+        print(f"annotator: {printable(str(stopped))}", file=sys.stderr)
+    return EXIT_FAILED if failed or stopped else EXIT_OK
 
 
 def _summary_json(summary: Any) -> dict[str, Any]:
@@ -550,11 +559,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
+    command: str | None = None
     try:
         rest, files = _split_files(arguments)
         if files and not any(arg in COMMANDS for arg in rest):
             return cmd_gui(parser.parse_args(rest), files)
         args = parser.parse_args(arguments)
+        command = args.command
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(printable(str(exc)), file=sys.stderr)
@@ -572,9 +583,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the command's outer boundary: one line, never a traceback
         if debug:
             traceback.print_exc()
-        print(
-            f"annotator: unexpected error: {type(exc).__name__}: {printable(str(exc))} (run "
-            "with --debug for details)",
-            file=sys.stderr,
-        )
+        # An SQLAlchemy error's text holds the statement and its parameters (document text).
+        print(printable(failure_line(exc, command)), file=sys.stderr)
         return EXIT_FAILED

@@ -56,3 +56,29 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(db).expanduser() if db is not None else default_db_path()
 
 
+def failure_line(exc: BaseException, command: str | None) -> str:
+    """The one stderr line for a failure that is not an AnnotatorError: what happened to the
+    database or the disk and what to do, never the SQL, its parameters or document text."""
+    from annotator.core.storage_errors import describe_storage_error, storage_problem
+
+    line = describe_storage_error(exc, f"{command} stopped" if command else "stopped")
+    if not storage_problem(exc).known:
+        line += " (run with --debug for details)"
+    return f"annotator: {line}"
+
+
+def stopped_json(stopped: Any) -> list[dict[str, Any]]:
+    """`annotator import --json` entries for an import stopped by the database or the disk
+    (an ImportStopped, or None): the file that failed, then each file not tried."""
+    if stopped is None:
+        return []
+
+    def entry(path: Path, error: str) -> dict[str, Any]:
+        return {
+            "file": str(path), "document_id": None, "units": 0, "title": "",
+            "duplicate_of": None, "error": error, "annotations_added": None,
+            "annotations_present": None, "warnings": [],
+        }
+
+    stop = f"not tried: the import stopped at {stopped.failed.name}"
+    return [entry(stopped.failed, stopped.reason), *(entry(p, stop) for p in stopped.not_tried)]

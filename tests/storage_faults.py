@@ -7,8 +7,9 @@
   to write a readonly database"), as when the file was made read-only (the tests run as root,
   for whom permission bits stop nothing).
 - `holding_write_lock(db)`: another connection holds the write lock (`BEGIN IMMEDIATE`), as
-  another Annotator window or command would; with `short_busy_timeout` the app gives up with
-  SQLITE_BUSY ("database is locked") at once instead of after 10 s.
+  another Annotator window or command would; with `short_busy_timeout` (connections opened
+  later) or `faults.impatient()` (connections already open) the app gives up with SQLITE_BUSY
+  ("database is locked") at once instead of after 10 s.
 - `failing_from(name, fault)`: turns a fault on when the import reaches the file `name`, so
   that the files before it are imported and it is the one that fails.
 """
@@ -35,6 +36,7 @@ class Faults:
 
     def __init__(self) -> None:
         self.mode: str | None = None
+        self.busy_timeout_ms = connections.BUSY_TIMEOUT_MS
 
     def full(self) -> None:
         self.mode = "full"
@@ -42,8 +44,12 @@ class Faults:
     def read_only(self) -> None:
         self.mode = "read-only"
 
+    def impatient(self) -> None:
+        self.busy_timeout_ms = 50
+
     def clear(self) -> None:
         self.mode = None
+        self.busy_timeout_ms = connections.BUSY_TIMEOUT_MS
 
     def on_checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         # Set on every checkout either way: the pool hands the same connections out again.
@@ -51,6 +57,7 @@ class Faults:
         dbapi_connection.execute(f"PRAGMA max_page_count={limit}")
         query_only = "ON" if self.mode == "read-only" else "OFF"
         dbapi_connection.execute(f"PRAGMA query_only={query_only}")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ class StorageProblem:
     kind: Problem
     cause: str
     remedy: str = ""
+    remedy_when_kept: str = ""  # when the window keeps the change, if "try again" is wrong
 
     @property
     def known(self) -> bool:
@@ -55,6 +56,8 @@ class StorageProblem:
 
     def line(self, *, kept: bool = False) -> str:
         """`cause; remedy`, with a note that the change is kept when `kept` (the window)."""
+        if kept and self.remedy_when_kept:
+            return f"{self.cause}; {self.remedy_when_kept}"
         text = f"{self.cause}; {self.remedy}" if self.remedy else self.cause
         return f"{text} ({KEPT})" if kept else text
 
@@ -116,6 +119,7 @@ def _problem(kind: Problem, subject: str = _DATABASE) -> StorageProblem:
             kind,
             "another program (another Annotator window or command) is holding the database",
             "try again when it has finished",
+            "your change is kept and saved when it has finished",
         )
     if kind is Problem.IO:
         return StorageProblem(

@@ -20,6 +20,7 @@ from annotator.core.history import AnnotationSnapshot
 from annotator.core.ops import Changes
 from annotator.core.removal import RemovedDocument, remove_document, restore_document
 from annotator.core.settings import Settings, save_settings
+from annotator.core.storage_errors import describe_storage_error, storage_problem
 from annotator.core.store import Store
 from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
 
@@ -31,7 +32,7 @@ class PendingEdit:
     text: str
     annotation_id: int | None
     operation: Callable[[], Changes]
-    error: str
+    error: str  # what stops it and what to do, for the analyst (never the SQL)
     gives_previous: bool = False
 
 
@@ -64,7 +65,7 @@ class AppContext(QObject):
         try:
             save_settings(self.settings)
         except OSError as exc:
-            self.troubled.emit(f"Settings could not be saved: {exc}")
+            self.troubled.emit(describe_storage_error(exc, "Settings could not be saved"))
 
     def replace_store(self, store: Store) -> None:
         old = self.store
@@ -115,13 +116,12 @@ class AppContext(QObject):
             return self._edit(text, annotation_id, operation, gives_previous)
         except STORAGE_ERRORS as exc:
             self.pending.append(
-                PendingEdit(text, annotation_id, operation, _message(exc), gives_previous)
+                PendingEdit(
+                    text, annotation_id, operation, storage_problem(exc).line(), gives_previous
+                )
             )
             self.pendingChanged.emit(len(self.pending))
-            self.failed.emit(
-                f"{_message(exc)}. The change ({text}) is kept and will be saved as soon as "
-                "the database can be written again."
-            )
+            self.failed.emit(describe_storage_error(exc, f"{text} was not saved", kept=True))
         except (AnnotatorError, SQLAlchemyError) as exc:
             self.failed.emit(_message(exc))
         return None
@@ -162,10 +162,12 @@ class AppContext(QObject):
             try:
                 self._edit(edit.text, edit.annotation_id, edit.operation, edit.gives_previous)
             except STORAGE_ERRORS as exc:
-                edit.error = _message(exc)
+                edit.error = storage_problem(exc).line()
                 break
             except (AnnotatorError, SQLAlchemyError) as exc:
-                self.failed.emit(f"A kept change could not be applied ({edit.text}): {exc}")
+                self.failed.emit(
+                    describe_storage_error(exc, f"A kept change could not be applied ({edit.text})")
+                )
             self.pending.pop(0)
         self.pendingChanged.emit(len(self.pending))
         return len(self.pending)
@@ -236,4 +238,4 @@ def _snapshot_or_none(store: Store, annotation_id: int | None) -> AnnotationSnap
 def _message(exc: BaseException) -> str:
     if isinstance(exc, AnnotatorError):
         return str(exc)
-    return f"The change could not be saved: {exc}"
+    return describe_storage_error(exc, "The change could not be saved")

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from annotator.core.backup import backup_folder
 from annotator.core.errors import AnnotatorError
 from annotator.core.importers import SUPPORTED_SUFFIXES
-from annotator.core.importing import import_files
+from annotator.core.importing import ImportOutcome, import_files, not_tried_note
 from annotator.core.ops import update_document
 from annotator.core.queries import document_summary
 from annotator.core.text import printable
 from annotator.gui import dialogs
-from annotator.gui.tasks import run_batch
+from annotator.gui.tasks import BatchRun, run_batch
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
@@ -30,7 +30,7 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
             window, window.ctx.store.path, "Importing", paths,
             lambda store, path: import_files(store, [path])[0],
         )
-    if batch.error is not None:
+    if batch.error is not None and batch.stopped_at is None:
         window.show_failure(f"Nothing more was imported: {batch.error}", unsaved=False)
     outcomes = batch.results
     imported = [o.document_id for o in outcomes if o.document_id is not None]
@@ -48,7 +48,9 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
         window.library.reload(window.ctx.store)
         window.open_document(imported[0])
         window.ctx.saved.emit()  # written by the batch's own store
-    if problems:
+    if batch.stopped_at is not None:
+        show_import_stopped(window, batch, sum(o.ok for o in outcomes), problems)
+    elif problems:
         dialogs.show_import_problems(window, len(imported), problems)
     if warnings:
         show_import_warnings(window, warnings)
@@ -58,6 +60,28 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
             "left alone", 10_000,
         )
     return imported
+
+
+def show_import_stopped(
+    window: MainWindow, batch: BatchRun[ImportOutcome], done: int, problems: list[str]
+) -> None:
+    """A failure of the database or the disk stopped the import: which file it stopped at and
+    why, what was imported before it, which files were not tried (and the bad files, if any)."""
+    assert batch.stopped_at is not None
+    reason = printable((batch.error or "") + not_tried_note(batch.not_tried))
+    window.statusBar().showMessage(f"Import stopped: {reason}", 15_000)
+    box = dialogs.plain_box(
+        QMessageBox.Icon.Warning, "Import",
+        f"The import stopped at {printable(batch.stopped_at.name)}: {done} file(s) imported, "
+        f"{len(batch.not_tried)} not tried"
+        + (f", {len(problems)} not imported (see details)" if problems else "") + ".",
+        window,
+    )
+    box.setObjectName("importStopped")
+    box.setInformativeText(reason)
+    if problems:
+        box.setDetailedText("\n".join(problems))
+    box.open()
 
 
 def show_import_warnings(parent: QWidget, warnings: list[str]) -> None:

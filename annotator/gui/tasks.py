@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.storage_errors import describe_storage_error
 from annotator.core.store import Store, open_store
 
 
@@ -40,9 +41,16 @@ class Task(QThread):
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, work: Callable[[ProgressFn], Any], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        work: Callable[[ProgressFn], Any],
+        parent: QObject | None = None,
+        *,
+        action: str = "Stopped",
+    ) -> None:
         super().__init__(parent)
         self._work = work
+        self._action = action  # the start of a failure's message: what did not happen
         self._cancel = False
 
     def cancel(self) -> None:
@@ -58,10 +66,9 @@ class Task(QThread):
             result = self._work(self._progress)
         except AnnotatorError as exc:
             self.failed.emit(str(exc))
-        except OSError as exc:
-            self.failed.emit(f"The file could not be written: {exc}")
         except Exception as exc:  # the thread's boundary: report, never die silently
-            self.failed.emit(f"Unexpected error: {type(exc).__name__}: {exc}")
+            # Never str(exc): a failed statement's text holds its SQL and the document text.
+            self.failed.emit(describe_storage_error(exc, self._action))
         else:
             self.succeeded.emit(result)
 
@@ -77,6 +84,8 @@ class BatchRun(Generic[ResultT]):
     results: list[ResultT] = field(default_factory=list)
     cancelled: bool = False  # the analyst stopped it; the files not reached were left alone
     error: str | None = None  # the batch itself failed (e.g. the database could not be opened)
+    stopped_at: Path | None = None  # the file whose failure stopped the batch (see `error`)
+    not_tried: list[Path] = field(default_factory=list)  # after `stopped_at`, left alone
 
 
 class BatchProgress(QDialog):
@@ -143,7 +152,9 @@ def run_batch(
     Returns when the batch is done; meanwhile the window keeps painting and, after a moment, a
     window-modal `BatchProgress` shows which file is being read, with a Cancel that stops the
     batch before the next file (each file is its own transaction: those done stay done).
-    `one` reports a bad file in its result; it raises only for a failure of the whole batch.
+    `one` reports a bad file in its result; it raises only for a failure of the whole batch
+    (the database or the disk): the batch then stops at that file (`stopped_at`, `error`),
+    and the later ones are `not_tried`.
     """
     run: BatchRun[ResultT] = BatchRun()
     total = len(paths)
@@ -156,10 +167,18 @@ def run_batch(
                 except Cancelled:
                     run.cancelled = True
                     return
-                run.results.append(one(store, path))
+                try:
+                    run.results.append(one(store, path))
+                except AnnotatorError:
+                    run.stopped_at, run.not_tried = path, list(paths[index + 1 :])
+                    raise
+                except Exception as exc:
+                    run.stopped_at, run.not_tried = path, list(paths[index + 1 :])
+                    stopped = describe_storage_error(exc, f"{title} stopped at {path.name}")
+                    raise AnnotatorError(stopped) from exc
 
     dialog = BatchProgress(parent, title, total)
-    task = Task(work, parent)
+    task = Task(work, parent, action=f"{title} stopped")
     loop = QEventLoop()
 
     def show_progress(done: int, count: int) -> None:

@@ -85,6 +85,10 @@ def test_a_lock_held_too_long_names_another_program(
         "holding the database; try again when it has finished"
     )
     assert_plain(message, SECRET)
+    assert storage_problem(raised.value).line(kept=True) == (
+        "another program (another Annotator window or command) is holding the database; "
+        "your change is kept and saved when it has finished"
+    )
 
 
 def real_sqlite_error(path: Path, damage: bytes, offset: int) -> sqlite3.Error:

@@ -611,7 +611,8 @@ def test_closing_with_unwritten_changes_retries_then_asks(
     monkeypatch.setattr(QMessageBox, "warning", warning)
     assert not window.close()  # Cancel: the window stays, the change is still kept
     assert window.isVisible() and len(window.ctx.pending) == 1
-    assert "1 change(s) could not be written" in asked[0] and "readonly" in asked[0]
+    assert "1 change(s) could not be written" in asked[0]
+    assert "cannot be written (read-only)" in asked[0]
     patches.undo()  # the disk is writable again: closing writes the change, no question
     assert window.close()
     assert len(asked) == 1 and saved_rows(db) and not window.ctx.pending
@@ -664,7 +665,7 @@ def test_settings_that_cannot_be_saved_are_reported_without_not_saved(
     monkeypatch.setattr(context, "save_settings", full_disk)
     window.ctx.save_settings()
     assert "Settings could not be saved" in window.statusBar().currentMessage()
-    assert "No space left" in window.statusBar().currentMessage()
+    assert "the disk is full; free some space" in window.statusBar().currentMessage()
     assert window.saved_label.text() != "Not saved"
 
 

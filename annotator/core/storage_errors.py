@@ -181,8 +181,8 @@ def _os_problem(error: OSError) -> StorageProblem:
 
 
 def storage_problem(exc: BaseException) -> StorageProblem:
-    """What a failed read or write means for the analyst; never the SQL, its parameters or
-    the system's text beyond the errno's name."""
+    """What a failed read or write means for the analyst; never the SQL or its parameters
+    (an OSError we cannot explain shows its file name and the system's short reason)."""
     for error in _chain(exc):
         if isinstance(error, sqlite3.Error):
             found = _sqlite_problem(error)

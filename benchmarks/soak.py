@@ -176,6 +176,7 @@ def cli_worker(db: Path, journal: Journal, folder: Path, rounds: int, seconds: f
             path = folder / f"cli-import-{n}.txt"
             path.write_text(briefing(f"cli {n}", 4), encoding="utf-8")
             code, out = cli("import", "--db", str(db), "--json", str(path))
+            path.unlink()  # a long soak would otherwise fill the folder
             record = {"t": "import", "code": code}
             if code == 0:
                 for outcome in json.loads(out):
@@ -184,7 +185,7 @@ def cli_worker(db: Path, journal: Journal, folder: Path, rounds: int, seconds: f
                         "units": outcome["units"],
                     })
         else:
-            out_path = folder / f"cli-export-{n}.csv"
+            out_path = folder / f"cli-export-{n % 4}.csv"  # replacing an earlier export too
             code, out = cli("export", "-f", "csv", "-o", str(out_path), "--db", str(db))
             record = {"t": "export", "code": code}
         if code != 0:

@@ -483,7 +483,8 @@ class Session:
         from annotator.core.exporters.registry import FORMATS
 
         fmt = self.rng.choice(EXPORT_FORMATS)
-        out = self.work / f"window-export-{self.step}{FORMATS[fmt].suffix}"
+        # A few names only: later exports replace earlier ones (the dialog asks; "Yes").
+        out = self.work / f"window-export-{self.step % 3}{FORMATS[fmt].suffix}"
         return self.driver.export(fmt, out)
 
     def _import(self) -> str:

@@ -44,7 +44,10 @@ PLACES = ("the river", "the northern road", "the market", "the border post", "th
 WINDOW_AUTHOR, API_AUTHOR = "Ana", "api-script"
 # What the window says when the database itself failed (not a refusal of the analyst's
 # action): a soak fails on it.
-STORAGE_TROUBLE = ("could not be saved", "could not be written", "damaged", "not a database")
+STORAGE_TROUBLE = (
+    "could not be saved", "was not saved", "could not be written", "damaged", "not a database",
+    "Nothing more was imported", "kept unsaved",
+)
 AFTER_WINDOW_SECONDS = 1.5
 START_TIMEOUT = 120.0  # a Python and Qt start on a loaded 2-core machine, with a wide margin
 

@@ -132,6 +132,10 @@ class Driver:
         window = self.window = windows[0]
         window.ctx.saved.connect(self._saved)
         window.ctx.changed.connect(self._changed)
+        # Edits the storage refused are kept for a retry: never journaled, always reported.
+        window.ctx.pendingChanged.connect(
+            lambda count: count and self._error(f"{count} change(s) kept unsaved")
+        )
         original_import = window.import_paths
 
         def import_paths(paths: list[Path]) -> list[int]:

@@ -211,3 +211,34 @@ def test_build_window_then_close_lets_go_of_the_file(qtbot: QtBot, tmp_path: Pat
     window.close()
     window.ctx.store.close()
     assert not connections.in_use(db)
+
+
+def test_a_read_only_database_shows_the_banner_and_saves_nothing(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from tests.core.test_connections import read_only_folder
+
+    folder = tmp_path / "share"
+    folder.mkdir()
+    db = folder / "team.sqlite3"
+    sample = Path(__file__).resolve().parents[2] / "resources" / "sample-briefing.txt"
+    assert main(["import", "--db", str(db), str(sample)]) == 0
+    with read_only_folder(folder) as mounted:
+        window = make_window(qtbot, mounted / db.name)
+        try:
+            assert window.ctx.store.read_only
+            assert window.read_only_banner.isVisible()
+            assert "read-only" in window.db_label.text()
+            open_doc(window, "sample-briefing.txt")
+            click_unit(qtbot, window, "Local authorities reported")
+            window.tag_actions["claim"].trigger()
+            assert "read-only" in window.statusBar().currentMessage()
+            assert window.ctx.pending == []  # not kept for a retry that cannot succeed
+            copy = databases.save_copy(window, tmp_path / "mine.sqlite3")
+            assert copy is not None
+            assert databases.open_database(window, copy)
+            assert not window.read_only_banner.isVisible()
+        finally:
+            window.close()
+            window.ctx.store.close()
+    assert rows_in_file(db) == []

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from annotator.core.backup import save_copy as write_copy
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
+from annotator.core.storage_errors import describe_storage_error
 from annotator.core.store import open_store
 
 if TYPE_CHECKING:
@@ -78,8 +79,12 @@ def save_copy(window: MainWindow, path: Path | None = None) -> Path | None:
     window.setCursor(Qt.CursorShape.BusyCursor)
     try:
         write_copy(store.path, path)
-    except (AnnotatorError, OSError) as exc:
+    except AnnotatorError as exc:
         QMessageBox.warning(window, "Copy not saved", str(exc))
+        return None
+    except OSError as exc:
+        message = describe_storage_error(exc, f"No copy written to {path}")
+        QMessageBox.warning(window, "Copy not saved", message)
         return None
     finally:
         window.unsetCursor()

@@ -283,7 +283,7 @@ class ExportDialog(QDialog):
             with open_store(db_path, daily_backup=False) as reader:
                 return export_store(reader, fmt, out, wanted, options)
 
-        self.task = Task(work, self)
+        self.task = Task(work, self, action="Not exported")
         self.task.progressed.connect(self._progressed)
         self.task.succeeded.connect(self._succeeded)
         self.task.failed.connect(self._failed)

@@ -29,9 +29,10 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
+from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import databases, dialogs, documents
 from annotator.gui.actions import build_actions, tag_action
-from annotator.gui.context import AppContext
+from annotator.gui.context import STORAGE_ERRORS, AppContext
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.library.panel import LibraryPanel
@@ -386,6 +387,10 @@ class MainWindow(QMainWindow):
             self.workspace.open_document(document_id)
         except AnnotatorError as exc:
             self.show_failure(str(exc), unsaved=False)
+            return
+        except STORAGE_ERRORS as exc:  # e.g. another program holds the database locked
+            self.show_failure(describe_storage_error(exc, "The document was not opened"),
+                              unsaved=False)
             return
         finally:
             QApplication.restoreOverrideCursor()

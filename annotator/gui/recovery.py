@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from annotator.core.backup import list_backups, restore_backup
 from annotator.core.errors import AnnotatorError, DatabaseDamaged
 from annotator.core.settings import backups_to_keep
+from annotator.core.storage_errors import describe_storage_error
 
 
 def ask(box: QMessageBox, restore: QPushButton | None) -> bool:
@@ -49,7 +50,11 @@ def offer_restore(
         return False
     try:
         restore_backup(db_path, backups[0], backups_to_keep())
-    except (AnnotatorError, OSError) as exc:
+    except AnnotatorError as exc:
         QMessageBox.critical(parent, "Annotator", f"The backup could not be restored: {exc}")
+        return False
+    except OSError as exc:
+        message = describe_storage_error(exc, "The backup could not be restored")
+        QMessageBox.critical(parent, "Annotator", message)
         return False
     return True

@@ -41,7 +41,10 @@ def merge_files(
         batch = run_batch(window, ctx.store.path, "Merging", paths, merge_one)
     outcomes: list[MergeOutcome] = list(batch.results)
     if batch.error is not None:
-        outcomes.append(f"Nothing more was merged: {batch.error}")
+        untried = (
+            f" Not tried: {', '.join(p.name for p in batch.not_tried)}." if batch.not_tried else ""
+        )
+        outcomes.append(f"Nothing more was merged: {batch.error}.{untried}")
     for outcome in outcomes:
         if isinstance(outcome, ColleagueMergeReport):
             window.apply_merged(outcome.changes)

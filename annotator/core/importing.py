@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.core.connections import refuse_if_open
 from annotator.core.errors import AnnotatorError, DuplicateDocument
 from annotator.core.importers import DEFAULT_MAX_BYTES, ImportedDocument, read_document
 from annotator.core.interchange.detect import annotation_format, read_annotation_file
@@ -139,8 +140,11 @@ def import_file(
     """Import one file; raises AnnotatorError (nothing written) when it cannot be imported.
 
     Annotation files (JSON Lines spans, W3C Web Annotation, REFI-QDA) are recognised by their
-    content and merged; anything else is imported as a briefing.
+    content and merged; anything else is imported as a briefing. A database this process has
+    open (or its `-wal`/`-shm`) is refused before it is read: reading it as a plain file would
+    drop this process's locks on it.
     """
+    refuse_if_open(path)
     fmt = annotation_format(path)
     if fmt is not None:
         incoming = read_annotation_file(path, fmt)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
     DatabaseFile,
     OwnedConnection,
@@ -235,8 +236,6 @@ def _make_engine(target: DatabaseFile | Path, *, read_only: bool = False) -> Eng
 
 
 def _backup_on_open(db_path: Path, revision: str, daily: bool, keep: int) -> None:
-    from annotator.core.backup import backup_if_due, make_backup
-
     if revision != HEAD_REVISION:
         # Never migrate without a copy to go back to: a failure here stops the open.
         make_backup(db_path, f"before-schema-{HEAD_REVISION}-from-{revision}", keep)

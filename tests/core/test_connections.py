@@ -292,3 +292,16 @@ def test_a_database_in_a_read_only_folder_opens_read_only(tmp_path: Path) -> Non
     with open_store(copy) as writable:
         assert not writable.read_only
         tag(writable, document_id, 30)
+
+
+def test_importing_the_open_database_or_its_log_is_refused_unread(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    store, document_id = new_db(db)
+    try:
+        tag(store, document_id, 0)
+        for path in (db, Path(f"{db}-wal")):
+            with pytest.raises(ImportRefused, match="open in Annotator"):
+                import_file(store, path)
+        assert db_guard.take_violations() == []
+    finally:
+        store.close()

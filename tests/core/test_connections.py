@@ -305,3 +305,52 @@ def test_importing_the_open_database_or_its_log_is_refused_unread(tmp_path: Path
         assert db_guard.take_violations() == []
     finally:
         store.close()
+
+
+def test_check_reports_rejected_form_values_and_changed_texts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    store, document_id = new_db(db)
+    tag(store, document_id, 0)
+    store.close()
+    assert main(["check", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "every stored value is one the form accepts" in out
+    assert "each matches the SHA-256" in out
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "UPDATE annotation_tags SET fields = '{\"information_credibility\": 9}' "
+        "WHERE annotation_id = (SELECT min(id) FROM annotations)"
+    )
+    conn.execute("UPDATE documents SET text = replace(text, 'Northern', 'Southern')")
+    conn.commit()
+    conn.close()
+    assert main(["check", "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert "1 stored value(s) the form would reject" in out and "information_credibility" in out
+    assert "1 no longer match their SHA-256" in out and "Southern" not in out
+
+
+def test_opening_a_database_removes_what_a_killed_backup_left(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    store, _ = new_db(db)
+    store.close()
+    make_backup(db, "manual")
+    folder = list_backups(db)[0].parent
+    script = (
+        "import sys; from pathlib import Path; from annotator.core.files import scratch_path\n"
+        "for target in sys.argv[1:]:\n"
+        "    scratch_path(Path(target)).write_bytes(b'half a copy')\n"
+    )  # a process that dies after writing its temporary files, as a killed backup does
+    subprocess.run(
+        [sys.executable, "-c", script, str(folder / "next.sqlite3"), str(tmp_path / "copy.db")],
+        check=True, timeout=60, cwd=REPO_ROOT,
+    )
+    leftovers = [p for p in (*folder.iterdir(), *tmp_path.iterdir()) if p.suffix == ".part"]
+    assert len(leftovers) == 2
+    mine = folder / ".x.sqlite3.annotator-1-abc-1234.part.txt"  # not one of ours: kept
+    mine.write_text("keep me")
+    with open_store(db):
+        pass
+    assert not any(p.exists() for p in leftovers) and mine.exists()

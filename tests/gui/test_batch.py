@@ -44,6 +44,46 @@ def slow_import(
     return run
 
 
+class Gate:
+    """Holds each file of a batch in the worker until the GUI thread has seen what the test
+    waits for, so that no check depends on how fast a busy machine is. A file is let go after
+    at most a minute, so that a broken window fails the test instead of hanging it."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+        self.arrived: list[threading.Event] = []
+        self.released: list[threading.Event] = []
+        self._lock = threading.Lock()
+
+    def _events(self, index: int) -> tuple[threading.Event, threading.Event]:
+        with self._lock:
+            while len(self.arrived) <= index:
+                self.arrived.append(threading.Event())
+                self.released.append(threading.Event())
+            return self.arrived[index], self.released[index]
+
+    def waiting(self) -> int | None:
+        """The file (0-based) the worker is holding, if any."""
+        with self._lock:
+            for index, (arrived, released) in enumerate(
+                zip(self.arrived, self.released, strict=True)
+            ):
+                if arrived.is_set() and not released.is_set():
+                    return index
+        return None
+
+    def release(self, index: int) -> None:
+        self._events(index)[1].set()
+
+    def import_files(self, store: Store, paths: list[Path]) -> list[ImportOutcome]:
+        index = len(self.threads)
+        self.threads.append(threading.current_thread())
+        arrived, released = self._events(index)
+        arrived.set()
+        released.wait(60)
+        return import_files(store, paths)
+
+
 def progress_dialog() -> BatchProgress | None:
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, BatchProgress) and widget.isVisible():
@@ -54,27 +94,33 @@ def progress_dialog() -> BatchProgress | None:
 def test_import_runs_in_a_worker_while_the_window_keeps_working(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads: list[threading.Thread] = []
-    monkeypatch.setattr(documents, "import_files", slow_import(0.6, threads))
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
-    timer.start(50)
+    gate = Gate()
+    monkeypatch.setattr(documents, "import_files", gate.import_files)
+    ticks: list[int] = [0, 0]  # event-loop turns seen while the worker held each file
     seen: list[str] = []
     bars: list[tuple[int, int]] = []
 
     def look() -> None:
+        held = gate.waiting()
+        if held is None:
+            return
+        ticks[held] += 1
         dialog = progress_dialog()
-        if dialog is not None:
-            seen.append(dialog.label.text())
-            bars.append((dialog.bar.minimum(), dialog.bar.maximum()))
+        if dialog is None:
+            return
+        seen.append(dialog.label.text())
+        bars.append((dialog.bar.minimum(), dialog.bar.maximum()))
+        if ticks[held] >= 5 and f"({held + 1} of 2)" in dialog.label.text():
+            gate.release(held)
 
+    timer = QTimer()
     timer.timeout.connect(look)
+    timer.start(20)
     imported = window.import_paths(briefs(tmp_path, 2))
     timer.stop()
     assert len(imported) == 2 and len(window.library.model.document_ids()) == 4
-    assert threads and all(t is not threading.main_thread() for t in threads)
-    assert len(ticks) >= 10, "the event loop ran during the import"
+    assert gate.threads and all(t is not threading.main_thread() for t in gate.threads)
+    assert min(ticks) >= 5, "the event loop ran while each file was being read"
     # It appears after a moment and names the file being read.
     assert "Importing: brief-1.txt (2 of 2)…" in seen
     assert set(bars) == {(0, 2)}
@@ -83,17 +129,19 @@ def test_import_runs_in_a_worker_while_the_window_keeps_working(
 def test_a_single_slow_file_shows_a_busy_bar(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(documents, "import_files", slow_import(0.8, []))
+    gate = Gate()
+    monkeypatch.setattr(documents, "import_files", gate.import_files)
     ranges: list[tuple[int, int]] = []
 
     def look() -> None:
         dialog = progress_dialog()
-        if dialog is not None:
+        if dialog is not None and gate.waiting() == 0:
             ranges.append((dialog.bar.minimum(), dialog.bar.maximum()))
+            gate.release(0)
 
     timer = QTimer()
     timer.timeout.connect(look)
-    timer.start(50)
+    timer.start(20)
     assert len(window.import_paths(briefs(tmp_path, 1))) == 1
     timer.stop()
     assert ranges and set(ranges) == {(0, 0)}
@@ -103,21 +151,26 @@ def test_a_single_slow_file_shows_a_busy_bar(
 def test_cancel_stops_before_the_next_file_and_keeps_what_was_done(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(documents, "import_files", slow_import(0.5, []))
+    gate = Gate()
+    monkeypatch.setattr(documents, "import_files", gate.import_files)
+    stopping: list[str] = []
 
     def cancel_during_the_second_file() -> None:
+        held = gate.waiting()
         dialog = progress_dialog()
-        if dialog is None or "(2 of 4)" not in dialog.label.text():
+        if held == 0:
+            gate.release(0)
+        if held != 1 or dialog is None or "(2 of 4)" not in dialog.label.text():
             return
         dialog.cancel_button.click()
         stopping.append(dialog.label.text())
         assert dialog.isVisible() and not dialog.cancel_button.isEnabled()
         timer.stop()
+        gate.release(1)
 
-    stopping: list[str] = []
     timer = QTimer()
     timer.timeout.connect(cancel_during_the_second_file)
-    timer.start(50)
+    timer.start(20)
     imported = window.import_paths(briefs(tmp_path, 4))
     timer.stop()
     assert len(imported) == 2

@@ -160,10 +160,6 @@ class DatabaseFile:
         with self.lock:
             return bool(self._shared) or any(True for _ in self._live)
 
-    def open_connections(self) -> int:
-        with self.lock:
-            return len(self._live)
-
     # -- connections -----------------------------------------------------------------------
 
     def connect(

@@ -29,7 +29,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
     DatabaseFile,
-    OwnedConnection,
     backup_folder,
     database_file,
 )
@@ -174,17 +173,6 @@ class Store:
             row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchone()
             conn.rollback()
         return None if row is None else str(row[0])
-
-    def borrow(self) -> Store:
-        """Another Store on the same connections (for a background task); close it after."""
-        if self._closed:
-            raise AnnotatorError(f"{self.path}: the database was closed")
-        opened = self.owner.share(ENGINE, _unexpected, _close_open)
-        return Store(self.path, self.owner, opened)
-
-    def reading_connection(self) -> OwnedConnection:
-        """A plain sqlite3 connection for reading (checks, backups); the caller closes it."""
-        return connect_for_reading(self.owner)
 
     def watcher(self) -> ChangeWatcher:
         return ChangeWatcher(self)

@@ -203,6 +203,15 @@ def _is_json(value: object) -> bool:
     return True
 
 
+def _report(lines: list[str], found: list[str], fine: str, problems: str) -> None:
+    """One part of the check: `fine`, or `problems` (with the count) and the first 20 found."""
+    if not found:
+        lines.append(fine)
+        return
+    lines.append(problems.format(len(found)))
+    lines.extend(f"  {line}" for line in found[:20])
+
+
 def check_database(db_path: Path) -> CheckReport:
     """Run SQLite's integrity and foreign-key checks and say what they found in plain words."""
     if not db_path.exists():
@@ -242,30 +251,22 @@ def check_database(db_path: Path) -> CheckReport:
     else:
         lines.append(f"References: {len(foreign)} row(s) point at rows that do not exist.")
     if integrity == ["ok"]:
-        if unreadable:
-            lines.append(
-                f"Stored values: {len(unreadable)} cannot be read (exports and merges that need "
-                "them stop with a message):"
-            )
-            lines.extend(f"  {line}" for line in unreadable[:20])
-        else:
-            lines.append("Stored values: every time, form field and history entry reads back.")
-        if rejected:
-            lines.append(
-                f"Form fields: {len(rejected)} stored value(s) the form would reject (correct "
-                "them in the form; exports that carry them are refused on import):"
-            )
-            lines.extend(f"  {line}" for line in rejected[:20])
-        else:
-            lines.append("Form fields: every stored value is one the form accepts.")
-        if mismatched:
-            lines.append(
-                f"Document texts: {len(mismatched)} no longer match their SHA-256 (changed "
-                "outside Annotator; restore a backup to get the original text back):"
-            )
-            lines.extend(f"  {line}" for line in mismatched[:20])
-        else:
-            lines.append("Document texts: each matches the SHA-256 it was imported with.")
+        _report(
+            lines, unreadable,
+            "Stored values: every time, form field and history entry reads back.",
+            "Stored values: {} cannot be read (exports and merges that need them stop with a "
+            "message):",
+        )
+        _report(
+            lines, rejected, "Form fields: every stored value is one the form accepts.",
+            "Form fields: {} stored value(s) the form would reject (correct them in the form; "
+            "exports that carry them are refused on import):",
+        )
+        _report(
+            lines, mismatched, "Document texts: each matches the SHA-256 it was imported with.",
+            "Document texts: {} no longer match their SHA-256 (changed outside Annotator; "
+            "restore a backup to get the original text back):",
+        )
     lines.append(
         f"Contents: {counts['documents']} document(s), {counts['units']} unit(s), "
         f"{counts['annotations']} annotation(s), {counts['annotation_history']} history entries."

@@ -37,6 +37,10 @@ from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.reader.view import PaintedAnnotation, ReaderView
 
+NOTHING_TO_TAG = "Select a sentence or a span first (click it, or J/K), then press a tag key."
+NOTHING_TO_DELETE = "Nothing to delete: select one of your annotations first."
+NO_DOCUMENT = "Open a briefing from the library first."
+
 
 def painted(view: AnnotationView) -> PaintedAnnotation:
     return PaintedAnnotation(view.id, view.start, view.end, view.tag_names, view.author)
@@ -55,6 +59,9 @@ class Workspace(QObject):
     documentClosed = Signal()
     progressChanged = Signal(int, int, int)  # document id, units tagged, annotations
     notice = Signal(str)  # a one-line message for the status bar (no dialog)
+    # Whether Delete has one of the analyst's annotations to act on (Delete Annotation is
+    # off otherwise, and the key says why in the status bar: see keyhints.py).
+    deletableChanged = Signal(bool)
 
     def __init__(
         self,
@@ -81,6 +88,7 @@ class Workspace(QObject):
         # Review status of each annotation of the open document, and the reader's filter.
         self.statuses: dict[int, str] = {}
         self.reader_filter: tuple[str | None, str | None] = (None, None)  # status, author
+        self._deletable = False
         self._connect()
         self.reload_tags()
 
@@ -122,6 +130,7 @@ class Workspace(QObject):
         self.annotation_list.load(detail.text, views)
         self.form.show_annotation(None)
         self.form.set_document_open(True)
+        self._announce_deletable()
         self.documentOpened.emit(document_id)
 
     def close_document(self) -> None:
@@ -137,6 +146,7 @@ class Workspace(QObject):
         self.annotation_list.load("", [])
         self.form.show_annotation(None)
         self.form.set_document_open(False)
+        self._announce_deletable()
         self.documentClosed.emit()
 
     # -- selection -------------------------------------------------------------------------
@@ -178,6 +188,7 @@ class Workspace(QObject):
             self.last_annotation_id = annotation_id
         self.reader.set_current_annotation(annotation_id)
         self.annotation_list.select(annotation_id)
+        self._announce_deletable()
         view = self.annotations.get(annotation_id) if annotation_id is not None else None
         if view is None or self.is_own(view):
             self.form.show_annotation(view, self.text[view.start : view.end] if view else "")
@@ -295,7 +306,8 @@ class Workspace(QObject):
         if target is None:
             start, end = self.tag_span()
             if end <= start:
-                self.ctx.failed.emit("Select a sentence or a span first, then press a tag key.")
+                # Nothing went wrong and nothing was lost: a hint, not a failure.
+                self.notice.emit(NOTHING_TO_TAG)
                 return
             values, suggested = suggested_fields(tag, self.text[start:end])
             document_id = self.document_id
@@ -398,12 +410,12 @@ class Workspace(QObject):
         """Give the annotation last shown in the form the current selection as its span."""
         target = self.last_annotation_id
         if target is None or target not in self.annotations:
-            self.ctx.failed.emit("Show an annotation in the form first, then select its new span.")
+            self.notice.emit("Show an annotation in the form first, then select its new span.")
             return
         if not self._editable(target):
             return
         if self.selection is None:
-            self.ctx.failed.emit("Select the new span first.")
+            self.notice.emit("Select the new span first.")
             return
         self.move_span(target, *self.selection)
         self._show(target)
@@ -419,13 +431,42 @@ class Workspace(QObject):
             gives_previous=True,
         )
 
+    def _delete_target(self) -> int | None:
+        """The annotation Delete acts on: the one in the form, else the analyst's own
+        annotation of the selection."""
+        if self.current_id is not None:
+            return self.current_id
+        view = self.target_annotation()
+        return view.id if view is not None else None
+
+    def deletable(self) -> bool:
+        """True when Delete has one of the analyst's own annotations to delete."""
+        if self.document_id is None:
+            return False
+        target = self._delete_target()
+        view = self.annotations.get(target) if target is not None else None
+        return view is not None and self.is_own(view)
+
+    def _announce_deletable(self) -> None:
+        deletable = self.deletable()
+        if deletable != self._deletable:
+            self._deletable = deletable
+            self.deletableChanged.emit(deletable)
+
+    def delete_hint(self) -> str:
+        """Why Delete has nothing to act on, for the status bar."""
+        if self.document_id is None:
+            return NO_DOCUMENT
+        target = self._delete_target()
+        view = self.annotations.get(target) if target is not None else None
+        if view is not None and not self.is_own(view):
+            return str(NotYourAnnotation(view.author))
+        return NOTHING_TO_DELETE
+
     def delete_annotation(self, annotation_id: int | None = None) -> None:
-        target = annotation_id if annotation_id is not None else self.current_id
+        target = annotation_id if annotation_id is not None else self._delete_target()
         if target is None:
-            view = self.target_annotation()
-            target = view.id if view is not None else None
-        if target is None:
-            self.ctx.failed.emit("No annotation selected to delete.")
+            self.notice.emit(NOTHING_TO_DELETE)
             return
         if not self._editable(target):
             return
@@ -484,6 +525,7 @@ class Workspace(QObject):
             (view,) = fresh.values()
             if self.selection == (view.start, view.end):
                 self._show(view.id)
+        self._announce_deletable()
 
     def annotation_ids(self) -> Iterable[int]:
         return self.annotations.keys()

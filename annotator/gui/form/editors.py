@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
@@ -30,6 +30,19 @@ def set_flag(widget: QWidget, name: str, on: bool) -> None:
     style.unpolish(widget)
     style.polish(widget)
     widget.update()
+
+
+_TYPING = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+CLEARING_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+
+
+def is_typing(event: QKeyEvent) -> bool:
+    """A key that types (a digit, a letter, Delete): it belongs to the focused field, never
+    to a window shortcut such as the tag keys 1/2/3 or Delete Annotation."""
+    if event.modifiers() & ~_TYPING:
+        return False
+    text = event.text()
+    return (bool(text) and text.isprintable()) or event.key() in CLEARING_KEYS
 
 
 def choice_text(choice: Choice) -> str:
@@ -133,6 +146,39 @@ class ChoiceField(QComboBox):
 
     def raw(self) -> object:
         return self.currentData()
+
+    def event(self, event: QEvent) -> bool:
+        # Line edits claim typed keys themselves; a combo box does not, so "3" meant for
+        # "3 - Possibly true" would tag a figure instead. Claim them here.
+        if event.type() == QEvent.Type.ShortcutOverride:
+            assert isinstance(event, QKeyEvent)
+            if is_typing(event):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not event.modifiers() & ~_TYPING:
+            # Delete or Backspace clears the choice, as in a line edit. A key that is a code
+            # (1-6 credibility, A-F reliability) picks it at once: Qt's type-ahead would read
+            # "3" then "1" as a search for "31" and find nothing.
+            index = 0 if event.key() in CLEARING_KEYS else self._index_of_code(event.text())
+            if index is not None:
+                if self.currentIndex() != index:
+                    self.setCurrentIndex(index)
+                    self.committed.emit(self.spec.name, True)
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def _index_of_code(self, text: str) -> int | None:
+        if not text.strip():
+            return None
+        for index in range(1, self._known):
+            code = self.itemData(index)
+            if isinstance(code, str) and code.casefold() == text.casefold():
+                return index
+        return None
 
     def is_dirty(self) -> bool:
         return False  # a combo box commits on every activation

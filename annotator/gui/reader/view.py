@@ -15,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QCursor, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QCursor, QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
 
+from annotator.gui.focusring import RING_WIDTH, paint_widget_ring
 from annotator.gui.reader.canvas import ReaderCanvas
 from annotator.gui.reader.keys import is_reserved, reader_command
 from annotator.gui.reader.spans import PaintedAnnotation, next_word_edge, snap_to_words, word_at
 
 __all__ = ["PaintedAnnotation", "ReaderView"]
+
 
 
 class ReaderView(ReaderCanvas):
@@ -42,6 +44,7 @@ class ReaderView(ReaderCanvas):
         self._dragging = False
         self.selectionChanged.connect(self._on_qt_selection_changed)
         self.verticalScrollBar().valueChanged.connect(self._refresh_hover)
+        self.setViewportMargins(0, 0, 0, 0)  # at least the focus frame (see below)
 
     def load(
         self,
@@ -245,8 +248,42 @@ class ReaderView(ReaderCanvas):
         bar = self.verticalScrollBar()
         bar.setValue(bar.value() + direction * max(1, bar.pageStep() - 2))
 
+    # ----------------------------------------------------------------- focus frame
+    def setViewportMargins(  # type: ignore[override]  # noqa: N802 (Qt override)
+        self, left: int, top: int, right: int, bottom: int
+    ) -> None:
+        # Room for the focus frame outside the viewport, where scrolling never moves it.
+        frame = RING_WIDTH
+        super().setViewportMargins(
+            max(left, frame), max(top, frame), max(right, frame), max(bottom, frame)
+        )
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        super().focusInEvent(event)
+        self.update()  # the frame, outside the viewport
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        super().focusOutEvent(event)
+        self.update()
+
+    def _paint_focus_frame(self) -> None:
+        """A frame in the window's highlight colour (not the reader's own Highlight, which is
+        the faded selection shade) around the text, left of the scroll bar."""
+        area = self.rect()
+        bar = self.verticalScrollBar()
+        container = bar.parentWidget()
+        if bar.isVisible() and container is not None and container is not self:
+            area.setRight(container.geometry().left() - 1)
+        paint_widget_ring(self, QRectF(area), self.parentWidget() or self)
+
     # ----------------------------------------------------------------- keyboard
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            # The reader's own paint event (its margins); the text is the viewport's.
+            handled = super().event(event)
+            if self.hasFocus():
+                self._paint_focus_frame()
+            return handled
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             if is_reserved(event):
                 event.ignore()  # the window's action (tag 1/2/3, Delete) fires

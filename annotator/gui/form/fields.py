@@ -117,6 +117,7 @@ class TagFieldsBox(QGroupBox):
         self.accept_button.setObjectName("acceptSuggestions")
         self.accept_button.setToolTip("Keep the suggested values as they are")
         self.accept_button.setAutoDefault(False)
+        self.accept_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click keeps the focus
         self.accept_button.clicked.connect(self.accept_suggestions)
         row.addWidget(icon)
         row.addWidget(self.suggestion_hint, 1)

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStyle,
     QStyleOptionButton,
-    QStyleOptionFocusRect,
     QWidget,
 )
+
+from annotator.gui.focusring import paint_ring
 
 SUGGESTED_COLOUR = "#6639ba"
 
@@ -80,6 +81,8 @@ class TagButton(QPushButton):
         self.key = key or ""
         self.setCheckable(True)
         self.setAutoDefault(False)
+        # Tab reaches it; a click leaves the keyboard in the reader, where J/K/N go on.
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         side = self.fontMetrics().height()
         self.setIcon(QIcon(key_cap_pixmap(colour, self.key, side, self.font())))
         self.setIconSize(QSize(side, side))
@@ -102,10 +105,8 @@ class TagButton(QPushButton):
         style = self.style()
         style.drawControl(QStyle.ControlElement.CE_PushButtonLabel, option, painter, self)
         if self.hasFocus():
-            focus = QStyleOptionFocusRect()
-            focus.initFrom(self)
-            focus.rect = self.rect().adjusted(3, 3, -3, -3)
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, self)
+            # The style's focus rectangle is invisible on the tint; a ring replaces the border.
+            paint_ring(painter, QRectF(self.rect()), self, radius=3)
         painter.end()
 
 

@@ -123,6 +123,22 @@ NAV_WORDS: frozenset[str] = _words(
     """
 )
 
+# How letters open and close ("Dear Ms. Carter,", "Sincerely,"): a short line that starts with
+# one of these and ends with a comma is a unit of its own. Lowercase; matched as a prefix.
+LETTER_FORMULAS: tuple[str, ...] = (
+    "dear", "my dear", "dearest", "hello", "hi", "greetings", "to whom it may concern",
+    "sincerely", "yours", "very truly", "respectfully", "regards", "best regards",
+    "kind regards", "warm regards", "with best", "with kind", "with warm", "best wishes",
+    "cordially", "thank you", "thanks", "best", "all the best",
+    "cher", "chère", "chers", "chères", "madame", "monsieur", "mesdames", "messieurs",
+    "excellence", "cordialement", "bien cordialement", "bien à vous", "salutations",
+    "respectueusement", "amitiés",
+    "yth", "yang terhormat", "kepada yth", "dengan hormat", "hormat kami", "hormat saya",
+    "salam", "wassalam", "terima kasih", "bapak", "ibu", "saudara",
+    "عزيزي", "عزيزتي", "السيد", "السيدة", "سعادة", "معالي", "حضرة", "السلام عليكم",
+    "تحية طيبة", "مع خالص", "مع التحية", "وتفضلوا", "وشكرا", "شكرا",
+)
+
 # Job titles that make "Name, Title" a byline.
 JOB_TITLES: frozenset[str] = _words(
     """

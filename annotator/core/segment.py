@@ -4,7 +4,8 @@ Line structure decides nothing by itself: a line break ends a unit only when the
 (a sentence end, a colon before a new start) or is a standalone line (title, date, byline,
 heading), and a blank line that falls mid-sentence is bridged. Inside a run of joined lines,
 sentences end at . ! ? … (and ؟ ۔ 。) before a sentence start, except after abbreviations and
-initials. Boilerplate (banners, navigation, captions, symbols, footers) becomes SKIPPED units.
+initials. Boilerplate (banners, navigation, captions, symbols, footers) becomes SKIPPED units;
+what a standalone line is (furniture, date, byline, letter formula) lives in `segment_rules`.
 The rules are generic (patterns and word lists); see ../shared/corpus/README.md for the unit rules.
 """
 
@@ -12,23 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from annotator.core import abbreviations as lex
+from annotator.core import segment_rules as rules
+from annotator.core.segment_rules import CLOSERS as _CLOSERS
+from annotator.core.segment_rules import TERMINATORS as _TERMINATORS
+from annotator.core.segment_rules import UnitKind
 
 __all__ = ["SegmentUnit", "UnitKind", "segment"]
-
-
-class UnitKind(StrEnum):
-    """What a unit is; kinds are a best effort, boundaries are what matters."""
-
-    SENTENCE = "sentence"
-    HEADING = "heading"
-    BULLET = "bullet"
-    TITLE = "title"
-    DATE = "date"
-    BYLINE = "byline"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,74 +34,48 @@ class SegmentUnit:
 
 # A non-blank line: group 1 is its content without surrounding whitespace.
 _LINE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)[^\S\n]*$", re.MULTILINE)
-_CLOSERS = "\"'”’»›)]」』"
 _OPENERS = "\"'“‘«‹([¿¡「『"
-_TERMINATORS = ".!?…؟۔。！？"
 _CURRENCY = "$€£¥"
 _SPACED_CLOSERS = "»›"
+# Pictographs (emoji, dingbats, arrows, geometric shapes) and the marks that join them into
+# one glyph (variation selectors, zero-width joiner, keycap); © ® ™ are not among them.
+_PICTO = (
+    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
+    "\U0001f000-\U0001faff"
+)
+_GLYPH_JOINERS = "\ufe0e\ufe0f\u200d\u20e3"
+# One pictograph as drawn: a flag (two regional indicators) or a symbol with its modifiers
+# (skin tone, variation selector, keycap) and zero-width-joined parts ("👍🏽", "⚠️").
+_ONE_PICTOGRAPH = (
+    "(?:[\U0001f1e6-\U0001f1ff]{2}|[" + _PICTO + "]"
+    "(?:[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]|\u200d[" + _PICTO + "])*)"
+)
+# What may precede a sentence's first letter: opening quotes and brackets, markdown emphasis,
+# hashtags, and pictographs with their spaces ("🔴 Houthi forces...").
+_SENTENCE_PREFIX = re.compile(
+    f"(?:[{re.escape(_OPENERS)}*#@]|[{_PICTO}][{_PICTO}{_GLYPH_JOINERS}]*[^\\S\\n]*){{1,6}}"
+)
 _LABEL = re.compile(r"[IVXLC]{1,5}|\d{1,3}|[^\W\d_]")
 # A sentence-end candidate: terminators and closing quotes/brackets before whitespace (CJK
 # terminators need no whitespace).
-_MARK = r"(?P<mark>\d{1,3}|[¹²³⁰⁴-⁹]+|\[(?:Footnote )?\d{1,3}\])"
 _CANDIDATE = re.compile(
-    r"(?<![.!?…؟۔])[.!?…؟۔]++[\"'”’»›)\]]*+(?:(?=\s)|" + _MARK + r"(?=\s))"
+    r"(?<![.!?…؟۔])[.!?…؟۔]++[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s))"
     r"|(?<![。！？])[。！？]++[\"'”’»›)\]」』]*+"
 )
-_MARK_ONLY = re.compile(_MARK)
 # A footnote marker glued to the end of a line's last sentence: "...route.12".
-_TRAILING_MARK = re.compile(r"(?<=[^\W\d_])[.!?]+[\"'”’)\]]*" + _MARK + "$")
+_TRAILING_MARK = re.compile(r"(?<=[^\W\d_])[.!?]+[\"'”’)\]]*" + rules.MARK + "$")
 _SPACES = re.compile(r"\s*")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_TOKEN_CHARS = re.compile(r"[^\s()]+")
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
 # Bullet glyphs; the ambiguous ones (dashes, numbers, letters) are checked against context.
 _BULLET = re.compile(
-    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*])"
+    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*]|" + _ONE_PICTOGRAPH + ")"
     r"|(?P<maybe>[-–—]|\d{1,3}[.)]|\((?:\d{1,3}|[A-Za-z]|[ivxlc]{1,5}|[IVXLC]{1,5})\)"
     r"|[a-z][.)]|[A-Z]\)|[ivx]{1,4}\.))(?:\s+|$)"
 )
 _HAS_ALNUM = re.compile(r"[^\W_]")
-_END_MARK = re.compile(r"#\s*#\s*#|-\s*30\s*-|\*\s*\*{3}\s*\*|-*\s*(?:END|FIN)\s*-*")
-_SYMBOL = re.compile(r"(?:[A-Z]{1,6}/)+[A-Z0-9][\w./-]*(?:\s*\(\d{4}\))?")
-_COPYRIGHT = re.compile(
-    r"©|\([cC]\)\s*(?:19|20)\d\d|^Copyright\b(?=.*(?:19|20)\d\d)|[Aa]ll [Rr]ights [Rr]eserved"
-)
-# The .gov site banner, a fixed text on every US government site.
-_BANNER = re.compile(
-    r"official websites? (?:of|use)\b|\.gov website|secure \.gov\b|https?://\S*\s+means\b"
-    r"|share sensitive information\b|here[’']s how you know\b"
-)
-_CAPTION = re.compile(
-    r"(?i)\((?:foto|photo|photograph|image|gambar|ilustrasi|crédit photo|photo credit|credit)"
-    r"\s*(?::|/|by\b)[^)]*\)\W*$|^(?:photo|foto|image|caption|credit|photo credit|crédit photo"
-    r"|ilustrasi)\s*:|\(photo credit|\((?:AP|AFP|EPA|Reuters|Getty Images)\s+Photo\b"
-)
-_FOOTER = re.compile(
-    "not an official record|for information media|privacy policy|terms of (?:use|service)"
-    "|unsubscribe"
-)
-_BREADCRUMB = re.compile(r"\s[>›»]\s")
-_DOUBLED = re.compile(r"\b(\w+)\s+\1\b")
-_GLUE = re.compile(r"[a-z][A-Z]")
-_NAV_GLUED_START = re.compile(r"(?:Home|HOME|Search|SEARCH|Menu|MENU|Skip)(?=[A-Z])")
-_DATE_TOKEN = re.compile(r"[^\W\d_]+|\d+")
-_NUMERIC_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?")
-_ISSUER = re.compile(
-    r"(?i)(?:^|,\s+)(?:(?:the|la|le|u\.s\.|united states)\s+)?"
-    r"(?:white house|maison[- ]blanche|gedung putih|department of|office of|ministry of"
-    r"|bureau of|embassy of|bureau du|ministère|kementerian|kantor)\b"
-    r"|\b(?:office|department|ministry|agency|embassy|secretariat)$"
-    r"|^(?:البيت الأبيض|مكتب|وزارة|سفارة|للنشر|بيان)"
-)
-_RELEASE = re.compile(
-    r"(?i)^(?:for\s+)?(?:immediate\s+)?(?:press\s+|media\s+)?"
-    r"(?:release|statement|note|advisory|readout)$|^for (?:immediate )?release\b"
-    r"|^pour diffusion\b|^untuk (?:segera )?disiarkan\b"
-)
-_BY = re.compile(r"(?:By|BY|Par|Oleh)\s*:?\s+[A-Z]")
-_PLACE = re.compile(
-    r"[A-Z][\w.'’ -]{1,30},\s+(?:[A-Z]{2}|D\.C\.|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
-)
 
 
 @dataclass(slots=True)
@@ -128,6 +94,7 @@ class _Line:
     wrap_width: int = 0  # longest line of the block that is followed by a lowercase line
     second_width: int = 0  # second longest line of the block (wrap width of caseless text)
     max_width: int = 0  # longest line of the block
+    fit_width: int = 0  # the block's wrap width, else the text's typical one
 
 
 @dataclass(slots=True)
@@ -158,7 +125,7 @@ def segment(text: str) -> list[SegmentUnit]:
             current.pieces += 1
             cursor = next_start
         nxt = lines[index + 1] if index + 1 < len(lines) else None
-        if nxt is None or nxt.lone_glyph or not _joins(text, lines, index):
+        if nxt is None or nxt.lone_glyph or not _joins(text, lines, index, cursor):
             pieces.append((cursor, line.end, current))
             current.pieces += 1
             current = None
@@ -173,10 +140,18 @@ def _scan_lines(text: str) -> list[_Line]:
         lines.append(_Line(begin, begin, end, match.start() != previous_end + 1))
         previous_end = match.end()
     block_start = 0
+    widths: list[int] = []
     for index in range(1, len(lines) + 1):
         if index == len(lines) or lines[index].new_block:
             _prepare_block(text, lines, block_start, index)
+            if lines[block_start].wrap_width:
+                widths.append(lines[block_start].wrap_width)
             block_start = index
+    # A hard-wrapped text is wrapped at one width throughout: a block too short to show its
+    # own wrap (a two-line title or paragraph) is measured against the others.
+    typical = sorted(widths)[len(widths) // 2] if widths else 0
+    for line in lines:
+        line.fit_width = line.wrap_width or typical
     return lines
 
 
@@ -202,8 +177,10 @@ def _prepare_block(text: str, lines: list[_Line], first: int, stop: int) -> None
             line.start = glyph.end() if glyph is not None else line.start
         else:
             content = text[line.start : line.end] if line.end - line.begin < 1000 else ""
-            line.date = len(content) <= 64 and _is_date(content.strip(" |"))
-            line.boilerplate = bool(content) and not line.date and _is_boilerplate_line(content)
+            line.date = len(content) <= 64 and rules.is_date(content.strip(" |"))
+            line.boilerplate = (
+                bool(content) and not line.date and rules.is_boilerplate_line(content)
+            )
         line.breaks = _find_breaks(text, line.start, line.end)
         marker = _TRAILING_MARK.search(text, max(line.start, line.end - 24), line.end)
         if marker is not None and marker.start() > (
@@ -266,9 +243,8 @@ def _skip_spaces(text: str, pos: int, end: int) -> int:
 
 def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int) -> bool:
     """Whether a sentence ends with text[term_start:term_end] and the next starts at `nxt`."""
-    pos = nxt
-    while pos < len(text) and pos < nxt + 4 and text[pos] in _OPENERS:
-        pos += 1
+    prefix = _SENTENCE_PREFIX.match(text, nxt)
+    pos = prefix.end() if prefix is not None else nxt
     if pos >= len(text):
         return False
     first = text[pos]
@@ -282,6 +258,8 @@ def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int
     token, at_floor = _token_before(text, term_start, floor)
     if not token:
         return True
+    if _in_parenthetical(text, term_start, term_end, floor):
+        return False
     if at_floor and _LABEL.fullmatch(token):
         return False  # a section label opening the unit: "IV. Findings", "2. Costs"
     if token in lex.NEVER_END:
@@ -294,6 +272,26 @@ def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int
         word = _LETTERS.match(text, pos)
         return word is not None and word.group() in lex.SENTENCE_STARTERS
     return True
+
+
+def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> bool:
+    """A period inside a short aside: "(alt. Ansar al-Bayt)", "(est. 2019)", "(Ret.)".
+
+    Only a complete sentence ends inside brackets, and then the aside goes on to another
+    sentence end before it closes; a period right after the opening bracket is shorthand.
+    """
+    opening = text.rfind("(", max(floor, term_start - 80), term_start)
+    if opening < 0 or text.find(")", opening, term_start) >= 0:
+        return False
+    one_word = _TOKEN_CHARS.fullmatch(text, opening + 1, term_start) is not None
+    if text.find(")", term_start, term_end) >= 0:
+        # The aside closes at the period: a sentence, unless it is one short word ("(Ret.)",
+        # where "(Applause.)" is a sentence).
+        return one_word and term_start - opening <= 5
+    if one_word:
+        return True
+    closing = text.find(")", term_end, term_end + 60)
+    return closing >= 0 and _CANDIDATE.search(text, term_end, closing + 2) is None
 
 
 def _token_before(text: str, pos: int, floor: int) -> tuple[str, bool]:
@@ -360,8 +358,8 @@ def _title_like(fragment: str) -> bool | None:
     return upper >= 0.6 * (upper + lower)
 
 
-def _joins(text: str, lines: list[_Line], index: int) -> bool:
-    """Whether the unit in progress at the end of line `index` continues on the next line."""
+def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
+    """Whether the unit in progress (from `unit_start`) at the end of line `index` goes on."""
     line, nxt = lines[index], lines[index + 1]
     if nxt.bullet or nxt.separator or nxt.boilerplate or line.separator or line.boilerplate:
         return False
@@ -373,21 +371,65 @@ def _joins(text: str, lines: list[_Line], index: int) -> bool:
         )
     colon = text[line.end - 1] == ":"
     incomplete = not colon and _ends_incomplete(text, line.frag_start, line.end)
+    own_line = unit_start == line.start
+    if own_line and text[line.end - 1] == "," and not lower and _is_letter_line(text, line, nxt):
+        return False
     starter = _first_word(text, nxt.start, nxt.end) in lex.SENTENCE_STARTERS
     fragment = text[line.frag_start : line.end]
     if nxt.new_block:
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
     if lower or incomplete:
         return True
-    if starter or nxt.date or (line.date if line.frag_start == line.start else _is_date(fragment)):
+    if starter:
+        return False
+    # A unit that began on an earlier line is judged as a whole: a wrapped line of prose
+    # may be full of names ("the United States and the United") and may end before a year.
+    if own_line and (nxt.date or line.date):
         return False
     if _is_wrapped_pair(text, lines, index):
         return True
     if _is_caps(fragment):
         # Case says nothing between two ALL CAPS lines; a switch to mixed case ends the unit.
-        return _is_caps(text[nxt.start : min(nxt.end, nxt.start + 80)]) and _is_wrap(line, None)
+        return _is_caps(text[nxt.start : min(nxt.end, nxt.start + 80)]) and (
+            _is_wrap(line, None) or _next_word_overflows(text, line, nxt)
+        )
     # A sentence that began mid-line is prose whatever its case; otherwise case decides.
-    return _is_wrap(line, False if line.frag_start > line.start else _title_like(fragment))
+    if line.frag_start > line.start:
+        return _is_wrap(line, False)
+    title = _title_like(text[max(unit_start, line.end - 400) : line.end])
+    if title and _next_word_overflows(text, line, nxt):
+        return True
+    return _is_wrap(line, title)
+
+
+def _is_letter_line(text: str, line: _Line, nxt: _Line) -> bool:
+    """A letter's salutation or complimentary close: "Dear Ms. Carter,", "Sincerely,".
+
+    Besides the known formulas, a short comma-ended line alone between blank lines is one:
+    a stray blank line inside a sentence rarely follows so short a start.
+    """
+    length = line.end - line.begin
+    if length > 60:
+        return False
+    if line.new_block and nxt.new_block and length < 40:
+        return True
+    return rules.LETTER_FORMULA.match(text, line.start, line.end) is not None
+
+
+def _next_word_overflows(text: str, line: _Line, nxt: _Line) -> bool:
+    """A long line whose next line's first word would not have fitted is a hard wrap.
+
+    Greedy wrapping (mail clients, PDF columns) breaks only when the next word does not fit;
+    a heading or a name line is broken by hand and is shorter than the wrap width.
+    """
+    width = line.fit_width
+    length = line.end - line.begin
+    if not width or not 0.8 * width <= length <= width + 2:
+        return False
+    word_end = nxt.start
+    while word_end < nxt.end and not text[word_end].isspace():
+        word_end += 1
+    return length + 1 + (word_end - nxt.start) > width
 
 
 def _is_wrapped_pair(text: str, lines: list[_Line], index: int) -> bool:
@@ -455,74 +497,6 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
     return 40 <= length < 160 and length >= 0.6 * line.max_width
 
 
-def _is_boilerplate_line(line: str) -> bool:
-    """Site furniture that stands on its own line: navigation, banners, symbols, captions."""
-    if line.lower().rstrip(" :") in lex.NAV_LINES or _SYMBOL.fullmatch(line):
-        return True
-    if line[0].islower():
-        return False  # a wrapped line of a sentence
-    if len(line) <= 160 and _is_furniture(line, line.lower()):
-        return True
-    if ("(" in line or ":" in line) and _CAPTION.search(line):
-        return True
-    if len(_BREADCRUMB.findall(line)) >= 2:
-        return True
-    if len(line) < 160 and len(_DOUBLED.findall(line)) >= 2:
-        return True  # language menus: "English English, Français Français"
-    if line[-1] in _TERMINATORS:
-        return False
-    if "|" in line or _NAV_GLUED_START.match(line):
-        return True
-    glue = len(_GLUE.findall(line))
-    return glue >= 3 or (glue > 0 and any(w in lex.NAV_WORDS for w in _LETTERS.findall(line)))
-
-
-def _is_furniture(text: str, low: str) -> bool:
-    """Copyright lines, the .gov banner and footer phrases (`low` is `text.lower()`)."""
-    if _COPYRIGHT.search(text):
-        return True
-    if ("website" in low or "how you know" in low or "sensitive information" in low) and (
-        _BANNER.search(low)
-    ):
-        return True
-    return _FOOTER.search(low) is not None
-
-
-def _is_date(fragment: str) -> bool:
-    """A line that is only a date: "08/10/2004", "Thursday, September 7, 2017", "Le 26 juin"."""
-    if len(fragment) > 60:
-        return False
-    has_digit = has_month = False
-    for token in _DATE_TOKEN.findall(fragment):
-        if token[0].isdigit():
-            has_digit = True
-            continue
-        low = token.lower()
-        if low not in lex.DATE_WORDS:
-            return False
-        has_month = has_month or low in lex.MONTHS
-    if not has_digit:
-        return False
-    bare = fragment.strip(" :,.")
-    return has_month or bool(_NUMERIC_DATE.search(bare)) or (len(bare) == 4 and bare.isdigit())
-
-
-def _is_byline(line: str) -> bool:
-    """Issuer, release, "Name, Title" or place lines ("Richard Boucher, Spokesman")."""
-    line = line.rstrip(" :")
-    words = line.replace(",", " ").split()
-    if len(line) > 90 or len(words) > 12:
-        return False
-    if _RELEASE.search(line) or _PLACE.fullmatch(line) or _BY.match(line):
-        return True
-    if len(words) <= 8 and _ISSUER.search(line):
-        return True
-    if words and words[0] in lex.JOB_TITLES:
-        return True
-    head, comma, tail = line.rpartition(",")
-    return bool(comma) and any(word in lex.JOB_TITLES for word in tail.split())
-
-
 def _classify(text: str, pieces: list[tuple[int, int, _Segment]]) -> list[SegmentUnit]:
     units: list[SegmentUnit] = []
     rest_skipped = title_done = body_started = False
@@ -533,40 +507,19 @@ def _classify(text: str, pieces: list[tuple[int, int, _Segment]]) -> list[Segmen
         # An end mark ("###", "-30-", "* *** *") or a copyright line late in the text closes
         # the briefing: what follows is footer.
         closing = bool(unit) and (
-            _END_MARK.fullmatch(unit) is not None
-            or (seg.boilerplate and _COPYRIGHT.search(unit) is not None)
+            rules.END_MARK.fullmatch(unit) is not None
+            or (seg.boilerplate and rules.COPYRIGHT.search(unit) is not None)
         )
         if rest_skipped or seg.separator or seg.boilerplate or closing:
             kind = UnitKind.SKIPPED
             rest_skipped = rest_skipped or (closing and start >= half)
-        elif seg.pieces > 1 and unit and len(unit) < 300 and _is_furniture(unit, unit.lower()):
+        elif seg.pieces > 1 and unit and len(unit) < 300 and rules.is_furniture(unit, unit.lower()):
             kind = UnitKind.SKIPPED
         elif seg.bullet:
             kind = UnitKind.BULLET
-        elif unit and len(unit) < 200 and (seg.pieces == 1 or _is_marker(unit)):
-            kind = _line_kind(unit, not title_done and not body_started)
+        elif unit and len(unit) < 200 and (seg.pieces == 1 or rules.is_marker(unit)):
+            kind = rules.line_kind(unit, not title_done and not body_started)
             title_done = title_done or kind is UnitKind.TITLE
         body_started = body_started or kind in (UnitKind.SENTENCE, UnitKind.BULLET)
         units.append(SegmentUnit(start, end, kind))
     return units
-
-
-def _is_marker(unit: str) -> bool:
-    return _LETTERS.search(unit) is None or _MARK_ONLY.fullmatch(unit) is not None
-
-
-def _line_kind(line: str, title_allowed: bool) -> UnitKind:
-    if _is_date(line):
-        return UnitKind.DATE
-    if _is_marker(line):
-        return UnitKind.SKIPPED  # a bare footnote marker or page number
-    if _is_byline(line):
-        return UnitKind.BYLINE
-    if title_allowed and line.isupper() and len(_LETTERS.findall(line)) >= 2:
-        return UnitKind.TITLE
-    if line[-1] in _TERMINATORS or (line[-1] in _CLOSERS and len(line) > 1 and line[-2] in "."):
-        return UnitKind.SENTENCE
-    if title_allowed and line[-1] != ":":
-        return UnitKind.TITLE
-    words = len(line.split())
-    return UnitKind.HEADING if words <= (8 if line[-1] == ":" else 12) else UnitKind.SENTENCE

@@ -671,3 +671,134 @@ def test_time_grows_linearly_on_about_one_megabyte_of_briefings() -> None:
 )
 def test_pathological_megabyte_inputs_grow_linearly(text: Repeat) -> None:
     assert_linear(segment, text)
+
+
+# --- letters, hard wraps, asides, pictographs ------------------------------------------------
+
+LETTER = (
+    "Office of the Harbour Commissioner\n\n"
+    "3 May 2024\n\n"
+    "Dear Mr. Okafor,\n\n"
+    "Thank you for your note about the closure of the eastern\n"
+    "quay. Repairs will take six weeks. We\n"
+    "regret the delay.\n\n"
+    "Kind regards,\n\n"
+    "Ruth Amsel\n"
+    "Harbour Commissioner\n"
+)
+
+
+def test_letter_salutation_and_close_are_units_of_their_own() -> None:
+    assert texts(LETTER) == [
+        "Office of the Harbour Commissioner",
+        "3 May 2024",
+        "Dear Mr. Okafor,",
+        "Thank you for your note about the closure of the eastern\nquay.",
+        "Repairs will take six weeks.",
+        "We\nregret the delay.",
+        "Kind regards,",
+        "Ruth Amsel",
+        "Harbour Commissioner",
+    ]
+
+
+def test_letter_formulas_without_blank_lines() -> None:
+    text = "Chère Madame,\nNous avons bien reçu votre lettre.\nCordialement,\nPaul Marchand"
+    assert texts(text) == [
+        "Chère Madame,",
+        "Nous avons bien reçu votre lettre.",
+        "Cordialement,",
+        "Paul Marchand",
+    ]
+
+
+def test_short_comma_line_alone_between_blank_lines_is_not_bridged() -> None:
+    text = "Colleagues,\n\nThe review is attached. Comments are due Friday."
+    assert texts(text)[0] == "Colleagues,"
+    # A long line cut by a stray blank line after a comma still joins.
+    text = (
+        "The envoys met in Geneva and Oslo over three days in March,\n\n"
+        "Norway hosting the final round. Talks resume in June."
+    )
+    assert len(texts(text)) == 2
+
+
+NAMES_PARAGRAPH = (
+    "Yesterday the foreign ministers of the Republic of Korea and the United Kingdom met "
+    "their counterparts from New Zealand, South Africa and the United Arab Emirates in "
+    "Geneva. The Secretary General of the International Maritime Organization joined them "
+    "for the session on the Bab al-Mandab Strait and the Gulf of Aden. Officials said "
+    "the talks, which the Government of Norway hosted at the Palais des Nations, ended "
+    "on 4 June 2024. A second round is planned under Article 12 of the Convention."
+)
+
+
+@pytest.mark.parametrize("width", [38, 46, 54, 62, 70, 78])
+def test_hard_wrapped_paragraph_splits_as_the_unwrapped_one(width: int) -> None:
+    import textwrap
+
+    wrapped = textwrap.fill(NAMES_PARAGRAPH, width)
+    flat = [" ".join(unit.split()) for unit in texts(wrapped)]
+    assert flat == texts(NAMES_PARAGRAPH)
+    assert len(flat) == 4
+
+
+def test_wrapped_title_and_paragraph_of_a_hard_wrapped_text() -> None:
+    import textwrap
+
+    title = "Statement by the Minister of Transport on the Closure of the Northern Ports"
+    paragraphs = [NAMES_PARAGRAPH, "The ports reopen on Monday. Pilots resume work at dawn."]
+    text = "\n\n".join(textwrap.fill(part, 60) for part in [title, *paragraphs])
+    units = texts(text)
+    assert " ".join(units[0].split()) == title
+    assert len(units) == 1 + 4 + 2
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The cell (alt. Jund al-Sahil) claimed the raid.",
+        "Its gunmen (approx. 30) fled north.",
+        "The front (est. 2016) recruits online.",
+        "Its founder (b. 1971) studied abroad.",
+        "The faction (formerly Unit 7, est. 2012) split.",
+        "The town (pop. 8,500) was shelled.",
+        "Lt. Gen. (Ret.) Omar Haddad spoke.",
+    ],
+)
+def test_abbreviation_inside_an_aside_does_not_end_the_sentence(sentence: str) -> None:
+    text = f"{sentence} Police arrived later."
+    assert texts(text) == [sentence, "Police arrived later."]
+
+
+def test_sentences_inside_brackets_still_split() -> None:
+    text = "The raid failed. (The convoy turned back. Nobody was hurt.) Talks went on."
+    assert texts(text) == [
+        "The raid failed.",
+        "(The convoy turned back.",
+        "Nobody was hurt.)",
+        "Talks went on.",
+    ]
+    assert texts("He bowed. (Applause.) Then he spoke.") == [
+        "He bowed.", "(Applause.)", "Then he spoke."
+    ]
+
+
+def test_sentence_that_begins_with_a_pictograph() -> None:
+    text = "The ferry docked at noon. 🚨 Two drones were seen. ⚠️ Crews stayed aboard. 👍🏽 Fine."
+    assert texts(text) == [
+        "The ferry docked at noon.",
+        "🚨 Two drones were seen.",
+        "⚠️ Crews stayed aboard.",
+        "👍🏽 Fine.",
+    ]
+    assert len(texts("The ferry docked. 🙂 and then it left.")) == 1
+
+
+def test_pictograph_at_the_start_of_a_line_is_a_bullet_glyph() -> None:
+    text = "Overnight:\n🔴 A tanker was struck off the coast.\n✅ Its crew was rescued."
+    assert kinds(text) == [
+        (UnitKind.HEADING, "Overnight:"),
+        (UnitKind.BULLET, "A tanker was struck off the coast."),
+        (UnitKind.BULLET, "Its crew was rescued."),
+    ]

@@ -18,6 +18,8 @@ from platformdirs import user_config_path
 from annotator.core.files import atomic_write_text
 
 MAX_RECENT = 8
+# View > Theme: the platform's own colours, or Annotator's light or dark ones.
+THEMES = ("system", "light", "dark")
 
 
 def settings_path() -> Path:
@@ -39,6 +41,7 @@ class Settings:
     export_folder: str = ""
     export_excel_bom: bool = False
     export_history: bool = False
+    theme: str = "system"
 
     def remember_database(self, path: Path) -> None:
         key = str(path)
@@ -54,6 +57,8 @@ def _coerce(raw: dict[str, Any]) -> Settings:
         if not isinstance(value, type(getattr(defaults, spec.name))):
             value = getattr(defaults, spec.name)
         values[spec.name] = value
+    if values["theme"] not in THEMES:  # a newer version's theme, or a hand edit
+        values["theme"] = defaults.theme
     return Settings(**values)
 
 

@@ -34,3 +34,14 @@ def test_wrong_types_fall_back_to_defaults(tmp_path: Path) -> None:
     path.write_text('{"author": 5, "zoom": 2, "recent_databases": "x"}', encoding="utf-8")
     loaded = load_settings(path)
     assert (loaded.author, loaded.zoom, loaded.recent_databases) == ("", 2, [])
+
+
+def test_theme_is_kept_and_old_or_unknown_values_load(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    # A settings file from before View > Theme existed loads, with the platform's colours.
+    path.write_text('{"author": "Ana", "zoom": 1}', encoding="utf-8")
+    assert load_settings(path).theme == "system"
+    save_settings(Settings(author="Ana", theme="dark"), path)
+    assert load_settings(path).theme == "dark"
+    path.write_text('{"author": "Ana", "theme": "solarized"}', encoding="utf-8")
+    assert load_settings(path).theme == "system"

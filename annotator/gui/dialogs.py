@@ -30,7 +30,7 @@ from annotator import __version__
 from annotator.core.backup import backup_folder
 from annotator.core.queries import DocumentSummary
 from annotator.core.settings import settings_path
-from annotator.gui.actions import shortcut_rows
+from annotator.gui.actions import shortcut_groups
 
 
 def read_only_table(parent: QWidget, name: str, headers: list[str]) -> QTableWidget:
@@ -102,16 +102,27 @@ def show_import_problems(parent: QWidget, imported: int, problems: list[str]) ->
 def show_shortcuts(
     parent: QWidget, actions: dict[str, QAction], tag_actions: dict[str, QAction]
 ) -> QDialog:
+    """Every key, once, under its heading (navigation, tagging, editing, review, files)."""
     dialog = QDialog(parent)
     dialog.setObjectName("shortcutsDialog")
     dialog.setWindowTitle("Keyboard shortcuts")
-    rows = shortcut_rows({**tag_actions, **actions})
-    table = QTableWidget(len(rows), 2, dialog)
-    table.setHorizontalHeaderLabels(["Keys", "Action"])
-    table.verticalHeader().hide()
-    for row, (keys, text) in enumerate(rows):
-        table.setItem(row, 0, QTableWidgetItem(keys))
-        table.setItem(row, 1, QTableWidgetItem(text))
+    table = read_only_table(dialog, "shortcutsTable", ["Keys", "Action"])
+    for group, rows in shortcut_groups(actions, tag_actions):
+        heading = QTableWidgetItem(group)
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        heading.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        at = table.rowCount()
+        table.insertRow(at)
+        table.setItem(at, 0, heading)
+        table.setItem(at, 1, QTableWidgetItem(""))  # spanned over; keeps every row two cells
+        table.setSpan(at, 0, 1, 2)
+        for keys, text in rows:
+            at = table.rowCount()
+            table.insertRow(at)
+            table.setItem(at, 0, QTableWidgetItem(keys))
+            table.setItem(at, 1, QTableWidgetItem(text))
     table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
     table.resizeColumnToContents(0)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
@@ -119,7 +130,7 @@ def show_shortcuts(
     layout = QVBoxLayout(dialog)
     layout.addWidget(table)
     layout.addWidget(buttons)
-    dialog.resize(520, 560)
+    dialog.resize(560, 640)
     dialog.open()
     return dialog
 

@@ -243,5 +243,5 @@ def test_the_shortcuts_help_lists_the_keys_including_delete_in_the_library(
     }
     assert rows["Remove the selected document (asks first)"] == "Delete (in the library)"
     assert rows["Claim"] == "1" and rows["Figure"] == "3"
-    assert rows["Undo"] == "Ctrl+Z"
+    assert rows["Undo"].split(", ")[0] == "Ctrl+Z"  # then the platform's other Undo keys
     dialog.close()

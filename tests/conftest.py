@@ -16,9 +16,18 @@ from tests.profile_guard import (  # noqa: F401  (hooks: the run fails if the re
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+from tests.qt_guard import install as install_qt_guard
+from tests.qt_guard import (  # noqa: F401  (hooks: a Qt warning fails its test; the xcb run)
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_ignore_collect,
+    pytest_runtest_makereport,
+    pytest_unconfigure,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 install_db_guard()
+install_qt_guard()
 
 # The suite runs a few hundred examples per property; `--hypothesis-profile=long` runs the
 # separate long fuzzing session (thousands per property).

@@ -124,7 +124,10 @@ def show_shortcuts(
             table.setItem(at, 0, QTableWidgetItem(keys))
             table.setItem(at, 1, QTableWidgetItem(text))
     table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.resizeColumnToContents(0)
+    # A list to read: no cell to select (the first heading would show as selected).
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

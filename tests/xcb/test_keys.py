@@ -143,7 +143,7 @@ def focused_name() -> str:
 
 
 class TabMissedTheField(AssertionError):
-    """Tab from the reader did not reach a form field."""
+    """Tab from the reader did not reach a form field (the trail of focused widgets says why)."""
 
 
 def tab_to(qtbot: QtBot, name: str) -> None:
@@ -184,12 +184,6 @@ def test_the_keyboard_walk_from_a_fresh_start(qtbot: QtBot, window: MainWindow) 
                  f"after {key} the saved tags are {saved_tags(window)}, not {expected}")
 
 
-@pytest.mark.xfail(
-    raises=TabMissedTheField,
-    reason="Tab order into the form is issue 14's focus work (tests/gui/test_focus_keys.py): "
-    "today Tab from the reader visits the review filters, skips the tag buttons and the "
-    "form's fields, and sticks in the annotation table",
-)
 def test_the_keyboard_walk_into_the_form(qtbot: QtBot, window: MainWindow) -> None:
     """J, 1, Tab into the form, digits into the credibility field, Ctrl+Z, Ctrl+Shift+Z."""
     start, end = start_the_walk(qtbot, window)

@@ -30,9 +30,10 @@ from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import databases, dialogs, documents
+from annotator.gui import databases, dialogs, documents, geometry
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import STORAGE_ERRORS, AppContext
+from annotator.gui.elided import ElidedLabel
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.library.panel import LibraryPanel
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self.review = ReviewMode(self)
-        self.resize(1400, 860)
+        geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         self._restore_geometry()
         self.refresh_title()
         self.library.reload(ctx.store)
@@ -126,7 +127,6 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 1)
-        self.splitter.setSizes([380, 700, 360])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self.reader.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _build_status_bar(self) -> None:
-        self.db_label = QLabel(self)
+        self.db_label = ElidedLabel(self)  # a long path must not widen the window
         self.author_label = QLabel(self)
         self.saved_label = QLabel(self)
         self.saved_label.setObjectName("savedLabel")
@@ -476,12 +476,14 @@ class MainWindow(QMainWindow):
     # -- status ----------------------------------------------------------------------------
 
     def refresh_title(self) -> None:
-        title = "Annotator"
-        if self.workspace.document_id is not None:
-            row = self.library.model.row_of(self.workspace.document_id)
-            if row is not None:
-                title = f"{self.library.model.index(row, 0).data()} — Annotator"
-        self.setWindowTitle(f"{title} [{self.ctx.store.path.name}]")
+        # "Briefing — database.sqlite3": Qt appends " — Annotator" (the application's display
+        # name) itself, so the title must not name it.
+        parts = [self.ctx.store.path.name]
+        document_id = self.workspace.document_id
+        row = None if document_id is None else self.library.model.row_of(document_id)
+        if row is not None:
+            parts.insert(0, str(self.library.model.index(row, 0).data()))
+        self.setWindowTitle(" — ".join(parts))
 
     def _refresh_status(self) -> None:
         read_only = self.ctx.store.read_only
@@ -564,6 +566,7 @@ class MainWindow(QMainWindow):
             value = settings.value(key)
             if isinstance(value, QByteArray):
                 target(value)
+        geometry.clamp_to_screens(self)  # the screens may have changed since
 
     def save_geometry(self) -> None:
         settings = window_settings()

@@ -99,6 +99,7 @@ def test_the_tooltip_says_where_the_document_came_from_and_how_far_it_is(
     tip = str(panel.proxy.index(row, 0).data(Qt.ItemDataRole.ToolTipRole))
     assert tip.splitlines() == [
         "delta estimate",
+        "Issuer: Cell",  # the issuer column is hidden in a narrow library
         "Source: delta estimate.txt",
         "Date: day or month?",
         "4 of 8 units tagged, 4 annotations",

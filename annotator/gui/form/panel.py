@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
 from annotator.core.fields import field_specs
 from annotator.core.queries import AnnotationView, TagInfo
 from annotator.gui.form.editors import set_flag
-from annotator.gui.form.fields import TagFieldsBox
+from annotator.gui.form.fields import TagFieldsBox, label_column_width
 from annotator.gui.form.flow import FlowLayout
 from annotator.gui.form.paint import SUGGESTED_COLOUR, TagButton
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
+NOTE_LINES = 3  # the note box's height; a longer note scrolls
 # Narrower than the label column plus this: labels go above the fields.
 COMPACT_FIELD_WIDTH = 250
 TEXT_LIMIT = 600  # longer annotated text shows its beginning and end only
@@ -66,7 +67,7 @@ QLabel#readOnlyNotice {{
 }}
 QLabel#annotatedText {{
     background: palette(base); border: 1px solid palette(mid); border-radius: 4px;
-    padding: 6px 8px;
+    padding: 4px 8px;
 }}
 """
 
@@ -94,6 +95,15 @@ def elided(text: str, limit: int = TEXT_LIMIT) -> str:
     head = text[: limit * 2 // 3].rsplit(" ", 1)[0]
     tail = text[-(limit // 4) :].split(" ", 1)[-1]
     return f"{head} … {tail}"
+
+
+def one_line_minimum(label: QLabel) -> None:
+    """Layouts take a label whose vertical policy does not shrink at its size hint at least:
+    for a word-wrapped text, its height at some narrow width (four lines for a two-line
+    sentence), which made the form scroll while everything fitted. The layout asks for the
+    height at the actual width anyway; an explicit minimum of one line replaces the hint."""
+    margins = label.contentsMargins()
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() + margins.top() + margins.bottom())
 
 
 class NoteEdit(QPlainTextEdit):
@@ -141,8 +151,10 @@ class AnnotationForm(QWidget):
         content.setObjectName("formContent")
         self.scroll.setWidget(content)
         self.content_layout = QVBoxLayout(content)
-        self.content_layout.setContentsMargins(10, 10, 10, 10)
-        self.content_layout.setSpacing(8)
+        # Tight enough that one tag's fields, the note and Delete fit a 1366x768 screen
+        # with a few rows of the annotation list below (tests/gui/test_screens.py).
+        self.content_layout.setContentsMargins(8, 6, 8, 6)
+        self.content_layout.setSpacing(4)
 
         self.heading = QLabel(content)
         font = self.heading.font()
@@ -163,6 +175,8 @@ class AnnotationForm(QWidget):
         self.empty_hint = QLabel(EMPTY_HINT, content)
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setWordWrap(True)
+        for label in (self.text_label, self.owner_notice, self.empty_hint):
+            one_line_minimum(label)
         self.button_row = FlowLayout(spacing=6)
         self.meta = self._build_meta(content)
         self.box_layout = QVBoxLayout()
@@ -173,7 +187,7 @@ class AnnotationForm(QWidget):
         self.note.setObjectName("note")
         self.note.setTabChangesFocus(True)
         self.note.setPlaceholderText("Free note on this annotation")
-        self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * 4 + 14)
+        self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * NOTE_LINES + 14)
         self.note_label.setBuddy(self.note)
         self.note_timer = QTimer(self)
         self.note_timer.setSingleShot(True)
@@ -187,18 +201,21 @@ class AnnotationForm(QWidget):
         self.delete_button.setAutoDefault(False)
         self.delete_button.setToolTip("Delete this annotation (Del); Ctrl+Z brings it back")
         self.delete_button.clicked.connect(self._delete)
-        delete_row = QHBoxLayout()
-        delete_row.addStretch(1)
-        delete_row.addWidget(self.delete_button)
+        # Delete sits on the note's label row: a row of its own costs a small screen the
+        # last line of the form. The tab order still runs note, then Delete.
+        note_row = QHBoxLayout()
+        note_row.setContentsMargins(0, 0, 0, 0)
+        note_row.addWidget(self.note_label, 0, Qt.AlignmentFlag.AlignBottom)
+        note_row.addStretch(1)
+        note_row.addWidget(self.delete_button)
 
         for widget in (self.heading, self.owner_notice, self.text_label, self.empty_hint):
             self.content_layout.addWidget(widget)
         self.content_layout.addLayout(self.button_row)
         self.content_layout.addWidget(self.meta)
         self.content_layout.addLayout(self.box_layout)
-        self.content_layout.addWidget(self.note_label)
+        self.content_layout.addLayout(note_row)
         self.content_layout.addWidget(self.note)
-        self.content_layout.addLayout(delete_row)
         self.content_layout.addStretch(1)
 
     def _build_meta(self, parent: QWidget) -> QWidget:
@@ -279,8 +296,10 @@ class AnnotationForm(QWidget):
             QWidget.setTabOrder(first, second)
 
     def sizeHint(self) -> QSize:
-        # Ask for room for a tag box or two: the list below it has less to show.
-        return QSize(360, 620)
+        # Wide enough for the labels beside the fields (narrower puts them above, and one
+        # tag's fields no longer fit a small screen); tall enough for a tag box or two.
+        width = label_column_width(self.fontMetrics()) + COMPACT_FIELD_WIDTH + 16
+        return QSize(width, 620)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

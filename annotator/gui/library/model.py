@@ -118,6 +118,8 @@ class LibraryModel(QAbstractTableModel):
             return str(self.data(index)).casefold()
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [summary.title, f"Source: {summary.source_name}"]
+            if summary.issuer:  # the issuer column is hidden in a narrow library
+                parts.insert(1, f"Issuer: {summary.issuer}")
             if summary.date_note:
                 parts.append(f"Date: {summary.date_note}")
             parts.append(f"{row.tagged_units} of {summary.unit_count} units tagged, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,6 +16,12 @@ from PySide6.QtWidgets import (
 from annotator.core.queries import list_documents, tagged_unit_counts
 from annotator.core.store import Store
 from annotator.gui.library.model import ID_ROLE, LibraryFilter, LibraryModel, LibraryRow
+
+TITLE, DATE, ISSUER, PROGRESS = range(4)
+ISSUER_WIDTH = 90
+# The title keeps at least this many average characters: a narrower library (a small screen)
+# hides the issuer column, which the tooltip and the filter still cover.
+TITLE_CHARS = 18
 
 
 class LibraryPanel(QWidget):
@@ -41,11 +47,11 @@ class LibraryPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(2, 90)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DATE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ISSUER, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(ISSUER, ISSUER_WIDTH)
+        header.setSectionResizeMode(PROGRESS, QHeaderView.ResizeMode.ResizeToContents)
         header.setMinimumSectionSize(40)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -59,6 +65,9 @@ class LibraryPanel(QWidget):
         self.table.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            assert isinstance(event, QResizeEvent)
+            self.fit_columns(event.size().width())
         # In the table, Delete means the document: claim the key from the window's
         # Delete Annotation shortcut, then ask for the removal.
         if watched is self.table and event.type() in (
@@ -72,6 +81,14 @@ class LibraryPanel(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
+    def fit_columns(self, width: int | None = None) -> None:
+        """Show the issuer column only while the title keeps TITLE_CHARS characters beside it."""
+        header = self.table.horizontalHeader()
+        width = self.table.width() if width is None else width
+        others = header.sectionSize(DATE) + header.sectionSize(PROGRESS) + ISSUER_WIDTH
+        room = width - 2 * self.table.frameWidth() - others
+        header.setSectionHidden(ISSUER, room < self.fontMetrics().averageCharWidth() * TITLE_CHARS)
+
     def _on_current(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
         if index.isValid():
             self.documentActivated.emit(int(index.data(ID_ROLE)))
@@ -80,6 +97,7 @@ class LibraryPanel(QWidget):
         counts = tagged_unit_counts(store)
         rows = [LibraryRow(s, counts.get(s.id, 0)) for s in list_documents(store)]
         self.model.set_rows(rows)
+        self.fit_columns()  # the date and progress columns took their new widths
 
     def refresh_documents(self, store: Store, document_ids: set[int]) -> None:
         summaries = {s.id: s for s in list_documents(store) if s.id in document_ids}

@@ -147,6 +147,35 @@ def field_spec(tag: str, name: str) -> FieldSpec:
     raise InvalidValue(f"tag {tag!r} has no field {name!r}")
 
 
+def choice_text(choice: Choice) -> str:
+    """A choice as a person reads it: "very likely (80-95%)", "B - Usually reliable"."""
+    return f"{choice.label} ({choice.detail})" if choice.detail else choice.label
+
+
+def field_label(tag: str, name: str) -> str:
+    """A field's label ("Information credibility"); the name itself for a field without a spec
+    (an imported extra tag's, or one the form no longer has)."""
+    spec = _SPECS_BY_NAME.get(tag, {}).get(name)
+    return spec.label if spec is not None else name
+
+
+def value_text(tag: str, name: str, value: object) -> str:
+    """A stored value as a person reads it: a choice code as its label with its range
+    ("very_likely" -> "very likely (80-95%)"), anything else as written; "" for None.
+
+    For tables, reports and dialogs that people read; machine formats keep the codes."""
+    if value is None:
+        return ""
+    spec = _SPECS_BY_NAME.get(tag, {}).get(name)
+    if spec is not None and isinstance(value, str):
+        choice = spec.choice(value)
+        if choice is not None:
+            return choice_text(choice)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 

@@ -8,11 +8,13 @@ from annotator.core.errors import InvalidValue
 from annotator.core.fields import (
     FieldKind,
     field_errors,
+    field_label,
     field_spec,
     field_specs,
     normalise_date,
     parse_number,
     validate_fields,
+    value_text,
 )
 
 
@@ -90,3 +92,15 @@ def test_number_and_date_helpers() -> None:
     assert normalise_date(" 2001 ") == "2001"
     with pytest.raises(InvalidValue):
         parse_number("1,00")
+
+
+def test_values_and_fields_read_as_labels_not_codes() -> None:
+    assert value_text("assessment", "likelihood", "very_likely") == "very likely (80-95%)"
+    assert value_text("claim", "information_credibility", "2") == "2 - Probably true"
+    assert value_text("figure", "qualifier", "at_least") == "at least"
+    assert value_text("figure", "value", 1200) == "1200"
+    assert value_text("assessment", "likelihood", "not_a_code") == "not_a_code"
+    assert value_text("speech", "tone", "angry") == "angry"  # an imported tag's field
+    assert value_text("claim", "attributed_to", None) == ""
+    assert field_label("claim", "information_credibility") == "Information credibility"
+    assert field_label("speech", "tone") == "tone"

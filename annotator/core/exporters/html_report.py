@@ -11,6 +11,8 @@ segments; each highlighted segment shows the colours of all the tags covering it
 bands, is underlined when more than one annotation covers it, and has a title listing each
 covering annotation's number, tags and author. A small superscript number marks where each
 annotation starts, matching the table's "#" column (the title tooltip does not print).
+Fields show as people read them: labels and choice labels with their ranges ("Likelihood: very
+likely (80-95%)"), never the storage codes (`very_likely`) that the machine formats keep.
 Each line of text is a paragraph with dir="auto", so right-to-left lines display correctly.
 Everything from the data is escaped with html.escape. When printing, each document starts a page.
 """
@@ -26,15 +28,12 @@ from typing import Any
 
 from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument, DatasetTag
 from annotator.core.exporters.common import ExportOptions, ExportResult, Progress, is_number
-from annotator.core.fields import TAG_FIELDS, FieldSpec
+from annotator.core.fields import field_label, value_text
 from annotator.core.files import atomic_output
 
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 NO_COLOUR = "#999999"
 ALPHA = "59"  # about 35% opacity: the text stays readable under the highlight
-_SPECS: dict[tuple[str, str], FieldSpec] = {
-    (tag, spec.name): spec for tag, specs in TAG_FIELDS.items() for spec in specs
-}
 
 STYLE = """
 body { font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans", sans-serif;
@@ -78,14 +77,9 @@ def _time(value: dt.datetime) -> str:
 
 
 def _value_text(tag: str, name: str, value: Any) -> str:
-    spec = _SPECS.get((tag, name))
-    if spec is not None and isinstance(value, str):
-        choice = spec.choice(value)
-        if choice is not None:
-            return choice.label
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value) if is_number(value) or isinstance(value, str) else repr(value)
+    if isinstance(value, bool | str) or is_number(value):
+        return value_text(tag, name, value)
+    return repr(value)
 
 
 def _fields_html(tag: DatasetTag) -> str:
@@ -93,8 +87,7 @@ def _fields_html(tag: DatasetTag) -> str:
         return ""
     items = []
     for name, value in tag.fields.items():
-        spec = _SPECS.get((tag.name, name))
-        label = spec.label if spec is not None else name
+        label = field_label(tag.name, name)
         hint = ' <span class="suggested">(suggested)</span>' if name in tag.suggested else ""
         items.append(
             f"<li><b>{escape(label)}</b>: <span dir=\"auto\">"

@@ -3,8 +3,11 @@
 "Annotations" has the CSV's columns (see csv_export) with typed cells: ids, offsets and numeric
 field values are numbers, the document date and complete field dates (YYYY-MM-DD) are Excel dates,
 created/modified are Excel date-times in UTC; partial dates (YYYY, YYYY-MM) stay text. The header
-row is frozen and has an autofilter. Every string is written with `write_string`, never parsed as
-a formula, number or link, so formula injection is impossible and no apostrophe is added.
+row is frozen and has an autofilter. After them, for the people who read the workbook, each
+choice field again as its label ("likelihood (label)": "very likely (80-95%)" beside the
+`very_likely` that scripts read); the code columns keep their names and places. Every string is
+written with `write_string`, never parsed as a formula, number or link, so formula injection is
+impossible and no apostrophe is added.
 
 The handling caveat, when set, is in four places: the "About" sheet (the first sheet, which is then
 the one shown on opening), the page header and footer of every sheet (so printouts carry it), the
@@ -41,6 +44,7 @@ from annotator.core.exporters.common import (
     units_counted,
 )
 from annotator.core.exporters.csv_export import header
+from annotator.core.fields import TAG_FIELDS, FieldKind, value_text
 from annotator.core.files import ExportFailed, atomic_output
 
 MAX_ROWS = 1_048_575  # data rows under the header
@@ -48,6 +52,17 @@ EXACT_INTEGER = 2**53
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _WIDTHS = {"title": 30, "issuer": 20, "text": 60, "note": 30, "created": 21, "modified": 21}
+# Choice fields (codes with labels), in form order: each gets a label column at the row's end.
+LABELLED_FIELDS: tuple[str, ...] = tuple(
+    spec.name
+    for specs in TAG_FIELDS.values()
+    for spec in specs
+    if spec.kind in (FieldKind.CHOICE, FieldKind.ORDINAL)
+)
+
+
+def label_header(name: str) -> str:
+    return f"{name} (label)"
 
 
 def _header_text(caveat: str) -> str:
@@ -142,11 +157,12 @@ def _about(sheets: _Sheets, sheet: Any, dataset: Dataset) -> None:
 
 def _annotations(sheets: _Sheets, sheet: Any, dataset: Dataset, options: ExportOptions) -> int:
     fields = field_columns(dataset)
-    names = header(fields)
+    names = header(fields) + [label_header(name) for name in LABELLED_FIELDS]
     sheets.header_row(sheet, names)
     first_field = names.index("tag") + 1
     column = {name: first_field + index for index, name in enumerate(fields)}
     tail = first_field + len(fields)
+    labels = {name: tail + 6 + index for index, name in enumerate(LABELLED_FIELDS)}
     progress = Progress(options, len(dataset.annotations))
     row = 0
     for done, annotation in enumerate(dataset.annotations, start=1):
@@ -164,6 +180,8 @@ def _annotations(sheets: _Sheets, sheet: Any, dataset: Dataset, options: ExportO
                 sheets.text(sheet, row, 7, tag.name)
                 for name, value in tag.fields.items():
                     sheets.value(sheet, row, column[name], value, date_text=name in DATE_FIELDS)
+                    if name in labels:
+                        sheets.text(sheet, row, labels[name], value_text(tag.name, name, value))
             sheets.text(sheet, row, tail, annotation.note)
             sheets.text(sheet, row, tail + 1, annotation.author)
             sheets.moment(sheet, row, tail + 2, annotation.created)

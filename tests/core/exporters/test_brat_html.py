@@ -208,7 +208,10 @@ def test_report_highlights_overlaps_and_rtl(report: str) -> None:
     assert '<h2 dir="auto">../Annual Review: 2024/25</h2>' in report
     assert "@media print" in report and "break-before: page" in report
     assert '<tr id="a-3"><td>4</td>' in report  # table numbers match the superscripts
-    assert "<b>Likelihood</b>: <span dir=\"auto\">likely</span>" in report
+    # Labels with their ranges, as people read them; the storage codes stay out.
+    assert "<b>Likelihood</b>: <span dir=\"auto\">likely (55-80%)</span>" in report
+    assert "<b>Likelihood</b>: <span dir=\"auto\">unlikely (20-45%)</span>" in report
+    assert "source_reliability" not in report and ">likely<" not in report
     assert "<b>Source reliability</b>: <span dir=\"auto\">B - Usually reliable</span> " \
            '<span class="suggested">(suggested)</span>' in report
 

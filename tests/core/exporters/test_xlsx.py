@@ -35,7 +35,9 @@ def test_sheets_header_frozen_and_filtered(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == ["About", "Annotations", "Documents", "Tags"]
     sheet = workbook["Annotations"]
     header = [c.value for c in sheet[1]]
-    assert header == HEAD + list(KNOWN_FIELDS) + TAIL
+    labels = [f"{name} (label)" for name in xlsx.LABELLED_FIELDS]
+    assert header == HEAD + list(KNOWN_FIELDS) + TAIL + labels
+    assert labels[:2] == ["source_reliability (label)", "information_credibility (label)"]
     assert sheet.freeze_panes == "A2"
     last = openpyxl.utils.get_column_letter(len(header))
     assert sheet.auto_filter.ref == f"A1:{last}11"
@@ -63,6 +65,20 @@ def test_cells_are_typed(workbook: openpyxl.Workbook) -> None:
     sheet = workbook["Annotations"]
     date_cell = sheet.cell(row=2, column=3)
     assert date_cell.is_date and "yy" in date_cell.number_format
+
+
+def test_choice_fields_have_a_label_column_for_people(workbook: openpyxl.Workbook) -> None:
+    """Scripts read the codes where they always were; a person reads the labels beside them."""
+    rows = rows_by_id(workbook)
+    claim, assessment = rows[1, "claim"], rows[3, "assessment"]
+    assert claim["source_reliability"] == "B"
+    assert claim["source_reliability (label)"] == "B - Usually reliable"
+    assert claim["information_credibility (label)"] == "2 - Probably true"
+    assert assessment["likelihood"] == "likely"
+    assert assessment["likelihood (label)"] == "likely (55-80%)"
+    assert assessment["confidence (label)"] == "moderate"
+    assert claim["likelihood (label)"] is None  # a claim has no likelihood
+    assert rows[3, "figure"]["figure_kind (label)"] is None  # not set in the sample
 
 
 def test_strings_are_never_formulas(workbook: openpyxl.Workbook) -> None:

@@ -5,6 +5,9 @@
   the library's filter box. Browsing the library with the arrow keys, or typing a filter,
   keeps the focus where it is: every row change opens a document, and taking the focus away
   then would break the analyst's typing.
+- Tab runs as the eye reads the window: the library, the reader's filters, the reader, the
+  form (tag buttons, fields, note, Delete), then the annotation list. Tables hand Tab on
+  instead of walking their cells with it (the arrow keys do that).
 - Delete Annotation is enabled only while there is an annotation of the analyst's to delete.
 - A tag key or Delete that no action took (nothing selected, no document open, a digit no tag
   has) reaches the window; it says why in the status bar. A hint, not a failure: no dialog,
@@ -13,10 +16,12 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QWidget
 
 from annotator.gui.workspace import NO_DOCUMENT, NOTHING_TO_TAG
 
@@ -29,6 +34,10 @@ _DIGITS = {getattr(Qt.Key, f"Key_{digit}"): str(digit) for digit in range(10)}
 
 def install(window: MainWindow) -> None:
     """Wire the reader's focus, Delete Annotation's enabled state and the key hints."""
+    for table in (window.library.table, window.annotation_list.table):
+        table.setTabKeyNavigation(False)
+    chain_tab_order(window)
+    window.form.tabOrderChanged.connect(lambda: chain_tab_order(window))
     table = window.library.table
     table.clicked.connect(lambda _index: _read(window))
     table.activated.connect(lambda _index: _read(window))
@@ -36,6 +45,24 @@ def install(window: MainWindow) -> None:
     delete.setEnabled(window.workspace.deletable())
     window.workspace.deletableChanged.connect(delete.setEnabled)
     window.installEventFilter(KeyHints(window))
+
+
+def chain_tab_order(window: MainWindow) -> None:
+    """Set the window's Tab order (see the module's docstring)."""
+    order: list[QWidget] = [
+        window.library.filter_box,
+        window.library.table,
+        window.filter_bar.status,
+        window.filter_bar.author,
+        window.reader,
+        window.find_bar.box,
+        *window.form.tab_chain(),
+        window.annotation_list.search,
+        window.annotation_list.tag_filter,
+        window.annotation_list.table,
+    ]
+    for first, second in pairwise(order):
+        QWidget.setTabOrder(first, second)
 
 
 def _read(window: MainWindow) -> None:

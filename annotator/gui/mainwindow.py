@@ -30,7 +30,7 @@ from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import databases, dialogs, documents, geometry
+from annotator.gui import databases, dialogs, documents, geometry, keyfocus
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import STORAGE_ERRORS, AppContext
 from annotator.gui.elided import ElidedLabel
@@ -47,8 +47,9 @@ from annotator.gui.review.mode import ReviewMode
 from annotator.gui.workspace import Workspace
 
 # Actions that act on the open document (tag actions too): off while none is open.
+# (Delete Annotation is on only while there is an annotation to delete: keyfocus.py.)
 DOCUMENT_ACTIONS = (
-    "document_properties", "remove_document", "delete", "set_span", "find", "find_next",
+    "document_properties", "remove_document", "set_span", "find", "find_next",
     "find_previous", "next_unit", "previous_unit", "next_untagged",
 )
 
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
+        keyfocus.install(self)
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         self._restore_geometry()
@@ -399,6 +401,8 @@ class MainWindow(QMainWindow):
         self.refresh_title()
 
     def restore_last_document(self) -> None:
+        # The keys J/K/N and 1/2/3 act from the start (not typed into the library filter).
+        self.reader.setFocus()
         ids = self.library.model.document_ids()
         if not ids:
             return

@@ -13,13 +13,12 @@ from collections.abc import Collection, Sequence
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -32,6 +31,7 @@ from annotator.core.queries import AnnotationView, TagInfo
 from annotator.gui.form.editors import set_flag
 from annotator.gui.form.fields import TagFieldsBox, label_column_width
 from annotator.gui.form.flow import FlowLayout
+from annotator.gui.form.note import NoteEdit
 from annotator.gui.form.paint import SUGGESTED_COLOUR, TagButton
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
@@ -51,6 +51,10 @@ QLineEdit[invalid="true"], QComboBox[invalid="true"] {{
 }}
 QLineEdit[suggested="true"], QComboBox[suggested="true"] {{
     font-style: italic; color: {SUGGESTED_COLOUR};
+}}
+QLineEdit[invalid="true"]:focus, QComboBox[invalid="true"]:focus,
+QLineEdit[locked="true"]:focus {{
+    border: 2px solid palette(highlight); padding: 1px 3px;
 }}
 QLabel#suggestionHint {{ color: {SUGGESTED_COLOUR}; }}
 QLabel#fieldErrors {{ color: #b3261e; }}
@@ -106,19 +110,12 @@ def one_line_minimum(label: QLabel) -> None:
     label.setMinimumHeight(label.fontMetrics().lineSpacing() + margins.top() + margins.bottom())
 
 
-class NoteEdit(QPlainTextEdit):
-    focusLost = Signal()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.focusLost.emit()
-
-
 class AnnotationForm(QWidget):
     tagToggled = Signal(str)
     fieldsEdited = Signal(int, str, dict, list)  # id, tag, validated values, still suggested
     noteEdited = Signal(int, str)
     deleteRequested = Signal(int)
+    tabOrderChanged = Signal()  # tag buttons or a fields box were added: chain them again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +140,9 @@ class AnnotationForm(QWidget):
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # A click on the form's background or its buttons leaves the keyboard where it was
+        # (the reader); Tab still walks the fields, and the form scrolls to the focused one.
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -199,6 +199,8 @@ class AnnotationForm(QWidget):
         self.delete_button = QPushButton("&Delete annotation", content)
         self.delete_button.setObjectName("deleteAnnotation")
         self.delete_button.setAutoDefault(False)
+        # Tab reaches it; a click leaves the keyboard where it was (the reader, usually).
+        self.delete_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.delete_button.setToolTip("Delete this annotation (Del); Ctrl+Z brings it back")
         self.delete_button.clicked.connect(self._delete)
         # Delete sits on the note's label row: a row of its own costs a small screen the
@@ -287,13 +289,18 @@ class AnnotationForm(QWidget):
             self.box_layout.addWidget(box)
         self.boxes = {box.tag: box for box in ordered}
 
-    def _chain_tab_order(self) -> None:
+    def tab_chain(self) -> list[QWidget]:
+        """The form's controls in Tab order: tag buttons, each tag's fields, note, Delete."""
         chain: list[QWidget] = list(self.tag_buttons.values())
         for box in self.boxes.values():
             chain += box.focus_chain()
-        chain += [self.note, self.delete_button]
+        return [*chain, self.note, self.delete_button]
+
+    def _chain_tab_order(self) -> None:
+        chain = self.tab_chain()
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+        self.tabOrderChanged.emit()
 
     def sizeHint(self) -> QSize:
         # Wide enough for the labels beside the fields (narrower puts them above, and one

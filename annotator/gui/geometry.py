@@ -133,17 +133,22 @@ def _clamp(window: QWidget, areas: list[QRect] | None) -> None:
 
 class _ClampWhenShown(QObject):
     """Clamps the window once more on its first Show event: the layout has its final least
-    size by then, and the window is not on the screen yet, so nothing jumps."""
+    size by then, and the window is not on the screen yet, so nothing jumps. A window moved
+    or resized on purpose in between (a script, a test) is left as it was put."""
 
     def __init__(self, window: QWidget, areas: list[QRect] | None) -> None:
         super().__init__(window)
         self.areas = areas
+        self.placed = (window.pos(), window.size())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
             watched.removeEventFilter(self)
             self.deleteLater()
-            _clamp(watched, self.areas)
+            pos, size = self.placed
+            grown = size.expandedTo(watched.minimumSizeHint())
+            if watched.pos() == pos and watched.size() in (size, grown):
+                _clamp(watched, self.areas)
         return False
 
 

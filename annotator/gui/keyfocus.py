@@ -23,13 +23,15 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
 
-from annotator.gui.workspace import NO_DOCUMENT, NOTHING_TO_TAG
+from annotator.gui.workspace import NO_DOCUMENT, NOTHING_TO_DELETE, NOTHING_TO_TAG
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
 
 _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 _DIGITS = {getattr(Qt.Key, f"Key_{digit}"): str(digit) for digit in range(10)}
+NO_TAG_ON_KEY = "No tag has the key {} (Help > Keyboard Shortcuts lists the keys)."
+HINTS = (NO_DOCUMENT, NOTHING_TO_DELETE, NOTHING_TO_TAG)
 
 
 def install(window: MainWindow) -> None:
@@ -45,6 +47,7 @@ def install(window: MainWindow) -> None:
     delete.setEnabled(window.workspace.deletable())
     window.workspace.deletableChanged.connect(delete.setEnabled)
     window.installEventFilter(KeyHints(window))
+    window.ctx.saved.connect(lambda: _drop_hint(window))
 
 
 def chain_tab_order(window: MainWindow) -> None:
@@ -63,6 +66,14 @@ def chain_tab_order(window: MainWindow) -> None:
     ]
     for first, second in pairwise(order):
         QWidget.setTabOrder(first, second)
+
+
+def _drop_hint(window: MainWindow) -> None:
+    """Once a change is saved, "select a sentence first" no longer applies: take it away."""
+    status = window.statusBar()
+    message = status.currentMessage()
+    if message in HINTS or message.startswith(NO_TAG_ON_KEY.split("{")[0]):
+        status.clearMessage()
 
 
 def _read(window: MainWindow) -> None:
@@ -99,4 +110,4 @@ class KeyHints(QObject):
             return NO_DOCUMENT
         if any(tag.shortcut == digit for tag in workspace.tags):
             return NOTHING_TO_TAG  # its action did not take the key
-        return f"No tag has the key {digit} (Help > Keyboard Shortcuts lists the keys)."
+        return NO_TAG_ON_KEY.format(digit)

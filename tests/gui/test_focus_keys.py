@@ -354,6 +354,17 @@ def test_a_tag_key_with_nothing_selected_hints_in_the_status_bar(
     assert dialogs_shown() == []
     assert window.saved_label.text() != "Not saved"
     assert saved_tags(db) == []
+    tag_first_unit(qtbot, window)
+    assert len(saved_tags(db)) == 1
+    assert window.statusBar().currentMessage() == ""  # the hint no longer applies
+
+
+def test_a_digit_no_tag_has_says_so(qtbot: QtBot, window: MainWindow, db: Path) -> None:
+    qtbot.keyClick(window.reader, Qt.Key.Key_J)
+    qtbot.keyClick(window.reader, Qt.Key.Key_7)
+    assert "No tag has the key 7" in window.statusBar().currentMessage()
+    assert saved_tags(db) == []
+    assert dialogs_shown() == []
 
 
 def test_delete_annotation_is_off_until_an_annotation_of_yours_is_selected(

@@ -17,6 +17,7 @@ def _close_leftover_windows() -> Iterator[None]:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
+    app.processEvents()  # a failure's message box is opened by a zero-delay timer
     # Only dialogs: closing a main window here would run its close handling after the test
     # closed its database (qtbot closes the windows a test registered).
     for widget in QApplication.topLevelWidgets():

@@ -30,6 +30,7 @@ from annotator import __version__
 from annotator.core.backup import backup_folder
 from annotator.core.queries import DocumentSummary
 from annotator.core.settings import settings_path
+from annotator.gui import theme
 from annotator.gui.actions import shortcut_groups
 
 
@@ -54,10 +55,7 @@ def read_only_banner(parent: QWidget) -> QLabel:
     banner.setObjectName("readOnlyBanner")
     banner.setWordWrap(True)
     banner.setTextFormat(Qt.TextFormat.PlainText)
-    banner.setStyleSheet(
-        "QLabel#readOnlyBanner { background: #fff4ce; color: #3d2e00; padding: 6px 10px;"
-        " border: 1px solid #e0c060; border-radius: 3px; }"
-    )
+    theme.use(banner, "notice")
     banner.hide()
     return banner
 
@@ -225,7 +223,7 @@ class DocumentPropertiesDialog(QDialog):
         self.note = QLabel(summary.date_note or "", self)
         self.note.setWordWrap(True)
         self.error = QLabel("", self)
-        self.error.setStyleSheet("color: #b00020;")
+        theme.use(self.error, "error")
         form = QFormLayout()
         form.addRow("&Title:", self.title)
         form.addRow("&Issuer:", self.issuer)

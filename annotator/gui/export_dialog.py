@@ -38,6 +38,7 @@ from annotator.core.exporters.registry import (
 from annotator.core.queries import list_authors, list_documents, list_tags
 from annotator.core.settings import Settings
 from annotator.core.store import Store, open_store
+from annotator.gui import theme
 from annotator.gui.tasks import ProgressFn, Task
 
 ALL_DOCUMENTS_STEM = "annotations-export"
@@ -334,7 +335,7 @@ class ExportDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setText(message)
-        self.status.setStyleSheet("color: #b00020;")
+        theme.use(self.status, "error")
         self.export_button.setEnabled(True)
 
     def _cancel(self) -> None:

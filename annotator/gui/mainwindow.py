@@ -30,7 +30,7 @@ from annotator.core.ops import Changes
 from annotator.core.review import STATUSES
 from annotator.core.settings import settings_path
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import databases, dialogs, documents, geometry, keyfocus
+from annotator.gui import databases, dialogs, documents, geometry, keyfocus, theme
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import STORAGE_ERRORS, AppContext
 from annotator.gui.elided import ElidedLabel
@@ -44,6 +44,7 @@ from annotator.gui.reader.overview import OverviewStrip
 from annotator.gui.reader.view import ReaderView
 from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
+from annotator.gui.theme_colours import ThemeColours
 from annotator.gui.workspace import Workspace
 
 # Actions that act on the open document (tag actions too): off while none is open.
@@ -62,6 +63,7 @@ def window_settings() -> QSettings:
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
+        theme.apply_theme(ctx.settings.theme)  # before any widget, this one too, is built
         super().__init__()
         self.ctx = ctx
         ctx.setParent(self)  # the context (and its undo stack) lives as long as the window
@@ -138,8 +140,9 @@ class MainWindow(QMainWindow):
             self.removeAction(action)
         self.tag_actions = {}
         colours = {}
+        looks = theme.tag_looks({t.name: t.colour for t in self.workspace.tags}, self.palette())
         for tag in self.workspace.tags:
-            action = tag_action(self, tag.name, tag.shortcut, tag.colour)
+            action = tag_action(self, tag.name, tag.shortcut, looks[tag.name].line.name())
             action.triggered.connect(lambda _c=False, n=tag.name: self.workspace.toggle_tag(n))
             self.tag_actions[tag.name] = action
             colours[tag.name] = tag.colour
@@ -200,6 +203,10 @@ class MainWindow(QMainWindow):
                                 a["accept_agreed"]])
         view_menu.addAction(a["agreement"])
         view_menu.addSeparator()
+        self.theme_choices = theme.add_theme_menu(
+            view_menu, self.ctx.settings.theme, self.set_theme, self
+        )
+        view_menu.addSeparator()
         view_menu.addActions([a["show_library"], a["show_form"]])
 
         help_menu = bar.addMenu("&Help")
@@ -231,7 +238,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.author_label)
         self.pending_button = QToolButton(self)
         self.pending_button.setObjectName("pendingButton")
-        self.pending_button.setStyleSheet("color: #b00020; font-weight: bold;")
+        theme.use(self.pending_button, "alarm")
         self.pending_button.hide()
         status.addPermanentWidget(self.pending_button)
         status.addPermanentWidget(self.saved_label)
@@ -378,7 +385,23 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.check_external_changes()
+        elif event.type() == QEvent.Type.PaletteChange:  # View > Theme, or the desktop's own
+            theme.refresh_soon(self)
         super().changeEvent(event)
+
+    def set_theme(self, choice: str) -> None:
+        """View > Theme: apply `choice` ("system", "light", "dark") now and keep it."""
+        self.ctx.settings.theme = choice
+        self.ctx.save_settings()
+        theme.apply_theme(choice)
+        theme.refresh_soon(self)
+
+    def apply_theme(self, _colours: ThemeColours) -> None:
+        """The tag actions' swatches in the theme's colours (theme.refresh calls this)."""
+        looks = theme.tag_looks({t.name: t.colour for t in self.workspace.tags}, self.palette())
+        for name, action in self.tag_actions.items():
+            if name in looks:
+                action.setIcon(theme.swatch_icon(looks[name].line))
 
     # -- documents and databases -----------------------------------------------------------
 
@@ -498,7 +521,7 @@ class MainWindow(QMainWindow):
 
     def _on_saved(self) -> None:
         self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
-        self.saved_label.setStyleSheet("color: #1b7a3a;")
+        theme.use(self.saved_label, "saved")
 
     def _on_pending(self, count: int) -> None:
         """Edits that could not be written stay listed here and are retried every 5 s."""
@@ -509,7 +532,7 @@ class MainWindow(QMainWindow):
             )
             self.pending_button.show()
             self.saved_label.setText("Not saved")
-            self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            theme.use(self.saved_label, "alarm")
             self.retry_timer.start()
         else:
             self.pending_button.hide()
@@ -520,7 +543,7 @@ class MainWindow(QMainWindow):
         status bar "Not saved" until the next save."""
         if unsaved:
             self.saved_label.setText("Not saved")
-            self.saved_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            theme.use(self.saved_label, "alarm")
         self.statusBar().showMessage(message, 8000)
         QTimer.singleShot(0, lambda: dialogs.show_error(self, message))
 

@@ -10,7 +10,7 @@ platform palette gets readable semantic colours too). Painted widgets ask at pai
 (`theme_of(self.palette())`, `tag_looks(...)`). Text coloured by role (saved, error, notice...)
 is set with `use(widget, role)`, and widgets whose colours are built once (stylesheets, icons)
 define `apply_theme(colours)`. After a change `refresh(window)` re-colours both kinds: the main
-window calls it when its palette changes (a theme chosen here, or the desktop's own switch).
+window asks for it when its palette changes (a theme chosen here, or the desktop's own switch).
 """
 
 from __future__ import annotations
@@ -20,12 +20,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from annotator.core.settings import THEMES
-from annotator.gui.theme_colours import DARK, LIGHT, ThemeColours, is_dark, tag_slots, text_on
+from annotator.gui.theme_colours import (
+    BRIGHT_TEXT,
+    DARK,
+    LIGHT,
+    UNLISTED,
+    TagSlot,
+    ThemeColours,
+    derived_slot,
+    is_dark,
+    tag_slots,
+    text_on,
+)
 
 THEME_LABELS = {"system": "&System", "light": "&Light", "dark": "&Dark"}
 ROLE = "themeRole"  # dynamic property naming a widget's colour role (see `use`)
@@ -54,7 +65,7 @@ def palette_of(colours: ThemeColours) -> QPalette:
         Role.Text: colours.text,
         Role.Button: colours.button,
         Role.ButtonText: colours.button_text,
-        Role.BrightText: "#ffffff",
+        Role.BrightText: BRIGHT_TEXT,
         Role.Highlight: colours.highlight,
         Role.HighlightedText: colours.highlighted_text,
         Role.PlaceholderText: colours.placeholder,
@@ -141,17 +152,31 @@ def tag_looks(colours: Mapping[str, QColor | str], palette: QPalette) -> dict[st
     return dict(_looks(stored, theme_of(palette)))
 
 
+def unlisted_look(palette: QPalette, colour: str = UNLISTED) -> TagLook:
+    """The look of a tag outside the tag list (no palette slot): `colour` made readable."""
+    colours = theme_of(palette)
+    return _look(derived_slot(colour, colours), colours.fill_alpha)
+
+
+def _look(slot: TagSlot, alpha: int) -> TagLook:
+    fill = QColor(slot.fill)
+    fill.setAlpha(alpha)
+    return TagLook(fill, QColor(slot.line), QColor(text_on(slot.line)))
+
+
 @lru_cache(maxsize=64)
 def _looks(
     stored: tuple[tuple[str, str], ...], colours: ThemeColours
 ) -> tuple[tuple[str, TagLook], ...]:
-    alpha = round(colours.fill_alpha * 255)
-    found = []
-    for name, slot in tag_slots(stored, colours).items():
-        fill = QColor(slot.fill)
-        fill.setAlpha(alpha)
-        found.append((name, TagLook(fill, QColor(slot.line), QColor(text_on(slot.line)))))
-    return tuple(found)
+    slots = tag_slots(stored, colours)
+    return tuple((name, _look(slot, colours.fill_alpha)) for name, slot in slots.items())
+
+
+def swatch_icon(colour: QColor, size: int = 14) -> QIcon:
+    """A square of `colour`: a tag action's icon in menus and the toolbar."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(colour)
+    return QIcon(pixmap)
 
 
 def _role_styles(colours: ThemeColours) -> dict[str, str]:
@@ -173,6 +198,12 @@ def use(widget: QWidget, role: str) -> None:
     (bold error), "attention", "suggestion", "notice"; "" for the palette's own colours."""
     widget.setProperty(ROLE, role)
     widget.setStyleSheet(_role_styles(current()).get(role, "") if role else "")
+
+
+def refresh_soon(root: QWidget) -> None:
+    """`refresh(root)` once the palette change has reached every widget: a window hears of
+    it before its children have their new palette."""
+    QTimer.singleShot(0, root, lambda: refresh(root))
 
 
 def refresh(root: QWidget) -> None:

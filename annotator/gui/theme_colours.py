@@ -48,6 +48,8 @@ MIN_GRAPHIC_CONTRAST = 3.0  # WCAG 1.4.11 (non-text: lines, markers, bars)
 # Stored colours that own a slot: the seeded tags', then those given to imported tags
 # (core.model.SEED_TAGS, core.interchange.merge.EXTRA_TAG_COLOURS), in slot order.
 SLOT_KEYS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00")
+UNLISTED = "#888888"  # stands in for a tag with no (readable) colour of its own
+BRIGHT_TEXT = "#ffffff"  # QPalette.BrightText: text on strongly coloured buttons
 REVIEW_STATES = ("agree", "partial", "differ", "field")
 
 
@@ -192,7 +194,7 @@ def derived_slot(colour: str, theme: ThemeColours) -> TagSlot:
     try:
         rgb = parse_hex(colour)
     except ValueError:
-        rgb = (136.0, 136.0, 136.0)
+        rgb = parse_hex(UNLISTED)
     page, ink = parse_hex(theme.base), parse_hex(theme.text)
     line = with_contrast(rgb, page, MIN_GRAPHIC_CONTRAST)
     # The fill is the line colour, faded into the page until text on two such fills reads.

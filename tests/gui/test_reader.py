@@ -10,11 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPaintEvent, QPalette, QTextCursor
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.gui.reader import OverviewStrip, ReaderPane, ReaderView, TagLegend
-from annotator.gui.reader.canvas import FILL_ALPHA
 from annotator.gui.reader.spans import (
     AnnotationIndex,
     PaintedAnnotation,
@@ -22,6 +21,7 @@ from annotator.gui.reader.spans import (
     next_word_edge,
     snap_to_words,
 )
+from annotator.gui.theme import TagLook, tag_looks
 
 COLOURS = {"claim": QColor("#0072B2"), "assessment": QColor("#E69F00"), "figure": QColor("#009E73")}
 
@@ -110,8 +110,13 @@ def grab(view: ReaderView) -> QImage:
     return view.viewport().grab().toImage()
 
 
-def blend(base: QColor, colour: QColor, alpha: int = FILL_ALPHA) -> tuple[int, int, int]:
-    a = alpha / 255
+def look(widget: QWidget, tag: str, colours: dict[str, QColor] = COLOURS) -> TagLook:
+    """How the theme of `widget` paints `tag` (the stored colours are not painted as such)."""
+    return tag_looks(colours, widget.palette())[tag]
+
+
+def blend(base: QColor, colour: QColor) -> tuple[int, int, int]:
+    a = colour.alphaF()
     return tuple(
         round(b * (1 - a) + c * a)
         for b, c in zip(base.getRgb()[:3], colour.getRgb()[:3], strict=True)
@@ -373,10 +378,10 @@ def test_update_annotations_paints_only_the_changed_span(qtbot: QtBot) -> None:
     assert all(rect.height() < view.viewport().height() / 3 for rect in view.painted)
     image = view.viewport().grab().toImage()
     # claim comes first in style order: it fills; figure draws a line under the text.
-    assert close_to(rgb_at(image, inside), blend(base, COLOURS["claim"]))
+    assert close_to(rgb_at(image, inside), blend(base, look(view, "claim").fill))
     assert close_to(rgb_at(image, outside), base.getRgb()[:3])
     column = [rgb_at(image, QPoint(inside.x(), y)) for y in range(inside.y(), inside.y() + 30)]
-    assert COLOURS["figure"].getRgb()[:3] in column
+    assert look(view, "figure").line.getRgb()[:3] in column
 
     view.update_annotations([], removed=[7])
     assert close_to(rgb_at(grab(view), inside), base.getRgb()[:3])
@@ -394,8 +399,8 @@ def test_overlapping_annotations_both_paint_and_current_one_is_outlined(
         ]
     )
     image = grab(view)
-    one = blend(base, COLOURS["claim"])
-    both = blend(QColor(*one), COLOURS["assessment"])
+    one = blend(base, look(view, "claim").fill)
+    both = blend(QColor(*one), look(view, "assessment").fill)
     assert close_to(rgb_at(image, inside), both, tolerance=6)
     plain = grab(view)
     view.set_current_annotation(2)
@@ -412,7 +417,7 @@ def test_arabic_quotation_inside_english_is_painted_where_it_shows(
     english_space = space_point(view, OFFICIALS, "likely")
     view.update_annotations([PaintedAnnotation(3, *span_of(ARABIC), ("assessment",))])
     image = grab(view)
-    assert close_to(rgb_at(image, arabic_space), blend(base, COLOURS["assessment"]))
+    assert close_to(rgb_at(image, arabic_space), blend(base, look(view, "assessment").fill))
     assert close_to(rgb_at(image, english_space), base.getRgb()[:3])
 
 
@@ -434,8 +439,11 @@ def test_legend_shows_each_tag(qtbot: QtBot) -> None:
     found = {
         rgb_at(image, QPoint(x, y)) for x in range(image.width()) for y in range(image.height())
     }
-    for colour in COLOURS.values():
-        assert colour.getRgb()[:3] in found  # the underline sample, opaque
+    page = legend.palette().color(QPalette.ColorRole.Base)
+    for name in COLOURS:
+        assert look(legend, name).line.getRgb()[:3] in found  # the underline sample, opaque
+        # The fill sample is the fill on the page: the colour the reader shows.
+        assert any(close_to(blend(page, look(legend, name).fill), rgb, 1) for rgb in found)
     assert "line under it" in legend.accessibleDescription()
 
 
@@ -456,8 +464,8 @@ def test_legend_wraps_many_tags_and_shows_every_one(qtbot: QtBot) -> None:
     found = {
         rgb_at(image, QPoint(x, y)) for x in range(image.width()) for y in range(image.height())
     }
-    for colour in colours.values():
-        assert colour.getRgb()[:3] in found
+    for name in colours:
+        assert look(legend, name, colours).line.getRgb()[:3] in found
     items, caption = legend._layout_items(width)  # noqa: SLF001
     assert all(rect.right() < width for rect, _name in items) and caption.right() < width
 
@@ -495,7 +503,7 @@ def test_overview_strip_click_scrolls_the_reader(qtbot: QtBot) -> None:
     assert bar.value() < bar.maximum() // 10
     image = strip.grab().toImage()
     assert any(
-        close_to(rgb_at(image, QPoint(7, y)), COLOURS["claim"].getRgb()[:3], 1)
+        close_to(rgb_at(image, QPoint(7, y)), look(pane, "claim").line.getRgb()[:3], 1)
         for y in range(image.height())
     )
 

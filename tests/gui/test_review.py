@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -168,8 +169,10 @@ def test_field_disagreement_and_edit_in_the_form(
     assert review.state == "field"
     (difference,) = review.field_differences
     assert difference.values == {"Ana": "likely", "Ben": "very_likely"}
-    assert "likelihood: likely" in panel.detail.text()
-    assert "likelihood: very_likely" in panel.detail.text()
+    # Labels with their ranges, never the storage codes.
+    assert "Likelihood: likely (55-80%)" in panel.detail.text()
+    assert "Likelihood: very likely (80-95%)" in panel.detail.text()
+    assert "very_likely" not in panel.detail.text()
     qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)
     (decided,) = layer(db).values()
     assert decided[9] == "assessment" and decided[6] == "accepted"
@@ -266,7 +269,8 @@ def test_agreement_dialog_shows_compute_agreement_numbers(
             assert table.item(row, 3).text() == stat_text(found.alpha)
         likelihood = expected.for_field("assessment", "likelihood")
         cells = {dialog.fields.item(r, 0).text(): r for r in range(dialog.fields.rowCount())}
-        row = cells["assessment.likelihood"]
+        row = cells["assessment: Likelihood"]
+        assert "assessment.likelihood" not in cells
         assert dialog.fields.item(row, 3).text() == stat_text(likelihood.alpha)
         assert dialog.chart.rows[-1][0] == "overall"
         _chart_draws_its_bars(dialog.chart)
@@ -277,8 +281,9 @@ def test_agreement_dialog_shows_compute_agreement_numbers(
 
 def _chart_draws_its_bars(chart: QWidget) -> None:
     """The bar chart paints a kappa and an alpha bar (or "n/a") for each row."""
-    from annotator.gui.review.agreement_dialog import ALPHA_COLOUR, KAPPA_COLOUR
+    from annotator.gui.theme import theme_of
 
+    kappa_colour, alpha_colour = (QColor(c) for c in theme_of(chart.palette()).chart)
     image = chart.grab().toImage()
     colours = {
         image.pixelColor(x, y).name()
@@ -287,7 +292,7 @@ def _chart_draws_its_bars(chart: QWidget) -> None:
     }
     rows = chart.rows  # type: ignore[attr-defined]
     assert rows
-    for position, colour in ((1, KAPPA_COLOUR), (2, ALPHA_COLOUR)):
+    for position, colour in ((1, kappa_colour), (2, alpha_colour)):
         drawn = any(row[position].value for row in rows)  # a zero-width bar shows nothing
         assert (colour.name() in colours) == drawn
 
@@ -405,8 +410,8 @@ def test_history_descriptions_say_what_each_change_did(tmp_path: Path) -> None:
         words = [describe(entry) for entry in annotation_history(store, annotation_id)]
     assert words == [
         "created: claim",
-        "claim.source_reliability: — → B",
-        "claim.source_reliability: B → C",
+        "claim, Source reliability: — → B - Usually reliable",
+        "claim, Source reliability: B - Usually reliable → C - Fairly reliable",
         "span [0, 30) → [5, 40)",
         "note: “check the ministry's figure”",
         "note: “A long note over lines, " + "x" * 36 + "…”",

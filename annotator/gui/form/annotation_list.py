@@ -43,6 +43,8 @@ from annotator.gui.form.list_model import (
     Index,
 )
 from annotator.gui.form.paint import swatch_icon, text_colour_on
+from annotator.gui.theme import tag_looks, unlisted_look
+from annotator.gui.theme_colours import ThemeColours
 
 
 class TagChipDelegate(QStyledItemDelegate):
@@ -80,7 +82,7 @@ class TagChipDelegate(QStyledItemDelegate):
             if x + width > rect.right() + 1:
                 break
             chip = QRectF(x, rect.top(), width, rect.height())
-            colour = self.colours.get(name, QColor("#888888"))
+            colour = self.colours.get(name) or unlisted_look(opt.palette).line
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
@@ -115,7 +117,12 @@ class AnnotationList(QWidget):
         self.model = AnnotationListModel(self)
         self.proxy = AnnotationFilter(self)
         self.proxy.setSourceModel(self.model)
+        self.tags: list[TagInfo] = []
         self._build()
+
+    def apply_theme(self, _colours: ThemeColours) -> None:
+        """Another theme: the chips and the tag filter's swatches in its colours."""
+        self.set_tags(self.tags)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -184,13 +191,15 @@ class AnnotationList(QWidget):
     # -- API -----------------------------------------------------------------------------
 
     def set_tags(self, tags: Sequence[TagInfo]) -> None:
-        self.chips.colours = {tag.name: QColor(tag.colour) for tag in tags}
+        self.tags = list(tags)
+        looks = tag_looks({tag.name: tag.colour for tag in tags}, self.palette())
+        self.chips.colours = {name: look.line for name, look in looks.items()}
         current = self.tag_filter.currentData()
         self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
         self.tag_filter.addItem("All tags", None)
         for tag in tags:
-            self.tag_filter.addItem(swatch_icon(tag.colour), tag.name, tag.name)
+            self.tag_filter.addItem(swatch_icon(looks[tag.name].line.name()), tag.name, tag.name)
         found = self.tag_filter.findData(current) if current is not None else 0
         self.tag_filter.setCurrentIndex(max(found, 0))
         self.tag_filter.blockSignals(False)

@@ -43,6 +43,8 @@ from annotator.gui.form.editors import (
     with_mnemonic,
 )
 from annotator.gui.form.paint import sparkle_pixmap, swatch_pixmap
+from annotator.gui.theme import current
+from annotator.gui.theme_colours import UNLISTED, ThemeColours
 
 __all__ = ["ChoiceField", "LineField", "TagFieldsBox"]
 
@@ -61,7 +63,7 @@ class TagFieldsBox(QGroupBox):
     def __init__(
         self,
         tag: str,
-        colour: str = "#888888",
+        colour: str = UNLISTED,
         reserved: Iterable[str] = (),
         parent: QWidget | None = None,
     ) -> None:
@@ -99,7 +101,8 @@ class TagFieldsBox(QGroupBox):
         form.setVerticalSpacing(5)
         self.label_width = label_column_width(self.fontMetrics())
         marker_size = max(12, self.fontMetrics().height() - 4)
-        sparkle = sparkle_pixmap(marker_size, ratio=self.devicePixelRatioF())
+        self.marker_size = marker_size
+        sparkle = sparkle_pixmap(marker_size, current().suggestion, self.devicePixelRatioF())
         for spec in self.specs.values():
             self._add_field(spec, used, sparkle, marker_size)
         outer.addLayout(form)
@@ -107,7 +110,7 @@ class TagFieldsBox(QGroupBox):
         self.suggestion_row = QWidget(self)
         row = QHBoxLayout(self.suggestion_row)
         row.setContentsMargins(0, 2, 0, 0)
-        icon = QLabel(self.suggestion_row)
+        icon = self.sparkle_icon = QLabel(self.suggestion_row)
         icon.setPixmap(sparkle)
         self.suggestion_hint = QLabel(self.suggestion_row)
         self.suggestion_hint.setObjectName("suggestionHint")
@@ -186,8 +189,15 @@ class TagFieldsBox(QGroupBox):
         return header
 
     def set_colour(self, colour: str) -> None:
+        """The tag's colour in the current theme (its line colour)."""
         self.colour = colour
         self.swatch.setPixmap(swatch_pixmap(colour, 12, self.devicePixelRatioF()))
+
+    def apply_theme(self, colours: ThemeColours) -> None:
+        """Another theme: the suggestion marks in its colour (the form sets the swatch)."""
+        sparkle = sparkle_pixmap(self.marker_size, colours.suggestion, self.devicePixelRatioF())
+        for label in (self.sparkle_icon, *self.markers.values()):
+            label.setPixmap(sparkle)
 
     def set_compact(self, compact: bool) -> None:
         """Labels above the fields (a narrow panel) or beside them."""

@@ -1,4 +1,7 @@
-"""Small painted pieces of the form: tag swatches, the suggestion mark, the tag buttons."""
+"""Small painted pieces of the form: tag swatches, the suggestion mark, the tag buttons.
+
+Colours come in from the theme (`theme.tag_looks`, `ThemeColours.suggestion`): a tag's swatch
+is its line colour, which reaches 3:1 against the page in both themes."""
 
 from __future__ import annotations
 
@@ -13,22 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.focusring import paint_ring
-
-SUGGESTED_COLOUR = "#6639ba"
+from annotator.gui.theme_colours import text_on
 
 
 def text_colour_on(fill: QColor) -> QColor:
-    """Black or white, whichever reads better on `fill` (WCAG relative luminance)."""
-
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    luminance = (
-        0.2126 * channel(fill.redF())
-        + 0.7152 * channel(fill.greenF())
-        + 0.0722 * channel(fill.blueF())
-    )
-    return QColor("#1f2328") if luminance > 0.179 else QColor("#ffffff")
+    """Black or white, whichever reads better on `fill` (at least 4.58:1 on any colour)."""
+    return QColor(text_on(fill.name()))
 
 
 def _canvas(size: int, ratio: float) -> QPixmap:
@@ -54,8 +47,9 @@ def swatch_icon(colour: str, size: int = 12) -> QIcon:
     return QIcon(swatch_pixmap(colour, size))
 
 
-def sparkle_pixmap(size: int, colour: str = SUGGESTED_COLOUR, ratio: float = 1.0) -> QPixmap:
-    """A small four-pointed star: the mark of a suggested value."""
+def sparkle_pixmap(size: int, colour: str, ratio: float = 1.0) -> QPixmap:
+    """A small four-pointed star in `colour` (the theme's suggestion colour): the mark of a
+    suggested value."""
     pixmap = _canvas(size, ratio)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -77,16 +71,21 @@ class TagButton(QPushButton):
 
     def __init__(self, name: str, colour: str, key: str | None, parent: QWidget | None) -> None:
         super().__init__(name.replace("_", " ").capitalize(), parent)
-        self.colour = QColor(colour)
         self.key = key or ""
         self.setCheckable(True)
         self.setAutoDefault(False)
         # Tab reaches it; a click leaves the keyboard in the reader, where J/K/N go on.
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.set_colour(colour)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def set_colour(self, colour: str) -> None:
+        """The tag's colour in the current theme (its line colour): key cap and tint."""
+        self.colour = QColor(colour)
         side = self.fontMetrics().height()
         self.setIcon(QIcon(key_cap_pixmap(colour, self.key, side, self.font())))
         self.setIconSize(QSize(side, side))
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self.isChecked():

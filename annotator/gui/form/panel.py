@@ -32,7 +32,9 @@ from annotator.gui.form.editors import set_flag
 from annotator.gui.form.fields import TagFieldsBox, label_column_width
 from annotator.gui.form.flow import FlowLayout
 from annotator.gui.form.note import NoteEdit
-from annotator.gui.form.paint import SUGGESTED_COLOUR, TagButton
+from annotator.gui.form.paint import TagButton
+from annotator.gui.theme import current, tag_looks, unlisted_look
+from annotator.gui.theme_colours import ThemeColours
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
 NOTE_LINES = 3  # the note box's height; a longer note scrolls
@@ -44,20 +46,22 @@ RESERVED_LETTERS = frozenset("fevh" + "nd")
 EMPTY_HINT = "Select a sentence or a span in the briefing, then press a tag button or key."
 NO_DOCUMENT_HINT = "Open a briefing from the library to tag it."
 
-STYLE = f"""
+# Formatted with the theme's colours as `c` (see form_style).
+STYLE = """
 QLineEdit[invalid="true"], QComboBox[invalid="true"] {{
-    border: 1px solid #d1242f; border-radius: 3px; background: #ffebe9; color: #1f2328;
+    border: 1px solid {c.invalid_border}; border-radius: 3px; background: {c.invalid_background};
+    color: {c.invalid_text};
     padding: 2px 4px;
 }}
 QLineEdit[suggested="true"], QComboBox[suggested="true"] {{
-    font-style: italic; color: {SUGGESTED_COLOUR};
+    font-style: italic; color: {c.suggestion};
 }}
 QLineEdit[invalid="true"]:focus, QComboBox[invalid="true"]:focus,
 QLineEdit[locked="true"]:focus {{
     border: 2px solid palette(highlight); padding: 1px 3px;
 }}
-QLabel#suggestionHint {{ color: {SUGGESTED_COLOUR}; }}
-QLabel#fieldErrors {{ color: #b3261e; }}
+QLabel#suggestionHint {{ color: {c.suggestion}; }}
+QLabel#fieldErrors {{ color: {c.error}; }}
 QLabel#metaValue, QLabel#metaKey, QLabel#emptyHint, QLabel#extraFields {{
     color: palette(placeholder-text);
 }}
@@ -66,7 +70,8 @@ QLineEdit[locked="true"], QPlainTextEdit[locked="true"] {{
     padding: 2px 4px;
 }}
 QLabel#readOnlyNotice {{
-    background: #fff8c5; color: #3b2f00; border: 1px solid #d4a72c; border-radius: 4px;
+    background: {c.notice_background}; color: {c.notice_text};
+    border: 1px solid {c.notice_border}; border-radius: 4px;
     padding: 4px 8px;
 }}
 QLabel#annotatedText {{
@@ -74,6 +79,11 @@ QLabel#annotatedText {{
     padding: 4px 8px;
 }}
 """
+
+
+def form_style(colours: ThemeColours) -> str:
+    """The form's stylesheet in a theme's colours."""
+    return STYLE.format(c=colours)
 
 
 def read_only_notice(author: str) -> str:
@@ -120,7 +130,7 @@ class AnnotationForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("annotationForm")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(form_style(current()))
         self._id: int | None = None
         self._present: set[str] = set()
         self._saved_note = ""
@@ -249,7 +259,8 @@ class AnnotationForm(QWidget):
         self.tag_buttons = {}
         self.colours = {tag.name: tag.colour for tag in tags}
         for index, tag in enumerate(tags):
-            button = TagButton(tag.name, tag.colour, tag.shortcut, self.scroll.widget())
+            button = TagButton(tag.name, self._colour(tag.name), tag.shortcut,
+                               self.scroll.widget())
             button.setObjectName(f"tag_{tag.name}")
             button.setAccessibleName(f"{button.text()} tag")
             button.clicked.connect(partial(self._tag_clicked, tag.name))
@@ -258,19 +269,31 @@ class AnnotationForm(QWidget):
         for tag in tags:
             box = self._box(tag.name)
             if box is not None:
-                box.set_colour(tag.colour)
+                box.set_colour(self._colour(tag.name))
         self.shortcuts = {tag.name: tag.shortcut for tag in tags}
         self._order_boxes([tag.name for tag in tags])
         self._chain_tab_order()
         self._show_buttons()
         self._tip_buttons()
 
+    def _colour(self, tag: str) -> str:
+        """A tag's colour in the current theme (its line colour: 3:1 on the page)."""
+        look = tag_looks(self.colours, self.palette()).get(tag) or unlisted_look(self.palette())
+        return look.line.name()
+
+    def apply_theme(self, colours: ThemeColours) -> None:
+        """Another theme: the stylesheet, the tag buttons and the fields boxes' swatches."""
+        self.setStyleSheet(form_style(colours))
+        for name, button in self.tag_buttons.items():
+            button.set_colour(self._colour(name))
+        for name, box in self.boxes.items():
+            box.set_colour(self._colour(name))
+
     def _box(self, tag: str) -> TagFieldsBox | None:
         """The fields box of `tag`, built on first use (None for a tag without fields)."""
         box = self.boxes.get(tag)
         if box is None and field_specs(tag):
-            colour = self.colours.get(tag, "#888888")
-            box = TagFieldsBox(tag, colour, RESERVED_LETTERS, self.scroll.widget())
+            box = TagFieldsBox(tag, self._colour(tag), RESERVED_LETTERS, self.scroll.widget())
             box.hide()
             box.edited.connect(self._fields_edited)
             box.set_read_only(self._read_only)

@@ -52,14 +52,12 @@ from annotator.gui.reader.spans import (
     PaintedAnnotation,
     UnitIndex,
 )
+from annotator.gui.theme import TagLook, tag_looks, theme_of, unlisted_look
 
-_UNKNOWN_TAG = QColor("#888888")
 # Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo... and their presentation forms.
 _RTL = re.compile(
     "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
 )
-FILL_ALPHA = 70
-HOVER_ALPHA = 20
 
 
 # Shown while no briefing is open (the library is empty, or the open one was removed).
@@ -100,7 +98,8 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._units = UnitIndex()
         self._annotations = AnnotationIndex()
         self._priority: dict[str, int] = {}
-        self._colours: dict[str, QColor] = {}
+        self._colours: dict[str, QColor] = {}  # as stored: the theme decides what is painted
+        self._tag_looks: dict[str, TagLook] = {}
         self._looks: dict[int, tuple[QColor | None, list[QColor]]] = {}
         self._current_id: int | None = None
         self._hover_unit: int | None = None
@@ -108,6 +107,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._zoom = 0
         self._margins = (-1, -1)
         self._gutter: ReviewGutter | None = None
+        self._restyling = False
         self.setPalette(typography.reading_palette(self.palette()))
         self.setAutoFillBackground(True)  # the side margins are painted as page
         self._apply_font()
@@ -122,12 +122,33 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         return self._text
 
     def set_tag_styles(self, colours: dict[str, QColor]) -> None:
-        """Tag name -> colour; the dict order is the paint priority (first = fill)."""
+        """Tag name -> stored colour; the dict order is the paint priority (first = fill).
+        What is painted is the theme's look of each tag (`theme.tag_looks`)."""
         self._colours = {name: QColor(colour) for name, colour in colours.items()}
         self._priority = {name: i for i, name in enumerate(colours)}
+        self._tag_looks = tag_looks(self._colours, self.palette())
         self._looks.clear()
         self.viewport().update()
         self.annotationsChanged.emit(None)
+
+    def tag_looks(self) -> dict[str, TagLook]:
+        """Tag name -> how the current theme paints it, in paint priority order."""
+        return dict(self._tag_looks)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._restyling:
+            # Another theme: the reading palette, tag looks and grey boilerplate follow it.
+            self._restyling = True
+            try:
+                self.setPalette(typography.reading_palette(self.palette()))
+                self._tag_looks = tag_looks(self._colours, self.palette())
+                self._looks.clear()
+                self._dim_skipped_units()
+            finally:
+                self._restyling = False
+            self.viewport().update()
+            self.annotationsChanged.emit(None)
 
     def load(
         self,
@@ -197,7 +218,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         return self._annotations.unordered()
 
     def tag_styles(self) -> dict[str, QColor]:
-        """Tag name -> colour, in paint priority order."""
+        """Tag name -> stored colour, in paint priority order."""
         return dict(self._colours)
 
     def fill_tag(self, annotation: PaintedAnnotation) -> str | None:
@@ -210,9 +231,11 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         return self._annotations.at(cp)
 
     def annotation_colour(self, annotation: PaintedAnnotation) -> QColor:
-        """The colour `annotation` is filled with (its first tag in style order)."""
-        fill, underlines = self._look(annotation)
-        return fill or (underlines[0] if underlines else _UNKNOWN_TAG)
+        """The opaque colour of `annotation`'s fill tag (its first in style order): its line."""
+        ordered = self._ordered_tags(annotation)
+        if not ordered:
+            return QColor(self.palette().color(QPalette.ColorRole.Text))
+        return self._look_of(ordered[0]).line
 
     def set_current_annotation(self, annotation_id: int | None) -> None:
         """Outline annotation `annotation_id` (None: no outline)."""
@@ -302,7 +325,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             if self._hover_unit is not None:
                 hover = QColor(self.palette().color(QPalette.ColorRole.Text))
-                hover.setAlpha(HOVER_ALPHA)
+                hover.setAlpha(theme_of(self.palette()).hover_alpha)
                 fill_boxes(painter, self._boxes(*self._units.span(self._hover_unit), blocks), hover)
             first = self._offsets.to_cp(blocks[0].start)
             last = self._offsets.to_cp(blocks[-1].end) + 1
@@ -312,14 +335,12 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
                     continue
                 fill, underlines = self._look(annotation)
                 if fill is not None:
-                    translucent = QColor(fill)
-                    translucent.setAlpha(FILL_ALPHA)
-                    fill_boxes(painter, boxes, translucent)
+                    fill_boxes(painter, boxes, fill)  # translucent: overlaps show both
                 if underlines:
                     overlays.append((boxes, underlines))
                 if annotation.id == self._current_id:
                     depth = underline_depth(len(underlines), thickness)
-                    outline = (boxes, self.annotation_colour(annotation).darker(160), depth)
+                    outline = (boxes, self.annotation_colour(annotation), depth)
             painter.end()
         super().paintEvent(event)
         if overlays or outline:
@@ -337,13 +358,17 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         return sorted(annotation.tags, key=lambda tag: (rank.get(tag, len(rank)), tag))
 
     def _look(self, annotation: PaintedAnnotation) -> tuple[QColor | None, list[QColor]]:
-        """(fill colour, underline colours) of an annotation: its tags in style order."""
+        """(translucent fill, underline colours) of an annotation: its tags in style order."""
         look = self._looks.get(annotation.id)
         if look is None:
-            colours = [self._colours.get(t, _UNKNOWN_TAG) for t in self._ordered_tags(annotation)]
-            look = (colours[0], colours[1:]) if colours else (None, [])
+            looks = [self._look_of(tag) for tag in self._ordered_tags(annotation)]
+            look = (looks[0].fill, [t.line for t in looks[1:]]) if looks else (None, [])
             self._looks[annotation.id] = look
         return look
+
+    def _look_of(self, tag: str) -> TagLook:
+        found = self._tag_looks.get(tag)
+        return found if found is not None else unlisted_look(self.palette())
 
     def _underline_thickness(self) -> float:
         return max(2.0, round(QFontMetricsF(self.font()).height() / 9))

@@ -28,18 +28,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from annotator.gui.theme import tag_looks, theme_of, unlisted_look
+
 MARKER = 14  # state marker size
 LANE = 8  # width of one author's lane
 GAP = 3
 PAD = 4
 
-# Colours chosen apart from the tag colours (blue, orange, green), each with its own symbol.
-STATE_STYLES: dict[str, tuple[str, str]] = {
-    "agree": ("#5b7f62", "="),
-    "partial": ("#8e44ad", "½"),
-    "differ": ("#c0392b", "≠"),
-    "field": ("#9a6b00", "≈"),
-}
+# Each state's symbol; its colour comes from the theme (`ThemeColours.states`).
+STATE_SYMBOLS: dict[str, str] = {"agree": "=", "partial": "½", "differ": "≠", "field": "≈"}
 
 
 @dataclass(frozen=True)
@@ -57,22 +54,25 @@ def gutter_width(authors: int) -> int:
     return PAD + MARKER + GAP + max(1, authors) * (LANE + GAP) + PAD
 
 
-def paint_state_marker(painter: QPainter, box: QRectF, state: str) -> None:
-    """The state's square with its symbol (nothing for an untagged unit)."""
-    style = STATE_STYLES.get(state)
-    if style is None:
+def paint_state_marker(painter: QPainter, box: QRectF, state: str, palette: QPalette) -> None:
+    """The state's square with its symbol (nothing for an untagged unit), in the colours of
+    the theme of `palette`."""
+    symbol = STATE_SYMBOLS.get(state)
+    colours = theme_of(palette)
+    colour = colours.state_colour(state)
+    if symbol is None or colour is None:
         return
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(style[0]))
+    painter.setBrush(QColor(colour))
     painter.drawRoundedRect(box, 3, 3)
     font = QFont(painter.font())
     font.setPixelSize(max(8, int(box.height() * 0.8)))
     font.setBold(True)
     painter.setFont(font)
-    painter.setPen(QColor("white"))
-    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, style[1])
+    painter.setPen(QColor(colours.state_symbol))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, symbol)
     painter.restore()
 
 
@@ -149,8 +149,10 @@ class ReviewGutter(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
-        painter.fillRect(event.rect(), self.palette().color(QPalette.ColorRole.Base))
-        empty = QColor(self.palette().color(QPalette.ColorRole.Text))
+        palette = self.palette()
+        painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.Base))
+        looks = tag_looks(self._colours, palette)
+        empty = QColor(palette.color(QPalette.ColorRole.Text))
         empty.setAlpha(45)
         selected = self._selected_span()
         for unit, top, bottom in self._on_screen():
@@ -160,14 +162,14 @@ class ReviewGutter(QWidget):
                 outline.setAlpha(40)
                 painter.fillRect(QRectF(1, top - 1, self.width() - 2, height + 4), outline)
             marker = QRectF(PAD, top + 1, MARKER, min(MARKER, height))
-            paint_state_marker(painter, marker, unit.state)
+            paint_state_marker(painter, marker, unit.state, palette)
             x = PAD + MARKER + GAP
             for tags in unit.tags:
                 if tags:
                     width = LANE / len(tags)
                     for i, tag in enumerate(tags):
-                        colour = self._colours.get(tag, QColor("#888888"))
-                        painter.fillRect(QRectF(x + i * width, top + 1, width, height), colour)
+                        look = looks.get(tag) or unlisted_look(palette)
+                        painter.fillRect(QRectF(x + i * width, top + 1, width, height), look.line)
                 else:
                     painter.fillRect(QRectF(x + LANE / 2 - 0.5, top + 1, 1.0, height), empty)
                 x += LANE + GAP

@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-FILL_ALPHA = 70
+from annotator.gui.theme import tag_looks, theme_of
+
 _CAPTION = "fill: first tag of a span · line: each further tag"
 _LEFT_MIDDLE = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 
@@ -31,7 +32,8 @@ class TagLegend(QWidget):
         self.setAccessibleName("Tag legend")
 
     def set_tag_styles(self, colours: dict[str, QColor]) -> None:
-        """Tag name -> colour; dict order = paint priority, as given to the reader."""
+        """Tag name -> stored colour; dict order = paint priority, as given to the reader (the
+        theme's look of each tag is shown, as the reader paints it)."""
         self._colours = {name: QColor(colour) for name, colour in colours.items()}
         names = list(self._colours)
         self.setAccessibleDescription(
@@ -91,27 +93,28 @@ class TagLegend(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text_colour = palette.color(QPalette.ColorRole.WindowText)
+        page = palette.color(QPalette.ColorRole.Base)
+        looks = tag_looks(self._colours, palette)
         self._items, caption = self._layout_items(self.width())
         for rect, name in self._items:
-            colour = self._colours[name]
+            look = looks[name]
             swatch = QRectF(
                 rect.left(),
                 rect.center().y() - self.SWATCH.height() / 2,
                 self.SWATCH.width(),
                 self.SWATCH.height() - 4,
             )
-            fill = QColor(colour)
-            fill.setAlpha(FILL_ALPHA)
+            # The fill on a piece of page: the very colour the reader shows.
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(swatch, 2, 2)
-            painter.fillRect(QRectF(swatch.left(), swatch.bottom() + 1, swatch.width(), 3), colour)
+            for brush in (page, look.fill):
+                painter.setBrush(brush)
+                painter.drawRoundedRect(swatch, 2, 2)
+            line = QRectF(swatch.left(), swatch.bottom() + 1, swatch.width(), 3)
+            painter.fillRect(line, look.line)
             painter.setPen(text_colour)
             label = rect.adjusted(self.SWATCH.width() + 6, 0, 0, 0)
             painter.drawText(label, _LEFT_MIDDLE, name)
-        muted = QColor(text_colour)
-        muted.setAlphaF(0.6)
-        painter.setPen(muted)
+        painter.setPen(QColor(theme_of(palette).muted))
         painter.drawText(caption, _LEFT_MIDDLE, _CAPTION)
         painter.end()
 

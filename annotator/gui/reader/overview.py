@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from annotator.gui.reader.spans import AnnotationChange, PaintedAnnotation
 from annotator.gui.reader.view import ReaderView
+from annotator.gui.theme import unlisted_look
 
 
 class OverviewStrip(QWidget):
@@ -106,7 +107,7 @@ class OverviewStrip(QWidget):
         reader = self._reader
         if reader is None:
             return self._rows
-        self._colours = reader.tag_styles()
+        self._colours = {name: look.line for name, look in reader.tag_looks().items()}
         self._rank = {name: i for i, name in enumerate(self._colours)}
         for annotation in reader.iter_annotations():
             self._count(annotation, +1)
@@ -115,7 +116,8 @@ class OverviewStrip(QWidget):
     def _colour_of(self, tags: dict[str, int]) -> QColor:
         rank = self._rank
         best = min(tags, key=lambda tag: rank.get(tag, len(rank)))
-        return self._colours.get(best, QColor("#888888"))
+        found = self._colours.get(best)
+        return found if found is not None else unlisted_look(self.palette()).line
 
     def _tick_colour(self, row: int, tags: dict[str, int]) -> QColor:
         colour = self._row_colours.get(row)
@@ -178,7 +180,8 @@ class OverviewStrip(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            self._ticks = None  # drawn on the old background
+            self._rows = None  # ticks drawn on the old background, in the old theme's colours
+            self._ticks = None
         super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 
+from annotator.gui.theme import theme_of
+
 # The first family installed wins; Qt falls back per script (Arabic, CJK...) on its own.
 READING_FAMILIES = [
     "Source Serif 4", "Literata", "Charter", "Georgia", "Noto Serif", "DejaVu Serif"
@@ -13,7 +15,6 @@ ZOOM_STEP = 1.1
 ZOOM_RANGE = (-6, 12)
 COLUMN_CHARS = 72  # comfortable line length, in average characters
 LINE_SPACING = 1.45  # multiple of the font's line height
-SELECTION_ALPHA = 52
 
 
 def clamp_zoom(steps: int) -> int:
@@ -32,13 +33,13 @@ def reading_font(base: QFont, zoom_steps: int) -> QFont:
 def reading_palette(palette: QPalette) -> QPalette:
     """A translucent neutral selection and page-coloured margins.
 
-    Translucent, so tag fills stay visible under the selection; neutral (the text colour, faded)
-    because the usual highlight blue is all but the claim blue of the colour-blind-safe palette.
+    Translucent, so tag fills stay visible under the selection; neutral (the text colour, faded
+    as much as the theme says) because the usual highlight blue is all but the claim blue.
     """
     result = QPalette(palette)
     text = palette.color(QPalette.ColorRole.Text)
     highlight = QColor(text)
-    highlight.setAlpha(SELECTION_ALPHA)
+    highlight.setAlpha(theme_of(palette).selection_alpha)
     for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
         result.setColor(group, QPalette.ColorRole.Highlight, highlight)
         result.setColor(group, QPalette.ColorRole.HighlightedText, text)
@@ -47,10 +48,9 @@ def reading_palette(palette: QPalette) -> QPalette:
 
 
 def dimmed_text(palette: QPalette) -> QColor:
-    """The colour of boilerplate (skipped units): the text colour, faded."""
-    colour = QColor(palette.color(QPalette.ColorRole.Text))
-    colour.setAlphaF(0.45)
-    return colour
+    """The colour of boilerplate (skipped units): the theme's muted text, dimmer than the
+    briefing's but still readable (4.5:1)."""
+    return QColor(theme_of(palette).muted)
 
 
 def column_margins(available: float, font: QFont, document_margin: float) -> tuple[int, int]:

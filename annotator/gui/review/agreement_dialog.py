@@ -32,13 +32,13 @@ from annotator.core.agreement import AgreementStat
 from annotator.core.agreement_data import AgreementReport, compute_agreement
 from annotator.core.dataset import DatasetFilter, load_dataset
 from annotator.core.errors import AnnotatorError
+from annotator.core.fields import field_label
 from annotator.core.queries import list_authors
 from annotator.core.review import is_adjudicated
 from annotator.core.store import Store
 from annotator.gui.dialogs import read_only_table
+from annotator.gui.theme import theme_of
 
-KAPPA_COLOUR = QColor("#3b4a5a")
-ALPHA_COLOUR = QColor("#9aaabb")
 ROLE_AUTHOR = Qt.ItemDataRole.UserRole + 1
 
 
@@ -87,6 +87,8 @@ class AgreementChart(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
+        colours = theme_of(palette)
+        kappa_colour, alpha_colour = QColor(colours.chart[0]), QColor(colours.chart[1])
         text = palette.color(QPalette.ColorRole.WindowText)
         line = self.fontMetrics().height()
         left = self.LABEL_WIDTH
@@ -95,7 +97,7 @@ class AgreementChart(QWidget):
         zero = left + scale
         # legend
         x = 4.0
-        for colour, name in ((KAPPA_COLOUR, "Cohen's κ"), (ALPHA_COLOUR, "Krippendorff's α")):
+        for colour, name in ((kappa_colour, "Cohen's κ"), (alpha_colour, "Krippendorff's α")):
             painter.fillRect(QRectF(x, 4, 12, 10), colour)
             painter.setPen(text)
             painter.drawText(QRectF(x + 16, 0, 150, line), Qt.AlignmentFlag.AlignVCenter, name)
@@ -120,13 +122,13 @@ class AgreementChart(QWidget):
             painter.setFont(self.font())
             painter.drawText(QRectF(0, y, left - 6, 2 * self.BAR),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
-            for offset, (stat, colour) in enumerate(((kappa, KAPPA_COLOUR),
-                                                     (alpha, ALPHA_COLOUR))):
+            for offset, (stat, colour) in enumerate(((kappa, kappa_colour),
+                                                     (alpha, alpha_colour))):
                 bar_y = y + offset * self.BAR
                 value_box = QRectF(right + 6, bar_y, self.VALUE_WIDTH - 6, self.BAR)
                 if stat.value is None:
                     painter.setFont(small)
-                    painter.setPen(QColor("#888888"))
+                    painter.setPen(QColor(colours.muted))
                     painter.drawText(value_box, Qt.AlignmentFlag.AlignVCenter,
                                      f"n/a ({stat.note})" if stat.note else "n/a")
                     continue
@@ -265,7 +267,9 @@ class AgreementDialog(QDialog):
         self.chart.set_rows([(found.tag, found.kappa, found.alpha) for found in rows])
         self.fields.setRowCount(len(report.fields))
         for row, item in enumerate(report.fields):
-            self.fields.setItem(row, 0, QTableWidgetItem(f"{item.tag}.{item.field}"))
+            name = QTableWidgetItem(f"{item.tag}: {field_label(item.tag, item.field)}")
+            name.setToolTip(f"{item.tag}.{item.field}")  # the name the CLI and exports use
+            self.fields.setItem(row, 0, name)
             self.fields.setItem(row, 1, QTableWidgetItem(item.level))
             self.fields.setItem(row, 2, _cell(item.percent, percent=True))
             self.fields.setItem(row, 3, _cell(item.alpha))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QWidge
 from annotator.core.queries import list_authors
 from annotator.core.review import STATUSES, documents_matching
 from annotator.core.store import Store
+from annotator.gui import theme
 from annotator.gui.library.model import ID_ROLE
 
 
@@ -87,7 +88,7 @@ class FilterBar(QWidget):
         status, author = self.value()
         active = status is not None or author is not None
         self.note.setText("filtered" if active else "")
-        self.note.setStyleSheet("color: #9a6b00; font-weight: bold;" if active else "")
+        theme.use(self.note, "attention" if active else "")
         self.changed.emit(status, author)
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core import ops
+from annotator.core.fields import field_label, value_text
 from annotator.core.history import (
     AnnotationSnapshot,
     HistoryEntry,
@@ -44,14 +45,17 @@ def _tags(snapshot: AnnotationSnapshot | None) -> str:
 
 
 def _field_changes(before: AnnotationSnapshot, after: AnnotationSnapshot) -> list[str]:
+    """ "claim, Information credibility: 2 - Probably true → 3 - Possibly true": labels, never
+    the stored codes."""
     old = {t.name: t.fields for t in before.tags}
     changes = []
     for tag in after.tags:
         previous = old.get(tag.name, {})
         for name in sorted(set(previous) | set(tag.fields)):
             if previous.get(name) != tag.fields.get(name):
-                changes.append(f"{tag.name}.{name}: {previous.get(name, '—')} → "
-                               f"{tag.fields.get(name, '—')}")
+                was = value_text(tag.name, name, previous.get(name)) or "—"
+                now = value_text(tag.name, name, tag.fields.get(name)) or "—"
+                changes.append(f"{tag.name}, {field_label(tag.name, name)}: {was} → {now}")
     return changes
 
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from annotator.core.review import STATE_LABELS
-from annotator.gui.reader.lanes import STATE_STYLES, paint_state_marker
+from annotator.gui.reader.lanes import STATE_SYMBOLS, paint_state_marker
 
 
 class ReviewLegend(QWidget):
@@ -30,7 +30,7 @@ class ReviewLegend(QWidget):
 
     def _items(self) -> list[tuple[str, str]]:
         lanes = "Lanes: " + "  ".join(f"{i + 1} {a}" for i, a in enumerate(self.authors))
-        return [("", lanes), *((state, STATE_LABELS[state]) for state in STATE_STYLES)]
+        return [("", lanes), *((state, STATE_LABELS[state]) for state in STATE_SYMBOLS)]
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         metrics = self.fontMetrics()
@@ -45,7 +45,8 @@ class ReviewLegend(QWidget):
         for state, text in self._items():
             if state:
                 size = min(14.0, height - 4.0)
-                paint_state_marker(painter, QRectF(x, (height - size) / 2, size, size), state)
+                box = QRectF(x, (height - size) / 2, size, size)
+                paint_state_marker(painter, box, state, self.palette())
                 x += size + 4
             painter.setPen(self.palette().color(self.foregroundRole()))
             painter.drawText(QRectF(x, 0, metrics.horizontalAdvance(text) + 2, height),

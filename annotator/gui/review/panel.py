@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core import ops
+from annotator.core.fields import field_label, value_text
 from annotator.core.queries import AnnotationView
 from annotator.core.review import (
     STATE_LABELS,
@@ -39,18 +40,25 @@ from annotator.core.review import (
     unit_states,
 )
 from annotator.gui.context import AppContext
-from annotator.gui.reader.lanes import STATE_STYLES, LaneUnit, paint_state_marker
+from annotator.gui.reader.lanes import LaneUnit, paint_state_marker
+from annotator.gui.theme import tag_looks, theme_of, unlisted_look
+from annotator.gui.theme_colours import ThemeColours
 from annotator.gui.undo import AnnotationCommand
 from annotator.gui.workspace import Workspace
 
 UNIT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def state_icon(state: str, size: int = 16) -> QIcon:
+# Fields whose values the detail shows for every author (the scales reviewers compare).
+SHOWN_FIELDS = ("likelihood", "confidence", "source_reliability", "information_credibility",
+                "figure_kind", "qualifier")
+
+
+def state_icon(state: str, palette: QPalette, size: int = 16) -> QIcon:
     pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(0, 0, 0, 0))
+    pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
-    paint_state_marker(painter, QRectF(1, 1, size - 2, size - 2), state)
+    paint_state_marker(painter, QRectF(1, 1, size - 2, size - 2), state, palette)
     painter.end()
     return QIcon(pixmap)
 
@@ -250,7 +258,8 @@ class ReviewPanel(QWidget):
             decision = decided.get(review.span)
             if decision is not None:
                 line += f"  {self._decision_words(decision)}"
-            item = QListWidgetItem(state_icon(review.state), line, self.units_list)
+            item = QListWidgetItem(state_icon(review.state, self.palette()), line,
+                                   self.units_list)
             item.setData(UNIT_ROLE, review.index)
             item.setToolTip(f"{_snippet(text[review.start : review.end], 200)}\n"
                             + "\n".join(self._who_tagged(review)))
@@ -366,15 +375,29 @@ class ReviewPanel(QWidget):
 
     # -- detail ----------------------------------------------------------------------------
 
+    def apply_theme(self, _colours: ThemeColours) -> None:
+        """Another theme: the state icons and the detail's colours are built again."""
+        if self.active:
+            self._fill_rows()
+
     def _chips(self, tags: Sequence[str]) -> str:
-        colours = {tag.name: tag.colour for tag in self.workspace.tags}
         if not tags:
             return "<i>no tag</i>"
-        return " ".join(
-            f'<span style="background:{colours.get(t, "#888888")}; color:white;">'
-            f"&nbsp;{html.escape(t)}&nbsp;</span>"
-            for t in tags
-        )
+        palette = self.palette()
+        looks = tag_looks({tag.name: tag.colour for tag in self.workspace.tags}, palette)
+        chips = []
+        for tag in tags:
+            look = looks.get(tag) or unlisted_look(palette)
+            chips.append(
+                f'<span style="background:{look.line.name()}; color:{look.on_line.name()};">'
+                f"&nbsp;{html.escape(tag)}&nbsp;</span>"
+            )
+        return " ".join(chips)
+
+    @staticmethod
+    def _field_text(tag: str, name: str, value: object) -> str:
+        """ "Likelihood: very likely (80-95%)": labels, never storage codes."""
+        return f"{html.escape(field_label(tag, name))}: {html.escape(value_text(tag, name, value))}"
 
     def _show_detail(self) -> None:
         review = self.current_review()
@@ -386,7 +409,8 @@ class ReviewPanel(QWidget):
             )
             return
         differing = {(d.tag, d.field): d for d in review.field_differences}
-        colour = STATE_STYLES.get(review.state, ("#666666", ""))[0]
+        colours = theme_of(self.palette())
+        colour = colours.state_colour(review.state) or colours.muted
         lines = [
             f'<b>Unit {review.index + 1}</b> — <span style="color:{colour};"><b>'
             f"{STATE_LABELS[review.state]}</b></span><table cellspacing='3'>"
@@ -396,14 +420,14 @@ class ReviewPanel(QWidget):
             for tag, values in review.fields[author].items():
                 for (diff_tag, name), difference in differing.items():
                     if diff_tag == tag and author in difference.values:
-                        value = html.escape(str(difference.values[author]))
-                        fields.append(f'<span style="color:#c0392b;"><b>{name}: {value}</b></span>')
+                        fields.append(
+                            f'<span style="color:{colours.attention};"><b>'
+                            f"{self._field_text(tag, name, difference.values[author])}</b></span>"
+                        )
                 fields.extend(
-                    f"{html.escape(str(k))}: {html.escape(str(v))}"
+                    self._field_text(tag, k, v)
                     for k, v in values.items()
-                    if k in ("likelihood", "confidence", "source_reliability",
-                             "information_credibility", "figure_kind", "qualifier")
-                    and (tag, k) not in differing
+                    if k in SHOWN_FIELDS and (tag, k) not in differing
                 )
             lines.append(
                 f"<tr><td>{lane + 1}</td><td><b>{html.escape(author)}</b></td>"

@@ -409,6 +409,22 @@ def test_overlapping_annotations_both_paint_and_current_one_is_outlined(
     assert view.current_annotation == 2
 
 
+def test_spans_tagged_alike_by_several_analysts_fill_once(
+    qtbot: QtBot, view: ReaderView
+) -> None:
+    """Three analysts' claims on one sentence read as one claim fill: translucent layers of
+    one colour would darken the text's background past readable."""
+    base = view.palette().color(QPalette.ColorRole.Base)
+    inside = space_point(view, MINISTER, "said")
+    view.update_annotations([
+        PaintedAnnotation(1, *span_of(MINISTER), ("claim",)),
+        PaintedAnnotation(2, *span_of(MINISTER), ("claim",)),
+        PaintedAnnotation(3, span_of(MINISTER)[0], span_of(MINISTER)[1] - 3, ("claim",)),
+    ])
+    image = grab(view)
+    assert close_to(rgb_at(image, inside), blend(base, look(view, "claim").fill))
+
+
 def test_arabic_quotation_inside_english_is_painted_where_it_shows(
     qtbot: QtBot, view: ReaderView
 ) -> None:

@@ -106,6 +106,13 @@ def fill_boxes(painter: QPainter, boxes: list[QRectF], colour: QColor, radius: f
         painter.drawRoundedRect(box, radius, radius)
 
 
+def add_boxes(path: QPainterPath, boxes: list[QRectF], radius: float = 2.0) -> None:
+    """Add `boxes` (rounded as fill_boxes rounds them) to `path`, which should use the winding
+    fill rule: filled once, where boxes overlap too."""
+    for box in boxes:
+        path.addRoundedRect(box, radius, radius)
+
+
 def underline_boxes(
     painter: QPainter, boxes: list[QRectF], colours: list[QColor], thickness: float
 ) -> None:

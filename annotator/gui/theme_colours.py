@@ -18,9 +18,11 @@ tests/gui/test_theme_colours.py checks under simulated protanopia, deuteranopia 
 
 Why ΔE00 >= 10: about 2 is a just-noticeable difference between two patches side by side; a
 reader compares a span with one a paragraph away or with the legend, from memory, where several
-noticeable steps are needed before two colours read as two categories at a glance. 10 is the
-most the dark theme's fills can reach for five tags: light text needs fills darker than about
-L* 40, which leaves little room for colour, and a dichromat sees only two of its three axes.
+noticeable steps are needed before two colours read as two categories at a glance. 10 is also
+about the most the dark theme's fills reach for five tags (a search of many palettes found none
+above 11): light text needs fills darker than about L* 40, which leaves little room for colour,
+and a dichromat sees only two of its three axes. The light theme's fills reach 11.7, its lines
+and both themes' markers about 13.
 A seeded tag keeps its slot by its stored colour (claim blue, assessment orange, figure green);
 a tag beyond the slots gets its stored colour, pushed to the contrasts above but not checked
 against the others (the legend and the tooltips name it).

@@ -36,6 +36,7 @@ from annotator.core.inspection import SQLITE_MAGIC, connect_for_reading, inspect
 from annotator.core.interchange.detect import annotation_format, read_annotation_file
 from annotator.core.interchange.merge import MergeReport, merge_incoming
 from annotator.core.interchange.records import (
+    STORED_TIME,
     IncomingAnnotation,
     IncomingDocument,
     IncomingHistory,
@@ -116,6 +117,14 @@ def _time(value: object) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _times(value: object) -> tuple[dt.datetime | None, str | None]:
+    """A stored time read back: (the time or None, its text if already in stored form)."""
+    parsed = _time(value)
+    if parsed is None or not isinstance(value, str) or STORED_TIME.fullmatch(value) is None:
+        return parsed, None
+    return parsed, value
+
+
 def _date(value: object) -> dt.date | None:
     if not isinstance(value, str) or not value:
         return None
@@ -185,22 +194,23 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
     review = (
         "status, reviewer, reviewed_at, review_comment" if has_review else "'draft', NULL, NULL, ''"
     )
+    append = incoming.annotations.append
     for row in conn.execute(
         f'SELECT id, document_id, start, "end", author, created, modified, note, {review} '
         "FROM annotations ORDER BY id"
     ):
         (annotation_id, doc_id, start, end, author, created, modified, note,
          status, reviewer, reviewed_at, review_comment) = row
-        incoming.annotations.append(
-            IncomingAnnotation(
-                document_sha256=sha_of[doc_id], start=start, end=end, author=author,
-                tags=tuple(tags.get(annotation_id, no_tags)), created=_time(created),
-                # the merge takes the creation time when none is given: spare it the work
-                modified=None if modified == created else _time(modified), note=note or "",
-                status=status or "draft", reviewer=reviewer, reviewed_at=_time(reviewed_at),
-                review_comment=review_comment or "", history=tuple(history.get(annotation_id, ())),
-            )
-        )
+        created_at, created_text = _times(created)
+        # the merge takes the creation time when none is given: spare it the work
+        modified_at, modified_text = (None, None) if modified == created else _times(modified)
+        reviewed, reviewed_text = _times(reviewed_at)
+        append(IncomingAnnotation(
+            sha_of[doc_id], start, end, author, tuple(tags.get(annotation_id, no_tags)),
+            created_at, modified_at, note or "", None, None, None, status or "draft", reviewer,
+            reviewed, review_comment or "", tuple(history.get(annotation_id, ())), "",
+            (created_text, modified_text, reviewed_text),
+        ))
     return incoming
 
 
@@ -209,6 +219,7 @@ def _history(conn: sqlite3.Connection) -> dict[int, list[IncomingHistory]]:
     grouped: dict[int, list[IncomingHistory]] = {}
     parse = dt.datetime.fromisoformat  # stored times always carry their offset (UTCDateTime)
     stored = IncomingHistory.stored
+    as_stored = STORED_TIME.fullmatch
     for annotation_id, action, actor, at, before, after, comment in conn.execute(
         "SELECT annotation_id, action, actor, at, before, after, comment "
         "FROM annotation_history ORDER BY annotation_id, id"
@@ -216,7 +227,10 @@ def _history(conn: sqlite3.Connection) -> dict[int, list[IncomingHistory]]:
         when = parse(at)
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
-        entry = stored(action, actor, when, before, after, comment or "")
+            text = None
+        else:
+            text = at if as_stored(at) else None
+        entry = stored(action, actor, when, before, after, comment or "", text)
         listed = grouped.get(annotation_id)
         if listed is None:
             grouped[annotation_id] = [entry]

@@ -27,11 +27,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from annotator.core.bulk import gc_paused
@@ -39,6 +38,7 @@ from annotator.core.errors import ImportRefused
 from annotator.core.fields import field_problems
 from annotator.core.history import creation_row
 from annotator.core.interchange.records import (
+    STORED_TIME,
     IncomingAnnotation,
     IncomingDocument,
     IncomingHistory,
@@ -56,7 +56,7 @@ from annotator.core.ops import (
     tag_ids_by_name,
     units_fit,
 )
-from annotator.core.store import Store
+from annotator.core.store import Store, bulk_select
 from annotator.core.text import text_sha256
 
 # Colours for tags that arrive from other tools (after the three seeded Okabe-Ito colours).
@@ -85,12 +85,6 @@ class MergeReport:
 
 
 AnnotationKey = tuple[int, int, int, str, str, tuple[str, ...]]
-
-
-def _key(
-    document_id: int, start: int, end: int, author: str, created: str, tags: Iterable[str]
-) -> AnnotationKey:
-    return (document_id, start, end, author, created, tuple(sorted(tags)))
 
 
 def _refuse(incoming: IncomingSet, reason: str) -> ImportRefused:
@@ -176,6 +170,23 @@ def _check_annotation(incoming: IncomingSet, annotation: IncomingAnnotation, tex
         raise _refuse(incoming, f"{where} has no author")
 
 
+def _check_annotations(incoming: IncomingSet, documents: dict[str, tuple[int, str]]) -> None:
+    """Refuse `incoming` (ImportRefused) at the first annotation that does not fit its text."""
+    lengths = {sha: len(text) for sha, (_id, text) in documents.items()}
+    for annotation in incoming.annotations:
+        # most annotations (all of another database's) carry no quote: only the span to check
+        if (
+            annotation.quote is None and annotation.prefix is None
+            and annotation.suffix is None
+            and 0 <= annotation.start < annotation.end <= lengths[annotation.document_sha256]
+            and annotation.author.strip()
+        ):
+            continue
+        _check_annotation(
+            incoming, annotation, documents[annotation.document_sha256][1]
+        )
+
+
 def _field_name(name: str) -> str:
     return f'"{one_line(name, 40)}"'
 
@@ -240,31 +251,46 @@ def _ensure_tags(session: Session, incoming: IncomingSet, names: set[str]) -> li
 def _existing_keys(session: Session, document_ids: set[int]) -> set[AnnotationKey]:
     if not document_ids:
         return set()
+    connection = session.connection()
     tags: dict[int, list[str]] = {}
-    rows = session.execute(
+    for annotation_id, name in bulk_select(
+        connection,
         select(AnnotationTag.annotation_id, Tag.name)
         .join(Tag, Tag.id == AnnotationTag.tag_id)
         .join(Annotation, Annotation.id == AnnotationTag.annotation_id)
-        .where(Annotation.document_id.in_(document_ids))
-    )
-    for annotation_id, name in rows:
-        tags.setdefault(annotation_id, []).append(name)
+        .where(Annotation.document_id.in_(document_ids)),
+    ):
+        listed = tags.get(annotation_id)
+        if listed is None:
+            tags[annotation_id] = [name]
+        else:
+            listed.append(name)
     keys = set()
-    for annotation_id, document_id, start, end, author, created in session.execute(
+    no_tags: list[str] = []
+    for annotation_id, document_id, start, end, author, created in bulk_select(
+        connection,
         select(
             Annotation.id,
             Annotation.document_id,
             Annotation.start,
             Annotation.end,
             Annotation.author,
-            Annotation.created,
-        ).where(Annotation.document_id.in_(document_ids))
+            type_coerce(Annotation.created, Text),
+        ).where(Annotation.document_id.in_(document_ids)),
     ):
-        created_text = stored_time(created)
-        keys.add(_key(document_id, start, end, author, created_text, tags.get(annotation_id, ())))
+        names = tuple(sorted(tags.get(annotation_id, no_tags)))
+        keys.add((document_id, start, end, author, _as_stored(created), names))
         # Files without creation times match on everything else.
-        keys.add(_key(document_id, start, end, author, "", tags.get(annotation_id, ())))
+        keys.add((document_id, start, end, author, "", names))
     return keys
+
+
+def _as_stored(text: str) -> str:
+    """A stored time as `stored_time` writes it (text from an older writer is converted)."""
+    if STORED_TIME.fullmatch(text):
+        return text
+    parsed = dt.datetime.fromisoformat(text)
+    return stored_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
 
 
 # How `json.dumps(history.snapshot_to_json(...))` starts: the ids a merge replaces.
@@ -298,7 +324,7 @@ def _carried_rows(
             document_id,
             entry.action,
             entry.actor,
-            stored_time(entry.at),
+            entry.at_text or stored_time(entry.at),
             # stored text is used as it is: reading `before`/`after` would decode it
             _remapped(
                 None if entry.before_json else entry.before,
@@ -318,102 +344,121 @@ def _carried_rows(
     ]
 
 
+@dataclass
+class _NewRows:
+    """What a merge writes, in stored form (`store.bulk_insert` rows)."""
+
+    annotations: list[tuple[object, ...]] = field(default_factory=list)
+    tags: list[tuple[object, ...]] = field(default_factory=list)
+    history: list[tuple[object, ...]] = field(default_factory=list)
+    skipped: int = 0
+    touched: set[int] = field(default_factory=set)
+
+
+_NO_TIMES: tuple[None, None, None] = (None, None, None)
+
+
+def _new_rows(
+    incoming: IncomingSet,
+    document_ids: dict[str, int],
+    present: set[AnnotationKey],
+    tag_ids: dict[str, int],
+    next_id: int,
+    now: str,
+) -> _NewRows:
+    """The rows of every annotation not `present` yet (`present` gains their keys), with ids
+    from `next_id` on and their history: the carried rows, then the "import" row at `now`."""
+    rows = _NewRows()
+    annotation_rows, tag_rows, history_rows = rows.annotations, rows.tags, rows.history
+    # Readers share one tag value between annotations with the same fields (see
+    # colleague._read): encode each once. `incoming` keeps them alive, so ids are not reused
+    # during the loop.
+    encoded: dict[int, tuple[int, str, str, tuple[str, str, tuple[str, ...]]]] = {}
+    for annotation in incoming.annotations:
+        document_id = document_ids[annotation.document_sha256]
+        created, modified, reviewed_at = annotation.stored_times or _NO_TIMES
+        if created is None and annotation.created is not None:
+            created = stored_time(annotation.created)
+        tags = annotation.tags
+        names = tuple(sorted(t.name for t in tags)) if len(tags) > 1 else (
+            (tags[0].name,) if tags else ()
+        )
+        key = (document_id, annotation.start, annotation.end, annotation.author,
+               created or "", names)
+        if key in present:
+            rows.skipped += 1
+            continue
+        present.add(key)
+        created = created or now
+        if modified is None:
+            modified = stored_time(annotation.modified) if annotation.modified else created
+        annotation_id = next_id + len(annotation_rows)
+        row = (
+            annotation_id, document_id, annotation.start, annotation.end, annotation.author,
+            created, modified, annotation.note,
+        )
+        if reviewed_at is None and annotation.reviewed_at is not None:
+            reviewed_at = stored_time(annotation.reviewed_at)
+        review = (annotation.status, annotation.reviewer, reviewed_at, annotation.review_comment)
+        annotation_rows.append((*row, *review))
+        rows.touched.add(document_id)
+        if annotation.history:
+            history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))
+        snapshot_tags = []
+        seen: set[int] = set()
+        for tag in tags:
+            stored = encoded.get(id(tag))
+            if stored is None:
+                fields_json = json.dumps(tag.fields)
+                suggested = [name for name in tag.suggested if name in tag.fields]
+                stored = encoded[id(tag)] = (
+                    tag_ids[tag.name], fields_json, json.dumps(suggested),
+                    (tag.name, fields_json, tag.suggested),
+                )
+            snapshot_tags.append(stored[3])
+            if stored[0] not in seen:  # a file may list a tag twice: one row
+                seen.add(stored[0])
+                tag_rows.append((annotation_id, stored[0], stored[1], stored[2]))
+        history_rows.append(
+            creation_row("import", annotation.author, now, row, snapshot_tags, review)
+        )
+    return rows
+
+
 def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
     """Write `incoming` in one transaction; ImportRefused (nothing written) if it does not fit."""
     _check_fields(incoming)
     now = stored_time(dt.datetime.now(dt.UTC))
     with gc_paused(), store.write() as session:
         documents, documents_added = _resolve_documents(session, incoming)
-        for annotation in incoming.annotations:
-            _check_annotation(incoming, annotation, documents[annotation.document_sha256][1])
+        _check_annotations(incoming, documents)
         new_tags = _ensure_tags(
             session, incoming, {t.name for a in incoming.annotations for t in a.tags}
         )
-        tag_ids = tag_ids_by_name(session)
-        present = _existing_keys(session, {doc_id for doc_id, _text in documents.values()})
-        next_id = next_annotation_id(session)
-        annotation_rows: list[tuple[object, ...]] = []
-        tag_rows: list[tuple[object, ...]] = []
-        skipped = 0
-        touched: set[int] = set()
-        history_rows: list[tuple[object, ...]] = []
-        encoded_tags: dict[int, tuple[int, str, str]] = {}
-        for annotation in incoming.annotations:
-            document_id = documents[annotation.document_sha256][0]
-            created = stored_time(annotation.created) if annotation.created else ""
-            key = _key(
-                document_id,
-                annotation.start,
-                annotation.end,
-                annotation.author,
-                created,
-                (t.name for t in annotation.tags),
-            )
-            if key in present:
-                skipped += 1
-                continue
-            present.add(key)
-            created = created or now
-            modified = stored_time(annotation.modified) if annotation.modified else created
-            annotation_id = next_id + len(annotation_rows)
-            row = (
-                annotation_id,
-                document_id,
-                annotation.start,
-                annotation.end,
-                annotation.author,
-                created,
-                modified,
-                annotation.note,
-            )
-            reviewed_at = stored_time(annotation.reviewed_at) if annotation.reviewed_at else None
-            review = (
-                annotation.status,
-                annotation.reviewer,
-                reviewed_at,
-                annotation.review_comment,
-            )
-            annotation_rows.append((*row, *review))
-            touched.add(document_id)
-            if annotation.history:
-                history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))
-            seen_tags: set[str] = set()
-            snapshot_tags = []
-            for tag in annotation.tags:
-                # Readers share one tag value between annotations with the same fields (see
-                # colleague._read): encode each once. `incoming` keeps them alive, so ids are
-                # not reused during the loop.
-                stored = encoded_tags.get(id(tag))
-                if stored is None:
-                    suggested = [name for name in tag.suggested if name in tag.fields]
-                    stored = encoded_tags[id(tag)] = (
-                        tag_ids[tag.name],
-                        json.dumps(tag.fields),
-                        json.dumps(suggested),
-                    )
-                snapshot_tags.append((tag.name, stored[1], tag.suggested))
-                if tag.name not in seen_tags:
-                    seen_tags.add(tag.name)
-                    tag_rows.append((annotation_id, *stored))
-            history_rows.append(
-                creation_row("import", annotation.author, now, row, snapshot_tags, review)
-            )
-        connection = session.connection()
+        document_ids = {sha: doc_id for sha, (doc_id, _text) in documents.items()}
+        rows = _new_rows(
+            incoming,
+            document_ids,
+            _existing_keys(session, set(document_ids.values())),
+            tag_ids_by_name(session),
+            next_annotation_id(session),
+            now,
+        )
         insert_annotation_rows(
-            connection, annotation_rows, tag_rows, history_rows, with_review=True
+            session.connection(), rows.annotations, rows.tags, rows.history, with_review=True
         )
     changes = Changes(
-        documents=frozenset(touched | {doc_id for doc_id, _t in documents.values()}),
-        annotations=frozenset(row[0] for row in annotation_rows),  # type: ignore[misc]
+        documents=frozenset(rows.touched | set(document_ids.values())),
+        annotations=frozenset(row[0] for row in rows.annotations),  # type: ignore[misc]
         library=True,
         tags=bool(new_tags),
     )
     return MergeReport(
         source=incoming.source,
         documents_added=documents_added,
-        annotations_added=len(annotation_rows),
-        annotations_present=skipped,
+        annotations_added=len(rows.annotations),
+        annotations_present=rows.skipped,
         tags_added=tuple(new_tags),
         changes=changes,
-        history_rows=len(history_rows),
+        history_rows=len(rows.history),
     )

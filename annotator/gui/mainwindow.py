@@ -5,8 +5,7 @@ Layout and wiring only; the annotation logic lives in `workspace.py`, actions in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
@@ -45,6 +44,7 @@ from annotator.gui.reader.view import ReaderView
 from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
 from annotator.gui.theme_colours import ThemeColours
+from annotator.gui.watching import ExternalChanges
 from annotator.gui.workspace import Workspace
 
 # Actions that act on the open document (tag actions too): off while none is open.
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        self.external = ExternalChanges(ctx.store, self._reload_external, self)
         self._connect()
         keyfocus.install(self)
         self.review = ReviewMode(self)
@@ -85,7 +86,6 @@ class MainWindow(QMainWindow):
         self.refresh_title()
         self.library.reload(ctx.store)
         self.restore_last_document()
-        self._watch_database()
 
     # -- construction ----------------------------------------------------------------------
 
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         self.workspace.progressChanged.connect(self.library.model.update_progress)
         self.reader.customContextMenuRequested.connect(self._reader_menu)
         ctx.saved.connect(self._on_saved)
-        ctx.saved.connect(self._remember_own_write)
+        ctx.saved.connect(self.external.remember_own_write)
         ctx.pendingChanged.connect(self._on_pending)
         self.pending_button.clicked.connect(ctx.retry_pending)
         self.retry_timer.timeout.connect(ctx.retry_pending)
@@ -331,42 +331,19 @@ class MainWindow(QMainWindow):
 
     # -- changes made by other processes ---------------------------------------------------
 
-    def _watch_database(self) -> None:
-        """Two copies of Annotator (or the CLI) may share a database: both stay writable and
-        each refreshes when the other commits (checked every 2 s and when the window is
-        activated). SQLite's locking keeps every write; see tests/test_concurrency.py."""
-        self.watcher = self.ctx.store.watcher()
-        self._seen_version = self.watcher.token()
-        self._batch_running = False
-        self.watch_timer = QTimer(self)
-        self.watch_timer.setInterval(2000)
-        self.watch_timer.timeout.connect(self.check_external_changes)
-        self.watch_timer.start()
+    def own_batch(self) -> AbstractContextManager[None]:
+        """Writes of the window's own background import or merge: not another window's."""
+        return self.external.own_batch()
 
-    def _remember_own_write(self) -> None:
-        self._seen_version = self.watcher.token()
-
-    @contextmanager
-    def own_batch(self) -> Iterator[None]:
-        """While this window imports or merges through a store of its own (`tasks.run_batch`),
-        those writes are not another window's: no reload meanwhile, none after."""
-        self._batch_running = True
-        self.watch_timer.stop()
-        try:
-            yield
-        finally:
-            self._batch_running = False
-            self._remember_own_write()
-            self.watch_timer.start()
+    @property
+    def watch_timer(self) -> QTimer:
+        return self.external.timer
 
     def check_external_changes(self) -> bool:
         """Reload what another process changed; True when something was reloaded."""
-        if self._batch_running:
-            return False
-        token = self.watcher.token()
-        if token == self._seen_version:
-            return False
-        self._seen_version = token
+        return self.external.check()
+
+    def _reload_external(self) -> None:
         scroll = self.reader.verticalScrollBar().value()
         current = self.workspace.current_id
         open_id = self.workspace.document_id
@@ -380,7 +357,6 @@ class MainWindow(QMainWindow):
             if current is not None and current in self.workspace.annotations:
                 self.workspace.activate_annotation(current)
         self.statusBar().showMessage("Updated with changes saved by another window", 5000)
-        return True
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
@@ -478,9 +454,7 @@ class MainWindow(QMainWindow):
         self.refresh_title()
 
     def _on_store_replaced(self) -> None:
-        self.watcher.close()
-        self.watcher = self.ctx.store.watcher()
-        self._seen_version = self.watcher.token()
+        self.external.watch(self.ctx.store)
         self.workspace.close_document()
         self.workspace.reload_tags()
         self.build_tag_actions()
@@ -540,7 +514,11 @@ class MainWindow(QMainWindow):
 
     def show_failure(self, message: str, *, unsaved: bool = True) -> None:
         """Show what went wrong; `unsaved` (a change that was not written) also marks the
-        status bar "Not saved" until the next save."""
+        status bar "Not saved" until the next save. On a read-only database the banner says
+        why nothing is saved: a box at every key would only nag."""
+        if self.ctx.store.read_only:
+            self.statusBar().showMessage(message, 8000)
+            return
         if unsaved:
             self.saved_label.setText("Not saved")
             theme.use(self.saved_label, "alarm")
@@ -617,8 +595,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return
-        self.watch_timer.stop()
-        self.watcher.close()
+        self.external.close()
         self.save_geometry()
         self.ctx.save_settings()
         super().closeEvent(event)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
 from annotator.cli import main
@@ -233,6 +233,10 @@ def test_a_read_only_database_shows_the_banner_and_saves_nothing(
             click_unit(qtbot, window, "Local authorities reported")
             window.tag_actions["claim"].trigger()
             assert "read-only" in window.statusBar().currentMessage()
+            qtbot.wait(10)  # a failure's message box would open on a zero-delay timer
+            assert not any(
+                w.isVisible() for w in QApplication.topLevelWidgets() if isinstance(w, QDialog)
+            ), "the banner explains it: no box at every key"
             assert window.ctx.pending == []  # not kept for a retry that cannot succeed
             copy = databases.save_copy(window, tmp_path / "mine.sqlite3")
             assert copy is not None

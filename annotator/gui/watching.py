@@ -1,0 +1,72 @@
+"""Changes saved by other processes: another window on the same database, the command line.
+
+Two copies of Annotator (or the CLI) may share a database: both stay writable and each
+refreshes when the other commits, checked every 2 s and when the window is activated. SQLite's
+locking keeps every write (tests/test_concurrency.py); this only tells the window when to
+reload. The window's own writes, and those of its background imports and merges, are not
+"another window's".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, QTimer
+
+from annotator.core.store import ChangeWatcher, Store
+
+CHECK_EVERY_MS = 2000
+
+
+class ExternalChanges(QObject):
+    """Watches a store's `PRAGMA data_version` and calls `reload` when another process
+    committed since the window last looked."""
+
+    def __init__(self, store: Store, reload: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._reload = reload
+        self._watcher: ChangeWatcher = store.watcher()
+        self._seen = self._watcher.token()
+        self._batch_running = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(CHECK_EVERY_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def watch(self, store: Store) -> None:
+        """Another database was opened in the window: watch that one."""
+        self._watcher.close()
+        self._watcher = store.watcher()
+        self._seen = self._watcher.token()
+
+    def remember_own_write(self) -> None:
+        self._seen = self._watcher.token()
+
+    @contextmanager
+    def own_batch(self) -> Iterator[None]:
+        """While the window imports or merges in the background (`tasks.run_batch`), those
+        writes are its own: no reload meanwhile, none after."""
+        self._batch_running = True
+        self.timer.stop()
+        try:
+            yield
+        finally:
+            self._batch_running = False
+            self.remember_own_write()
+            self.timer.start()
+
+    def check(self) -> bool:
+        """Reload what another process changed; True when something was reloaded."""
+        if self._batch_running:
+            return False
+        token = self._watcher.token()
+        if token == self._seen:
+            return False
+        self._seen = token
+        self._reload()
+        return True
+
+    def close(self) -> None:
+        self.timer.stop()
+        self._watcher.close()

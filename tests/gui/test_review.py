@@ -419,3 +419,24 @@ def test_history_descriptions_say_what_each_change_did(tmp_path: Path) -> None:
         "tags claim → claim, figure",
         "status draft → accepted",
     ]
+
+
+def test_review_keys_with_nothing_to_act_on_say_so_in_the_status_bar(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Accept with no disagreement selected, or a review status with no annotation shown: a
+    status-bar hint, no dialog, and the status bar never says "Not saved"."""
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    enter_review(qtbot, window)
+    window.review.panel.decide("union")
+    assert "Select a disagreement first" in window.statusBar().currentMessage()
+    window.workspace.current_id = None
+    window.workspace.last_annotation_id = None
+    window.actions_by_name["status_accepted"].trigger()
+    assert "then set its status" in window.statusBar().currentMessage()
+    qtbot.wait(10)
+    assert not any(
+        w.isVisible() for w in QApplication.topLevelWidgets() if isinstance(w, QDialog)
+    )
+    assert window.saved_label.text() != "Not saved"

@@ -134,7 +134,7 @@ class ReviewMode(QObject):
         """Set the review status of the annotation shown in the form (undoable)."""
         target = self._target()
         if target is None:
-            self.ctx.failed.emit("Show an annotation in the form first, then set its status.")
+            self.workspace.notice.emit("Show an annotation in the form first, then set its status.")
             return False
         store, reviewer = self.ctx.store, self.ctx.author
         comment = self.panel.comment.text().strip() if self.active else ""

@@ -458,7 +458,7 @@ class ReviewPanel(QWidget):
         review = self.current_review()
         document_id = self.workspace.document_id
         if review is None or document_id is None:
-            self.ctx.failed.emit("Select a disagreement first (] or F6 for the next one).")
+            self.workspace.notice.emit("Select a disagreement first (] or F6 for the next one).")
             return False
         existing = self.decisions().get(review.span)
         store, reviewer, chosen = self.ctx.store, self.ctx.author, list(self.chosen)

@@ -12,7 +12,9 @@ The rules are generic (patterns and word lists); see ../shared/corpus/README.md 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotator.core import abbreviations as lex
 from annotator.core import segment_rules as rules
@@ -23,15 +25,22 @@ from annotator.core.segment_rules import UnitKind
 __all__ = ["SegmentUnit", "UnitKind", "segment"]
 
 
-@dataclass(frozen=True, slots=True)
-class SegmentUnit:
-    """One unit: `text[start:end]` in code points, never empty, no outer whitespace."""
+class SegmentUnit(NamedTuple):
+    """One unit: `text[start:end]` in code points, never empty, no outer whitespace.
+
+    A named tuple (immutable, hashable) rather than a frozen dataclass: a briefing has
+    thousands of units, and a frozen dataclass costs four times as much to build.
+    """
 
     start: int
     end: int
     kind: UnitKind
 
 
+# Enum members read through the class cost an attribute lookup each on Python 3.11.
+_SENTENCE, _SKIPPED, _BULLET_KIND, _TITLE = (
+    UnitKind.SENTENCE, UnitKind.SKIPPED, UnitKind.BULLET, UnitKind.TITLE
+)
 # A non-blank line: group 1 is its content without surrounding whitespace.
 _LINE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)[^\S\n]*$", re.MULTILINE)
 _OPENERS = "\"'“‘«‹([¿¡「『"
@@ -63,9 +72,20 @@ _CANDIDATE = re.compile(
     r"|(?<![。！？])[。！？]++[\"'”’»›)\]」』]*+"
 )
 # A footnote marker glued to the end of a line's last sentence: "...route.12".
+# The same candidates found a terminator at a time: each pattern starts with its literal
+# character, which the regex engine finds by a fast scan (a leading lookbehind or character
+# class would make it try every position of the text).
+_LATIN_RUN = r"(?<![.!?…؟۔].)[.!?…؟۔]*+[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s))"
+_CJK_RUN = r"(?<![。！？].)[。！？]*+[\"'”’»›)\]」』]*+(?P<mark>(?!))?"  # no marker after CJK
+_CANDIDATE_BY_CHAR = tuple(
+    (char, re.compile(re.escape(char) + (_CJK_RUN if char in "。！？" else _LATIN_RUN)))
+    for char in ".!?…؟۔。！？"
+)
 _TRAILING_MARK = re.compile(r"(?<=[^\W\d_])[.!?]+[\"'”’)\]]*" + rules.MARK + "$")
 _SPACES = re.compile(r"\s*")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_UP_TO_LAST_SPACE = re.compile(r"(?s).*\s")
+_TAIL_WORD = re.compile(r"[^\W\d_]{1,12}\Z")  # searched in a line's last 13 characters
 _TOKEN_CHARS = re.compile(r"[^\s()]+")
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
@@ -95,39 +115,32 @@ class _Line:
     second_width: int = 0  # second longest line of the block (wrap width of caseless text)
     max_width: int = 0  # longest line of the block
     fit_width: int = 0  # the block's wrap width, else the text's typical one
-
-
-@dataclass(slots=True)
-class _Segment:
-    """A run of joined lines: one paragraph, bullet item or standalone line."""
-
-    bullet: bool
-    separator: bool
-    boilerplate: bool
-    pieces: int = 0
+    units: int = 0  # on the first line of a run of joined lines: how many units the run holds
 
 
 def segment(text: str) -> list[SegmentUnit]:
     """Split `text` (newlines already "\\n") into sorted units; code-point offsets; never raises."""
     lines = _scan_lines(text)
-    pieces: list[tuple[int, int, _Segment]] = []
-    current: _Segment | None = None
+    # Each piece is (start, end, first line of its run of joined lines); the first line
+    # stands for the run (bullet, separator, boilerplate) and counts its units.
+    pieces: list[tuple[int, int, _Line]] = []
+    current: _Line | None = None
     cursor = 0
+    last = len(lines) - 1
     for index, line in enumerate(lines):
         if line.lone_glyph:
             current = None
             continue
         if current is None:
-            current = _Segment(line.bullet, line.separator, line.boilerplate)
+            current = line
             cursor = line.start
         for end, next_start in line.breaks:
             pieces.append((cursor, end, current))
-            current.pieces += 1
+            current.units += 1
             cursor = next_start
-        nxt = lines[index + 1] if index + 1 < len(lines) else None
-        if nxt is None or nxt.lone_glyph or not _joins(text, lines, index, cursor):
+        if index == last or lines[index + 1].lone_glyph or not _joins(text, lines, index, cursor):
             pieces.append((cursor, line.end, current))
-            current.pieces += 1
+            current.units += 1
             current = None
     return _classify(text, pieces)
 
@@ -139,11 +152,13 @@ def _scan_lines(text: str) -> list[_Line]:
         begin, end = match.span(1)
         lines.append(_Line(begin, begin, end, match.start() != previous_end + 1))
         previous_end = match.end()
+    candidates = _candidates(text)
+    starts = [start for start, _end, _mark in candidates]
     block_start = 0
     widths: list[int] = []
     for index in range(1, len(lines) + 1):
         if index == len(lines) or lines[index].new_block:
-            _prepare_block(text, lines, block_start, index)
+            _prepare_block(text, lines, block_start, index, candidates, starts)
             if lines[block_start].wrap_width:
                 widths.append(lines[block_start].wrap_width)
             block_start = index
@@ -155,42 +170,78 @@ def _scan_lines(text: str) -> list[_Line]:
     return lines
 
 
-def _prepare_block(text: str, lines: list[_Line], first: int, stop: int) -> None:
+def _candidates(text: str) -> list[tuple[int, int, int]]:
+    """Sentence-end candidates of the whole text: (start, end, footnote mark start or -1)."""
+    found: list[tuple[int, int, int]] = []
+    kinds = 0
+    for char, pattern in _CANDIDATE_BY_CHAR:
+        if char in text:
+            kinds += 1
+            found += [(m.start(), m.end(), m.start("mark")) for m in pattern.finditer(text)]
+    if kinds > 1:
+        found.sort()
+    return found
+
+
+def _prepare_block(
+    text: str,
+    lines: list[_Line],
+    first: int,
+    stop: int,
+    candidates: list[tuple[int, int, int]],
+    starts: list[int],
+) -> None:
     """Mark glyphs, separators and boilerplate, and find the sentence ends inside each line."""
     in_bullet = after_glyph = False
     for index in range(first, stop):
         line = lines[index]
-        glyph = _BULLET.match(text, line.begin, line.end)
+        begin, end = line.begin, line.end
+        head = text[begin]
+        # Most lines open with a word: a glyph could then only be "a)", "b.", "iv." or "A)".
+        glyph = (
+            _BULLET.match(text, begin, end)
+            if not head.isalpha() or text[begin + 1 : begin + 2] in (".", ")") or head in "ivx"
+            else None
+        )
         if glyph is not None and glyph.group("maybe") is not None and index > first:
-            previous = lines[index - 1]
-            tail = text[previous.end - 1]
+            tail = text[lines[index - 1].end - 1]
             if not in_bullet and (tail.islower() or tail in ",-"):
                 glyph = None
-        if glyph is not None and glyph.end() >= line.end:
+        if glyph is not None and glyph.end() >= end:
             line.lone_glyph = after_glyph = True  # PDF text often puts "•" on a line of its own
             in_bullet = False
             continue
-        if not _HAS_ALNUM.search(text, line.begin, line.end):
+        if not head.isalnum() and not _HAS_ALNUM.search(text, begin, end):
             line.separator = True
+            in_bullet = False
         elif glyph is not None or after_glyph:
             line.bullet = in_bullet = True
-            line.start = glyph.end() if glyph is not None else line.start
+            if glyph is not None:
+                line.start = glyph.end()
+        elif end - begin < 1000:
+            content = text[begin:end]
+            line.date = end - begin <= 64 and rules.is_date(content.strip(" |"))
+            if not line.date and rules.is_boilerplate_line(content):
+                line.boilerplate = True
+                in_bullet = False
+        start = line.start
+        low = bisect_left(starts, start)
+        high = bisect_left(starts, end, low)
+        breaks = _find_breaks(text, start, end, candidates[low:high]) if high > low else ()
+        last = text[end - 1]
+        if last.isdigit() or last == "]":
+            marker = _TRAILING_MARK.search(text, max(start, end - 24), end)
+            if marker is not None and marker.start() > (breaks[-1][1] if breaks else start):
+                breaks += ((marker.start("mark"), marker.start("mark")),)
+        if breaks:
+            line.breaks = breaks
+            line.frag_start = breaks[-1][1]
         else:
-            content = text[line.start : line.end] if line.end - line.begin < 1000 else ""
-            line.date = len(content) <= 64 and rules.is_date(content.strip(" |"))
-            line.boilerplate = (
-                bool(content) and not line.date and rules.is_boilerplate_line(content)
-            )
-        line.breaks = _find_breaks(text, line.start, line.end)
-        marker = _TRAILING_MARK.search(text, max(line.start, line.end - 24), line.end)
-        if marker is not None and marker.start() > (
-            line.breaks[-1][1] if line.breaks else line.start
-        ):
-            line.breaks += ((marker.start("mark"), marker.start("mark")),)
-        line.frag_start = line.breaks[-1][1] if line.breaks else line.start
-        if line.separator or line.boilerplate:
-            in_bullet = False
+            line.frag_start = start
         after_glyph = False
+    if stop - first == 1:
+        lines[first].max_width = lines[first].end - lines[first].begin
+        return
     wrap_width = 0
     longest = second = 0
     for index in range(first, stop):
@@ -207,18 +258,20 @@ def _prepare_block(text: str, lines: list[_Line], first: int, stop: int) -> None
         lines[index].max_width = longest
 
 
-def _find_breaks(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+def _find_breaks(
+    text: str, start: int, end: int, candidates: list[tuple[int, int, int]]
+) -> tuple[tuple[int, int], ...]:
     found: list[tuple[int, int]] = []
     floor = start
-    for match in _CANDIDATE.finditer(text, start, end):
-        term_end = match.end()
-        mark = match.start("mark")
+    for term_start, term_end, mark in candidates:
+        if term_end >= end:
+            continue  # a line's last sentence end is for _joins to judge
         if mark >= 0:
             # A footnote marker after a word's sentence end is a unit of its own.
-            if match.start() == start or not text[match.start() - 1].isalpha():
+            if term_start == start or not text[term_start - 1].isalpha():
                 continue
             next_start = _skip_spaces(text, term_end, end)
-            if next_start < end and _is_boundary(text, match.start(), mark, next_start, floor):
+            if next_start < end and _is_boundary(text, term_start, mark, next_start, floor):
                 found += [(mark, mark), (term_end, next_start)]
                 floor = next_start
             continue
@@ -230,7 +283,7 @@ def _find_breaks(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]
             next_start = _skip_spaces(text, term_end, end)
         if next_start >= end or next_start == term_end:
             continue
-        if _is_boundary(text, match.start(), term_end, next_start, floor):
+        if _is_boundary(text, term_start, term_end, next_start, floor):
             found.append((term_end, next_start))
             floor = next_start
     return tuple(found)
@@ -243,17 +296,26 @@ def _skip_spaces(text: str, pos: int, end: int) -> int:
 
 def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int) -> bool:
     """Whether a sentence ends with text[term_start:term_end] and the next starts at `nxt`."""
-    prefix = _SENTENCE_PREFIX.match(text, nxt)
-    pos = prefix.end() if prefix is not None else nxt
-    if pos >= len(text):
+    if nxt >= len(text):
         return False
-    first = text[pos]
+    first = text[nxt]
+    if not first.isalnum():
+        prefix = _SENTENCE_PREFIX.match(text, nxt)
+        pos = prefix.end() if prefix is not None else nxt
+        if pos >= len(text):
+            return False
+        first = text[pos]
+    else:
+        pos = nxt
     if not (first.isdigit() or (first.isalpha() and not first.islower()) or first in _CURRENCY):
         return False
-    ellipsis = text[term_start] == "…" or text.startswith("..", term_start)
-    if ellipsis and (term_start == 0 or text[term_start - 1] in "[( \t\n"):
+    mark = text[term_start]
+    run = text[term_start + 1] if term_start + 1 < term_end else ""
+    if (mark == "…" or (mark == "." and run == ".")) and (
+        term_start == 0 or text[term_start - 1] in "[( \t\n"
+    ):
         return False  # an elision mark: "the attacks [...] Iran", "... Iran"
-    if text[term_start] != "." or (term_start + 1 < term_end and text[term_start + 1] in "!?…."):
+    if mark != "." or (run != "" and run in "!?…."):
         return True
     token, at_floor = _token_before(text, term_start, floor)
     if not token:
@@ -268,7 +330,7 @@ def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int
         return not first.isdigit()
     if len(token) == 1:
         return not token.isupper()  # a capital initial ("Carla E. Humud") never ends a sentence
-    if token in lex.MAYBE_END or _INITIALISM.search(token):
+    if token in lex.MAYBE_END or ("." in token and _INITIALISM.search(token)):
         word = _LETTERS.match(text, pos)
         return word is not None and word.group() in lex.SENTENCE_STARTERS
     return True
@@ -296,11 +358,15 @@ def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> 
 
 def _token_before(text: str, pos: int, floor: int) -> tuple[str, bool]:
     """The word before a period (opening quotes stripped), and whether it opens the unit."""
-    start = pos
     limit = max(floor, pos - 40)
-    while start > limit and not text[start - 1].isspace():
-        start -= 1
-    return text[start:pos].lstrip(_OPENERS), start <= floor
+    start = text.rfind(" ", limit, pos) + 1 or limit
+    token = text[start:pos]
+    if not token.isprintable():  # another kind of space (tab, no-break space) is nearer
+        space = _UP_TO_LAST_SPACE.match(text, start, pos)
+        if space is not None:
+            start = space.end()
+            token = text[start:pos]
+    return token.lstrip(_OPENERS), start <= floor
 
 
 def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
@@ -322,11 +388,12 @@ def _ends_incomplete(text: str, begin: int, end: int) -> bool:
     last = text[end - 1]
     if last in ",;-–—(/&+":
         return True
-    start = end
-    while start > begin and start > end - 12 and text[start - 1].isalpha():
-        start -= 1
-    if start < end and (start == begin or not text[start - 1].isalnum()):
-        return text[start:end].lower() in lex.FUNCTION_WORDS
+    word = _TAIL_WORD.search(text, max(begin, end - 13), end)
+    if word is None:
+        return False
+    start = word.start()
+    if start == begin or not text[start - 1].isalnum():
+        return word.group().lower() in lex.FUNCTION_WORDS
     return False
 
 
@@ -366,19 +433,22 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
     lower = _starts_lower(text, nxt.start, nxt.end)
     term = _trailing_terminator(text, line.frag_start, line.end)
     if term is not None:
-        return not _is_boundary(text, term, line.end, nxt.start, line.frag_start) and (
-            lower or not nxt.new_block
-        )
-    colon = text[line.end - 1] == ":"
+        if nxt.new_block and not lower:
+            return False
+        return not _is_boundary(text, term, line.end, nxt.start, line.frag_start)
+    if lower and not nxt.new_block:
+        return True  # the commonest hard wrap: a line goes on in lowercase
+    last = text[line.end - 1]
+    colon = last == ":"
     incomplete = not colon and _ends_incomplete(text, line.frag_start, line.end)
     own_line = unit_start == line.start
-    if own_line and text[line.end - 1] == "," and not lower and _is_letter_line(text, line, nxt):
+    if own_line and last == "," and not lower and _is_letter_line(text, line, nxt):
         return False
     starter = _first_word(text, nxt.start, nxt.end) in lex.SENTENCE_STARTERS
     fragment = text[line.frag_start : line.end]
     if nxt.new_block:
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
-    if lower or incomplete:
+    if incomplete:
         return True
     if starter:
         return False
@@ -497,29 +567,32 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
     return 40 <= length < 160 and length >= 0.6 * line.max_width
 
 
-def _classify(text: str, pieces: list[tuple[int, int, _Segment]]) -> list[SegmentUnit]:
+def _classify(text: str, pieces: list[tuple[int, int, _Line]]) -> list[SegmentUnit]:
     units: list[SegmentUnit] = []
     rest_skipped = title_done = body_started = False
     half = len(text) // 2
     for start, end, seg in pieces:
+        if rest_skipped:
+            units.append(SegmentUnit(start, end, _SKIPPED))
+            continue
         unit = text[start:end] if end - start < 600 else ""
-        kind = UnitKind.SENTENCE
+        kind = _SENTENCE
         # An end mark ("###", "-30-", "* *** *") or a copyright line late in the text closes
         # the briefing: what follows is footer.
         closing = bool(unit) and (
-            rules.END_MARK.fullmatch(unit) is not None
+            (unit[-1] in "#-*DN" and rules.END_MARK.fullmatch(unit) is not None)
             or (seg.boilerplate and rules.COPYRIGHT.search(unit) is not None)
         )
-        if rest_skipped or seg.separator or seg.boilerplate or closing:
-            kind = UnitKind.SKIPPED
-            rest_skipped = rest_skipped or (closing and start >= half)
-        elif seg.pieces > 1 and unit and len(unit) < 300 and rules.is_furniture(unit, unit.lower()):
-            kind = UnitKind.SKIPPED
+        if seg.separator or seg.boilerplate or closing:
+            kind = _SKIPPED
+            rest_skipped = closing and start >= half
+        elif seg.units > 1 and unit and len(unit) < 300 and rules.is_furniture(unit, unit.lower()):
+            kind = _SKIPPED
         elif seg.bullet:
-            kind = UnitKind.BULLET
-        elif unit and len(unit) < 200 and (seg.pieces == 1 or rules.is_marker(unit)):
+            kind = _BULLET_KIND
+        elif unit and len(unit) < 200 and (seg.units == 1 or rules.is_marker(unit)):
             kind = rules.line_kind(unit, not title_done and not body_started)
-            title_done = title_done or kind is UnitKind.TITLE
-        body_started = body_started or kind in (UnitKind.SENTENCE, UnitKind.BULLET)
+            title_done = title_done or kind is _TITLE
+        body_started = body_started or kind is _SENTENCE or kind is _BULLET_KIND
         units.append(SegmentUnit(start, end, kind))
     return units

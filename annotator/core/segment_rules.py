@@ -46,14 +46,13 @@ _CAPTION = re.compile(
     r"\s*(?::|/|by\b)[^)]*\)\W*$|^(?:photo|foto|image|caption|credit|photo credit|crédit photo"
     r"|ilustrasi)\s*:|\(photo credit|\((?:AP|AFP|EPA|Reuters|Getty Images)\s+Photo\b"
 )
-_FOOTER = re.compile(
-    "not an official record|for information media|privacy policy|terms of (?:use|service)"
-    "|unsubscribe"
-)
+_NAV_LINE_MAX = max(map(len, lex.NAV_LINES))
 _BREADCRUMB = re.compile(r"\s[>›»]\s")
-_DOUBLED = re.compile(r"\b(\w+)\s+\1\b")
+# A word said twice ("English English"); possessive, so a line costs one pass.
+_DOUBLED = re.compile(r"(?<!\w)(\w++)\s++\1(?!\w)")
 _GLUE = re.compile(r"[a-z][A-Z]")
 _NAV_GLUED_START = re.compile(r"(?:Home|HOME|Search|SEARCH|Menu|MENU|Skip)(?=[A-Z])")
+_DIGIT = re.compile(r"\d")
 _DATE_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?")
 _ISSUER = re.compile(
@@ -81,40 +80,69 @@ _PLACE = re.compile(
 
 def is_boilerplate_line(line: str) -> bool:
     """Site furniture that stands on its own line: navigation, banners, symbols, captions."""
-    if line.lower().rstrip(" :") in lex.NAV_LINES or _SYMBOL.fullmatch(line):
+    # Most lines are prose: each costly pattern runs only where a cheap test lets it match.
+    bare = line.rstrip(" :")
+    if len(bare) <= _NAV_LINE_MAX and bare.lower() in lex.NAV_LINES:
+        return True
+    if "/" in line and _SYMBOL.fullmatch(line):
         return True
     if line[0].islower():
         return False  # a wrapped line of a sentence
-    if len(line) <= 160 and is_furniture(line, line.lower()):
+    size = len(line)
+    low = line.lower()
+    if size <= 160 and is_furniture(line, low):
         return True
-    if ("(" in line or ":" in line) and _CAPTION.search(line):
+    if ("(" in line or ":" in line) and _may_be_caption(low) and _CAPTION.search(line):
         return True
-    if len(_BREADCRUMB.findall(line)) >= 2:
+    if (">" in line or "›" in line or "»" in line) and len(_BREADCRUMB.findall(line)) >= 2:
         return True
-    if len(line) < 160 and len(_DOUBLED.findall(line)) >= 2:
-        return True  # language menus: "English English, Français Français"
     if line[-1] in TERMINATORS:
         return False
+    if size < 160 and len(_DOUBLED.findall(line)) >= 2:
+        return True  # language menus: "English English, Français Français"
     if "|" in line or _NAV_GLUED_START.match(line):
         return True
     glue = len(_GLUE.findall(line))
     return glue >= 3 or (glue > 0 and any(w in lex.NAV_WORDS for w in _LETTERS.findall(line)))
 
 
+def _may_be_caption(low: str) -> bool:
+    """Whether a lowercased line holds a word that every caption pattern needs."""
+    return (
+        "foto" in low
+        or "photo" in low
+        or "image" in low
+        or "gambar" in low
+        or "ilustrasi" in low
+        or "credit" in low
+        or "crédit" in low
+        or "caption" in low
+    )
+
+
 def is_furniture(text: str, low: str) -> bool:
     """Copyright lines, the .gov banner and footer phrases (`low` is `text.lower()`)."""
-    if COPYRIGHT.search(text):
+    if ("©" in text or "(c" in low or "copyright" in low or "rights" in low) and (
+        COPYRIGHT.search(text)
+    ):
         return True
     if ("website" in low or "how you know" in low or "sensitive information" in low) and (
         _BANNER.search(low)
     ):
         return True
-    return _FOOTER.search(low) is not None
+    return (
+        "not an official record" in low
+        or "for information media" in low
+        or "privacy policy" in low
+        or "terms of use" in low
+        or "terms of service" in low
+        or "unsubscribe" in low
+    )
 
 
 def is_date(fragment: str) -> bool:
     """A line that is only a date: "08/10/2004", "Thursday, September 7, 2017", "Le 26 juin"."""
-    if len(fragment) > 60:
+    if len(fragment) > 60 or _DIGIT.search(fragment) is None:
         return False
     has_digit = has_month = False
     for token in _DATE_TOKEN.findall(fragment):

@@ -20,6 +20,7 @@ NEVER_END: frozenset[str] = _words(
     Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Sec Secs
     Mon Tue Tues Wed Thu Thur Thurs Fri
     e.g E.g i.e I.e viz cf Cf vs approx Approx al ca incl Pub Stat Cong Sess Supp
+    est Est alt aka fmr Fmr esp excl resp abbr pop ret Ret
     M MM Mme Mlle Mlles Mgr Pr Me Ste env
     Bpk Bp Sdr Sdri Yth Jl Kec Kab Prov Hj Ir Dra Tn Ny Nn
     د أ ص

@@ -86,7 +86,8 @@ _SPACES = re.compile(r"\s*")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _UP_TO_LAST_SPACE = re.compile(r"(?s).*\s")
 _TAIL_WORD = re.compile(r"[^\W\d_]{1,12}\Z")  # searched in a line's last 13 characters
-_TOKEN_CHARS = re.compile(r"[^\s()]+")
+_TOKEN_CHARS = re.compile(r"[^\s()\[\]]+")
+_BRACKETS = (("(", ")"), ("[", "]"))
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
 # Bullet glyphs; the ambiguous ones (dashes, numbers, letters) are checked against context.
@@ -337,23 +338,26 @@ def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int
 
 
 def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> bool:
-    """A period inside a short aside: "(alt. Ansar al-Bayt)", "(est. 2019)", "(Ret.)".
+    """A period inside a short aside: "(alt. Ansar al-Bayt)", "[est. 2019]", "(Ret.)".
 
     Only a complete sentence ends inside brackets, and then the aside goes on to another
     sentence end before it closes; a period right after the opening bracket is shorthand.
     """
-    opening = text.rfind("(", max(floor, term_start - 80), term_start)
-    if opening < 0 or text.find(")", opening, term_start) >= 0:
-        return False
-    one_word = _TOKEN_CHARS.fullmatch(text, opening + 1, term_start) is not None
-    if text.find(")", term_start, term_end) >= 0:
-        # The aside closes at the period: a sentence, unless it is one short word ("(Ret.)",
-        # where "(Applause.)" is a sentence).
-        return one_word and term_start - opening <= 5
-    if one_word:
-        return True
-    closing = text.find(")", term_end, term_end + 60)
-    return closing >= 0 and _CANDIDATE.search(text, term_end, closing + 2) is None
+    window = max(floor, term_start - 80)
+    for opener, closer in _BRACKETS:
+        opening = text.rfind(opener, window, term_start)
+        if opening < 0 or text.find(closer, opening, term_start) >= 0:
+            continue
+        one_word = _TOKEN_CHARS.fullmatch(text, opening + 1, term_start) is not None
+        if text.find(closer, term_start, term_end) >= 0:
+            # The aside closes at the period: a sentence, unless it is one short word
+            # ("(Ret.)", where "(Applause.)" is a sentence).
+            return one_word and term_start - opening <= 5
+        if one_word:
+            return True
+        closing = text.find(closer, term_end, term_end + 60)
+        return closing >= 0 and _CANDIDATE.search(text, term_end, closing + 2) is None
+    return False
 
 
 def _token_before(text: str, pos: int, floor: int) -> tuple[str, bool]:

@@ -764,11 +764,25 @@ def test_wrapped_title_and_paragraph_of_a_hard_wrapped_text() -> None:
         "The faction (formerly Unit 7, est. 2012) split.",
         "The town (pop. 8,500) was shelled.",
         "Lt. Gen. (Ret.) Omar Haddad spoke.",
+        "The brigade [est. 2011] left Homs.",
+        "The envoy (fmr. Deputy Minister Laila Haddad) resigned.",
     ],
 )
 def test_abbreviation_inside_an_aside_does_not_end_the_sentence(sentence: str) -> None:
     text = f"{sentence} Police arrived later."
     assert texts(text) == [sentence, "Police arrived later."]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The militia, est. 2015, recruits locally.",
+        "The unit, aka. Northern Shield, moved east.",
+        "Its envoy, fmr. Minister Okoro, spoke first.",
+    ],
+)
+def test_lowercase_shorthand_before_a_number_or_name(sentence: str) -> None:
+    assert texts(f"{sentence} Talks resume today.") == [sentence, "Talks resume today."]
 
 
 def test_sentences_inside_brackets_still_split() -> None:

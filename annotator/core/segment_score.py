@@ -8,11 +8,12 @@ the gold leaves out (banners, captions, footers...) are ignored. Offsets are cod
 
 from __future__ import annotations
 
+import textwrap
 from bisect import bisect_right
 from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["BoundaryScore", "score_boundaries"]
+__all__ = ["BoundaryScore", "hard_wrap", "score_boundaries"]
 
 
 class BoundaryScore(NamedTuple):
@@ -56,3 +57,32 @@ def score_boundaries(
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return BoundaryScore(precision, recall, f1, tp, fp, fn)
+
+
+def hard_wrap(
+    text: str, width: int, spans: list[tuple[int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with every line longer than `width` wrapped, and `spans` moved onto it.
+
+    Offsets are code points. Only whitespace changes, so each span keeps its characters: its
+    start moves onto its first character and its end (trailing whitespace stripped) to just
+    after its last. Used to check that line breaks decide nothing by themselves.
+    """
+    wrapped = "\n".join(
+        textwrap.fill(line, width) if len(line) > width else line for line in text.split("\n")
+    )
+    moved = [0] * (len(text) + 1)
+    new = 0
+    for old, char in enumerate(text):
+        if not char.isspace():
+            new = wrapped.index(char, new)
+            moved[old] = new
+            new += 1
+        else:
+            moved[old] = new
+    moved[len(text)] = len(wrapped)
+    moved_spans = [
+        (moved[start], moved[end - 1] + 1 if end > start else moved[start])
+        for start, end in _stripped_spans(spans, text)
+    ]
+    return wrapped, moved_spans

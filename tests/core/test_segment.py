@@ -131,7 +131,7 @@ def test_score_an_end_at_a_gold_start_is_not_inside_it() -> None:
 
 def test_hard_wrap_moves_spans_onto_the_wrapped_text() -> None:
     text = "The first sentence is long enough to wrap. Second one.  \nNext line."
-    spans = [(0, 42), (43, 57), (58, 68)]
+    spans = [(0, 42), (43, 56), (57, 67)]
     wrapped, moved = hard_wrap(text, 20, spans)
     assert max(len(line) for line in wrapped.split("\n")) <= 20
     assert [" ".join(wrapped[s:e].split()) for s, e in moved] == [

@@ -21,6 +21,7 @@ NEVER_END: frozenset[str] = _words(
     Mon Tue Tues Wed Thu Thur Thurs Fri
     e.g E.g i.e I.e viz cf Cf vs approx Approx al ca incl Pub Stat Cong Sess Supp
     est Est alt aka fmr Fmr esp excl resp abbr pop ret Ret
+    Ref Tel Fax Encl Ext Att Cpt Govt govt Intl Natl Bldg
     M MM Mme Mlle Mlles Mgr Pr Me Ste env
     Bpk Bp Sdr Sdri Yth Jl Kec Kab Prov Hj Ir Dra Tn Ny Nn
     د أ ص
@@ -34,7 +35,8 @@ MAYBE_END: frozenset[str] = _words(
     """
 )
 
-# These do not end a sentence before a number ("No. 5", "p. 12", "Art. 51").
+# These do not end a sentence before a number or a code with digits ("No. 5", "p. 12",
+# "Art. 51", "No. A/RES/77").
 BEFORE_NUMBER: frozenset[str] = _words(
     """
     No no Nos nos Nr nr Art art Arts Para para Paras Fig fig Figs Vol vol Vols Sec sec

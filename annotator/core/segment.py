@@ -90,13 +90,15 @@ _TOKEN_CHARS = re.compile(r"[^\s()\[\]]+")
 _BRACKETS = (("(", ")"), ("[", "]"))
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
-# Bullet glyphs; the ambiguous ones (dashes, numbers, letters) are checked against context.
+# Bullet glyphs; the ambiguous ones (dashes, numbers, letters, "o") are checked against
+# context. Word's symbol-font bullets arrive as private-use characters ("\uf0b7").
 _BULLET = re.compile(
-    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*]|" + _ONE_PICTOGRAPH + ")"
-    r"|(?P<maybe>[-–—]|\d{1,3}[.)]|\((?:\d{1,3}|[A-Za-z]|[ivxlc]{1,5}|[IVXLC]{1,5})\)"
+    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff]|" + _ONE_PICTOGRAPH + ")"
+    r"|(?P<maybe>[-–—]|o(?=\s+[A-Z\d])|\d{1,3}[.)]|\((?:\d{1,3}|[A-Za-z]|[ivxlc]{1,5}|[IVXLC]{1,5})\)"
     r"|[a-z][.)]|[A-Z]\)|[ivx]{1,4}\.))(?:\s+|$)"
 )
 _HAS_ALNUM = re.compile(r"[^\W_]")
+_HAS_DIGIT = re.compile(r"[^\s\d]*\d")  # matched at a word: the word holds a digit
 
 
 @dataclass(slots=True)
@@ -198,10 +200,10 @@ def _prepare_block(
         line = lines[index]
         begin, end = line.begin, line.end
         head = text[begin]
-        # Most lines open with a word: a glyph could then only be "a)", "b.", "iv." or "A)".
+        # Most lines open with a word: a glyph could then only be "a)", "b.", "iv.", "A)", "o".
         glyph = (
             _BULLET.match(text, begin, end)
-            if not head.isalpha() or text[begin + 1 : begin + 2] in (".", ")") or head in "ivx"
+            if not head.isalpha() or text[begin + 1 : begin + 2] in (".", ")") or head in "ivxo"
             else None
         )
         if glyph is not None and glyph.group("maybe") is not None and index > first:
@@ -328,7 +330,7 @@ def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int
     if token in lex.NEVER_END:
         return False
     if token in lex.BEFORE_NUMBER:
-        return not first.isdigit()
+        return not first.isdigit() and _HAS_DIGIT.match(text, pos) is None
     if len(token) == 1:
         return not token.isupper()  # a capital initial ("Carla E. Humud") never ends a sentence
     if token in lex.MAYBE_END or ("." in token and _INITIALISM.search(token)):

@@ -230,7 +230,9 @@ def test_title_case_heading_inside_the_body() -> None:
 # --- bullets ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("glyph", ["-", "•", "*", "–", "1.", "2)", "(a)", "a)", "▪"])
+@pytest.mark.parametrize(
+    "glyph", ["-", "•", "*", "–", "1.", "2)", "(a)", "a)", "▪", "o", "\uf0b7", "➢", "✓"]
+)
 def test_bullet_glyph_is_not_part_of_the_unit(glyph: str) -> None:
     text = f"Key points:\n\n{glyph} The group is collapsing.\n{glyph} Its leaders fled."
     assert kinds(text)[1:] == [
@@ -307,6 +309,8 @@ def test_question_exclamation_ellipsis_and_brackets() -> None:
         "President Joseph R. Biden Jr. said A.Q. Khan met officials in Washington, D.C. on Monday.",
         "He said “it is over.” and left.",
         "Enter sections II. and III. here.",
+        "Ref. No. KRS/2023/118 concerns the ferry.",
+        "Call Tel. 202-555-0147 or Fax. 202-555-0148 today.",
     ],
 )
 def test_no_split_inside(sentence: str) -> None:

@@ -14,6 +14,7 @@ from annotator.cli_common import (
     resolve_document,
 )
 from annotator.core.errors import AnnotatorError
+from annotator.core.fields import field_label, value_text
 from annotator.core.text import printable
 
 
@@ -49,7 +50,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         print(f"\n{'field':<34} {'level':<8} {'alpha':>7} {'kappa':>7} {'lin.':>7} {'quad.':>7}")
         for item in report.fields:
             print(
-                f"{item.tag + '.' + item.field:<34} {item.level:<8} {_stat_text(item.alpha):>7} "
+                f"{item.tag + ': ' + field_label(item.tag, item.field):<34} {item.level:<8} "
+                f"{_stat_text(item.alpha):>7} "
                 f"{_stat_text(item.kappa):>7} {_stat_text(item.kappa_linear):>7} "
                 f"{_stat_text(item.kappa_quadratic):>7}"
             )
@@ -136,7 +138,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     for r in shown:
         tags = " | ".join(f"{a}: {','.join(r.tags[a]) or '-'}" for a in authors)
         fields = "; ".join(
-            f"{d.tag}.{d.field} " + "/".join(f"{a}={v}" for a, v in d.values.items())
+            f"{d.tag}, {field_label(d.tag, d.field)}: "
+            + " / ".join(f"{a}={value_text(d.tag, d.field, v) or '-'}" for a, v in d.values.items())
             for d in r.field_differences
         )
         text = " ".join(detail.text[r.start : r.end].split())

@@ -262,7 +262,8 @@ def test_cli_review_lists_disagreements(
     assert lines[0].startswith("authors: Ana, Ben   units: 5   all agree: 1")
     assert [line.split()[:2] for line in lines[1:]] == [["1", "field"], ["3", "differ"],
                                                          ["4", "partial"]]
-    assert "assessment.likelihood Ana=likely/Ben=unlikely" in lines[1]
+    # people read labels, not storage codes (--json keeps the codes)
+    assert "assessment, Likelihood: Ana=likely (55-80%) / Ben=unlikely (20-45%)" in lines[1]
     assert main(["review", str(doc), "--db", str(db), "--all", "--json"]) == 0
     units = json.loads(capsys.readouterr().out)
     assert [u["state"] for u in units] == ["agree", "field", "differ", "partial", "untagged"]

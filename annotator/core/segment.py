@@ -4,8 +4,9 @@ Line structure decides nothing by itself: a line break ends a unit only when the
 (a sentence end, a colon before a new start) or is a standalone line (title, date, byline,
 heading), and a blank line that falls mid-sentence is bridged. Inside a run of joined lines,
 sentences end at . ! ? … (and ؟ ۔ 。) before a sentence start, except after abbreviations and
-initials. Boilerplate (banners, navigation, captions, symbols, footers) becomes SKIPPED units;
-what a standalone line is (furniture, date, byline, letter formula) lives in `segment_rules`.
+initials (`segment_ends`). Boilerplate (banners, navigation, captions, symbols, footers) becomes
+SKIPPED units; what a standalone line is (furniture, date, byline, letter formula) lives in
+`segment_rules`.
 The rules are generic (patterns and word lists); see ../shared/corpus/README.md for the unit rules.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from annotator.core import abbreviations as lex
+from annotator.core import segment_ends as ends
 from annotator.core import segment_rules as rules
 from annotator.core.segment_rules import CLOSERS as _CLOSERS
 from annotator.core.segment_rules import TERMINATORS as _TERMINATORS
@@ -43,62 +45,21 @@ _SENTENCE, _SKIPPED, _BULLET_KIND, _TITLE = (
 )
 # A non-blank line: group 1 is its content without surrounding whitespace.
 _LINE = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)[^\S\n]*$", re.MULTILINE)
-_OPENERS = "\"'“‘«‹([¿¡「『"
-_CURRENCY = "$€£¥"
-_SPACED_CLOSERS = "»›"
-# Pictographs (emoji, dingbats, arrows, geometric shapes) and the marks that join them into
-# one glyph (variation selectors, zero-width joiner, keycap); © ® ™ are not among them.
-_PICTO = (
-    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
-    "\U0001f000-\U0001faff"
-)
-_GLYPH_JOINERS = "\ufe0e\ufe0f\u200d\u20e3"
-# One pictograph as drawn: a flag (two regional indicators) or a symbol with its modifiers
-# (skin tone, variation selector, keycap) and zero-width-joined parts ("👍🏽", "⚠️").
-_ONE_PICTOGRAPH = (
-    "(?:[\U0001f1e6-\U0001f1ff]{2}|[" + _PICTO + "]"
-    "(?:[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]|\u200d[" + _PICTO + "])*)"
-)
-# What may precede a sentence's first letter: opening quotes and brackets, markdown emphasis,
-# hashtags, and pictographs with their spaces ("🔴 Houthi forces...").
-_SENTENCE_PREFIX = re.compile(
-    f"(?:[{re.escape(_OPENERS)}*#@]|[{_PICTO}][{_PICTO}{_GLYPH_JOINERS}]*[^\\S\\n]*){{1,6}}"
-)
-_LABEL = re.compile(r"[IVXLC]{1,5}|\d{1,3}|[^\W\d_]")
-# A sentence-end candidate: terminators and closing quotes/brackets before whitespace (CJK
-# terminators need no whitespace).
-_CANDIDATE = re.compile(
-    r"(?<![.!?…؟۔])[.!?…؟۔]++[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s))"
-    r"|(?<![。！？])[。！？]++[\"'”’»›)\]」』]*+"
-)
 # A footnote marker glued to the end of a line's last sentence: "...route.12".
-# The same candidates found a terminator at a time: each pattern starts with its literal
-# character, which the regex engine finds by a fast scan (a leading lookbehind or character
-# class would make it try every position of the text).
-_LATIN_RUN = r"(?<![.!?…؟۔].)[.!?…؟۔]*+[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s))"
-_CJK_RUN = r"(?<![。！？].)[。！？]*+[\"'”’»›)\]」』]*+(?P<mark>(?!))?"  # no marker after CJK
-_CANDIDATE_BY_CHAR = tuple(
-    (char, re.compile(re.escape(char) + (_CJK_RUN if char in "。！？" else _LATIN_RUN)))
-    for char in ".!?…؟۔。！？"
-)
 _TRAILING_MARK = re.compile(r"(?<=[^\W\d_])[.!?]+[\"'”’)\]]*" + rules.MARK + "$")
-_SPACES = re.compile(r"\s*")
-_LETTERS = re.compile(r"[^\W\d_]+")
-_UP_TO_LAST_SPACE = re.compile(r"(?s).*\s")
 _TAIL_WORD = re.compile(r"[^\W\d_]{1,12}\Z")  # searched in a line's last 13 characters
-_TOKEN_CHARS = re.compile(r"[^\s()\[\]]+")
-_BRACKETS = (("(", ")"), ("[", "]"))
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
-_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
+_OPENERS = ends.OPENERS
+_LETTERS = ends.LETTERS
+_SPACED_CLOSERS = ends.SPACED_CLOSERS
 # Bullet glyphs; the ambiguous ones (dashes, numbers, letters, "o") are checked against
 # context. Word's symbol-font bullets arrive as private-use characters ("\uf0b7").
 _BULLET = re.compile(
-    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff]|" + _ONE_PICTOGRAPH + ")"
+    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff]|" + ends.ONE_PICTOGRAPH + ")"
     r"|(?P<maybe>[-–—]|o(?=\s+[A-Z\d])|\d{1,3}[.)]|\((?:\d{1,3}|[A-Za-z]|[ivxlc]{1,5}|[IVXLC]{1,5})\)"
     r"|[a-z][.)]|[A-Z]\)|[ivx]{1,4}\.))(?:\s+|$)"
 )
 _HAS_ALNUM = re.compile(r"[^\W_]")
-_HAS_DIGIT = re.compile(r"[^\s\d]*\d")  # matched at a word: the word holds a digit
 
 
 @dataclass(slots=True)
@@ -155,7 +116,7 @@ def _scan_lines(text: str) -> list[_Line]:
         begin, end = match.span(1)
         lines.append(_Line(begin, begin, end, match.start() != previous_end + 1))
         previous_end = match.end()
-    candidates = _candidates(text)
+    candidates = ends.candidates(text)
     starts = [start for start, _end, _mark in candidates]
     block_start = 0
     widths: list[int] = []
@@ -171,19 +132,6 @@ def _scan_lines(text: str) -> list[_Line]:
     for line in lines:
         line.fit_width = line.wrap_width or typical
     return lines
-
-
-def _candidates(text: str) -> list[tuple[int, int, int]]:
-    """Sentence-end candidates of the whole text: (start, end, footnote mark start or -1)."""
-    found: list[tuple[int, int, int]] = []
-    kinds = 0
-    for char, pattern in _CANDIDATE_BY_CHAR:
-        if char in text:
-            kinds += 1
-            found += [(m.start(), m.end(), m.start("mark")) for m in pattern.finditer(text)]
-    if kinds > 1:
-        found.sort()
-    return found
 
 
 def _prepare_block(
@@ -230,7 +178,7 @@ def _prepare_block(
         start = line.start
         low = bisect_left(starts, start)
         high = bisect_left(starts, end, low)
-        breaks = _find_breaks(text, start, end, candidates[low:high]) if high > low else ()
+        breaks = ends.find_breaks(text, start, end, candidates[low:high]) if high > low else ()
         last = text[end - 1]
         if last.isdigit() or last == "]":
             marker = _TRAILING_MARK.search(text, max(start, end - 24), end)
@@ -259,120 +207,6 @@ def _prepare_block(
         lines[index].wrap_width = wrap_width
         lines[index].second_width = second
         lines[index].max_width = longest
-
-
-def _find_breaks(
-    text: str, start: int, end: int, candidates: list[tuple[int, int, int]]
-) -> tuple[tuple[int, int], ...]:
-    found: list[tuple[int, int]] = []
-    floor = start
-    for term_start, term_end, mark in candidates:
-        if term_end >= end:
-            continue  # a line's last sentence end is for _joins to judge
-        if mark >= 0:
-            # A footnote marker after a word's sentence end is a unit of its own.
-            if term_start == start or not text[term_start - 1].isalpha():
-                continue
-            next_start = _skip_spaces(text, term_end, end)
-            if next_start < end and _is_boundary(text, term_start, mark, next_start, floor):
-                found += [(mark, mark), (term_end, next_start)]
-                floor = next_start
-            continue
-        next_start = _skip_spaces(text, term_end, end)
-        if next_start < end and text[next_start] in _SPACED_CLOSERS:  # French: « Fin. » Il
-            term_end = next_start
-            while term_end < end and text[term_end] in _SPACED_CLOSERS:
-                term_end += 1
-            next_start = _skip_spaces(text, term_end, end)
-        if next_start >= end or next_start == term_end:
-            continue
-        if _is_boundary(text, term_start, term_end, next_start, floor):
-            found.append((term_end, next_start))
-            floor = next_start
-    return tuple(found)
-
-
-def _skip_spaces(text: str, pos: int, end: int) -> int:
-    match = _SPACES.match(text, pos, end)
-    return match.end() if match else pos
-
-
-def _is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int) -> bool:
-    """Whether a sentence ends with text[term_start:term_end] and the next starts at `nxt`."""
-    if nxt >= len(text):
-        return False
-    first = text[nxt]
-    if not first.isalnum():
-        prefix = _SENTENCE_PREFIX.match(text, nxt)
-        pos = prefix.end() if prefix is not None else nxt
-        if pos >= len(text):
-            return False
-        first = text[pos]
-    else:
-        pos = nxt
-    if not (first.isdigit() or (first.isalpha() and not first.islower()) or first in _CURRENCY):
-        return False
-    mark = text[term_start]
-    run = text[term_start + 1] if term_start + 1 < term_end else ""
-    if (mark == "…" or (mark == "." and run == ".")) and (
-        term_start == 0 or text[term_start - 1] in "[( \t\n"
-    ):
-        return False  # an elision mark: "the attacks [...] Iran", "... Iran"
-    if mark != "." or (run != "" and run in "!?…."):
-        return True
-    token, at_floor = _token_before(text, term_start, floor)
-    if not token:
-        return True
-    if _in_parenthetical(text, term_start, term_end, floor):
-        return False
-    if at_floor and _LABEL.fullmatch(token):
-        return False  # a section label opening the unit: "IV. Findings", "2. Costs"
-    if token in lex.NEVER_END:
-        return False
-    if token in lex.BEFORE_NUMBER:
-        return not first.isdigit() and _HAS_DIGIT.match(text, pos) is None
-    if len(token) == 1:
-        return not token.isupper()  # a capital initial ("Carla E. Humud") never ends a sentence
-    if token in lex.MAYBE_END or ("." in token and _INITIALISM.search(token)):
-        word = _LETTERS.match(text, pos)
-        return word is not None and word.group() in lex.SENTENCE_STARTERS
-    return True
-
-
-def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> bool:
-    """A period inside a short aside: "(alt. Ansar al-Bayt)", "[est. 2019]", "(Ret.)".
-
-    Only a complete sentence ends inside brackets, and then the aside goes on to another
-    sentence end before it closes; a period right after the opening bracket is shorthand.
-    """
-    window = max(floor, term_start - 80)
-    for opener, closer in _BRACKETS:
-        opening = text.rfind(opener, window, term_start)
-        if opening < 0 or text.find(closer, opening, term_start) >= 0:
-            continue
-        one_word = _TOKEN_CHARS.fullmatch(text, opening + 1, term_start) is not None
-        if text.find(closer, term_start, term_end) >= 0:
-            # The aside closes at the period: a sentence, unless it is one short word
-            # ("(Ret.)", where "(Applause.)" is a sentence).
-            return one_word and term_start - opening <= 5
-        if one_word:
-            return True
-        closing = text.find(closer, term_end, term_end + 60)
-        return closing >= 0 and _CANDIDATE.search(text, term_end, closing + 2) is None
-    return False
-
-
-def _token_before(text: str, pos: int, floor: int) -> tuple[str, bool]:
-    """The word before a period (opening quotes stripped), and whether it opens the unit."""
-    limit = max(floor, pos - 40)
-    start = text.rfind(" ", limit, pos) + 1 or limit
-    token = text[start:pos]
-    if not token.isprintable():  # another kind of space (tab, no-break space) is nearer
-        space = _UP_TO_LAST_SPACE.match(text, start, pos)
-        if space is not None:
-            start = space.end()
-            token = text[start:pos]
-    return token.lstrip(_OPENERS), start <= floor
 
 
 def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
@@ -441,7 +275,7 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
     if term is not None:
         if nxt.new_block and not lower:
             return False
-        return not _is_boundary(text, term, line.end, nxt.start, line.frag_start)
+        return not ends.is_boundary(text, term, line.end, nxt.start, line.frag_start)
     if lower and not nxt.new_block:
         return True  # the commonest hard wrap: a line goes on in lowercase
     last = text[line.end - 1]
@@ -469,13 +303,50 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
         return _is_caps(text[nxt.start : min(nxt.end, nxt.start + 80)]) and (
             _is_wrap(line, None) or _next_word_overflows(text, line, nxt)
         )
-    # A sentence that began mid-line is prose whatever its case; otherwise case decides.
-    if line.frag_start > line.start:
+    # A sentence that began mid-line (here or on an earlier line) is prose whatever its case,
+    # and so is a long line below another line of a hard-wrapped paragraph (names make prose
+    # look like Title Case); otherwise case decides.
+    if (
+        line.frag_start > line.start
+        or _is_paragraph_line(line)
+        or (unit_start < line.start and _began_mid_line(text, unit_start))
+        or (unit_start < line.start and _is_paragraph_line(_line_at(lines, index, unit_start)))
+    ):
         return _is_wrap(line, False)
-    title = _title_like(text[max(unit_start, line.end - 400) : line.end])
+    so_far = text[max(unit_start, line.end - 400) : line.end]
+    title = _title_like(so_far)
     if title and _next_word_overflows(text, line, nxt):
         return True
-    return _is_wrap(line, title)
+    return _is_wrap(line, False if title and _has_prose_word(so_far) else title)
+
+
+def _is_paragraph_line(line: _Line) -> bool:
+    """A long line right below another line of its block: a line of hard-wrapped prose."""
+    return not line.new_block and line.end - line.begin >= 0.75 * line.fit_width > 0
+
+
+def _line_at(lines: list[_Line], index: int, pos: int) -> _Line:
+    """The line, at or before `index`, that holds offset `pos`."""
+    while index > 0 and lines[index].begin > pos:
+        index -= 1
+    return lines[index]
+
+
+def _began_mid_line(text: str, start: int) -> bool:
+    """Whether something other than spaces (or a bullet glyph) precedes `start` on its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start].strip()
+    return bool(before) and _BULLET.fullmatch(before + " ") is None
+
+
+def _has_prose_word(fragment: str) -> bool:
+    """A lowercase word of four letters or more that is not a function word ("militaries").
+
+    Title Case leaves only short function words in lowercase ("with", "from"); a line full of
+    names ("the United States and the United") shows its prose by one such word.
+    """
+    words = _LONG_WORD.findall(fragment)
+    return any(word[0].islower() and word not in lex.FUNCTION_WORDS for word in words)
 
 
 def _is_letter_line(text: str, line: _Line, nxt: _Line) -> bool:
@@ -567,7 +438,7 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
         # Caseless script: wraps are lines about as long as the block's other long lines.
         return line.second_width >= 40 and length >= 0.6 * line.second_width
     if line.wrap_width:
-        return length >= max(0.6 * line.wrap_width, 25)
+        return length >= max(0.6 * line.wrap_width, 20)
     # No line of the block wraps before a lowercase word: very long lines are whole
     # paragraphs, and a line much shorter than the longest one is a heading.
     return 40 <= length < 160 and length >= 0.6 * line.max_width

@@ -773,6 +773,31 @@ def test_hard_wrapped_paragraph_splits_as_the_unwrapped_one(width: int) -> None:
     assert len(flat) == 4
 
 
+def _ragged_wrap(text: str, width: int, seed: int) -> str:
+    """Greedy wrap with each line's limit drawn from [0.8 * width, width], as a PDF's
+    proportional font leaves lines of uneven length."""
+    import random
+
+    rng = random.Random(seed)
+    lines: list[str] = []
+    current = ""
+    limit = rng.randint(int(width * 0.8), width)
+    for word in text.split(" "):
+        if current and len(current) + 1 + len(word) > limit:
+            lines.append(current)
+            current, limit = word, rng.randint(int(width * 0.8), width)
+        else:
+            current = f"{current} {word}" if current else word
+    return "\n".join([*lines, current])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("width", [44, 56, 72])
+def test_ragged_hard_wrap_splits_as_the_unwrapped_paragraph(width: int, seed: int) -> None:
+    wrapped = _ragged_wrap(NAMES_PARAGRAPH, width, seed)
+    assert [" ".join(unit.split()) for unit in texts(wrapped)] == texts(NAMES_PARAGRAPH)
+
+
 def test_wrapped_title_and_paragraph_of_a_hard_wrapped_text() -> None:
     import textwrap
 

@@ -119,10 +119,12 @@ def _time(value: object) -> dt.datetime | None:
 
 def _times(value: object) -> tuple[dt.datetime | None, str | None]:
     """A stored time read back: (the time or None, its text if already in stored form)."""
-    parsed = _time(value)
-    if parsed is None or not isinstance(value, str) or STORED_TIME.fullmatch(value) is None:
-        return parsed, None
-    return parsed, value
+    if value.__class__ is str and STORED_TIME.fullmatch(value):
+        try:
+            return dt.datetime.fromisoformat(value), value
+        except ValueError:  # the right shape, but no such day or hour
+            return None, None
+    return _time(value), None
 
 
 def _date(value: object) -> dt.date | None:
@@ -204,7 +206,7 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
         created_at, created_text = _times(created)
         # the merge takes the creation time when none is given: spare it the work
         modified_at, modified_text = (None, None) if modified == created else _times(modified)
-        reviewed, reviewed_text = _times(reviewed_at)
+        reviewed, reviewed_text = (None, None) if reviewed_at is None else _times(reviewed_at)
         append(IncomingAnnotation(
             sha_of[doc_id], start, end, author, tuple(tags.get(annotation_id, no_tags)),
             created_at, modified_at, note or "", None, None, None, status or "draft", reviewer,

@@ -283,3 +283,51 @@ def test_a_refused_colleague_database_leaves_the_database_unchanged(
         merge_colleague(target, colleague)
     assert dump(target.path) == before
     assert hashlib.sha256(colleague.read_bytes()).hexdigest() == size
+
+
+def test_times_stored_otherwise_are_converted_and_match_on_a_second_merge(
+    target: Store, colleague: Path
+) -> None:
+    """A database written by another tool may hold times with an offset, without one, or an
+    impossible day: the merge stores them as it stores every time (UTC, microseconds); an
+    impossible one becomes the merge's own time, as before."""
+    conn = sqlite3.connect(colleague)
+    with conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM annotations ORDER BY id")]
+        stored = {
+            ids[0]: "2024-03-01T11:00:00+02:00",
+            ids[1]: "2024-03-01 09:30:00",
+            ids[2]: "2024-02-30T09:00:00.000000+00:00",
+        }
+        for annotation_id, created in stored.items():
+            conn.execute(
+                "UPDATE annotations SET created = ?, modified = ? WHERE id = ?",
+                (created, created, annotation_id),
+            )
+        conn.execute(
+            "UPDATE annotation_history SET at = '2024-03-01T10:00:00+01:00' "
+            "WHERE annotation_id = ?",
+            (ids[0],),
+        )
+    conn.close()
+    before = {row[0] for row in sqlite3.connect(target.path).execute("SELECT id FROM annotations")}
+    merge_colleague(target, colleague)
+    conn = sqlite3.connect(f"file:{target.path}?mode=ro", uri=True)
+    try:
+        merged = conn.execute(
+            "SELECT id, created, modified FROM annotations ORDER BY id"
+        ).fetchall()
+        first = next(row for row in merged if row[0] not in before)
+        times = [row[1] for row in merged if row[0] not in before]
+        carried_at = conn.execute(
+            "SELECT at FROM annotation_history WHERE annotation_id = ? ORDER BY id LIMIT 1",
+            (first[0],),
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert first[1:] == ("2024-03-01T09:00:00.000000+00:00",) * 2
+    assert times[1] == "2024-03-01T09:30:00.000000+00:00"
+    assert times[2] not in (stored[ids[2]], "") and times[2] > "2024-03-02"
+    assert carried_at == "2024-03-01T09:00:00.000000+00:00"
+    again = merge_colleague(target, colleague)
+    assert again.merge.annotations_added == 0

@@ -30,11 +30,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, func, select, type_coerce
+from sqlalchemy import Text, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from annotator.core.bulk import gc_paused
-from annotator.core.errors import ImportRefused
+from annotator.core.errors import ImportRefused, InvalidValue
 from annotator.core.fields import field_problems
 from annotator.core.history import creation_row
 from annotator.core.interchange.records import (
@@ -45,19 +45,21 @@ from annotator.core.interchange.records import (
     IncomingSet,
     one_line,
 )
-from annotator.core.model import Annotation, AnnotationTag, Document, Tag
+from annotator.core.model import Annotation, AnnotationTag, Document, Tag, Unit, utcnow
 from annotator.core.ops import (
     Changes,
     NewDocument,
     insert_annotation_rows,
-    insert_document,
     next_annotation_id,
+    next_document_id,
     stored_time,
     tag_ids_by_name,
     units_fit,
 )
-from annotator.core.store import Store, bulk_select
+from annotator.core.store import Store, bulk_insert, bulk_select
 from annotator.core.text import text_sha256
+
+UNIT_COLUMNS = ("document_id", "ordinal", "start", "end", "kind")
 
 # Colours for tags that arrive from other tools (after the three seeded Okabe-Ito colours).
 EXTRA_TAG_COLOURS = ("#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000", "#999999")
@@ -134,7 +136,7 @@ def _resolve_documents(
         ).first()
         if row is not None:
             found[sha] = (row[0], row[1])
-    added = 0
+    new: list[tuple[str, NewDocument]] = []
     for sha in sorted(wanted - set(found)):
         doc = carried.get(sha)
         if doc is None or doc.text is None:
@@ -146,9 +148,41 @@ def _resolve_documents(
             )
         if text_sha256(doc.text) != sha:
             raise _refuse(incoming, f"the text of {doc.title or sha[:12]} does not match its hash")
-        found[sha] = (insert_document(session, _new_document(doc, doc.text), sha), doc.text)
-        added += 1
-    return found, added
+        new.append((sha, _new_document(doc, doc.text)))
+    for (sha, document), doc_id in zip(new, _insert_documents(session, new), strict=True):
+        found[sha] = (doc_id, document.text)
+    return found, len(new)
+
+
+def _insert_documents(session: Session, new: list[tuple[str, NewDocument]]) -> list[int]:
+    """Add documents (sha256, document) and their units, one executemany per table, in the
+    caller's transaction; their ids, in order. InvalidValue for units that do not fit."""
+    if not new:
+        return []
+    first = next_document_id(session)
+    ids = list(range(first, first + len(new)))
+    imported_at = utcnow()
+    documents: list[dict[str, object]] = []
+    units: list[tuple[object, ...]] = []
+    for doc_id, (sha, document) in zip(ids, new, strict=True):
+        if not units_fit(document.units, len(document.text)):
+            raise InvalidValue("the units are out of order, overlap or fall outside the text")
+        documents.append({
+            "id": doc_id, "title": document.title, "issuer": document.issuer,
+            "published": document.published, "date_certainty": document.date_certainty,
+            "date_note": document.date_note, "language": document.language,
+            "source_name": document.source_name, "source_format": document.source_format,
+            "text": document.text, "sha256": sha, "imported_at": imported_at,
+        })
+        units.extend(
+            (doc_id, ordinal, start, end, str(kind))
+            for ordinal, (start, end, kind) in enumerate(document.units)
+        )
+    connection = session.connection()
+    # Core with the model's types: dates and times stored exactly as the ORM stores them
+    connection.execute(insert(Document), documents)
+    bulk_insert(connection, Unit.__tablename__, UNIT_COLUMNS, units)
+    return ids
 
 
 def _check_annotation(incoming: IncomingSet, annotation: IncomingAnnotation, text: str) -> None:

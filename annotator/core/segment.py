@@ -80,6 +80,7 @@ class _Line:
     max_width: int = 0  # longest line of the block
     fit_width: int = 0  # the block's wrap width, else the text's typical one
     units: int = 0  # on the first line of a run of joined lines: how many units the run holds
+    run_end: int = 0  # on the first line of a run of joined lines: where the run ends
 
 
 def segment(text: str) -> list[SegmentUnit]:
@@ -105,6 +106,7 @@ def segment(text: str) -> list[SegmentUnit]:
         if index == last or lines[index + 1].lone_glyph or not _joins(text, lines, index, cursor):
             pieces.append((cursor, line.end, current))
             current.units += 1
+            current.run_end = line.end
             current = None
     return _classify(text, pieces)
 
@@ -448,10 +450,15 @@ def _classify(text: str, pieces: list[tuple[int, int, _Line]]) -> list[SegmentUn
     units: list[SegmentUnit] = []
     rest_skipped = title_done = body_started = False
     half = len(text) // 2
+    run: _Line | None = None
+    run_hint = False  # the run of joined lines may hold a furniture sentence
     for start, end, seg in pieces:
         if rest_skipped:
             units.append(SegmentUnit(start, end, _SKIPPED))
             continue
+        if seg is not run:
+            run = seg
+            run_hint = seg.units > 1 and _may_hold_furniture(text, seg)
         unit = text[start:end] if end - start < 600 else ""
         kind = _SENTENCE
         # An end mark ("###", "-30-", "* *** *") or a copyright line late in the text closes
@@ -463,7 +470,7 @@ def _classify(text: str, pieces: list[tuple[int, int, _Line]]) -> list[SegmentUn
         if seg.separator or seg.boilerplate or closing:
             kind = _SKIPPED
             rest_skipped = closing and start >= half
-        elif seg.units > 1 and unit and len(unit) < 300 and rules.is_furniture(unit, unit.lower()):
+        elif run_hint and unit and len(unit) < 300 and rules.is_furniture(unit, unit.lower()):
             kind = _SKIPPED
         elif seg.bullet:
             kind = _BULLET_KIND
@@ -473,3 +480,8 @@ def _classify(text: str, pieces: list[tuple[int, int, _Line]]) -> list[SegmentUn
         body_started = body_started or kind is _SENTENCE or kind is _BULLET_KIND
         units.append(SegmentUnit(start, end, kind))
     return units
+
+
+def _may_hold_furniture(text: str, run: _Line) -> bool:
+    """Whether a run of joined lines holds a phrase that a furniture sentence needs."""
+    return rules.may_hold_furniture(text[run.start : run.run_end].lower())

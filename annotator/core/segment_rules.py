@@ -50,7 +50,8 @@ _NAV_LINE_MAX = max(map(len, lex.NAV_LINES))
 _BREADCRUMB = re.compile(r"\s[>›»]\s")
 # A word said twice ("English English"); possessive, so a line costs one pass.
 _DOUBLED = re.compile(r"(?<!\w)(\w++)\s++\1(?!\w)")
-_GLUE = re.compile(r"[a-z][A-Z]")
+# A capital glued to a lowercase letter ("HomeHot"); found from the capitals, which are rare.
+_GLUE = re.compile(r"[A-Z](?<=[a-z][A-Z])")
 _NAV_GLUED_START = re.compile(r"(?:Home|HOME|Search|SEARCH|Menu|MENU|Skip)(?=[A-Z])")
 _DIGIT = re.compile(r"\d")
 _DATE_TOKEN = re.compile(r"[^\W\d_]+|\d+")
@@ -117,6 +118,25 @@ def _may_be_caption(low: str) -> bool:
         or "credit" in low
         or "crédit" in low
         or "caption" in low
+    )
+
+
+def may_hold_furniture(low: str) -> bool:
+    """Whether lowercased text holds a phrase that `is_furniture` needs (a cheap gate for a
+    whole paragraph before its sentences are tested one by one)."""
+    return (
+        "©" in low
+        or "(c" in low
+        or "copyright" in low
+        or "rights" in low
+        or "website" in low
+        or "how you know" in low
+        or "sensitive information" in low
+        or "official record" in low
+        or "information media" in low
+        or "privacy policy" in low
+        or "terms of " in low
+        or "unsubscribe" in low
     )
 
 

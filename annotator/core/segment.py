@@ -90,7 +90,7 @@ def segment(text: str) -> list[SegmentUnit]:
     # stands for the run (bullet, separator, boilerplate) and counts its units.
     pieces: list[tuple[int, int, _Line]] = []
     current: _Line | None = None
-    cursor = 0
+    cursor = unit_line = 0  # where the unit in progress starts, and on which line
     last = len(lines) - 1
     for index, line in enumerate(lines):
         if line.lone_glyph:
@@ -98,12 +98,16 @@ def segment(text: str) -> list[SegmentUnit]:
             continue
         if current is None:
             current = line
-            cursor = line.start
+            cursor, unit_line = line.start, index
         for end, next_start in line.breaks:
             pieces.append((cursor, end, current))
             current.units += 1
-            cursor = next_start
-        if index == last or lines[index + 1].lone_glyph or not _joins(text, lines, index, cursor):
+            cursor, unit_line = next_start, index
+        if (
+            index == last
+            or lines[index + 1].lone_glyph
+            or not _joins(text, lines, index, cursor, lines[unit_line])
+        ):
             pieces.append((cursor, line.end, current))
             current.units += 1
             current.run_end = line.end
@@ -267,8 +271,9 @@ def _title_like(fragment: str) -> bool | None:
     return upper >= 0.6 * (upper + lower)
 
 
-def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
-    """Whether the unit in progress (from `unit_start`) at the end of line `index` goes on."""
+def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _Line) -> bool:
+    """Whether the unit in progress (from `unit_start`, on line `first`) goes on past line
+    `index`."""
     line, nxt = lines[index], lines[index + 1]
     if nxt.bullet or nxt.separator or nxt.boilerplate or line.separator or line.boilerplate:
         return False
@@ -312,7 +317,7 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
         line.frag_start > line.start
         or _is_paragraph_line(line)
         or (unit_start < line.start and _began_mid_line(text, unit_start))
-        or (unit_start < line.start and _is_paragraph_line(_line_at(lines, index, unit_start)))
+        or (unit_start < line.start and _is_paragraph_line(first))
     ):
         return _is_wrap(line, False)
     so_far = text[max(unit_start, line.end - 400) : line.end]
@@ -325,13 +330,6 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int) -> bool:
 def _is_paragraph_line(line: _Line) -> bool:
     """A long line right below another line of its block: a line of hard-wrapped prose."""
     return not line.new_block and line.end - line.begin >= 0.75 * line.fit_width > 0
-
-
-def _line_at(lines: list[_Line], index: int, pos: int) -> _Line:
-    """The line, at or before `index`, that holds offset `pos`."""
-    while index > 0 and lines[index].begin > pos:
-        index -= 1
-    return lines[index]
 
 
 def _began_mid_line(text: str, start: int) -> bool:

@@ -695,9 +695,12 @@ def test_time_grows_linearly_on_about_one_megabyte_of_briefings() -> None:
         Repeat("The group lost ground in\n", 40_000),
         Repeat("- item one\n", 90_000),
         Repeat(".", 1_000_000),
+        Repeat("Officials of the United States met envoys from the United Kingdom\n", 15_000),
+        Repeat("Dear Colleagues,\n\n", 50_000),
+        Repeat("The unit (alt. ", 60_000),
     ],
     ids=["one-line", "blank-lines", "initials", "initialisms", "title-lines", "wraps",
-         "bullets", "dots"],
+         "bullets", "dots", "name-lines", "salutations", "open-asides"],
 )
 def test_pathological_megabyte_inputs_grow_linearly(text: Repeat) -> None:
     assert_linear(segment, text)

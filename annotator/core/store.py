@@ -92,9 +92,9 @@ def bulk_insert(
 def bulk_select(connection: Connection, statement: ClauseElement) -> list[tuple[Any, ...]]:
     """Every row of a Core select as plain tuples, read straight from the DB-API cursor.
 
-    The bulk reads (exports) use this: no result rows or type processing, which cost about as
-    much as SQLite itself on 100,000 rows. Values come back as SQLite stores them, so select
-    times and JSON as text (`type_coerce(column, Text)`).
+    The bulk reads (exports, the annotations a merge finds present) use this: no result rows or
+    type processing, which cost about as much as SQLite itself on 100,000 rows. Values come back
+    as SQLite stores them, so select times and JSON as text (`type_coerce(column, Text)`).
     """
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}

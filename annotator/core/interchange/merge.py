@@ -20,6 +20,12 @@ jsonl-spans export made with its history, another Annotator database): those row
 first, in order, with the
 snapshots' "id" and "document_id" replaced by the local ones, then the "import" row. An
 annotation already present brings nothing.
+
+Rows are prepared in their stored form and written with one executemany per table, parents
+first (documents, units, annotations, their tags, history): on 100,000 annotations the write
+costs about what SQLite itself needs for those rows. Times a reader already holds as stored text
+(`IncomingAnnotation.stored_times`, `IncomingHistory.at_text`: another Annotator database's) are
+written as they are.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ annotation already present brings nothing.
 
 Rows are prepared in their stored form and written with one executemany per table, parents
 first (documents, units, annotations, their tags, history): on 100,000 annotations the write
-costs about what SQLite itself needs for those rows. Times a reader already holds as stored text
+takes about 1.5 times what raw SQLite needs for the same rows (benchmarks/merge_bench.py prints
+both). Times a reader already holds as stored text
 (`IncomingAnnotation.stored_times`, `IncomingHistory.at_text`: another Annotator database's) are
 written as they are.
 """

@@ -30,6 +30,7 @@ from annotator.core.colleague import merge_colleague
 from annotator.core.errors import ImportRefused
 from annotator.core.exporters.common import ExportOptions
 from annotator.core.exporters.registry import export_store
+from annotator.core.interchange import merge
 from annotator.core.interchange.jsonl import read_spans_jsonl
 from annotator.core.interchange.merge import merge_incoming
 from annotator.core.segment import segment
@@ -218,8 +219,15 @@ def target(tmp_path: Path, clock: None) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(params=[merge.BATCH, 3], ids=["one-batch", "batches-of-3"])
+def batch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Annotations per write: the rows must not depend on where the batches end."""
+    monkeypatch.setattr(merge, "BATCH", request.param)
+    return int(request.param)
+
+
 def test_merging_a_colleagues_database_writes_the_pinned_rows(
-    target: Store, colleague: Path
+    target: Store, colleague: Path, batch: int
 ) -> None:
     report = merge_colleague(target, colleague)
     assert report.merge.annotations_added == 8
@@ -235,7 +243,7 @@ def test_merging_a_colleagues_database_writes_the_pinned_rows(
 
 
 def test_merging_a_spans_export_with_history_writes_the_pinned_rows(
-    tmp_path: Path, target: Store, colleague: Path
+    tmp_path: Path, target: Store, colleague: Path, batch: int
 ) -> None:
     out = tmp_path / "ben.jsonl"
     add(target, THEIRS, "theirs.txt")  # a spans export carries no text
@@ -331,3 +339,21 @@ def test_times_stored_otherwise_are_converted_and_match_on_a_second_merge(
     assert carried_at == "2024-03-01T09:00:00.000000+00:00"
     again = merge_colleague(target, colleague)
     assert again.merge.annotations_added == 0
+
+
+def test_an_annotation_listed_twice_in_a_file_is_written_once_across_batches(
+    tmp_path: Path, target: Store, colleague: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "twice.jsonl"
+    add(target, THEIRS, "theirs.txt")
+    add(target, KNOWN, "known.txt")
+    with open_store(colleague, daily_backup=False) as source:
+        export_store(source, "jsonl-spans", out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    out.write_text("\n".join(lines + lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(merge, "BATCH", 3)
+    report = merge_incoming(target, read_spans_jsonl(out))
+    assert (report.annotations_added, report.annotations_present) == (8, 8)
+    assert report.changes.annotations == frozenset(
+        row[0] for row in dump(target.path)["annotations"][1:]
+    )

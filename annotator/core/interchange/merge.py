@@ -34,10 +34,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, func, insert, select, type_coerce
+from sqlalchemy import Connection, Text, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from annotator.core.bulk import gc_paused
@@ -385,85 +386,104 @@ def _carried_rows(
     ]
 
 
-@dataclass
-class _NewRows:
-    """What a merge writes, in stored form (`store.bulk_insert` rows)."""
-
-    annotations: list[tuple[object, ...]] = field(default_factory=list)
-    tags: list[tuple[object, ...]] = field(default_factory=list)
-    history: list[tuple[object, ...]] = field(default_factory=list)
-    skipped: int = 0
-    touched: set[int] = field(default_factory=set)
-
-
 _NO_TIMES: tuple[None, None, None] = (None, None, None)
 
+# Annotations per write: each batch's rows are built, written and freed while still in the CPU's
+# caches, instead of holding 500,000 rows (and their memory) until one write at the end.
+BATCH = 2_000
 
-def _new_rows(
-    incoming: IncomingSet,
-    document_ids: dict[str, int],
-    present: set[AnnotationKey],
-    tag_ids: dict[str, int],
-    next_id: int,
-    now: str,
-) -> _NewRows:
-    """The rows of every annotation not `present` yet (`present` gains their keys), with ids
-    from `next_id` on and their history: the carried rows, then the "import" row at `now`."""
-    rows = _NewRows()
-    annotation_rows, tag_rows, history_rows = rows.annotations, rows.tags, rows.history
-    # Readers share one tag value between annotations with the same fields (see
-    # colleague._read): encode each once. `incoming` keeps them alive, so ids are not reused
-    # during the loop.
-    encoded: dict[int, tuple[int, str, str, tuple[str, str, tuple[str, ...]]]] = {}
-    for annotation in incoming.annotations:
-        document_id = document_ids[annotation.document_sha256]
-        created, modified, reviewed_at = annotation.stored_times or _NO_TIMES
-        if created is None and annotation.created is not None:
-            created = stored_time(annotation.created)
-        tags = annotation.tags
-        names = tuple(sorted(t.name for t in tags)) if len(tags) > 1 else (
-            (tags[0].name,) if tags else ()
+
+class _Writer:
+    """Writes the annotations not present yet, batch by batch, with their tags and history:
+    the carried rows, then the "import" row at `now`. Ids follow on from `next_id`."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        document_ids: dict[str, int],
+        present: set[AnnotationKey],
+        tag_ids: dict[str, int],
+        next_id: int,
+        now: str,
+    ) -> None:
+        self.connection = connection
+        self.document_ids = document_ids
+        self.present = present  # gains the keys of the annotations written
+        self.tag_ids = tag_ids
+        self.next_id = next_id
+        self.now = now
+        self.added: list[int] = []
+        self.skipped = 0
+        self.history_rows = 0
+        self.touched: set[int] = set()
+        # Readers share one tag value between annotations with the same fields (see
+        # colleague._read): encode each once. The caller's `incoming` keeps them alive, so ids
+        # are not reused meanwhile.
+        self.encoded: dict[int, tuple[int, str, str, tuple[str, str, tuple[str, ...]]]] = {}
+
+    def write(self, batch: Sequence[IncomingAnnotation]) -> None:
+        annotation_rows: list[tuple[object, ...]] = []
+        tag_rows: list[tuple[object, ...]] = []
+        history_rows: list[tuple[object, ...]] = []
+        document_ids, present, tag_ids, encoded = (
+            self.document_ids, self.present, self.tag_ids, self.encoded
         )
-        key = (document_id, annotation.start, annotation.end, annotation.author,
-               created or "", names)
-        if key in present:
-            rows.skipped += 1
-            continue
-        present.add(key)
-        created = created or now
-        if modified is None:
-            modified = stored_time(annotation.modified) if annotation.modified else created
-        annotation_id = next_id + len(annotation_rows)
-        row = (
-            annotation_id, document_id, annotation.start, annotation.end, annotation.author,
-            created, modified, annotation.note,
+        next_id, now = self.next_id + len(self.added), self.now
+        for annotation in batch:
+            document_id = document_ids[annotation.document_sha256]
+            created, modified, reviewed_at = annotation.stored_times or _NO_TIMES
+            if created is None and annotation.created is not None:
+                created = stored_time(annotation.created)
+            tags = annotation.tags
+            names = tuple(sorted(t.name for t in tags)) if len(tags) > 1 else (
+                (tags[0].name,) if tags else ()
+            )
+            key = (document_id, annotation.start, annotation.end, annotation.author,
+                   created or "", names)
+            if key in present:
+                self.skipped += 1
+                continue
+            present.add(key)
+            created = created or now
+            if modified is None:
+                modified = stored_time(annotation.modified) if annotation.modified else created
+            annotation_id = next_id + len(annotation_rows)
+            row = (
+                annotation_id, document_id, annotation.start, annotation.end, annotation.author,
+                created, modified, annotation.note,
+            )
+            if reviewed_at is None and annotation.reviewed_at is not None:
+                reviewed_at = stored_time(annotation.reviewed_at)
+            review = (
+                annotation.status, annotation.reviewer, reviewed_at, annotation.review_comment
+            )
+            annotation_rows.append((*row, *review))
+            self.touched.add(document_id)
+            if annotation.history:
+                history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))
+            snapshot_tags = []
+            seen: set[int] = set()
+            for tag in tags:
+                stored = encoded.get(id(tag))
+                if stored is None:
+                    fields_json = json.dumps(tag.fields)
+                    suggested = [name for name in tag.suggested if name in tag.fields]
+                    stored = encoded[id(tag)] = (
+                        tag_ids[tag.name], fields_json, json.dumps(suggested),
+                        (tag.name, fields_json, tag.suggested),
+                    )
+                snapshot_tags.append(stored[3])
+                if stored[0] not in seen:  # a file may list a tag twice: one row
+                    seen.add(stored[0])
+                    tag_rows.append((annotation_id, stored[0], stored[1], stored[2]))
+            history_rows.append(
+                creation_row("import", annotation.author, now, row, snapshot_tags, review)
+            )
+        insert_annotation_rows(
+            self.connection, annotation_rows, tag_rows, history_rows, with_review=True
         )
-        if reviewed_at is None and annotation.reviewed_at is not None:
-            reviewed_at = stored_time(annotation.reviewed_at)
-        review = (annotation.status, annotation.reviewer, reviewed_at, annotation.review_comment)
-        annotation_rows.append((*row, *review))
-        rows.touched.add(document_id)
-        if annotation.history:
-            history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))
-        snapshot_tags = []
-        seen: set[int] = set()
-        for tag in tags:
-            stored = encoded.get(id(tag))
-            if stored is None:
-                fields_json = json.dumps(tag.fields)
-                suggested = [name for name in tag.suggested if name in tag.fields]
-                stored = encoded[id(tag)] = (
-                    tag_ids[tag.name], fields_json, json.dumps(suggested),
-                    (tag.name, fields_json, tag.suggested),
-                )
-            snapshot_tags.append(stored[3])
-            if stored[0] not in seen:  # a file may list a tag twice: one row
-                seen.add(stored[0])
-                tag_rows.append((annotation_id, stored[0], stored[1], stored[2]))
-        history_rows.append(
-            creation_row("import", annotation.author, now, row, snapshot_tags, review)
-        )
-    return rows
+        self.added.extend(range(next_id, next_id + len(annotation_rows)))
+        self.history_rows += len(history_rows)
 
 
 def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
@@ -477,29 +497,29 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
             session, incoming, {t.name for a in incoming.annotations for t in a.tags}
         )
         document_ids = {sha: doc_id for sha, (doc_id, _text) in documents.items()}
-        rows = _new_rows(
-            incoming,
+        writer = _Writer(
+            session.connection(),
             document_ids,
             _existing_keys(session, set(document_ids.values())),
             tag_ids_by_name(session),
             next_annotation_id(session),
             now,
         )
-        insert_annotation_rows(
-            session.connection(), rows.annotations, rows.tags, rows.history, with_review=True
-        )
+        annotations = incoming.annotations
+        for start in range(0, len(annotations), BATCH):
+            writer.write(annotations[start : start + BATCH])
     changes = Changes(
-        documents=frozenset(rows.touched | set(document_ids.values())),
-        annotations=frozenset(row[0] for row in rows.annotations),  # type: ignore[misc]
+        documents=frozenset(writer.touched | set(document_ids.values())),
+        annotations=frozenset(writer.added),
         library=True,
         tags=bool(new_tags),
     )
     return MergeReport(
         source=incoming.source,
         documents_added=documents_added,
-        annotations_added=len(rows.annotations),
-        annotations_present=rows.skipped,
+        annotations_added=len(writer.added),
+        annotations_present=writer.skipped,
         tags_added=tuple(new_tags),
         changes=changes,
-        history_rows=len(rows.history),
+        history_rows=writer.history_rows,
     )

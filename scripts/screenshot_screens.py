@@ -49,7 +49,7 @@ TAGGING = (
 )
 
 
-def main(out: Path, with_wm: bool) -> int:
+def main(out: Path, with_wm: bool, theme: str = "system") -> int:
     wm = start_window_manager() if with_wm else None
     app = application()
     try:
@@ -57,7 +57,7 @@ def main(out: Path, with_wm: bool) -> int:
             db = Path(tmp) / "Corridor briefings.sqlite3"
             with open_store(db) as store:
                 import_file(store, REPO / "resources" / "sample-briefing.txt")
-            window = build_window(db, Settings(author="Dana Analyst"))
+            window = build_window(db, Settings(author="Dana Analyst", theme=theme))
             window.show()
             QTest.qWaitForWindowExposed(window)
             window.activateWindow()
@@ -112,5 +112,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--wm", action="store_true", help="run openbox for a title bar")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system")
     args = parser.parse_args()
-    sys.exit(main(args.out, args.wm))
+    sys.exit(main(args.out, args.wm, args.theme))

@@ -122,10 +122,26 @@ def _start(appmod: Any, db: Path) -> Any:
     return window
 
 
+_QUIET = ("This plugin does not support propagateSizeHints()",)
+
+
+def quiet_offscreen_notes() -> None:
+    """Drop the offscreen plugin's note that it cannot propagate size hints (each window
+    shown prints it); every other Qt message still goes to stderr."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode: Any, _context: Any, message: str) -> None:
+        if message not in _QUIET:
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
+
+
 def make_window(db: Path) -> tuple[Any, Any]:
     """(QApplication, main window) on `db`, shown at WINDOW_SIZE with the database read."""
     import annotator.gui.app as appmod
 
+    quiet_offscreen_notes()
     app = _application(appmod)
     window = _start(appmod, db)
     window.resize(*WINDOW_SIZE)

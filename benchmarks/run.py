@@ -194,6 +194,7 @@ class SizeResult:
     open_phases: dict[str, float]
     floor_phases: dict[str, float]
     toggle_phases: dict[str, float]
+    editor_size: str
 
 
 def bench_size(
@@ -221,6 +222,7 @@ def bench_size(
         count = min(block, toggles - offset)
         floor_ms.extend(floor.toggles(app, floor_units, offset, count))
         app_results.append(gui_bench.toggles(app, window, offset, count))
+    editor_size = f"{floor.editor.width()}x{floor.editor.height()}"
     floor.close()
     gui_bench.close_window(app, window)
     app_ms = [v for r in app_results for v in r["total_ms"]]
@@ -247,6 +249,7 @@ def bench_size(
         best_open,
         best_floor,
         toggle_phases,
+        editor_size,
     )
 
 
@@ -340,6 +343,10 @@ def bench_gui(plan: Plan, workdir: Path, report: Report, big: tuple[Path, int] |
         results[label] = bench_size(plan, workdir, db, doc_id, shown, opens, toggles)
         if main and plan.wants("open", "toggle"):
             _size_rows(results[label], plan, report, toggles)
+            report.notes.append(
+                f"\nopen and toggle floors: a QPlainTextEdit of the reader's size "
+                f"({results[label].editor_size} px) in its own shown window, same process"
+            )
     if len(results) == 3:
         _scaling(results, report)
 

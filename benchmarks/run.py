@@ -42,6 +42,7 @@ CORPUS = REPO.parent / "shared" / "corpus" / "briefings"
 SAMPLE = REPO / "resources" / "sample-briefing.txt"
 SECTIONS = ("cold", "open", "toggle", "memory", "merge", "export", "segment", "scaling")
 MB = 1_000_000
+EXPORT_GOALS = {"xlsx": 3.0, "html": 1.5}  # ratio to the app's CSV export of the same rows
 
 
 @dataclass
@@ -456,23 +457,29 @@ def bench_export(plan: Plan, workdir: Path, report: Report) -> None:
     count = 100_000 // plan.scale
     text = export_bench.material(MB)
     best: dict[str, float] = {}
+    runs: dict[str, int] = {}
     with open_store(workdir / "export.sqlite3") as store:
         doc_id = ops.add_document(store, export_bench.document(text)).created_id
         assert doc_id is not None
         ops.bulk_add_annotations(store, doc_id, export_bench.annotations(text, count))
         set_caveat(store, "TLP:AMBER")
-        for _ in range(plan.rounds(2, 1)):
+        for round_ in range(plan.rounds(2, 1)):
             for name, suffix in (("csv", ".csv"), ("xlsx", ".xlsx"), ("html", ".html")):
+                goal = EXPORT_GOALS.get(name)
+                if round_ and goal and best[name] > best["csv"] * goal * 2 and plan.runs is None:
+                    continue  # far from its goal: one more run would not change the verdict
                 out = workdir / f"export{suffix}"
                 started = time.perf_counter()
                 export_store(store, name, out)
                 seconds = time.perf_counter() - started
                 best[name] = min(best.get(name, seconds), seconds)
+                runs[name] = runs.get(name, 0) + 1
                 out.unlink()
-    for name, goal in (("xlsx", 3.0), ("html", 1.5)):
+    for name, goal in EXPORT_GOALS.items():
         report.rows.append(
             ratio_row(
-                f"export {count:,} annotations to {name.upper()} (floor: the app's CSV export)",
+                f"export {count:,} annotations to {name.upper()} (best of {runs[name]}; "
+                f"floor: the app's CSV export of the same rows, best of {runs['csv']})",
                 best["csv"],
                 best[name],
                 goal,

@@ -10,7 +10,7 @@ core/connections.py), fills the window through the same path as File > Open Data
 Until then the actions that need the database are off (their keys do nothing), Open Recent
 too; files dropped on the window, or named on the command line, wait and are imported once
 the database is open. A database that cannot be opened is explained as before (recovery.py),
-now over the window; declining closes the window and the application exits with status 1.
+now over the window; declining closes the window (and `annotator` exits with status 1).
 """
 
 from __future__ import annotations
@@ -102,10 +102,9 @@ class DatabaseOpening(QObject):
             return
         store = self._open()
         if store is None:
-            self.failed = True
-            self.refused.emit()
+            self.failed = True  # app.run then exits with status 1
             self.window.close()
-            QApplication.exit(1)  # the event loop returns 1 (app.run): nothing was opened
+            self.refused.emit()
             return
         for action in self._held:
             action.setEnabled(True)

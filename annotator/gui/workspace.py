@@ -21,7 +21,6 @@ from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
 from annotator.core.facts import AnnotationView, Changes, TagInfo, adjudicated_author
 from annotator.core.fields import field_errors, validate_fields
-from annotator.core.suggest import suggest_fields
 from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
         view_of,
     )
     from annotator.core.review import review_info
+    from annotator.core.suggest import suggest_fields
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     ops = deferred.module("annotator.core.ops")
     annotations_by_id, document_annotations, document_detail, list_tags, view_of = (
@@ -47,6 +47,8 @@ else:  # deferred: these load SQLAlchemy, which the window is shown without (iss
         )
     )
     (review_info,) = deferred.functions("annotator.core.review", "review_info")
+    # (not SQLAlchemy, but dateutil's parser: only needed when a tag is applied)
+    (suggest_fields,) = deferred.functions("annotator.core.suggest", "suggest_fields")
 
 NOTHING_TO_TAG = "Select a sentence or a span first (click it, or J/K), then press a tag key."
 NOTHING_TO_DELETE = "Nothing to delete: select one of your annotations first."

@@ -15,6 +15,8 @@ now over the window; declining closes the window (and `annotator` exits with sta
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +37,13 @@ USABLE_WHILE_OPENING = frozenset({
 })
 # If no paint comes (a window started minimised), the database is opened after this anyway.
 LATEST_START_MS = 500
+# What opening and filling the window needs, imported on a worker thread while the shown
+# window stays responsive (pure Python imports: no Qt, no connection is made there).
+PRELOAD = (
+    "annotator.core.store", "annotator.core.queries", "annotator.core.ops",
+    "annotator.core.review",
+)
+PRELOAD_POLL_MS = 10
 
 
 class DatabaseOpening(QObject):
@@ -94,10 +103,23 @@ class DatabaseOpening(QObject):
             self._waiting.append(work)
 
     def start(self) -> None:
+        """Import SQLAlchemy and the store on a worker thread, then open the database here."""
         if self.started:
             return
         self.started = True
         self._stop_watching()
+        self._preload = threading.Thread(target=_preload, name="annotator-preload", daemon=True)
+        self._preload.start()
+        self._poll()
+
+    def _poll(self) -> None:
+        if self._preload.is_alive():
+            QTimer.singleShot(PRELOAD_POLL_MS, self._poll)
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        """Open the database on the GUI thread (its connections live here) and fill the window."""
         if not self.window.isVisible():  # closed before its database was opened
             return
         store = self._open()
@@ -135,3 +157,12 @@ class DatabaseOpening(QObject):
             if self.offer_sample:
                 offer_sample(store, settings)
             return store
+
+
+def _preload() -> None:
+    # A module that fails to import fails again, with its message, where it is used.
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 (reported by the GUI thread's own import)
+            return

@@ -148,3 +148,19 @@ def test_a_damaged_database_is_explained_over_the_window(
     assert parent is window and path == db
     assert "damaged" in str(error)
     assert window.ctx.store is None
+
+
+def test_the_first_start_offers_the_sample_once_the_window_is_shown(qtbot: QtBot) -> None:
+    """`annotator` with no --db: the default database is created after the first paint and
+    the bundled sample briefing imported into it, as before."""
+    from annotator.core.settings import default_db_path
+
+    window = launch(None, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert window.library.opening_label.text() == f"Opening {default_db_path().name}…"
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    assert window.ctx.store.path == default_db_path()
+    assert len(window.library.model.document_ids()) == 1
+    assert "Northern Corridor" in window.workspace.text
+    assert str(default_db_path()) in window.ctx.settings.recent_databases
+    close(window)

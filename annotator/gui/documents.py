@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from annotator.core.backup import backup_folder
+from annotator.core.connections import backup_folder
 from annotator.core.errors import AnnotatorError
 from annotator.core.text import printable
 from annotator.gui import deferred, dialogs

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
+from PySide6.QtCore import QEvent, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.facts import STATUSES, Changes
-from annotator.core.settings import settings_path
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import databases, dialogs, documents, geometry, keyfocus, theme
 from annotator.gui.actions import build_actions, tag_action
@@ -58,12 +57,6 @@ DOCUMENT_ACTIONS = (
 )
 
 
-def window_settings() -> QSettings:
-    """Window geometry and splitter sizes, in an INI file beside the JSON settings."""
-    path = settings_path().with_name("window.ini")
-    return QSettings(str(path), QSettings.Format.IniFormat)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         theme.apply_theme(ctx.settings.theme)  # before any widget, this one too, is built
@@ -86,7 +79,7 @@ class MainWindow(QMainWindow):
         keyfocus.install(self)
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
-        self._restore_geometry()
+        geometry.restore_window(self)
         self.refresh_title()
         if ctx.store is not None:  # None: app.launch opens it after the first paint
             self.library.reload(ctx.store)
@@ -576,29 +569,8 @@ class MainWindow(QMainWindow):
         # Import once the drop is over: the import shows a window-modal progress dialog.
         QTimer.singleShot(0, lambda: self.import_paths(paths))
 
-    def _restore_geometry(self) -> None:
-        settings = window_settings()
-        for key, target in (
-            ("geometry", self.restoreGeometry),
-            ("windowState", self.restoreState),
-            ("splitter", self.splitter.restoreState),
-            ("rightSplitter", self.right.restoreState),
-            ("libraryHeader", self.library.table.horizontalHeader().restoreState),
-        ):
-            value = settings.value(key)
-            if isinstance(value, QByteArray):
-                target(value)
-        geometry.clamp_to_screens(self)  # the screens may have changed since
-
     def save_geometry(self) -> None:
-        settings = window_settings()
-        settings.setValue("geometry", self.saveGeometry())
-        settings.setValue("windowState", self.saveState())
-        settings.setValue("splitter", self.splitter.saveState())
-        settings.setValue("rightSplitter", self.right.saveState())
-        # The library's sort column and order, and its column widths.
-        settings.setValue("libraryHeader", self.library.table.horizontalHeader().saveState())
-        settings.sync()
+        geometry.save_window(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.ctx.pending and self.ctx.retry_pending():

@@ -566,7 +566,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{REPLY} error the driver could not start", flush=True)
             app.exit(3)
 
-    QTimer.singleShot(0, started)
+    def when_open() -> None:  # run() shows the window first; its database opens after
+        shown = [w for w in app.topLevelWidgets() if w.objectName() == "MainWindow"]
+        if not shown or not shown[0].database_ready():  # type: ignore[attr-defined]
+            QTimer.singleShot(20, when_open)
+        else:
+            started()
+
+    QTimer.singleShot(0, when_open)
     code = run(args.db)
     driver.write({"t": "exited", "code": code})
     print(f"{REPLY} exited {code}", flush=True)

@@ -27,6 +27,10 @@ class DatabaseDamaged(DatabaseRefused):
     """The database file is damaged (truncated, overwritten, not a database); left untouched."""
 
 
+class DatabaseReadOnly(AnnotatorError):
+    """The database was opened read-only (its file or folder cannot be written)."""
+
+
 class NotFound(AnnotatorError):
     """A document, annotation or tag that was asked for does not exist."""
 

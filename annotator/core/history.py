@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotator.core.model import Annotation, AnnotationHistory, ReviewedFacts, utcnow
+from annotator.core.facts import AnnotationSnapshot as AnnotationSnapshot
+from annotator.core.facts import TagSnapshot as TagSnapshot
+from annotator.core.model import Annotation, AnnotationHistory, utcnow
 from annotator.core.store import Store
 
 ACTIONS = (
@@ -32,18 +34,6 @@ ACTIONS = (
     "review",
     "import",
 )
-
-
-@dataclass(frozen=True)
-class TagSnapshot:
-    name: str
-    fields: Mapping[str, Any]
-    suggested: Sequence[str] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotationSnapshot(ReviewedFacts[TagSnapshot]):
-    """Everything about one annotation, enough to restore it exactly (same id)."""
 
 
 def snapshot_of(annotation: Annotation) -> AnnotationSnapshot:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from annotator.core.connections import DatabaseFile, OwnedConnection, database_file, list_backups
 from annotator.core.errors import DatabaseDamaged, DatabaseRefused
-from annotator.core.model import APPLICATION_ID
+from annotator.core.facts import APPLICATION_ID
 
 # Schema revisions in order, oldest first. A test checks this against the alembic scripts, so
 # the fast open path never has to import alembic unless an upgrade is due.

@@ -12,8 +12,7 @@ not yet confirmed by the analyst.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -29,63 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-@dataclass(frozen=True, kw_only=True)
-class DocumentMetadata:
-    """A briefing's metadata, as `Document` stores it: guessed at import
-    (`importers.metadata`), editable by the analyst, written into every export."""
-
-    title: str
-    issuer: str | None
-    published: dt.date | None
-    date_certainty: str  # exact / ambiguous / none: how sure the publication date guess is
-    date_note: str | None
-    language: str | None
-    source_name: str
-    source_format: str
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-TagT = TypeVar("TagT", bound=_Named)
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotationFacts(Generic[TagT]):
-    """What every form of an annotation holds (a view, a snapshot, an export record): where it
-    is (`start`, `end`: code points into the document text, end exclusive), who made it and
-    when, its note and its tags, in display order."""
-
-    id: int
-    document_id: int
-    start: int
-    end: int
-    author: str
-    created: dt.datetime
-    modified: dt.datetime
-    note: str
-    tags: tuple[TagT, ...]
-
-    @property
-    def tag_names(self) -> tuple[str, ...]:
-        return tuple(t.name for t in self.tags)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewedFacts(AnnotationFacts[TagT]):
-    """AnnotationFacts with the review state (snapshots and export records carry it)."""
-
-    status: str = "draft"
-    reviewer: str | None = None
-    reviewed_at: dt.datetime | None = None
-    review_comment: str = ""
-
-
-# Marks a SQLite file as ours (`PRAGMA application_id`), so that any other SQLite file is refused.
-APPLICATION_ID = 0x414E4E54  # "ANNT"
+# The plain types live in `facts` (no SQLAlchemy: the window imports them before the database
+# is opened); re-exported here under their old names.
+from annotator.core.facts import APPLICATION_ID as APPLICATION_ID
+from annotator.core.facts import AnnotationFacts as AnnotationFacts
+from annotator.core.facts import DocumentMetadata as DocumentMetadata
+from annotator.core.facts import ReviewedFacts as ReviewedFacts
+from annotator.core.facts import TagT as TagT
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import DuplicateDocument, InvalidValue, NotFound, NotYourAnnotation
+from annotator.core.facts import Changes as Changes
 from annotator.core.history import (
     HISTORY_COLUMNS,
     AnnotationSnapshot,
@@ -39,32 +40,6 @@ from annotator.core.model import (
 )
 from annotator.core.store import Store, bulk_insert
 from annotator.core.text import text_sha256
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What an operation changed, so that views refresh only that."""
-
-    documents: frozenset[int] = frozenset()
-    annotations: frozenset[int] = frozenset()
-    library: bool = False
-    tags: bool = False
-    created_id: int | None = None
-    # The one annotation the operation created or changed, as committed (undo keeps it
-    # without reading it back); None when the operation does not give it.
-    snapshot: AnnotationSnapshot | None = field(default=None, compare=False)
-    # That annotation as it was before, read in the same transaction (undo keeps it without a
-    # read of its own); None for a new annotation or when the operation does not give it.
-    previous: AnnotationSnapshot | None = field(default=None, compare=False)
-
-    def __or__(self, other: Changes) -> Changes:
-        return Changes(
-            documents=self.documents | other.documents,
-            annotations=self.annotations | other.annotations,
-            library=self.library or other.library,
-            tags=self.tags or other.tags,
-            created_id=other.created_id if other.created_id is not None else self.created_id,
-        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,60 +5,30 @@ Offsets are Python `str` code-point indices into the document text, end exclusiv
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotator.core.coverage import SKIPPED, UnitIndex, count_covered
 from annotator.core.errors import NotFound
+
+# The plain types live in `facts` (no SQLAlchemy): re-exported here under their old names.
+from annotator.core.facts import AnnotationTagView as AnnotationTagView
+from annotator.core.facts import AnnotationView as AnnotationView
+from annotator.core.facts import DocumentDetail as DocumentDetail
+from annotator.core.facts import DocumentSummary as DocumentSummary
+from annotator.core.facts import TagInfo as TagInfo
+from annotator.core.facts import UnitView as UnitView
 from annotator.core.history import AnnotationSnapshot
 from annotator.core.model import (
     Annotation,
-    AnnotationFacts,
     AnnotationTag,
     Document,
-    DocumentMetadata,
     Tag,
     Unit,
 )
 from annotator.core.store import Store
-
-
-@dataclass(frozen=True, kw_only=True)
-class DocumentSummary(DocumentMetadata):
-    id: int
-    imported_at: dt.datetime
-    unit_count: int
-    annotation_count: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class UnitView:
-    ordinal: int
-    start: int
-    end: int
-    kind: str
-    text: str
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DocumentDetail:
-    summary: DocumentSummary
-    text: str
-    units: list[UnitView] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TagInfo:
-    id: int
-    name: str
-    colour: str
-    shortcut: str | None
 
 
 def list_tags(store: Store) -> list[TagInfo]:
@@ -172,18 +142,6 @@ def unit_tags(
         for position in index.covered(span_start, span_end):
             found[position].add(name)
     return [tuple(sorted(found.get(i, ()))) for i in range(len(units))]
-
-
-@dataclass(frozen=True)
-class AnnotationTagView:
-    name: str
-    fields: dict[str, object]
-    suggested: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotationView(AnnotationFacts[AnnotationTagView]):
-    """An annotation as the window shows it."""
 
 
 def _annotation_views(store: Store, *conditions: object) -> list[AnnotationView]:

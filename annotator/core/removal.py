@@ -12,7 +12,6 @@ annotation's history keeps its order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, delete, func, select
@@ -20,6 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from annotator.core.errors import InvalidValue, NotFound
+
+# The plain types live in `facts` (no SQLAlchemy): re-exported here under their old names.
+from annotator.core.facts import RemovedDocument as RemovedDocument
+from annotator.core.facts import StoredRows as StoredRows
 from annotator.core.model import (
     Annotation,
     AnnotationHistory,
@@ -31,32 +34,6 @@ from annotator.core.model import (
 )
 from annotator.core.ops import REMOVED_DOCUMENT_KEY, Changes
 from annotator.core.store import Store, bulk_insert, bulk_select
-
-
-@dataclass(frozen=True)
-class StoredRows:
-    """Rows of one table as SQLite stores them (times and JSON as their text)."""
-
-    table: str
-    columns: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-
-
-@dataclass(frozen=True)
-class RemovedDocument:
-    """A removed document: what the analyst is told, and every row needed to put it back."""
-
-    document_id: int
-    title: str
-    annotation_ids: frozenset[int]
-    tables: tuple[StoredRows, ...]  # in the order they are written back
-
-    @property
-    def changes(self) -> Changes:
-        """What removing (or restoring) it changes, for the views: the library, and the
-        document as a whole (its annotations are not listed one by one: a view showing the
-        document reloads or closes it)."""
-        return Changes(documents=frozenset({self.document_id}), library=True)
 
 
 def _stored(model: type[Base], where: Any, *, keep_id: bool = True) -> tuple[str, Select[Any]]:

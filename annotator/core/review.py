@@ -23,7 +23,6 @@ Offsets are Python `str` code points, end exclusive. Qt-free.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,35 +33,27 @@ from sqlalchemy.orm import Session
 
 from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.errors import InvalidValue, NotFound
+
+# The plain types and names live in `facts` (no SQLAlchemy): re-exported here.
+from annotator.core.facts import ADJUDICATED_PREFIX as ADJUDICATED_PREFIX
+from annotator.core.facts import AGREE as AGREE
+from annotator.core.facts import DECISIONS as DECISIONS
+from annotator.core.facts import DIFFER as DIFFER
+from annotator.core.facts import DISAGREEMENTS as DISAGREEMENTS
+from annotator.core.facts import FIELD as FIELD
+from annotator.core.facts import PARTIAL as PARTIAL
+from annotator.core.facts import STATE_LABELS as STATE_LABELS
+from annotator.core.facts import STATES as STATES
+from annotator.core.facts import STATUSES as STATUSES
+from annotator.core.facts import UNTAGGED as UNTAGGED
+from annotator.core.facts import ReviewInfo as ReviewInfo
+from annotator.core.facts import adjudicated_author as adjudicated_author
+from annotator.core.facts import is_adjudicated as is_adjudicated
 from annotator.core.fields import TAG_FIELDS, FieldKind, validate_fields
 from annotator.core.history import record, snapshot_of
 from annotator.core.model import Annotation, AnnotationTag, Document, Tag, utcnow
 from annotator.core.ops import Changes
 from annotator.core.store import Store
-
-ADJUDICATED_PREFIX = "adjudicated by "
-STATUSES = ("draft", "submitted", "accepted", "rejected")
-DECISIONS = ("accept_author", "union", "reject_all", "edit")
-
-AGREE, PARTIAL, DIFFER, FIELD, UNTAGGED = "agree", "partial", "differ", "field", "untagged"
-STATES = (AGREE, PARTIAL, DIFFER, FIELD, UNTAGGED)
-DISAGREEMENTS = frozenset({PARTIAL, DIFFER, FIELD})
-STATE_LABELS = {
-    AGREE: "all agree",
-    PARTIAL: "only some tagged it",
-    DIFFER: "tags differ",
-    FIELD: "fields differ",
-    UNTAGGED: "nobody tagged it",
-}
-
-
-def adjudicated_author(reviewer: str) -> str:
-    """The author name of a reviewer's adjudicated layer."""
-    return f"{ADJUDICATED_PREFIX}{reviewer}"
-
-
-def is_adjudicated(author: str) -> bool:
-    return author.startswith(ADJUDICATED_PREFIX)
 
 
 class TagLike(Protocol):
@@ -511,14 +502,6 @@ def set_review_status(
 
 
 # -- queries --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewInfo:
-    status: str
-    reviewer: str | None
-    reviewed_at: dt.datetime | None
-    comment: str
 
 
 def review_info(

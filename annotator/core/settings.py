@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_config_path
+from platformdirs import user_config_path, user_data_path
 
 from annotator.core.files import atomic_write_text
 
@@ -22,8 +22,21 @@ MAX_RECENT = 8
 THEMES = ("system", "light", "dark")
 
 
+DB_ENV_VAR = "ANNOTATOR_DB"
+
+
 def settings_path() -> Path:
     return user_config_path("annotator", appauthor=False) / "settings.json"
+
+
+def default_db_path() -> Path:
+    """The database used when no --db is given: $ANNOTATOR_DB, else the user data folder.
+
+    (Here rather than in `store`: the window names it before SQLAlchemy is imported.)"""
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return user_data_path("annotator", appauthor=False) / "annotator.sqlite3"
 
 
 @dataclass

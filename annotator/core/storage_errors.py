@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
-from annotator.core.errors import AnnotatorError
-from annotator.core.store import DatabaseReadOnly
+from annotator.core.errors import AnnotatorError, DatabaseReadOnly
 
 __all__ = [
     "StorageProblem", "describe_storage_error", "is_storage_failure", "storage_problem",
@@ -136,6 +134,27 @@ def _problem(kind: Problem, subject: str = _DATABASE) -> StorageProblem:
     raise ValueError(kind)
 
 
+def _sqlalchemy_errors() -> tuple[type[BaseException], type[BaseException]] | None:
+    """(SQLAlchemyError, DBAPIError) once SQLAlchemy is imported; None before, when no error
+    can be one of them. Not imported here on purpose: the window explains a failure to save
+    its settings before SQLAlchemy is loaded, and must not load it for that."""
+    module = sys.modules.get("sqlalchemy.exc")
+    if module is None:
+        return None
+    return module.SQLAlchemyError, module.DBAPIError
+
+
+def _orig(exc: BaseException) -> object:
+    """What a SQLAlchemy DBAPIError wraps (`orig`); None for any other error."""
+    errors = _sqlalchemy_errors()
+    return exc.orig if errors is not None and isinstance(exc, errors[1]) else None  # type: ignore[attr-defined]
+
+
+def _is_sqlalchemy_error(exc: BaseException) -> bool:
+    errors = _sqlalchemy_errors()
+    return errors is not None and isinstance(exc, errors[0])
+
+
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     """The exception, what SQLAlchemy wraps (`orig`), and what it was raised from."""
     seen: set[int] = set()
@@ -143,7 +162,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        orig = current.orig if isinstance(current, DBAPIError) else None
+        orig = _orig(current)
         if isinstance(orig, BaseException) and id(orig) not in seen:
             seen.add(id(orig))
             yield orig
@@ -190,8 +209,8 @@ def storage_problem(exc: BaseException) -> StorageProblem:
                 return found
         elif isinstance(error, OSError):
             return _os_problem(error)
-    if isinstance(exc, SQLAlchemyError | sqlite3.Error):
-        inner = exc.orig if isinstance(exc, DBAPIError) else None
+    if _is_sqlalchemy_error(exc) or isinstance(exc, sqlite3.Error):
+        inner = _orig(exc)
         name = type(inner if isinstance(inner, BaseException) else exc).__name__
         return StorageProblem(Problem.OTHER, f"an unexpected database error ({name})")
     return StorageProblem(Problem.OTHER, f"an unexpected error ({type(exc).__name__})")
@@ -212,4 +231,4 @@ def describe_storage_error(exc: BaseException, action: str, *, kept: bool = Fals
 def is_storage_failure(exc: BaseException) -> bool:
     """True for a failure of the database or the disk rather than of the file being read:
     one that would fail the next file of a batch just the same."""
-    return isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError | DatabaseReadOnly)
+    return _is_sqlalchemy_error(exc) or isinstance(exc, sqlite3.Error | OSError | DatabaseReadOnly)

@@ -12,7 +12,6 @@ left untouched.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -20,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_path
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
@@ -32,7 +30,8 @@ from annotator.core.connections import (
     backup_folder,
     database_file,
 )
-from annotator.core.errors import AnnotatorError, DatabaseRefused
+from annotator.core.errors import AnnotatorError, DatabaseReadOnly, DatabaseRefused
+from annotator.core.facts import APPLICATION_ID
 from annotator.core.files import remove_stale_parts
 from annotator.core.inspection import (
     HEAD_REVISION,
@@ -42,28 +41,15 @@ from annotator.core.inspection import (
     connect_for_reading,
     inspect_database,
 )
-from annotator.core.model import APPLICATION_ID
+from annotator.core.settings import DB_ENV_VAR, default_db_path
 
 __all__ = [
     "HEAD_REVISION", "KNOWN_REVISIONS", "SQLITE_MAGIC", "DatabaseState", "inspect_database",
-    "ChangeWatcher", "DatabaseReadOnly", "Store", "default_db_path", "open_store",
+    "ChangeWatcher", "DatabaseReadOnly", "Store", "default_db_path", "open_store", "DB_ENV_VAR",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-DB_ENV_VAR = "ANNOTATOR_DB"
 ENGINE = "engine"  # the name under which a file's engine is shared (connections.DatabaseFile)
-
-
-class DatabaseReadOnly(AnnotatorError):
-    """The database was opened read-only (its file or folder cannot be written)."""
-
-
-def default_db_path() -> Path:
-    """The database used when no --db is given: $ANNOTATOR_DB, else the user data folder."""
-    env = os.environ.get(DB_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return user_data_path("annotator", appauthor=False) / "annotator.sqlite3"
 
 
 def _configure_engine(engine: Engine) -> None:

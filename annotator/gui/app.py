@@ -1,4 +1,9 @@
-"""QApplication setup, first start, and the entry point that opens the window."""
+"""QApplication setup, first start, and the entry point that opens the window.
+
+`launch` (the `annotator` command) shows the window before the database is read: SQLAlchemy,
+alembic, the importers and the first read all come after the first paint (opening.py).
+`build_window` opens the database first and returns a filled window (tests, probes).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,19 @@ from collections.abc import Sequence
 from contextlib import suppress
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.importing import import_file
-from annotator.core.queries import list_documents
-from annotator.core.settings import Settings, backups_to_keep, load_settings
-from annotator.core.store import Store, default_db_path, open_store
+from annotator.core.settings import Settings, backups_to_keep, default_db_path, load_settings
 from annotator.gui.context import AppContext
 from annotator.gui.mainwindow import MainWindow
+from annotator.gui.opening import DatabaseOpening
+
+if TYPE_CHECKING:
+    from annotator.core.store import Store
 
 SAMPLE_RESOURCE = "sample-briefing.txt"
 # The .desktop file's name without ".desktop": lets Wayland shells match the window to it (icon).
@@ -50,6 +57,10 @@ def application() -> QApplication:
 
 def offer_sample(store: Store, settings: Settings) -> None:
     """Import the bundled sample briefing once into a new, empty default database."""
+    # Deferred: the importers (pypdf...) load only when a sample is imported.
+    from annotator.core.importing import import_file
+    from annotator.core.queries import list_documents
+
     key = str(store.path)
     if key in settings.sample_offered or list_documents(store):
         return
@@ -72,6 +83,8 @@ def ask_author_if_needed(settings: Settings) -> None:
 
 def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
     """Open the database and build the window (raises AnnotatorError if it cannot open)."""
+    from annotator.core.store import open_store  # deferred: loads SQLAlchemy
+
     path = db_path or default_db_path()
     store = open_store(path, backup_keep=backups_to_keep(settings))
     if db_path is None:
@@ -80,6 +93,23 @@ def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
     ctx = AppContext(store, settings)
     ctx.save_settings()
     return MainWindow(ctx)
+
+
+def launch(db_path: Path | None, settings: Settings) -> MainWindow:
+    """Show the main window now and open the database at `db_path` (the default database if
+    None) right after its first paint; `window.database_ready()` tells when it is open.
+
+    Uses the running QApplication (creating it if needed). A database that cannot be opened is
+    explained over the window, with the newest backup offered (recovery.py); declining closes
+    the window and makes the event loop return 1.
+    """
+    application()
+    path = db_path or default_db_path()
+    window = MainWindow(AppContext(None, settings))
+    window.opening = DatabaseOpening(window, path, offer_sample=db_path is None)
+    window.show()
+    window.opening.schedule()
+    return window
 
 
 def run(db_path: Path | None = None, files: Sequence[Path] = ()) -> int:
@@ -91,19 +121,12 @@ def run(db_path: Path | None = None, files: Sequence[Path] = ()) -> int:
     app = application()
     settings = load_settings()
     ask_author_if_needed(settings)
-    while True:
-        try:
-            window = build_window(db_path, settings)
-            break
-        except AnnotatorError as exc:
-            from annotator.gui.recovery import offer_restore
-
-            if not offer_restore(None, db_path or default_db_path(), exc):
-                return 1
-    window.show()
+    window = launch(db_path, settings)
     if files:
-        window.import_paths(list(files))
+        window.import_paths(list(files))  # waits for the database
     try:
-        return app.exec()
+        status = app.exec()
     finally:
-        window.ctx.store.close()
+        if window.ctx.store is not None:
+            window.ctx.store.close()
+    return 1 if window.opening is not None and window.opening.failed else status

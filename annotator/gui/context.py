@@ -8,21 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
-from sqlalchemy.exc import DatabaseError as DBAPIDatabaseError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from annotator.core import ops
 from annotator.core.errors import AnnotatorError
-from annotator.core.history import AnnotationSnapshot
-from annotator.core.ops import Changes
-from annotator.core.removal import RemovedDocument, remove_document, restore_document
+from annotator.core.facts import AnnotationSnapshot, Changes, RemovedDocument
 from annotator.core.settings import Settings, save_settings
 from annotator.core.storage_errors import describe_storage_error, storage_problem
-from annotator.core.store import Store
+from annotator.gui import deferred
 from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
+
+if TYPE_CHECKING:
+    from annotator.core import ops
+    from annotator.core.removal import remove_document, restore_document
+    from annotator.core.store import Store
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    ops = deferred.module("annotator.core.ops")
+    remove_document, restore_document = deferred.functions(
+        "annotator.core.removal", "remove_document", "restore_document"
+    )
 
 
 @dataclass
@@ -36,9 +42,29 @@ class PendingEdit:
     gives_previous: bool = False
 
 
-# Failures of the storage itself: the edit is kept and retried. Anything else (an invalid value,
-# a deleted annotation) is the analyst's to fix and is only reported.
-STORAGE_ERRORS = (OperationalError, DBAPIDatabaseError, OSError)
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """Failures of the storage itself: the edit is kept and retried. Anything else (an invalid
+    value, a deleted annotation) is the analyst's to fix and is only reported.
+
+    A function, not a constant: SQLAlchemy is imported when the database is opened, after the
+    window is shown; these are only caught once it is open (so it is loaded).
+    """
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    return (OperationalError, DatabaseError, OSError)
+
+
+def failures() -> tuple[type[BaseException], ...]:
+    """What an operation raises that is reported, not kept: the analyst's to fix."""
+    from sqlalchemy.exc import SQLAlchemyError  # loaded already: see storage_errors
+
+    return (AnnotatorError, SQLAlchemyError)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STORAGE_ERRORS":  # the old constant, for code that still imports it
+        return storage_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class AppContext(QObject):
@@ -50,9 +76,13 @@ class AppContext(QObject):
     pendingChanged = Signal(int)  # number of edits waiting to be written
     documentRestored = Signal(int)  # a removed document was put back (undo)
 
-    def __init__(self, store: Store, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(
+        self, store: Store | None, settings: Settings, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
-        self.store = store
+        # None only while the window opens its first database (app.launch): the window is
+        # shown first, and what needs the store waits for it (MainWindow.database_ready).
+        self.store: Store = store  # type: ignore[assignment]
         self.settings = settings
         self.undo_stack = QUndoStack(self)
         self.pending: list[PendingEdit] = []
@@ -71,7 +101,8 @@ class AppContext(QObject):
         old = self.store
         self.store = store
         self.undo_stack.clear()
-        old.close()
+        if old is not None:  # None: the first database of a window shown before it opened
+            old.close()
         self.settings.remember_database(store.path)
         self.save_settings()
         self.storeReplaced.emit()
@@ -84,7 +115,7 @@ class AppContext(QObject):
         """Run one committed operation; report a failure instead of raising."""
         try:
             changes = operation()
-        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
+        except (*failures(), OSError) as exc:
             self.failed.emit(_message(exc))
             return None
         self.apply(changes)
@@ -114,7 +145,7 @@ class AppContext(QObject):
             return None
         try:
             return self._edit(text, annotation_id, operation, gives_previous)
-        except STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             self.pending.append(
                 PendingEdit(
                     text, annotation_id, operation, storage_problem(exc).line(), gives_previous
@@ -122,7 +153,7 @@ class AppContext(QObject):
             )
             self.pendingChanged.emit(len(self.pending))
             self.failed.emit(describe_storage_error(exc, f"{text} was not saved", kept=True))
-        except (AnnotatorError, SQLAlchemyError) as exc:
+        except failures() as exc:
             self.failed.emit(_message(exc))
         return None
 
@@ -161,10 +192,10 @@ class AppContext(QObject):
             edit = self.pending[0]
             try:
                 self._edit(edit.text, edit.annotation_id, edit.operation, edit.gives_previous)
-            except STORAGE_ERRORS as exc:
+            except storage_errors() as exc:
                 edit.error = storage_problem(exc).line()
                 break
-            except (AnnotatorError, SQLAlchemyError) as exc:
+            except failures() as exc:
                 self.failed.emit(
                     describe_storage_error(exc, f"A kept change could not be applied ({edit.text})")
                 )
@@ -203,7 +234,7 @@ class AppContext(QObject):
     def _remove(self, document_id: int) -> RemovedDocument | None:
         try:
             removed = remove_document(self.store, document_id)
-        except (AnnotatorError, SQLAlchemyError, OSError) as exc:
+        except (*failures(), OSError) as exc:
             self.failed.emit(_message(exc))
             return None
         self.apply(removed.changes)

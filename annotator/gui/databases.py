@@ -13,14 +13,19 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from annotator.core.backup import save_copy as write_copy
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
 from annotator.core.storage_errors import describe_storage_error
-from annotator.core.store import open_store
+from annotator.gui import deferred
 
 if TYPE_CHECKING:
+    from annotator.core.backup import save_copy as write_copy
+    from annotator.core.store import open_store
     from annotator.gui.mainwindow import MainWindow
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    (open_store,) = deferred.functions("annotator.core.store", "open_store")
+    # (not SQLAlchemy, but the database checks behind a copy: only needed to save one)
+    write_copy = deferred.function("annotator.core.backup", "save_copy")
 
 FILE_TYPES = "Annotator databases (*.sqlite3 *.db);;All files (*)"
 

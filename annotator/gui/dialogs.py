@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__
-from annotator.core.backup import backup_folder
-from annotator.core.queries import DocumentSummary
+from annotator.core.connections import backup_folder
+from annotator.core.facts import DocumentSummary
 from annotator.core.settings import settings_path
 from annotator.gui import theme
 from annotator.gui.actions import shortcut_groups

@@ -7,18 +7,24 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from annotator.core.backup import backup_folder
+from annotator.core.connections import backup_folder
 from annotator.core.errors import AnnotatorError
-from annotator.core.importers import SUPPORTED_SUFFIXES
-from annotator.core.importing import ImportOutcome, import_files, not_tried_note
-from annotator.core.ops import update_document
-from annotator.core.queries import document_summary
 from annotator.core.text import printable
-from annotator.gui import dialogs
+from annotator.gui import deferred, dialogs
 from annotator.gui.tasks import BatchRun, run_batch
 
 if TYPE_CHECKING:
+    from annotator.core.importing import ImportOutcome, import_files, not_tried_note
+    from annotator.core.ops import update_document
+    from annotator.core.queries import document_summary
     from annotator.gui.mainwindow import MainWindow
+else:  # deferred: these load SQLAlchemy and every importer (pypdf...), which the window is
+    # shown without (issue 15)
+    import_files, not_tried_note = deferred.functions(
+        "annotator.core.importing", "import_files", "not_tried_note"
+    )
+    (update_document,) = deferred.functions("annotator.core.ops", "update_document")
+    (document_summary,) = deferred.functions("annotator.core.queries", "document_summary")
 
 
 def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
@@ -102,6 +108,8 @@ def show_import_warnings(parent: QWidget, warnings: list[str]) -> None:
 
 def import_dialog(window: MainWindow) -> None:
     """File > Import Documents: choose files, then import them."""
+    from annotator.core.importers import SUPPORTED_SUFFIXES  # deferred: loads every importer
+
     patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
     files, _ = QFileDialog.getOpenFileNames(
         window, "Import documents or annotations", str(Path.home()),

@@ -13,9 +13,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMargins,
+    QObject,
+    QPoint,
+    QRect,
+    QSettings,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QWidget
+
+from annotator.core.settings import settings_path
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
@@ -171,3 +183,39 @@ def first_splitter_sizes(width: int, form_width: int) -> list[int]:
     library = max(least, min(most, round(width * share)))
     form = max(form_width, min(FORM_MOST, round(width * FORM_SHARE)))
     return [library, max(0, width - library - form), form]
+
+
+# -- the window as it was left -----------------------------------------------------------------
+
+
+def window_settings() -> QSettings:
+    """Window geometry and splitter sizes, in an INI file beside the JSON settings."""
+    path = settings_path().with_name("window.ini")
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def restore_window(window: MainWindow) -> None:
+    """The window's frame, splitters and library columns as they were left, on today's screens."""
+    settings = window_settings()
+    for key, target in (
+        ("geometry", window.restoreGeometry),
+        ("windowState", window.restoreState),
+        ("splitter", window.splitter.restoreState),
+        ("rightSplitter", window.right.restoreState),
+        ("libraryHeader", window.library.table.horizontalHeader().restoreState),
+    ):
+        value = settings.value(key)
+        if isinstance(value, QByteArray):
+            target(value)
+    clamp_to_screens(window)  # the screens may have changed since
+
+
+def save_window(window: MainWindow) -> None:
+    settings = window_settings()
+    settings.setValue("geometry", window.saveGeometry())
+    settings.setValue("windowState", window.saveState())
+    settings.setValue("splitter", window.splitter.saveState())
+    settings.setValue("rightSplitter", window.right.saveState())
+    # The library's sort column and order, and its column widths.
+    settings.setValue("libraryHeader", window.library.table.horizontalHeader().saveState())
+    settings.sync()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTime, QTimer
+from PySide6.QtCore import QEvent, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,13 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.ops import Changes
-from annotator.core.review import STATUSES
-from annotator.core.settings import settings_path
+from annotator.core.facts import STATUSES, Changes
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import databases, dialogs, documents, geometry, keyfocus, theme
 from annotator.gui.actions import build_actions, tag_action
-from annotator.gui.context import STORAGE_ERRORS, AppContext
+from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
@@ -47,18 +46,15 @@ from annotator.gui.theme_colours import ThemeColours
 from annotator.gui.watching import ExternalChanges
 from annotator.gui.workspace import Workspace
 
+if TYPE_CHECKING:
+    from annotator.gui.opening import DatabaseOpening
+
 # Actions that act on the open document (tag actions too): off while none is open.
 # (Delete Annotation is on only while there is an annotation to delete: keyfocus.py.)
 DOCUMENT_ACTIONS = (
     "document_properties", "remove_document", "set_span", "find", "find_next",
     "find_previous", "next_unit", "previous_unit", "next_untagged",
 )
-
-
-def window_settings() -> QSettings:
-    """Window geometry and splitter sizes, in an INI file beside the JSON settings."""
-    path = settings_path().with_name("window.ini")
-    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +65,7 @@ class MainWindow(QMainWindow):
         ctx.setParent(self)  # the context (and its undo stack) lives as long as the window
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
+        self.opening: DatabaseOpening | None = None  # app.launch: the database opens after
         self.actions_by_name = build_actions(self)
         self._build_widgets()
         self.workspace = Workspace(ctx, self.reader, self.form, self.annotation_list)
@@ -82,10 +79,15 @@ class MainWindow(QMainWindow):
         keyfocus.install(self)
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
-        self._restore_geometry()
+        geometry.restore_window(self)
         self.refresh_title()
-        self.library.reload(ctx.store)
-        self.restore_last_document()
+        if ctx.store is not None:  # None: app.launch opens it after the first paint
+            self.library.reload(ctx.store)
+            self.restore_last_document()
+
+    def database_ready(self) -> bool:
+        """True once the store is open and the library filled."""
+        return self.ctx.store is not None and (self.opening is None or self.opening.done)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -389,7 +391,7 @@ class MainWindow(QMainWindow):
         except AnnotatorError as exc:
             self.show_failure(str(exc), unsaved=False)
             return
-        except STORAGE_ERRORS as exc:  # e.g. another program holds the database locked
+        except storage_errors() as exc:  # e.g. another program holds the database locked
             self.show_failure(describe_storage_error(exc, "The document was not opened"),
                               unsaved=False)
             return
@@ -409,7 +411,11 @@ class MainWindow(QMainWindow):
         self.open_document(last if last in ids else ids[0])
 
     def import_paths(self, paths: list[Path]) -> list[int]:
-        """Import files (briefings or annotation files) with progress; the new document ids."""
+        """Import files (briefings or annotation files) with progress; the new document ids.
+        While the window's database opens, they wait for it (and none is returned)."""
+        if self.opening is not None and not self.database_ready():
+            self.opening.when_open(lambda: self.import_paths(paths))
+            return []
         return documents.import_paths(self, paths)
 
     def export_dialog(self) -> None:
@@ -479,6 +485,8 @@ class MainWindow(QMainWindow):
     def refresh_title(self) -> None:
         # "Briefing — database.sqlite3": Qt appends " — Annotator" (the application's display
         # name) itself, so the title must not name it.
+        if self.ctx.store is None:  # still opening: opening.py says so
+            return
         parts = [self.ctx.store.path.name]
         document_id = self.workspace.document_id
         row = None if document_id is None else self.library.model.row_of(document_id)
@@ -487,6 +495,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(" — ".join(parts))
 
     def _refresh_status(self) -> None:
+        if self.ctx.store is None:  # still opening: opening.py says so
+            return
         read_only = self.ctx.store.read_only
         self.db_label.setText(str(self.ctx.store.path) + (" (read-only)" if read_only else ""))
         self.db_label.setToolTip("The open database")
@@ -559,29 +569,8 @@ class MainWindow(QMainWindow):
         # Import once the drop is over: the import shows a window-modal progress dialog.
         QTimer.singleShot(0, lambda: self.import_paths(paths))
 
-    def _restore_geometry(self) -> None:
-        settings = window_settings()
-        for key, target in (
-            ("geometry", self.restoreGeometry),
-            ("windowState", self.restoreState),
-            ("splitter", self.splitter.restoreState),
-            ("rightSplitter", self.right.restoreState),
-            ("libraryHeader", self.library.table.horizontalHeader().restoreState),
-        ):
-            value = settings.value(key)
-            if isinstance(value, QByteArray):
-                target(value)
-        geometry.clamp_to_screens(self)  # the screens may have changed since
-
     def save_geometry(self) -> None:
-        settings = window_settings()
-        settings.setValue("geometry", self.saveGeometry())
-        settings.setValue("windowState", self.saveState())
-        settings.setValue("splitter", self.splitter.saveState())
-        settings.setValue("rightSplitter", self.right.saveState())
-        # The library's sort column and order, and its column widths.
-        settings.setValue("libraryHeader", self.library.table.horizontalHeader().saveState())
-        settings.sync()
+        geometry.save_window(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.ctx.pending and self.ctx.retry_pending():

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.backup import backup_folder
+from annotator.core.connections import backup_folder
 from annotator.core.settings import Settings
 from annotator.gui.dialogs import ok_cancel
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,7 +26,12 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.storage_errors import describe_storage_error
-from annotator.core.store import Store, open_store
+from annotator.gui import deferred
+
+if TYPE_CHECKING:
+    from annotator.core.store import Store, open_store
+else:  # deferred: loads SQLAlchemy, which the window is shown without (issue 15)
+    (open_store,) = deferred.functions("annotator.core.store", "open_store")
 
 
 class Cancelled(AnnotatorError):

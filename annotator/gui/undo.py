@@ -13,8 +13,7 @@ from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from annotator.core.history import AnnotationSnapshot
-from annotator.core.removal import RemovedDocument
+from annotator.core.facts import AnnotationSnapshot, RemovedDocument
 
 
 class Restorer(Protocol):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
-from annotator.core.store import ChangeWatcher, Store
+if TYPE_CHECKING:
+    from annotator.core.store import ChangeWatcher, Store
 
 CHECK_EVERY_MS = 2000
 
@@ -23,11 +25,12 @@ class ExternalChanges(QObject):
     """Watches a store's `PRAGMA data_version` and calls `reload` when another process
     committed since the window last looked."""
 
-    def __init__(self, store: Store, reload: Callable[[], None], parent: QObject) -> None:
+    def __init__(self, store: Store | None, reload: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
         self._reload = reload
-        self._watcher: ChangeWatcher = store.watcher()
-        self._seen = self._watcher.token()
+        # None until the window's first database is open (app.launch): see watch().
+        self._watcher: ChangeWatcher | None = None if store is None else store.watcher()
+        self._seen = self._token()
         self._batch_running = False
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_EVERY_MS)
@@ -36,12 +39,16 @@ class ExternalChanges(QObject):
 
     def watch(self, store: Store) -> None:
         """Another database was opened in the window: watch that one."""
-        self._watcher.close()
+        if self._watcher is not None:
+            self._watcher.close()
         self._watcher = store.watcher()
-        self._seen = self._watcher.token()
+        self._seen = self._token()
+
+    def _token(self) -> object:
+        return None if self._watcher is None else self._watcher.token()
 
     def remember_own_write(self) -> None:
-        self._seen = self._watcher.token()
+        self._seen = self._token()
 
     @contextmanager
     def own_batch(self) -> Iterator[None]:
@@ -60,7 +67,7 @@ class ExternalChanges(QObject):
         """Reload what another process changed; True when something was reloaded."""
         if self._batch_running:
             return False
-        token = self._watcher.token()
+        token = self._token()
         if token == self._seen:
             return False
         self._seen = token
@@ -69,4 +76,5 @@ class ExternalChanges(QObject):
 
     def close(self) -> None:
         self.timer.stop()
-        self._watcher.close()
+        if self._watcher is not None:
+            self._watcher.close()

@@ -12,30 +12,43 @@ if needed. The ops are called with `owner`, so a slip here cannot write a collea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
-from annotator.core import ops
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
+from annotator.core.facts import AnnotationView, Changes, TagInfo, adjudicated_author
 from annotator.core.fields import field_errors, validate_fields
-from annotator.core.ops import Changes
-from annotator.core.queries import (
-    AnnotationView,
-    TagInfo,
-    annotations_by_id,
-    document_annotations,
-    document_detail,
-    list_tags,
-    view_of,
-)
-from annotator.core.review import adjudicated_author, review_info
-from annotator.core.suggest import suggest_fields
+from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.reader.view import PaintedAnnotation, ReaderView
+
+if TYPE_CHECKING:
+    from annotator.core import ops
+    from annotator.core.queries import (
+        annotations_by_id,
+        document_annotations,
+        document_detail,
+        list_tags,
+        view_of,
+    )
+    from annotator.core.review import review_info
+    from annotator.core.suggest import suggest_fields
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    ops = deferred.module("annotator.core.ops")
+    annotations_by_id, document_annotations, document_detail, list_tags, view_of = (
+        deferred.functions(
+            "annotator.core.queries",
+            "annotations_by_id", "document_annotations", "document_detail", "list_tags", "view_of",
+        )
+    )
+    (review_info,) = deferred.functions("annotator.core.review", "review_info")
+    # (not SQLAlchemy, but dateutil's parser: only needed when a tag is applied)
+    (suggest_fields,) = deferred.functions("annotator.core.suggest", "suggest_fields")
 
 NOTHING_TO_TAG = "Select a sentence or a span first (click it, or J/K), then press a tag key."
 NOTHING_TO_DELETE = "Nothing to delete: select one of your annotations first."
@@ -105,7 +118,8 @@ class Workspace(QObject):
     # -- documents -------------------------------------------------------------------------
 
     def reload_tags(self) -> None:
-        self.tags = list_tags(self.ctx.store)
+        # No tags yet while the window's first database is being opened (app.launch).
+        self.tags = [] if self.ctx.store is None else list_tags(self.ctx.store)
         colours = {tag.name: QColor(tag.colour) for tag in self.tags}
         self.reader.set_tag_styles(colours)
         self.form.set_tags(self.tags)

@@ -173,9 +173,16 @@ def test_quitting_the_app_closes_every_connection(tmp_path: Path) -> None:
         "    window.workspace.toggle_tag('claim')\n"
         "    print(window.saved_label.text(), flush=True)\n"
         "    window.actions_by_name['quit'].trigger()\n"
+        "def when_open():\n"  # the window is shown first; its database opens after
+        "    window = next(w for w in app.QApplication.topLevelWidgets()"
+        " if w.objectName() == 'MainWindow')\n"
+        "    if not window.database_ready():\n"
+        "        QTimer.singleShot(20, when_open)\n"
+        "    else:\n"
+        "        act()\n"
         "app.load_settings = lambda: Settings(author='Ana')\n"
         "app.application()\n"
-        "QTimer.singleShot(500, act)\n"
+        "QTimer.singleShot(0, when_open)\n"
         "sys.exit(app.run(Path(sys.argv[1])))\n"
     )
     sample = Path(__file__).resolve().parents[2] / "resources" / "sample-briefing.txt"

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.queries import AnnotationView, TagInfo
+from annotator.core.facts import AnnotationView, TagInfo
 from annotator.gui.form.list_model import (
     AUTHOR_COLUMN,
     ID_ROLE,

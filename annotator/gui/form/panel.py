@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.core.facts import AnnotationView, TagInfo
 from annotator.core.fields import field_specs
-from annotator.core.queries import AnnotationView, TagInfo
 from annotator.gui.form.editors import set_flag
 from annotator.gui.form.fields import TagFieldsBox, label_column_width
 from annotator.gui.form.flow import FlowLayout

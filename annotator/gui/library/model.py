@@ -12,7 +12,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from annotator.core.queries import DocumentSummary
+from annotator.core.facts import DocumentSummary
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.core.queries import list_documents, tagged_unit_counts
-from annotator.core.store import Store
+from annotator.gui import deferred
 from annotator.gui.library.model import ID_ROLE, LibraryFilter, LibraryModel, LibraryRow
+
+if TYPE_CHECKING:
+    from annotator.core.queries import list_documents, tagged_unit_counts
+    from annotator.core.store import Store
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    list_documents, tagged_unit_counts = deferred.functions(
+        "annotator.core.queries", "list_documents", "tagged_unit_counts"
+    )
 
 TITLE, DATE, ISSUER, PROGRESS = range(4)
 ISSUER_WIDTH = 90
@@ -55,9 +66,15 @@ class LibraryPanel(QWidget):
         header.setMinimumSectionSize(40)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # "Opening <database>…" while the window's first database opens (opening.py).
+        self.opening_label = QLabel(self)
+        self.opening_label.setObjectName("libraryOpening")
+        self.opening_label.setWordWrap(True)
+        self.opening_label.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter_box)
+        layout.addWidget(self.opening_label)
         layout.addWidget(self.table)
         self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -92,6 +109,13 @@ class LibraryPanel(QWidget):
     def _on_current(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
         if index.isValid():
             self.documentActivated.emit(int(index.data(ID_ROLE)))
+
+    def show_opening(self, path: Path | None) -> None:
+        """Say that the database at `path` is being opened; None: it is open."""
+        self.opening_label.setText("" if path is None else f"Opening {path.name}…")
+        self.opening_label.setToolTip("" if path is None else str(path))
+        self.opening_label.setVisible(path is not None)
+        self.filter_box.setEnabled(path is None)
 
     def reload(self, store: Store) -> None:
         counts = tagged_unit_counts(store)

@@ -4,15 +4,22 @@ library lists (those with at least one annotation of that status by that author)
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QWidget
 
-from annotator.core.queries import list_authors
-from annotator.core.review import STATUSES, documents_matching
-from annotator.core.store import Store
-from annotator.gui import theme
+from annotator.core.facts import STATUSES
+from annotator.gui import deferred, theme
 from annotator.gui.library.model import ID_ROLE
+
+if TYPE_CHECKING:
+    from annotator.core.queries import list_authors
+    from annotator.core.review import documents_matching
+    from annotator.core.store import Store
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    (list_authors,) = deferred.functions("annotator.core.queries", "list_authors")
+    (documents_matching,) = deferred.functions("annotator.core.review", "documents_matching")
 
 
 class AuthorCombo(QComboBox):

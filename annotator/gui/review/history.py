@@ -7,6 +7,7 @@ the context: `ops.restore_annotation` puts the snapshot back under its own id.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,18 +23,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import ops
+from annotator.core.facts import AnnotationSnapshot
 from annotator.core.fields import field_label, value_text
-from annotator.core.history import (
-    AnnotationSnapshot,
-    HistoryEntry,
-    annotation_history,
-    deleted_annotations,
-)
-from annotator.core.queries import annotations_by_id
+from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.dialogs import read_only_table
 from annotator.gui.form.panel import local_time_text
+
+if TYPE_CHECKING:
+    from annotator.core import ops
+    from annotator.core.history import HistoryEntry, annotation_history, deleted_annotations
+    from annotator.core.queries import annotations_by_id
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    ops = deferred.module("annotator.core.ops")
+    annotation_history, deleted_annotations = deferred.functions(
+        "annotator.core.history", "annotation_history", "deleted_annotations"
+    )
+    (annotations_by_id,) = deferred.functions("annotator.core.queries", "annotations_by_id")
 
 HISTORY_TAB, DELETED_TAB = 0, 1
 

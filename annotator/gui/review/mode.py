@@ -11,17 +11,21 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
-from annotator.core.ops import Changes
-from annotator.core.review import STATUSES, set_review_status
-from annotator.gui.review.agreement_dialog import AgreementDialog
+from annotator.core.facts import STATUSES, Changes
+from annotator.gui import deferred
 from annotator.gui.review.filters import LibraryRowFilter
 from annotator.gui.review.history import DELETED_TAB, HISTORY_TAB, HistoryDialog
 from annotator.gui.review.legend import ReviewLegend
-from annotator.gui.review.merge import merge_dialog
 from annotator.gui.review.panel import ReviewPanel
 
 if TYPE_CHECKING:
+    from annotator.core.review import set_review_status
     from annotator.gui.mainwindow import MainWindow
+    from annotator.gui.review.agreement_dialog import AgreementDialog
+    from annotator.gui.review.merge import merge_dialog
+else:  # deferred: these load SQLAlchemy (issue 15: the window is shown without it)
+    (set_review_status,) = deferred.functions("annotator.core.review", "set_review_status")
+    (merge_dialog,) = deferred.functions("annotator.gui.review.merge", "merge_dialog")
 
 REVIEW_ACTIONS = (
     "next_disagreement", "previous_disagreement", "accept_author_1", "accept_author_2",
@@ -148,6 +152,9 @@ class ReviewMode(QObject):
 
     def show_agreement(self) -> AgreementDialog:
         authors = self.panel.chosen if self.active and len(self.panel.chosen) >= 2 else []
+        # Deferred: the statistics modules load only when the dialog is first opened.
+        from annotator.gui.review.agreement_dialog import AgreementDialog
+
         dialog = AgreementDialog(self.ctx.store, self.workspace.document_id, authors, self.window)
         self._open(dialog)
         return dialog

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
@@ -26,25 +27,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import ops
+from annotator.core.facts import STATE_LABELS, AnnotationView, adjudicated_author, is_adjudicated
 from annotator.core.fields import field_label, value_text
-from annotator.core.queries import AnnotationView
-from annotator.core.review import (
-    STATE_LABELS,
-    UnitReview,
-    accept_agreed,
-    adjudicate,
-    adjudicated_author,
-    is_adjudicated,
-    proposed_union,
-    unit_states,
-)
+from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.reader.lanes import LaneUnit, paint_state_marker
 from annotator.gui.theme import tag_looks, theme_of, unlisted_look
 from annotator.gui.theme_colours import ThemeColours
 from annotator.gui.undo import AnnotationCommand
 from annotator.gui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from annotator.core import ops
+    from annotator.core.review import (
+        UnitReview,
+        accept_agreed,
+        adjudicate,
+        proposed_union,
+        unit_states,
+    )
+else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
+    ops = deferred.module("annotator.core.ops")
+    accept_agreed, adjudicate, proposed_union, unit_states = deferred.functions(
+        "annotator.core.review", "accept_agreed", "adjudicate", "proposed_union", "unit_states"
+    )
 
 UNIT_ROLE = Qt.ItemDataRole.UserRole + 1
 

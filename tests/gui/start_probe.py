@@ -1,0 +1,71 @@
+"""Run by tests/gui/test_start.py in a process of its own: a cold start through the real entry.
+
+Starts Annotator the way the `annotator` command does (`annotator.cli.main(["--db", DB])`) and
+prints two JSON lines: at the main window's first paint, which heavy modules were already
+imported and what the library showed; then, once the database is open, the same again with the
+library's documents. Then it quits through File > Quit.
+
+    python tests/gui/start_probe.py DATABASE
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+HEAVY = ("sqlalchemy", "alembic", "pypdf", "xlsxwriter")
+
+
+def state(window: QWidget) -> dict[str, object]:
+    library = window.library  # type: ignore[attr-defined]
+    return {
+        "loaded": [name for name in HEAVY if name in sys.modules],
+        "ready": window.database_ready(),  # type: ignore[attr-defined]
+        "opening_shown": library.opening_label.isVisible(),
+        "opening_text": library.opening_label.text(),
+        "documents": len(library.model.document_ids()),
+        "import_enabled": window.actions_by_name["import"].isEnabled(),  # type: ignore[attr-defined]
+        "title": window.windowTitle(),
+    }
+
+
+class FirstPaint(QObject):
+    window: QWidget | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            self.window is None and event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget) and watched.window().objectName() == "MainWindow"
+        ):
+            self.window = watched.window()
+            print(json.dumps(state(self.window)), flush=True)
+            QTimer.singleShot(0, self.wait_until_ready)
+        return False
+
+    def wait_until_ready(self) -> None:
+        assert self.window is not None
+        if not self.window.database_ready():  # type: ignore[attr-defined]
+            QTimer.singleShot(10, self.wait_until_ready)
+            return
+        print(json.dumps(state(self.window)), flush=True)
+        self.window.actions_by_name["quit"].trigger()  # type: ignore[attr-defined]
+
+
+def main(db: Path) -> int:
+    app = QApplication(sys.argv[:1])
+    probe = FirstPaint()
+    app.installEventFilter(probe)
+    from annotator.cli import main as annotator  # imported here: the start is what is probed
+
+    return annotator(["--db", str(db)])
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

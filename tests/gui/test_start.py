@@ -1,0 +1,170 @@
+"""Cold start (issue 15): the window is shown before the database is read, then filled.
+
+`app.launch` shows the real main window, opens the database after its first paint and fills
+the library; meanwhile what needs the database is off or waits, and a database that cannot be
+opened is explained over the window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.importing import import_file
+from annotator.core.settings import Settings
+from annotator.core.store import open_store
+from annotator.gui import recovery
+from annotator.gui.app import launch
+from annotator.gui.mainwindow import MainWindow
+from annotator.gui.opening import USABLE_WHILE_OPENING
+from tests.conftest import REPO_ROOT
+from tests.gui.test_recovery import damaged_database
+
+SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
+PROBE = Path(__file__).with_name("start_probe.py")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "start.sqlite3"
+    with open_store(path, daily_backup=False) as store:
+        import_file(store, SAMPLE)
+    return path
+
+
+def close(window: MainWindow) -> None:
+    window.close()
+    if window.ctx.store is not None:
+        window.ctx.store.close()
+
+
+def test_the_real_entry_paints_before_sqlalchemy_is_imported(tmp_path: Path, db: Path) -> None:
+    """`annotator --db DB` in its own process: at the first paint of the main window no
+    SQLAlchemy, alembic, pypdf or xlsxwriter is imported, the library says it is opening the
+    database and Import is off; afterwards the database is open and the library filled."""
+    home = tmp_path / "home"
+    (home / ".config" / "annotator").mkdir(parents=True)
+    (home / ".config" / "annotator" / "settings.json").write_text(
+        json.dumps({"author": "Ana"}), encoding="utf-8"
+    )
+    env = {
+        **os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local/share"), "QT_QPA_PLATFORM": "offscreen",
+    }
+    result = subprocess.run(
+        [sys.executable, str(PROBE), str(db)], capture_output=True, text=True, timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    at_paint, opened = (json.loads(line) for line in result.stdout.splitlines()[:2])
+    assert at_paint["loaded"] == []
+    assert not at_paint["ready"]
+    assert at_paint["opening_shown"] and at_paint["opening_text"] == "Opening start.sqlite3…"
+    assert not at_paint["import_enabled"]
+    assert at_paint["documents"] == 0
+    assert opened["ready"] and "sqlalchemy" in opened["loaded"]
+    assert not opened["opening_shown"]
+    assert opened["import_enabled"]
+    assert opened["documents"] == 1
+    assert opened["title"].startswith("Northern Corridor")
+
+
+def test_actions_before_the_database_is_open_do_nothing_or_wait(
+    qtbot: QtBot, db: Path, tmp_path: Path
+) -> None:
+    """Everything the analyst can reach while the database opens: the actions that need it
+    are off (their keys and triggers do nothing), a dropped file is imported once it is
+    open, and nothing raises."""
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert window.isVisible() and not window.database_ready()
+    assert window.ctx.store is None
+    assert window.library.opening_label.isVisibleTo(window)
+    assert not window.recent_menu.menuAction().isEnabled()
+    for name, action in window.actions_by_name.items():
+        if name not in USABLE_WHILE_OPENING:
+            assert not action.isEnabled(), name
+            action.trigger()  # off: does nothing
+    for key, modifier in (
+        (Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier),  # Import
+        (Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier),  # Export
+        (Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier),  # Open Database
+        (Qt.Key.Key_J, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_1, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier),
+    ):
+        QTest.keyClick(window.reader, key, modifier)
+    QTest.keyClicks(window.library.filter_box, "north")  # off while opening: types nothing
+    window.actions_by_name["zoom_in"].trigger()  # usable: needs no database
+    assert not window.check_external_changes()  # as when the window is activated
+    extra = tmp_path / "dropped.md"
+    extra.write_text("# Dropped brief\n\nThe port was closed on 3 May 2024.\n", encoding="utf-8")
+    assert window.import_paths([extra]) == []  # waits for the database
+    assert window.ctx.store is None  # nothing above opened it early
+
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    assert not window.library.opening_label.isVisibleTo(window)
+    assert window.actions_by_name["import"].isEnabled()
+    assert window.recent_menu.menuAction().isEnabled()
+    assert window.library.filter_box.text() == ""
+    assert window.workspace.document_id is not None  # the last (only) briefing is open
+    qtbot.waitUntil(lambda: len(window.library.model.document_ids()) == 2, timeout=20000)
+    # No dialog stays open: the import's progress closes, nothing else was shown.
+    qtbot.waitUntil(
+        lambda: not [w for w in window.findChildren(QWidget) if w.isWindow() and w.isVisible()],
+        timeout=20000,
+    )
+    close(window)
+
+
+def test_a_damaged_database_is_explained_over_the_window(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window is already shown when the database turns out damaged: the same message as
+    before (recovery.offer_restore, over the window); declining closes the window."""
+    db = damaged_database(tmp_path)
+    offered: list[tuple[object, Path, AnnotatorError]] = []
+
+    def decline(parent: object, path: Path, error: AnnotatorError) -> bool:
+        offered.append((parent, path, error))
+        return False
+
+    monkeypatch.setattr(recovery, "offer_restore", decline)
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert window.opening is not None
+    with qtbot.waitSignal(window.opening.refused, timeout=20000):
+        pass
+    assert window.opening.failed and not window.database_ready()
+    assert not window.isVisible()
+    [(parent, path, error)] = offered
+    assert parent is window and path == db
+    assert "damaged" in str(error)
+    assert window.ctx.store is None
+
+
+def test_the_first_start_offers_the_sample_once_the_window_is_shown(qtbot: QtBot) -> None:
+    """`annotator` with no --db: the default database is created after the first paint and
+    the bundled sample briefing imported into it, as before."""
+    from annotator.core.settings import default_db_path
+
+    window = launch(None, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert window.library.opening_label.text() == f"Opening {default_db_path().name}…"
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    assert window.ctx.store.path == default_db_path()
+    assert len(window.library.model.document_ids()) == 1
+    assert "Northern Corridor" in window.workspace.text
+    assert str(default_db_path()) in window.ctx.settings.recent_databases
+    close(window)

@@ -6,6 +6,10 @@ removed when the process exits. Child processes (the cold-start window, the dura
 inherit the environment, and their own `isolate()` keeps it: a caller that already set HOME and
 all four XDG_* to temporary folders (the test suite, soak runs) is left alone.
 
+Python's bytecode cache goes to a folder of its own there too (PYTHONPYCACHEPREFIX), with
+PYTHONDONTWRITEBYTECODE lifted: an installed app starts from compiled bytecode, so a cold start
+measured by recompiling every module at each launch would measure the compiler, not the app.
+
 Only the entry point calls it, never an import, so importing a benchmark module (the suite
 imports durability) changes nothing.
 """
@@ -38,6 +42,11 @@ def _temporary(path: str) -> bool:
 def isolate() -> Path:
     """Point HOME and XDG_* at a private temporary folder (unless they already are); its path."""
     environ = os.environ
+    environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not environ.get("PYTHONPYCACHEPREFIX"):
+        cache = Path(tempfile.mkdtemp(prefix="annotator-bench-pycache-"))
+        atexit.register(shutil.rmtree, cache, ignore_errors=True)
+        environ["PYTHONPYCACHEPREFIX"] = str(cache)
     # HOME alone in /tmp is not enough: with an XDG_* unset, that folder comes from elsewhere.
     if all(_temporary(environ.get(var, "")) for var in ("HOME", *dict(XDG_FOLDERS))):
         return Path(environ["HOME"])

@@ -55,7 +55,7 @@ _SPACED_CLOSERS = ends.SPACED_CLOSERS
 # Bullet glyphs; the ambiguous ones (dashes, numbers, letters, "o") are checked against
 # context. Word's symbol-font bullets arrive as private-use characters ("\uf0b7").
 _BULLET = re.compile(
-    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff]|" + ends.ONE_PICTOGRAPH + ")"
+    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff])|(?P<picto>" + ends.ONE_PICTOGRAPH + ")"
     r"|(?P<maybe>[-–—]|o(?=\s+[A-Z\d])|\d{1,3}[.)]|\((?:\d{1,3}|[A-Za-z]|[ivxlc]{1,5}|[IVXLC]{1,5})\)"
     r"|[a-z][.)]|[A-Z]\)|[ivx]{1,4}\.))(?:\s+|$)"
 )
@@ -160,10 +160,10 @@ def _prepare_block(
             if not head.isalpha() or text[begin + 1 : begin + 2] in (".", ")") or head in "ivxo"
             else None
         )
-        if glyph is not None and glyph.group("maybe") is not None and index > first:
-            tail = text[lines[index - 1].end - 1]
-            if not in_bullet and (tail.islower() or tail in ",-"):
-                glyph = None
+        continued = False  # a glyph-like start goes on the sentence above: "7. Mr. Osei"
+        if glyph is not None and index > first and glyph.group("sure") is None:
+            glyph = _checked_glyph(text, lines[index - 1], glyph, in_bullet)
+            continued = glyph is None
         if glyph is not None and glyph.end() >= end:
             line.lone_glyph = after_glyph = True  # PDF text often puts "•" on a line of its own
             in_bullet = False
@@ -184,7 +184,11 @@ def _prepare_block(
         start = line.start
         low = bisect_left(starts, start)
         high = bisect_left(starts, end, low)
-        breaks = ends.find_breaks(text, start, end, candidates[low:high]) if high > low else ()
+        breaks = (
+            ends.find_breaks(text, start, end, candidates[low:high], continued)
+            if high > low
+            else ()
+        )
         last = text[end - 1]
         if last.isdigit() or last == "]":
             marker = _TRAILING_MARK.search(text, max(start, end - 24), end)
@@ -213,6 +217,26 @@ def _prepare_block(
         lines[index].wrap_width = wrap_width
         lines[index].second_width = second
         lines[index].max_width = longest
+
+
+def _checked_glyph(
+    text: str, above: _Line, glyph: re.Match[str], in_bullet: bool
+) -> re.Match[str] | None:
+    """A glyph that may be a word or a wrapped line's start, judged by the line above.
+
+    Whatever follows an abbreviation that never ends a sentence goes on it ("(est." /
+    "300) fighters", "Berth No." / "7. ..."). Outside a bullet list, a dash, number or letter
+    after a lowercase word or a comma goes on that sentence, and so does a pictograph after a
+    line left unfinished ("near the" / "⚠️ buoy").
+    """
+    tail = text[above.end - 1]
+    if tail == "." and ends.ends_with_abbreviation(text, above.start, above.end - 1):
+        return None
+    if in_bullet:
+        return glyph
+    if glyph.group("maybe") is not None:
+        return None if tail.islower() or tail in ",-" else glyph
+    return None if _ends_incomplete(text, above.frag_start, above.end) else glyph
 
 
 def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
@@ -249,11 +273,18 @@ def _starts_lower(text: str, pos: int, end: int) -> bool:
     return pos < end and text[pos].islower()
 
 
-def _first_word(text: str, pos: int, end: int) -> str:
+def _opens_with_starter(text: str, pos: int, end: int) -> bool:
+    """Whether a line opens with a typical sentence starter ("The", "However").
+
+    A starter with a period is an abbreviation instead: "No. 14 of 2019" goes on a sentence
+    that a hard wrap cut after "under Law".
+    """
     while pos < end and text[pos] in _OPENERS:
         pos += 1
     word = _LETTERS.match(text, pos, end)
-    return word.group() if word else ""
+    if word is None or word.group() not in lex.SENTENCE_STARTERS:
+        return False
+    return text[word.end() : word.end() + 1] != "."
 
 
 def _is_caps(fragment: str) -> bool:
@@ -285,13 +316,15 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         return not ends.is_boundary(text, term, line.end, nxt.start, line.frag_start)
     if lower and not nxt.new_block:
         return True  # the commonest hard wrap: a line goes on in lowercase
+    if line.frag_start > line.start and ends.PICTOGRAPHS.fullmatch(text, line.frag_start, line.end):
+        return not nxt.new_block  # "... rescued. ✅" / "All crew ...": the pictograph opens it
     last = text[line.end - 1]
     colon = last == ":"
     incomplete = not colon and _ends_incomplete(text, line.frag_start, line.end)
     own_line = unit_start == line.start
     if own_line and last == "," and not lower and _is_letter_line(text, line, nxt):
         return False
-    starter = _first_word(text, nxt.start, nxt.end) in lex.SENTENCE_STARTERS
+    starter = _opens_with_starter(text, nxt.start, nxt.end)
     fragment = text[line.frag_start : line.end]
     if nxt.new_block:
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
@@ -319,12 +352,28 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         or (unit_start < line.start and _began_mid_line(text, unit_start))
         or (unit_start < line.start and _is_paragraph_line(first))
     ):
-        return _is_wrap(line, False)
+        return _is_wrap(line, False) or _wrapped_before_long_word(text, line, nxt)
     so_far = text[max(unit_start, line.end - 400) : line.end]
     title = _title_like(so_far)
     if title and _next_word_overflows(text, line, nxt):
         return True
     return _is_wrap(line, False if title and _has_prose_word(so_far) else title)
+
+
+def _wrapped_before_long_word(text: str, line: _Line, nxt: _Line) -> bool:
+    """A short line of prose that a long next word would have overfilled ("Office of the
+    U.S. Trade" / "Representative by ..."): a wrap even where the line's length alone says no.
+
+    Lines of a wrapped text, even in proportional type, fill at least four fifths of the width.
+    """
+    width = line.fit_width
+    length = line.end - line.begin
+    if not width or length < 0.3 * width:
+        return False
+    word_end = nxt.start
+    while word_end < nxt.end and not text[word_end].isspace():
+        word_end += 1
+    return length + 1 + (word_end - nxt.start) >= 0.8 * width
 
 
 def _is_paragraph_line(line: _Line) -> bool:
@@ -404,7 +453,7 @@ def _short_title_line(text: str, line: _Line) -> bool:
         content[-1] not in _TERMINATORS
         and "," not in content
         and bool(_title_like(content))
-        and _first_word(content, 0, len(content)) not in lex.SENTENCE_STARTERS
+        and not _opens_with_starter(content, 0, len(content))
     )
 
 

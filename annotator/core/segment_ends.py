@@ -17,24 +17,28 @@ from annotator.core import segment_rules as rules
 OPENERS = "\"'“‘«‹([¿¡「『"
 _CURRENCY = "$€£¥"
 SPACED_CLOSERS = "»›"
-# Pictographs (emoji, dingbats, arrows, geometric shapes) and the marks that join them into
-# one glyph (variation selectors, zero-width joiner, keycap); © ® ™ are not among them.
+# Pictographs (emoji, dingbats, arrows, geometric shapes, and the few emoji scattered among
+# punctuation and CJK symbols: ‼ ⁉ ℹ 〰 〽 ㊗ ㊙) and the marks that join them into one glyph
+# (variation selectors, zero-width joiner, keycap). © ® ™ count only in emoji form, with U+FE0F.
 _PICTO = (
-    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
-    "\U0001f000-\U0001faff"
+    "\u203c\u2049\u2139\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u27f0-\u27ff"
+    "\u2900-\u297f\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
 )
-_GLYPH_JOINERS = "\ufe0e\ufe0f\u200d\u20e3"
-# One pictograph as drawn: a flag (two regional indicators) or a symbol with its modifiers
-# (skin tone, variation selector, keycap) and zero-width-joined parts ("👍🏽", "⚠️").
+# One pictograph as drawn: a flag (two regional indicators), a keycap ("#️⃣", "1️⃣"), an emoji
+# "©️", or a symbol with its modifiers (skin tone, variation selector, keycap) and
+# zero-width-joined parts ("👍🏽", "⚠️", "👨‍👩‍👧").
 ONE_PICTOGRAPH = (
-    "(?:[\U0001f1e6-\U0001f1ff]{2}|[" + _PICTO + "]"
+    "(?:[\U0001f1e6-\U0001f1ff]{2}|[#*0-9]\ufe0f?\u20e3|[©®™]\ufe0f|[" + _PICTO + "]"
     "(?:[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]|\u200d[" + _PICTO + "])*)"
 )
-# What may precede a sentence's first letter: opening quotes and brackets, markdown emphasis,
-# hashtags, and pictographs with their spaces ("🔴 Houthi forces...").
+# What may precede a sentence's first letter: pictographs with their spaces ("🔴 Houthi
+# forces...", also across a line break), opening quotes and brackets, markdown emphasis and
+# hashtags.
 _SENTENCE_PREFIX = re.compile(
-    f"(?:[{re.escape(OPENERS)}*#@]|[{_PICTO}][{_PICTO}{_GLYPH_JOINERS}]*[^\\S\\n]*){{1,6}}"
+    f"(?:(?:{ONE_PICTOGRAPH})+\\s*|[{re.escape(OPENERS)}*#@]){{1,6}}"
 )
+# Pictographs alone: "✅", "🚨 🚨".
+PICTOGRAPHS = re.compile(f"(?:{ONE_PICTOGRAPH})+(?:\\s+(?:{ONE_PICTOGRAPH})+)*")
 _LABEL = re.compile(r"[IVXLC]{1,5}|\d{1,3}|[^\W\d_]")
 # A sentence-end candidate: terminators and closing quotes/brackets before whitespace (CJK
 # terminators need no whitespace).
@@ -75,12 +79,18 @@ def candidates(text: str) -> list[tuple[int, int, int]]:
 
 
 def find_breaks(
-    text: str, start: int, end: int, candidates: list[tuple[int, int, int]]
+    text: str,
+    start: int,
+    end: int,
+    candidates: list[tuple[int, int, int]],
+    continued: bool = False,
 ) -> tuple[tuple[int, int], ...]:
     """Sentence ends inside text[start:end] as (end, next start); a footnote marker after a
-    sentence end yields an empty end of its own, (mark, mark)."""
+    sentence end yields an empty end of its own, (mark, mark). A `continued` line goes on a
+    sentence from the line above, so a number or letter opening it is no section label."""
     found: list[tuple[int, int]] = []
     floor = start
+    labels = not continued
     for term_start, term_end, mark in candidates:
         if term_end >= end:
             continue  # a line's last sentence end is for _joins to judge
@@ -101,9 +111,10 @@ def find_breaks(
             next_start = _skip_spaces(text, term_end, end)
         if next_start >= end or next_start == term_end:
             continue
-        if is_boundary(text, term_start, term_end, next_start, floor):
+        if is_boundary(text, term_start, term_end, next_start, floor, labels):
             found.append((term_end, next_start))
             floor = next_start
+            labels = True
     return tuple(found)
 
 
@@ -112,8 +123,11 @@ def _skip_spaces(text: str, pos: int, end: int) -> int:
     return match.end() if match else pos
 
 
-def is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int) -> bool:
-    """Whether a sentence ends with text[term_start:term_end] and the next starts at `nxt`."""
+def is_boundary(
+    text: str, term_start: int, term_end: int, nxt: int, floor: int, labels: bool = True
+) -> bool:
+    """Whether a sentence ends with text[term_start:term_end] and the next starts at `nxt`;
+    with `labels`, a number or letter opening the unit at `floor` is a section label."""
     if nxt >= len(text):
         return False
     first = text[nxt]
@@ -140,7 +154,7 @@ def is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int)
         return True
     if _in_parenthetical(text, term_start, term_end, floor):
         return False
-    if at_floor and _LABEL.fullmatch(token):
+    if at_floor and labels and _LABEL.fullmatch(token):
         return False  # a section label opening the unit: "IV. Findings", "2. Costs"
     if token in lex.NEVER_END:
         return False
@@ -152,6 +166,13 @@ def is_boundary(text: str, term_start: int, term_end: int, nxt: int, floor: int)
         word = LETTERS.match(text, pos)
         return word is not None and word.group() in lex.SENTENCE_STARTERS
     return True
+
+
+def ends_with_abbreviation(text: str, begin: int, period: int) -> bool:
+    """Whether the word before the period at `period` is an abbreviation that never ends a
+    sentence or stands before a number ("approx.", "Gen.", "No.")."""
+    token, _at_floor = _token_before(text, period, begin)
+    return token in lex.NEVER_END or token in lex.BEFORE_NUMBER
 
 
 def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> bool:

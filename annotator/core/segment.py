@@ -50,6 +50,7 @@ _TRAILING_MARK = re.compile(r"(?<=[^\W\d_])[.!?]+[\"'”’)\]]*" + rules.MARK +
 _TAIL_WORD = re.compile(r"[^\W\d_]{1,12}\Z")  # searched in a line's last 13 characters
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _OPENERS = ends.OPENERS
+_QUOTES = "\"'“‘«‹„"
 _LETTERS = ends.LETTERS
 _SPACED_CLOSERS = ends.SPACED_CLOSERS
 # Bullet glyphs; the ambiguous ones (dashes, numbers, letters, "o") are checked against
@@ -177,7 +178,13 @@ def _prepare_block(
                 line.start = glyph.end()
         elif end - begin < 1000:
             content = text[begin:end]
-            line.date = end - begin <= 64 and rules.is_date(content.strip(" |"))
+            # "(16/9)." closes a sentence cut by a wrap; a date line stands bare.
+            line.date = (
+                end - begin <= 64
+                and content[0] != "("
+                and content[-1] != "."
+                and rules.is_date(content.strip(" |"))
+            )
             if not line.date and rules.is_boilerplate_line(content):
                 line.boilerplate = True
                 in_bullet = False
@@ -211,7 +218,7 @@ def _prepare_block(
             longest, second = length, longest
         elif length > second:
             second = length
-        if index + 1 < stop and _starts_lower(text, lines[index + 1].begin, lines[index + 1].end):
+        if index + 1 < stop and _wraps_before(text, lines[index], lines[index + 1]):
             wrap_width = max(wrap_width, length)
     for index in range(first, stop):
         lines[index].wrap_width = wrap_width
@@ -256,8 +263,8 @@ def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
 def _ends_incomplete(text: str, begin: int, end: int) -> bool:
     """The line stops where no unit can stop: after a comma, a hyphen or a function word."""
     last = text[end - 1]
-    if last in ",;-–—(/&+":
-        return True
+    if last in ",;-–—(/&+[“‘«‹¿¡「『":
+        return True  # also an opening bracket or quote: "touchés. «" / "Nous ne ..."
     word = _TAIL_WORD.search(text, max(begin, end - 13), end)
     if word is None:
         return False
@@ -265,6 +272,20 @@ def _ends_incomplete(text: str, begin: int, end: int) -> bool:
     if start == begin or not text[start - 1].isalnum():
         return word.group().lower() in lex.FUNCTION_WORDS
     return False
+
+
+def _wraps_before(text: str, line: _Line, nxt: _Line) -> bool:
+    """Whether `line` shows the block's wrap width: the next line opens with a lowercase letter
+    (or, after a line of 40 or more, with a letter of a script without case: Arabic), or a
+    sentence ends inside the line and the next one runs past its end ("... Rikwanto. Pasukan
+    AS (sekitar" / "200 orang) tiba ..."). Short caseless lines may be a header stack."""
+    pos, end = nxt.begin, nxt.end
+    while pos < end and text[pos] in _OPENERS:
+        pos += 1
+    if pos < end and text[pos].isalpha() and not text[pos].isupper():
+        if text[pos].islower() or line.end - line.begin >= 40:
+            return True
+    return bool(line.breaks) and text[line.end - 1] not in _TERMINATORS + _CLOSERS
 
 
 def _starts_lower(text: str, pos: int, end: int) -> bool:
@@ -330,6 +351,10 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
     if incomplete:
         return True
+    if colon and text[nxt.start] in _QUOTES and (
+        line.frag_start > line.start or unit_start < line.start or _is_paragraph_line(line)
+    ):
+        return True  # prose wrapped before a quotation: 'He said:' / '"We will not ..."'
     if starter:
         return False
     # A unit that began on an earlier line is judged as a whole: a wrapped line of prose
@@ -352,7 +377,11 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         or (unit_start < line.start and _began_mid_line(text, unit_start))
         or (unit_start < line.start and _is_paragraph_line(first))
     ):
-        return _is_wrap(line, False) or _wrapped_before_long_word(text, line, nxt)
+        return (
+            _is_wrap(line, False)
+            or _wrapped_before_long_word(text, line, nxt)
+            or (_title_like(fragment) is None and _is_wrap(line, None))
+        )
     so_far = text[max(unit_start, line.end - 400) : line.end]
     title = _title_like(so_far)
     if title and _next_word_overflows(text, line, nxt):
@@ -485,7 +514,8 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
     length = line.end - line.begin
     if title is None:
         # Caseless script: wraps are lines about as long as the block's other long lines.
-        return line.second_width >= 40 and length >= 0.6 * line.second_width
+        width = max(line.second_width, line.wrap_width)
+        return width >= 40 and length >= 0.6 * width
     if line.wrap_width:
         return length >= max(0.6 * line.wrap_width, 20)
     # No line of the block wraps before a lowercase word: very long lines are whole

@@ -32,10 +32,10 @@ ONE_PICTOGRAPH = (
     "(?:[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]|\u200d[" + _PICTO + "])*)"
 )
 # What may precede a sentence's first letter: pictographs with their spaces ("🔴 Houthi
-# forces...", also across a line break), opening quotes and brackets, markdown emphasis and
-# hashtags.
+# forces...", also across a line break), opening quotes and brackets (French guillemets with
+# their space: "« Nous"), markdown emphasis and hashtags.
 _SENTENCE_PREFIX = re.compile(
-    f"(?:(?:{ONE_PICTOGRAPH})+\\s*|[{re.escape(OPENERS)}*#@]){{1,6}}"
+    f"(?:(?:{ONE_PICTOGRAPH})+\\s*|[«‹]\\s*|[{re.escape(OPENERS)}*#@]){{1,6}}"
 )
 # Pictographs alone: "✅", "🚨 🚨".
 PICTOGRAPHS = re.compile(f"(?:{ONE_PICTOGRAPH})+(?:\\s+(?:{ONE_PICTOGRAPH})+)*")
@@ -61,6 +61,7 @@ _UP_TO_LAST_SPACE = re.compile(r"(?s).*\s")
 _TOKEN_CHARS = re.compile(r"[^\s()\[\]]+")
 _BRACKETS = (("(", ")"), ("[", "]"))
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
+_ELISION = re.compile(r"(?:[cdjlmnstCDJLMNST]|[Qq]u)['’](?=[^\W\d_])")
 _HAS_DIGIT = re.compile(r"[^\s\d]*\d")  # matched at a word: the word holds a digit
 
 
@@ -208,5 +209,9 @@ def _token_before(text: str, pos: int, floor: int) -> tuple[str, bool]:
         if space is not None:
             start = space.end()
             token = text[start:pos]
-    return token.lstrip(OPENERS), start <= floor
+    token = token.lstrip(OPENERS)
+    elision = _ELISION.match(token)
+    if elision is not None:
+        token = token[elision.end() :]  # French "l'art." is "art."
+    return token, start <= floor
 

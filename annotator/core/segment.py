@@ -349,7 +349,7 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
     fragment = text[line.frag_start : line.end]
     if nxt.new_block:
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
-    if incomplete:
+    if incomplete or _inside_brackets(text, unit_start, line.end):
         return True
     if colon and text[nxt.start] in _QUOTES and (
         line.frag_start > line.start or unit_start < line.start or _is_paragraph_line(line)
@@ -387,6 +387,14 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
     if title and _next_word_overflows(text, line, nxt):
         return True
     return _is_wrap(line, False if title and _has_prose_word(so_far) else title)
+
+
+def _inside_brackets(text: str, unit_start: int, end: int) -> bool:
+    """Whether the unit so far leaves a bracket open: "(see Annex" / "I and Annex II)."."""
+    start = max(unit_start, end - 300)
+    return text.rfind("(", start, end) > text.rfind(")", start, end) or text.rfind(
+        "[", start, end
+    ) > text.rfind("]", start, end)
 
 
 def _wrapped_before_long_word(text: str, line: _Line, nxt: _Line) -> bool:

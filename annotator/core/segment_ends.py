@@ -39,6 +39,11 @@ _SENTENCE_PREFIX = re.compile(
 )
 # Pictographs alone: "✅", "🚨 🚨".
 PICTOGRAPHS = re.compile(f"(?:{ONE_PICTOGRAPH})+(?:\\s+(?:{ONE_PICTOGRAPH})+)*")
+_PICTO_START = frozenset(  # the first characters of pictographs, for an unspaced one
+    chr(code)
+    for low, high in re.findall(r"(.)(?:-(.))?", _PICTO + "\U0001f1e6-\U0001f1ff")
+    for code in range(ord(low), ord(high or low) + 1)
+)
 _LABEL = re.compile(r"[IVXLC]{1,5}|\d{1,3}|[^\W\d_]")
 # A sentence-end candidate: terminators and closing quotes/brackets before whitespace (CJK
 # terminators need no whitespace).
@@ -49,7 +54,10 @@ _CANDIDATE = re.compile(
 # The same candidates found a terminator at a time: each pattern starts with its literal
 # character, which the regex engine finds by a fast scan (a leading lookbehind or character
 # class would make it try every position of the text).
-_LATIN_RUN = r"(?<![.!?…؟۔].)[.!?…؟۔]*+[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s))"
+_LATIN_RUN = (
+    r"(?<![.!?…؟۔].)[.!?…؟۔]*+[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s)"
+    "|(?=[" + _PICTO + "\U0001f1e6-\U0001f1ff]))"  # or a pictograph, unspaced: "closed.⚠️ Ships"
+)
 _CJK_RUN = r"(?<![。！？].)[。！？]*+[\"'”’»›)\]」』]*+(?P<mark>(?!))?"  # no marker after CJK
 _CANDIDATE_BY_CHAR = tuple(
     (char, re.compile(re.escape(char) + (_CJK_RUN if char in "。！？" else _LATIN_RUN)))
@@ -110,7 +118,7 @@ def find_breaks(
             while term_end < end and text[term_end] in SPACED_CLOSERS:
                 term_end += 1
             next_start = _skip_spaces(text, term_end, end)
-        if next_start >= end or next_start == term_end:
+        if next_start >= end or (next_start == term_end and text[term_end] not in _PICTO_START):
             continue
         if is_boundary(text, term_start, term_end, next_start, floor, labels):
             found.append((term_end, next_start))

@@ -282,9 +282,9 @@ def _wraps_before(text: str, line: _Line, nxt: _Line) -> bool:
     pos, end = nxt.begin, nxt.end
     while pos < end and text[pos] in _OPENERS:
         pos += 1
-    if pos < end and text[pos].isalpha() and not text[pos].isupper():
-        if text[pos].islower() or line.end - line.begin >= 40:
-            return True
+    head = text[pos] if pos < end else " "
+    if head.islower() or (head.isalpha() and not head.isupper() and line.end - line.begin >= 40):
+        return True
     return bool(line.breaks) and text[line.end - 1] not in _TERMINATORS + _CLOSERS
 
 
@@ -352,7 +352,10 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
     if incomplete or _inside_brackets(text, unit_start, line.end):
         return True
     if colon and text[nxt.start] in _QUOTES and (
-        line.frag_start > line.start or unit_start < line.start or _is_paragraph_line(line)
+        line.frag_start > line.start
+        or unit_start < line.start
+        or _is_paragraph_line(line)
+        or (_is_wrap(line, False) and not _title_like(fragment))
     ):
         return True  # prose wrapped before a quotation: 'He said:' / '"We will not ..."'
     if starter:

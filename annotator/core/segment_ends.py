@@ -37,13 +37,9 @@ ONE_PICTOGRAPH = (
 _SENTENCE_PREFIX = re.compile(
     f"(?:(?:{ONE_PICTOGRAPH})+\\s*|[«‹]\\s*|[{re.escape(OPENERS)}*#@]){{1,6}}"
 )
+_PICTOGRAPH = re.compile(ONE_PICTOGRAPH)
 # Pictographs alone: "✅", "🚨 🚨".
 PICTOGRAPHS = re.compile(f"(?:{ONE_PICTOGRAPH})+(?:\\s+(?:{ONE_PICTOGRAPH})+)*")
-_PICTO_START = frozenset(  # the first characters of pictographs, for an unspaced one
-    chr(code)
-    for low, high in re.findall(r"(.)(?:-(.))?", _PICTO + "\U0001f1e6-\U0001f1ff")
-    for code in range(ord(low), ord(high or low) + 1)
-)
 _LABEL = re.compile(r"[IVXLC]{1,5}|\d{1,3}|[^\W\d_]")
 # A sentence-end candidate: terminators and closing quotes/brackets before whitespace (CJK
 # terminators need no whitespace).
@@ -56,7 +52,7 @@ _CANDIDATE = re.compile(
 # class would make it try every position of the text).
 _LATIN_RUN = (
     r"(?<![.!?…؟۔].)[.!?…؟۔]*+[\"'”’»›)\]]*+(?:(?=\s)|" + rules.MARK + r"(?=\s)"
-    "|(?=[" + _PICTO + "\U0001f1e6-\U0001f1ff]))"  # or a pictograph, unspaced: "closed.⚠️ Ships"
+    "|(?=" + ONE_PICTOGRAPH + "))"  # or a pictograph, unspaced: "closed.⚠️ Ships"
 )
 _CJK_RUN = r"(?<![。！？].)[。！？]*+[\"'”’»›)\]」』]*+(?P<mark>(?!))?"  # no marker after CJK
 _CANDIDATE_BY_CHAR = tuple(
@@ -118,7 +114,9 @@ def find_breaks(
             while term_end < end and text[term_end] in SPACED_CLOSERS:
                 term_end += 1
             next_start = _skip_spaces(text, term_end, end)
-        if next_start >= end or (next_start == term_end and text[term_end] not in _PICTO_START):
+        if next_start >= end or (
+            next_start == term_end and _PICTOGRAPH.match(text, term_end) is None
+        ):
             continue
         if is_boundary(text, term_start, term_end, next_start, floor, labels):
             found.append((term_end, next_start))

@@ -343,7 +343,7 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
     colon = last == ":"
     incomplete = not colon and _ends_incomplete(text, line.frag_start, line.end)
     own_line = unit_start == line.start
-    if own_line and last == "," and not lower and _is_letter_line(text, line, nxt):
+    if own_line and last in ",،" and not lower and _is_letter_line(text, line, nxt):
         return False
     starter = _opens_with_starter(text, nxt.start, nxt.end)
     fragment = text[line.frag_start : line.end]
@@ -442,14 +442,23 @@ def _is_letter_line(text: str, line: _Line, nxt: _Line) -> bool:
     """A letter's salutation or complimentary close: "Dear Ms. Carter,", "Sincerely,".
 
     Besides the known formulas, a short comma-ended line alone between blank lines is one:
-    a stray blank line inside a sentence rarely follows so short a start.
+    a stray blank line inside a sentence rarely follows so short a start. So is a short
+    capitalised line far shorter than the text's wrapped lines ("Excellency,", "Warmly,"):
+    a hard wrap never leaves so short a line before a word that would have fitted.
     """
     length = line.end - line.begin
     if length > 60:
         return False
     if line.new_block and nxt.new_block and length < 40:
         return True
-    return rules.LETTER_FORMULA.match(text, line.start, line.end) is not None
+    if rules.LETTER_FORMULA.match(text, line.start, line.end) is not None:
+        return True
+    return (
+        length < 40
+        and not text[line.start].islower()
+        and not _is_wrap(line, False)
+        and not _wrapped_before_long_word(text, line, nxt)
+    )
 
 
 def _next_word_overflows(text: str, line: _Line, nxt: _Line) -> bool:

@@ -94,6 +94,31 @@ def test_ragged_hard_wrapped_letter(width: int, seed: int) -> None:
     assert flat(_letter(width, True, seed)) == LETTER_UNITS
 
 
+LETTER_SENTENCES = [
+    "I have the honour to refer to the letter of 14 March 2024 from the Permanent "
+    "Representative of Somalia concerning the seizure of the MV Tana Star.",
+    "My Government rejects the allegations it contains.",
+]
+
+
+@pytest.mark.parametrize(
+    ("salutation", "close"),
+    [
+        ("Excellency,", "With highest consideration,"),
+        ("Your Excellency,", "Faithfully,"),
+        ("Sir,", "Very respectfully,"),
+        ("Mr. President,", "Highest regards,"),
+        ("Colleagues,", "Warmly,"),
+        ("Dear Dr. Farah,", "Yours faithfully,"),
+        ("Monsieur le Président,", "Hormat kami,"),
+    ],
+)
+def test_salutation_and_close_without_blank_lines(salutation: str, close: str) -> None:
+    body = textwrap.fill(" ".join(LETTER_SENTENCES), 66)
+    text = f"{salutation}\n{body}\n{close}\nMartin K. Otieno\nAmbassador"
+    assert flat(text) == [salutation, *LETTER_SENTENCES, close, "Martin K. Otieno", "Ambassador"]
+
+
 def test_letter_salutation_and_close_kinds() -> None:
     units = {text[u.start : u.end]: u.kind for text in [_letter(66, True)] for u in segment(text)}
     assert units["Dear Minister,"] is not UnitKind.SKIPPED

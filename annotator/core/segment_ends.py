@@ -188,7 +188,7 @@ def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> 
     Only a complete sentence ends inside brackets, and then the aside goes on to another
     sentence end before it closes; a period right after the opening bracket is shorthand.
     """
-    window = max(floor, term_start - 80)
+    window = max(floor, term_start - 200)
     for opener, closer in _BRACKETS:
         opening = text.rfind(opener, window, term_start)
         if opening < 0 or text.find(closer, opening, term_start) >= 0:
@@ -200,7 +200,7 @@ def _in_parenthetical(text: str, term_start: int, term_end: int, floor: int) -> 
             return one_word and term_start - opening <= 5
         if one_word:
             return True
-        closing = text.find(closer, term_end, term_end + 60)
+        closing = text.find(closer, term_end, term_end + 100)
         return closing >= 0 and _CANDIDATE.search(text, term_end, closing + 2) is None
     return False
 

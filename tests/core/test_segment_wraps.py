@@ -188,6 +188,11 @@ def test_prose_wrapped_before_a_quotation_after_a_colon() -> None:
         "The militia (a.k.a. Liwa al-Quds) grew.",
         "The militia (alt. \u201cLiwa al-Quds\u201d) grew.",
         "The convoy stopped (approx. 2 a.m.) near the bridge.",
+        # A long aside, and shorthand that no word list holds.
+        "The faction (a coalition of smaller militant groups active in northern Idlib since "
+        "2015, transl. Army of Conquest) grew.",
+        "The party (in the 2019 elections it won seats in four northern provinces, lit. "
+        "Justice Front) split.",
     ],
 )
 @pytest.mark.parametrize("gap", [" ", "  ", "\n"], ids=["space", "two-spaces", "newline"])

@@ -28,6 +28,15 @@ NEVER_END: frozenset[str] = _words(
     """
 )
 
+# Titles before a name, also written without a period ("Mme Martin", "Dr Farah"): a line that
+# ends with one is cut before the name.
+HONORIFICS: frozenset[str] = _words(
+    """
+    Mr Mrs Ms Messrs Mmes Dr Drs Prof Rev Hon Amb Gen Lt Col Capt Maj Sgt Cpl Adm Cmdr Brig
+    Mme Mlle Mlles Mgr Bpk Bp Sdr Sdri Hj Ir
+    """
+)
+
 # These end a sentence only when the next word is a typical sentence starter.
 MAYBE_END: frozenset[str] = _words(
     """

@@ -261,7 +261,8 @@ def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
 
 
 def _ends_incomplete(text: str, begin: int, end: int) -> bool:
-    """The line stops where no unit can stop: after a comma, a hyphen or a function word."""
+    """The line stops where no unit can stop: after a comma, a hyphen, a function word or a
+    title before a name ("... et Mme" / "Martin à Paris.")."""
     last = text[end - 1]
     if last in ",;-–—(/&+[“‘«‹¿¡「『":
         return True  # also an opening bracket or quote: "touchés. «" / "Nous ne ..."
@@ -270,7 +271,8 @@ def _ends_incomplete(text: str, begin: int, end: int) -> bool:
         return False
     start = word.start()
     if start == begin or not text[start - 1].isalnum():
-        return word.group().lower() in lex.FUNCTION_WORDS
+        found = word.group()
+        return found.lower() in lex.FUNCTION_WORDS or (found in lex.HONORIFICS and start > begin)
     return False
 
 
@@ -389,7 +391,8 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
     title = _title_like(so_far)
     if title and _next_word_overflows(text, line, nxt):
         return True
-    return _is_wrap(line, False if title and _has_prose_word(so_far) else title)
+    prose = False if title and _has_prose_word(so_far) else title
+    return _is_wrap(line, prose) or (prose is False and _wrapped_before_long_word(text, line, nxt))
 
 
 def _inside_brackets(text: str, unit_start: int, end: int) -> bool:
@@ -533,9 +536,10 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
         return False
     length = line.end - line.begin
     if title is None:
-        # Caseless script: wraps are lines about as long as the block's other long lines.
-        width = max(line.second_width, line.wrap_width)
-        return width >= 40 and length >= 0.6 * width
+        # Caseless script: wraps are lines about as long as the block's wrapped lines, else
+        # as its other long lines (short ones may be a header stack).
+        width = max(line.wrap_width, line.second_width if line.second_width >= 40 else 0)
+        return width >= 25 and length >= 0.6 * width
     if line.wrap_width:
         return length >= max(0.6 * line.wrap_width, 20)
     # No line of the block wraps before a lowercase word: very long lines are whole

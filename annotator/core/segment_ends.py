@@ -64,7 +64,7 @@ LETTERS = re.compile(r"[^\W\d_]+")
 _UP_TO_LAST_SPACE = re.compile(r"(?s).*\s")
 _TOKEN_CHARS = re.compile(r"[^\s()\[\]]+")
 _BRACKETS = (("(", ")"), ("[", "]"))
-_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.-?)+[^\W\d_]$")  # also "J.-P"
 _ELISION = re.compile(r"(?:[cdjlmnstCDJLMNST]|[Qq]u)['’](?=[^\W\d_])")
 _HAS_DIGIT = re.compile(r"[^\s\d]*\d")  # matched at a word: the word holds a digit
 

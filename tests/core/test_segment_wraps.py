@@ -119,6 +119,25 @@ def test_salutation_and_close_without_blank_lines(salutation: str, close: str) -
     assert flat(text) == [salutation, *LETTER_SENTENCES, close, "Martin K. Otieno", "Ambassador"]
 
 
+@pytest.mark.parametrize(
+    "dateline", ["New York, 18 March 2024", "Paris, le 18 mars 2024", "Jakarta, 18 Maret 2024"]
+)
+def test_dateline_under_a_letterhead_is_a_unit(dateline: str) -> None:
+    head = "Permanent Mission to the United Nations"
+    body = textwrap.fill(" ".join(LETTER_SENTENCES), 40)  # wrapped about as wide as the head
+    text = f"{head}\n{dateline}\n\nExcellency,\n\n{body}\n"
+    assert flat(text) == [head, dateline, "Excellency,", *LETTER_SENTENCES]
+    assert [u.kind for u in segment(text)][1] is UnitKind.DATE
+
+
+def test_hyphenated_initials_do_not_end_the_sentence() -> None:
+    text = "Le capitaine, M. J.-P.\nMartin, n'a pu joindre sa famille. Il est retenu à Kismayo."
+    assert flat(text) == [
+        "Le capitaine, M. J.-P. Martin, n'a pu joindre sa famille.",
+        "Il est retenu à Kismayo.",
+    ]
+
+
 def test_letter_salutation_and_close_kinds() -> None:
     units = {text[u.start : u.end]: u.kind for text in [_letter(66, True)] for u in segment(text)}
     assert units["Dear Minister,"] is not UnitKind.SKIPPED

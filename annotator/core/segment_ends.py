@@ -216,8 +216,9 @@ def _token_before(text: str, pos: int, floor: int) -> tuple[str, bool]:
             start = space.end()
             token = text[start:pos]
     token = token.lstrip(OPENERS)
-    elision = _ELISION.match(token)
-    if elision is not None:
-        token = token[elision.end() :]  # French "l'art." is "art."
+    if "'" in token or "’" in token:
+        elision = _ELISION.match(token)
+        if elision is not None:
+            token = token[elision.end() :]  # French "l'art." is "art."
     return token, start <= floor
 

@@ -25,11 +25,11 @@ _PICTO = (
     "\u2900-\u297f\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
 )
 # One pictograph as drawn: a flag (two regional indicators), a keycap ("#️⃣", "1️⃣"), an emoji
-# "©️", or a symbol with its modifiers (skin tone, variation selector, keycap) and
-# zero-width-joined parts ("👍🏽", "⚠️", "👨‍👩‍👧").
+# "©️", or a symbol with its modifiers (skin tone, variation selector, keycap, the tag
+# characters of a subdivision flag) and zero-width-joined parts ("👍🏽", "⚠️", "👨‍👩‍👧").
 ONE_PICTOGRAPH = (
     "(?:[\U0001f1e6-\U0001f1ff]{2}|[#*0-9]\ufe0f?\u20e3|[©®™]\ufe0f|[" + _PICTO + "]"
-    "(?:[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]|\u200d[" + _PICTO + "])*)"
+    "(?:[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]|\u200d[" + _PICTO + "])*)"
 )
 # What may precede a sentence's first letter: pictographs with their spaces ("🔴 Houthi
 # forces...", also across a line break), opening quotes and brackets (French guillemets with

@@ -7,6 +7,7 @@ written for these tests: a wrap must decide nothing by itself, whatever the line
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.core.segment import UnitKind, segment
+from annotator.core.segment_ends import ONE_PICTOGRAPH
 from tests.core.test_segment_properties import _check
 
 
@@ -269,8 +271,10 @@ def test_abbreviations_in_french_indonesian_and_arabic(text: str, expected: int)
 
 # --- sentences that begin with an emoji ------------------------------------------------------
 
+FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # seven code points
+FLAG = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # a tag sequence
 EMOJI = ["⚠️", "🔴", "✅", "➡️", "👨\u200d👩\u200d👧", "🏳️\u200d🌈", "🇾🇪", "🇾🇪🇸🇦", "1️⃣", "#️⃣",
-         "‼️", "👍🏽", "🚨🚨", "©️", "〰️", "⟶"]
+         "‼️", "👍🏽", "🚨🚨", "©️", "〰️", "⟶", FAMILY, FLAG]
 
 
 @pytest.mark.parametrize("emoji", EMOJI)
@@ -280,7 +284,7 @@ def test_sentence_that_begins_with_an_emoji_after_a_period(emoji: str, gap: str)
     assert texts(text) == ["The port closed at noon.", f"{emoji} Ships should avoid the strait."]
 
 
-@pytest.mark.parametrize("emoji", ["⚠️", "🇾🇪", "👨\u200d👩\u200d👧", "#️⃣"])
+@pytest.mark.parametrize("emoji", ["⚠️", "🇾🇪", "👨\u200d👩\u200d👧", "#️⃣", FAMILY, FLAG])
 def test_emoji_led_sentences_after_a_line_break(emoji: str) -> None:
     # At a line's start the pictograph is the item's glyph; the sentences end where they did.
     text = f"The port closed at noon.\n{emoji} Ships should avoid the strait.\n{emoji} Two hit."
@@ -417,10 +421,32 @@ PIECES = [
 ]
 
 
+_LEADING_GLYPH = re.compile(r"[^\S\n]*(?:" + ONE_PICTOGRAPH + r"|\S{1,5})")
+
+
+def _check_with_long_glyphs(text: str) -> None:
+    """`_check`, where a bulleted line's glyph may be a pictograph of any length."""
+    units = segment(text)
+    previous_end = 0
+    covered = bytearray(len(text))
+    for unit in units:
+        assert previous_end <= unit.start < unit.end <= len(text)
+        assert not text[unit.start].isspace() and not text[unit.end - 1].isspace()
+        covered[unit.start : unit.end] = b"\1" * (unit.end - unit.start)
+        previous_end = unit.end
+    for line in re.finditer(r"[^\n]+", text):
+        glyph = _LEADING_GLYPH.match(text, line.start(), line.end())
+        glyph_end = glyph.end() if glyph else line.start()
+        for index in range(line.start(), line.end()):
+            if not covered[index] and not text[index].isspace():
+                assert index < glyph_end, (text, index)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=50).map("".join))
 def test_units_keep_their_invariants_with_emoji_and_arabic(text: str) -> None:
     _check(text)
+    _check_with_long_glyphs(text.replace("👨\u200d👩\u200d👧", FAMILY).replace("🇾🇪", FLAG))
 
 
 @settings(max_examples=200, deadline=None)

@@ -278,14 +278,14 @@ def _ends_incomplete(text: str, begin: int, end: int) -> bool:
 
 def _wraps_before(text: str, line: _Line, nxt: _Line) -> bool:
     """Whether `line` shows the block's wrap width: the next line opens with a lowercase letter
-    (or, after a line of 40 or more, with a letter of a script without case: Arabic), or a
+    (or, after a line of 30 or more, with a letter of a script without case: Arabic), or a
     sentence ends inside the line and the next one runs past its end ("... Rikwanto. Pasukan
     AS (sekitar" / "200 orang) tiba ..."). Short caseless lines may be a header stack."""
     pos, end = nxt.begin, nxt.end
     while pos < end and text[pos] in _OPENERS:
         pos += 1
     head = text[pos] if pos < end else " "
-    if head.islower() or (head.isalpha() and not head.isupper() and line.end - line.begin >= 40):
+    if head.islower() or (head.isalpha() and not head.isupper() and line.end - line.begin >= 30):
         return True
     return bool(line.breaks) and text[line.end - 1] not in _TERMINATORS + _CLOSERS
 
@@ -538,7 +538,7 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
     if title is None:
         # Caseless script: wraps are lines about as long as the block's wrapped lines, else
         # as its other long lines (short ones may be a header stack).
-        width = max(line.wrap_width, line.second_width if line.second_width >= 40 else 0)
+        width = max(line.wrap_width, line.second_width if line.second_width >= 30 else 0)
         return width >= 25 and length >= 0.6 * width
     if line.wrap_width:
         return length >= max(0.6 * line.wrap_width, 20)

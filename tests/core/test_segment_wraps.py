@@ -387,7 +387,7 @@ SENTENCES = {
 @given(
     language=st.sampled_from(sorted(SENTENCES)),
     data=st.data(),
-    width=st.integers(48, 80),
+    width=st.integers(44, 80),
     ragged=st.booleans(),
     seed=st.integers(0, 1000),
 )

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from annotator.core.segment import UnitKind, segment
 from annotator.core.segment_ends import ONE_PICTOGRAPH
+from tests.growth import Repeat, assert_linear
 
 
 def texts(text: str) -> list[str]:
@@ -471,3 +472,22 @@ def test_offsets_are_code_points_after_astral_characters(
     sentences = ["Sources agree.", *(head + body for head, body in parts)]
     text = gap.join(sentences)
     assert texts(text) == sentences
+
+
+# --- growth: the new rules stay linear on pathological input ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        Repeat("Berth No.\n7. ", 60_000),
+        Repeat("(see Annex\nI and ", 50_000),
+        Repeat("⚠️ ", 100_000, tail="Ships wait."),
+        Repeat("closed.⚠️ Ships\n", 50_000),
+        Repeat("ولا يزال الطاقم المؤلف من نحو 20\n", 20_000),
+        Repeat("Excellency,\n", 60_000),
+    ],
+    ids=["number-after-no", "open-brackets", "emoji-run", "unspaced-emoji", "arabic", "commas"],
+)
+def test_new_rules_grow_linearly(text: Repeat) -> None:
+    assert_linear(segment, text)

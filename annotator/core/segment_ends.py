@@ -170,6 +170,8 @@ def is_boundary(
     if len(token) == 1:
         return not token.isupper()  # a capital initial ("Carla E. Humud") never ends a sentence
     if token in lex.MAYBE_END or ("." in token and _INITIALISM.search(token)):
+        if pos > nxt and _PICTOGRAPH.match(text, nxt) is not None:
+            return True  # a pictograph opens a sentence: "at the U.S. 🔴 Houthi forces ..."
         word = LETTERS.match(text, pos)
         return word is not None and word.group() in lex.SENTENCE_STARTERS
     return True

@@ -295,6 +295,19 @@ def test_emoji_led_sentences_after_a_line_break(emoji: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "first", ["Drones were launched at the U.S.", "The ship belongs to Acme Inc."]
+)
+@pytest.mark.parametrize("gap", [" ", "\n", ""], ids=["space", "newline", "unspaced"])
+def test_emoji_after_an_initialism_opens_a_sentence(first: str, gap: str) -> None:
+    # "U.S." and "Inc." end a sentence only before a starter word, or before a pictograph.
+    text = f"{first}{gap}🔴 Houthi forces claimed the attack."
+    assert [t.removeprefix("🔴 ") for t in texts(text)] == [
+        first,
+        "Houthi forces claimed the attack.",
+    ]
+
+
 def test_emoji_left_at_a_line_end_opens_the_next_sentence() -> None:
     text = "The funds came from the World Bank and Norway. ✅\nAll crew members were rescued."
     assert flat(text) == [

@@ -280,14 +280,20 @@ def _wraps_before(text: str, line: _Line, nxt: _Line) -> bool:
     """Whether `line` shows the block's wrap width: the next line opens with a lowercase letter
     (or, after a line of 30 or more, with a letter of a script without case: Arabic), or a
     sentence ends inside the line and the next one runs past its end ("... Rikwanto. Pasukan
-    AS (sekitar" / "200 orang) tiba ..."). Short caseless lines may be a header stack."""
+    AS (sekitar" / "200 orang) tiba ...", also "... Merah. Menteri bertemu Dr." / "Ahmad").
+    Short caseless lines may be a header stack."""
     pos, end = nxt.begin, nxt.end
     while pos < end and text[pos] in _OPENERS:
         pos += 1
     head = text[pos] if pos < end else " "
     if head.islower() or (head.isalpha() and not head.isupper() and line.end - line.begin >= 30):
         return True
-    return bool(line.breaks) and text[line.end - 1] not in _TERMINATORS + _CLOSERS
+    if not line.breaks:
+        return False
+    last = text[line.end - 1]
+    return last not in _TERMINATORS + _CLOSERS or (
+        last == "." and ends.ends_with_abbreviation(text, line.frag_start, line.end - 1)
+    )
 
 
 def _starts_lower(text: str, pos: int, end: int) -> bool:

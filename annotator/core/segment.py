@@ -302,20 +302,6 @@ def _starts_lower(text: str, pos: int, end: int) -> bool:
     return pos < end and text[pos].islower()
 
 
-def _opens_with_starter(text: str, pos: int, end: int) -> bool:
-    """Whether a line opens with a typical sentence starter ("The", "However").
-
-    A starter with a period is an abbreviation instead: "No. 14 of 2019" goes on a sentence
-    that a hard wrap cut after "under Law".
-    """
-    while pos < end and text[pos] in _OPENERS:
-        pos += 1
-    word = _LETTERS.match(text, pos, end)
-    if word is None or word.group() not in lex.SENTENCE_STARTERS:
-        return False
-    return text[word.end() : word.end() + 1] != "."
-
-
 def _is_caps(fragment: str) -> bool:
     head = fragment[:400]
     return head.upper() == head and head.lower() != head
@@ -353,11 +339,11 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
     own_line = unit_start == line.start
     if own_line and last in ",،" and not lower and _is_letter_line(text, line, nxt):
         return False
-    starter = _opens_with_starter(text, nxt.start, nxt.end)
+    starter = ends.opens_with_starter(text, nxt.start, nxt.end)
     fragment = text[line.frag_start : line.end]
     if nxt.new_block:
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
-    if incomplete or _inside_brackets(text, unit_start, line.end):
+    if incomplete or ends.inside_brackets(text, unit_start, line.end):
         return True
     if colon and text[nxt.start] in _QUOTES and (
         line.frag_start > line.start
@@ -399,14 +385,6 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         return True
     prose = False if title and _has_prose_word(so_far) else title
     return _is_wrap(line, prose) or (prose is False and _wrapped_before_long_word(text, line, nxt))
-
-
-def _inside_brackets(text: str, unit_start: int, end: int) -> bool:
-    """Whether the unit so far leaves a bracket open: "(see Annex" / "I and Annex II)."."""
-    start = max(unit_start, end - 300)
-    return text.rfind("(", start, end) > text.rfind(")", start, end) or text.rfind(
-        "[", start, end
-    ) > text.rfind("]", start, end)
 
 
 def _wrapped_before_long_word(text: str, line: _Line, nxt: _Line) -> bool:
@@ -511,7 +489,7 @@ def _short_title_line(text: str, line: _Line) -> bool:
         content[-1] not in _TERMINATORS
         and "," not in content
         and bool(_title_like(content))
-        and not _opens_with_starter(content, 0, len(content))
+        and not ends.opens_with_starter(content, 0, len(content))
     )
 
 

@@ -82,7 +82,6 @@ def candidates(text: str) -> list[tuple[int, int, int]]:
     return found
 
 
-
 def find_breaks(
     text: str,
     start: int,
@@ -175,6 +174,28 @@ def is_boundary(
         word = LETTERS.match(text, pos)
         return word is not None and word.group() in lex.SENTENCE_STARTERS
     return True
+
+
+def opens_with_starter(text: str, pos: int, end: int) -> bool:
+    """Whether a line opens with a typical sentence starter ("The", "However").
+
+    A starter with a period is an abbreviation instead: "No. 14 of 2019" goes on a sentence
+    that a hard wrap cut after "under Law".
+    """
+    while pos < end and text[pos] in OPENERS:
+        pos += 1
+    word = LETTERS.match(text, pos, end)
+    if word is None or word.group() not in lex.SENTENCE_STARTERS:
+        return False
+    return text[word.end() : word.end() + 1] != "."
+
+
+def inside_brackets(text: str, unit_start: int, end: int) -> bool:
+    """Whether the unit so far leaves a bracket open: "(see Annex" / "I and Annex II)."."""
+    start = max(unit_start, end - 300)
+    return text.rfind("(", start, end) > text.rfind(")", start, end) or text.rfind(
+        "[", start, end
+    ) > text.rfind("]", start, end)
 
 
 def ends_with_abbreviation(text: str, begin: int, period: int) -> bool:

@@ -23,8 +23,17 @@ NEVER_END: frozenset[str] = _words(
     est Est alt aka fmr Fmr esp excl resp abbr pop ret Ret
     Ref Tel Fax Encl Ext Att Cpt Govt govt Intl Natl Bldg
     M MM Mme Mlle Mlles Mgr Pr Me Ste env
-    Bpk Bp Sdr Sdri Yth Jl Kec Kab Prov Hj Ir Dra Tn Ny Nn
+    Bpk Bp Sdr Sdri Yth Jl Kec Kab Prov Hj Ir Dra Tn Ny Nn Pol
     د أ ص
+    """
+)
+
+# Titles before a name, also written without a period ("Mme Martin", "Dr Farah"): a line that
+# ends with one is cut before the name.
+HONORIFICS: frozenset[str] = _words(
+    """
+    Mr Mrs Ms Messrs Mmes Dr Drs Prof Rev Hon Amb Gen Lt Col Capt Maj Sgt Cpl Adm Cmdr Brig
+    Mme Mlle Mlles Mgr Bpk Bp Sdr Sdri Hj Ir
     """
 )
 
@@ -40,7 +49,7 @@ MAYBE_END: frozenset[str] = _words(
 BEFORE_NUMBER: frozenset[str] = _words(
     """
     No no Nos nos Nr nr Art art Arts Para para Paras Fig fig Figs Vol vol Vols Sec sec
-    Ch ch Chap chap p pp Pp n Op op Res res Doc doc
+    Ch ch Chap chap p pp Pp n Op op Res res Doc doc Km km
     """
 )
 
@@ -74,7 +83,8 @@ FUNCTION_WORDS: frozenset[str] = _words(
     shall not such very more most less least both either neither each every some any no
     de du des la le les et à au aux en pour par sur dans avec que qui ou sans sous entre
     di ke dari yang dan untuk dengan pada dalam atau oleh bagi bahwa serta kepada tentang
-    في من إلى على عن مع أو ثم التي الذي
+    في من إلى على عن مع أو ثم التي الذي الذين منذ بعد قبل حتى لدى عند نحو حول خلال ضد بين
+    دون عبر وفق بشأن تجاه أن إن لا لم لن قد هذا هذه ذلك تلك
     """
 )
 

@@ -50,12 +50,13 @@ _TRAILING_MARK = re.compile(r"(?<=[^\W\d_])[.!?]+[\"'”’)\]]*" + rules.MARK +
 _TAIL_WORD = re.compile(r"[^\W\d_]{1,12}\Z")  # searched in a line's last 13 characters
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _OPENERS = ends.OPENERS
+_QUOTES = "\"'“‘«‹„"
 _LETTERS = ends.LETTERS
 _SPACED_CLOSERS = ends.SPACED_CLOSERS
 # Bullet glyphs; the ambiguous ones (dashes, numbers, letters, "o") are checked against
 # context. Word's symbol-font bullets arrive as private-use characters ("\uf0b7").
 _BULLET = re.compile(
-    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff]|" + ends.ONE_PICTOGRAPH + ")"
+    r"(?:(?P<sure>[•●○◦▪▫■□►▸‣⁃∙*\ue000-\uf8ff])|(?P<picto>" + ends.ONE_PICTOGRAPH + ")"
     r"|(?P<maybe>[-–—]|o(?=\s+[A-Z\d])|\d{1,3}[.)]|\((?:\d{1,3}|[A-Za-z]|[ivxlc]{1,5}|[IVXLC]{1,5})\)"
     r"|[a-z][.)]|[A-Z]\)|[ivx]{1,4}\.))(?:\s+|$)"
 )
@@ -160,10 +161,10 @@ def _prepare_block(
             if not head.isalpha() or text[begin + 1 : begin + 2] in (".", ")") or head in "ivxo"
             else None
         )
-        if glyph is not None and glyph.group("maybe") is not None and index > first:
-            tail = text[lines[index - 1].end - 1]
-            if not in_bullet and (tail.islower() or tail in ",-"):
-                glyph = None
+        continued = False  # a glyph-like start goes on the sentence above: "7. Mr. Osei"
+        if glyph is not None and index > first and glyph.group("sure") is None:
+            glyph = _checked_glyph(text, lines[index - 1], glyph, in_bullet)
+            continued = glyph is None
         if glyph is not None and glyph.end() >= end:
             line.lone_glyph = after_glyph = True  # PDF text often puts "•" on a line of its own
             in_bullet = False
@@ -177,14 +178,24 @@ def _prepare_block(
                 line.start = glyph.end()
         elif end - begin < 1000:
             content = text[begin:end]
-            line.date = end - begin <= 64 and rules.is_date(content.strip(" |"))
+            # "(16/9)." closes a sentence cut by a wrap; a date line stands bare.
+            line.date = (
+                end - begin <= 64
+                and content[0] != "("
+                and content[-1] != "."
+                and rules.is_date(content.strip(" |"))
+            )
             if not line.date and rules.is_boilerplate_line(content):
                 line.boilerplate = True
                 in_bullet = False
         start = line.start
         low = bisect_left(starts, start)
         high = bisect_left(starts, end, low)
-        breaks = ends.find_breaks(text, start, end, candidates[low:high]) if high > low else ()
+        breaks = (
+            ends.find_breaks(text, start, end, candidates[low:high], continued)
+            if high > low
+            else ()
+        )
         last = text[end - 1]
         if last.isdigit() or last == "]":
             marker = _TRAILING_MARK.search(text, max(start, end - 24), end)
@@ -207,12 +218,32 @@ def _prepare_block(
             longest, second = length, longest
         elif length > second:
             second = length
-        if index + 1 < stop and _starts_lower(text, lines[index + 1].begin, lines[index + 1].end):
+        if index + 1 < stop and _wraps_before(text, lines[index], lines[index + 1]):
             wrap_width = max(wrap_width, length)
     for index in range(first, stop):
         lines[index].wrap_width = wrap_width
         lines[index].second_width = second
         lines[index].max_width = longest
+
+
+def _checked_glyph(
+    text: str, above: _Line, glyph: re.Match[str], in_bullet: bool
+) -> re.Match[str] | None:
+    """A glyph that may be a word or a wrapped line's start, judged by the line above.
+
+    Whatever follows an abbreviation that never ends a sentence goes on it ("(est." /
+    "300) fighters", "Berth No." / "7. ..."). Outside a bullet list, a dash, number or letter
+    after a lowercase word or a comma goes on that sentence, and so does a pictograph after a
+    line left unfinished ("near the" / "⚠️ buoy").
+    """
+    tail = text[above.end - 1]
+    if tail == "." and ends.ends_with_abbreviation(text, above.start, above.end - 1):
+        return None
+    if in_bullet:
+        return glyph
+    if glyph.group("maybe") is not None:
+        return None if tail.islower() or tail in ",-" else glyph
+    return None if _ends_incomplete(text, above.frag_start, above.end) else glyph
 
 
 def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
@@ -230,30 +261,45 @@ def _trailing_terminator(text: str, begin: int, end: int) -> int | None:
 
 
 def _ends_incomplete(text: str, begin: int, end: int) -> bool:
-    """The line stops where no unit can stop: after a comma, a hyphen or a function word."""
+    """The line stops where no unit can stop: after a comma, a hyphen, a function word or a
+    title before a name ("... et Mme" / "Martin à Paris.")."""
     last = text[end - 1]
-    if last in ",;-–—(/&+":
-        return True
+    if last in ",;-–—(/&+[“‘«‹¿¡「『":
+        return True  # also an opening bracket or quote: "touchés. «" / "Nous ne ..."
     word = _TAIL_WORD.search(text, max(begin, end - 13), end)
     if word is None:
         return False
     start = word.start()
     if start == begin or not text[start - 1].isalnum():
-        return word.group().lower() in lex.FUNCTION_WORDS
+        found = word.group()
+        return found.lower() in lex.FUNCTION_WORDS or (found in lex.HONORIFICS and start > begin)
     return False
+
+
+def _wraps_before(text: str, line: _Line, nxt: _Line) -> bool:
+    """Whether `line` shows the block's wrap width: the next line opens with a lowercase letter
+    (or, after a line of 30 or more, with a letter of a script without case: Arabic), or a
+    sentence ends inside the line and the next one runs past its end ("... Rikwanto. Pasukan
+    AS (sekitar" / "200 orang) tiba ...", also "... Merah. Menteri bertemu Dr." / "Ahmad").
+    Short caseless lines may be a header stack."""
+    pos, end = nxt.begin, nxt.end
+    while pos < end and text[pos] in _OPENERS:
+        pos += 1
+    head = text[pos] if pos < end else " "
+    if head.islower() or (head.isalpha() and not head.isupper() and line.end - line.begin >= 30):
+        return True
+    if not line.breaks:
+        return False
+    last = text[line.end - 1]
+    return last not in _TERMINATORS + _CLOSERS or (
+        last == "." and ends.ends_with_abbreviation(text, line.frag_start, line.end - 1)
+    )
 
 
 def _starts_lower(text: str, pos: int, end: int) -> bool:
     while pos < end and text[pos] in _OPENERS:
         pos += 1
     return pos < end and text[pos].islower()
-
-
-def _first_word(text: str, pos: int, end: int) -> str:
-    while pos < end and text[pos] in _OPENERS:
-        pos += 1
-    word = _LETTERS.match(text, pos, end)
-    return word.group() if word else ""
 
 
 def _is_caps(fragment: str) -> bool:
@@ -285,18 +331,27 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         return not ends.is_boundary(text, term, line.end, nxt.start, line.frag_start)
     if lower and not nxt.new_block:
         return True  # the commonest hard wrap: a line goes on in lowercase
+    if line.frag_start > line.start and ends.PICTOGRAPHS.fullmatch(text, line.frag_start, line.end):
+        return not nxt.new_block  # "... rescued. ✅" / "All crew ...": the pictograph opens it
     last = text[line.end - 1]
     colon = last == ":"
     incomplete = not colon and _ends_incomplete(text, line.frag_start, line.end)
     own_line = unit_start == line.start
-    if own_line and last == "," and not lower and _is_letter_line(text, line, nxt):
+    if own_line and last in ",،" and not lower and _is_letter_line(text, line, nxt):
         return False
-    starter = _first_word(text, nxt.start, nxt.end) in lex.SENTENCE_STARTERS
+    starter = ends.opens_with_starter(text, nxt.start, nxt.end)
     fragment = text[line.frag_start : line.end]
     if nxt.new_block:
         return not colon and _bridges_blank_line(text, line, nxt, fragment, lower, starter)
-    if incomplete:
+    if incomplete or ends.inside_brackets(text, unit_start, line.end):
         return True
+    if colon and text[nxt.start] in _QUOTES and (
+        line.frag_start > line.start
+        or unit_start < line.start
+        or _is_paragraph_line(line)
+        or (_is_wrap(line, False) and not _title_like(fragment))
+    ):
+        return True  # prose wrapped before a quotation: 'He said:' / '"We will not ..."'
     if starter:
         return False
     # A unit that began on an earlier line is judged as a whole: a wrapped line of prose
@@ -319,12 +374,33 @@ def _joins(text: str, lines: list[_Line], index: int, unit_start: int, first: _L
         or (unit_start < line.start and _began_mid_line(text, unit_start))
         or (unit_start < line.start and _is_paragraph_line(first))
     ):
-        return _is_wrap(line, False)
+        return (
+            _is_wrap(line, False)
+            or _wrapped_before_long_word(text, line, nxt)
+            or (_title_like(fragment) is None and _is_wrap(line, None))
+        )
     so_far = text[max(unit_start, line.end - 400) : line.end]
     title = _title_like(so_far)
     if title and _next_word_overflows(text, line, nxt):
         return True
-    return _is_wrap(line, False if title and _has_prose_word(so_far) else title)
+    prose = False if title and _has_prose_word(so_far) else title
+    return _is_wrap(line, prose) or (prose is False and _wrapped_before_long_word(text, line, nxt))
+
+
+def _wrapped_before_long_word(text: str, line: _Line, nxt: _Line) -> bool:
+    """A short line of prose that a long next word would have overfilled ("Office of the
+    U.S. Trade" / "Representative by ..."): a wrap even where the line's length alone says no.
+
+    Lines of a wrapped text, even in proportional type, fill at least four fifths of the width.
+    """
+    width = line.fit_width
+    length = line.end - line.begin
+    if not width or length < 0.3 * width:
+        return False
+    word_end = nxt.start
+    while word_end < nxt.end and not text[word_end].isspace():
+        word_end += 1
+    return length + 1 + (word_end - nxt.start) >= 0.8 * width
 
 
 def _is_paragraph_line(line: _Line) -> bool:
@@ -353,14 +429,23 @@ def _is_letter_line(text: str, line: _Line, nxt: _Line) -> bool:
     """A letter's salutation or complimentary close: "Dear Ms. Carter,", "Sincerely,".
 
     Besides the known formulas, a short comma-ended line alone between blank lines is one:
-    a stray blank line inside a sentence rarely follows so short a start.
+    a stray blank line inside a sentence rarely follows so short a start. So is a short
+    capitalised line far shorter than the text's wrapped lines ("Excellency,", "Warmly,"):
+    a hard wrap never leaves so short a line before a word that would have fitted.
     """
     length = line.end - line.begin
     if length > 60:
         return False
     if line.new_block and nxt.new_block and length < 40:
         return True
-    return rules.LETTER_FORMULA.match(text, line.start, line.end) is not None
+    if rules.LETTER_FORMULA.match(text, line.start, line.end) is not None:
+        return True
+    return (
+        length < 40
+        and not text[line.start].islower()
+        and not _is_wrap(line, False)
+        and not _wrapped_before_long_word(text, line, nxt)
+    )
 
 
 def _next_word_overflows(text: str, line: _Line, nxt: _Line) -> bool:
@@ -404,7 +489,7 @@ def _short_title_line(text: str, line: _Line) -> bool:
         content[-1] not in _TERMINATORS
         and "," not in content
         and bool(_title_like(content))
-        and _first_word(content, 0, len(content)) not in lex.SENTENCE_STARTERS
+        and not ends.opens_with_starter(content, 0, len(content))
     )
 
 
@@ -435,8 +520,10 @@ def _is_wrap(line: _Line, title: bool | None) -> bool:
         return False
     length = line.end - line.begin
     if title is None:
-        # Caseless script: wraps are lines about as long as the block's other long lines.
-        return line.second_width >= 40 and length >= 0.6 * line.second_width
+        # Caseless script: wraps are lines about as long as the block's wrapped lines, else
+        # as its other long lines (short ones may be a header stack).
+        width = max(line.wrap_width, line.second_width if line.second_width >= 30 else 0)
+        return width >= 25 and length >= 0.6 * width
     if line.wrap_width:
         return length >= max(0.6 * line.wrap_width, 20)
     # No line of the block wraps before a lowercase word: very long lines are whole

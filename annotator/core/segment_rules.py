@@ -55,6 +55,8 @@ _GLUE = re.compile(r"[A-Z](?<=[a-z][A-Z])")
 _NAV_GLUED_START = re.compile(r"(?:Home|HOME|Search|SEARCH|Menu|MENU|Skip)(?=[A-Z])")
 _DIGIT = re.compile(r"\d")
 _DATE_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+# A dateline's place: one to three capitalised words and a comma ("New York, ").
+_PLACE_BEFORE_DATE = re.compile(r"[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+){0,2},\s+(?=\S)")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?")
 _ISSUER = re.compile(
     r"(?i)(?:^|,\s+)(?:(?:the|la|le|u\.s\.|united states)\s+)?"
@@ -161,9 +163,17 @@ def is_furniture(text: str, low: str) -> bool:
 
 
 def is_date(fragment: str) -> bool:
-    """A line that is only a date: "08/10/2004", "Thursday, September 7, 2017", "Le 26 juin"."""
+    """A line that is only a date: "08/10/2004", "Thursday, September 7, 2017", "Le 26 juin",
+    or a dateline, a place and a date: "New York, 18 March 2024", "Paris, le 26 juin 2017"."""
     if len(fragment) > 60 or _DIGIT.search(fragment) is None:
         return False
+    place = _PLACE_BEFORE_DATE.match(fragment)
+    if place is not None and _bare_date(fragment[place.end() :]):
+        return True
+    return _bare_date(fragment)
+
+
+def _bare_date(fragment: str) -> bool:
     has_digit = has_month = False
     for token in _DATE_TOKEN.findall(fragment):
         if token[0].isdigit():

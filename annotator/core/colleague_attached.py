@@ -1,0 +1,382 @@
+"""Merging a colleague's Annotator database inside SQLite: their file attached read-only to the
+write connection (through its owner, connections.py), everything in one transaction.
+
+`colleague.merge_colleague` uses this for a database of the current schema. It writes exactly
+the rows of the general path (`colleague.read_colleague_database`, then
+`merge.merge_incoming`): the same documents, tags, annotations (same ids, times, review), tag
+rows and history rows (same ids, same bytes), the same report. What differs is where the work
+is done: the carried history (most of the bytes) is copied by SQLite itself, straight from the
+colleague's file, its snapshots given the local ids as text; Python reads only what decides
+what to write (spans, authors, times, tags) and builds the "import" rows.
+
+A database this path does not find regular (a time stored otherwise, a value the form would
+reject, a span outside its text, a snapshot of another layout, anything unreadable) is left to
+the general path: the transaction is rolled back and the general path converts the values or
+refuses the file with its own message, as it always has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from annotator.core.bulk import gc_paused
+from annotator.core.colleague import (
+    DATABASE_FORMAT,
+    ColleagueMergeReport,
+    NotMerged,
+    differing_documents,
+    not_merged,
+    read_documents,
+    tag_value,
+)
+from annotator.core.dataset import DatasetTag
+from annotator.core.errors import AnnotatorError
+from annotator.core.fields import field_problems
+from annotator.core.history import HISTORY_COLUMNS, creation_row
+from annotator.core.interchange import merge
+from annotator.core.interchange.merge import MergeReport
+from annotator.core.interchange.records import STORED_TIME, IncomingSet
+from annotator.core.ops import (
+    ANNOTATION_COLUMNS,
+    REVIEW_COLUMNS,
+    TAG_COLUMNS,
+    Changes,
+    next_annotation_id,
+    stored_time,
+    tag_ids_by_name,
+)
+from annotator.core.store import Store, bulk_insert
+
+SCHEMA = "colleague"  # the name the attached file goes by in SQL
+
+
+class Irregular(Exception):
+    """Something in the colleague's database the general path deals with."""
+
+
+def merge_attached(
+    store: Store, path: Path, *, add_differing: bool = False
+) -> ColleagueMergeReport | None:
+    """Merge the colleague's database at `path` (inspected already: the current schema) in one
+    transaction; None, with nothing written, when it is not regular (see the module)."""
+    if store.read_only:
+        return None  # the general path says so, after what it has to say of the file
+    began = False
+    try:
+        with gc_paused(), store.write_attached(path, SCHEMA) as session:
+            began = True
+            return _Merge(session, path).run(add_differing)
+    except Irregular:
+        return None
+    except sqlite3.Error:
+        if began:
+            raise
+        return None  # not attachable: the general path opens it and says why
+
+
+def _stored(value: object, valid: set[str]) -> str:
+    """`value`, a time exactly as `ops.stored_time` writes it (else Irregular)."""
+    if value in valid:
+        return value  # type: ignore[return-value]
+    if value.__class__ is not str or not STORED_TIME.fullmatch(value):  # type: ignore[arg-type]
+        raise Irregular
+    try:
+        dt.datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise Irregular from None
+    valid.add(value)  # type: ignore[arg-type]
+    return value  # type: ignore[return-value]
+
+
+def _at(value: object) -> str:
+    """A carried history row's time as the general path writes it (SQL function)."""
+    if value.__class__ is not str:
+        raise Irregular
+    when = dt.datetime.fromisoformat(value)  # type: ignore[arg-type]
+    if when.tzinfo is None:
+        return stored_time(when.replace(tzinfo=dt.UTC))
+    return value if STORED_TIME.fullmatch(value) else stored_time(when)  # type: ignore
+
+
+def _snapshot_sql(column: str) -> str:
+    """SQL for a carried snapshot under the local ids (`merge._remapped`, called by SQLite:
+    cheaper than SQLite's own string functions)."""
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE merge_snapshot({column}, m.new, m.doc) END"
+
+
+# Each merged annotation's history in the general path's order (so with the same ids): its
+# carried rows oldest first, then its "import" row; SQLite merges the two sorted halves.
+_HISTORY = f"""
+INSERT INTO main.annotation_history ({", ".join(f'"{c}"' for c in HISTORY_COLUMNS)})
+SELECT new, doc, action, actor, at, before, after, comment FROM (
+    SELECT m.old AS old, 0 AS part, h.id AS hid, m.new AS new, m.doc AS doc,
+        h.action AS action, h.actor AS actor, merge_at(h.at) AS at,
+        {_snapshot_sql("h.before")} AS before, {_snapshot_sql("h.after")} AS after,
+        coalesce(h.comment, '') AS comment
+    FROM temp.merge_ids AS m CROSS JOIN {SCHEMA}.annotation_history AS h
+        ON h.annotation_id = m.old
+    UNION ALL
+    SELECT m.old, 1, 0, m.new, m.doc, 'import', m.author, :now, NULL, merge_import(m.old), ''
+    FROM temp.merge_ids AS m
+    ORDER BY 1, 2, 3
+)
+"""
+
+_ANNOTATIONS = (
+    'SELECT id, document_id, start, "end", author, created, modified, note, status, reviewer, '
+    f"reviewed_at, review_comment FROM {SCHEMA}.annotations ORDER BY id"
+)
+
+# (local tag id, fields as JSON, suggested as JSON, (name, fields as JSON, suggested)) of a tag
+# value: its annotation_tags row and its part of an "import" snapshot, as `merge._Writer` has.
+Encoded = tuple[int, str, str, tuple[str, str, tuple[str, ...]]]
+Kept = tuple[int, tuple[Any, ...], tuple[Any, ...], list[DatasetTag]]
+
+
+class _Merge:
+    def __init__(self, session: Session, path: Path) -> None:
+        self.session = session
+        self.path = path
+        self.connection = session.connection()  # begins the transaction (BEGIN IMMEDIATE)
+        driver = self.connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        self.driver = driver
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.driver.cursor()
+        try:
+            return cursor.execute(sql, parameters).fetchall()
+        finally:
+            cursor.close()
+
+    def run(self, add_differing: bool) -> ColleagueMergeReport:
+        try:
+            return self._run(add_differing)
+        except (AnnotatorError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            # a refusal or a damaged value: the general path names it as it always has
+            raise Irregular from exc
+
+    def _run(self, add_differing: bool) -> ColleagueMergeReport:
+        session, path = self.session, self.path
+        documents, sha_of = read_documents(self.driver, SCHEMA)
+        tag_rows = self.rows(f"SELECT id, name, colour, position FROM {SCHEMA}.tags")
+        incoming = IncomingSet(
+            source=path.name, format=DATABASE_FORMAT, documents=documents,
+            tag_colours={name: colour for _id, name, colour, _position in tag_rows},
+        )
+        reported: tuple[NotMerged, ...] = ()
+        differing = {} if add_differing else differing_documents(session, documents)
+        if differing:
+            counts: dict[str, int] = {}
+            for doc_id, count in self.rows(
+                f"SELECT document_id, count(*) FROM {SCHEMA}.annotations GROUP BY document_id"
+            ):
+                counts[sha_of[doc_id]] = counts.get(sha_of[doc_id], 0) + count
+            reported = not_merged(documents, differing, counts)
+            incoming.documents = [d for d in documents if d.sha256 not in differing]
+        resolved, documents_added = merge._resolve_documents(session, incoming)
+        document_ids = {sha: doc_id for sha, (doc_id, _text) in resolved.items()}
+        lengths = {sha: len(text) for sha, (_id, text) in resolved.items()}
+        local_of = {
+            doc_id: (document_ids[sha], lengths[sha])
+            for doc_id, sha in sha_of.items()
+            if sha not in differing
+        }
+        tags = self.tags(tag_rows)
+        present = merge._existing_keys(session, set(document_ids.values()))
+        kept, used, skipped = self.annotations(sha_of, local_of, tags, present)
+        new_tags = merge._ensure_tags(session, incoming, used)
+        history_rows = self.write(kept, tag_ids_by_name(session))
+        added = [row[0] for _old, row, _review, _tags in kept]
+        report = MergeReport(
+            source=incoming.source,
+            documents_added=documents_added,
+            annotations_added=len(added),
+            annotations_present=skipped,
+            tags_added=tuple(new_tags),
+            changes=Changes(
+                documents=frozenset(document_ids.values()),
+                annotations=frozenset(added),
+                library=True,
+                tags=bool(new_tags),
+            ),
+            history_rows=history_rows,
+        )
+        return ColleagueMergeReport(path.name, DATABASE_FORMAT, report, reported, ())
+
+    def tags(self, tag_rows: list[tuple[Any, ...]]) -> dict[int, list[DatasetTag]]:
+        """Each annotation's tags, in the order of the colleague's tag list, each distinct
+        value decoded once and shared (as `colleague._read` reads them)."""
+        names = {tag_id: name for tag_id, name, _colour, _position in tag_rows}
+        order = {name: (position, tag_id) for tag_id, name, _colour, position in tag_rows}
+        decoded: dict[tuple[int, object, object], DatasetTag] = {}
+        tags: dict[int, list[DatasetTag]] = {}
+        for annotation_id, tag_id, fields, hints in self.rows(
+            f"SELECT annotation_id, tag_id, fields, suggested FROM {SCHEMA}.annotation_tags"
+        ):
+            key = (tag_id, fields, hints)
+            value = decoded.get(key)
+            if value is None:
+                value = decoded[key] = tag_value(names[tag_id], fields, hints)
+            listed = tags.get(annotation_id)
+            if listed is None:
+                tags[annotation_id] = [value]
+            else:
+                listed.append(value)
+        for listed in tags.values():
+            if len(listed) > 1:
+                listed.sort(key=lambda tag: order[tag.name])
+        return tags
+
+    def annotations(
+        self,
+        sha_of: dict[int, str],
+        local_of: dict[int, tuple[int, int]],
+        tags: dict[int, list[DatasetTag]],
+        present: set[merge.AnnotationKey],
+    ) -> tuple[list[Kept], set[str], int]:
+        """The annotations to write (colleague id, row, review, tags) under ids that follow
+        on, the names of the tags of all (written or present), and how many are present."""
+        next_id = next_annotation_id(self.session)
+        kept: list[Kept] = []
+        used: set[str] = set()
+        checked: set[int] = set()
+        valid: set[str] = set()
+        skipped = 0
+        no_tags: list[DatasetTag] = []
+        for (old, doc_id, start, end, author, created, modified, note, status, reviewer,
+             reviewed_at, review_comment) in self.rows(_ANNOTATIONS):
+            local = local_of.get(doc_id)
+            if local is None:
+                if doc_id not in sha_of:
+                    raise Irregular  # an annotation of no document
+                continue  # of a document set aside
+            document_id, length = local
+            if not (
+                start.__class__ is int and end.__class__ is int and 0 <= start < end <= length
+                and author.__class__ is str and author.strip()
+            ):
+                raise Irregular
+            created = _stored(created, valid)
+            modified = created if modified == created else _stored(modified, valid)
+            if reviewed_at is not None:
+                reviewed_at = _stored(reviewed_at, valid)
+            listed = tags.get(old, no_tags)
+            for tag in listed:
+                if id(tag) not in checked:
+                    if tag.fields and field_problems(tag.name, tag.fields):
+                        raise Irregular
+                    checked.add(id(tag))
+                    used.add(tag.name)
+            if len(listed) > 1:
+                names = tuple(sorted(t.name for t in listed))
+                if len(set(names)) < len(names):
+                    raise Irregular  # a tag listed twice (the general path writes it once)
+            else:
+                names = (listed[0].name,) if listed else ()
+            key = (document_id, start, end, author, created, names)
+            if key in present:
+                skipped += 1
+                continue
+            present.add(key)
+            row = (next_id + len(kept), document_id, start, end, author, created, modified,
+                   note or "")
+            review = (status or "draft", reviewer, reviewed_at, review_comment or "")
+            kept.append((old, row, review, listed))
+        return kept, used, skipped
+
+    def write(self, kept: list[Kept], tag_ids: dict[str, int]) -> int:
+        """Write the annotations, their tags and their history, batch by batch; the number of
+        history rows written."""
+        now = stored_time(dt.datetime.now(dt.UTC))
+        encoded: dict[int, Encoded] = {}
+        history_rows = 0
+        connection = self.connection
+        with self.functions() as imports:
+            self.driver.execute(
+                "CREATE TEMP TABLE merge_ids (old INTEGER PRIMARY KEY, new INTEGER NOT NULL, "
+                "doc INTEGER NOT NULL, author TEXT NOT NULL)"
+            )
+            for first in range(0, len(kept), merge.BATCH):
+                batch = kept[first : first + merge.BATCH]
+                annotation_rows, tag_rows, ids = [], [], []
+                imports.clear()
+                for old, row, review, listed in batch:
+                    annotation_rows.append((*row, *review))
+                    ids.append((old, row[0], row[1], row[4]))
+                    snapshot_tags = []
+                    for tag in listed:
+                        stored = encoded.get(id(tag))
+                        if stored is None:
+                            stored = encoded[id(tag)] = _encode(tag, tag_ids)
+                        snapshot_tags.append(stored[3])
+                        tag_rows.append((row[0], stored[0], stored[1], stored[2]))
+                    imports[old] = creation_row(
+                        "import", row[4], now, row, snapshot_tags, review  # type: ignore[arg-type]
+                    )[6]
+                bulk_insert(connection, "annotations", ANNOTATION_COLUMNS + REVIEW_COLUMNS,
+                            annotation_rows)
+                bulk_insert(connection, "annotation_tags", TAG_COLUMNS, tag_rows)
+                cursor = self.driver.cursor()
+                try:
+                    cursor.execute("DELETE FROM temp.merge_ids")
+                    cursor.executemany("INSERT INTO temp.merge_ids VALUES (?, ?, ?, ?)", ids)
+                    cursor.execute(_HISTORY, {"now": now})
+                    history_rows += cursor.rowcount
+                finally:
+                    cursor.close()
+            self.driver.execute("DROP TABLE temp.merge_ids")
+        return history_rows
+
+    @contextmanager
+    def functions(self) -> Iterator[dict[int, str]]:
+        """The SQL functions the history copy calls, for the length of a `with` block: the
+        "import" snapshots by colleague annotation id (the dict yielded, filled by the caller),
+        the general path's conversions of times and snapshots SQL leaves to Python. A
+        failure in them (a damaged value) makes the merge Irregular."""
+        imports: dict[int, str] = {}
+        failed: list[BaseException] = []
+
+        def guarded(function: Callable[..., Any]) -> Callable[..., Any]:
+            def call(*args: Any) -> Any:
+                try:
+                    return function(*args)
+                except Exception as exc:
+                    failed.append(exc)
+                    raise
+
+            return call
+
+        functions: dict[str, tuple[int, Callable[..., Any]]] = {
+            "merge_import": (1, imports.__getitem__),
+            "merge_at": (1, _at),
+            "merge_snapshot": (3, lambda text, new, doc: merge._remapped(None, text, new, doc)),
+        }
+        for name, (arguments, function) in functions.items():
+            self.driver.create_function(name, arguments, guarded(function))
+        try:
+            yield imports
+        except sqlite3.Error as exc:
+            if failed:
+                raise Irregular from failed[0]
+            raise exc
+        finally:
+            for name, (arguments, _function) in functions.items():
+                self.driver.create_function(name, arguments, None)
+
+
+def _encode(tag: DatasetTag, tag_ids: dict[str, int]) -> Encoded:
+    fields_json = json.dumps(tag.fields)
+    suggested = [name for name in tag.suggested if name in tag.fields]
+    return (
+        tag_ids[tag.name], fields_json, json.dumps(suggested),
+        (tag.name, fields_json, tag.suggested),
+    )

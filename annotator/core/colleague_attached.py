@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,7 @@ from annotator.core.ops import (
     stored_time,
     tag_ids_by_name,
 )
-from annotator.core.store import Store, bulk_insert
+from annotator.core.store import Store
 
 SCHEMA = "colleague"  # the name the attached file goes by in SQL
 
@@ -82,28 +82,28 @@ def merge_attached(
         return None  # not attachable: the general path opens it and says why
 
 
-def _stored(value: object, valid: set[str]) -> str:
+def _stored(value: Any, valid: set[str]) -> str:
     """`value`, a time exactly as `ops.stored_time` writes it (else Irregular)."""
     if value in valid:
-        return value  # type: ignore[return-value]
-    if value.__class__ is not str or not STORED_TIME.fullmatch(value):  # type: ignore[arg-type]
+        return str(value)
+    if value.__class__ is not str or not STORED_TIME.fullmatch(value):
         raise Irregular
     try:
-        dt.datetime.fromisoformat(value)  # type: ignore[arg-type]
+        dt.datetime.fromisoformat(value)
     except ValueError:
         raise Irregular from None
-    valid.add(value)  # type: ignore[arg-type]
-    return value  # type: ignore[return-value]
+    valid.add(value)
+    return str(value)
 
 
-def _at(value: object) -> str:
+def _at(value: Any) -> str:
     """A carried history row's time as the general path writes it (SQL function)."""
     if value.__class__ is not str:
         raise Irregular
-    when = dt.datetime.fromisoformat(value)  # type: ignore[arg-type]
+    when = dt.datetime.fromisoformat(value)
     if when.tzinfo is None:
         return stored_time(when.replace(tzinfo=dt.UTC))
-    return value if STORED_TIME.fullmatch(value) else stored_time(when)  # type: ignore
+    return str(value) if STORED_TIME.fullmatch(value) else stored_time(when)
 
 
 def _snapshot_sql(column: str) -> str:
@@ -130,15 +130,49 @@ SELECT new, doc, action, actor, at, before, after, comment FROM (
 )
 """
 
+# The annotations of a batch, as the general path writes them (the values checked before).
+_COPY_ANNOTATIONS = f"""
+INSERT INTO main.annotations ({", ".join(f'"{c}"' for c in ANNOTATION_COLUMNS + REVIEW_COLUMNS)})
+SELECT m.new, m.doc, a.start, a."end", a.author, a.created, a.modified, coalesce(a.note, ''),
+    CASE WHEN a.status IS NULL OR a.status = '' THEN 'draft' ELSE a.status END,
+    a.reviewer, a.reviewed_at, coalesce(a.review_comment, '')
+FROM temp.merge_ids AS m CROSS JOIN {SCHEMA}.annotations AS a ON a.id = m.old
+ORDER BY m.old
+"""
+
+# Their tags, each value encoded as the general path encodes it (temp.merge_values), in the
+# order of the colleague's tag list.
+_COPY_TAGS = f"""
+INSERT INTO main.annotation_tags ({", ".join(f'"{c}"' for c in TAG_COLUMNS)})
+SELECT m.new, v.local, v.fields_out, v.suggested_out
+FROM temp.merge_ids AS m CROSS JOIN {SCHEMA}.annotation_tags AS t ON t.annotation_id = m.old
+    CROSS JOIN temp.merge_values AS v
+        ON v.tag_id = t.tag_id AND v.fields = t.fields AND v.suggested = t.suggested
+ORDER BY m.old, v.rank
+"""
+
+_TEMP_TABLES = (
+    "CREATE TEMP TABLE merge_ids (old INTEGER PRIMARY KEY, new INTEGER NOT NULL, "
+    "doc INTEGER NOT NULL, author TEXT NOT NULL)",
+    "CREATE TEMP TABLE merge_values (tag_id INTEGER, fields JSON, suggested JSON, "
+    "local INTEGER NOT NULL, "
+    "fields_out TEXT NOT NULL, suggested_out TEXT NOT NULL, rank INTEGER NOT NULL, "
+    "PRIMARY KEY (tag_id, fields, suggested))",
+)
+
 _ANNOTATIONS = (
     'SELECT id, document_id, start, "end", author, created, modified, note, status, reviewer, '
     f"reviewed_at, review_comment FROM {SCHEMA}.annotations ORDER BY id"
 )
 
-# (local tag id, fields as JSON, suggested as JSON, (name, fields as JSON, suggested)) of a tag
-# value: its annotation_tags row and its part of an "import" snapshot, as `merge._Writer` has.
-Encoded = tuple[int, str, str, tuple[str, str, tuple[str, ...]]]
+# A tag value as the colleague stores it: (tag id, fields, suggested), JSON text.
+Stored = tuple[int, object, object]
+# An annotation to write: its colleague id, its row and review (as `merge._Writer` has them)
+# and its tags.
 Kept = tuple[int, tuple[Any, ...], tuple[Any, ...], list[DatasetTag]]
+_TEXT = (str, type(None))
+AnnotationRow = tuple[int, int, int, int, str, str, str, str]
+Review = tuple[str, str | None, str | None, str]
 
 
 class _Merge:
@@ -190,11 +224,15 @@ class _Merge:
             for doc_id, sha in sha_of.items()
             if sha not in differing
         }
-        tags = self.tags(tag_rows)
+        tags, values = self.tags(tag_rows)
         present = merge._existing_keys(session, set(document_ids.values()))
         kept, used, skipped = self.annotations(sha_of, local_of, tags, present)
         new_tags = merge._ensure_tags(session, incoming, used)
-        history_rows = self.write(kept, tag_ids_by_name(session))
+        rank = {
+            tag_id: index
+            for index, (_position, tag_id) in enumerate(sorted((r[3], r[0]) for r in tag_rows))
+        }
+        history_rows = self.write(kept, values, tag_ids_by_name(session), rank)
         added = [row[0] for _old, row, _review, _tags in kept]
         report = MergeReport(
             source=incoming.source,
@@ -212,12 +250,14 @@ class _Merge:
         )
         return ColleagueMergeReport(path.name, DATABASE_FORMAT, report, reported, ())
 
-    def tags(self, tag_rows: list[tuple[Any, ...]]) -> dict[int, list[DatasetTag]]:
+    def tags(
+        self, tag_rows: list[tuple[Any, ...]]
+    ) -> tuple[dict[int, list[DatasetTag]], dict[Stored, DatasetTag]]:
         """Each annotation's tags, in the order of the colleague's tag list, each distinct
-        value decoded once and shared (as `colleague._read` reads them)."""
+        value decoded once and shared (as `colleague._read` reads them); the values."""
         names = {tag_id: name for tag_id, name, _colour, _position in tag_rows}
         order = {name: (position, tag_id) for tag_id, name, _colour, position in tag_rows}
-        decoded: dict[tuple[int, object, object], DatasetTag] = {}
+        decoded: dict[Stored, DatasetTag] = {}
         tags: dict[int, list[DatasetTag]] = {}
         for annotation_id, tag_id, fields, hints in self.rows(
             f"SELECT annotation_id, tag_id, fields, suggested FROM {SCHEMA}.annotation_tags"
@@ -225,6 +265,8 @@ class _Merge:
             key = (tag_id, fields, hints)
             value = decoded.get(key)
             if value is None:
+                if fields is None or hints is None:
+                    raise Irregular  # read as {} and [] by the general path: SQL would not join
                 value = decoded[key] = tag_value(names[tag_id], fields, hints)
             listed = tags.get(annotation_id)
             if listed is None:
@@ -234,7 +276,7 @@ class _Merge:
         for listed in tags.values():
             if len(listed) > 1:
                 listed.sort(key=lambda tag: order[tag.name])
-        return tags
+        return tags, decoded
 
     def annotations(
         self,
@@ -265,10 +307,17 @@ class _Merge:
                 and author.__class__ is str and author.strip()
             ):
                 raise Irregular
-            created = _stored(created, valid)
-            modified = created if modified == created else _stored(modified, valid)
-            if reviewed_at is not None:
+            if created not in valid:  # (most times are checked once: the test inlined)
+                created = _stored(created, valid)
+            if modified != created and modified not in valid:
+                modified = _stored(modified, valid)
+            if reviewed_at is not None and reviewed_at not in valid:
                 reviewed_at = _stored(reviewed_at, valid)
+            if not (
+                isinstance(note, _TEXT) and isinstance(status, _TEXT)
+                and isinstance(review_comment, _TEXT)
+            ):
+                raise Irregular  # what `or ""` does to them, SQL would not
             listed = tags.get(old, no_tags)
             for tag in listed:
                 if id(tag) not in checked:
@@ -293,47 +342,54 @@ class _Merge:
             kept.append((old, row, review, listed))
         return kept, used, skipped
 
-    def write(self, kept: list[Kept], tag_ids: dict[str, int]) -> int:
+    def write(
+        self,
+        kept: list[Kept],
+        values: dict[Stored, DatasetTag],
+        tag_ids: dict[str, int],
+        rank: dict[int, int],
+    ) -> int:
         """Write the annotations, their tags and their history, batch by batch; the number of
         history rows written."""
         now = stored_time(dt.datetime.now(dt.UTC))
-        encoded: dict[int, Encoded] = {}
+        snapshot: dict[int, tuple[str, str, tuple[str, ...]]] = {}  # by id() of the value
+        encoded = []
+        for (tag_id, fields, hints), tag in values.items():
+            local = tag_ids.get(tag.name)
+            if local is not None:  # else only on annotations of documents set aside
+                fields_json = json.dumps(tag.fields)
+                suggested = [name for name in tag.suggested if name in tag.fields]
+                encoded.append((tag_id, fields, hints, local, fields_json,
+                                json.dumps(suggested), rank[tag_id]))
+                snapshot[id(tag)] = (tag.name, fields_json, tag.suggested)
         history_rows = 0
-        connection = self.connection
         with self.functions() as imports:
-            self.driver.execute(
-                "CREATE TEMP TABLE merge_ids (old INTEGER PRIMARY KEY, new INTEGER NOT NULL, "
-                "doc INTEGER NOT NULL, author TEXT NOT NULL)"
-            )
-            for first in range(0, len(kept), merge.BATCH):
-                batch = kept[first : first + merge.BATCH]
-                annotation_rows, tag_rows, ids = [], [], []
-                imports.clear()
-                for old, row, review, listed in batch:
-                    annotation_rows.append((*row, *review))
-                    ids.append((old, row[0], row[1], row[4]))
-                    snapshot_tags = []
-                    for tag in listed:
-                        stored = encoded.get(id(tag))
-                        if stored is None:
-                            stored = encoded[id(tag)] = _encode(tag, tag_ids)
-                        snapshot_tags.append(stored[3])
-                        tag_rows.append((row[0], stored[0], stored[1], stored[2]))
-                    imports[old] = creation_row(
-                        "import", row[4], now, row, snapshot_tags, review  # type: ignore[arg-type]
-                    )[6]
-                bulk_insert(connection, "annotations", ANNOTATION_COLUMNS + REVIEW_COLUMNS,
-                            annotation_rows)
-                bulk_insert(connection, "annotation_tags", TAG_COLUMNS, tag_rows)
-                cursor = self.driver.cursor()
-                try:
+            cursor = self.driver.cursor()
+            try:
+                for statement in _TEMP_TABLES:
+                    cursor.execute(statement)
+                cursor.executemany(
+                    "INSERT INTO temp.merge_values VALUES (?, ?, ?, ?, ?, ?, ?)", encoded
+                )
+                for first in range(0, len(kept), merge.BATCH):
+                    ids = []
+                    imports.clear()
+                    for old, row, review, listed in kept[first : first + merge.BATCH]:
+                        ids.append((old, row[0], row[1], row[4]))
+                        imports[old] = cast(str, creation_row(
+                            "import", row[4], now, cast(AnnotationRow, row),
+                            [snapshot[id(tag)] for tag in listed], cast(Review, review),
+                        )[6])
                     cursor.execute("DELETE FROM temp.merge_ids")
                     cursor.executemany("INSERT INTO temp.merge_ids VALUES (?, ?, ?, ?)", ids)
+                    cursor.execute(_COPY_ANNOTATIONS)
+                    cursor.execute(_COPY_TAGS)
                     cursor.execute(_HISTORY, {"now": now})
                     history_rows += cursor.rowcount
-                finally:
-                    cursor.close()
-            self.driver.execute("DROP TABLE temp.merge_ids")
+                cursor.execute("DROP TABLE temp.merge_ids")
+                cursor.execute("DROP TABLE temp.merge_values")
+            finally:
+                cursor.close()
         return history_rows
 
     @contextmanager
@@ -371,12 +427,3 @@ class _Merge:
         finally:
             for name, (arguments, _function) in functions.items():
                 self.driver.create_function(name, arguments, None)
-
-
-def _encode(tag: DatasetTag, tag_ids: dict[str, int]) -> Encoded:
-    fields_json = json.dumps(tag.fields)
-    suggested = [name for name in tag.suggested if name in tag.fields]
-    return (
-        tag_ids[tag.name], fields_json, json.dumps(suggested),
-        (tag.name, fields_json, tag.suggested),
-    )

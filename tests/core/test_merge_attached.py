@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,18 @@ from annotator.core.colleague import merge_colleague
 from annotator.core.connections import database_file
 from annotator.core.interchange import merge
 from annotator.core.store import Store, open_store
-from tests.core.test_merge_bulk import (  # noqa: F401  (fixtures)
+from tests.core import test_merge_bulk as bulk
+from tests.core.test_merge_bulk import (
     KNOWN,
-    THEIRS,
     add,
     build_colleague,
     build_target,
     check_reference,
-    clock,
-    colleague as colleague_file,
     dump,
     masked_import_times,
-    target,
 )
+
+clock = bulk.clock  # the colleague's edits at fixed times, one second apart
 
 MASK = "<merge time>"
 
@@ -56,6 +56,20 @@ def _import_times(path: Path) -> set[str]:
     finally:
         conn.close()
     return {row[0] for row in rows}
+
+
+@pytest.fixture
+def colleague_file(tmp_path: Path, clock: None) -> Path:
+    path = tmp_path / "ben.sqlite3"
+    build_colleague(path)
+    return path
+
+
+@pytest.fixture
+def target(tmp_path: Path, clock: None) -> Iterator[Store]:
+    store = build_target(tmp_path / "ana.sqlite3")
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -205,7 +219,7 @@ def test_a_failure_while_writing_the_history_leaves_everything_as_it_was(
     before = dump(target.path)
     digest = hashlib.sha256(colleague_file.read_bytes()).hexdigest()
 
-    def broken_write(self: Any, kept: Any, tag_ids: Any) -> int:
+    def broken_write(self: Any, *_args: Any) -> int:
         raise sqlite3.OperationalError("disk I/O error")  # after the briefings are created
 
     monkeypatch.setattr(colleague_attached._Merge, "write", broken_write)
@@ -256,6 +270,7 @@ def test_the_colleague_counts_as_open_while_attached(
         ).scalar()
         assert count == 8
     assert not owner.in_use
-    with pytest.raises(ValueError, match="schema"):
-        with owner.attached(sqlite3.connect(":memory:"), "x; DROP TABLE y"):
-            pass
+    memory = sqlite3.connect(":memory:")
+    with pytest.raises(ValueError, match="schema"), owner.attached(memory, "x; DROP TABLE y"):
+        pass
+    memory.close()

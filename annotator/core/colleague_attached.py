@@ -82,17 +82,16 @@ def merge_attached(
         return None  # not attachable: the general path opens it and says why
 
 
-def _stored(value: Any, valid: set[str]) -> str:
-    """`value`, a time exactly as `ops.stored_time` writes it (else Irregular)."""
-    if value in valid:
-        return str(value)
+def _stored(value: Any, valid: dict[str, str]) -> str:
+    """`value`, a time exactly as `ops.stored_time` writes it (else Irregular); `valid` keeps
+    the times checked already, one string for equal ones."""
     if value.__class__ is not str or not STORED_TIME.fullmatch(value):
         raise Irregular
     try:
         dt.datetime.fromisoformat(value)
     except ValueError:
         raise Irregular from None
-    valid.add(value)
+    valid[value] = value
     return str(value)
 
 
@@ -191,6 +190,16 @@ class _Merge:
         finally:
             cursor.close()
 
+    @contextmanager
+    def each(self, sql: str) -> Iterator[sqlite3.Cursor]:
+        """The rows of `sql`, to be read one by one (not all held at once) in a `with`
+        block: the statement ends with it (even on an error: the file is detached after)."""
+        cursor = self.driver.cursor()
+        try:
+            yield cursor.execute(sql)
+        finally:
+            cursor.close()
+
     def run(self, add_differing: bool) -> ColleagueMergeReport:
         try:
             return self._run(add_differing)
@@ -259,20 +268,21 @@ class _Merge:
         order = {name: (position, tag_id) for tag_id, name, _colour, position in tag_rows}
         decoded: dict[Stored, DatasetTag] = {}
         tags: dict[int, list[DatasetTag]] = {}
-        for annotation_id, tag_id, fields, hints in self.rows(
+        with self.each(
             f"SELECT annotation_id, tag_id, fields, suggested FROM {SCHEMA}.annotation_tags"
-        ):
-            key = (tag_id, fields, hints)
-            value = decoded.get(key)
-            if value is None:
-                if fields is None or hints is None:
-                    raise Irregular  # read as {} and [] by the general path: SQL would not join
-                value = decoded[key] = tag_value(names[tag_id], fields, hints)
-            listed = tags.get(annotation_id)
-            if listed is None:
-                tags[annotation_id] = [value]
-            else:
-                listed.append(value)
+        ) as rows:
+            for annotation_id, tag_id, fields, hints in rows:
+                key = (tag_id, fields, hints)
+                value = decoded.get(key)
+                if value is None:
+                    if fields is None or hints is None:
+                        raise Irregular  # read as {} and [] by the general path: not by SQL
+                    value = decoded[key] = tag_value(names[tag_id], fields, hints)
+                listed = tags.get(annotation_id)
+                if listed is None:
+                    tags[annotation_id] = [value]
+                else:
+                    listed.append(value)
         for listed in tags.values():
             if len(listed) > 1:
                 listed.sort(key=lambda tag: order[tag.name])
@@ -291,55 +301,59 @@ class _Merge:
         kept: list[Kept] = []
         used: set[str] = set()
         checked: set[int] = set()
-        valid: set[str] = set()
+        valid: dict[str, str] = {}
+        authors: dict[str, str] = {}
         skipped = 0
         no_tags: list[DatasetTag] = []
-        for (old, doc_id, start, end, author, created, modified, note, status, reviewer,
-             reviewed_at, review_comment) in self.rows(_ANNOTATIONS):
-            local = local_of.get(doc_id)
-            if local is None:
-                if doc_id not in sha_of:
-                    raise Irregular  # an annotation of no document
-                continue  # of a document set aside
-            document_id, length = local
-            if not (
-                start.__class__ is int and end.__class__ is int and 0 <= start < end <= length
-                and author.__class__ is str and author.strip()
-            ):
-                raise Irregular
-            if created not in valid:  # (most times are checked once: the test inlined)
-                created = _stored(created, valid)
-            if modified != created and modified not in valid:
-                modified = _stored(modified, valid)
-            if reviewed_at is not None and reviewed_at not in valid:
-                reviewed_at = _stored(reviewed_at, valid)
-            if not (
-                isinstance(note, _TEXT) and isinstance(status, _TEXT)
-                and isinstance(review_comment, _TEXT)
-            ):
-                raise Irregular  # what `or ""` does to them, SQL would not
-            listed = tags.get(old, no_tags)
-            for tag in listed:
-                if id(tag) not in checked:
-                    if tag.fields and field_problems(tag.name, tag.fields):
-                        raise Irregular
-                    checked.add(id(tag))
-                    used.add(tag.name)
-            if len(listed) > 1:
-                names = tuple(sorted(t.name for t in listed))
-                if len(set(names)) < len(names):
-                    raise Irregular  # a tag listed twice (the general path writes it once)
-            else:
-                names = (listed[0].name,) if listed else ()
-            key = (document_id, start, end, author, created, names)
-            if key in present:
-                skipped += 1
-                continue
-            present.add(key)
-            row = (next_id + len(kept), document_id, start, end, author, created, modified,
-                   note or "")
-            review = (status or "draft", reviewer, reviewed_at, review_comment or "")
-            kept.append((old, row, review, listed))
+        with self.each(_ANNOTATIONS) as rows:
+            for (old, doc_id, start, end, author, created, modified, note, status, reviewer,
+                 reviewed_at, review_comment) in rows:
+                local = local_of.get(doc_id)
+                if local is None:
+                    if doc_id not in sha_of:
+                        raise Irregular  # an annotation of no document
+                    continue  # of a document set aside
+                document_id, length = local
+                if not (
+                    start.__class__ is int and end.__class__ is int and 0 <= start < end <= length
+                    and author.__class__ is str and author.strip()
+                ):
+                    raise Irregular
+                # each time checked once (the look-up inlined), equal ones held once
+                created = valid.get(created) or _stored(created, valid)
+                modified = created if modified == created else (
+                    valid.get(modified) or _stored(modified, valid)
+                )
+                if reviewed_at is not None:
+                    reviewed_at = valid.get(reviewed_at) or _stored(reviewed_at, valid)
+                author = authors.setdefault(author, author)
+                if not (
+                    isinstance(note, _TEXT) and isinstance(status, _TEXT)
+                    and isinstance(review_comment, _TEXT)
+                ):
+                    raise Irregular  # what `or ""` does to them, SQL would not
+                listed = tags.get(old, no_tags)
+                for tag in listed:
+                    if id(tag) not in checked:
+                        if tag.fields and field_problems(tag.name, tag.fields):
+                            raise Irregular
+                        checked.add(id(tag))
+                        used.add(tag.name)
+                if len(listed) > 1:
+                    names = tuple(sorted(t.name for t in listed))
+                    if len(set(names)) < len(names):
+                        raise Irregular  # a tag listed twice (the general path writes it once)
+                else:
+                    names = (listed[0].name,) if listed else ()
+                key = (document_id, start, end, author, created, names)
+                if key in present:
+                    skipped += 1
+                    continue
+                present.add(key)
+                row = (next_id + len(kept), document_id, start, end, author, created, modified,
+                       note or "")
+                review = (status or "draft", reviewer, reviewed_at, review_comment or "")
+                kept.append((old, row, review, listed))
         return kept, used, skipped
 
     def write(

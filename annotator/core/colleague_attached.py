@@ -42,7 +42,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.fields import field_problems
 from annotator.core.history import HISTORY_COLUMNS, creation_row
 from annotator.core.interchange import merge
-from annotator.core.interchange.merge import MergeReport
+from annotator.core.interchange.merge import _SNAPSHOT_IDS, MergeReport
 from annotator.core.interchange.records import STORED_TIME, IncomingSet
 from annotator.core.ops import (
     ANNOTATION_COLUMNS,
@@ -413,31 +413,33 @@ class _Merge:
         the general path's conversions of times and snapshots SQL leaves to Python. A
         failure in them (a damaged value) makes the merge Irregular."""
         imports: dict[int, str] = {}
-        failed: list[BaseException] = []
-
-        def guarded(function: Callable[..., Any]) -> Callable[..., Any]:
-            def call(*args: Any) -> Any:
-                try:
-                    return function(*args)
-                except Exception as exc:
-                    failed.append(exc)
-                    raise
-
-            return call
-
         functions: dict[str, tuple[int, Callable[..., Any]]] = {
             "merge_import": (1, imports.__getitem__),
             "merge_at": (1, _at),
-            "merge_snapshot": (3, lambda text, new, doc: merge._remapped(None, text, new, doc)),
+            "merge_snapshot": (3, _snapshot),
         }
         for name, (arguments, function) in functions.items():
-            self.driver.create_function(name, arguments, guarded(function))
+            self.driver.create_function(name, arguments, function)
         try:
             yield imports
-        except sqlite3.Error as exc:
-            if failed:
-                raise Irregular from failed[0]
-            raise exc
+        except sqlite3.OperationalError as exc:
+            # what the sqlite3 module says of an exception in a function (its traceback is
+            # not kept): a value the general path converts, or refuses as damaged
+            if str(exc) == _FUNCTION_FAILED:
+                raise Irregular from exc
+            raise
         finally:
             for name, (arguments, _function) in functions.items():
                 self.driver.create_function(name, arguments, None)
+
+
+_FUNCTION_FAILED = "user-defined function raised exception"
+
+
+def _snapshot(text: Any, annotation_id: int, document_id: int) -> str | None:
+    """`merge._remapped` of a carried snapshot's stored text (SQL function)."""
+    if text.__class__ is str:
+        match = _SNAPSHOT_IDS.match(text)
+        if match is not None:
+            return f'{{"id": {annotation_id}, "document_id": {document_id}, ' + text[match.end():]
+    return merge._remapped(None, text, annotation_id, document_id)

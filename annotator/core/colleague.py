@@ -14,6 +14,12 @@ add it as a second document and their annotations to it; instead it is left out 
 Review columns (status, reviewer, time, comment) and each annotation's history are carried over
 (databases of schema 0003 or later; older ones have neither): a merged annotation keeps its
 review state and its recorded changes, followed by an "import" history row.
+
+A database of the current schema is merged inside SQLite (colleague_attached.py: attached
+read-only to the write connection, the rows copied by SQLite itself), writing exactly what
+reading it here and `merge_incoming` would; anything it does not find regular (older schemas,
+times stored otherwise, a value the form rejects...) takes that general path, which converts it
+or refuses the file with its message.
 """
 
 from __future__ import annotations

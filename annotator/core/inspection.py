@@ -82,8 +82,8 @@ def attached_for_reading(
     `connect_for_reading` connects: immutable in a folder that cannot hold its `-shm` file.
     Raises sqlite3.Error."""
     with ExitStack() as stack:
-        stack.enter_context(owner.attached(conn, schema))
         try:
+            stack.enter_context(owner.attached(conn, schema))
             conn.execute(f"SELECT count(*) FROM {schema}.sqlite_master").fetchone()
         except sqlite3.OperationalError:
             stack.close()

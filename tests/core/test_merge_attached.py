@@ -274,3 +274,22 @@ def test_the_colleague_counts_as_open_while_attached(
     with pytest.raises(ValueError, match="schema"), owner.attached(memory, "x; DROP TABLE y"):
         pass
     memory.close()
+
+
+def test_a_colleague_in_a_read_only_folder_is_merged_inside_sqlite(
+    tmp_path: Path, target: Store, attached_only: None, clock: None
+) -> None:
+    """A colleague's database on a read-only mount (no `-shm` can be made there) is attached
+    immutable, as it would be opened for reading; nothing is written beside it."""
+    from tests.core.test_connections import read_only_folder
+
+    folder = tmp_path / "mount"
+    folder.mkdir()
+    build_colleague(folder / "ben.sqlite3")
+    before = sorted(p.name for p in folder.iterdir())
+    with read_only_folder(folder) as mounted:
+        report = merge_colleague(target, mounted / "ben.sqlite3")
+        assert not database_file(mounted / "ben.sqlite3").in_use
+    assert report.merge.annotations_added == 8
+    check_reference("colleague-database", masked_import_times(dump(target.path)))
+    assert sorted(p.name for p in folder.iterdir()) == before

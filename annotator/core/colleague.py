@@ -14,6 +14,12 @@ add it as a second document and their annotations to it; instead it is left out 
 Review columns (status, reviewer, time, comment) and each annotation's history are carried over
 (databases of schema 0003 or later; older ones have neither): a merged annotation keeps its
 review state and its recorded changes, followed by an "import" history row.
+
+A database of the current schema is merged inside SQLite (colleague_attached.py: attached
+read-only to the write connection, the rows copied by SQLite itself), writing exactly what
+reading it here and `merge_incoming` would; anything it does not find regular (older schemas,
+times stored otherwise, a value the form rejects...) takes that general path, which converts it
+or refuses the file with its message.
 """
 
 from __future__ import annotations
@@ -22,17 +28,24 @@ import datetime as dt
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from annotator.core.bulk import gc_paused
-from annotator.core.connections import database_file, file_key, refuse_if_open
+from annotator.core.connections import database_file, file_key, in_use, refuse_if_open
 from annotator.core.dataset import DatasetTag
 from annotator.core.errors import DatabaseRefused, ImportRefused
-from annotator.core.inspection import SQLITE_MAGIC, connect_for_reading, inspect_database
+from annotator.core.inspection import (
+    HEAD_REVISION,
+    SQLITE_MAGIC,
+    connect_for_reading,
+    inspect_database,
+)
 from annotator.core.interchange.detect import annotation_format, read_annotation_file
 from annotator.core.interchange.merge import MergeReport, merge_incoming
 from annotator.core.interchange.records import (
@@ -144,27 +157,44 @@ def _json(value: object, default: Any) -> Any:
     return value
 
 
-def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
-    incoming = IncomingSet(source=path.name, format=DATABASE_FORMAT)
+def read_documents(
+    conn: sqlite3.Connection, schema: str = "main"
+) -> tuple[list[IncomingDocument], dict[int, str]]:
+    """The documents of the database `schema` of `conn` (with their texts and units), and
+    the SHA-256 of each by its id there."""
+    documents: list[IncomingDocument] = []
     units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for doc_id, start, end, kind in conn.execute(
-        'SELECT document_id, start, "end", kind FROM units ORDER BY document_id, ordinal'
+        f'SELECT document_id, start, "end", kind FROM {schema}.units '
+        "ORDER BY document_id, ordinal"
     ):
         units[doc_id].append((start, end, str(kind)))
     sha_of: dict[int, str] = {}
     for row in conn.execute(
         "SELECT id, sha256, text, title, source_name, issuer, published, language "
-        "FROM documents ORDER BY id"
+        f"FROM {schema}.documents ORDER BY id"
     ):
         doc_id, sha, text, title, source_name, issuer, published, language = row
         sha_of[doc_id] = sha
-        incoming.documents.append(
+        documents.append(
             IncomingDocument(
                 sha256=sha, text=text, title=title, source_name=source_name, issuer=issuer,
                 published=_date(published), language=language, metadata_known=True,
                 units=tuple(units.get(doc_id, ())),
             )
         )
+    return documents, sha_of
+
+
+def tag_value(name: str, fields: object, hints: object) -> DatasetTag:
+    """A tag of an annotation as an annotation_tags row stores it (fields and suggestions as
+    JSON text). Raises ValueError, TypeError for values that are not what the app stores."""
+    return DatasetTag(name, dict(_json(fields, {})), tuple(_json(hints, [])))
+
+
+def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
+    incoming = IncomingSet(source=path.name, format=DATABASE_FORMAT)
+    incoming.documents, sha_of = read_documents(conn)
     tag_rows = conn.execute("SELECT id, name, colour, position FROM tags").fetchall()
     incoming.tag_colours = {name: colour for _id, name, colour, _position in tag_rows}
     tag_names = {tag_id: name for tag_id, name, _colour, _position in tag_rows}
@@ -182,9 +212,7 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
         key = (tag_id, fields, hints)
         value = decoded.get(key)
         if value is None:
-            value = decoded[key] = DatasetTag(
-                tag_names[tag_id], dict(_json(fields, {})), tuple(_json(hints, []))
-            )
+            value = decoded[key] = tag_value(tag_names[tag_id], fields, hints)
         tags[annotation_id].append(value)
     for listed in tags.values():
         if len(listed) > 1:
@@ -299,9 +327,27 @@ def _set_aside_differing(
     """Drop the documents (and their annotations) whose title or file name is that of a local
     document with another text."""
     with store.read() as session:
-        rows = session.execute(
-            select(Document.id, Document.sha256, Document.title, Document.source_name)
-        ).all()
+        differing = differing_documents(session, incoming.documents)
+    if not differing:
+        return incoming, ()
+    counts: dict[str, int] = defaultdict(int)
+    for annotation in incoming.annotations:
+        if annotation.document_sha256 in differing:
+            counts[annotation.document_sha256] += 1
+    kept = replace(
+        incoming,
+        documents=[d for d in incoming.documents if d.sha256 not in differing],
+        annotations=[a for a in incoming.annotations if a.document_sha256 not in differing],
+    )
+    return kept, not_merged(incoming.documents, differing, counts)
+
+
+def differing_documents(session: Session, documents: list[IncomingDocument]) -> dict[str, int]:
+    """sha256 -> local document id, for the `documents` (not here by their text) whose file
+    name or title is that of a local document with another text."""
+    rows = session.execute(
+        select(Document.id, Document.sha256, Document.title, Document.source_name)
+    ).all()
     hashes = {row.sha256 for row in rows}
     by_name: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -309,7 +355,7 @@ def _set_aside_differing(
             if key[1]:
                 by_name.setdefault(key, row.id)
     differing: dict[str, int] = {}
-    for document in incoming.documents:
+    for document in documents:
         if document.sha256 in hashes:
             continue
         local = by_name.get(("source", document.source_name or "")) or by_name.get(
@@ -317,28 +363,23 @@ def _set_aside_differing(
         )
         if local is not None:
             differing[document.sha256] = local
-    if not differing:
-        return incoming, ()
-    counts: dict[str, int] = defaultdict(int)
-    for annotation in incoming.annotations:
-        if annotation.document_sha256 in differing:
-            counts[annotation.document_sha256] += 1
-    reported = tuple(
+    return differing
+
+
+def not_merged(
+    documents: list[IncomingDocument], differing: dict[str, int], counts: Mapping[str, int]
+) -> tuple[NotMerged, ...]:
+    """What the report says of the documents set aside (`counts`: annotations by sha256)."""
+    return tuple(
         NotMerged(
             title=document.title or document.source_name or "",
             sha256=document.sha256,
             local_id=differing[document.sha256],
-            annotations=counts[document.sha256],
+            annotations=counts.get(document.sha256, 0),
         )
-        for document in incoming.documents
+        for document in documents
         if document.sha256 in differing
     )
-    kept = replace(
-        incoming,
-        documents=[d for d in incoming.documents if d.sha256 not in differing],
-        annotations=[a for a in incoming.annotations if a.document_sha256 not in differing],
-    )
-    return kept, reported
 
 
 def merge_colleague(
@@ -356,11 +397,33 @@ def merge_colleague(
             raise _refuse(path, "is the open database itself")
     except OSError as exc:
         raise _refuse(path, f"cannot be read ({exc.strerror or exc})") from exc
+    merged = _merge_attached(store, path, add_differing)
+    if merged is not None:
+        return merged
     incoming = read_colleague_file(path)
-    not_merged: tuple[NotMerged, ...] = ()
+    set_aside: tuple[NotMerged, ...] = ()
     if not add_differing:
-        incoming, not_merged = _set_aside_differing(store, incoming)
+        incoming, set_aside = _set_aside_differing(store, incoming)
     report = merge_incoming(store, incoming)
     return ColleagueMergeReport(
-        path.name, incoming.format, report, not_merged, tuple(incoming.skipped)
+        path.name, incoming.format, report, set_aside, tuple(incoming.skipped)
     )
+
+
+def _merge_attached(
+    store: Store, path: Path, add_differing: bool
+) -> ColleagueMergeReport | None:
+    """The merge of a colleague's database of the current schema inside SQLite
+    (colleague_attached.py); None for anything else, or anything it leaves to the general path
+    (which refuses it or converts its values)."""
+    if not path.is_file() or in_use(path):
+        return None
+    try:
+        state = inspect_database(path)
+    except DatabaseRefused:
+        return None
+    if state.revision != HEAD_REVISION:
+        return None
+    from annotator.core.colleague_attached import merge_attached  # it imports this module
+
+    return merge_attached(store, path, add_differing=add_differing)

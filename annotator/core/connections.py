@@ -148,6 +148,7 @@ class DatabaseFile:
         self.lock = threading.RLock()
         self._live: weakref.WeakSet[OwnedConnection] = weakref.WeakSet()
         self._shared: dict[str, _Shared] = {}
+        self._attached = 0  # ATTACHes of this file to another file's connections (`attached`)
 
     # -- companions ------------------------------------------------------------------------
 
@@ -158,7 +159,7 @@ class DatabaseFile:
     @property
     def in_use(self) -> bool:
         with self.lock:
-            return bool(self._shared) or any(True for _ in self._live)
+            return bool(self._shared) or self._attached > 0 or any(True for _ in self._live)
 
     # -- connections -----------------------------------------------------------------------
 
@@ -219,6 +220,28 @@ class DatabaseFile:
             yield conn
         finally:
             conn.close()
+
+    @contextmanager
+    def attached(
+        self, conn: sqlite3.Connection, schema: str, *, immutable: bool = False
+    ) -> Iterator[None]:
+        """This file attached read-only (`immutable` as in `connect`) to `conn`, a connection
+        of another file outside any transaction, as `schema` for the length of a `with` block,
+        detached after it: one consistent read of both files in one transaction. Meanwhile
+        SQLite holds the file open, so it counts as a connection (`in_use`). Raises
+        sqlite3.Error."""
+        if not schema.isidentifier():
+            raise ValueError(f"not a schema name: {schema!r}")
+        uri = self.path.as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+        with self.lock:
+            conn.execute(f"ATTACH DATABASE ? AS {schema}", (uri,))
+            self._attached += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                conn.execute(f"DETACH DATABASE {schema}")
+                self._attached -= 1
 
     def _forget(self, conn: OwnedConnection) -> None:
         with self.lock:

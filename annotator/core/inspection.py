@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +72,25 @@ def connect_for_reading(owner: DatabaseFile, *, any_thread: bool = False) -> Own
         conn.close()
         raise
     return conn
+
+
+@contextmanager
+def attached_for_reading(
+    owner: DatabaseFile, conn: sqlite3.Connection, schema: str
+) -> Iterator[None]:
+    """`owner`'s file attached read-only to `conn` as `schema` for a `with` block, as
+    `connect_for_reading` connects: immutable in a folder that cannot hold its `-shm` file.
+    Raises sqlite3.Error."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(owner.attached(conn, schema))
+            conn.execute(f"SELECT count(*) FROM {schema}.sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            stack.close()
+            if writable(owner.path):
+                raise
+            stack.enter_context(owner.attached(conn, schema, immutable=True))
+        yield
 
 
 def inspect_database(path: Path) -> DatabaseState:

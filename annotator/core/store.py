@@ -38,6 +38,7 @@ from annotator.core.inspection import (
     KNOWN_REVISIONS,
     SQLITE_MAGIC,
     DatabaseState,
+    attached_for_reading,
     connect_for_reading,
     inspect_database,
 )
@@ -141,11 +142,7 @@ class Store:
 
         Raises DatabaseReadOnly when the database was opened read-only.
         """
-        if self.read_only:
-            raise DatabaseReadOnly(
-                f"{self.path.name} is open read-only (its file or folder cannot be written), "
-                "so nothing was saved; File > Save a Copy makes a copy you can work on"
-            )
+        self._refuse_if_read_only()
         with Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -153,6 +150,38 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def write_attached(self, other: Path, schema: str) -> Iterator[Session]:
+        """`write()`, with the database file `other` attached read-only as `schema` to the
+        session's connection (through its owner, connections.py): the session reads it in the
+        same transaction, one consistent state of both. Detached when the session ends.
+        Raises DatabaseReadOnly as `write()` does, sqlite3.Error when `other` cannot be
+        attached."""
+        self._refuse_if_read_only()
+        with self._write_engine.connect() as connection:
+            # before the session begins: SQLite attaches outside transactions only
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            with attached_for_reading(database_file(other), driver, schema):
+                try:
+                    with Session(bind=connection, expire_on_commit=False) as session:
+                        try:
+                            yield session
+                            session.commit()
+                        except BaseException:
+                            session.rollback()
+                            raise
+                finally:
+                    if connection.in_transaction():
+                        connection.rollback()
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise DatabaseReadOnly(
+                f"{self.path.name} is open read-only (its file or folder cannot be written), "
+                "so nothing was saved; File > Save a Copy makes a copy you can work on"
+            )
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:

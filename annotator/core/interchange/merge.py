@@ -22,9 +22,11 @@ snapshots' "id" and "document_id" replaced by the local ones, then the "import" 
 annotation already present brings nothing.
 
 Rows are prepared in their stored form and written with one executemany per table, parents
-first (documents, units, annotations, their tags, history): on 100,000 annotations the write
-takes about 1.5 times what raw SQLite needs for the same rows (benchmarks/merge_bench.py prints
-both). Times a reader already holds as stored text
+first (documents, units, annotations, their tags, history). Another Annotator database of the
+current schema takes a faster way to the same rows (colleague_attached.py: the file attached
+to the write connection, the rows copied by SQLite, which this module's checks and conversions
+still decide); benchmarks/merge_bench.py measures it against raw SQLite writing the same rows.
+Times a reader already holds as stored text
 (`IncomingAnnotation.stored_times`, `IncomingHistory.at_text`: another Annotator database's) are
 written as they are.
 """

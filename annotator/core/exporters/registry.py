@@ -33,7 +33,7 @@ from annotator.core.exporters.jsonl import (
 )
 from annotator.core.exporters.refiqda import write_qdc, write_qdpx
 from annotator.core.exporters.w3c import write_w3c
-from annotator.core.exporters.xlsx import write_xlsx
+from annotator.core.exporters.xlsx import write_xlsx, write_xlsx_rows
 from annotator.core.files import ExportFailed, remove_stale_parts
 from annotator.core.store import Store
 
@@ -128,7 +128,9 @@ for _fmt in (
     ExportFormat(
         "csv", "CSV (one row per tag)", ".csv", False, write_csv, write_rows=write_csv_rows
     ),
-    ExportFormat("xlsx", "Excel workbook", ".xlsx", False, write_xlsx),
+    ExportFormat(
+        "xlsx", "Excel workbook", ".xlsx", False, write_xlsx, write_rows=write_xlsx_rows
+    ),
     ExportFormat(
         "jsonl", "JSON Lines, one line per unit", ".jsonl", False, write_units_jsonl,
         write_rows=write_units_jsonl_rows,

@@ -87,7 +87,7 @@ def _fail_on_call(
 # Something each writer calls once per row, line or document; it fails on the given call.
 MIDWAY: dict[str, tuple[Any, str, int]] = {
     "csv": (csv_export, "_text", 12),
-    "xlsx": (xlsx._Sheets, "moment", 6),
+    "xlsx": (xlsx._AnnotationRows, "serial_text", 6),
     "jsonl": (jsonl, "_summary", 2),
     "jsonl-spans": (jsonl, "iso_z", 5),
     "w3c": (w3c, "annotation_json", 4),

@@ -24,7 +24,7 @@ from annotator.core.exporters.brat import write_brat
 from annotator.core.exporters.common import ExportOptions, ExportResult
 from annotator.core.exporters.csv_export import write_csv, write_csv_rows
 from annotator.core.exporters.doccano import write_doccano
-from annotator.core.exporters.html_report import write_html
+from annotator.core.exporters.html_report import write_html, write_html_rows
 from annotator.core.exporters.jsonl import (
     write_spans_jsonl,
     write_spans_jsonl_rows,
@@ -145,7 +145,10 @@ for _fmt in (
     ExportFormat("brat", "brat standoff (folder)", "", True, write_brat),
     ExportFormat("doccano", "doccano sequence labelling (JSON Lines)", ".jsonl", False,
                  write_doccano),
-    ExportFormat("html", "HTML report (printable)", ".html", False, write_html),
+    ExportFormat(
+        "html", "HTML report (printable)", ".html", False, write_html,
+        write_rows=write_html_rows,
+    ),
     ExportFormat(
         "qdpx", "REFI-QDA project (MAXQDA, ATLAS.ti, NVivo, QualCoder)", ".qdpx", False,
         write_qdpx,

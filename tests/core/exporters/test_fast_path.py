@@ -64,7 +64,7 @@ def fixed_export_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_fast_formats() -> None:
-    assert set(FAST) == {"csv", "xlsx", "jsonl", "jsonl-spans"}
+    assert set(FAST) == {"csv", "xlsx", "jsonl", "jsonl-spans", "html"}
     assert VARIANTS[-1] == "jsonl-spans+history"
 
 
@@ -356,7 +356,7 @@ def test_rows_come_from_one_read_transaction(
 def test_the_fast_formats_never_build_the_typed_dataset(
     sample_store: Store, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CSV, JSON Lines and XLSX stay on the stored rows (what keeps CSV and JSON Lines at
+    """CSV, JSON Lines, XLSX and HTML stay on the stored rows (what keeps CSV and JSON Lines at
     100,000 annotations/s); the other formats still get the typed dataset."""
     from annotator.core.exporters import registry
 

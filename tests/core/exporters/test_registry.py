@@ -93,7 +93,7 @@ MIDWAY: dict[str, tuple[Any, str, int]] = {
     "w3c": (w3c, "annotation_json", 4),
     "brat": (brat, "_document_ann", 2),
     "doccano": (doccano, "_encode", 2),
-    "html": (html_report, "_document_html", 2),
+    "html": (html_report, "_write_document", 2),
 }
 
 

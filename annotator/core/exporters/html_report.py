@@ -58,7 +58,8 @@ ALPHA = "59"  # about 35% opacity: the text stays readable under the highlight
 _BLANK = '<p class="blank"></p>'
 # What html.escape changes, and a line break (which ends a paragraph).
 _SPECIAL = re.compile("[&<>\"'\n]")
-_PARAGRAPHS = 2000  # paragraphs per write
+_OPEN = '<p dir="auto">'
+_PIECES = 8192  # pieces of HTML per write
 _ROWS = 1000  # table rows per write
 
 STYLE = """
@@ -249,10 +250,13 @@ class _Highlighter:
         ordered = sorted(p for p in points if 0 <= p <= len(text))
         active: dict[int, None] = {}
         mark = ""  # the <mark ...> of the active annotations, made when first needed
-        line: list[str] = []
-        out: list[str] = []
+        # The HTML so far, in pieces. buf[opening] is where the current paragraph starts: its
+        # <p> (after a line break, unless it is the first) or, if it stays empty, a blank one;
+        # -1 once it is written, because a piece was sent before its end.
+        buf: list[str] = [""]
+        append = buf.append
+        opening, first = 0, True
         started = breaks = special = 0
-        separator = ""  # between paragraphs: none before the first
         fromkeys, join = dict.fromkeys, "; ".join
         title_of, kind_of = titles.__getitem__, kinds.__getitem__
         for p, q in zip(ordered, ordered[1:], strict=False):
@@ -264,7 +268,7 @@ class _Highlighter:
                 if beginning:
                     for number in beginning:
                         active[number] = None
-                        line.append(f'<sup class="ref">{number}</sup>')
+                        append(f'<sup class="ref">{number}</sup>')
                     started += len(beginning)
                 mark = ""
             segment = text[p:q]
@@ -272,12 +276,21 @@ class _Highlighter:
                 special += 1
             if specials[special] < q:
                 if segment == "\n":
-                    out.append('<p dir="auto">' + "".join(line) + "</p>" if line else _BLANK)
-                    line = []
+                    if opening < 0:
+                        append("</p>")
+                    elif len(buf) > opening + 1:
+                        buf[opening] = _OPEN if first else "\n" + _OPEN
+                        append("</p>")
+                    else:
+                        buf[opening] = _BLANK if first else "\n" + _BLANK
+                    first = False
                     breaks += 1
-                    if len(out) >= _PARAGRAPHS:
-                        yield separator + "\n".join(out), started
-                        separator, out = "\n", []
+                    if len(buf) >= _PIECES:
+                        yield "".join(buf), started
+                        buf = []
+                        append = buf.append
+                    opening = len(buf)
+                    append("")
                     continue
                 segment = escape(segment)
             if active:
@@ -287,12 +300,26 @@ class _Highlighter:
                     style = styles.get(key) or self._style(key)
                     multi = ' class="multi"' if len(active) > 1 else ""
                     mark = f'<mark{multi} style="{style}" title="{join(map(title_of, covering))}">'
-                line.append(f"{mark}{segment}</mark>")
+                append(mark)
+                append(segment)
+                append("</mark>")
             else:
-                line.append(segment)
-        if line or not breaks:  # the text's final line break opens no new line
-            out.append('<p dir="auto">' + "".join(line) + "</p>" if line else _BLANK)
-        yield (separator + "\n".join(out) if out else ""), started
+                append(segment)
+            if len(buf) >= _PIECES and opening >= 0:  # a paragraph longer than a piece
+                buf[opening] = _OPEN if first else "\n" + _OPEN
+                yield "".join(buf), started
+                buf = []
+                append = buf.append
+                opening = -1
+        if opening < 0:
+            append("</p>")
+        elif len(buf) > opening + 1:
+            buf[opening] = _OPEN if first else "\n" + _OPEN
+            append("</p>")
+        elif not breaks:
+            buf[opening] = _BLANK
+        # else: the text's final line break opens no new line
+        yield "".join(buf), started
 
 
 def _meta(document: DatasetDocument, count: int) -> str:

@@ -8,7 +8,8 @@ Adding a format: write `exporters/<name>.py` with a `write_<name>(dataset, out, 
 call `register(ExportFormat(...))` for it at the end of this module (the REFI-QDA exporter,
 `exporters/refiqda.py`, registers "qdpx" and "qdc" this way). A format that must be fast on large
 databases also gives `write_rows`, which writes from the stored rows (`load_rows`) without
-building a typed `Dataset` first; `export_store()` uses it (CSV and JSON Lines do).
+building a typed `Dataset` first; `export_store()` uses it (CSV, JSON Lines, XLSX and the HTML
+report do).
 """
 
 from __future__ import annotations

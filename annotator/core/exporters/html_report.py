@@ -250,6 +250,11 @@ class _Highlighter:
         ordered = sorted(p for p in points if 0 <= p <= len(text))
         active: dict[int, None] = {}
         mark = ""  # the <mark ...> of the active annotations, made when first needed
+        # The kinds of the active annotations (distinct, in order) and the title listing them,
+        # known while only annotations numbered after them were added since they were made.
+        key: tuple[int, ...] = ()
+        title = ""
+        known = True
         # The HTML so far, in pieces. buf[opening] is where the current paragraph starts: its
         # <p> (after a line break, unless it is the first) or, if it stays empty, a blank one;
         # -1 once it is written, because a piece was sent before its end.
@@ -263,13 +268,23 @@ class _Highlighter:
             event = events.get(p)
             if event is not None:
                 ending, beginning = event
-                for number in ending:
-                    active.pop(number, None)
+                if ending:
+                    for number in ending:
+                        active.pop(number, None)
+                    known = False
                 if beginning:
                     for number in beginning:
                         active[number] = None
                         append(f'<sup class="ref">{number}</sup>')
                     started += len(beginning)
+                    if known and in_order:  # added after the others: extend key and title
+                        for kind in map(kind_of, beginning):
+                            if kind not in key:
+                                key += (kind,)
+                        added = join(map(title_of, beginning))
+                        title = f"{title}; {added}" if title else added
+                    else:
+                        known = False
                 mark = ""
             segment = text[p:q]
             while specials[special] < p:
@@ -295,11 +310,14 @@ class _Highlighter:
                 segment = escape(segment)
             if active:
                 if not mark:
-                    covering = active if in_order else sorted(active)
-                    key = tuple(fromkeys(map(kind_of, covering)))
+                    if not known:
+                        covering = active if in_order else sorted(active)
+                        key = tuple(fromkeys(map(kind_of, covering)))
+                        title = join(map(title_of, covering))
+                        known = True
                     style = styles.get(key) or self._style(key)
                     multi = ' class="multi"' if len(active) > 1 else ""
-                    mark = f'<mark{multi} style="{style}" title="{join(map(title_of, covering))}">'
+                    mark = f'<mark{multi} style="{style}" title="{title}">'
                 append(mark)
                 append(segment)
                 append("</mark>")

@@ -137,12 +137,12 @@ class _Tags:
         self.colours = colours
         self.decode = JsonTexts()
         self._cells: dict[TagRow, str] = {}
-        self._groups: dict[tuple[TagRow, ...], str] = {}
+        self.groups: dict[tuple[TagRow, ...], str] = {}  # what `cell` made
 
     def cell(self, stored: tuple[TagRow, ...]) -> str:
-        found = self._groups.get(stored)
+        found = self.groups.get(stored)
         if found is None:
-            found = self._groups[stored] = "".join(map(self._cell, stored))
+            found = self.groups[stored] = "".join(map(self._cell, stored))
         return found
 
     def _cell(self, stored: TagRow) -> str:
@@ -377,6 +377,7 @@ def _table_rows(
     """The table's rows, about _ROWS at a time, with the number of rows so far; `specials` is
     `special_positions(document.text)`."""
     text = document.text
+    groups = tags.groups
     authors: dict[str, str] = {}
     out: list[str] = []
     for number, (
@@ -397,7 +398,7 @@ def _table_rows(
             span = escape(span)
         out.append(
             f'<tr id="a-{annotation_id}"><td>{number}</td><td class="span" dir="auto">{span}</td>'
-            f"<td>{start}–{end}</td><td>{tags.cell(stored_tags)}</td>"
+            f"<td>{start}–{end}</td><td>{groups.get(stored_tags) or tags.cell(stored_tags)}</td>"
             f'<td class="note" dir="auto">{escape(note) if note else ""}</td>'
             f'<td dir="auto">{author_cell}</td><td>{created_cell}</td>'
             f"<td>{created_cell if modified == created else _stored_time(modified)}</td></tr>"

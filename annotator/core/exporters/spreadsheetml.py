@@ -27,9 +27,9 @@ from typing import IO
 MAX_TEXT = 32_767  # UTF-16 units per cell
 _EPOCH = dt.datetime(1899, 12, 31)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-# Deflate level 1: a fraction of the time of the default level, and still a small file (the
-# sheets are repetitive XML).
-COMPRESS_LEVEL = 1
+# Deflate level 2: a third of the time of the default level (6) for a file a third bigger
+# (14 MB instead of 11 for 100,000 annotations); level 1 is no faster and 4% bigger.
+COMPRESS_LEVEL = 2
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -201,3 +201,15 @@ def test_text_that_looks_like_markup_stays_text(dataset: Dataset, out_dir: Path)
     header = [cell.value for cell in sheet[1]]
     row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
     assert (row["note"], row["author"]) == ("<r><t>x</t></r>", "<r>")
+
+
+def test_a_number_excel_cannot_hold_is_written_as_text(dataset: Dataset, out_dir: Path) -> None:
+    """XlsxWriter refused NaN and infinities with a traceback; they are written as text."""
+    first = dataset.annotations[0]
+    fields = {"value": float("nan"), "range_low": float("-inf")}
+    dataset.annotations[0] = dataclasses.replace(first, tags=(DatasetTag("figure", fields),))
+    export(dataset, "xlsx", out_dir / "a.xlsx")
+    sheet = openpyxl.load_workbook(out_dir / "a.xlsx")["Annotations"]
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert (row["value"], row["range_low"]) == ("nan", "-inf")

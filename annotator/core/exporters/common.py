@@ -134,25 +134,6 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def row_count(dataset: Dataset) -> int:
-    return sum(len(a.tags) or 1 for a in dataset.annotations)
-
-
 def units_counted(document: DatasetDocument) -> int:
     """Units that are read (boilerplate marked "skipped" is not counted)."""
     return sum(1 for _start, _end, kind in document.units if kind != "skipped")
-
-
-def tag_counts(dataset: Dataset) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for annotation in dataset.annotations:
-        for tag in annotation.tags:
-            counts[tag.name] = counts.get(tag.name, 0) + 1
-    return counts
-
-
-def annotation_counts(dataset: Dataset) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for annotation in dataset.annotations:
-        counts[annotation.document_id] = counts.get(annotation.document_id, 0) + 1
-    return counts

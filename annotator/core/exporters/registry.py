@@ -8,7 +8,8 @@ Adding a format: write `exporters/<name>.py` with a `write_<name>(dataset, out, 
 call `register(ExportFormat(...))` for it at the end of this module (the REFI-QDA exporter,
 `exporters/refiqda.py`, registers "qdpx" and "qdc" this way). A format that must be fast on large
 databases also gives `write_rows`, which writes from the stored rows (`load_rows`) without
-building a typed `Dataset` first; `export_store()` uses it (CSV and JSON Lines do).
+building a typed `Dataset` first; `export_store()` uses it (CSV, JSON Lines, XLSX and the HTML
+report do).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from annotator.core.exporters.brat import write_brat
 from annotator.core.exporters.common import ExportOptions, ExportResult
 from annotator.core.exporters.csv_export import write_csv, write_csv_rows
 from annotator.core.exporters.doccano import write_doccano
-from annotator.core.exporters.html_report import write_html
+from annotator.core.exporters.html_report import write_html, write_html_rows
 from annotator.core.exporters.jsonl import (
     write_spans_jsonl,
     write_spans_jsonl_rows,
@@ -33,7 +34,7 @@ from annotator.core.exporters.jsonl import (
 )
 from annotator.core.exporters.refiqda import write_qdc, write_qdpx
 from annotator.core.exporters.w3c import write_w3c
-from annotator.core.exporters.xlsx import write_xlsx
+from annotator.core.exporters.xlsx import write_xlsx, write_xlsx_rows
 from annotator.core.files import ExportFailed, remove_stale_parts
 from annotator.core.store import Store
 
@@ -128,7 +129,9 @@ for _fmt in (
     ExportFormat(
         "csv", "CSV (one row per tag)", ".csv", False, write_csv, write_rows=write_csv_rows
     ),
-    ExportFormat("xlsx", "Excel workbook", ".xlsx", False, write_xlsx),
+    ExportFormat(
+        "xlsx", "Excel workbook", ".xlsx", False, write_xlsx, write_rows=write_xlsx_rows
+    ),
     ExportFormat(
         "jsonl", "JSON Lines, one line per unit", ".jsonl", False, write_units_jsonl,
         write_rows=write_units_jsonl_rows,
@@ -143,7 +146,10 @@ for _fmt in (
     ExportFormat("brat", "brat standoff (folder)", "", True, write_brat),
     ExportFormat("doccano", "doccano sequence labelling (JSON Lines)", ".jsonl", False,
                  write_doccano),
-    ExportFormat("html", "HTML report (printable)", ".html", False, write_html),
+    ExportFormat(
+        "html", "HTML report (printable)", ".html", False, write_html,
+        write_rows=write_html_rows,
+    ),
     ExportFormat(
         "qdpx", "REFI-QDA project (MAXQDA, ATLAS.ti, NVivo, QualCoder)", ".qdpx", False,
         write_qdpx,

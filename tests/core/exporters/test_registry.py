@@ -87,13 +87,13 @@ def _fail_on_call(
 # Something each writer calls once per row, line or document; it fails on the given call.
 MIDWAY: dict[str, tuple[Any, str, int]] = {
     "csv": (csv_export, "_text", 12),
-    "xlsx": (xlsx._Sheets, "moment", 6),
+    "xlsx": (xlsx._AnnotationRows, "serial_text", 6),
     "jsonl": (jsonl, "_summary", 2),
     "jsonl-spans": (jsonl, "iso_z", 5),
     "w3c": (w3c, "annotation_json", 4),
     "brat": (brat, "_document_ann", 2),
     "doccano": (doccano, "_encode", 2),
-    "html": (html_report, "_document_html", 2),
+    "html": (html_report, "_write_document", 2),
 }
 
 

@@ -1,0 +1,64 @@
+"""The HTML report, written as it is made, against the report written whole before it was
+streamed (tests/data/exports/report_edges.html): byte for byte, on what the sample database does
+not have. Annotations out of start order, an empty span, spans ending at the text's end and past
+a final line break, a text without final line break, an empty text, HTML special characters at
+segment edges, times before the year 1000, and tags missing from the tag list."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+from annotator.core.dataset import Dataset, DatasetTag
+from annotator.core.exporters.common import ExportOptions
+from annotator.core.exporters.registry import export
+from annotator.core.text import text_sha256
+
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "exports" / "report_edges.html"
+
+
+def edges(dataset: Dataset) -> Dataset:
+    """The sample dataset with two more documents and annotations that take every path."""
+    base = dataset.documents[0]
+    text = "<a href='x'>&amp;</a> \"quoted\"\n\n🙂 مرحبا & <b>\nlast line without break"
+    third = dataclasses.replace(base, id=3, title="<Edges> & 'more'", text=text,
+                                sha256=text_sha256(text))
+    fourth = dataclasses.replace(base, id=4, title="Empty", text="", sha256=text_sha256(""))
+    first = dataset.annotations[0]
+    old = dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+
+    def made(number: int, start: int, end: int, *tags: DatasetTag, **extra: object) -> object:
+        return dataclasses.replace(
+            first, id=200 + number, document_id=extra.get("document", 3), start=start,
+            end=end, tags=tags, author=str(extra.get("author", "Ana & <Ben>")),
+            note=str(extra.get("note", "")), created=extra.get("created", first.created),
+            modified=extra.get("modified", first.modified),
+        )
+
+    claim, figure = DatasetTag("claim", {"attributed_to": "<x>"}), DatasetTag("figure")
+    added = [
+        made(1, 30, len(text), claim, note="a & b"),
+        made(2, 0, 12, figure, DatasetTag("unlisted", {"k": [1, 2]}, ("k",)), created=old,
+             modified=old),
+        made(3, 5, 5, claim),  # empty
+        made(4, 12, 35),  # no tag, across the blank line
+        made(5, 0, len(text), DatasetTag("assessment", {"likelihood": "likely"})),
+        made(6, 0, 0, document=4),
+    ]
+    return dataclasses.replace(
+        dataset, documents=[*dataset.documents, third, fourth],
+        annotations=[*dataset.annotations, *added], _by_id={},  # type: ignore[list-item]
+    )
+
+
+def test_report_as_before(dataset: Dataset, out_dir: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    export(edges(dataset), "html", out_dir / "r.html",
+           ExportOptions(progress=lambda done, total: calls.append((done, total))))
+    data = (out_dir / "r.html").read_bytes()
+    if os.environ.get("ANNOTATOR_UPDATE_REFERENCE"):
+        GOLDEN.write_bytes(data)
+    assert data == GOLDEN.read_bytes()
+    assert calls[-1] == (15, 15)

@@ -11,28 +11,29 @@ if needed. The ops are called with `owner`, so a slip here cannot write a collea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
 from annotator.core import ops
+from annotator.core.bulk import gc_paused
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
 from annotator.core.fields import field_errors, validate_fields
+from annotator.core.opening import document_outline
 from annotator.core.ops import Changes
 from annotator.core.queries import (
     AnnotationView,
     TagInfo,
     annotations_by_id,
-    document_annotations,
-    document_detail,
     list_tags,
     view_of,
 )
 from annotator.core.review import adjudicated_author, review_info
+from annotator.core.storage_errors import describe_storage_error
 from annotator.core.suggest import suggest_fields
-from annotator.gui.context import AppContext
+from annotator.gui.context import STORAGE_ERRORS, AppContext
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.reader.view import PaintedAnnotation, ReaderView
@@ -40,6 +41,12 @@ from annotator.gui.reader.view import PaintedAnnotation, ReaderView
 NOTHING_TO_TAG = "Select a sentence or a span first (click it, or J/K), then press a tag key."
 NOTHING_TO_DELETE = "Nothing to delete: select one of your annotations first."
 NO_DOCUMENT = "Open a briefing from the library first."
+
+# What opening a document leaves for idle time (see idle.py): the annotations' full views
+# (fields, notes, times; read VIEWS_STEP at a time), then the annotation list's rows.
+VIEWS_JOB, LIST_JOB = "open: views", "open: list"
+VIEWS_STEP = 250
+LIST_STEP = 500
 
 
 def painted(view: AnnotationView) -> PaintedAnnotation:
@@ -75,11 +82,13 @@ class Workspace(QObject):
         self.reader = reader
         self.form = form
         self.annotation_list = annotation_list
+        self.idle = reader.idle
         self.document_id: int | None = None
         self.text = ""
         self.units: list[tuple[int, int, str]] = []
         self.coverage = Coverage([])
-        self.annotations: dict[int, AnnotationView] = {}
+        # Filled after the first paint (VIEWS_JOB); `annotations` finishes that at first use.
+        self._annotations: dict[int, AnnotationView] = {}
         self.selection: tuple[int, int] | None = None
         self.current_id: int | None = None
         # The annotation last shown in the form: the target of "move to selection".
@@ -101,6 +110,24 @@ class Workspace(QObject):
         self.form.noteEdited.connect(self.edit_note)
         self.form.deleteRequested.connect(self.delete_annotation)
         self.ctx.changed.connect(self.on_changes)
+        self.idle.failed.connect(self._on_idle_failed)
+
+    @property
+    def annotations(self) -> dict[int, AnnotationView]:
+        """Every annotation of the open document by id (read now if still pending)."""
+        if self.idle.pending(VIEWS_JOB):
+            self.idle.finish(VIEWS_JOB)
+        return self._annotations
+
+    @annotations.setter
+    def annotations(self, value: dict[int, AnnotationView]) -> None:
+        self.idle.cancel(VIEWS_JOB)
+        self._annotations = value
+
+    def is_settled(self) -> bool:
+        """True when nothing of the last open is left for idle time: the annotations, the
+        list and the overview strip are all complete."""
+        return not self.idle.pending()
 
     # -- documents -------------------------------------------------------------------------
 
@@ -113,32 +140,85 @@ class Workspace(QObject):
         self.annotation_list.set_tags(self.tags)
 
     def open_document(self, document_id: int) -> None:
-        detail = document_detail(self.ctx.store, document_id)
-        views = document_annotations(self.ctx.store, document_id)
+        """Show the document: its text and painted tags at once (one pass over plain rows);
+        the full annotations, the list and the overview strip follow in idle time, a few
+        milliseconds at a time (`is_settled`). A newer open drops what an older one left."""
+        with gc_paused():  # 10,000s of small objects: no collection pass in the middle
+            self._open(document_id)
+
+    def _open(self, document_id: int) -> None:
+        outline = document_outline(self.ctx.store, document_id)
+        self.idle.cancel(VIEWS_JOB, LIST_JOB)
         self.document_id = document_id
-        self.text = detail.text
-        self.annotations = {view.id: view for view in views}
-        reviews = review_info(self.ctx.store, document_id=document_id)
-        self.statuses = {annotation_id: info.status for annotation_id, info in reviews.items()}
+        self.text = outline.text
+        self._annotations = {}
+        self.statuses = {span[0]: span[4] for span in outline.spans}
         self.selection = None
         self.current_id = None
-        self.units = [(u.start, u.end, u.kind) for u in detail.units]
+        self.units = outline.units
         self.coverage = Coverage(self.units)
-        for view in views:
-            self.coverage.add(view.start, view.end, +1)
-        self.reader.load(detail.text, self.units, [painted(v) for v in views if self.shown(v)])
-        self.annotation_list.load(detail.text, views)
+        status, author = self.reader_filter
+        self.reader.load(
+            outline.text,
+            self.units,
+            [
+                PaintedAnnotation(annotation_id, start, end, tags, who)
+                for annotation_id, start, end, who, state, tags in outline.spans
+                if (author is None or who == author) and (status is None or state == status)
+            ],
+        )
+        self.annotation_list.load(outline.text, [])
         self.form.show_annotation(None)
         self.form.set_document_open(True)
         self._announce_deletable()
+        ids = [span[0] for span in outline.spans]  # in text order
+        self.idle.add(VIEWS_JOB, self._read_views(document_id, ids))
+        self.idle.add(LIST_JOB, self._fill_list(ids))
         self.documentOpened.emit(document_id)
 
+    def _read_views(self, document_id: int, ids: list[int]) -> Iterator[None]:
+        """The full views of `ids`, VIEWS_STEP per step, counted in the coverage too."""
+        yield  # the first screen is painted before any of this
+        for first in range(0, len(ids), VIEWS_STEP):
+            chunk = ids[first : first + VIEWS_STEP]
+            found = annotations_by_id(self.ctx.store, frozenset(chunk))
+            for annotation_id in chunk:
+                view = found.get(annotation_id)
+                if view is not None and view.document_id == document_id:
+                    self._annotations[annotation_id] = view
+                    self.coverage.add(view.start, view.end, +1)
+            yield
+
+    def _fill_list(self, ids: list[int]) -> Iterator[None]:
+        """The annotation list's rows, LIST_STEP per step (after the views: idle.py runs jobs
+        in order); rows an edit put in meanwhile are kept, deleted annotations skipped."""
+        yield
+        for first in range(0, len(ids), LIST_STEP):
+            known = self._annotations
+            self.annotation_list.extend(
+                [known[i] for i in ids[first : first + LIST_STEP] if i in known]
+            )
+            yield
+        self.annotation_list.select(self.current_id)
+
+    def _on_idle_failed(self, job: str, error: BaseException) -> None:
+        if job not in (VIEWS_JOB, LIST_JOB):
+            raise error
+        if isinstance(error, AnnotatorError):
+            message = str(error)
+        elif isinstance(error, STORAGE_ERRORS):
+            message = describe_storage_error(error, "Some annotations were not read")
+        else:
+            raise error
+        self.notice.emit(message)
+
     def close_document(self) -> None:
+        self.idle.cancel(VIEWS_JOB, LIST_JOB)
         self.document_id = None
         self.text = ""
         self.units = []
         self.coverage = Coverage([])
-        self.annotations = {}
+        self._annotations = {}
         self.statuses = {}
         self.selection = None
         self.current_id = None

@@ -209,6 +209,11 @@ class AnnotationList(QWidget):
     def load(self, text: str, annotations: Sequence[AnnotationView]) -> None:
         self.model.load(text, annotations)
 
+    def extend(self, annotations: Sequence[AnnotationView]) -> None:
+        """Add rows for the annotations not listed yet (the list of a document being opened,
+        filled in idle time)."""
+        self.model.extend(annotations)
+
     def apply_changes(self, changed: Sequence[AnnotationView], removed: Iterable[int]) -> None:
         """Insert, move, update and remove single rows; selection and scroll position stay."""
         self.model.apply(changed, removed)

@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
 from annotator.core.coverage import SKIPPED
+from annotator.gui.idle import IdleWork
 from annotator.gui.offsets import OffsetMap
 from annotator.gui.reader import typography
 from annotator.gui.reader.lanes import ReviewGutter, ReviewLanesMixin
@@ -110,6 +111,8 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._margins = (-1, -1)
         self._gutter: ReviewGutter | None = None
         self._restyling = False
+        # Work left for after the first paint (the overview, the workspace's lists): idle.py
+        self.idle = IdleWork(self)
         self.setPalette(typography.reading_palette(self.palette()))
         self.setAutoFillBackground(True)  # the side margins are painted as page
         self._apply_font()

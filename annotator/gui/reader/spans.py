@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from annotator.core.coverage import SKIPPED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaintedAnnotation:
     """What the reader needs to paint one annotation (offsets in code points)."""
 

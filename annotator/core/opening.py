@@ -2,20 +2,29 @@
 
 `document_outline` reads them in three plain queries (no ORM instances, no JSON or datetime
 decoding) as compact tuples; the full `AnnotationView`s (fields, notes, times) are read later,
-a slice at a time (`queries.annotations_by_id`), while the analyst already reads the text.
+a slice at a time (`annotation_views`), while the analyst already reads the text.
 Offsets are Python `str` code points.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, String, select, type_coerce
 
 from annotator.core.bulk import gc_paused
 from annotator.core.errors import NotFound
-from annotator.core.model import Annotation, AnnotationTag, Document, Tag, Unit
+from annotator.core.model import (
+    Annotation,
+    AnnotationTag,
+    Document,
+    Tag,
+    Unit,
+    UTCDateTime,
+)
+from annotator.core.queries import AnnotationTagView, AnnotationView
 from annotator.core.store import Store
 
 # (id, start, end, author, review status, tag names in display order)
@@ -96,3 +105,80 @@ def _outline(
             )
         )
     return DocumentOutline(text=text, units=units, spans=spans)
+
+
+_TIME = UTCDateTime()
+
+
+def _json(stored: str | None) -> object:
+    """A stored JSON value: the empty object and list (most fields) without the parser."""
+    if stored is None:
+        return None
+    if stored == "{}":
+        return {}
+    if stored == "[]":
+        return ()
+    return json.loads(stored)
+
+
+def annotation_views(store: Store, ids: Sequence[int]) -> dict[int, AnnotationView]:
+    """The full views of the annotations among `ids` that exist (as `queries.annotations_by_id`
+    gives them), read as stored text and decoded here: on a document's worth of annotations,
+    a few times faster than the column types' own decoding.
+
+    Pass at most a few hundred ids (one SQL parameter each).
+    """
+    if not ids:
+        return {}
+    with gc_paused(), store.read() as session:
+        connection = session.connection()
+        dialect = connection.dialect
+        rows = connection.execute(
+            select(
+                Annotation.id,
+                Annotation.document_id,
+                Annotation.start,
+                Annotation.end,
+                Annotation.author,
+                type_coerce(Annotation.created, String),
+                type_coerce(Annotation.modified, String),
+                Annotation.note,
+            ).where(Annotation.id.in_(ids))
+        ).all()
+        tag_rows = connection.execute(
+            select(
+                AnnotationTag.annotation_id,
+                Tag.name,
+                type_coerce(AnnotationTag.fields, String),
+                type_coerce(AnnotationTag.suggested, String),
+            )
+            .join(Tag, Tag.id == AnnotationTag.tag_id)
+            .where(AnnotationTag.annotation_id.in_(ids))
+            .order_by(Tag.position, Tag.id)
+        ).all()
+        tags: dict[int, list[AnnotationTagView]] = {}
+        for annotation_id, name, fields, suggested in tag_rows:
+            values = _json(fields)
+            listed = _json(suggested)
+            tags.setdefault(annotation_id, []).append(
+                AnnotationTagView(
+                    name,
+                    dict(values) if isinstance(values, dict) else {},
+                    tuple(listed) if isinstance(listed, list | tuple) else (),
+                )
+            )
+        strings: dict[str, str] = {}
+        found: dict[int, AnnotationView] = {}
+        for annotation_id, document_id, start, end, author, created, modified, note in rows:
+            found[annotation_id] = AnnotationView(
+                annotation_id,
+                document_id,
+                start,
+                end,
+                strings.setdefault(author, author),
+                _TIME.process_result_value(created, dialect),  # type: ignore[arg-type]
+                _TIME.process_result_value(modified, dialect),  # type: ignore[arg-type]
+                note,
+                tuple(tags.get(annotation_id, ())),
+            )
+        return found

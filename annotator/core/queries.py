@@ -174,7 +174,7 @@ def unit_tags(
     return [tuple(sorted(found.get(i, ()))) for i in range(len(units))]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnotationTagView:
     name: str
     fields: dict[str, object]

@@ -21,7 +21,7 @@ from annotator.core.bulk import gc_paused
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
 from annotator.core.fields import field_errors, validate_fields
-from annotator.core.opening import document_outline
+from annotator.core.opening import annotation_views, document_outline
 from annotator.core.ops import Changes
 from annotator.core.queries import (
     AnnotationView,
@@ -181,7 +181,7 @@ class Workspace(QObject):
         yield  # the first screen is painted before any of this
         for first in range(0, len(ids), VIEWS_STEP):
             chunk = ids[first : first + VIEWS_STEP]
-            found = annotations_by_id(self.ctx.store, frozenset(chunk))
+            found = annotation_views(self.ctx.store, chunk)
             for annotation_id in chunk:
                 view = found.get(annotation_id)
                 if view is not None and view.document_id == document_id:

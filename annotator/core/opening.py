@@ -8,6 +8,7 @@ Offsets are Python `str` code points.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,17 +169,29 @@ def annotation_views(store: Store, ids: Sequence[int]) -> dict[int, AnnotationVi
                 )
             )
         strings: dict[str, str] = {}
-        found: dict[int, AnnotationView] = {}
+        # One datetime per distinct stored time: an annotation never edited since it was made
+        # (and a whole imported batch) shares one.
+        times: dict[str, dt.datetime] = {}
+
+        def time_of(stored: str) -> dt.datetime:
+            parsed = times.get(stored)
+            if parsed is None:
+                value = _TIME.process_result_value(stored, dialect)
+                assert value is not None  # the column is NOT NULL
+                parsed = times[stored] = value
+            return parsed
+
+        views: dict[int, AnnotationView] = {}
         for annotation_id, document_id, start, end, author, created, modified, note in rows:
-            found[annotation_id] = AnnotationView(
+            views[annotation_id] = AnnotationView(
                 annotation_id,
                 document_id,
                 start,
                 end,
                 strings.setdefault(author, author),
-                _TIME.process_result_value(created, dialect),  # type: ignore[arg-type]
-                _TIME.process_result_value(modified, dialect),  # type: ignore[arg-type]
+                time_of(created),
+                time_of(modified),
                 note,
                 tuple(tags.get(annotation_id, ())),
             )
-        return found
+        return views

@@ -45,7 +45,7 @@ NO_DOCUMENT = "Open a briefing from the library first."
 # What opening a document leaves for idle time (see idle.py): the annotations' full views
 # (fields, notes, times; read VIEWS_STEP at a time), then the annotation list's rows.
 VIEWS_JOB, LIST_JOB = "open: views", "open: list"
-VIEWS_STEP = 250
+VIEWS_STEP = 200
 LIST_STEP = 500
 
 

@@ -33,7 +33,7 @@ class OverviewStrip(QWidget):
 
     WIDTH = 14
     JOB = "overview"
-    STEP = 400  # annotations counted per idle step
+    STEP = 300  # annotations counted per idle step
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

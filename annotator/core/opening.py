@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, String, select, type_coerce
+from sqlalchemy import ColumnElement, Row, String, select, type_coerce
 
 from annotator.core.bulk import gc_paused
 from annotator.core.errors import NotFound
@@ -131,15 +131,29 @@ def _json(stored: str | None) -> object:
     return json.loads(stored)
 
 
-def annotation_views(store: Store, ids: Sequence[int]) -> dict[int, AnnotationView]:
-    """The full views of the annotations among `ids` that exist (as `queries.annotations_by_id`
-    gives them), read as stored text and decoded here: on a document's worth of annotations,
-    a few times faster than the column types' own decoding.
+def annotation_views(
+    store: Store, ids: Sequence[int] | None = None, *, document_id: int | None = None
+) -> dict[int, AnnotationView]:
+    """The full views (as `queries.annotations_by_id` gives them) of the annotations among
+    `ids` that exist, or of every annotation of `document_id`; read as stored text and decoded
+    here, a few times faster than the column types' own decoding.
 
     Pass at most a few hundred ids (one SQL parameter each).
     """
-    if not ids:
-        return {}
+    among: ColumnElement[bool]
+    tagged: ColumnElement[bool]
+    if ids is not None:
+        if not ids:
+            return {}
+        among = Annotation.id.in_(ids)
+        tagged = AnnotationTag.annotation_id.in_(ids)
+    elif document_id is not None:
+        among = Annotation.document_id == document_id
+        tagged = AnnotationTag.annotation_id.in_(
+            select(Annotation.id).where(Annotation.document_id == document_id)
+        )
+    else:
+        raise ValueError("annotation_views needs ids or a document id")
     with gc_paused(), store.read() as session:
         connection = session.connection()
         dialect = connection.dialect
@@ -153,7 +167,7 @@ def annotation_views(store: Store, ids: Sequence[int]) -> dict[int, AnnotationVi
                 type_coerce(Annotation.created, String),
                 type_coerce(Annotation.modified, String),
                 Annotation.note,
-            ).where(Annotation.id.in_(ids))
+            ).where(among)
         ).all()
         tag_rows = connection.execute(
             select(
@@ -163,7 +177,7 @@ def annotation_views(store: Store, ids: Sequence[int]) -> dict[int, AnnotationVi
                 type_coerce(AnnotationTag.suggested, String),
             )
             .join(Tag, Tag.id == AnnotationTag.tag_id)
-            .where(AnnotationTag.annotation_id.in_(ids))
+            .where(tagged)
             .order_by(Tag.position, Tag.id)
         ).all()
         tags: dict[int, list[AnnotationTagView]] = {}

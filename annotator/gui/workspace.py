@@ -89,6 +89,7 @@ class Workspace(QObject):
         self.coverage = Coverage([])
         # Filled after the first paint (VIEWS_JOB); `annotations` finishes that at first use.
         self._annotations: dict[int, AnnotationView] = {}
+        self._views_left: tuple[int, list[int], int] = (0, [], 0)  # document, ids, next
         self.selection: tuple[int, int] | None = None
         self.current_id: int | None = None
         # The annotation last shown in the form: the target of "move to selection".
@@ -116,7 +117,7 @@ class Workspace(QObject):
     def annotations(self) -> dict[int, AnnotationView]:
         """Every annotation of the open document by id (read now if still pending)."""
         if self.idle.pending(VIEWS_JOB):
-            self.idle.finish(VIEWS_JOB)
+            self._read_remaining_views()
         return self._annotations
 
     @annotations.setter
@@ -172,6 +173,7 @@ class Workspace(QObject):
         self.form.set_document_open(True)
         self._announce_deletable()
         ids = [span[0] for span in outline.spans]  # in text order
+        self._views_left = (document_id, ids, 0)
         self.idle.add(VIEWS_JOB, self._read_views(document_id, ids))
         self.idle.add(LIST_JOB, self._fill_list(ids))
         self.documentOpened.emit(document_id)
@@ -180,14 +182,29 @@ class Workspace(QObject):
         """The full views of `ids`, VIEWS_STEP per step, counted in the coverage too."""
         yield  # the first screen is painted before any of this
         for first in range(0, len(ids), VIEWS_STEP):
-            chunk = ids[first : first + VIEWS_STEP]
-            found = annotation_views(self.ctx.store, chunk)
-            for annotation_id in chunk:
-                view = found.get(annotation_id)
-                if view is not None and view.document_id == document_id:
-                    self._annotations[annotation_id] = view
-                    self.coverage.add(view.start, view.end, +1)
+            self._add_views(document_id, ids[first : first + VIEWS_STEP])
+            self._views_left = (document_id, ids, first + VIEWS_STEP)
             yield
+
+    def _read_remaining_views(self) -> None:
+        """What the views job has not read yet, read now in one query (the analyst acted
+        before it was done)."""
+        self.idle.cancel(VIEWS_JOB)
+        document_id, ids, first = self._views_left
+        if first < len(ids):
+            found = annotation_views(self.ctx.store, document_id=document_id)
+            self._add_views(document_id, ids[first:], found)
+
+    def _add_views(
+        self, document_id: int, ids: list[int], found: dict[int, AnnotationView] | None = None
+    ) -> None:
+        if found is None:
+            found = annotation_views(self.ctx.store, ids)
+        for annotation_id in ids:
+            view = found.get(annotation_id)
+            if view is not None and view.document_id == document_id:
+                self._annotations[annotation_id] = view
+                self.coverage.add(view.start, view.end, +1)
 
     def _fill_list(self, ids: list[int]) -> Iterator[None]:
         """The annotation list's rows, LIST_STEP per step (after the views: idle.py runs jobs

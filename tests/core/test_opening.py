@@ -74,6 +74,17 @@ def test_full_views_read_in_slices_are_the_views_of_the_full_query(
     assert annotation_views(store, ids[1:3]) == {i: expected[i] for i in ids[1:3]}
     assert annotation_views(store, [ids[0], 10_000]) == {ids[0]: expected[ids[0]]}
     assert annotation_views(store, []) == {}
+    assert annotation_views(store, document_id=doc) == expected
+    other = ops.add_document(
+        store,
+        ops.NewDocument(
+            text=TEXT + " More.", title="U", issuer=None, published=None, date_certainty="none",
+            date_note=None, language="en", source_name="u.txt", source_format="txt", units=UNITS,
+        ),
+    ).created_id
+    assert other is not None
+    ops.create_annotation(store, other, 7, 33, "ana", ["claim"])
+    assert annotation_views(store, document_id=doc) == expected  # none of the other's
 
 
 def test_outline_of_a_missing_document_says_so(store: Store) -> None:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, String, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, String, select, type_coerce
 
 from annotator.core.bulk import gc_paused
 from annotator.core.errors import NotFound
@@ -39,16 +39,16 @@ class DocumentOutline:
     spans: list[OutlineSpan]  # sorted by (start, end, id)
 
 
-def document_outline(store: Store, document_id: int) -> DocumentOutline:
+def document_outline(
+    store: Store, document_id: int, *, spans_before: int | None = None
+) -> DocumentOutline:
     """The text, units and annotation spans of a document; NotFound when there is none.
 
-    Equal strings and tag tuples are shared (one object per author, status and tag set), so
-    10,000 annotations by a few analysts cost one small tuple each.
+    With `spans_before`, only the spans starting before that code point (those the first
+    screen can show); `outline_spans` reads the others.
     """
     with gc_paused(), store.read() as session:
-        # Core statements on the session's connection: plain rows, no ORM bookkeeping. SQLite
-        # sorts nothing here (a temporary sort of 40,000 rows costs more than sorting in
-        # Python rows that come almost in order).
+        # Core statements on the session's connection: plain rows, no ORM bookkeeping.
         connection = session.connection()
         found = connection.execute(select(Document.text).where(Document.id == document_id)).first()
         if found is None:
@@ -58,31 +58,40 @@ def document_outline(store: Store, document_id: int) -> DocumentOutline:
             .where(Unit.document_id == document_id)
             .order_by(Unit.ordinal)
         ).all()
-        rows = connection.execute(
-            select(
-                Annotation.id,
-                Annotation.start,
-                Annotation.end,
-                Annotation.author,
-                Annotation.status,
-            ).where(Annotation.document_id == document_id)
-        ).all()
-        tag_rows = connection.execute(
-            select(AnnotationTag.annotation_id, AnnotationTag.tag_id)
-            .join(Annotation, Annotation.id == AnnotationTag.annotation_id)
-            .where(Annotation.document_id == document_id)
-        ).all()
-        tags = connection.execute(select(Tag.id, Tag.name).order_by(Tag.position, Tag.id)).all()
-        return _outline(found[0] or "", units, rows, tag_rows, tags)
+        where = [Annotation.document_id == document_id]
+        if spans_before is not None:
+            where.append(Annotation.start < spans_before)
+        spans = _spans(connection, where)
+    return DocumentOutline(
+        text=found[0] or "", units=[(start, end, kind) for start, end, kind in units], spans=spans
+    )
 
 
-def _outline(
-    text: str,
-    unit_rows: Sequence[Row[int, int, str]],
-    rows: Sequence[Row[int, int, int, str, str]],
-    tag_rows: Sequence[Row[int, int]],
-    tags: Sequence[Row[int, str]],
-) -> DocumentOutline:
+def outline_spans(store: Store, document_id: int, *, start_from: int = 0) -> list[OutlineSpan]:
+    """The spans of a document's annotations starting at or after `start_from`, as
+    `document_outline` gives them."""
+    with gc_paused(), store.read() as session:
+        return _spans(
+            session.connection(),
+            [Annotation.document_id == document_id, Annotation.start >= start_from],
+        )
+
+
+def _spans(connection: Connection, where: list[ColumnElement[bool]]) -> list[OutlineSpan]:
+    """Spans sorted by (start, end, id). SQLite sorts nothing here: a temporary sort of 40,000
+    rows costs more than sorting in Python rows that come almost in order. Equal strings and
+    tag tuples are shared (one object per author, status and tag set)."""
+    rows = connection.execute(
+        select(
+            Annotation.id, Annotation.start, Annotation.end, Annotation.author, Annotation.status
+        ).where(*where)
+    ).all()
+    tag_rows = connection.execute(
+        select(AnnotationTag.annotation_id, AnnotationTag.tag_id)
+        .join(Annotation, Annotation.id == AnnotationTag.annotation_id)
+        .where(*where)
+    ).all()
+    tags = connection.execute(select(Tag.id, Tag.name).order_by(Tag.position, Tag.id)).all()
     rank = {tag_id: position for position, (tag_id, _name) in enumerate(tags)}
     names = [name for _id, name in tags]
     given: dict[int, list[int]] = {}
@@ -109,8 +118,7 @@ def _outline(
             )
         )
     spans.sort(key=_text_order)
-    units = [(start, end, kind) for start, end, kind in unit_rows]
-    return DocumentOutline(text=text, units=units, spans=spans)
+    return spans
 
 
 def _text_order(span: OutlineSpan) -> tuple[int, int, int]:

@@ -21,7 +21,12 @@ from annotator.core.bulk import gc_paused
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
 from annotator.core.fields import field_errors, validate_fields
-from annotator.core.opening import annotation_views, document_outline
+from annotator.core.opening import (
+    OutlineSpan,
+    annotation_views,
+    document_outline,
+    outline_spans,
+)
 from annotator.core.ops import Changes
 from annotator.core.queries import (
     AnnotationView,
@@ -46,6 +51,9 @@ NO_DOCUMENT = "Open a briefing from the library first."
 # (fields, notes, times; read VIEWS_STEP at a time), then the annotation list's rows.
 VIEWS_JOB, LIST_JOB = "open: views", "open: list"
 VIEWS_STEP = 200
+# The annotations read before the first paint: those starting in the first code points (more
+# than any screen shows at once); the reader asks for the others (ReaderCanvas.load `rest`).
+FIRST_SCREEN = 20_000
 LIST_STEP = 500
 
 
@@ -148,7 +156,7 @@ class Workspace(QObject):
             self._open(document_id)
 
     def _open(self, document_id: int) -> None:
-        outline = document_outline(self.ctx.store, document_id)
+        outline = document_outline(self.ctx.store, document_id, spans_before=FIRST_SCREEN)
         self.idle.cancel(VIEWS_JOB, LIST_JOB)
         self.document_id = document_id
         self.text = outline.text
@@ -158,29 +166,47 @@ class Workspace(QObject):
         self.current_id = None
         self.units = outline.units
         self.coverage = Coverage(self.units)
-        status, author = self.reader_filter
+        ids = [span[0] for span in outline.spans]  # in text order; the reader's rest follows
         self.reader.load(
             outline.text,
             self.units,
-            [
-                PaintedAnnotation(annotation_id, start, end, tags, who)
-                for annotation_id, start, end, who, state, tags in outline.spans
-                if (author is None or who == author) and (status is None or state == status)
-            ],
+            self._shown_spans(outline.spans),
+            lambda: self._rest_of_spans(document_id, ids),
+            FIRST_SCREEN,
         )
         self.annotation_list.load(outline.text, [])
         self.form.show_annotation(None)
         self.form.set_document_open(True)
         self._announce_deletable()
-        ids = [span[0] for span in outline.spans]  # in text order
         self._views_left = (document_id, ids, 0)
         self.idle.add(VIEWS_JOB, self._read_views(document_id, ids))
         self.idle.add(LIST_JOB, self._fill_list(ids))
         self.documentOpened.emit(document_id)
 
+    def _shown_spans(self, spans: Iterable[OutlineSpan]) -> list[PaintedAnnotation]:
+        """What the reader paints of `spans`: those the reader's filter lets through."""
+        status, author = self.reader_filter
+        return [
+            PaintedAnnotation(annotation_id, start, end, tags, who)
+            for annotation_id, start, end, who, state, tags in spans
+            if (author is None or who == author) and (status is None or state == status)
+        ]
+
+    def _rest_of_spans(self, document_id: int, ids: list[int]) -> list[PaintedAnnotation]:
+        """The annotations past the first screen, for the reader (in idle time, or when it
+        needs them all); their ids join `ids`, after the first screen's."""
+        if document_id != self.document_id:
+            return []
+        spans = outline_spans(self.ctx.store, document_id, start_from=FIRST_SCREEN)
+        for span in spans:
+            self.statuses[span[0]] = span[4]
+        ids.extend(span[0] for span in spans)
+        return self._shown_spans(spans)
+
     def _read_views(self, document_id: int, ids: list[int]) -> Iterator[None]:
         """The full views of `ids`, VIEWS_STEP per step, counted in the coverage too."""
         yield  # the first screen is painted before any of this
+        self.reader.complete_annotations()  # (done already unless it failed) every id known
         for first in range(0, len(ids), VIEWS_STEP):
             self._add_views(document_id, ids[first : first + VIEWS_STEP])
             self._views_left = (document_id, ids, first + VIEWS_STEP)
@@ -189,6 +215,7 @@ class Workspace(QObject):
     def _read_remaining_views(self) -> None:
         """What the views job has not read yet, read now in one query (the analyst acted
         before it was done)."""
+        self.reader.complete_annotations()  # every id is known
         self.idle.cancel(VIEWS_JOB)
         document_id, ids, first = self._views_left
         if first < len(ids):
@@ -219,7 +246,7 @@ class Workspace(QObject):
         self.annotation_list.select(self.current_id)
 
     def _on_idle_failed(self, job: str, error: BaseException) -> None:
-        if job not in (VIEWS_JOB, LIST_JOB):
+        if job not in (VIEWS_JOB, LIST_JOB, self.reader.REST_JOB):
             raise error
         if isinstance(error, AnnotatorError):
             message = str(error)

@@ -9,7 +9,7 @@ import pytest
 
 from annotator.core import ops
 from annotator.core.errors import NotFound
-from annotator.core.opening import annotation_views, document_outline
+from annotator.core.opening import annotation_views, document_outline, outline_spans
 from annotator.core.queries import annotations_by_id, document_annotations, document_detail
 from annotator.core.review import review_info, set_review_status
 from annotator.core.store import Store, open_store
@@ -63,6 +63,16 @@ def test_outline_is_the_text_units_and_spans_of_the_full_queries(store: Store, d
     assert outline.spans == [
         (v.id, v.start, v.end, v.author, statuses[v.id].status, v.tag_names) for v in views
     ]
+
+
+def test_outline_in_two_parts_is_the_whole(store: Store, doc: int) -> None:
+    annotate(store, doc)
+    whole = document_outline(store, doc)
+    for limit in (0, 7, 8, 34, 35, len(TEXT)):
+        first = document_outline(store, doc, spans_before=limit)
+        assert (first.text, first.units) == (whole.text, whole.units)
+        assert all(span[1] < limit for span in first.spans)
+        assert first.spans + outline_spans(store, doc, start_from=limit) == whole.spans
 
 
 def test_full_views_read_in_slices_are_the_views_of_the_full_query(

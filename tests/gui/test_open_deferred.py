@@ -24,6 +24,7 @@ from annotator.core.queries import (
     list_documents,
 )
 from annotator.core.store import open_store
+from annotator.gui import workspace as workspace_module
 from annotator.gui.idle import IdleWork
 from annotator.gui.mainwindow import MainWindow
 from tests.gui.settling import wait_settled
@@ -61,6 +62,9 @@ def _fill(store_path: Path) -> dict[str, int]:
 def busy(db: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> Iterator[MainWindow]:
     """A window over two documents of MANY annotations each, one idle step per slice."""
     monkeypatch.setattr(IdleWork, "SLICE", 0.0)
+    # The sample briefing is 2,449 characters, about three screens: its first screen's
+    # annotations are read before the first paint, the others in idle time.
+    monkeypatch.setattr(workspace_module, "FIRST_SCREEN", 1_200)
     _fill(db)
     window = make_window(qtbot, db)
     wait_settled(window)  # the document the window opened by itself
@@ -97,8 +101,8 @@ def test_first_screen_is_painted_before_the_rest_and_the_rest_follows(
     # Nothing deferred has run yet: the reader shows the text with every tag painted.
     assert not window.workspace.is_settled()
     assert window.annotation_list.model.rowCount() == 0
-    assert len(window.reader.annotations()) == MANY
     first = reader_image(window)
+    assert len(window.reader.annotations()) == MANY
 
     wait_settled(window)
     assert reader_image(window) == first  # the first screen was already the final one
@@ -153,3 +157,27 @@ def test_a_key_pressed_before_the_rest_is_read_acts_at_once(
     wait_settled(window)
     expected = document_annotations(window.ctx.store, doc)
     assert list_rows(window) == [row_of(v) for v in expected]
+
+
+def test_past_the_first_screen_before_idle_time_every_annotation_counts(
+    busy: MainWindow,
+) -> None:
+    """Scrolling to the end, or N (next untagged), before the annotations past the first
+    screen were read in idle time, reads them at once: the same tags, the same answer."""
+    window = busy
+    doc = doc_ids(window)["sample-briefing.txt"]
+    reader = window.reader
+    end = len(window.workspace.text) - 1
+    window.open_document(doc)
+    assert reader.idle.pending(reader.REST_JOB)
+    reader.scroll_to(end)
+    early = reader_image(window)
+    assert not reader.idle.pending(reader.REST_JOB)  # the paint read them
+    wait_settled(window)
+    reader.scroll_to(end)
+    assert reader_image(window) == early
+
+    window.open_document(doc)
+    assert reader.idle.pending(reader.REST_JOB)
+    # Every unit is covered by an annotation, most of them past the first screen.
+    assert not reader.next_untagged_unit()

@@ -11,7 +11,7 @@ format is the grey of boilerplate (skipped) units, set once when a document is l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -73,6 +73,8 @@ EMPTY_READER = (
 class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
     """A read-only, centred, comfortably set text with tag highlights painted over it."""
 
+    REST_JOB = "reader: annotations"  # the idle job adding those a load left for later
+
     # An AnnotationChange after update_annotations; None after load / set_tag_styles (all new).
     annotationsChanged = Signal(object)
 
@@ -100,6 +102,9 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._offsets = OffsetMap("")
         self._units = UnitIndex()
         self._annotations = AnnotationIndex()
+        # Annotations starting at or after `_rest_from`, not indexed yet: `_rest()` gives them.
+        self._rest: Callable[[], Sequence[PaintedAnnotation]] | None = None
+        self._rest_from = 0
         self._priority: dict[str, int] = {}
         self._colours: dict[str, QColor] = {}  # as stored: the theme decides what is painted
         self._tag_looks: dict[str, TagLook] = {}
@@ -160,12 +165,24 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         text: str,
         units: Sequence[tuple[int, int, str]],
         annotations: Sequence[PaintedAnnotation],
+        rest: Callable[[], Sequence[PaintedAnnotation]] | None = None,
+        rest_from: int = 0,
     ) -> None:
-        """Show `text` with its units (start, end, kind) and annotations, in code points."""
+        """Show `text` with its units (start, end, kind) and annotations, in code points.
+
+        With `rest`, `annotations` are those starting before `rest_from` (the first screen's)
+        and `rest()` gives the others: called in idle time, or at once when something needs
+        them (a paint reaching `rest_from`, a search over every annotation, a change).
+        """
         self._text = text
         self._offsets = OffsetMap(text)
         self._units = UnitIndex(units)
         self._annotations.replace_all(annotations)
+        self._rest, self._rest_from = rest, rest_from
+        if rest is not None:
+            self.idle.add(self.REST_JOB, self._rest_job())
+        else:
+            self.idle.cancel(self.REST_JOB)
         self._looks.clear()
         self._current_id = None
         self._hover_unit = None
@@ -182,6 +199,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self, changed: Sequence[PaintedAnnotation], removed: Iterable[int] = ()
     ) -> None:
         """Add/replace `changed`, drop `removed` ids; repaint only what they cover on screen."""
+        self.complete_annotations()
         blocks = self._blocks_on_screen()
         region = QRegion()
         gone: list[PaintedAnnotation] = []
@@ -207,6 +225,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
 
     def replace_annotations(self, annotations: Sequence[PaintedAnnotation]) -> None:
         """Show exactly `annotations` (a filter changed); the text and selection stay."""
+        self.complete_annotations()  # what it gives is part of the caller's state too
         self._annotations.replace_all(annotations)
         self._looks.clear()
         if self._current_id is not None and self._annotations.get(self._current_id) is None:
@@ -216,10 +235,12 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
 
     def annotations(self) -> list[PaintedAnnotation]:
         """Every annotation, by start offset."""
+        self.complete_annotations()
         return list(self._annotations)
 
     def iter_annotations(self) -> Iterator[PaintedAnnotation]:
         """Every annotation, in no particular order (cheaper than annotations())."""
+        self.complete_annotations()
         return self._annotations.unordered()
 
     def tag_styles(self) -> dict[str, QColor]:
@@ -233,7 +254,25 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
 
     def annotations_at(self, cp: int) -> list[PaintedAnnotation]:
         """Annotations containing code point `cp`, innermost (shortest) first."""
+        self.complete_annotations()
         return self._annotations.at(cp)
+
+    def complete_annotations(self) -> None:
+        """Index now the annotations a load left for idle time (nothing when none are left)."""
+        if self._rest is not None:
+            self.idle.cancel(self.REST_JOB)
+            self._add_rest()
+
+    def _rest_job(self) -> Iterator[None]:
+        yield  # after the first paint
+        self._add_rest()
+
+    def _add_rest(self) -> None:
+        rest, self._rest = self._rest, None
+        if rest is not None:
+            self._annotations.extend(rest())
+            self.viewport().update()
+            self.annotationsChanged.emit(None)
 
     def annotation_colour(self, annotation: PaintedAnnotation) -> QColor:
         """The opaque colour of `annotation`'s fill tag (its first in style order): its line."""
@@ -334,6 +373,8 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
                 fill_boxes(painter, self._boxes(*self._units.span(self._hover_unit), blocks), hover)
             first = self._offsets.to_cp(blocks[0].start)
             last = self._offsets.to_cp(blocks[-1].end) + 1
+            if self._rest is not None and last >= self._rest_from:
+                self.complete_annotations()  # scrolled past the first screen before idle time
             # One path per fill colour, filled once: a span several analysts tagged alike
             # reads as one fill (stacked translucent layers would darken it past readable),
             # while spans of different tags overlapping still blend and show both.

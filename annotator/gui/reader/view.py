@@ -12,7 +12,7 @@ or a key; a drag may run through them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
@@ -51,11 +51,14 @@ class ReaderView(ReaderCanvas):
         text: str,
         units: Sequence[tuple[int, int, str]],
         annotations: Sequence[PaintedAnnotation],
+        rest: Callable[[], Sequence[PaintedAnnotation]] | None = None,
+        rest_from: int = 0,
     ) -> None:
-        """Show `text` with its units (start, end, kind) and annotations, in code points."""
+        """Show `text` with its units (start, end, kind) and annotations, in code points (the
+        rest of them from `rest()`: see ReaderCanvas.load)."""
         self._press_point = None
         with self._quiet():
-            super().load(text, units, annotations)
+            super().load(text, units, annotations, rest, rest_from)
         self._last_span = None
 
     # ----------------------------------------------------------------- selection
@@ -174,6 +177,7 @@ class ReaderView(ReaderCanvas):
     def next_untagged_unit(self) -> bool:
         """Select the next unit that no single annotation covers entirely, going on from the
         top after the last one; allTagged (and False) when there is none."""
+        self.complete_annotations()
         start, end, selected = self._reference()
         for index in (self._units.next_after(end if selected else start),
                       self._units.first_selectable()):
@@ -372,7 +376,7 @@ class ReaderView(ReaderCanvas):
         if cp is None:
             self._clear_selection(emit=True)
             return
-        hits = self._annotations.at(cp)
+        hits = self.annotations_at(cp)
         if hits:
             self.select_span(hits[0].start, hits[0].end, scroll=False)
             self.annotationActivated.emit(hits[0].id)

@@ -67,14 +67,16 @@ def document_outline(
     )
 
 
-def outline_spans(store: Store, document_id: int, *, start_from: int = 0) -> list[OutlineSpan]:
-    """The spans of a document's annotations starting at or after `start_from`, as
-    `document_outline` gives them."""
+def outline_spans(
+    store: Store, document_id: int, *, start_from: int = 0, start_before: int | None = None
+) -> list[OutlineSpan]:
+    """The spans of a document's annotations starting at or after `start_from` (and before
+    `start_before`), as `document_outline` gives them."""
+    where = [Annotation.document_id == document_id, Annotation.start >= start_from]
+    if start_before is not None:
+        where.append(Annotation.start < start_before)
     with gc_paused(), store.read() as session:
-        return _spans(
-            session.connection(),
-            [Annotation.document_id == document_id, Annotation.start >= start_from],
-        )
+        return _spans(session.connection(), where)
 
 
 def _spans(connection: Connection, where: list[ColumnElement[bool]]) -> list[OutlineSpan]:

@@ -171,7 +171,7 @@ class Workspace(QObject):
             outline.text,
             self.units,
             self._shown_spans(outline.spans),
-            lambda: self._rest_of_spans(document_id, ids),
+            lambda start, before: self._rest_of_spans(document_id, ids, start, before),
             FIRST_SCREEN,
         )
         self.annotation_list.load(outline.text, [])
@@ -192,12 +192,16 @@ class Workspace(QObject):
             if (author is None or who == author) and (status is None or state == status)
         ]
 
-    def _rest_of_spans(self, document_id: int, ids: list[int]) -> list[PaintedAnnotation]:
-        """The annotations past the first screen, for the reader (in idle time, or when it
-        needs them all); their ids join `ids`, after the first screen's."""
+    def _rest_of_spans(
+        self, document_id: int, ids: list[int], start: int, before: int | None
+    ) -> list[PaintedAnnotation]:
+        """The annotations starting in [start, before) past the first screen, for the reader
+        (in idle time, or when it needs them all); their ids join `ids`, in text order."""
         if document_id != self.document_id:
             return []
-        spans = outline_spans(self.ctx.store, document_id, start_from=FIRST_SCREEN)
+        spans = outline_spans(
+            self.ctx.store, document_id, start_from=start, start_before=before
+        )
         for span in spans:
             self.statuses[span[0]] = span[4]
         ids.extend(span[0] for span in spans)

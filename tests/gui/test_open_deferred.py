@@ -27,6 +27,7 @@ from annotator.core.store import open_store
 from annotator.gui import workspace as workspace_module
 from annotator.gui.idle import IdleWork
 from annotator.gui.mainwindow import MainWindow
+from annotator.gui.reader.canvas import ReaderCanvas
 from tests.gui.settling import wait_settled
 from tests.gui.test_mainwindow import click_unit, db, make_window, saved_rows, unit_containing
 
@@ -65,6 +66,7 @@ def busy(db: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> Iterator[Ma
     # The sample briefing is 2,449 characters, about three screens: its first screen's
     # annotations are read before the first paint, the others in idle time.
     monkeypatch.setattr(workspace_module, "FIRST_SCREEN", 1_200)
+    monkeypatch.setattr(ReaderCanvas, "REST_STEP", 300)  # the rest in several idle steps
     _fill(db)
     window = make_window(qtbot, db)
     wait_settled(window)  # the document the window opened by itself

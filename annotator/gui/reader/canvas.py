@@ -57,6 +57,9 @@ from annotator.gui.reader.spans import (
 )
 from annotator.gui.theme import TagLook, tag_looks, theme_of, unlisted_look
 
+# Gives the annotations starting in [start, before) (before None: to the end of the text).
+RestOfAnnotations = Callable[[int, int | None], Sequence[PaintedAnnotation]]
+
 # Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo... and their presentation forms.
 _RTL = re.compile(
     "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
@@ -74,6 +77,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
     """A read-only, centred, comfortably set text with tag highlights painted over it."""
 
     REST_JOB = "reader: annotations"  # the idle job adding those a load left for later
+    REST_STEP = 50_000  # code points of text whose annotations one idle step adds
 
     # An AnnotationChange after update_annotations; None after load / set_tag_styles (all new).
     annotationsChanged = Signal(object)
@@ -102,8 +106,9 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._offsets = OffsetMap("")
         self._units = UnitIndex()
         self._annotations = AnnotationIndex()
-        # Annotations starting at or after `_rest_from`, not indexed yet: `_rest()` gives them.
-        self._rest: Callable[[], Sequence[PaintedAnnotation]] | None = None
+        # Annotations starting at or after `_rest_from`, not indexed yet: `_rest(a, b)` gives
+        # those starting in [a, b) (b None: to the end).
+        self._rest: RestOfAnnotations | None = None
         self._rest_from = 0
         self._priority: dict[str, int] = {}
         self._colours: dict[str, QColor] = {}  # as stored: the theme decides what is painted
@@ -165,14 +170,15 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         text: str,
         units: Sequence[tuple[int, int, str]],
         annotations: Sequence[PaintedAnnotation],
-        rest: Callable[[], Sequence[PaintedAnnotation]] | None = None,
+        rest: RestOfAnnotations | None = None,
         rest_from: int = 0,
     ) -> None:
         """Show `text` with its units (start, end, kind) and annotations, in code points.
 
         With `rest`, `annotations` are those starting before `rest_from` (the first screen's)
-        and `rest()` gives the others: called in idle time, or at once when something needs
-        them (a paint reaching `rest_from`, a search over every annotation, a change).
+        and `rest(a, b)` gives those starting in [a, b) (b None: to the end): called in idle
+        time, REST_STEP code points at a time, or at once for all that are left when
+        something needs them (a paint reaching them, a search over every annotation, a change).
         """
         self._text = text
         self._offsets = OffsetMap(text)
@@ -261,16 +267,29 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         """Index now the annotations a load left for idle time (nothing when none are left)."""
         if self._rest is not None:
             self.idle.cancel(self.REST_JOB)
-            self._add_rest()
+            self._add_rest(None)
 
     def _rest_job(self) -> Iterator[None]:
-        yield  # after the first paint
-        self._add_rest()
+        while self._rest is not None:
+            yield  # after the first paint, and between steps
+            self._add_rest(self._rest_from + self.REST_STEP)
 
-    def _add_rest(self) -> None:
-        rest, self._rest = self._rest, None
-        if rest is not None:
-            self._annotations.extend(rest())
+    def _add_rest(self, before: int | None) -> None:
+        """Index the annotations starting in [_rest_from, before) (None: all that are left)."""
+        rest = self._rest
+        if rest is None:
+            return
+        if before is None or before >= len(self._text):
+            self._rest, before = None, None
+        try:
+            found = rest(self._rest_from, before)
+        except Exception:
+            self._rest = None  # not asked again at every paint; the caller reports it
+            raise
+        if before is not None:
+            self._rest_from = before
+        self._annotations.extend(found)
+        if self._rest is None:
             self.viewport().update()
             self.annotationsChanged.emit(None)
 

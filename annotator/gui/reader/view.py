@@ -12,7 +12,7 @@ or a key; a drag may run through them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
@@ -20,7 +20,7 @@ from PySide6.QtGui import QCursor, QFocusEvent, QKeyEvent, QKeySequence, QMouseE
 from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator.gui.focusring import RING_WIDTH, paint_widget_ring
-from annotator.gui.reader.canvas import ReaderCanvas
+from annotator.gui.reader.canvas import ReaderCanvas, RestOfAnnotations
 from annotator.gui.reader.keys import is_reserved, reader_command
 from annotator.gui.reader.spans import PaintedAnnotation, next_word_edge, snap_to_words, word_at
 
@@ -51,7 +51,7 @@ class ReaderView(ReaderCanvas):
         text: str,
         units: Sequence[tuple[int, int, str]],
         annotations: Sequence[PaintedAnnotation],
-        rest: Callable[[], Sequence[PaintedAnnotation]] | None = None,
+        rest: RestOfAnnotations | None = None,
         rest_from: int = 0,
     ) -> None:
         """Show `text` with its units (start, end, kind) and annotations, in code points (the

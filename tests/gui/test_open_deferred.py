@@ -24,7 +24,7 @@ from annotator.core.queries import (
     list_documents,
 )
 from annotator.core.store import open_store
-from annotator.gui import workspace as workspace_module
+from annotator.gui import opening as opening_module
 from annotator.gui.idle import IdleWork
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.reader.canvas import ReaderCanvas
@@ -65,7 +65,7 @@ def busy(db: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> Iterator[Ma
     monkeypatch.setattr(IdleWork, "SLICE", 0.0)
     # The sample briefing is 2,449 characters, about three screens: its first screen's
     # annotations are read before the first paint, the others in idle time.
-    monkeypatch.setattr(workspace_module, "FIRST_SCREEN", 1_200)
+    monkeypatch.setattr(opening_module, "FIRST_SCREEN", 1_200)
     monkeypatch.setattr(ReaderCanvas, "REST_STEP", 300)  # the rest in several idle steps
     _fill(db)
     window = make_window(qtbot, db)

@@ -6,8 +6,8 @@ that do a small step of work per `next()`. A zero-delay single-shot timer runs s
 slice of `SLICE` seconds is used up, then lets Qt handle input and paint before the next
 slice, so a key press waits at most one slice. Jobs run in the order they were added; adding a
 job under a name already queued replaces it, and `cancel()` drops jobs (a newer document's
-open drops the older one's). `finish(name)` runs a job to its end at once, for a caller that
-needs its result now.
+open drops the older one's; a caller that needs a job's result at once cancels it and does
+what is left itself).
 """
 
 from __future__ import annotations
@@ -53,22 +53,6 @@ class IdleWork(QObject):
     def pending(self, name: str | None = None) -> bool:
         """Whether the named job (any job, without a name) is still queued."""
         return bool(self._jobs) if name is None else name in self._jobs
-
-    def finish(self, name: str) -> None:
-        """Run the named job to its end now (nothing when it is not queued). Its errors
-        propagate to the caller."""
-        job = self._jobs.get(name)
-        if job is None:
-            return
-        try:
-            for _step in job:
-                pass
-        finally:
-            if self._jobs.get(name) is job:
-                del self._jobs[name]
-        if not self._jobs:
-            self._timer.stop()
-            self.settled.emit()
 
     def _run(self) -> None:
         deadline = time.perf_counter() + self.SLICE

@@ -79,7 +79,6 @@ class DocumentLoading:
         list and the overview strip are all complete."""
         return not self.idle.pending()
 
-
     def open_document(self, document_id: int) -> None:
         """Show the document: its text and painted tags at once (one pass over plain rows);
         the full annotations, the list and the overview strip follow in idle time, a few
@@ -131,9 +130,7 @@ class DocumentLoading:
         (in idle time, or when it needs them all); their ids join `ids`, in text order."""
         if document_id != self.document_id:
             return []
-        spans = outline_spans(
-            self.ctx.store, document_id, start_from=start, start_before=before
-        )
+        spans = outline_spans(self.ctx.store, document_id, start_from=start, start_before=before)
         for span in spans:
             self.statuses[span[0]] = span[4]
         ids.extend(span[0] for span in spans)
@@ -191,4 +188,3 @@ class DocumentLoading:
         else:
             raise error
         self.notice.emit(message)
-

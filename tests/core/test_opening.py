@@ -29,8 +29,16 @@ def doc(store: Store) -> int:
     changes = ops.add_document(
         store,
         ops.NewDocument(
-            text=TEXT, title="T", issuer=None, published=None, date_certainty="none",
-            date_note=None, language="en", source_name="t.txt", source_format="txt", units=UNITS,
+            text=TEXT,
+            title="T",
+            issuer=None,
+            published=None,
+            date_certainty="none",
+            date_note=None,
+            language="en",
+            source_name="t.txt",
+            source_format="txt",
+            units=UNITS,
         ),
     )
     assert changes.created_id is not None
@@ -40,8 +48,15 @@ def doc(store: Store) -> int:
 def annotate(store: Store, doc: int) -> list[int]:
     """Annotations with several tags, fields, suggestions, notes, authors and statuses."""
     first = ops.create_annotation(
-        store, doc, 7, 33, "ana", ["figure", "claim"], note="checked",
-        fields={"claim": {"attributed_to": "DIA"}}, suggested={"claim": ["attributed_to"]},
+        store,
+        doc,
+        7,
+        33,
+        "ana",
+        ["figure", "claim"],
+        note="checked",
+        fields={"claim": {"attributed_to": "DIA"}},
+        suggested={"claim": ["attributed_to"]},
     ).created_id
     second = ops.create_annotation(store, doc, 34, 62, "ben", ["assessment"]).created_id
     third = ops.create_annotation(store, doc, 7, 62, "ana", []).created_id
@@ -75,9 +90,7 @@ def test_outline_in_two_parts_is_the_whole(store: Store, doc: int) -> None:
         assert first.spans + outline_spans(store, doc, start_from=limit) == whole.spans
 
 
-def test_full_views_read_in_slices_are_the_views_of_the_full_query(
-    store: Store, doc: int
-) -> None:
+def test_full_views_read_in_slices_are_the_views_of_the_full_query(store: Store, doc: int) -> None:
     ids = annotate(store, doc)
     expected = annotations_by_id(store, set(ids))
     assert annotation_views(store, ids) == expected
@@ -88,8 +101,16 @@ def test_full_views_read_in_slices_are_the_views_of_the_full_query(
     other = ops.add_document(
         store,
         ops.NewDocument(
-            text=TEXT + " More.", title="U", issuer=None, published=None, date_certainty="none",
-            date_note=None, language="en", source_name="u.txt", source_format="txt", units=UNITS,
+            text=TEXT + " More.",
+            title="U",
+            issuer=None,
+            published=None,
+            date_certainty="none",
+            date_note=None,
+            language="en",
+            source_name="u.txt",
+            source_format="txt",
+            units=UNITS,
         ),
     ).created_id
     assert other is not None

@@ -141,9 +141,7 @@ def test_a_newer_open_cancels_what_the_older_left(busy: MainWindow) -> None:
     assert {a.id for a in window.reader.annotations()} == {v.id for v in expected}
 
 
-def test_a_key_pressed_before_the_rest_is_read_acts_at_once(
-    busy: MainWindow, qtbot: QtBot
-) -> None:
+def test_a_key_pressed_before_the_rest_is_read_acts_at_once(busy: MainWindow, qtbot: QtBot) -> None:
     """A tag key right after the open finds every annotation (read on demand), and the list
     that fills afterwards holds the change once."""
     window = busy

@@ -184,6 +184,8 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._offsets = OffsetMap(text)
         self._units = UnitIndex(units)
         self._annotations.replace_all(annotations)
+        if rest_from >= len(text):
+            rest = None  # no annotation starts past the end of the text
         self._rest, self._rest_from = rest, rest_from
         if rest is not None:
             self.idle.add(self.REST_JOB, self._rest_job())

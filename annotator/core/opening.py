@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import ColumnElement, Connection, String, select, type_coerce
 
@@ -130,6 +131,28 @@ def _text_order(span: OutlineSpan) -> tuple[int, int, int]:
 _TIME = UTCDateTime()
 
 
+class _NoFields(dict[str, object]):
+    """The field values of a tag that has none: one empty dict shared by every such tag's
+    view, so it refuses any change (a view is a value, never changed in place)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> NoReturn:
+        raise TypeError("a view's field values are read-only: copy them to change them")
+
+    __setitem__ = _refuse
+    __delitem__ = _refuse
+    __ior__ = _refuse
+    clear = _refuse
+    pop = _refuse
+    popitem = _refuse
+    setdefault = _refuse
+    update = _refuse
+
+
+NO_FIELDS: dict[str, object] = _NoFields()
+
+
 def _json(stored: str | None) -> object:
     """A stored JSON value: the empty object and list (most fields) without the parser."""
     if stored is None:
@@ -191,16 +214,38 @@ def annotation_views(
             .order_by(Tag.position, Tag.id)
         ).all()
         tags: dict[int, list[AnnotationTagView]] = {}
+        # A tag without field values or suggestions (most of them) is one shared, unchangeable
+        # value per tag name, and so is each tuple of such tags: 10,000s of annotations cost
+        # no object of their own for their tags.
+        bare: dict[str, AnnotationTagView] = {}
         for annotation_id, name, fields, suggested in tag_rows:
-            values = _json(fields)
-            listed = _json(suggested)
-            tags.setdefault(annotation_id, []).append(
-                AnnotationTagView(
+            if fields in (None, "{}") and suggested in (None, "[]"):
+                tag = bare.get(name)
+                if tag is None:
+                    tag = bare[name] = AnnotationTagView(name, NO_FIELDS, ())
+            else:
+                values = _json(fields)
+                listed = _json(suggested)
+                tag = AnnotationTagView(
                     name,
                     dict(values) if isinstance(values, dict) else {},
                     tuple(listed) if isinstance(listed, list | tuple) else (),
                 )
-            )
+            tags.setdefault(annotation_id, []).append(tag)
+        bare_sets: dict[tuple[str, ...], tuple[AnnotationTagView, ...]] = {}
+
+        def tags_of(annotation_id: int) -> tuple[AnnotationTagView, ...]:
+            given = tags.get(annotation_id)
+            if not given:
+                return ()
+            if any(tag.fields is not NO_FIELDS for tag in given):
+                return tuple(given)
+            names = tuple(tag.name for tag in given)
+            shared = bare_sets.get(names)
+            if shared is None:
+                shared = bare_sets[names] = tuple(given)
+            return shared
+
         strings: dict[str, str] = {}
         # One datetime per distinct stored time: an annotation never edited since it was made
         # (and a whole imported batch) shares one.
@@ -225,6 +270,6 @@ def annotation_views(
                 time_of(created),
                 time_of(modified),
                 note,
-                tuple(tags.get(annotation_id, ())),
+                tags_of(annotation_id),
             )
         return views

@@ -118,6 +118,20 @@ def test_full_views_read_in_slices_are_the_views_of_the_full_query(store: Store,
     assert annotation_views(store, document_id=doc) == expected  # none of the other's
 
 
+def test_tags_without_fields_are_shared_and_read_only(store: Store, doc: int) -> None:
+    ids = [
+        ops.create_annotation(store, doc, start, end, "ana", ["claim"]).created_id
+        for start, end in ((7, 33), (34, 62), (7, 62))
+    ]
+    views = annotation_views(store, ids)  # type: ignore[arg-type]
+    first, second, third = (views[i].tags for i in ids)  # type: ignore[index]
+    assert first is second is third  # one tuple, one tag view for all three
+    assert first[0].fields == {} and first[0].suggested == ()
+    with pytest.raises(TypeError):
+        first[0].fields["attributed_to"] = "DIA"
+    assert dict(first[0].fields) == {}
+
+
 def test_outline_of_a_missing_document_says_so(store: Store) -> None:
     with pytest.raises(NotFound):
         document_outline(store, 42)

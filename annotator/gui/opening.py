@@ -106,6 +106,7 @@ class DocumentLoading:
             FIRST_SCREEN,
         )
         self.annotation_list.load(outline.text, [])
+        self.annotation_list.set_listing(True)
         self.form.show_annotation(None)
         self.form.set_document_open(True)
         self._announce_deletable()
@@ -176,6 +177,7 @@ class DocumentLoading:
                 [known[i] for i in ids[first : first + LIST_STEP] if i in known]
             )
             yield
+        self.annotation_list.set_listing(False)
         self.annotation_list.select(self.current_id)
 
     def _on_idle_failed(self, job: str, error: BaseException) -> None:
@@ -187,4 +189,6 @@ class DocumentLoading:
             message = describe_storage_error(error, "Some annotations were not read")
         else:
             raise error
+        if not self.idle.pending(LIST_JOB):
+            self.annotation_list.set_listing(False)
         self.notice.emit(message)

@@ -127,6 +127,7 @@ class Workspace(DocumentLoading, QObject):
         self.current_id = None
         self.reader.load("", [], [])
         self.annotation_list.load("", [])
+        self.annotation_list.set_listing(False)
         self.form.show_annotation(None)
         self.form.set_document_open(False)
         self._announce_deletable()

@@ -103,6 +103,7 @@ def test_first_screen_is_painted_before_the_rest_and_the_rest_follows(
     # Nothing deferred has run yet: the reader shows the text with every tag painted.
     assert not window.workspace.is_settled()
     assert window.annotation_list.model.rowCount() == 0
+    assert window.annotation_list.count_label.text() == "Listing annotations…"
     first = reader_image(window)
     assert len(window.reader.annotations()) == MANY
 

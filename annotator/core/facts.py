@@ -114,7 +114,7 @@ class ReviewedFacts(AnnotationFacts[TagT]):
     review_comment: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnotationTagView:
     name: str
     fields: dict[str, object]

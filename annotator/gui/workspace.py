@@ -25,6 +25,7 @@ from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
+from annotator.gui.loading import LIST_JOB, VIEWS_JOB, DocumentLoading
 from annotator.gui.reader.view import PaintedAnnotation, ReaderView
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def suggested_fields(tag: str, sentence: str) -> tuple[dict[str, object], list[s
     return clean, sorted(clean)
 
 
-class Workspace(QObject):
+class Workspace(DocumentLoading, QObject):
     documentOpened = Signal(int)
     documentClosed = Signal()
     progressChanged = Signal(int, int, int)  # document id, units tagged, annotations
@@ -88,11 +89,14 @@ class Workspace(QObject):
         self.reader = reader
         self.form = form
         self.annotation_list = annotation_list
+        self.idle = reader.idle
         self.document_id: int | None = None
         self.text = ""
         self.units: list[tuple[int, int, str]] = []
         self.coverage = Coverage([])
-        self.annotations: dict[int, AnnotationView] = {}
+        # Filled after the first paint (VIEWS_JOB); `annotations` finishes that at first use.
+        self._annotations: dict[int, AnnotationView] = {}
+        self._views_left: tuple[int, list[int], int] = (0, [], 0)  # document, ids, next
         self.selection: tuple[int, int] | None = None
         self.current_id: int | None = None
         # The annotation last shown in the form: the target of "move to selection".
@@ -114,6 +118,7 @@ class Workspace(QObject):
         self.form.noteEdited.connect(self.edit_note)
         self.form.deleteRequested.connect(self.delete_annotation)
         self.ctx.changed.connect(self.on_changes)
+        self.idle.failed.connect(self._on_idle_failed)
 
     # -- documents -------------------------------------------------------------------------
 
@@ -126,38 +131,19 @@ class Workspace(QObject):
         self.form.set_document_open(self.document_id is not None)
         self.annotation_list.set_tags(self.tags)
 
-    def open_document(self, document_id: int) -> None:
-        detail = document_detail(self.ctx.store, document_id)
-        views = document_annotations(self.ctx.store, document_id)
-        self.document_id = document_id
-        self.text = detail.text
-        self.annotations = {view.id: view for view in views}
-        reviews = review_info(self.ctx.store, document_id=document_id)
-        self.statuses = {annotation_id: info.status for annotation_id, info in reviews.items()}
-        self.selection = None
-        self.current_id = None
-        self.units = [(u.start, u.end, u.kind) for u in detail.units]
-        self.coverage = Coverage(self.units)
-        for view in views:
-            self.coverage.add(view.start, view.end, +1)
-        self.reader.load(detail.text, self.units, [painted(v) for v in views if self.shown(v)])
-        self.annotation_list.load(detail.text, views)
-        self.form.show_annotation(None)
-        self.form.set_document_open(True)
-        self._announce_deletable()
-        self.documentOpened.emit(document_id)
-
     def close_document(self) -> None:
+        self.idle.cancel(VIEWS_JOB, LIST_JOB)
         self.document_id = None
         self.text = ""
         self.units = []
         self.coverage = Coverage([])
-        self.annotations = {}
+        self._annotations = {}
         self.statuses = {}
         self.selection = None
         self.current_id = None
         self.reader.load("", [], [])
         self.annotation_list.load("", [])
+        self.annotation_list.set_listing(False)
         self.form.show_annotation(None)
         self.form.set_document_open(False)
         self._announce_deletable()

@@ -20,6 +20,7 @@ from annotator.core.store import default_db_path, open_store
 from annotator.gui.app import build_window
 from annotator.gui.mainwindow import MainWindow
 from tests.conftest import REPO_ROOT
+from tests.gui.settling import wait_settled
 
 SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
 
@@ -107,6 +108,7 @@ def open_doc(window: MainWindow, source_name: str) -> int:
     for row in window.library.model._rows:  # noqa: SLF001 - test helper
         if row.summary.source_name == source_name:
             window.open_document(row.summary.id)
+            wait_settled(window)  # the annotation list and overview are filled in idle time
             return row.summary.id
     raise AssertionError(source_name)
 
@@ -499,6 +501,7 @@ def test_changes_from_another_process_are_picked_up(
         ops.create_annotation(other, doc_id, start, end, "Bob", ["claim"])
     assert window.check_external_changes()
     assert any(v.author == "Bob" for v in window.workspace.annotations.values())
+    wait_settled(window)  # the list is filled after the first screen
     assert "Bob" in [
         window.annotation_list.table.model().index(r, 2).data()
         for r in range(window.annotation_list.table.model().rowCount())

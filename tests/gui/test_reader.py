@@ -22,6 +22,7 @@ from annotator.gui.reader.spans import (
     snap_to_words,
 )
 from annotator.gui.theme import TagLook, tag_looks
+from tests.gui.settling import wait_settled
 
 COLOURS = {"claim": QColor("#0072B2"), "assessment": QColor("#E69F00"), "figure": QColor("#009E73")}
 
@@ -507,6 +508,7 @@ def test_overview_strip_click_scrolls_the_reader(qtbot: QtBot) -> None:
     pane.view.load(text, units, annotations[::7])
     pane.show()
     qtbot.waitExposed(pane)
+    wait_settled(pane)  # the strip's ticks are counted after the first paint
     strip: OverviewStrip = pane.overview
     assert strip.reader is pane.view
     bar = pane.view.verticalScrollBar()
@@ -638,6 +640,7 @@ def test_overview_redrawn_in_part_shows_what_a_full_drawing_shows(qtbot: QtBot) 
     pane.view.load(text, units, every[::3])
     pane.show()
     qtbot.waitExposed(pane)
+    wait_settled(pane)  # the strip's ticks are counted after the first paint
     strip: OverviewStrip = pane.overview
     strip.grab()  # the first, full drawing
     rng = random.Random(3)

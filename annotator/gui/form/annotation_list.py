@@ -118,6 +118,7 @@ class AnnotationList(QWidget):
         self.proxy = AnnotationFilter(self)
         self.proxy.setSourceModel(self.model)
         self.tags: list[TagInfo] = []
+        self._listing = False  # rows are still being added (a document is being opened)
         self._build()
 
     def apply_theme(self, _colours: ThemeColours) -> None:
@@ -209,6 +210,16 @@ class AnnotationList(QWidget):
     def load(self, text: str, annotations: Sequence[AnnotationView]) -> None:
         self.model.load(text, annotations)
 
+    def extend(self, annotations: Sequence[AnnotationView]) -> None:
+        """Add rows for the annotations not listed yet (the list of a document being opened,
+        filled in idle time)."""
+        self.model.extend(annotations)
+
+    def set_listing(self, listing: bool) -> None:
+        """Say under the list that rows are still being added (not "0 annotations")."""
+        self._listing = listing
+        self._count()
+
     def apply_changes(self, changed: Sequence[AnnotationView], removed: Iterable[int]) -> None:
         """Insert, move, update and remove single rows; selection and scroll position stay."""
         self.model.apply(changed, removed)
@@ -250,6 +261,9 @@ class AnnotationList(QWidget):
         self._count()
 
     def _count(self) -> None:
+        if self._listing:
+            self.count_label.setText("Listing annotations…")
+            return
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         noun = "annotation" if total == 1 else "annotations"
         text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"

@@ -56,6 +56,24 @@ class AnnotationListModel(QAbstractTableModel):
         self._search.clear()
         self.endResetModel()
 
+    def extend(self, views: Sequence[AnnotationView]) -> None:
+        """Add the rows of `views` not shown yet (a list filled a slice at a time): in one
+        insertion when they all sort after the last row, else one by one in place."""
+        new = sorted((view for view in views if view.id not in self._key_of), key=_key)
+        if not new:
+            return
+        if self.keys and _key(new[0]) <= self.keys[-1]:
+            for view in new:
+                self._put(view)
+            return
+        first = len(self.rows)
+        keys = [_key(view) for view in new]
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        self.rows.extend(new)
+        self.keys.extend(keys)
+        self._key_of.update(zip((view.id for view in new), keys, strict=True))
+        self.endInsertRows()
+
     def apply(self, changed: Sequence[AnnotationView], removed: Iterable[int]) -> None:
         removed = [i for i in removed if i in self._key_of]
         if len(changed) + len(removed) > BULK_CHANGES:

@@ -11,7 +11,7 @@ format is the grey of boilerplate (skipped) units, set once when a document is l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
 from annotator.core.coverage import SKIPPED
+from annotator.gui.idle import IdleWork
 from annotator.gui.offsets import OffsetMap
 from annotator.gui.reader import typography
 from annotator.gui.reader.lanes import ReviewGutter, ReviewLanesMixin
@@ -56,6 +57,9 @@ from annotator.gui.reader.spans import (
 )
 from annotator.gui.theme import TagLook, tag_looks, theme_of, unlisted_look
 
+# Gives the annotations starting in [start, before) (before None: to the end of the text).
+RestOfAnnotations = Callable[[int, int | None], Sequence[PaintedAnnotation]]
+
 # Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo... and their presentation forms.
 _RTL = re.compile(
     "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
@@ -71,6 +75,9 @@ EMPTY_READER = (
 
 class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
     """A read-only, centred, comfortably set text with tag highlights painted over it."""
+
+    REST_JOB = "reader: annotations"  # the idle job adding those a load left for later
+    REST_STEP = 50_000  # code points of text whose annotations one idle step adds
 
     # An AnnotationChange after update_annotations; None after load / set_tag_styles (all new).
     annotationsChanged = Signal(object)
@@ -99,6 +106,10 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._offsets = OffsetMap("")
         self._units = UnitIndex()
         self._annotations = AnnotationIndex()
+        # Annotations starting at or after `_rest_from`, not indexed yet: `_rest(a, b)` gives
+        # those starting in [a, b) (b None: to the end).
+        self._rest: RestOfAnnotations | None = None
+        self._rest_from = 0
         self._priority: dict[str, int] = {}
         self._colours: dict[str, QColor] = {}  # as stored: the theme decides what is painted
         self._tag_looks: dict[str, TagLook] = {}
@@ -110,6 +121,8 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self._margins = (-1, -1)
         self._gutter: ReviewGutter | None = None
         self._restyling = False
+        # Work left for after the first paint (the overview, the workspace's lists): idle.py
+        self.idle = IdleWork(self)
         self.setPalette(typography.reading_palette(self.palette()))
         self.setAutoFillBackground(True)  # the side margins are painted as page
         self._apply_font()
@@ -157,12 +170,27 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         text: str,
         units: Sequence[tuple[int, int, str]],
         annotations: Sequence[PaintedAnnotation],
+        rest: RestOfAnnotations | None = None,
+        rest_from: int = 0,
     ) -> None:
-        """Show `text` with its units (start, end, kind) and annotations, in code points."""
+        """Show `text` with its units (start, end, kind) and annotations, in code points.
+
+        With `rest`, `annotations` are those starting before `rest_from` (the first screen's)
+        and `rest(a, b)` gives those starting in [a, b) (b None: to the end): called in idle
+        time, REST_STEP code points at a time, or at once for all that are left when
+        something needs them (a paint reaching them, a search over every annotation, a change).
+        """
         self._text = text
         self._offsets = OffsetMap(text)
         self._units = UnitIndex(units)
         self._annotations.replace_all(annotations)
+        if rest_from >= len(text):
+            rest = None  # no annotation starts past the end of the text
+        self._rest, self._rest_from = rest, rest_from
+        if rest is not None:
+            self.idle.add(self.REST_JOB, self._rest_job())
+        else:
+            self.idle.cancel(self.REST_JOB)
         self._looks.clear()
         self._current_id = None
         self._hover_unit = None
@@ -179,6 +207,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self, changed: Sequence[PaintedAnnotation], removed: Iterable[int] = ()
     ) -> None:
         """Add/replace `changed`, drop `removed` ids; repaint only what they cover on screen."""
+        self.complete_annotations()
         blocks = self._blocks_on_screen()
         region = QRegion()
         gone: list[PaintedAnnotation] = []
@@ -204,6 +233,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
 
     def replace_annotations(self, annotations: Sequence[PaintedAnnotation]) -> None:
         """Show exactly `annotations` (a filter changed); the text and selection stay."""
+        self.complete_annotations()  # what it gives is part of the caller's state too
         self._annotations.replace_all(annotations)
         self._looks.clear()
         if self._current_id is not None and self._annotations.get(self._current_id) is None:
@@ -213,10 +243,12 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
 
     def annotations(self) -> list[PaintedAnnotation]:
         """Every annotation, by start offset."""
+        self.complete_annotations()
         return list(self._annotations)
 
     def iter_annotations(self) -> Iterator[PaintedAnnotation]:
         """Every annotation, in no particular order (cheaper than annotations())."""
+        self.complete_annotations()
         return self._annotations.unordered()
 
     def tag_styles(self) -> dict[str, QColor]:
@@ -230,7 +262,38 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
 
     def annotations_at(self, cp: int) -> list[PaintedAnnotation]:
         """Annotations containing code point `cp`, innermost (shortest) first."""
+        self.complete_annotations()
         return self._annotations.at(cp)
+
+    def complete_annotations(self) -> None:
+        """Index now the annotations a load left for idle time (nothing when none are left)."""
+        if self._rest is not None:
+            self.idle.cancel(self.REST_JOB)
+            self._add_rest(None)
+
+    def _rest_job(self) -> Iterator[None]:
+        while self._rest is not None:
+            yield  # after the first paint, and between steps
+            self._add_rest(self._rest_from + self.REST_STEP)
+
+    def _add_rest(self, before: int | None) -> None:
+        """Index the annotations starting in [_rest_from, before) (None: all that are left)."""
+        rest = self._rest
+        if rest is None:
+            return
+        if before is None or before >= len(self._text):
+            self._rest, before = None, None
+        try:
+            found = rest(self._rest_from, before)
+        except Exception:
+            self._rest = None  # not asked again at every paint; the caller reports it
+            raise
+        if before is not None:
+            self._rest_from = before
+        self._annotations.extend(found)
+        if self._rest is None:
+            self.viewport().update()
+            self.annotationsChanged.emit(None)
 
     def annotation_colour(self, annotation: PaintedAnnotation) -> QColor:
         """The opaque colour of `annotation`'s fill tag (its first in style order): its line."""
@@ -331,6 +394,8 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
                 fill_boxes(painter, self._boxes(*self._units.span(self._hover_unit), blocks), hover)
             first = self._offsets.to_cp(blocks[0].start)
             last = self._offsets.to_cp(blocks[-1].end) + 1
+            if self._rest is not None and last >= self._rest_from:
+                self.complete_annotations()  # scrolled past the first screen before idle time
             # One path per fill colour, filled once: a span several analysts tagged alike
             # reads as one fill (stacked translucent layers would darken it past readable),
             # while spans of different tags overlapping still blend and show both.

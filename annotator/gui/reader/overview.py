@@ -9,6 +9,8 @@ rectangle per row. Clicking or dragging scrolls the reader there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
@@ -30,6 +32,8 @@ class OverviewStrip(QWidget):
     """Annotation ticks over the whole document and the visible region; click to go there."""
 
     WIDTH = 14
+    JOB = "overview"
+    STEP = 300  # annotations counted per idle step
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,9 +74,12 @@ class OverviewStrip(QWidget):
         return self._reader
 
     def _on_annotations_changed(self, change: AnnotationChange | None) -> None:
-        if change is None or self._rows is None:
-            self._rows = None  # rebuilt at the next paint
+        if change is None or self._rows is None or self._building():
+            # All new (a document was opened): counted again in idle time, a slice at a time.
+            self._rows = None
             self._ticks = None
+            if self._reader is not None:
+                self._reader.idle.add(self.JOB, self._rebuild_job())
         else:
             for annotation in change.removed:
                 self._count(annotation, -1)
@@ -81,13 +88,19 @@ class OverviewStrip(QWidget):
         self.update()
 
     def _count(self, annotation: PaintedAnnotation, delta: int) -> None:
+        if self._rows is not None:
+            self._count_in(self._rows, annotation, delta)
+
+    def _count_in(
+        self, rows: dict[int, dict[str, int]], annotation: PaintedAnnotation, delta: int
+    ) -> None:
         reader = self._reader
-        if reader is None or self._rows is None or not reader.text:
+        if reader is None or not reader.text:
             return
         row = self._row_of(annotation.start, len(reader.text))
         self._row_colours.pop(row, None)
         self._dirty.add(row)
-        tags = self._rows.setdefault(row, {})
+        tags = rows.setdefault(row, {})
         tag = reader.fill_tag(annotation) or ""
         count = tags.get(tag, 0) + delta
         if count > 0:
@@ -95,20 +108,52 @@ class OverviewStrip(QWidget):
         else:
             tags.pop(tag, None)
             if not tags:
-                del self._rows[row]
+                del rows[row]
 
     def _row_of(self, cp: int, length: int) -> int:
         return min(self.height() - 2, max(0, int(cp / length * self.height())))
 
-    def _rebuild(self) -> dict[int, dict[str, int]]:
-        self._rows = {}
+    def _building(self) -> bool:
+        return self._reader is not None and self._reader.idle.pending(self.JOB)
+
+    def _rebuild_job(self) -> Iterator[None]:
+        """The rows counted again, `STEP` annotations per step; shown when all are counted."""
+        reader = self._reader
+        if reader is None:
+            return
+        yield  # nothing is done before the first slice: the text is painted first
+        rows: dict[int, dict[str, int]] = {}
+        self._start_rebuild(reader)
+        annotations = list(reader.iter_annotations())
+        for first in range(0, len(annotations), self.STEP):
+            for annotation in annotations[first : first + self.STEP]:
+                self._count_in(rows, annotation, +1)
+            yield
+        self._rows = rows
+        self.update()
+
+    def _start_rebuild(self, reader: ReaderView) -> None:
+        """Colours and ranks of the current tags; no tick drawn yet."""
         self._row_colours = {}
         self._ticks = None
+        self._dirty = set()
+        self._colours = {name: look.line for name, look in reader.tag_looks().items()}
+        self._rank = {name: i for i, name in enumerate(self._colours)}
+
+    def _forget_rows(self) -> None:
+        """The rows are out of date (another height, theme): counted again at the next paint,
+        or by the idle job when one is already counting."""
+        self._rows = None
+        self._ticks = None
+        if self._building() and self._reader is not None:
+            self._reader.idle.add(self.JOB, self._rebuild_job())
+
+    def _rebuild(self) -> dict[int, dict[str, int]]:
+        self._rows = {}
         reader = self._reader
         if reader is None:
             return self._rows
-        self._colours = {name: look.line for name, look in reader.tag_looks().items()}
-        self._rank = {name: i for i, name in enumerate(self._colours)}
+        self._start_rebuild(reader)
         for annotation in reader.iter_annotations():
             self._count(annotation, +1)
         return self._rows
@@ -163,8 +208,11 @@ class OverviewStrip(QWidget):
         if reader is None or not length or self.height() <= 2:
             painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
         else:
-            rows = self._rows if self._rows is not None else self._rebuild()
-            painter.drawPixmap(0, 0, self._draw_ticks(rows))
+            if self._rows is not None or not self._building():
+                rows = self._rows if self._rows is not None else self._rebuild()
+                painter.drawPixmap(0, 0, self._draw_ticks(rows))
+            else:  # the ticks are still being counted (see _rebuild_job)
+                painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
             width = self.width()
             start, end = reader.visible_span()
             top = self._row_of(start, length)
@@ -180,13 +228,11 @@ class OverviewStrip(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            self._rows = None  # ticks drawn on the old background, in the old theme's colours
-            self._ticks = None
+            self._forget_rows()  # ticks drawn on the old background, in the old theme's colours
         super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        self._rows = None  # rows depend on the height
-        self._ticks = None
+        self._forget_rows()  # rows depend on the height
         super().resizeEvent(event)
 
     def _scroll_to(self, y: float) -> None:

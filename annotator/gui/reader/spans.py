@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from annotator.core.coverage import SKIPPED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaintedAnnotation:
     """What the reader needs to paint one annotation (offsets in code points)."""
 
@@ -58,6 +58,19 @@ class AnnotationIndex:
         self._keys = sorted(
             (a.start, a.end, a.id) for a in self._by_id.values() if a.length <= self.LONG
         )
+
+    def extend(self, annotations: Sequence[PaintedAnnotation]) -> None:
+        """Add many annotations not indexed yet (those after the first screen): appended when
+        they all sort after the indexed ones, else merged in one sort."""
+        keys = sorted((a.start, a.end, a.id) for a in annotations if a.length <= self.LONG)
+        for annotation in annotations:
+            self._by_id[annotation.id] = annotation
+            if annotation.length > self.LONG:
+                self._long[annotation.id] = annotation
+        if keys and self._keys and keys[0] < self._keys[-1]:
+            self._keys = sorted(self._keys + keys)
+        else:
+            self._keys.extend(keys)
 
     def __len__(self) -> int:
         return len(self._by_id)

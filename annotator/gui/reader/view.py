@@ -20,7 +20,7 @@ from PySide6.QtGui import QCursor, QFocusEvent, QKeyEvent, QKeySequence, QMouseE
 from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator.gui.focusring import RING_WIDTH, paint_widget_ring
-from annotator.gui.reader.canvas import ReaderCanvas
+from annotator.gui.reader.canvas import ReaderCanvas, RestOfAnnotations
 from annotator.gui.reader.keys import is_reserved, reader_command
 from annotator.gui.reader.spans import PaintedAnnotation, next_word_edge, snap_to_words, word_at
 
@@ -51,11 +51,14 @@ class ReaderView(ReaderCanvas):
         text: str,
         units: Sequence[tuple[int, int, str]],
         annotations: Sequence[PaintedAnnotation],
+        rest: RestOfAnnotations | None = None,
+        rest_from: int = 0,
     ) -> None:
-        """Show `text` with its units (start, end, kind) and annotations, in code points."""
+        """Show `text` with its units (start, end, kind) and annotations, in code points (the
+        rest of them from `rest()`: see ReaderCanvas.load)."""
         self._press_point = None
         with self._quiet():
-            super().load(text, units, annotations)
+            super().load(text, units, annotations, rest, rest_from)
         self._last_span = None
 
     # ----------------------------------------------------------------- selection
@@ -174,6 +177,7 @@ class ReaderView(ReaderCanvas):
     def next_untagged_unit(self) -> bool:
         """Select the next unit that no single annotation covers entirely, going on from the
         top after the last one; allTagged (and False) when there is none."""
+        self.complete_annotations()
         start, end, selected = self._reference()
         for index in (self._units.next_after(end if selected else start),
                       self._units.first_selectable()):
@@ -372,7 +376,7 @@ class ReaderView(ReaderCanvas):
         if cp is None:
             self._clear_selection(emit=True)
             return
-        hits = self._annotations.at(cp)
+        hits = self.annotations_at(cp)
         if hits:
             self.select_span(hits[0].start, hits[0].end, scroll=False)
             self.annotationActivated.emit(hits[0].id)

@@ -16,20 +16,17 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from annotator.core.errors import InvalidValue, NotFound
-from annotator.core.history import AnnotationSnapshot, TagSnapshot, snapshot_to_json
+from annotator.core.history import AnnotationSnapshot, TagSnapshot
 from annotator.core.model import (
     Annotation,
-    AnnotationHistory,
     AnnotationTag,
     Document,
     Tag,
-    utcnow,
 )
 
 ANNOTATIONS = cast(Table, Annotation.__table__)
 ANNOTATION_TAGS = cast(Table, AnnotationTag.__table__)
 TAGS = cast(Table, Tag.__table__)
-HISTORY = cast(Table, AnnotationHistory.__table__)
 DOCUMENTS = cast(Table, Document.__table__)
 
 _a, _at, _t = ANNOTATIONS.c, ANNOTATION_TAGS.c, TAGS.c
@@ -68,7 +65,6 @@ _TOUCH = (
     update(ANNOTATIONS).where(_a.id == bindparam("annotation")).values(modified=bindparam("when"))
 )
 _INSERT_ANNOTATION = insert(ANNOTATIONS)
-_INSERT_HISTORY = insert(HISTORY)
 
 
 class KnownTags:
@@ -166,29 +162,3 @@ def insert_row(connection: Connection, values: Mapping[str, Any]) -> int:
     new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
     assert new_id is not None
     return int(new_id)
-
-
-def write_history(
-    connection: Connection,
-    action: str,
-    actor: str,
-    before: AnnotationSnapshot | None,
-    after: AnnotationSnapshot | None,
-    comment: str = "",
-) -> None:
-    """One history row in the caller's transaction (what `history.record` writes)."""
-    subject = after or before
-    assert subject is not None, "a history entry needs a before or an after"
-    connection.execute(
-        _INSERT_HISTORY,
-        {
-            "annotation_id": subject.id,
-            "document_id": subject.document_id,
-            "action": action,
-            "actor": actor,
-            "at": utcnow(),
-            "before": snapshot_to_json(before) if before else None,
-            "after": snapshot_to_json(after) if after else None,
-            "comment": comment,
-        },
-    )

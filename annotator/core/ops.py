@@ -25,6 +25,7 @@ from annotator.core.history import (
     TagSnapshot,
     creation_row,
     record,
+    record_row,
     snapshot_of,
 )
 from annotator.core.model import (
@@ -270,7 +271,7 @@ def create_annotation(
             id=new_id, document_id=document_id, start=start, end=end, author=author,
             created=now, modified=now, note=note, tags=known.in_order(tag_snapshots),
         )
-        rows.write_history(connection, "create", author, None, created)
+        record_row(connection, "create", author, None, created)
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
         snapshot=created,
@@ -289,7 +290,7 @@ def delete_annotation(
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
         rows.delete_row(connection, annotation_id)
-        rows.write_history(connection, "delete", actor or before.author, before, None)
+        record_row(connection, "delete", actor or before.author, before, None)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         previous=before,
@@ -406,8 +407,9 @@ def check_owner(annotation: Annotation | AnnotationSnapshot, owner: str | None) 
 
 
 def snapshot_annotation(store: Store, annotation_id: int) -> AnnotationSnapshot:
+    """The annotation as stored now (NotFound when there is none), read with Core statements."""
     with store.read() as session:
-        return snapshot_of(_load(session, annotation_id))
+        return rows.read_snapshot(session.connection(), annotation_id)
 
 
 def restore_annotation(
@@ -523,7 +525,7 @@ def set_tag(
         now = utcnow()
         rows.set_modified(connection, annotation_id, now)
         after = replace(before, tags=tags, modified=now)
-        rows.write_history(connection, action, actor or before.author, before, after)
+        record_row(connection, action, actor or before.author, before, after)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         snapshot=after, previous=before,

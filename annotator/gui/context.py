@@ -34,6 +34,7 @@ class PendingEdit:
     operation: Callable[[], Changes]
     error: str  # what stops it and what to do, for the analyst (never the SQL)
     gives_previous: bool = False
+    removes: bool = False
 
 
 # Failures of the storage itself: the edit is kept and retried. Anything else (an invalid value,
@@ -56,6 +57,9 @@ class AppContext(QObject):
         self.settings = settings
         self.undo_stack = QUndoStack(self)
         self.pending: list[PendingEdit] = []
+        # While `changed` is emitted for an edit that deleted an annotation: its id, so that
+        # views drop it without reading the database to learn that it is gone.
+        self.removed: frozenset[int] = frozenset()
 
     @property
     def author(self) -> str:
@@ -97,27 +101,30 @@ class AppContext(QObject):
         operation: Callable[[], Changes],
         *,
         gives_previous: bool = False,
+        removes: bool = False,
     ) -> Changes | None:
         """Run an operation on one annotation and push it on the undo stack.
 
         With `gives_previous`, the operation returns the annotation as it was
         (`Changes.previous`, read in its own transaction), so undo needs no read beforehand:
-        the tag toggles and form edits, which must feel instant.
+        the tag toggles and form edits, which must feel instant. With `removes`, the operation
+        deletes the annotation: nothing is read back after it.
         """
         if self.pending:
             # Keep the order of edits: a later edit waits behind one that could not be saved.
             self.pending.append(
-                PendingEdit(text, annotation_id, operation, "waiting", gives_previous)
+                PendingEdit(text, annotation_id, operation, "waiting", gives_previous, removes)
             )
             self.pendingChanged.emit(len(self.pending))
             self.retry_pending()
             return None
         try:
-            return self._edit(text, annotation_id, operation, gives_previous)
+            return self._edit(text, annotation_id, operation, gives_previous, removes)
         except STORAGE_ERRORS as exc:
             self.pending.append(
                 PendingEdit(
-                    text, annotation_id, operation, storage_problem(exc).line(), gives_previous
+                    text, annotation_id, operation, storage_problem(exc).line(), gives_previous,
+                    removes,
                 )
             )
             self.pendingChanged.emit(len(self.pending))
@@ -132,6 +139,7 @@ class AppContext(QObject):
         annotation_id: int | None,
         operation: Callable[[], Changes],
         gives_previous: bool = False,
+        removes: bool = False,
     ) -> Changes:
         before = (
             ops.snapshot_annotation(self.store, annotation_id)
@@ -148,11 +156,19 @@ class AppContext(QObject):
         target = annotation_id if annotation_id is not None else changes.created_id
         # The operation usually hands back what it committed; otherwise read it back.
         given = changes.snapshot
-        after = given if given is not None and given.id == target else _snapshot_or_none(
-            self.store, target
-        )
+        if removes and annotation_id is not None:
+            after = None
+        elif given is not None and given.id == target:
+            after = given
+        else:
+            after = _snapshot_or_none(self.store, target)
         self.undo_stack.push(AnnotationCommand(text, self, before, after))
-        self.apply(changes)
+        if removes and annotation_id is not None and after is None:
+            self.removed = frozenset({annotation_id})
+        try:
+            self.apply(changes)
+        finally:
+            self.removed = frozenset()
         return changes
 
     def retry_pending(self) -> int:
@@ -160,7 +176,10 @@ class AppContext(QObject):
         while self.pending:
             edit = self.pending[0]
             try:
-                self._edit(edit.text, edit.annotation_id, edit.operation, edit.gives_previous)
+                self._edit(
+                    edit.text, edit.annotation_id, edit.operation, edit.gives_previous,
+                    edit.removes,
+                )
             except STORAGE_ERRORS as exc:
                 edit.error = storage_problem(exc).line()
                 break

@@ -114,9 +114,31 @@ def test_a_tag_key_is_one_transaction_and_reads_nothing_back(
     assert [t["name"] for t in actions[2][3]["tags"]] == ["assessment"]
     assert actions[2][3]["modified"] > actions[1][3]["modified"]
 
+    # The last tag's key deletes the annotation: the window drops it without asking the
+    # database whether it is gone.
+    statements = Statements(window)
+    try:
+        qtbot.keyClick(window.reader, Qt.Key.Key_2)
+        deleted = list(statements.log)
+    finally:
+        statements.close()
+    assert deleted == ["BEGIN", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "COMMIT"]
+    assert annotation_id not in window.workspace.annotations
+    assert annotation_id not in {p.id for p in window.reader.annotations()}
+    assert saved_rows(db) == []
+    assert history(db)[-1][0] == "delete"
+
     # Undo puts back exactly what each key changed, newest first.
+    window.ctx.undo_stack.undo()
+    assert saved_rows(db) == [(start, end, "Ana", "assessment")]
+    assert window.workspace.annotations[annotation_id].tag_names == ("assessment",)
     window.ctx.undo_stack.undo()
     assert saved_rows(db) == [(start, end, "Ana", "claim"), (start, end, "Ana", "assessment")]
     window.ctx.undo_stack.undo()
     assert saved_rows(db) == [(start, end, "Ana", "claim")]
     assert window.workspace.annotations[annotation_id].tag_names == ("claim",)
+    window.ctx.undo_stack.redo()
+    window.ctx.undo_stack.redo()
+    window.ctx.undo_stack.redo()
+    assert saved_rows(db) == []
+    assert annotation_id not in window.workspace.annotations

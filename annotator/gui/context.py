@@ -80,6 +80,13 @@ class AppContext(QObject):
         self.save_settings()
         self.storeReplaced.emit()
 
+    def flush_writes(self, timeout: float = 10.0) -> None:
+        """Wait until every edit made so far is committed (benchmarks call this before they
+        read the database). Edits are written synchronously, each committed before
+        `edit_annotation` returns, so there is never anything to wait for; an edit that could
+        not be written is kept in `pending`, not queued, and this does not wait for it."""
+        del timeout
+
     def apply(self, changes: Changes) -> None:
         self.saved.emit()
         self.changed.emit(changes)

@@ -12,9 +12,9 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from annotator.core.facts import AnnotationSnapshot as AnnotationSnapshot
@@ -137,6 +137,36 @@ def record(
             comment=comment,
         )
     )
+
+
+def record_row(
+    connection: Connection,
+    action: str,
+    actor: str,
+    before: AnnotationSnapshot | None,
+    after: AnnotationSnapshot | None,
+    comment: str = "",
+) -> None:
+    """`record` with one Core insert on the caller's transaction (no ORM session): the edits
+    made at a key press write their history row this way (`annotation_rows`)."""
+    subject = after or before
+    assert subject is not None, "a history entry needs a before or an after"
+    connection.execute(
+        _INSERT_ROW,
+        {
+            "annotation_id": subject.id,
+            "document_id": subject.document_id,
+            "action": action,
+            "actor": actor,
+            "at": utcnow(),
+            "before": snapshot_to_json(before) if before else None,
+            "after": snapshot_to_json(after) if after else None,
+            "comment": comment,
+        },
+    )
+
+
+_INSERT_ROW = insert(cast(Table, AnnotationHistory.__table__))
 
 
 @dataclass(frozen=True)

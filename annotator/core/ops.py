@@ -10,20 +10,23 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
+from annotator.core import annotation_rows as rows
 from annotator.core.errors import DuplicateDocument, InvalidValue, NotFound, NotYourAnnotation
 from annotator.core.facts import Changes as Changes
 from annotator.core.history import (
     HISTORY_COLUMNS,
     AnnotationSnapshot,
+    TagSnapshot,
     creation_row,
     record,
+    record_row,
     snapshot_of,
 )
 from annotator.core.model import (
@@ -220,31 +223,30 @@ def create_annotation(
     fields = fields or {}
     suggested = suggested or {}
     with store.write() as session:
-        _check_span(start, end, _document_length(session, document_id))
-        tag_ids = _resolve_tags(session, tags)
+        connection = session.connection()
+        _check_span(start, end, rows.document_length(connection, document_id))
+        known = rows.KnownTags(connection)
+        tag_ids = [known.id_of(name) for name in tags]
         now = utcnow()
-        annotation = Annotation(
-            document_id=document_id,
-            start=start,
-            end=end,
-            author=author,
-            created=now,
-            modified=now,
-            note=note,
+        new_id = rows.insert_row(
+            connection,
+            {
+                "document_id": document_id, "start": start, "end": end, "author": author,
+                "created": now, "modified": now, "note": note, "status": "draft",
+                "review_comment": "",
+            },
         )
-        annotation.tags = [
-            AnnotationTag(
-                tag_id=tag_id,
-                fields=dict(fields.get(name, {})),
-                suggested=[f for f in suggested.get(name, ()) if f in fields.get(name, {})],
-            )
-            for name, tag_id in zip(tags, tag_ids, strict=True)
-        ]
-        session.add(annotation)
-        session.flush()
-        new_id = annotation.id
-        created = snapshot_of(annotation)
-        record(session, "create", author, None, created)
+        tag_snapshots = []
+        for name, tag_id in zip(tags, tag_ids, strict=True):
+            values = dict(fields.get(name, {}))
+            marked = [f for f in suggested.get(name, ()) if f in values]
+            rows.add_tag(connection, new_id, tag_id, values, marked)
+            tag_snapshots.append(TagSnapshot(name, values, tuple(marked)))
+        created = AnnotationSnapshot(
+            id=new_id, document_id=document_id, start=start, end=end, author=author,
+            created=now, modified=now, note=note, tags=known.in_order(tag_snapshots),
+        )
+        record_row(connection, "create", author, None, created)
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
         snapshot=created,
@@ -259,14 +261,13 @@ def delete_annotation(
     With `owner`, another author's annotation is refused (NotYourAnnotation, see `check_owner`).
     """
     with store.write() as session:
-        annotation = _load(session, annotation_id)
-        check_owner(annotation, owner)
-        document_id = annotation.document_id
-        before = snapshot_of(annotation)
-        session.delete(annotation)
-        record(session, "delete", actor or before.author, before, None)
+        connection = session.connection()
+        before = rows.read_snapshot(connection, annotation_id)
+        check_owner(before, owner)
+        rows.delete_row(connection, annotation_id)
+        record_row(connection, "delete", actor or before.author, before, None)
     return Changes(
-        documents=frozenset({document_id}), annotations=frozenset({annotation_id}),
+        documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         previous=before,
     )
 
@@ -374,15 +375,16 @@ def may_change(analyst: str, author: str) -> bool:
     return author in (analyst, adjudicated_author(analyst))
 
 
-def check_owner(annotation: Annotation, owner: str | None) -> None:
+def check_owner(annotation: Annotation | AnnotationSnapshot, owner: str | None) -> None:
     """Raise NotYourAnnotation when `owner` is given and may not change `annotation`."""
     if owner is not None and not may_change(owner, annotation.author):
         raise NotYourAnnotation(annotation.author)
 
 
 def snapshot_annotation(store: Store, annotation_id: int) -> AnnotationSnapshot:
+    """The annotation as stored now (NotFound when there is none), read with Core statements."""
     with store.read() as session:
-        return snapshot_of(_load(session, annotation_id))
+        return rows.read_snapshot(session.connection(), annotation_id)
 
 
 def restore_annotation(
@@ -478,17 +480,31 @@ def set_tag(
     edits below.
     """
     action = "tag_add" if present else "tag_remove"
-    with _changing(store, annotation_id, action, actor, owner) as change:
-        annotation = change.annotation
-        (tag_id,) = _resolve_tags(change.session, [tag])
-        current = next((t for t in annotation.tags if t.tag_id == tag_id), None)
-        if present and current is None:
-            annotation.tags.append(
-                AnnotationTag(tag_id=tag_id, fields=dict(fields or {}), suggested=list(suggested))
-            )
-        elif not present and current is not None:
-            annotation.tags.remove(current)
-    return change.changes()
+    # SQLAlchemy Core, and the snapshot after built from the one before: a tag key must not
+    # wait on the ORM (annotation_rows.py).
+    with store.write() as session:
+        connection = session.connection()
+        before = rows.read_snapshot(connection, annotation_id)
+        check_owner(before, owner)
+        known = rows.KnownTags(connection)
+        tag_id = known.id_of(tag)
+        tags = before.tags
+        has_it = tag in before.tag_names
+        if present and not has_it:
+            values, marked = dict(fields or {}), tuple(suggested)
+            rows.add_tag(connection, annotation_id, tag_id, values, marked)
+            tags = known.in_order((*tags, TagSnapshot(tag, values, marked)))
+        elif not present and has_it:
+            rows.remove_tag(connection, annotation_id, tag_id)
+            tags = tuple(t for t in tags if t.name != tag)
+        now = utcnow()
+        rows.set_modified(connection, annotation_id, now)
+        after = replace(before, tags=tags, modified=now)
+        record_row(connection, action, actor or before.author, before, after)
+    return Changes(
+        documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
+        snapshot=after, previous=before,
+    )
 
 
 def set_fields(

@@ -40,6 +40,7 @@ class PendingEdit:
     operation: Callable[[], Changes]
     error: str  # what stops it and what to do, for the analyst (never the SQL)
     gives_previous: bool = False
+    removes: bool = False
 
 
 def storage_errors() -> tuple[type[BaseException], ...]:
@@ -86,6 +87,9 @@ class AppContext(QObject):
         self.settings = settings
         self.undo_stack = QUndoStack(self)
         self.pending: list[PendingEdit] = []
+        # While `changed` is emitted for an edit that deleted an annotation: its id, so that
+        # views drop it without reading the database to learn that it is gone.
+        self.removed: frozenset[int] = frozenset()
 
     @property
     def author(self) -> str:
@@ -106,6 +110,13 @@ class AppContext(QObject):
         self.settings.remember_database(store.path)
         self.save_settings()
         self.storeReplaced.emit()
+
+    def flush_writes(self, timeout: float = 10.0) -> None:
+        """Wait until every edit made so far is committed (benchmarks call this before they
+        read the database). Edits are written synchronously, each committed before
+        `edit_annotation` returns, so there is never anything to wait for; an edit that could
+        not be written is kept in `pending`, not queued, and this does not wait for it."""
+        del timeout
 
     def apply(self, changes: Changes) -> None:
         self.saved.emit()
@@ -128,27 +139,30 @@ class AppContext(QObject):
         operation: Callable[[], Changes],
         *,
         gives_previous: bool = False,
+        removes: bool = False,
     ) -> Changes | None:
         """Run an operation on one annotation and push it on the undo stack.
 
         With `gives_previous`, the operation returns the annotation as it was
         (`Changes.previous`, read in its own transaction), so undo needs no read beforehand:
-        the tag toggles and form edits, which must feel instant.
+        the tag toggles and form edits, which must feel instant. With `removes`, the operation
+        deletes the annotation: nothing is read back after it.
         """
         if self.pending:
             # Keep the order of edits: a later edit waits behind one that could not be saved.
             self.pending.append(
-                PendingEdit(text, annotation_id, operation, "waiting", gives_previous)
+                PendingEdit(text, annotation_id, operation, "waiting", gives_previous, removes)
             )
             self.pendingChanged.emit(len(self.pending))
             self.retry_pending()
             return None
         try:
-            return self._edit(text, annotation_id, operation, gives_previous)
+            return self._edit(text, annotation_id, operation, gives_previous, removes)
         except storage_errors() as exc:
             self.pending.append(
                 PendingEdit(
-                    text, annotation_id, operation, storage_problem(exc).line(), gives_previous
+                    text, annotation_id, operation, storage_problem(exc).line(), gives_previous,
+                    removes,
                 )
             )
             self.pendingChanged.emit(len(self.pending))
@@ -163,6 +177,7 @@ class AppContext(QObject):
         annotation_id: int | None,
         operation: Callable[[], Changes],
         gives_previous: bool = False,
+        removes: bool = False,
     ) -> Changes:
         before = (
             ops.snapshot_annotation(self.store, annotation_id)
@@ -179,11 +194,19 @@ class AppContext(QObject):
         target = annotation_id if annotation_id is not None else changes.created_id
         # The operation usually hands back what it committed; otherwise read it back.
         given = changes.snapshot
-        after = given if given is not None and given.id == target else _snapshot_or_none(
-            self.store, target
-        )
+        if removes and annotation_id is not None:
+            after = None
+        elif given is not None and given.id == target:
+            after = given
+        else:
+            after = _snapshot_or_none(self.store, target)
         self.undo_stack.push(AnnotationCommand(text, self, before, after))
-        self.apply(changes)
+        if removes and annotation_id is not None and after is None:
+            self.removed = frozenset({annotation_id})
+        try:
+            self.apply(changes)
+        finally:
+            self.removed = frozenset()
         return changes
 
     def retry_pending(self) -> int:
@@ -191,7 +214,10 @@ class AppContext(QObject):
         while self.pending:
             edit = self.pending[0]
             try:
-                self._edit(edit.text, edit.annotation_id, edit.operation, edit.gives_previous)
+                self._edit(
+                    edit.text, edit.annotation_id, edit.operation, edit.gives_previous,
+                    edit.removes,
+                )
             except storage_errors() as exc:
                 edit.error = storage_problem(exc).line()
                 break

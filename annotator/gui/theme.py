@@ -196,8 +196,11 @@ def _role_styles(colours: ThemeColours) -> dict[str, str]:
 def use(widget: QWidget, role: str) -> None:
     """Colour `widget`'s text (and a notice's background) by `role`: "saved", "error", "alarm"
     (bold error), "attention", "suggestion", "notice"; "" for the palette's own colours."""
+    sheet = _role_styles(current()).get(role, "") if role else ""
+    if widget.property(ROLE) == role and widget.styleSheet() == sheet:
+        return  # a style sheet set again re-polishes the widget: not at every save
     widget.setProperty(ROLE, role)
-    widget.setStyleSheet(_role_styles(current()).get(role, "") if role else "")
+    widget.setStyleSheet(sheet)
 
 
 def refresh_soon(root: QWidget) -> None:

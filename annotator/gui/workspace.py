@@ -339,6 +339,7 @@ class Workspace(DocumentLoading, QObject):
                     target.id,
                     lambda: ops.delete_annotation(store, target.id, actor=author, owner=author),
                     gives_previous=True,
+                    removes=True,
                 )
             else:
                 self.ctx.edit_annotation(
@@ -477,6 +478,7 @@ class Workspace(DocumentLoading, QObject):
             annotation,
             lambda: ops.delete_annotation(store, annotation, actor=author, owner=author),
             gives_previous=True,
+            removes=True,
         )
 
     # -- refresh ---------------------------------------------------------------------------
@@ -491,6 +493,8 @@ class Workspace(DocumentLoading, QObject):
             given = None
         if given is not None:
             fresh = {given.id: view_of(given)}  # what the edit committed: no read-back
+        elif changes.annotations <= self.ctx.removed:
+            fresh = {}  # deleted by the edit: nothing to read
         else:
             fresh = annotations_by_id(self.ctx.store, changes.annotations)
         fresh = {k: v for k, v in fresh.items() if v.document_id == self.document_id}
@@ -505,7 +509,7 @@ class Workspace(DocumentLoading, QObject):
         if given is not None:
             if given.id in fresh:
                 self.statuses[given.id] = given.status
-        else:
+        elif fresh:
             for annotation_id, info in review_info(self.ctx.store, ids=fresh).items():
                 self.statuses[annotation_id] = info.status
         self.progressChanged.emit(self.document_id, self.coverage.tagged, len(self.annotations))

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPaintEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.gui.reader import OverviewStrip, ReaderPane, ReaderView, TagLegend
+from annotator.gui.reader.painting import merged_boxes
 from annotator.gui.reader.spans import (
     AnnotationIndex,
     PaintedAnnotation,
@@ -657,3 +658,17 @@ def test_overview_redrawn_in_part_shows_what_a_full_drawing_shows(qtbot: QtBot) 
     partly = strip.grab().toImage()
     strip._rows = None  # noqa: SLF001 - force a drawing from scratch
     assert strip.grab().toImage() == partly
+
+
+def test_fill_boxes_of_one_line_that_overlap_are_joined_into_their_union() -> None:
+    """Each fill colour's boxes are filled one by one (a winding path holding them all costs
+    five times as much), so those that overlap must first become one, or their overlap would
+    be filled twice; boxes of other lines, or apart on the line, stay as they are."""
+    line_a = [QRectF(10, 0, 50, 20), QRectF(40, 0, 40, 20), QRectF(70, 0, 5, 20)]
+    apart = QRectF(100, 0, 10, 20)
+    line_b = QRectF(30, 20, 60, 20)  # touches line a's boxes from below: another line
+    merged = merged_boxes([line_b, *line_a, apart])
+    assert sorted((b.left(), b.top(), b.width(), b.height()) for b in merged) == [
+        (10, 0, 70, 20), (30, 20, 60, 20), (100, 0, 10, 20),
+    ]
+    assert merged_boxes([]) == []

@@ -57,6 +57,8 @@ class LibraryModel(QAbstractTableModel):
         if index is None:
             return
         row = self._rows[index]
+        if (row.tagged_units, row.summary.annotation_count) == (tagged_units, annotations):
+            return  # a tag toggled: nothing in the row changed, nothing to repaint
         summary = replace(row.summary, annotation_count=annotations)
         self._rows[index] = LibraryRow(summary, tagged_units)
         self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))

@@ -18,7 +18,6 @@ from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPalette,
     QRegion,
@@ -40,11 +39,11 @@ from annotator.gui.reader.lanes import ReviewGutter, ReviewLanesMixin
 from annotator.gui.reader.layout import ReadingLayout
 from annotator.gui.reader.painting import (
     BlockOnScreen,
-    add_boxes,
     blocks_on_screen,
     cursor_x,
     fill_boxes,
     line_boxes,
+    merged_boxes,
     outline_boxes,
     underline_boxes,
     underline_depth,
@@ -396,29 +395,25 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
             last = self._offsets.to_cp(blocks[-1].end) + 1
             if self._rest is not None and last >= self._rest_from:
                 self.complete_annotations()  # scrolled past the first screen before idle time
-            # One path per fill colour, filled once: a span several analysts tagged alike
-            # reads as one fill (stacked translucent layers would darken it past readable),
-            # while spans of different tags overlapping still blend and show both.
-            fills: dict[int, tuple[QColor, QPainterPath]] = {}
+            # The boxes of each fill colour joined where they overlap, each filled once: a span
+            # several analysts tagged alike reads as one fill (stacked translucent layers would
+            # darken it past readable), while spans of different tags overlapping still blend
+            # and show both (painting.merged_boxes).
+            fills: dict[int, tuple[QColor, list[QRectF]]] = {}
             for annotation in self._annotations.overlapping(first, last):
                 boxes = self._boxes(annotation.start, annotation.end, blocks)
                 if not boxes:
                     continue
                 fill, underlines = self._look(annotation)
                 if fill is not None:
-                    if fill.rgba() not in fills:
-                        path = QPainterPath()
-                        path.setFillRule(Qt.FillRule.WindingFill)
-                        fills[fill.rgba()] = (fill, path)
-                    add_boxes(fills[fill.rgba()][1], boxes)
+                    fills.setdefault(fill.rgba(), (fill, []))[1].extend(boxes)
                 if underlines:
                     overlays.append((boxes, underlines))
                 if annotation.id == self._current_id:
                     depth = underline_depth(len(underlines), thickness)
                     outline = (boxes, self.annotation_colour(annotation), depth)
-            painter.setPen(Qt.PenStyle.NoPen)
-            for colour, path in fills.values():
-                painter.fillPath(path, colour)
+            for colour, filled in fills.values():
+                fill_boxes(painter, merged_boxes(filled), colour)
             painter.end()
         super().paintEvent(event)
         if overlays or outline:

@@ -106,11 +106,30 @@ def fill_boxes(painter: QPainter, boxes: list[QRectF], colour: QColor, radius: f
         painter.drawRoundedRect(box, radius, radius)
 
 
-def add_boxes(path: QPainterPath, boxes: list[QRectF], radius: float = 2.0) -> None:
-    """Add `boxes` (rounded as fill_boxes rounds them) to `path`, which should use the winding
-    fill rule: filled once, where boxes overlap too."""
+def merged_boxes(boxes: list[QRectF]) -> list[QRectF]:
+    """`boxes` with those of one line that overlap joined into one: filled once each, a span
+    several analysts tagged alike reads as one fill (stacked translucent layers would darken
+    it past readable).
+
+    Line boxes of one line share their top and height, and boxes of different lines do not
+    overlap, so joining overlapping boxes line by line covers exactly their union. Several
+    rounded rectangles drawn one by one cost a fifth of one winding path holding them all.
+    """
+    by_line: dict[tuple[float, float], list[QRectF]] = {}
     for box in boxes:
-        path.addRoundedRect(box, radius, radius)
+        by_line.setdefault((box.top(), box.height()), []).append(box)
+    merged: list[QRectF] = []
+    for (top, height), line in by_line.items():
+        line.sort(key=QRectF.left)
+        left, right = line[0].left(), line[0].right()
+        for box in line[1:]:
+            if box.left() < right:
+                right = max(right, box.right())
+                continue
+            merged.append(QRectF(left, top, right - left, height))
+            left, right = box.left(), box.right()
+        merged.append(QRectF(left, top, right - left, height))
+    return merged
 
 
 def underline_boxes(

@@ -1,0 +1,164 @@
+"""One annotation read and written with SQLAlchemy Core, inside the caller's transaction.
+
+The edits the window makes at a key press (a tag toggled, an annotation created or deleted:
+`ops.set_tag`, `ops.create_annotation`, `ops.delete_annotation`) go through these few
+statements instead of the ORM's unit of work: no identity map, no relationship loading, and
+no read after the write (the snapshot after a change is built from the one before). Each
+statement is compiled once and cached by SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+
+from annotator.core.errors import InvalidValue, NotFound
+from annotator.core.history import AnnotationSnapshot, TagSnapshot
+from annotator.core.model import (
+    Annotation,
+    AnnotationTag,
+    Document,
+    Tag,
+)
+
+ANNOTATIONS = cast(Table, Annotation.__table__)
+ANNOTATION_TAGS = cast(Table, AnnotationTag.__table__)
+TAGS = cast(Table, Tag.__table__)
+DOCUMENTS = cast(Table, Document.__table__)
+
+_a, _at, _t = ANNOTATIONS.c, ANNOTATION_TAGS.c, TAGS.c
+
+_SELECT_ANNOTATION = select(
+    _a.id,
+    _a.document_id,
+    _a.start,
+    _a.end,
+    _a.author,
+    _a.created,
+    _a.modified,
+    _a.note,
+    _a.status,
+    _a.reviewer,
+    _a.reviewed_at,
+    _a.review_comment,
+).where(_a.id == bindparam("annotation"))
+_SELECT_TAGS = (
+    select(_t.name, _at.fields, _at.suggested)
+    .select_from(ANNOTATION_TAGS.join(TAGS, _t.id == _at.tag_id))
+    .where(_at.annotation_id == bindparam("annotation"))
+    .order_by(_t.position, _t.name)
+)
+_SELECT_KNOWN_TAGS = select(_t.name, _t.id, _t.position)
+_SELECT_LENGTH = select(func.length(DOCUMENTS.c.text)).where(
+    DOCUMENTS.c.id == bindparam("document")
+)
+_INSERT_TAG = insert(ANNOTATION_TAGS)
+_DELETE_TAG = delete(ANNOTATION_TAGS).where(
+    _at.annotation_id == bindparam("annotation"), _at.tag_id == bindparam("tag")
+)
+_DELETE_TAGS = delete(ANNOTATION_TAGS).where(_at.annotation_id == bindparam("annotation"))
+_DELETE_ANNOTATION = delete(ANNOTATIONS).where(_a.id == bindparam("annotation"))
+_TOUCH = (
+    update(ANNOTATIONS).where(_a.id == bindparam("annotation")).values(modified=bindparam("when"))
+)
+_INSERT_ANNOTATION = insert(ANNOTATIONS)
+
+
+class KnownTags:
+    """The tags of the database (name to id and display position), read in the transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._tags: dict[str, tuple[int, int]] = {
+            name: (tag_id, position)
+            for name, tag_id, position in connection.execute(_SELECT_KNOWN_TAGS)
+        }
+
+    def id_of(self, name: str) -> int:
+        """The id of tag `name`; InvalidValue (with the known names) when there is none."""
+        found = self._tags.get(name)
+        if found is None:
+            raise InvalidValue(f"unknown tag {name!r} (known: {', '.join(sorted(self._tags))})")
+        return found[0]
+
+    def in_order(self, tags: Iterable[TagSnapshot]) -> tuple[TagSnapshot, ...]:
+        """`tags` in display order (position, then name), as `history.snapshot_of` gives them."""
+        return tuple(sorted(tags, key=lambda t: (self._tags[t.name][1], t.name)))
+
+
+def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnapshot:
+    """The annotation as stored now; NotFound when there is none."""
+    row = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).first()
+    if row is None:
+        raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")
+    tags = tuple(
+        TagSnapshot(name, dict(fields or {}), tuple(suggested or ()))
+        for name, fields, suggested in connection.execute(
+            _SELECT_TAGS, {"annotation": annotation_id}
+        )
+    )
+    return AnnotationSnapshot(
+        id=row.id,
+        document_id=row.document_id,
+        start=row.start,
+        end=row.end,
+        author=row.author,
+        created=row.created,
+        modified=row.modified,
+        note=row.note,
+        tags=tags,
+        status=row.status or "draft",
+        reviewer=row.reviewer,
+        reviewed_at=row.reviewed_at,
+        review_comment=row.review_comment or "",
+    )
+
+
+def document_length(connection: Connection, document_id: int) -> int:
+    """The length of a document's text in code points; NotFound when there is no document."""
+    length = connection.execute(_SELECT_LENGTH, {"document": document_id}).scalar()
+    if length is None:
+        raise NotFound(f"no document {document_id}")
+    return int(length)
+
+
+def add_tag(
+    connection: Connection,
+    annotation_id: int,
+    tag_id: int,
+    fields: Mapping[str, Any],
+    suggested: Sequence[str],
+) -> None:
+    connection.execute(
+        _INSERT_TAG,
+        {
+            "annotation_id": annotation_id,
+            "tag_id": tag_id,
+            "fields": dict(fields),
+            "suggested": list(suggested),
+        },
+    )
+
+
+def remove_tag(connection: Connection, annotation_id: int, tag_id: int) -> None:
+    connection.execute(_DELETE_TAG, {"annotation": annotation_id, "tag": tag_id})
+
+
+def set_modified(connection: Connection, annotation_id: int, when: dt.datetime) -> None:
+    connection.execute(_TOUCH, {"annotation": annotation_id, "when": when})
+
+
+def delete_row(connection: Connection, annotation_id: int) -> None:
+    """Delete the annotation and its tags (its history stays)."""
+    connection.execute(_DELETE_TAGS, {"annotation": annotation_id})
+    connection.execute(_DELETE_ANNOTATION, {"annotation": annotation_id})
+
+
+def insert_row(connection: Connection, values: Mapping[str, Any]) -> int:
+    """Insert one annotation row; its new id (from the table's AUTOINCREMENT counter)."""
+    result = connection.execute(_INSERT_ANNOTATION, dict(values))
+    new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    assert new_id is not None
+    return int(new_id)

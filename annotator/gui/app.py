@@ -10,12 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
-from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import Settings, backups_to_keep, default_db_path, load_settings
@@ -33,13 +33,26 @@ ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)  # resources/icons/annotator-<size>
 
 
 def app_icon() -> QIcon:
-    """The Annotator icon at every bundled size (window, taskbar, About box)."""
+    """The Annotator icon at every bundled size (window, taskbar, About box).
+
+    From the installed files, each size is read only when something draws it at that size
+    (QIcon.addFile with the size given): the window is shown without decoding seven PNGs.
+    """
+    import annotator.resources as bundled  # a package without code: cheap to import
+
     icon = QIcon()
-    icons = files("annotator.resources").joinpath("icons")
+    folder = Path(bundled.__file__).parent / "icons" if bundled.__file__ else None
     for size in ICON_SIZES:
-        pixmap = QPixmap()
-        if pixmap.loadFromData(icons.joinpath(f"annotator-{size}.png").read_bytes(), "PNG"):
-            icon.addPixmap(pixmap)
+        name = f"annotator-{size}.png"
+        if folder is not None and (folder / name).is_file():
+            icon.addFile(str(folder / name), QSize(size, size))
+        else:  # a bundle that is not plain files (a zip): read the bytes through importlib
+            from importlib.resources import files
+
+            pixmap = QPixmap()
+            data = files("annotator.resources").joinpath("icons", name).read_bytes()
+            if pixmap.loadFromData(data, "PNG"):
+                icon.addPixmap(pixmap)
     return icon
 
 
@@ -58,6 +71,8 @@ def application() -> QApplication:
 def offer_sample(store: Store, settings: Settings) -> None:
     """Import the bundled sample briefing once into a new, empty default database."""
     # Deferred: the importers (pypdf...) load only when a sample is imported.
+    from importlib.resources import as_file, files
+
     from annotator.core.importing import import_file
     from annotator.core.queries import list_documents
 
@@ -74,6 +89,8 @@ def offer_sample(store: Store, settings: Settings) -> None:
 def ask_author_if_needed(settings: Settings) -> None:
     if settings.author:
         return
+    from PySide6.QtWidgets import QInputDialog  # only on the first start
+
     name, ok = QInputDialog.getText(
         None, "Welcome to Annotator",
         "Your name, recorded on every annotation you make (Edit > Preferences changes it):",

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.facts import STATUSES, Changes
+from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import banners, deferred, geometry, keyfocus, theme
 from annotator.gui.actions import build_actions, tag_action
@@ -46,6 +46,7 @@ from annotator.gui.watching import ExternalChanges
 from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
+    from annotator.core.facts import Changes
     from annotator.gui import databases, dialogs, documents
     from annotator.gui.opening import DatabaseOpening
     from annotator.gui.preferences import PreferencesDialog
@@ -543,6 +544,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: dialogs.show_error(self, message))
 
     def _on_changes(self, changes: object) -> None:
+        from annotator.core.facts import Changes  # imported by then: an edit was saved
+
         if not isinstance(changes, Changes) or not changes.documents:
             return
         # The open document's progress comes from the workspace (progressChanged), no query.

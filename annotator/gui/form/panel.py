@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.facts import AnnotationView, TagInfo
 from annotator.core.fields import field_specs
 from annotator.gui.form.editors import set_flag
 from annotator.gui.form.fields import TagFieldsBox, label_column_width
@@ -35,6 +35,9 @@ from annotator.gui.form.note import NoteEdit
 from annotator.gui.form.paint import TagButton
 from annotator.gui.theme import current, tag_looks, unlisted_look
 from annotator.gui.theme_colours import ThemeColours
+
+if TYPE_CHECKING:
+    from annotator.core.facts import AnnotationView, TagInfo
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
 NOTE_LINES = 3  # the note box's height; a longer note scrolls

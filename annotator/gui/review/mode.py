@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
-from annotator.core.facts import STATUSES, Changes
+from annotator.core.review_terms import STATUSES
 from annotator.gui import deferred
 from annotator.gui.review.filters import LibraryRowFilter
-from annotator.gui.review.history import DELETED_TAB, HISTORY_TAB, HistoryDialog
 from annotator.gui.review.legend import ReviewLegend
 from annotator.gui.review.panel import ReviewPanel
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from annotator.core.review import set_review_status
     from annotator.gui.mainwindow import MainWindow
     from annotator.gui.review.agreement_dialog import AgreementDialog
+    from annotator.gui.review.history import HistoryDialog
     from annotator.gui.review.merge import merge_dialog
 else:  # deferred: these load SQLAlchemy (issue 15: the window is shown without it)
     (set_review_status,) = deferred.functions("annotator.core.review", "set_review_status")
@@ -72,8 +72,8 @@ class ReviewMode(QObject):
         a["accept_agreed"].triggered.connect(panel.accept_agreed)
         a["merge_colleague"].triggered.connect(lambda: merge_dialog(self.window))
         a["agreement"].triggered.connect(self.show_agreement)
-        a["history"].triggered.connect(lambda: self.show_history(HISTORY_TAB))
-        a["deleted"].triggered.connect(lambda: self.show_history(DELETED_TAB))
+        a["history"].triggered.connect(lambda: self._show_history_tab(deleted=False))
+        a["deleted"].triggered.connect(lambda: self._show_history_tab(deleted=True))
         for status in STATUSES:
             a[f"status_{status}"].triggered.connect(
                 lambda _c=False, s=status: self.set_status(s)
@@ -122,6 +122,8 @@ class ReviewMode(QObject):
         self.library_filter.set_filter(self.ctx.store, status, author)
 
     def _on_changes(self, changes: object) -> None:
+        from annotator.core.facts import Changes  # imported by then: an edit was saved
+
         if isinstance(changes, Changes) and changes.annotations:
             self.library_filter.refresh(self.ctx.store, *self.window.filter_bar.value())
 
@@ -159,7 +161,15 @@ class ReviewMode(QObject):
         self._open(dialog)
         return dialog
 
+    def _show_history_tab(self, *, deleted: bool) -> None:
+        from annotator.gui.review.history import DELETED_TAB, HISTORY_TAB
+
+        self.show_history(DELETED_TAB if deleted else HISTORY_TAB)
+
     def show_history(self, tab: int) -> HistoryDialog:
+        # Deferred: the dialog (and the history's types) load at its first opening (issue 15).
+        from annotator.gui.review.history import HistoryDialog
+
         workspace = self.workspace
         dialog = HistoryDialog(
             self.ctx, workspace.document_id, workspace.text, self._target(), tab, self.window

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QToolBar,
     QToolButton,
@@ -477,7 +476,6 @@ class MainWindow(QMainWindow):
 
     def edit_preferences(self) -> None:
         from annotator.gui.preferences import PreferencesDialog
-
         dialog = PreferencesDialog(self, self.ctx.settings, self.ctx.store.path)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._apply_preferences(dialog))
@@ -584,6 +582,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.ctx.pending and self.ctx.retry_pending():
+            from PySide6.QtWidgets import QMessageBox  # (its Python type: made at first use)
             answer = QMessageBox.warning(
                 self, "Unsaved changes",
                 f"{len(self.ctx.pending)} change(s) could not be written to the database "

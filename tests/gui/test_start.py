@@ -23,7 +23,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.importing import import_file
 from annotator.core.settings import Settings
 from annotator.core.store import open_store
-from annotator.gui import recovery
+from annotator.gui import opening, recovery
 from annotator.gui.app import launch
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.opening import USABLE_WHILE_OPENING, DatabaseOpening
@@ -223,4 +223,17 @@ def test_the_review_panel_is_built_at_its_first_use_and_works(qtbot: QtBot, db: 
     assert not panel.isVisibleTo(window) and not window.review.legend.isVisibleTo(window)
     assert window.annotation_list.isVisibleTo(window)
     assert not window.review.active
+    close(window)
+
+
+def test_the_database_opens_at_the_first_paint_not_at_the_fallback(
+    qtbot: QtBot, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's own first paint starts the opening (the timer is only for a window that
+    is never painted, e.g. started minimised)."""
+    monkeypatch.setattr(opening, "LATEST_START_MS", 600_000)
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    assert window.library.model.document_ids()
     close(window)

@@ -331,7 +331,7 @@ class AnnotationForm(QWidget):
     def sizeHint(self) -> QSize:
         # Wide enough for the labels beside the fields (narrower puts them above, and one
         # tag's fields no longer fit a small screen); tall enough for a tag box or two.
-        width = label_column_width(self.fontMetrics()) + COMPACT_FIELD_WIDTH + 16
+        width = label_column_width(self.font()) + COMPACT_FIELD_WIDTH + 16
         return QSize(width, 620)
 
     def resizeEvent(self, event: QResizeEvent) -> None:

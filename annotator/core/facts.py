@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from annotator.core import review_terms as _terms
+
 # Marks a SQLite file as ours (`PRAGMA application_id`), so that any other SQLite file is refused.
 APPLICATION_ID = 0x414E4E54  # "ANNT"
 
@@ -195,29 +197,21 @@ class RemovedDocument:
 
 # -- review ----------------------------------------------------------------------------------
 
-ADJUDICATED_PREFIX = "adjudicated by "
-STATUSES = ("draft", "submitted", "accepted", "rejected")
-DECISIONS = ("accept_author", "union", "reject_all", "edit")
-
-AGREE, PARTIAL, DIFFER, FIELD, UNTAGGED = "agree", "partial", "differ", "field", "untagged"
-STATES = (AGREE, PARTIAL, DIFFER, FIELD, UNTAGGED)
-DISAGREEMENTS = frozenset({PARTIAL, DIFFER, FIELD})
-STATE_LABELS = {
-    AGREE: "all agree",
-    PARTIAL: "only some tagged it",
-    DIFFER: "tags differ",
-    FIELD: "fields differ",
-    UNTAGGED: "nobody tagged it",
-}
-
-
-def adjudicated_author(reviewer: str) -> str:
-    """The author name of a reviewer's adjudicated layer."""
-    return f"{ADJUDICATED_PREFIX}{reviewer}"
-
-
-def is_adjudicated(author: str) -> bool:
-    return author.startswith(ADJUDICATED_PREFIX)
+# The review's words live in review_terms, where the window's first paint reaches them without
+# these dataclasses (issue 15); here under their old names.
+ADJUDICATED_PREFIX = _terms.ADJUDICATED_PREFIX
+STATUSES = _terms.STATUSES
+DECISIONS = _terms.DECISIONS
+AGREE = _terms.AGREE
+PARTIAL = _terms.PARTIAL
+DIFFER = _terms.DIFFER
+FIELD = _terms.FIELD
+UNTAGGED = _terms.UNTAGGED
+STATES = _terms.STATES
+DISAGREEMENTS = _terms.DISAGREEMENTS
+STATE_LABELS = _terms.STATE_LABELS
+adjudicated_author = _terms.adjudicated_author
+is_adjudicated = _terms.is_adjudicated
 
 
 @dataclass(frozen=True)

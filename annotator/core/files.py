@@ -9,12 +9,9 @@ deletes those whose process is gone.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
-import secrets
 import shutil
-import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -63,6 +60,10 @@ def _fsync_dir(folder: Path) -> None:
 def _host_tag() -> str:
     # Another computer's process ids mean nothing here (a shared network folder): its
     # temporary files are never judged stale. A hash, so that names do not show the host.
+    # (hashlib and socket load here, at the first write: the window is shown without them.)
+    import hashlib
+    import socket
+
     return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
 
@@ -79,6 +80,8 @@ def scratch_prefix(name: str) -> str:
 def scratch_path(target: Path) -> Path:
     """A new name (nothing is created) beside `target` for writing it before renaming it into
     place; `remove_stale_parts` removes it if this process dies first."""
+    import secrets  # at the first write (see _host_tag)
+
     return target.parent / f"{scratch_prefix(target.name)}{secrets.token_hex(4)}.part"
 
 

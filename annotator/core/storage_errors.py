@@ -9,13 +9,16 @@ dialogs, background tasks, the command line) goes through `describe_storage_erro
 from __future__ import annotations
 
 import errno
-import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from annotator.core.errors import AnnotatorError, DatabaseReadOnly
+
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = [
     "StorageProblem", "describe_storage_error", "is_storage_failure", "storage_problem",
@@ -202,6 +205,8 @@ def _os_problem(error: OSError) -> StorageProblem:
 def storage_problem(exc: BaseException) -> StorageProblem:
     """What a failed read or write means for the analyst; never the SQL or its parameters
     (an OSError we cannot explain shows its file name and the system's short reason)."""
+    import sqlite3  # here, not at start: the window is shown before any database (issue 15)
+
     for error in _chain(exc):
         if isinstance(error, sqlite3.Error):
             found = _sqlite_problem(error)
@@ -231,4 +236,6 @@ def describe_storage_error(exc: BaseException, action: str, *, kept: bool = Fals
 def is_storage_failure(exc: BaseException) -> bool:
     """True for a failure of the database or the disk rather than of the file being read:
     one that would fail the next file of a batch just the same."""
+    import sqlite3  # see storage_problem
+
     return _is_sqlalchemy_error(exc) or isinstance(exc, sqlite3.Error | OSError | DatabaseReadOnly)

@@ -7,21 +7,39 @@ alembic, the importers and the first read all come after the first paint (openin
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections.abc import Sequence
-from contextlib import suppress
-from importlib.resources import as_file, files
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 
-from annotator.core.errors import AnnotatorError
-from annotator.core.settings import Settings, backups_to_keep, default_db_path, load_settings
-from annotator.gui.context import AppContext
-from annotator.gui.mainwindow import MainWindow
-from annotator.gui.opening import DatabaseOpening
+# What the window's modules create while they load lives as long as the process (modules,
+# classes, Qt's wrappers and enums): the cyclic garbage collector would walk it dozens of times
+# for nothing, some milliseconds of every start (issue 15). It is paused while they load, and
+# what they made is then moved out of its reach (gc.freeze) rather than walked once more;
+# `launch` does the same while it builds the window.
+_COLLECTING = gc.isenabled()
+gc.disable()
+
+from annotator.core.errors import AnnotatorError  # noqa: E402
+from annotator.core.settings import (  # noqa: E402
+    Settings,
+    backups_to_keep,
+    default_db_path,
+    load_settings,
+)
+from annotator.gui.context import AppContext  # noqa: E402
+from annotator.gui.mainwindow import MainWindow  # noqa: E402
+from annotator.gui.opening import DatabaseOpening  # noqa: E402
+
+if _COLLECTING:
+    gc.freeze()
+    gc.enable()
 
 if TYPE_CHECKING:
     from annotator.core.store import Store
@@ -33,13 +51,26 @@ ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)  # resources/icons/annotator-<size>
 
 
 def app_icon() -> QIcon:
-    """The Annotator icon at every bundled size (window, taskbar, About box)."""
+    """The Annotator icon at every bundled size (window, taskbar, About box).
+
+    From the installed files, each size is read only when something draws it at that size
+    (QIcon.addFile with the size given): the window is shown without decoding seven PNGs.
+    """
+    import annotator.resources as bundled  # a package without code: cheap to import
+
     icon = QIcon()
-    icons = files("annotator.resources").joinpath("icons")
+    folder = Path(bundled.__file__).parent / "icons" if bundled.__file__ else None
     for size in ICON_SIZES:
-        pixmap = QPixmap()
-        if pixmap.loadFromData(icons.joinpath(f"annotator-{size}.png").read_bytes(), "PNG"):
-            icon.addPixmap(pixmap)
+        name = f"annotator-{size}.png"
+        if folder is not None and (folder / name).is_file():
+            icon.addFile(str(folder / name), QSize(size, size))
+        else:  # a bundle that is not plain files (a zip): read the bytes through importlib
+            from importlib.resources import files
+
+            pixmap = QPixmap()
+            data = files("annotator.resources").joinpath("icons", name).read_bytes()
+            if pixmap.loadFromData(data, "PNG"):
+                icon.addPixmap(pixmap)
     return icon
 
 
@@ -58,6 +89,8 @@ def application() -> QApplication:
 def offer_sample(store: Store, settings: Settings) -> None:
     """Import the bundled sample briefing once into a new, empty default database."""
     # Deferred: the importers (pypdf...) load only when a sample is imported.
+    from importlib.resources import as_file, files
+
     from annotator.core.importing import import_file
     from annotator.core.queries import list_documents
 
@@ -74,6 +107,8 @@ def offer_sample(store: Store, settings: Settings) -> None:
 def ask_author_if_needed(settings: Settings) -> None:
     if settings.author:
         return
+    from PySide6.QtWidgets import QInputDialog  # only on the first start
+
     name, ok = QInputDialog.getText(
         None, "Welcome to Annotator",
         "Your name, recorded on every annotation you make (Edit > Preferences changes it):",
@@ -95,6 +130,19 @@ def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
     return MainWindow(ctx)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block, whose objects stay (see above)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+
+
 def launch(db_path: Path | None, settings: Settings) -> MainWindow:
     """Show the main window now and open the database at `db_path` (the default database if
     None) right after its first paint; `window.database_ready()` tells when it is open.
@@ -103,12 +151,13 @@ def launch(db_path: Path | None, settings: Settings) -> MainWindow:
     explained over the window, with the newest backup offered (recovery.py); declining closes
     the window and makes the event loop return 1.
     """
-    application()
-    path = db_path or default_db_path()
-    window = MainWindow(AppContext(None, settings))
-    window.opening = DatabaseOpening(window, path, offer_sample=db_path is None)
-    window.show()
-    window.opening.schedule()
+    with collector_paused():
+        application()
+        path = db_path or default_db_path()
+        window = MainWindow(AppContext(None, settings))
+        window.opening = DatabaseOpening(window, path, offer_sample=db_path is None)
+        window.show()
+        window.opening.schedule()
     return window
 
 

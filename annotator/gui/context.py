@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.facts import AnnotationSnapshot, Changes, RemovedDocument
 from annotator.core.settings import Settings, save_settings
 from annotator.core.storage_errors import describe_storage_error, storage_problem
 from annotator.gui import deferred
@@ -22,6 +21,7 @@ from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
 
 if TYPE_CHECKING:
     from annotator.core import ops
+    from annotator.core.facts import AnnotationSnapshot, Changes, RemovedDocument
     from annotator.core.removal import remove_document, restore_document
     from annotator.core.store import Store
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)

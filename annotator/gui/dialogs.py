@@ -44,22 +44,6 @@ def read_only_table(parent: QWidget, name: str, headers: list[str]) -> QTableWid
     return table
 
 
-def read_only_banner(parent: QWidget) -> QLabel:
-    """The bar above the briefing while the database is open read-only (hidden otherwise)."""
-    banner = QLabel(
-        "This database is open read-only: its file or folder cannot be written. You can read, "
-        "review and export; changes are not saved. File > Save a Copy of the Database makes "
-        "a copy you can work on.",
-        parent,
-    )
-    banner.setObjectName("readOnlyBanner")
-    banner.setWordWrap(True)
-    banner.setTextFormat(Qt.TextFormat.PlainText)
-    theme.use(banner, "notice")
-    banner.hide()
-    return banner
-
-
 def ok_cancel(dialog: QDialog, on_ok: Callable[[], object]) -> QDialogButtonBox:
     """OK and Cancel for `dialog`: OK calls `on_ok` (which accepts when the input is good),
     Cancel rejects."""

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QToolBar,
     QToolButton,
@@ -26,16 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.facts import STATUSES, Changes
+from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import databases, dialogs, documents, geometry, keyfocus, theme
+from annotator.gui import banners, deferred, geometry, keyfocus, theme
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
 from annotator.gui.form.annotation_list import AnnotationList
 from annotator.gui.form.panel import AnnotationForm
 from annotator.gui.library.panel import LibraryPanel
-from annotator.gui.preferences import PreferencesDialog
 from annotator.gui.reader.find import FindBar
 from annotator.gui.reader.legend import TagLegend
 from annotator.gui.reader.overview import OverviewStrip
@@ -47,7 +45,14 @@ from annotator.gui.watching import ExternalChanges
 from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
+    from annotator.core.facts import Changes
+    from annotator.gui import databases, dialogs, documents
     from annotator.gui.opening import DatabaseOpening
+    from annotator.gui.preferences import PreferencesDialog
+else:  # deferred: what only a menu or a failure needs is imported at its first use (issue 15)
+    databases = deferred.module("annotator.gui.databases")
+    dialogs = deferred.module("annotator.gui.dialogs")
+    documents = deferred.module("annotator.gui.documents")
 
 # Actions that act on the open document (tag actions too): off while none is open.
 # (Delete Annotation is on only while there is an annotation to delete: keyfocus.py.)
@@ -111,7 +116,7 @@ class MainWindow(QMainWindow):
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(2)
-        self.read_only_banner = dialogs.read_only_banner(self)
+        self.read_only_banner = banners.read_only_banner(self)
         centre_layout.addWidget(self.read_only_banner)
         centre_layout.addWidget(self.legend)
         centre_layout.addWidget(self.filter_bar)
@@ -470,6 +475,7 @@ class MainWindow(QMainWindow):
         self.restore_last_document()
 
     def edit_preferences(self) -> None:
+        from annotator.gui.preferences import PreferencesDialog
         dialog = PreferencesDialog(self, self.ctx.settings, self.ctx.store.path)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._apply_preferences(dialog))
@@ -536,6 +542,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: dialogs.show_error(self, message))
 
     def _on_changes(self, changes: object) -> None:
+        from annotator.core.facts import Changes  # imported by then: an edit was saved
+
         if not isinstance(changes, Changes) or not changes.documents:
             return
         # The open document's progress comes from the workspace (progressChanged), no query.
@@ -574,6 +582,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.ctx.pending and self.ctx.retry_pending():
+            from PySide6.QtWidgets import QMessageBox  # (its Python type: made at first use)
             answer = QMessageBox.warning(
                 self, "Unsaved changes",
                 f"{len(self.ctx.pending)} change(s) could not be written to the database "

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
@@ -73,27 +72,23 @@ class DatabaseOpening(QObject):
         window.setWindowTitle(path.name)
 
     def schedule(self) -> None:
-        """Start at the window's first paint (once it is on screen), or after LATEST_START_MS."""
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        """Start at the window's first paint (once it is on screen), or after LATEST_START_MS.
+
+        The window itself is watched, not the application: the first frame paints the window
+        with its children, and a filter on the application would run Python for every event
+        of every widget meanwhile (issue 15)."""
+        self.window.installEventFilter(self)
         QTimer.singleShot(LATEST_START_MS, self.start)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if (
-            event.type() == QEvent.Type.Paint
-            and isinstance(watched, QWidget)
-            and watched.window() is self.window
-        ):
+        if watched is self.window and event.type() == QEvent.Type.Paint:
             self._stop_watching()
             # After this paint: the frame is flushed to the screen before the timer runs.
             QTimer.singleShot(0, self.start)
         return False
 
     def _stop_watching(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self.window.removeEventFilter(self)
 
     def when_open(self, work: Callable[[], None]) -> None:
         """Run `work` once the database is open (now, if it is)."""

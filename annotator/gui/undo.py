@@ -9,11 +9,13 @@ change that fails to save is never put on the stack.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from annotator.core.facts import AnnotationSnapshot, RemovedDocument
+if TYPE_CHECKING:
+    from annotator.core.facts import AnnotationSnapshot, RemovedDocument
+
 
 
 class Restorer(Protocol):

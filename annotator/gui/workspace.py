@@ -19,8 +19,8 @@ from PySide6.QtGui import QColor
 
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
-from annotator.core.facts import AnnotationView, Changes, TagInfo, adjudicated_author
 from annotator.core.fields import field_errors, validate_fields
+from annotator.core.review_terms import adjudicated_author
 from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -30,6 +30,7 @@ from annotator.gui.reader.view import PaintedAnnotation, ReaderView
 
 if TYPE_CHECKING:
     from annotator.core import ops
+    from annotator.core.facts import AnnotationView, Changes, TagInfo
     from annotator.core.queries import (
         annotations_by_id,
         document_annotations,

@@ -23,10 +23,10 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.importing import import_file
 from annotator.core.settings import Settings
 from annotator.core.store import open_store
-from annotator.gui import recovery
+from annotator.gui import opening, recovery
 from annotator.gui.app import launch
 from annotator.gui.mainwindow import MainWindow
-from annotator.gui.opening import USABLE_WHILE_OPENING
+from annotator.gui.opening import USABLE_WHILE_OPENING, DatabaseOpening
 from tests.conftest import REPO_ROOT
 from tests.gui.test_recovery import damaged_database
 
@@ -167,4 +167,73 @@ def test_the_first_start_offers_the_sample_once_the_window_is_shown(qtbot: QtBot
     assert len(window.library.model.document_ids()) == 1
     assert "Northern Corridor" in window.workspace.text
     assert str(default_db_path()) in window.ctx.settings.recent_databases
+    close(window)
+
+
+def test_keys_answer_from_the_first_moment_the_window_shows(
+    qtbot: QtBot, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's shortcuts are bound before it is shown: Ctrl+= zooms the reader while the
+    database is still opening (held open here, as a slow disk would), and the reader and tag
+    keys act as soon as it is open."""
+    with monkeypatch.context() as held:  # the database opens only when started below
+        held.setattr(DatabaseOpening, "start", lambda _self: None)
+        window = launch(db, Settings(author="Ana"))
+        qtbot.addWidget(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        window.reader.setFocus()
+        assert not window.database_ready()
+        zoom = window.reader.zoom_steps
+        qtbot.keyClick(window.reader, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+        assert window.reader.zoom_steps == zoom + 1
+    assert window.opening is not None
+    window.opening.start()
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    window.reader.setFocus()
+    qtbot.keyClick(window.reader, Qt.Key.Key_J)  # the first unit
+    assert window.workspace.selection is not None
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)  # the first tag on it
+    assert [v.tag_names for v in window.workspace.annotations.values()] == [("claim",)]
+    close(window)
+
+
+def test_the_review_panel_is_built_at_its_first_use_and_works(qtbot: QtBot, db: Path) -> None:
+    """Hidden until review mode, the review panel is built when review mode is first turned
+    on: at the top of the right-hand column, with its legend above the reader; the splitter
+    holds the same three places before and after (so saved sizes keep their meaning)."""
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    assert window.findChild(QWidget, "reviewPanel") is None
+    right = window.right
+    assert right.count() == 3 and right.indexOf(window.form) == 1
+    assert not right.widget(0).isVisibleTo(window)
+
+    window.actions_by_name["review_mode"].setChecked(True)
+    panel = window.findChild(QWidget, "reviewPanel")
+    assert panel is not None and panel is window.review.panel
+    assert right.count() == 3 and right.widget(0) is panel
+    assert panel.isVisibleTo(window) and window.review.legend.isVisibleTo(window)
+    assert window.review.active
+    assert window.actions_by_name["next_disagreement"].isEnabled()
+    window.actions_by_name["next_disagreement"].trigger()  # one author: nothing to step to
+
+    window.actions_by_name["review_mode"].setChecked(False)
+    assert not panel.isVisibleTo(window) and not window.review.legend.isVisibleTo(window)
+    assert window.annotation_list.isVisibleTo(window)
+    assert not window.review.active
+    close(window)
+
+
+def test_the_database_opens_at_the_first_paint_not_at_the_fallback(
+    qtbot: QtBot, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's own first paint starts the opening (the timer is only for a window that
+    is never painted, e.g. started minimised)."""
+    monkeypatch.setattr(opening, "LATEST_START_MS", 600_000)
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    assert window.library.model.document_ids()
     close(window)

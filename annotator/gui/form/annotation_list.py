@@ -7,6 +7,7 @@ filtering by tag and by words of the text or author runs in its proxy model.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.facts import AnnotationView, TagInfo
 from annotator.gui.form.list_model import (
     AUTHOR_COLUMN,
     ID_ROLE,
@@ -45,6 +45,9 @@ from annotator.gui.form.list_model import (
 from annotator.gui.form.paint import swatch_icon, text_colour_on
 from annotator.gui.theme import tag_looks, unlisted_look
 from annotator.gui.theme_colours import ThemeColours
+
+if TYPE_CHECKING:
+    from annotator.core.facts import AnnotationView, TagInfo
 
 
 class TagChipDelegate(QStyledItemDelegate):

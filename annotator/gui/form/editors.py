@@ -6,8 +6,6 @@ Each reports `committed(name, confirmed)` when the analyst is done with it; the 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
@@ -57,6 +55,8 @@ def display_text(spec: FieldSpec, value: object) -> str:
         if isinstance(value, int):
             return f"{value:,}"
         if isinstance(value, float):
+            from decimal import Decimal, InvalidOperation  # here: not needed to start (issue 15)
+
             try:  # repr() is the shortest exact text; Decimal avoids "1e+16", which won't parse
                 return format(Decimal(repr(value)), ",f")
             except InvalidOperation:

@@ -49,10 +49,20 @@ from annotator.gui.theme_colours import UNLISTED, ThemeColours
 __all__ = ["ChoiceField", "LineField", "TagFieldsBox"]
 
 
-def label_column_width(metrics: QFontMetrics) -> int:
-    """One label width for every box, so that the fields of all tags line up."""
-    labels = [spec.label for specs in TAG_FIELDS.values() for spec in specs]
-    return max((metrics.horizontalAdvance(label) for label in labels), default=0) + 8
+_LABEL_WIDTHS: dict[str, int] = {}  # QFont.key() -> label_column_width
+
+
+def label_column_width(font: QFont) -> int:
+    """One label width for every box, so that the fields of all tags line up (measured once
+    per font: the form asks at every size hint, a hundred times while the window starts)."""
+    key = font.key()
+    if key not in _LABEL_WIDTHS:
+        metrics = QFontMetrics(font)
+        labels = [spec.label for specs in TAG_FIELDS.values() for spec in specs]
+        _LABEL_WIDTHS[key] = (
+            max((metrics.horizontalAdvance(label) for label in labels), default=0) + 8
+        )
+    return _LABEL_WIDTHS[key]
 
 
 class TagFieldsBox(QGroupBox):
@@ -99,7 +109,7 @@ class TagFieldsBox(QGroupBox):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(5)
-        self.label_width = label_column_width(self.fontMetrics())
+        self.label_width = label_column_width(self.font())
         marker_size = max(12, self.fontMetrics().height() - 4)
         self.marker_size = marker_size
         sparkle = sparkle_pixmap(marker_size, current().suggestion, self.devicePixelRatioF())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.facts import AnnotationView, TagInfo
 from annotator.core.fields import field_specs
 from annotator.gui.form.editors import set_flag
 from annotator.gui.form.fields import TagFieldsBox, label_column_width
@@ -35,6 +35,9 @@ from annotator.gui.form.note import NoteEdit
 from annotator.gui.form.paint import TagButton
 from annotator.gui.theme import current, tag_looks, unlisted_look
 from annotator.gui.theme_colours import ThemeColours
+
+if TYPE_CHECKING:
+    from annotator.core.facts import AnnotationView, TagInfo
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
 NOTE_LINES = 3  # the note box's height; a longer note scrolls
@@ -328,7 +331,7 @@ class AnnotationForm(QWidget):
     def sizeHint(self) -> QSize:
         # Wide enough for the labels beside the fields (narrower puts them above, and one
         # tag's fields no longer fit a small screen); tall enough for a tag box or two.
-        width = label_column_width(self.fontMetrics()) + COMPACT_FIELD_WIDTH + 16
+        width = label_column_width(self.font()) + COMPACT_FIELD_WIDTH + 16
         return QSize(width, 620)
 
     def resizeEvent(self, event: QResizeEvent) -> None:

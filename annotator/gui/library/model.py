@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -12,7 +13,9 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from annotator.core.facts import DocumentSummary
+if TYPE_CHECKING:
+    from annotator.core.facts import DocumentSummary
+
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QWidget
 
-from annotator.core.facts import STATUSES
+from annotator.core.review_terms import STATUSES
 from annotator.gui import deferred, theme
 from annotator.gui.library.model import ID_ROLE
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from annotator.core.facts import STATE_LABELS
+from annotator.core.review_terms import STATE_LABELS
 from annotator.gui.reader.lanes import STATE_SYMBOLS, paint_state_marker
 
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
-from annotator.core.facts import STATUSES, Changes
+from annotator.core.review_terms import STATUSES
 from annotator.gui import deferred
 from annotator.gui.review.filters import LibraryRowFilter
-from annotator.gui.review.history import DELETED_TAB, HISTORY_TAB, HistoryDialog
-from annotator.gui.review.legend import ReviewLegend
-from annotator.gui.review.panel import ReviewPanel
 
 if TYPE_CHECKING:
     from annotator.core.review import set_review_status
     from annotator.gui.mainwindow import MainWindow
     from annotator.gui.review.agreement_dialog import AgreementDialog
+    from annotator.gui.review.history import HistoryDialog
+    from annotator.gui.review.legend import ReviewLegend
     from annotator.gui.review.merge import merge_dialog
+    from annotator.gui.review.panel import ReviewPanel
 else:  # deferred: these load SQLAlchemy (issue 15: the window is shown without it)
     (set_review_status,) = deferred.functions("annotator.core.review", "set_review_status")
     (merge_dialog,) = deferred.functions("annotator.gui.review.merge", "merge_dialog")
@@ -35,50 +35,86 @@ REVIEW_ACTIONS = (
 
 
 class ReviewMode(QObject):
-    """Owns the review panel and connects the review actions of the window."""
+    """Owns the review panel and connects the review actions of the window.
+
+    The panel and its legend are hidden until review mode is first used, and only built then
+    (issue 15: the window's first paint does not wait for them). Meanwhile an empty widget
+    holds the panel's place at the top of the right-hand splitter, so that the splitter's
+    saved sizes mean the same widgets before and after.
+    """
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.ctx = window.ctx
         self.workspace = window.workspace
-        self.panel = ReviewPanel(window.ctx, window.workspace, window)
-        self.panel.hide()
-        window.right.insertWidget(0, self.panel)
-        self.legend = ReviewLegend(window)
-        self.legend.hide()
-        centre = window.filter_bar.parentWidget().layout()
-        centre.insertWidget(centre.indexOf(window.filter_bar) + 1, self.legend)
-        self.panel.lanesChanged.connect(self.legend.set_authors)
+        self._panel: ReviewPanel | None = None
+        self._legend: ReviewLegend | None = None
+        self._place = QWidget(window)
+        self._place.setObjectName("reviewPanelPlace")
+        self._place.hide()
+        window.right.insertWidget(0, self._place)
         self.library_filter = LibraryRowFilter(window.library.table)
         self.dialog: QDialog | None = None
         self._sizes: list[int] = []
         self._connect()
         self._enable(False)
 
+    @property
+    def panel(self) -> ReviewPanel:
+        """The review panel, built at its first use."""
+        if self._panel is None:
+            self._build_panel()
+            assert self._panel is not None
+        return self._panel
+
+    @property
+    def legend(self) -> ReviewLegend:
+        """The lanes' legend above the reader, built with the panel."""
+        if self._legend is None:
+            self._build_panel()
+            assert self._legend is not None
+        return self._legend
+
+    def _build_panel(self) -> None:
+        from annotator.gui.review.legend import ReviewLegend
+        from annotator.gui.review.panel import ReviewPanel
+
+        window = self.window
+        panel = ReviewPanel(self.ctx, self.workspace, window)
+        panel.hide()
+        window.right.replaceWidget(window.right.indexOf(self._place), panel)
+        self._place.deleteLater()
+        legend = ReviewLegend(window)
+        legend.hide()
+        centre = window.filter_bar.parentWidget().layout()
+        centre.insertWidget(centre.indexOf(window.filter_bar) + 1, legend)
+        panel.lanesChanged.connect(legend.set_authors)
+        panel.message.connect(lambda text: window.statusBar().showMessage(text, 6000))
+        self._panel, self._legend = panel, legend
+
     def _connect(self) -> None:
         a = self.window.actions_by_name
-        panel = self.panel
         a["review_mode"].toggled.connect(self.set_active)
-        a["next_disagreement"].triggered.connect(panel.next_disagreement)
-        a["previous_disagreement"].triggered.connect(panel.previous_disagreement)
+        # These actions are on only in review mode, when the panel has been built.
+        a["next_disagreement"].triggered.connect(lambda: self.panel.next_disagreement())
+        a["previous_disagreement"].triggered.connect(lambda: self.panel.previous_disagreement())
         for lane in range(1, 5):
             a[f"accept_author_{lane}"].triggered.connect(
-                lambda _c=False, n=lane: panel.accept_lane(n)
+                lambda _c=False, n=lane: self.panel.accept_lane(n)
             )
-        a["accept_union"].triggered.connect(lambda: panel.decide("union"))
-        a["reject_all"].triggered.connect(lambda: panel.decide("reject_all"))
-        a["edit_adjudication"].triggered.connect(lambda: panel.decide("edit"))
-        a["accept_agreed"].triggered.connect(panel.accept_agreed)
+        a["accept_union"].triggered.connect(lambda: self.panel.decide("union"))
+        a["reject_all"].triggered.connect(lambda: self.panel.decide("reject_all"))
+        a["edit_adjudication"].triggered.connect(lambda: self.panel.decide("edit"))
+        a["accept_agreed"].triggered.connect(lambda: self.panel.accept_agreed())
         a["merge_colleague"].triggered.connect(lambda: merge_dialog(self.window))
         a["agreement"].triggered.connect(self.show_agreement)
-        a["history"].triggered.connect(lambda: self.show_history(HISTORY_TAB))
-        a["deleted"].triggered.connect(lambda: self.show_history(DELETED_TAB))
+        a["history"].triggered.connect(lambda: self._show_history_tab(deleted=False))
+        a["deleted"].triggered.connect(lambda: self._show_history_tab(deleted=True))
         for status in STATUSES:
             a[f"status_{status}"].triggered.connect(
                 lambda _c=False, s=status: self.set_status(s)
             )
-        panel.message.connect(lambda text: self.window.statusBar().showMessage(text, 6000))
         self.window.filter_bar.changed.connect(self.apply_filter)
         self.ctx.changed.connect(self._on_changes)
         self.ctx.storeReplaced.connect(lambda: self.window.filter_bar.set_value(None, None))
@@ -113,7 +149,7 @@ class ReviewMode(QObject):
 
     @property
     def active(self) -> bool:
-        return self.panel.active
+        return self._panel is not None and self._panel.active
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -122,6 +158,8 @@ class ReviewMode(QObject):
         self.library_filter.set_filter(self.ctx.store, status, author)
 
     def _on_changes(self, changes: object) -> None:
+        from annotator.core.facts import Changes  # imported by then: an edit was saved
+
         if isinstance(changes, Changes) and changes.annotations:
             self.library_filter.refresh(self.ctx.store, *self.window.filter_bar.value())
 
@@ -159,7 +197,15 @@ class ReviewMode(QObject):
         self._open(dialog)
         return dialog
 
+    def _show_history_tab(self, *, deleted: bool) -> None:
+        from annotator.gui.review.history import DELETED_TAB, HISTORY_TAB
+
+        self.show_history(DELETED_TAB if deleted else HISTORY_TAB)
+
     def show_history(self, tab: int) -> HistoryDialog:
+        # Deferred: the dialog (and the history's types) load at its first opening (issue 15).
+        from annotator.gui.review.history import HistoryDialog
+
         workspace = self.workspace
         dialog = HistoryDialog(
             self.ctx, workspace.document_id, workspace.text, self._target(), tab, self.window

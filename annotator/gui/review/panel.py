@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.facts import STATE_LABELS, AnnotationView, adjudicated_author, is_adjudicated
 from annotator.core.fields import field_label, value_text
+from annotator.core.review_terms import STATE_LABELS, adjudicated_author, is_adjudicated
 from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.reader.lanes import LaneUnit, paint_state_marker
@@ -39,6 +39,7 @@ from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
     from annotator.core import ops
+    from annotator.core.facts import AnnotationView
     from annotator.core.review import (
         UnitReview,
         accept_agreed,

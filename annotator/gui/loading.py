@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.bulk import gc_paused
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError
-from annotator.core.facts import AnnotationView
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
 from annotator.gui.context import AppContext, storage_errors
@@ -28,6 +27,7 @@ from annotator.gui.idle import IdleWork
 from annotator.gui.reader.view import PaintedAnnotation, ReaderView
 
 if TYPE_CHECKING:
+    from annotator.core.facts import AnnotationView
     from annotator.core.opening import (
         OutlineSpan,
         annotation_views,

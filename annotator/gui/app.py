@@ -7,6 +7,7 @@ alembic, the importers and the first read all come after the first paint (openin
 
 from __future__ import annotations
 
+import linecache
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
@@ -106,6 +107,9 @@ def launch(db_path: Path | None, settings: Settings) -> MainWindow:
     application()
     path = db_path or default_db_path()
     window = MainWindow(AppContext(None, settings))
+    # The source text PySide6's import hook read while the window's modules were imported
+    # (deferred.py): nothing needs it and the database's imports reuse its memory.
+    linecache.clearcache()
     window.opening = DatabaseOpening(window, path, offer_sample=db_path is None)
     window.show()
     window.opening.schedule()

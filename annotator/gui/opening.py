@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
+from annotator.gui import deferred
 
 if TYPE_CHECKING:
     from annotator.core.store import Store
@@ -161,8 +162,9 @@ class DatabaseOpening(QObject):
 
 def _preload() -> None:
     # A module that fails to import fails again, with its message, where it is used.
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112 (reported by the GUI thread's own import)
-            return
+    with deferred.sources_not_kept():
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 (reported by the GUI thread's own import)
+                return

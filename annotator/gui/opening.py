@@ -143,9 +143,10 @@ class DatabaseOpening(QObject):
     def _open(self) -> Store | None:
         """The open store; None when it cannot be opened and no backup was restored."""
         # Deferred on purpose: the store brings SQLAlchemy, alembic and the migration check.
-        from annotator.core.store import open_store
-        from annotator.gui.app import offer_sample
-        from annotator.gui.recovery import offer_restore
+        with deferred.sources_not_kept():
+            from annotator.core.store import open_store
+            from annotator.gui.app import offer_sample
+            from annotator.gui.recovery import offer_restore
 
         settings = self.window.ctx.settings
         while True:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import linecache
 import os
+import sqlite3
 import subprocess
 import sys
-import sqlite3
 import traceback
 from pathlib import Path
 

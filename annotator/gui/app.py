@@ -15,6 +15,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QInputDialog
 
@@ -34,12 +35,18 @@ ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)  # resources/icons/annotator-<size>
 
 
 def app_icon() -> QIcon:
-    """The Annotator icon at every bundled size (window, taskbar, About box)."""
+    """The Annotator icon at every bundled size (window, taskbar, About box). Each size is
+    read from its file when first drawn: decoded all at once they hold 1.3 MB (issue 15)."""
     icon = QIcon()
     icons = files("annotator.resources").joinpath("icons")
     for size in ICON_SIZES:
+        resource = icons.joinpath(f"annotator-{size}.png")
+        if isinstance(resource, Path):  # a file on disk (not inside a zip)
+            if resource.is_file():
+                icon.addFile(str(resource), QSize(size, size))
+            continue
         pixmap = QPixmap()
-        if pixmap.loadFromData(icons.joinpath(f"annotator-{size}.png").read_bytes(), "PNG"):
+        if pixmap.loadFromData(resource.read_bytes(), "PNG"):
             icon.addPixmap(pixmap)
     return icon
 

@@ -12,6 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from pytestqt.qtbot import QtBot
+
 from annotator.core.importing import import_file
 from annotator.core.store import (
     HEAD_REVISION,
@@ -21,6 +23,7 @@ from annotator.core.store import (
     open_store,
 )
 from annotator.gui import deferred
+from annotator.gui.app import ICON_SIZES, app_icon
 from tests.conftest import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
@@ -102,3 +105,15 @@ def test_sources_read_inside_the_scope_are_not_kept(tmp_path: Path) -> None:
     assert linecache.cache is original
     assert str(kept) in linecache.cache
     assert not any(str(path) in linecache.cache for path in read)
+
+
+def test_the_icon_read_when_drawn_still_draws_every_size(qtbot: QtBot) -> None:
+    """The application icon's sizes are read from their files when first drawn (not decoded at
+    start); each still draws, in the icon's colours."""
+    icon = app_icon()
+    assert sorted(size.width() for size in icon.availableSizes()) == list(ICON_SIZES)
+    for size in ICON_SIZES:
+        image = icon.pixmap(size, size).toImage()
+        assert (image.width(), image.height()) == (size, size)
+        centre = image.pixelColor(size // 2, size // 2)
+        assert centre.alpha() == 255 and centre.name() != "#000000"

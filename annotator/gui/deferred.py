@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import linecache
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -44,17 +45,30 @@ class _KeepsNoNewSource(dict[str, Any]):
         self._latest = filename
 
 
+_scopes = 0  # sources_not_kept scopes open, in any thread
+_scopes_lock = threading.Lock()
+_kept_cache: dict[str, Any] = {}  # linecache.cache as it was when the first scope opened
+
+
 @contextmanager
 def sources_not_kept() -> Iterator[None]:
     """Modules imported inside leave no source text in `linecache` (see the module docstring);
-    a traceback still shows its source lines (read again from the files)."""
-    before = linecache.cache
-    linecache.cache = _KeepsNoNewSource(before)
+    a traceback still shows its source lines (read again from the files). Scopes may nest and
+    overlap across threads: the last one to close puts the kept cache back."""
+    global _scopes, _kept_cache
+    with _scopes_lock:
+        if _scopes == 0:
+            _kept_cache = linecache.cache
+            linecache.cache = _KeepsNoNewSource(_kept_cache)
+        _scopes += 1
     try:
         yield
     finally:
-        if isinstance(linecache.cache, _KeepsNoNewSource):  # else an enclosing scope has ended
-            linecache.cache = before
+        with _scopes_lock:
+            _scopes -= 1
+            if _scopes == 0:
+                linecache.cache = _kept_cache
+                _kept_cache = {}
 
 
 def load(name: str) -> ModuleType:

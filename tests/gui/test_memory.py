@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def test_sources_read_inside_the_scope_are_not_kept(tmp_path: Path) -> None:
         path.write_text(f"value = {n}\n", encoding="utf-8")
     original = linecache.cache
     with deferred.sources_not_kept():
-        with deferred.sources_not_kept():  # nested: the outer scope still restores
+        with deferred.sources_not_kept():  # nested: the outer scope puts it back
             assert linecache.getlines(str(read[0])) == ["value = 0\n"]
         for path in read[1:]:
             assert linecache.getlines(str(path)) == [path.read_text(encoding="utf-8")]
@@ -105,6 +106,34 @@ def test_sources_read_inside_the_scope_are_not_kept(tmp_path: Path) -> None:
     assert linecache.cache is original
     assert str(kept) in linecache.cache
     assert not any(str(path) in linecache.cache for path in read)
+
+
+def test_scopes_overlapping_across_threads_put_the_cache_back_once(tmp_path: Path) -> None:
+    """The database's imports run on a worker thread while the window's thread may import
+    too: whichever scope closes last puts the kept cache back, and nothing read in either is
+    kept."""
+    read = tmp_path / "late.py"
+    read.write_text("late = 1\n", encoding="utf-8")
+    original = linecache.cache
+    entered, main_left = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def worker() -> None:
+        with deferred.sources_not_kept():
+            entered.set()
+            main_left.wait(10)
+            seen.append(linecache.cache is not original)  # still inside the worker's scope
+            linecache.getlines(str(read))
+
+    thread = threading.Thread(target=worker)
+    with deferred.sources_not_kept():
+        thread.start()
+        assert entered.wait(10)
+    main_left.set()
+    thread.join(10)
+    assert seen == [True]
+    assert linecache.cache is original
+    assert str(read) not in linecache.cache
 
 
 def test_the_icon_read_when_drawn_still_draws_every_size(qtbot: QtBot) -> None:

@@ -7,7 +7,6 @@ alembic, the importers and the first read all come after the first paint (openin
 
 from __future__ import annotations
 
-import linecache
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
@@ -15,7 +14,6 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QInputDialog
 
@@ -35,18 +33,12 @@ ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)  # resources/icons/annotator-<size>
 
 
 def app_icon() -> QIcon:
-    """The Annotator icon at every bundled size (window, taskbar, About box). Each size is
-    read from its file when first drawn: decoded all at once they hold 1.3 MB (issue 15)."""
+    """The Annotator icon at every bundled size (window, taskbar, About box)."""
     icon = QIcon()
     icons = files("annotator.resources").joinpath("icons")
     for size in ICON_SIZES:
-        resource = icons.joinpath(f"annotator-{size}.png")
-        if isinstance(resource, Path):  # a file on disk (not inside a zip)
-            if resource.is_file():
-                icon.addFile(str(resource), QSize(size, size))
-            continue
         pixmap = QPixmap()
-        if pixmap.loadFromData(resource.read_bytes(), "PNG"):
+        if pixmap.loadFromData(icons.joinpath(f"annotator-{size}.png").read_bytes(), "PNG"):
             icon.addPixmap(pixmap)
     return icon
 
@@ -114,9 +106,6 @@ def launch(db_path: Path | None, settings: Settings) -> MainWindow:
     application()
     path = db_path or default_db_path()
     window = MainWindow(AppContext(None, settings))
-    # The source text PySide6's import hook read while the window's modules were imported
-    # (deferred.py): nothing needs it and the database's imports reuse its memory.
-    linecache.clearcache()
     window.opening = DatabaseOpening(window, path, offer_sample=db_path is None)
     window.show()
     window.opening.schedule()

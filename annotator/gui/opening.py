@@ -16,6 +16,7 @@ now over the window; declining closes the window (and `annotator` exits with sta
 from __future__ import annotations
 
 import importlib
+import linecache
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -109,6 +110,9 @@ class DatabaseOpening(QObject):
             return
         self.started = True
         self._stop_watching()
+        # The source text PySide6's import hook read while the window's modules were imported
+        # (deferred.py): nothing needs it, and the database's imports reuse its memory.
+        linecache.clearcache()
         self._preload = threading.Thread(target=_preload, name="annotator-preload", daemon=True)
         self._preload.start()
         self._poll()

@@ -350,8 +350,6 @@ def _cold_start_child(db: Path, t0: float) -> dict[str, float]:
 
 
 def _memory_child(db: Path, doc_id: int) -> dict[str, float]:
-    import resource
-
     app, window = make_window(db)
     if window.workspace.document_id != doc_id:
         window.open_document(doc_id)
@@ -360,7 +358,7 @@ def _memory_child(db: Path, doc_id: int) -> dict[str, float]:
     app.processEvents()
     if window.reader.document().characterCount() <= 1:
         raise SystemExit("the reader shows no text")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = floors.peak_rss_mb()  # VmHWM: see there why not ru_maxrss
     close_window(app, window)
     return {"peak_mb": peak}
 

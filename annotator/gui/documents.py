@@ -108,9 +108,9 @@ def show_import_warnings(parent: QWidget, warnings: list[str]) -> None:
 
 def import_dialog(window: MainWindow) -> None:
     """File > Import Documents: choose files, then import them."""
-    from annotator.core.importers import SUPPORTED_SUFFIXES  # deferred: loads every importer
-
-    patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+    # Deferred: loads every importer (pypdf...), keeping no source text (deferred.py).
+    suffixes = deferred.load("annotator.core.importers").SUPPORTED_SUFFIXES
+    patterns = " ".join(f"*{s}" for s in sorted(suffixes))
     files, _ = QFileDialog.getOpenFileNames(
         window, "Import documents or annotations", str(Path.home()),
         f"Briefings ({patterns});;Annotation files (*.jsonl *.json *.jsonld *.qdpx);;"

@@ -16,6 +16,7 @@ now over the window; declining closes the window (and `annotator` exits with sta
 from __future__ import annotations
 
 import importlib
+import linecache
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
+from annotator.gui import deferred
 
 if TYPE_CHECKING:
     from annotator.core.store import Store
@@ -103,6 +105,9 @@ class DatabaseOpening(QObject):
             return
         self.started = True
         self._stop_watching()
+        # The source text PySide6's import hook read while the window's modules were imported
+        # (deferred.py): nothing needs it, and the database's imports reuse its memory.
+        linecache.clearcache()
         self._preload = threading.Thread(target=_preload, name="annotator-preload", daemon=True)
         self._preload.start()
         self._poll()
@@ -137,9 +142,10 @@ class DatabaseOpening(QObject):
     def _open(self) -> Store | None:
         """The open store; None when it cannot be opened and no backup was restored."""
         # Deferred on purpose: the store brings SQLAlchemy, alembic and the migration check.
-        from annotator.core.store import open_store
-        from annotator.gui.app import offer_sample
-        from annotator.gui.recovery import offer_restore
+        with deferred.sources_not_kept():
+            from annotator.core.store import open_store
+            from annotator.gui.app import offer_sample
+            from annotator.gui.recovery import offer_restore
 
         settings = self.window.ctx.settings
         while True:
@@ -156,8 +162,9 @@ class DatabaseOpening(QObject):
 
 def _preload() -> None:
     # A module that fails to import fails again, with its message, where it is used.
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112 (reported by the GUI thread's own import)
-            return
+    with deferred.sources_not_kept():
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 (reported by the GUI thread's own import)
+                return

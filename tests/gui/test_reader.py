@@ -672,3 +672,47 @@ def test_fill_boxes_of_one_line_that_overlap_are_joined_into_their_union() -> No
         (10, 0, 70, 20), (30, 20, 60, 20), (100, 0, 10, 20),
     ]
     assert merged_boxes([]) == []
+
+
+def test_overview_counting_in_idle_time_takes_in_changes_rather_than_starting_over(
+    qtbot: QtBot,
+) -> None:
+    """A change while the strip counts its ticks in idle time is counted into them: the count
+    did start over at every change, so tagging faster than it finished kept the strip blank
+    and cost a pass over all the annotations per toggle. The ticks it ends with are those of
+    a count from scratch, removals of annotations it had not counted yet included."""
+    pane = ReaderPane()
+    qtbot.addWidget(pane)
+    pane.resize(900, 500)
+    pane.set_tag_styles(COLOURS)
+    text, units = long_briefing()
+    tags = [("claim",), ("assessment",), ("figure",), ("figure", "claim")]
+    every = [PaintedAnnotation(i, s, e, tags[i % 4]) for i, (s, e, _k) in enumerate(units)]
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.view.load(text, units, every[::2])
+    strip: OverviewStrip = pane.overview
+    idle = pane.view.idle
+    strip.STEP = 20  # many slices
+    idle.SLICE = 0.0  # one step per round of idle work
+    assert idle.pending(OverviewStrip.JOB)
+    rng = random.Random(5)
+    shown = set(range(0, len(every), 2))
+    rounds = 0
+    while idle.pending(OverviewStrip.JOB):
+        rounds += 1
+        assert rounds < 200, "the count never finishes while annotations change"
+        index = rng.randrange(len(every))
+        if index in shown:
+            shown.discard(index)
+            pane.view.update_annotations([], [index])
+        else:
+            shown.add(index)
+            pane.view.update_annotations([every[index]])
+        idle._run()  # noqa: SLF001 - one step, as between two key presses
+    counted = strip._rows  # noqa: SLF001
+    image = strip.grab().toImage()
+    strip._rows = None  # noqa: SLF001 - force a count and a drawing from scratch
+    fresh = strip.grab().toImage()
+    assert counted == strip._rows  # noqa: SLF001
+    assert image == fresh

@@ -40,6 +40,9 @@ class OverviewStrip(QWidget):
         self._reader: ReaderView | None = None
         # pixel row -> {fill tag -> number of annotations starting on that row}; None = rebuild
         self._rows: dict[int, dict[str, int]] | None = None
+        # The rows the idle job is counting, once it has taken its list of annotations: a
+        # change meanwhile is counted into them rather than starting the count over.
+        self._counting: dict[int, dict[str, int]] | None = None
         self._rank: dict[str, int] = {}
         self._colours: dict[str, QColor] = {}
         # pixel row -> colour of its tick, recomputed only for rows whose counts changed
@@ -74,12 +77,19 @@ class OverviewStrip(QWidget):
         return self._reader
 
     def _on_annotations_changed(self, change: AnnotationChange | None) -> None:
-        if change is None or self._rows is None or self._building():
+        if change is not None and self._building():
+            # Counting in idle time: a tag toggle must not start the count over (tagging
+            # faster than it finishes, it never did, and cost a pass per toggle). Before the
+            # job has listed the annotations its list will include the change.
+            counting = self._counting
+            if counting is not None:
+                for annotation in change.removed:
+                    self._count_in(counting, annotation, -1, partial=True)
+                for annotation in change.added:
+                    self._count_in(counting, annotation, +1, partial=True)
+        elif change is None or self._rows is None:
             # All new (a document was opened): counted again in idle time, a slice at a time.
-            self._rows = None
-            self._ticks = None
-            if self._reader is not None:
-                self._reader.idle.add(self.JOB, self._rebuild_job())
+            self._queue_rebuild()
         else:
             for annotation in change.removed:
                 self._count(annotation, -1)
@@ -91,9 +101,24 @@ class OverviewStrip(QWidget):
         if self._rows is not None:
             self._count_in(self._rows, annotation, delta)
 
+    def _queue_rebuild(self) -> None:
+        self._rows = None
+        self._ticks = None
+        self._counting = None
+        if self._reader is not None:
+            self._reader.idle.add(self.JOB, self._rebuild_job())
+
     def _count_in(
-        self, rows: dict[int, dict[str, int]], annotation: PaintedAnnotation, delta: int
+        self,
+        rows: dict[int, dict[str, int]],
+        annotation: PaintedAnnotation,
+        delta: int,
+        *,
+        partial: bool = False,
     ) -> None:
+        """Count `annotation` `delta` times on its row. In `partial` rows (being counted) a
+        count may go below zero for a while: a removal can come before the idle job has
+        counted the annotation."""
         reader = self._reader
         if reader is None or not reader.text:
             return
@@ -103,7 +128,7 @@ class OverviewStrip(QWidget):
         tags = rows.setdefault(row, {})
         tag = reader.fill_tag(annotation) or ""
         count = tags.get(tag, 0) + delta
-        if count > 0:
+        if count > 0 or (partial and count < 0):
             tags[tag] = count
         else:
             tags.pop(tag, None)
@@ -125,11 +150,16 @@ class OverviewStrip(QWidget):
         rows: dict[int, dict[str, int]] = {}
         self._start_rebuild(reader)
         annotations = list(reader.iter_annotations())
+        self._counting = rows  # changes from now on are counted in too
         for first in range(0, len(annotations), self.STEP):
             for annotation in annotations[first : first + self.STEP]:
-                self._count_in(rows, annotation, +1)
+                self._count_in(rows, annotation, +1, partial=True)
             yield
-        self._rows = rows
+        self._counting = None
+        # Each count is now the number of annotations there (a removal that came before its
+        # annotation was counted has met it); only positive counts are ticks.
+        positive = ({tag: n for tag, n in tags.items() if n > 0} for tags in rows.values())
+        self._rows = {row: tags for row, tags in zip(rows, positive, strict=True) if tags}
         self.update()
 
     def _start_rebuild(self, reader: ReaderView) -> None:
@@ -145,8 +175,8 @@ class OverviewStrip(QWidget):
         or by the idle job when one is already counting."""
         self._rows = None
         self._ticks = None
-        if self._building() and self._reader is not None:
-            self._reader.idle.add(self.JOB, self._rebuild_job())
+        if self._building():
+            self._queue_rebuild()
 
     def _rebuild(self) -> dict[int, dict[str, int]]:
         self._rows = {}

@@ -137,12 +137,13 @@ class _Tags:
         self.palette = palette
         self.decode = JsonTexts()
         self._cells: dict[TagRow, str] = {}
-        self.groups: dict[tuple[TagRow, ...], str] = {}  # what `cell` made
+        self.groups: dict[tuple[TagRow, ...], bytes] = {}  # what `cell` made
 
-    def cell(self, stored: tuple[TagRow, ...]) -> str:
+    def cell(self, stored: tuple[TagRow, ...]) -> bytes:
+        """The table cell of an annotation's tags, in UTF-8."""
         found = self.groups.get(stored)
         if found is None:
-            found = self.groups[stored] = "".join(map(self._cell, stored))
+            found = self.groups[stored] = "".join(map(self._cell, stored)).encode()
         return found
 
     def _cell(self, stored: TagRow) -> str:
@@ -182,53 +183,62 @@ def _legend(annotations: list[AnnotationRow], palette: Palette) -> str:
     return f'<div class="legend">Legend: {legend}</div>\n' if legend else ""
 
 
-def _note_cell(note: str) -> str:
-    return f'<td class="note" dir="auto">{escape(note)}</td>'
-
-
 _TABLE_HEAD = (
-    "<table><thead><tr><th>#</th><th>Span</th><th>Offsets</th><th>Tags and fields</th>"
-    "<th>Note</th><th>Author</th><th>Created</th><th>Modified</th></tr></thead>\n<tbody>\n"
+    b"<table><thead><tr><th>#</th><th>Span</th><th>Offsets</th><th>Tags and fields</th>"
+    b"<th>Note</th><th>Author</th><th>Created</th><th>Modified</th></tr></thead>\n<tbody>\n"
 )
+# One table row: id, number, span, start, end, tags, note cell, author, created, modified.
+_ROW = (
+    '<tr id="a-%d"><td>%d</td><td class="span" dir="auto">%s</td><td>%d–%d</td><td>%s</td>%s'
+    '<td dir="auto">%s</td><td>%s</td><td>%s</td></tr>'
+).encode()
+_NO_NOTE = b"<td></td>"
+
+
+def _table_time(stored: str) -> bytes:
+    """`_stored_time(stored)` in UTF-8, from its text in the usual case."""
+    if (
+        len(stored) == 32 and stored[19] == "." and stored.endswith("+00:00")
+        and stored[10] == "T" and stored[0] != "0"
+    ):
+        return f"{stored[:10]} {stored[11:19]} UTC".encode()
+    return _stored_time(stored).encode()
 
 
 def _table_rows(
     document: DatasetDocument, annotations: list[AnnotationRow], tags: _Tags, specials: list[int]
-) -> Iterator[tuple[str, int]]:
-    """The table's rows, about _ROWS at a time, with the number of rows so far; `specials` is
-    `special_positions(document.text, breaks=False)`."""
+) -> Iterator[tuple[bytes, int]]:
+    """The table's rows in UTF-8, about _ROWS at a time, with the number of rows so far;
+    `specials` is `special_positions(document.text, breaks=False)`."""
     text = document.text
     groups = tags.groups
-    authors: dict[str, str] = {}
-    out: list[str] = []
+    authors: dict[str, bytes] = {}
+    out: list[bytes] = []
     for number, (
         _document_id, start, end, annotation_id, author, created, modified, note, _status,
         _reviewer, _reviewed_at, _comment, stored_tags, _history,
     ) in enumerate(annotations, start=1):
         author_cell = authors.get(author)
         if author_cell is None:
-            author_cell = authors[author] = escape(author)
-        created_cell = (
-            f"{created[:10]} {created[11:19]} UTC"
-            if len(created) == 32 and created[19] == "." and created.endswith("+00:00")
-            and created[10] == "T" and created[0] != "0"
-            else _stored_time(created)
-        )
+            author_cell = authors[author] = escape(author).encode()
+        created_cell = _table_time(created)
         span = text[start:end]
         if specials[bisect_left(specials, start)] < end:
             span = escape(span)
         out.append(
-            f'<tr id="a-{annotation_id}"><td>{number}</td><td class="span" dir="auto">{span}</td>'
-            f"<td>{start}–{end}</td><td>{groups.get(stored_tags) or tags.cell(stored_tags)}</td>"
-            f"{_note_cell(note) if note else '<td></td>'}"
-            f'<td dir="auto">{author_cell}</td><td>{created_cell}</td>'
-            f"<td>{created_cell if modified == created else _stored_time(modified)}</td></tr>"
+            _ROW % (
+                annotation_id, number, span.encode(), start, end,
+                groups.get(stored_tags) or tags.cell(stored_tags),
+                f'<td class="note" dir="auto">{escape(note)}</td>'.encode() if note else _NO_NOTE,
+                author_cell, created_cell,
+                created_cell if modified == created else _table_time(modified),
+            )
         )
         if len(out) >= _ROWS:
-            yield "\n".join(out), number
+            yield b"\n".join(out), number
             out = []
     if out:
-        yield "\n".join(out), len(annotations)
+        yield b"\n".join(out), len(annotations)
 
 
 def _write_document(
@@ -257,11 +267,11 @@ def _write_document(
         step(started)
     write(f"\n</div>\n{tags.palette.take_pending()}".encode())
     if annotations:
-        write(_TABLE_HEAD.encode())
+        write(_TABLE_HEAD)
         first = True
         specials = special_positions(document.text, breaks=False)
         for html, done in _table_rows(document, annotations, tags, specials):
-            write((html if first else "\n" + html).encode())
+            write(html if first else b"\n" + html)
             first = False
             step(len(annotations) + done)
         write(b"\n</tbody></table>")

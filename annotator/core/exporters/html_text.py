@@ -16,8 +16,10 @@ from which the colour class follows.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from html import escape
+from itertools import compress, repeat
 from operator import itemgetter
 
 from annotator.core.dataset import AnnotationRow, TagRow
@@ -109,6 +111,21 @@ class Palette:
         return "<style>\n" + "\n".join(rules) + "\n</style>\n"
 
 
+def _boundaries(text: str, *positions: list[int]) -> list[int]:
+    """0, the end of `text`, each line break's start and end, and the given positions within
+    the text: sorted, each once (marked in a table of the text's positions, then read back)."""
+    size = len(text)
+    marked = bytearray(size + 2)  # one past the end: the lists' end markers land there
+    mark = marked.__setitem__
+    for found in positions:
+        deque(map(mark, found, repeat(1)), maxlen=0)
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    deque(map(mark, breaks, repeat(1)), maxlen=0)
+    deque(map(mark, map((1).__add__, breaks), repeat(1)), maxlen=0)
+    marked[0] = marked[size] = 1
+    return list(compress(range(size + 1), marked))
+
+
 class Highlighter:
     """One document's text as paragraphs with highlights, in UTF-8, a chunk at a time."""
 
@@ -161,10 +178,12 @@ class Highlighter:
         if not by_end or ends[by_end[0]] < 0 or ends[by_end[-1]] > size:
             by_end = [n for n in by_end if 0 <= ends[n] <= size]
         past = size + 1
-        return (
-            by_start, [*map(starts.__getitem__, by_start), past],
-            by_end, [*map(ends.__getitem__, by_end), past],
-        )
+        if len(by_start) == len(numbers) and self.in_order:
+            start_at = starts[1:]
+            start_at.append(past)
+        else:
+            start_at = [*map(starts.__getitem__, by_start), past]
+        return by_start, start_at, by_end, [*map(ends.__getitem__, by_end), past]
 
     def _classes(self, kinds_on: int) -> tuple[bytes, bytes]:
         """The class attribute of a highlight covered by annotations of these kinds (bit k:
@@ -181,13 +200,7 @@ class Highlighter:
         so far; `specials` is `special_positions(text)`."""
         size = len(text)
         start_numbers, start_at, end_numbers, end_at = self._sweep_lists(size)
-        points = set(start_at)
-        points.update(end_at)
-        for match in re.finditer("\n", text):
-            points.update((match.start(), match.end()))
-        points.update((0, size))
-        points.discard(size + 1)
-        ordered = sorted(points)
+        ordered = _boundaries(text, start_at, end_at)
         ends, suffixes, kinds = self.ends, self.suffixes, self.kinds
         kind_bits = [1 << kind for kind in range(len(self.kind_masks))]
         counts = [0] * len(kind_bits)
@@ -212,54 +225,55 @@ class Highlighter:
         opening, first = 0, True
         breaks = special = 0
         join = b"\n".join
+        next_special = specials[0]
+        pieces, open_first, open_next = _PIECES, _OPEN, _NEXT_OPEN
         p = 0
         for q in ordered[1:]:
-            if next_end == p:
-                while next_end == p:
-                    number = end_numbers[ei]
-                    ei += 1
-                    next_end = end_at[ei]
-                    if active.pop(number, None) is not None:
-                        kind = kinds[number]
-                        left = counts[kind] - 1
-                        counts[kind] = left
-                        if not left:
-                            kinds_on ^= kind_bits[kind]
-                title_known = False
-                changed = True
-            if next_start == p:
-                while next_start == p:
-                    number = start_numbers[si]
-                    si += 1
-                    next_start = start_at[si]
-                    append(b'<sup class="ref">%d</sup>' % number)
-                    if ends[number] > p:  # an empty annotation covers nothing
-                        entry = active[number] = b"#%d%s" % (number, suffixes[number])
-                        kind = kinds[number]
-                        had = counts[kind]
-                        counts[kind] = had + 1
-                        if not had:
-                            kinds_on |= kind_bits[kind]
-                        if title_known and in_order:
-                            title = b"%s\n%s" % (title, entry) if title else entry
-                        else:
-                            title_known = False
-                changed = True
+            while next_end == p:
+                number = end_numbers[ei]
+                ei += 1
+                next_end = end_at[ei]
+                if active.pop(number, None) is not None:
+                    kind = kinds[number]
+                    left = counts[kind] - 1
+                    counts[kind] = left
+                    if not left:
+                        kinds_on ^= kind_bits[kind]
+                    title_known = False
+                    changed = True
+            while next_start == p:
+                number = start_numbers[si]
+                si += 1
+                next_start = start_at[si]
+                append(b'<sup class="ref">%d</sup>' % number)
+                if ends[number] > p:  # an empty annotation covers nothing
+                    entry = active[number] = b"#%d%s" % (number, suffixes[number])
+                    kind = kinds[number]
+                    had = counts[kind]
+                    counts[kind] = had + 1
+                    if not had:
+                        kinds_on |= kind_bits[kind]
+                    if title_known and in_order:
+                        title = b"%s\n%s" % (title, entry) if title else entry
+                    else:
+                        title_known = False
+                    changed = True
             segment = text[p:q]
-            while specials[special] < p:
+            while next_special < p:
                 special += 1
-            if specials[special] < q:
+                next_special = specials[special]
+            if next_special < q:
                 if segment == "\n":
                     if opening < 0:
                         append(b"</p>")
                     elif len(buf) > opening + 1:
-                        buf[opening] = _OPEN if first else _NEXT_OPEN
+                        buf[opening] = open_first if first else open_next
                         append(b"</p>")
                     else:
                         buf[opening] = _BLANK if first else _NEXT_BLANK
                     first = False
                     breaks += 1
-                    if len(buf) >= _PIECES:
+                    if len(buf) >= pieces:
                         yield b"".join(buf), si
                         buf = []
                         append = buf.append
@@ -283,9 +297,9 @@ class Highlighter:
                 append(b'<mark class="%s" title="%s">%s</mark>' % (css, title, segment.encode()))
             else:
                 append(segment.encode())
-            if len(buf) >= _PIECES:  # a paragraph longer than a chunk
+            if len(buf) >= pieces:  # a paragraph longer than a chunk
                 if opening >= 0:
-                    buf[opening] = _OPEN if first else _NEXT_OPEN
+                    buf[opening] = open_first if first else open_next
                     opening = -1
                 yield b"".join(buf), si
                 buf = []

@@ -26,10 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable, Iterator
 from html import escape
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -170,11 +168,10 @@ def _meta(document: DatasetDocument, count: int) -> str:
     return escape(" · ".join(m for m in meta if m))
 
 
-def _legend(annotations: list[AnnotationRow], palette: Palette) -> str:
+def _legend(used: dict[str, int], palette: Palette) -> str:
+    """The tags used in a document (in the tag list's order, then the others) with how often."""
     counts: dict[str, int] = dict.fromkeys(palette.colours, 0)
-    for tags, times in Counter(map(itemgetter(12), annotations)).items():
-        for name, _fields, _suggested in tags:
-            counts[name] = counts.get(name, 0) + times
+    counts.update(used)
     legend = "".join(
         f'<span class="swatch {palette.of_tag(name)}">{escape(name)} ({count})</span>'
         for name, count in counts.items()
@@ -206,31 +203,33 @@ def _table_time(stored: str) -> bytes:
 
 
 def _table_rows(
-    document: DatasetDocument, annotations: list[AnnotationRow], tags: _Tags, specials: list[int]
+    document: DatasetDocument, annotations: list[AnnotationRow], read: Highlighter
 ) -> Iterator[tuple[bytes, int]]:
-    """The table's rows in UTF-8, about _ROWS at a time, with the number of rows so far;
-    `specials` is `special_positions(document.text, breaks=False)`."""
+    """The table's rows in UTF-8, about _ROWS at a time, with the number of rows so far."""
     text = document.text
-    groups = tags.groups
-    authors: dict[str, bytes] = {}
+    specials = special_positions(text, breaks=False)
+    tag_cells, author_cells = read.tag_cells, read.author_cells
     out: list[bytes] = []
     for number, (
-        _document_id, start, end, annotation_id, author, created, modified, note, _status,
-        _reviewer, _reviewed_at, _comment, stored_tags, _history,
+        _document_id, start, end, annotation_id, _author, created, modified, note, _status,
+        _reviewer, _reviewed_at, _comment, _tags, _history,
     ) in enumerate(annotations, start=1):
-        author_cell = authors.get(author)
-        if author_cell is None:
-            author_cell = authors[author] = escape(author).encode()
-        created_cell = _table_time(created)
+        if (  # `_table_time`, inline for the usual stored form
+            len(created) == 32 and created[19] == "." and created.endswith("+00:00")
+            and created[10] == "T" and created[0] != "0"
+        ):
+            created_cell = f"{created[:10]} {created[11:19]} UTC".encode()
+        else:
+            created_cell = _table_time(created)
         span = text[start:end]
         if specials[bisect_left(specials, start)] < end:
             span = escape(span)
         out.append(
             _ROW % (
                 annotation_id, number, span.encode(), start, end,
-                groups.get(stored_tags) or tags.cell(stored_tags),
+                tag_cells[number],
                 f'<td class="note" dir="auto">{escape(note)}</td>'.encode() if note else _NO_NOTE,
-                author_cell, created_cell,
+                author_cells[number], created_cell,
                 created_cell if modified == created else _table_time(modified),
             )
         )
@@ -255,22 +254,21 @@ def _write_document(
     def step(twice: int) -> None:
         progress.step(before + twice // 2)
 
+    read = Highlighter(tags.palette, annotations, tags.cell)
     write(
         f'<section class="document" id="doc-{document.id}">\n'
         f'<h2 dir="auto">{escape(document.title)}</h2>\n'
         f'<p class="meta">{_meta(document, len(annotations))}</p>\n'
-        f'{_legend(annotations, tags.palette)}<div class="text">\n'.encode()
+        f'{_legend(read.tag_counts, tags.palette)}<div class="text">\n'.encode()
     )
-    specials = special_positions(document.text)
-    for html, started in Highlighter(tags.palette, annotations).chunks(document.text, specials):
+    for html, started in read.chunks(document.text, special_positions(document.text)):
         write(html)
         step(started)
     write(f"\n</div>\n{tags.palette.take_pending()}".encode())
     if annotations:
         write(_TABLE_HEAD)
         first = True
-        specials = special_positions(document.text, breaks=False)
-        for html, done in _table_rows(document, annotations, tags, specials):
+        for html, done in _table_rows(document, annotations, read):
             write(html if first else b"\n" + html)
             first = False
             step(len(annotations) + done)

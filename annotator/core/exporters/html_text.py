@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html import escape
 from itertools import compress, repeat
 from operator import itemgetter
+from typing import Any
 
 from annotator.core.dataset import AnnotationRow, TagRow
 
@@ -72,7 +73,7 @@ class Palette:
         """The class of a tag's colour."""
         return f"c{self.index[self.colours.get(name, NO_COLOUR)]}"
 
-    def mask(self, names: list[str]) -> int:
+    def mask(self, names: tuple[str, ...]) -> int:
         """The set of the colours of these tags, bit i for colour i."""
         mask = 0
         for name in names:
@@ -127,9 +128,18 @@ def _boundaries(text: str, *positions: list[int]) -> list[int]:
 
 
 class Highlighter:
-    """One document's text as paragraphs with highlights, in UTF-8, a chunk at a time."""
+    """One document's text as paragraphs with highlights, in UTF-8, a chunk at a time.
 
-    def __init__(self, palette: Palette, annotations: list[AnnotationRow]) -> None:
+    Its annotations are read once, here, for the table too: each one's tags cell (made by
+    `tag_cell`) and author cell, and how many times each tag is used (for the legend).
+    """
+
+    def __init__(
+        self,
+        palette: Palette,
+        annotations: list[AnnotationRow],
+        tag_cell: Callable[[tuple[TagRow, ...]], bytes],
+    ) -> None:
         # Annotations are known by their number ("#" in the table, from 1), in the given order.
         self.palette = palette
         self.in_order = True  # numbered in the order of their starts (set by `_sweep_lists`)
@@ -137,30 +147,56 @@ class Highlighter:
         self.starts += map(itemgetter(1), annotations)
         self.ends = [-1]
         self.ends += map(itemgetter(2), annotations)
-        # Each one's part of a title after its number, escaped, and its kind (an index into
-        # kind_masks): made once for each distinct pair of tags and author.
-        self.suffixes: list[bytes] = [b""]
-        self.kinds = [0]
-        self.kind_masks: list[int] = []
-        made: dict[tuple[TagRow, ...], dict[str, tuple[bytes, int]]] = {}
-        kind_of_mask: dict[int, int] = {}
-        add_suffix, add_kind = self.suffixes.append, self.kinds.append
-        for tags, author in zip(map(itemgetter(12), annotations), map(itemgetter(4), annotations),
-                                strict=True):
-            by_author = made.get(tags)
-            if by_author is None:
-                by_author = made[tags] = {}
-            found = by_author.get(author)
+        self.kind_masks: list[int] = []  # the colours of each kind of annotation
+        self._kind_of_mask: dict[int, int] = {}
+        self._lines: dict[tuple[str, ...], dict[str, tuple[bytes, bytes]]] = {}
+        # Each distinct set of tags: [its cell, its kind, its tag names, the line of the title
+        # and author cell for each author, how many annotations have it].
+        groups: dict[tuple[TagRow, ...], list[Any]] = {}
+        # Per annotation: (its part of a title after its number, its kind, its tags cell, its
+        # author cell), one tuple for each distinct set of tags and author.
+        made: list[tuple[bytes, int, bytes, bytes]] = [(b"", 0, b"", b"")]
+        add = made.append
+        for tags, author in zip(
+            map(itemgetter(12), annotations), map(itemgetter(4), annotations), strict=True
+        ):
+            group = groups.get(tags)
+            if group is None:
+                group = groups[tags] = self._group(tags, tag_cell)
+            group[4] += 1
+            found = group[3].get(author)
             if found is None:
-                names = [tag[0] for tag in tags]
-                mask = palette.mask(names)
-                kind = kind_of_mask.setdefault(mask, len(kind_of_mask))
-                if kind == len(self.kind_masks):
-                    self.kind_masks.append(mask)
-                suffix = escape(f" {', '.join(names) or '(no tag)'} — {author}").encode()
-                found = by_author[author] = (suffix, kind)
-            add_suffix(found[0])
-            add_kind(found[1])
+                found = group[3][author] = self._made(group, author)
+            add(found)
+        self.suffixes = list(map(itemgetter(0), made))
+        self.kinds = list(map(itemgetter(1), made))
+        self.tag_cells = list(map(itemgetter(2), made))
+        self.author_cells = list(map(itemgetter(3), made))
+        self.tag_counts: dict[str, int] = {}
+        for tags, group in groups.items():
+            for name, _fields, _suggested in tags:
+                self.tag_counts[name] = self.tag_counts.get(name, 0) + group[4]
+
+    def _group(
+        self, tags: tuple[TagRow, ...], tag_cell: Callable[[tuple[TagRow, ...]], bytes]
+    ) -> list[Any]:
+        names = tuple(tag[0] for tag in tags)
+        mask = self.palette.mask(names)
+        kind = self._kind_of_mask.setdefault(mask, len(self._kind_of_mask))
+        if kind == len(self.kind_masks):
+            self.kind_masks.append(mask)
+        return [tag_cell(tags), kind, names, {}, 0]
+
+    def _made(self, group: list[Any], author: str) -> tuple[bytes, int, bytes, bytes]:
+        lines = self._lines.setdefault(group[2], {})
+        line = lines.get(author)
+        if line is None:
+            text = f" {', '.join(group[2]) or '(no tag)'} — {author}"
+            line = lines[author] = (
+                escape(" ".join(text.splitlines())).encode(),  # one line of the title
+                escape(author).encode(),
+            )
+        return line[0], group[1], group[0], line[1]
 
     def _sweep_lists(self, size: int) -> tuple[list[int], list[int], list[int], list[int]]:
         """The numbers of the annotations that start within the text, by start (then number),

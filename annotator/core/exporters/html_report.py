@@ -1,24 +1,25 @@
 """A printable, self-contained HTML report: each document's text with highlights and a table.
 
-One file, inline CSS only: no script, no font, image or link to fetch (a Content-Security-Policy
-forbids any), so it opens offline and prints. The handling caveat, when set, is a banner at the
-top and at the bottom and leads the page title. Per document: title, date, issuer, source and
-hash; the text with each span highlighted in its tag's colour; a legend; and a table of the
-annotations (span, offsets, tags with their fields, note, author, times in UTC).
+One file, CSS in <style> elements only: no script, no font, image or link to fetch (a
+Content-Security-Policy forbids any), so it opens offline and prints. The handling caveat, when
+set, is a banner at the top and at the bottom and leads the page title. Per document: title,
+date, issuer, source and hash; a legend; the text with each span highlighted in its tag's
+colour (html_text: overlaps, titles and colour classes); and a table of the annotations (span,
+offsets, tags with their fields, note, author, times in UTC).
 
-Overlapping annotations: the text is cut at every annotation boundary (and line break) into
-segments; each highlighted segment shows the colours of all the tags covering it as horizontal
-bands, is underlined when more than one annotation covers it, and has a title listing each
-covering annotation's number, tags and author. A small superscript number marks where each
-annotation starts, matching the table's "#" column (the title tooltip does not print).
+Colours are CSS classes, not inline styles: one per tag colour, defined in the head, and one per
+set of colours shown as bands, defined in a <style> right after the text of the first document
+that uses it (browsers apply a <style> wherever it stands). A small superscript number marks
+where each annotation starts, matching the table's "#" column (the title tooltip does not print).
 Fields show as people read them: labels and choice labels with their ranges ("Likelihood: very
 likely (80-95%)"), never the storage codes (`very_likely`) that the machine formats keep.
-Each line of text is a paragraph with dir="auto", so right-to-left lines display correctly.
-Everything from the data is escaped with html.escape. When printing, each document starts a page.
+Each line of text is a paragraph with dir="auto", and field values are <bdi>, so right-to-left
+text displays correctly. Everything from the data is escaped with html.escape. When printing,
+each document starts a page.
 
-The report is written from the stored rows (`dataset.load_rows`) as it is made, a few thousand
-paragraphs or table rows at a time: never whole in memory. Each distinct tag with its fields, and
-each annotation's part of a highlight's title, is rendered once.
+The report is written from the stored rows (`dataset.load_rows`) as it is made, in UTF-8, a few
+thousand paragraphs or table rows at a time: never whole in memory. Each distinct tag with its
+fields, and each annotation's line of a highlight's title, is rendered once.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from annotator.core.dataset import Dataset, DatasetTag
 from annotator.core.exporters.common import ExportOptions
 from annotator.core.exporters.registry import export
@@ -75,3 +77,16 @@ def test_empty_annotation_covers_nothing(dataset: Dataset, out_dir: Path) -> Non
     titles = re.findall(r'title="([^"]*)"', section)
     assert titles and not any("#3 " in title for title in titles)
     assert any("#4 (no tag)" in title for title in titles)
+
+
+def test_chunk_size_changes_nothing(
+    dataset: Dataset, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text is written a few thousand pieces at a time, paragraphs cut where a chunk ends:
+    with chunks of two pieces, the report is the same."""
+    from annotator.core.exporters import html_text
+
+    export(edges(dataset), "html", out_dir / "whole.html")
+    monkeypatch.setattr(html_text, "_PIECES", 2)
+    export(edges(dataset), "html", out_dir / "small.html")
+    assert (out_dir / "small.html").read_bytes() == (out_dir / "whole.html").read_bytes()

@@ -1,24 +1,25 @@
 """A printable, self-contained HTML report: each document's text with highlights and a table.
 
-One file, inline CSS only: no script, no font, image or link to fetch (a Content-Security-Policy
-forbids any), so it opens offline and prints. The handling caveat, when set, is a banner at the
-top and at the bottom and leads the page title. Per document: title, date, issuer, source and
-hash; the text with each span highlighted in its tag's colour; a legend; and a table of the
-annotations (span, offsets, tags with their fields, note, author, times in UTC).
+One file, CSS in <style> elements only: no script, no font, image or link to fetch (a
+Content-Security-Policy forbids any), so it opens offline and prints. The handling caveat, when
+set, is a banner at the top and at the bottom and leads the page title. Per document: title,
+date, issuer, source and hash; a legend; the text with each span highlighted in its tag's
+colour (html_text: overlaps, titles and colour classes); and a table of the annotations (span,
+offsets, tags with their fields, note, author, times in UTC).
 
-Overlapping annotations: the text is cut at every annotation boundary (and line break) into
-segments; each highlighted segment shows the colours of all the tags covering it as horizontal
-bands, is underlined when more than one annotation covers it, and has a title listing each
-covering annotation's number, tags and author. A small superscript number marks where each
-annotation starts, matching the table's "#" column (the title tooltip does not print).
+Colours are CSS classes, not inline styles: one per tag colour, defined in the head, and one per
+set of colours shown as bands, defined in a <style> right after the text of the first document
+that uses it (browsers apply a <style> wherever it stands). A small superscript number marks
+where each annotation starts, matching the table's "#" column (the title tooltip does not print).
 Fields show as people read them: labels and choice labels with their ranges ("Likelihood: very
 likely (80-95%)"), never the storage codes (`very_likely`) that the machine formats keep.
-Each line of text is a paragraph with dir="auto", so right-to-left lines display correctly.
-Everything from the data is escaped with html.escape. When printing, each document starts a page.
+Each line of text is a paragraph with dir="auto", and field values are <bdi>, so right-to-left
+text displays correctly. Everything from the data is escaped with html.escape. When printing,
+each document starts a page.
 
-The report is written from the stored rows (`dataset.load_rows`) as it is made, a few thousand
-paragraphs or table rows at a time: never whole in memory. Each distinct tag with its fields, and
-each annotation's part of a highlight's title, is rendered once.
+The report is written from the stored rows (`dataset.load_rows`) as it is made, in UTF-8, a few
+thousand paragraphs or table rows at a time: never whole in memory. Each distinct tag with its
+fields, and each annotation's line of a highlight's title, is rendered once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from html import escape
-from itertools import chain
+from itertools import compress, repeat
+from operator import itemgetter, lt
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +50,17 @@ from annotator.core.exporters.common import (
     Progress,
     is_number,
 )
+from annotator.core.exporters.html_text import (
+    NO_COLOUR,
+    Highlighter,
+    Palette,
+    special_positions,
+)
 from annotator.core.fields import field_label, value_text
 from annotator.core.files import atomic_output
 from annotator.core.times import is_canonical, parse_stored_time
 
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-NO_COLOUR = "#999999"
-ALPHA = "59"  # about 35% opacity: the text stays readable under the highlight
-_BLANK = '<p class="blank"></p>'
-# What html.escape changes, and a line break (which ends a paragraph).
-_SPECIAL = re.compile("[&<>\"'\n]")
-_OPEN = '<p dir="auto">'
-_PIECES = 8192  # pieces of HTML per write
 _ROWS = 1000  # table rows per write
 
 STYLE = """
@@ -72,7 +73,7 @@ h1 { font-size: 1.5em; margin: .2em 0; } h2 { font-size: 1.25em; margin: 1.5em 0
 .text { border-left: 3px solid #ddd; padding: .2em 0 .2em 1em; margin: 1em 0; }
 .text p { margin: 0 0 .35em; white-space: pre-wrap; overflow-wrap: anywhere; }
 .text p.blank { min-height: .6em; margin: 0; }
-mark { color: inherit; border-radius: 2px; padding: 0 1px; }
+mark { color: inherit; background-color: transparent; border-radius: 2px; padding: 0 1px; }
 mark.multi { border-bottom: 2px solid #333; }
 sup.ref { font-size: .65em; color: #444; margin: 0 1px; }
 .legend { font-size: .9em; margin: .4em 0; }
@@ -124,8 +125,8 @@ def _fields_html(name: str, fields: dict[str, Any], suggested: tuple[str, ...]) 
         label = field_label(name, field)
         hint = ' <span class="suggested">(suggested)</span>' if field in suggested else ""
         items.append(
-            f"<li><b>{escape(label)}</b>: <span dir=\"auto\">"
-            f"{escape(_value_text(name, field, value))}</span>{hint}</li>"
+            f"<li><b>{escape(label)}</b>: "
+            f"<bdi>{escape(_value_text(name, field, value))}</bdi>{hint}</li>"
         )
     return '<ul class="fields">' + "".join(items) + "</ul>"
 
@@ -133,16 +134,17 @@ def _fields_html(name: str, fields: dict[str, Any], suggested: tuple[str, ...]) 
 class _Tags:
     """Each distinct stored tag (name, fields JSON, suggested JSON) rendered once."""
 
-    def __init__(self, colours: dict[str, str]) -> None:
-        self.colours = colours
+    def __init__(self, palette: Palette) -> None:
+        self.palette = palette
         self.decode = JsonTexts()
         self._cells: dict[TagRow, str] = {}
-        self.groups: dict[tuple[TagRow, ...], str] = {}  # what `cell` made
+        self.groups: dict[tuple[TagRow, ...], bytes] = {}  # what `cell` made
 
-    def cell(self, stored: tuple[TagRow, ...]) -> str:
+    def cell(self, stored: tuple[TagRow, ...]) -> bytes:
+        """The table cell of an annotation's tags, in UTF-8."""
         found = self.groups.get(stored)
         if found is None:
-            found = self.groups[stored] = "".join(map(self._cell, stored))
+            found = self.groups[stored] = "".join(map(self._cell, stored)).encode()
         return found
 
     def _cell(self, stored: TagRow) -> str:
@@ -152,192 +154,10 @@ class _Tags:
             fields = self.decode(fields_text) or {}
             suggested = tuple(self.decode(suggested_text))
             found = self._cells[stored] = (
-                f'<div><span class="swatch" style="background-color:'
-                f'{self.colours.get(name, NO_COLOUR)}{ALPHA}">{escape(name)}</span>'
+                f'<div><span class="swatch {self.palette.of_tag(name)}">{escape(name)}</span>'
                 f"{_fields_html(name, fields, suggested)}</div>"
             )
         return found
-
-
-def special_positions(text: str) -> list[int]:
-    """Where `text` has a character that html.escape changes, then len(text) + 1 (an end
-    marker): text[p:q] needs escaping only when one of these lies in range(p, q)."""
-    return [m.start() for m in _SPECIAL.finditer(text)] + [len(text) + 1]
-
-
-class _Highlighter:
-    """Renders one document's text as paragraphs with highlighted segments, a few thousand
-    paragraphs' worth of HTML at a time (`chunks`)."""
-
-    def __init__(self, colours: dict[str, str], annotations: list[AnnotationRow]) -> None:
-        # Annotations are known by their number ("#" in the table, from 1), in document order.
-        # At each position: the annotations that end there, and those that start there.
-        self.events: dict[int, tuple[list[int], list[int]]] = {}
-        self.titles = [""]  # each annotation's part of a title, escaped
-        # The colours of each annotation's tags, as a "kind": an index into kind_colours.
-        self.kinds = [0]
-        self.kind_colours: list[tuple[str, ...]] = [()]
-        self.in_order = True  # numbered in the order of their starts
-        # The same tags and author give the same title after the number, and the same kind.
-        made: dict[tuple[TagRow, ...], dict[str, tuple[str, int]]] = {}
-        kind_of: dict[tuple[str, ...], int] = {(): 0}
-        events, titles, kinds = self.events, self.titles, self.kinds
-        last = -1
-        for number, row in enumerate(annotations, start=1):
-            start, end, author, tags = row[1], row[2], row[4], row[12]
-            event = events.get(start)
-            if event is None:
-                event = events[start] = ([], [])
-            event[1].append(number)
-            event = events.get(end)
-            if event is None:
-                event = events[end] = ([], [])
-            event[0].append(number)
-            by_author = made.get(tags)
-            if by_author is None:
-                by_author = made[tags] = {}
-            found = by_author.get(author)
-            if found is None:
-                names = [tag[0] for tag in tags]
-                tag_colours = tuple(colours.get(name, NO_COLOUR) for name in names)
-                kind = kind_of.setdefault(tag_colours, len(kind_of))
-                if kind == len(self.kind_colours):
-                    self.kind_colours.append(tag_colours)
-                found = by_author[author] = (
-                    escape(f" {', '.join(names) or '(no tag)'} — {author}"), kind
-                )
-            titles.append(f"#{number}{found[0]}")
-            kinds.append(found[1])
-            if start < last:
-                self.in_order = False
-            last = start
-        self._styles: dict[tuple[int, ...], str] = {}
-
-    def _style(self, kinds: tuple[int, ...]) -> str:
-        """The background of a segment covered by annotations of these kinds: the distinct
-        colours of their tags, in order, as horizontal bands."""
-        style = self._styles.get(kinds)
-        if style is None:
-            colours = tuple(
-                dict.fromkeys(chain.from_iterable(map(self.kind_colours.__getitem__, kinds)))
-            ) or (NO_COLOUR,)
-            if len(colours) == 1:
-                style = f"background-color:{colours[0]}{ALPHA}"
-            else:
-                step = 100 / len(colours)
-                bands = ", ".join(
-                    f"{c}{ALPHA} {i * step:.4g}% {(i + 1) * step:.4g}%"
-                    for i, c in enumerate(colours)
-                )
-                style = f"background-image:linear-gradient(180deg, {bands})"
-            self._styles[kinds] = style
-        return style
-
-    def chunks(self, text: str, specials: list[int]) -> Iterator[tuple[str, int]]:
-        """The paragraphs as HTML in pieces, each with the number of annotations started;
-        `specials` is `special_positions(text)`.
-
-        The hot loop of the report: one turn per segment of text between two annotation
-        boundaries or line breaks, each highlighted segment a <mark> whose title names every
-        annotation covering it.
-        """
-        events, titles, kinds, styles = self.events, self.titles, self.kinds, self._styles
-        in_order = self.in_order
-        points = set(events)
-        points.update((0, len(text)))
-        for match in re.finditer("\n", text):
-            points.update((match.start(), match.end()))
-        ordered = sorted(p for p in points if 0 <= p <= len(text))
-        active: dict[int, None] = {}
-        mark = ""  # the <mark ...> of the active annotations, made when first needed
-        # The kinds of the active annotations (distinct, in order) and the title listing them,
-        # known while only annotations numbered after them were added since they were made.
-        key: tuple[int, ...] = ()
-        title = ""
-        known = True
-        # The HTML so far, in pieces. buf[opening] is where the current paragraph starts: its
-        # <p> (after a line break, unless it is the first) or, if it stays empty, a blank one;
-        # -1 once it is written, because a piece was sent before its end.
-        buf: list[str] = [""]
-        append = buf.append
-        opening, first = 0, True
-        started = breaks = special = 0
-        fromkeys, join = dict.fromkeys, "; ".join
-        title_of, kind_of = titles.__getitem__, kinds.__getitem__
-        for p, q in zip(ordered, ordered[1:], strict=False):
-            event = events.get(p)
-            if event is not None:
-                ending, beginning = event
-                if ending:
-                    for number in ending:
-                        active.pop(number, None)
-                    known = False
-                if beginning:
-                    for number in beginning:
-                        active[number] = None
-                        append(f'<sup class="ref">{number}</sup>')
-                    started += len(beginning)
-                    if known and in_order:  # added after the others: extend key and title
-                        for kind in map(kind_of, beginning):
-                            if kind not in key:
-                                key += (kind,)
-                        added = join(map(title_of, beginning))
-                        title = f"{title}; {added}" if title else added
-                    else:
-                        known = False
-                mark = ""
-            segment = text[p:q]
-            while specials[special] < p:
-                special += 1
-            if specials[special] < q:
-                if segment == "\n":
-                    if opening < 0:
-                        append("</p>")
-                    elif len(buf) > opening + 1:
-                        buf[opening] = _OPEN if first else "\n" + _OPEN
-                        append("</p>")
-                    else:
-                        buf[opening] = _BLANK if first else "\n" + _BLANK
-                    first = False
-                    breaks += 1
-                    if len(buf) >= _PIECES:
-                        yield "".join(buf), started
-                        buf = []
-                        append = buf.append
-                    opening = len(buf)
-                    append("")
-                    continue
-                segment = escape(segment)
-            if active:
-                if not mark:
-                    if not known:
-                        covering = active if in_order else sorted(active)
-                        key = tuple(fromkeys(map(kind_of, covering)))
-                        title = join(map(title_of, covering))
-                        known = True
-                    style = styles.get(key) or self._style(key)
-                    multi = ' class="multi"' if len(active) > 1 else ""
-                    mark = f'<mark{multi} style="{style}" title="{title}">'
-                append(mark)
-                append(segment)
-                append("</mark>")
-            else:
-                append(segment)
-            if len(buf) >= _PIECES and opening >= 0:  # a paragraph longer than a piece
-                buf[opening] = _OPEN if first else "\n" + _OPEN
-                yield "".join(buf), started
-                buf = []
-                append = buf.append
-                opening = -1
-        if opening < 0:
-            append("</p>")
-        elif len(buf) > opening + 1:
-            buf[opening] = _OPEN if first else "\n" + _OPEN
-            append("</p>")
-        elif not breaks:
-            buf[opening] = _BLANK
-        # else: the text's final line break opens no new line
-        yield "".join(buf), started
 
 
 def _meta(document: DatasetDocument, count: int) -> str:
@@ -351,14 +171,12 @@ def _meta(document: DatasetDocument, count: int) -> str:
     return escape(" · ".join(m for m in meta if m))
 
 
-def _legend(annotations: list[AnnotationRow], colours: dict[str, str]) -> str:
-    counts: dict[str, int] = dict.fromkeys(colours, 0)
-    for annotation in annotations:
-        for name, _fields, _suggested in annotation.tags:
-            counts[name] = counts.get(name, 0) + 1
+def _legend(used: dict[str, int], palette: Palette) -> str:
+    """The tags used in a document (in the tag list's order, then the others) with how often."""
+    counts: dict[str, int] = dict.fromkeys(palette.colours, 0)
+    counts.update(used)
     legend = "".join(
-        f'<span class="swatch" style="background-color:{colours.get(name, NO_COLOUR)}{ALPHA}">'
-        f"{escape(name)} ({count})</span>"
+        f'<span class="swatch {palette.of_tag(name)}">{escape(name)} ({count})</span>'
         for name, count in counts.items()
         if count
     )
@@ -366,55 +184,89 @@ def _legend(annotations: list[AnnotationRow], colours: dict[str, str]) -> str:
 
 
 _TABLE_HEAD = (
-    "<table><thead><tr><th>#</th><th>Span</th><th>Offsets</th><th>Tags and fields</th>"
-    "<th>Note</th><th>Author</th><th>Created</th><th>Modified</th></tr></thead>\n<tbody>\n"
+    b"<table><thead><tr><th>#</th><th>Span</th><th>Offsets</th><th>Tags and fields</th>"
+    b"<th>Note</th><th>Author</th><th>Created</th><th>Modified</th></tr></thead>\n<tbody>\n"
 )
+# One table row: id, number, span, start, end, tags, note cell, author, created, modified (the
+# times without their " UTC").
+_ROW = (
+    '<tr id="a-%d"><td>%d</td><td class="span" dir="auto">%s</td><td>%d–%d</td><td>%s</td>%s'
+    '<td dir="auto">%s</td><td>%s UTC</td><td>%s UTC</td></tr>'
+).encode()
+_NO_NOTE = b"<td></td>"
+# Where the canonical stored time ("2025-01-15T10:00:00.000000+00:00") has what.
+_TIME_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25)
+_TIME_MARKS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "+"),
+               (27, "0"), (28, "0"), (29, ":"), (30, "0"), (31, "0"))
+
+
+def _all_canonical(stored: list[str]) -> bool:
+    """Whether each of these stored times has the canonical form, from the year 1000 on:
+    checked a column of characters at a time, in the text of them all."""
+    count = len(stored)
+    joined = "".join(stored)
+    if len(joined) != 32 * count or set(map(len, stored)) != {32} or not joined.isascii():
+        return False
+    return (
+        all(joined[at::32] == mark * count for at, mark in _TIME_MARKS)
+        and all(joined[at::32].isdigit() for at in _TIME_DIGITS)
+        and "0" not in joined[::32]
+    )
+
+
+def _table_times(stored: list[str]) -> list[bytes]:
+    """`_stored_time` of each, without " UTC", in UTF-8: from the text when all are canonical
+    ("2025-01-15T10:00:00.000000+00:00" shows as "2025-01-15 10:00:00")."""
+    if _all_canonical(stored):
+        firsts = map(itemgetter(slice(0, 19)), stored)
+        return list(map(str.encode, map(str.replace, firsts, repeat("T"), repeat(" "))))
+    return [_stored_time(time).removesuffix(" UTC").encode() for time in stored]
+
+
+def _note_cell(note: str) -> bytes:
+    return f'<td class="note" dir="auto">{escape(note)}</td>'.encode()
 
 
 def _table_rows(
-    document: DatasetDocument, annotations: list[AnnotationRow], tags: _Tags, specials: list[int]
-) -> Iterator[tuple[str, int]]:
-    """The table's rows, about _ROWS at a time, with the number of rows so far; `specials` is
-    `special_positions(document.text)`."""
+    document: DatasetDocument, annotations: list[AnnotationRow], read: Highlighter
+) -> Iterator[tuple[bytes, int]]:
+    """The table's rows in UTF-8, _ROWS at a time, with the number of rows so far.
+
+    Built a column at a time (spans, times, notes), mostly by the interpreter's own loops:
+    this is the other hot loop of the report, one turn per annotation.
+    """
     text = document.text
-    groups = tags.groups
-    authors: dict[str, str] = {}
-    out: list[str] = []
-    for number, (
-        _document_id, start, end, annotation_id, author, created, modified, note, _status,
-        _reviewer, _reviewed_at, _comment, stored_tags, _history,
-    ) in enumerate(annotations, start=1):
-        author_cell = authors.get(author)
-        if author_cell is None:
-            author_cell = authors[author] = escape(author)
-        created_cell = (
-            f"{created[:10]} {created[11:19]} UTC"
-            if len(created) == 32 and created[19] == "." and created.endswith("+00:00")
-            and created[10] == "T" and created[0] != "0"
-            else _stored_time(created)
+    specials = special_positions(text, breaks=False)
+    for first in range(0, len(annotations), _ROWS):
+        batch = annotations[first : first + _ROWS]
+        numbers = range(first + 1, first + 1 + len(batch))
+        starts = read.starts[numbers.start : numbers.stop]
+        ends = read.ends[numbers.start : numbers.stop]
+        spans = list(map(text.__getitem__, map(slice, starts, ends)))
+        cells = list(map(str.encode, spans))
+        if len(specials) > 1:  # escape the spans with a character to escape
+            following = map(specials.__getitem__, map(bisect_left, repeat(specials), starts))
+            for index in compress(range(len(spans)), map(lt, following, ends)):
+                cells[index] = escape(spans[index]).encode()
+        created = list(map(itemgetter(5), batch))
+        modified = list(map(itemgetter(6), batch))
+        created_cells = _table_times(created)
+        modified_cells = created_cells if modified == created else _table_times(modified)
+        rows = zip(
+            map(itemgetter(3), batch), numbers, cells, starts, ends,
+            read.tag_cells[numbers.start : numbers.stop],
+            [_note_cell(note) if note else _NO_NOTE for note in map(itemgetter(7), batch)],
+            read.author_cells[numbers.start : numbers.stop],
+            created_cells, modified_cells,
+            strict=True,
         )
-        span = text[start:end]
-        if specials[bisect_left(specials, start)] < end:
-            span = escape(span)
-        out.append(
-            f'<tr id="a-{annotation_id}"><td>{number}</td><td class="span" dir="auto">{span}</td>'
-            f"<td>{start}–{end}</td><td>{groups.get(stored_tags) or tags.cell(stored_tags)}</td>"
-            f'<td class="note" dir="auto">{escape(note) if note else ""}</td>'
-            f'<td dir="auto">{author_cell}</td><td>{created_cell}</td>'
-            f"<td>{created_cell if modified == created else _stored_time(modified)}</td></tr>"
-        )
-        if len(out) >= _ROWS:
-            yield "\n".join(out), number
-            out = []
-    if out:
-        yield "\n".join(out), len(annotations)
+        yield b"\n".join(map(_ROW.__mod__, rows)), numbers.stop - 1
 
 
 def _write_document(
-    write: Callable[[str], Any],
+    write: Callable[[bytes], Any],
     document: DatasetDocument,
     annotations: list[AnnotationRow],
-    colours: dict[str, str],
     tags: _Tags,
     progress: Progress,
     before: int,
@@ -425,28 +277,28 @@ def _write_document(
     def step(twice: int) -> None:
         progress.step(before + twice // 2)
 
+    read = Highlighter(tags.palette, annotations, tags.cell)
     write(
         f'<section class="document" id="doc-{document.id}">\n'
         f'<h2 dir="auto">{escape(document.title)}</h2>\n'
         f'<p class="meta">{_meta(document, len(annotations))}</p>\n'
-        f'{_legend(annotations, colours)}<div class="text">\n'
+        f'{_legend(read.tag_counts, tags.palette)}<div class="text">\n'.encode()
     )
-    specials = special_positions(document.text)
-    for html, started in _Highlighter(colours, annotations).chunks(document.text, specials):
+    for html, started in read.chunks(document.text, special_positions(document.text)):
         write(html)
         step(started)
-    write("\n</div>\n")
+    write(f"\n</div>\n{tags.palette.take_pending()}".encode())
     if annotations:
         write(_TABLE_HEAD)
         first = True
-        for html, done in _table_rows(document, annotations, tags, specials):
-            write(html if first else "\n" + html)
+        for html, done in _table_rows(document, annotations, read):
+            write(html if first else b"\n" + html)
             first = False
             step(len(annotations) + done)
-        write("\n</tbody></table>")
+        write(b"\n</tbody></table>")
     else:
-        write("<p>No annotations.</p>")
-    write("\n</section>\n")
+        write(b"<p>No annotations.</p>")
+    write(b"\n</section>\n")
 
 
 def write_html(dataset: Dataset, out: Path, options: ExportOptions) -> ExportResult:
@@ -459,10 +311,10 @@ def write_html_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> Exp
 
     Each document's section is written as it is made: the report is never whole in memory.
     """
-    colours = {t.name: _colour(t.colour) for t in rows.tags}
+    tags = _Tags(Palette({t.name: _colour(t.colour) for t in rows.tags}))
     by_document: dict[int, list[AnnotationRow]] = {d.id: [] for d in rows.documents}
     for annotation in rows.annotations:
-        by_document[annotation.document_id].append(annotation)
+        by_document[annotation[0]].append(annotation)
     caveat = rows.caveat
     banner = f'<div class="caveat">{escape(caveat)}</div>\n' if caveat else ""
     title = f"{caveat} — Annotator report" if caveat else "Annotator report"
@@ -475,26 +327,26 @@ def write_html_rows(rows: DatasetRows, out: Path, options: ExportOptions) -> Exp
         '<meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         '<meta name="generator" content="Annotator">\n'
-        f"<title>{escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n<style>\n{STYLE}\n{tags.palette.rules()}\n</style>\n"
+        "</head>\n<body>\n"
         f"{banner}<header>\n<h1>Annotator report</h1>\n"
         f'<p class="summary">Exported {_time(rows.exported_at)} · '
         f"{len(rows.documents)} document(s) · {len(rows.annotations)} annotation(s)</p>\n"
         f"<nav><ol>{contents}</ol></nav>\n</header>\n"
     )
     progress = Progress(options, len(rows.annotations))
-    tags = _Tags(colours)
     done = 0
     with (
         gc_paused(),
         atomic_output(out) as tmp,
-        tmp.open("w", encoding="utf-8", newline="\n") as handle,
+        tmp.open("wb") as handle,
     ):
-        handle.write(head)
+        handle.write(head.encode())
         for document in rows.documents:
             annotations = by_document[document.id]
-            _write_document(handle.write, document, annotations, colours, tags, progress, done)
+            _write_document(handle.write, document, annotations, tags, progress, done)
             done += len(annotations)
             progress.step(done)
-        handle.write(f"{banner}</body>\n</html>\n")
+        handle.write(f"{banner}</body>\n</html>\n".encode())
         progress.finish(done)
     return ExportResult(out, done)

@@ -196,24 +196,53 @@ def test_report_text_is_whole_and_escaped(report: str) -> None:
     assert "=cmd|&#x27; /C calc&#x27;!A0" in report
 
 
+def _css_rules(report: str) -> dict[str, str]:
+    """Each class defined in the report's <style> elements, with its declarations."""
+    styles = "".join(re.findall(r"<style>(.*?)</style>", report, re.S))
+    return dict(re.findall(r"^\.([a-z0-9]+) \{ (.*?) \}$", styles, re.M))
+
+
 def test_report_highlights_overlaps_and_rtl(report: str) -> None:
-    # "4%" lies in two claims and a figure: three annotations, two tag colours as bands.
-    mark = re.search(r'<mark class="multi" style="([^"]*)" title="([^"]*)">4%</mark>', report)
+    rules = _css_rules(report)
+    # "4%" lies in two claims and a figure: three annotations, two tag colours as bands, in the
+    # order of the tag list; the title has one line per annotation.
+    mark = re.search(r'<mark class="(g\d+) multi" title="([^"]*)">4%</mark>', report)
     assert mark is not None
-    assert "linear-gradient" in mark.group(1) and "#0072B2" in mark.group(1)
-    assert "#009E73" in mark.group(1)
-    assert mark.group(2) == "#1 claim — Ana; #2 claim — Ben; #3 figure — Ben"
-    assert '<p dir="auto"><sup class="ref">1</sup><mark style="background-color:#0072B259" ' \
-           'title="#1 claim — ليلى">قالت' in report
+    assert rules[mark.group(1)] == (
+        "background-image: linear-gradient(180deg, #0072B259 0% 50%, #009E7359 50% 100%);"
+    )
+    assert mark.group(2) == "#1 claim — Ana\n#2 claim — Ben\n#3 figure — Ben"
+    assert '<p dir="auto"><sup class="ref">1</sup><mark class="c0" title="#1 claim — ليلى">قالت' \
+        in report
+    assert rules["c0"] == "background-color: #0072B259;"
     assert '<h2 dir="auto">../Annual Review: 2024/25</h2>' in report
     assert "@media print" in report and "break-before: page" in report
     assert '<tr id="a-3"><td>4</td>' in report  # table numbers match the superscripts
     # Labels with their ranges, as people read them; the storage codes stay out.
-    assert "<b>Likelihood</b>: <span dir=\"auto\">likely (55-80%)</span>" in report
-    assert "<b>Likelihood</b>: <span dir=\"auto\">unlikely (20-45%)</span>" in report
+    assert "<b>Likelihood</b>: <bdi>likely (55-80%)</bdi>" in report
+    assert "<b>Likelihood</b>: <bdi>unlikely (20-45%)</bdi>" in report
     assert "source_reliability" not in report and ">likely<" not in report
-    assert "<b>Source reliability</b>: <span dir=\"auto\">B - Usually reliable</span> " \
+    assert "<b>Source reliability</b>: <bdi>B - Usually reliable</bdi> " \
            '<span class="suggested">(suggested)</span>' in report
+
+
+def test_report_colour_classes(report: str) -> None:
+    """Every class a highlight or swatch uses is defined; each set of colours has one class,
+    its bands in the order of the tag list whatever order the annotations came in."""
+    rules = _css_rules(report)
+    used = re.findall(r'<(?:mark|span) class="(?:swatch )?([cg]\d+)', report)
+    assert used and set(used) <= set(rules)
+    order = ["#0072B2", "#E69F00", "#009E73", "#999999"]  # claim, assessment, figure, none
+    bands = [re.findall(r"#[0-9A-F]{6}", rules[name]) for name in rules if name[0] == "g"]
+    assert bands and all(b == sorted(b, key=order.index) for b in bands)
+    assert len({tuple(b) for b in bands}) == len(bands)
+    # "- Bullet": an assessment (#5) that started before a claim (#6): still claim first.
+    bullet = re.search(r'<mark class="(g\d+) multi" title="#5[^"]*">- Bullet', report)
+    assert bullet is not None
+    assert re.findall(r"#[0-9A-F]{6}", rules[bullet.group(1)]) == ["#0072B2", "#E69F00"]
+    # Marks have no inline style, and no default (yellow) background shows behind the bands.
+    assert "<mark style" not in report and 'style="' not in report.split("<body>", 1)[1]
+    assert "mark { color: inherit; background-color: transparent;" in report
 
 
 def test_report_without_caveat_has_no_banner(dataset: Dataset, out_dir: Path) -> None:

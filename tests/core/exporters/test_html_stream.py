@@ -9,7 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 from pathlib import Path
+
+import pytest
 
 from annotator.core.dataset import Dataset, DatasetTag
 from annotator.core.exporters.common import ExportOptions
@@ -62,3 +65,28 @@ def test_report_as_before(dataset: Dataset, out_dir: Path) -> None:
         GOLDEN.write_bytes(data)
     assert data == GOLDEN.read_bytes()
     assert calls[-1] == (15, 15)
+
+
+def test_empty_annotation_covers_nothing(dataset: Dataset, out_dir: Path) -> None:
+    """An empty annotation has its number where it starts, and no highlight's title lists it
+    (it used to stay in every title to the end of its document)."""
+    export(edges(dataset), "html", out_dir / "r.html")
+    report = (out_dir / "r.html").read_text(encoding="utf-8")
+    section = report.split('id="doc-3"', 1)[1].split("<table>", 1)[0]
+    assert '<sup class="ref">3</sup>' in section
+    titles = re.findall(r'title="([^"]*)"', section)
+    assert titles and not any("#3 " in title for title in titles)
+    assert any("#4 (no tag)" in title for title in titles)
+
+
+def test_chunk_size_changes_nothing(
+    dataset: Dataset, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text is written a few thousand pieces at a time, paragraphs cut where a chunk ends:
+    with chunks of two pieces, the report is the same."""
+    from annotator.core.exporters import html_text
+
+    export(edges(dataset), "html", out_dir / "whole.html")
+    monkeypatch.setattr(html_text, "_PIECES", 2)
+    export(edges(dataset), "html", out_dir / "small.html")
+    assert (out_dir / "small.html").read_bytes() == (out_dir / "whole.html").read_bytes()

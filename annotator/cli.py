@@ -67,8 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p_import = sub.add_parser(
-        "import",
-        parents=[common],
+        "import", parents=[common],
         help="import briefings (.txt .md .html .pdf .docx) or annotation files",
         description="Import briefing files (.txt, .md, .html, .pdf, .docx) into the database, "
         "each file in its own transaction. Annotation exports (JSON Lines spans, W3C Web "
@@ -84,17 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
     p_list = sub.add_parser(
-        "list",
-        parents=[common],
-        help="list documents",
+        "list", parents=[common], help="list documents",
         description="List documents with title, date, unit count and annotation count.",
     )
     p_list.add_argument("--json", action="store_true", help="print JSON")
 
     p_show = sub.add_parser(
-        "show",
-        parents=[common],
-        help="show a document's units and their tags",
+        "show", parents=[common], help="show a document's units and their tags",
         description="Show a document's units with their tags. DOC is an id, a sha256 prefix "
         "or part of the title.",
     )
@@ -105,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p_edit = sub.add_parser(
-        "edit",
-        parents=[common],
-        help="correct a document's title, issuer, date or language",
+        "edit", parents=[common], help="correct a document's title, issuer, date or language",
         description="Correct the metadata guessed on import. DOC is an id, a sha256 prefix or "
         "part of the title. A date given here is recorded as exact.",
     )
@@ -118,9 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_edit.add_argument("--language", metavar="CODE", help="e.g. en, fr, ar; empty to clear")
 
     p_remove = sub.add_parser(
-        "remove",
-        parents=[common],
-        help="remove a document and its annotations",
+        "remove", parents=[common], help="remove a document and its annotations",
         description="Remove a document from the library with its annotations and their "
         "history. DOC is an id, a sha256 prefix or part of the title. Without --yes, only "
         "says what would be removed. The database is backed up first (see annotator backup "
@@ -130,27 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_remove.add_argument("--yes", action="store_true", help="remove it (no question asked)")
 
     p_export = sub.add_parser(
-        "export",
-        parents=[common],
-        help="export annotations (CSV, XLSX, JSON Lines, W3C, ...)",
+        "export", parents=[common], help="export annotations (CSV, XLSX, JSON Lines, W3C, ...)",
         description="Export annotations. The file is written to a temporary name and renamed "
         "into place: a failed export leaves nothing behind. The database's handling caveat is "
         "written into every export.",
     )
     p_export.add_argument(
-        "--format",
-        "-f",
-        required=True,
-        dest="fmt",
-        metavar="F",
+        "--format", "-f", required=True, dest="fmt", metavar="F",
         help="csv, xlsx, jsonl, jsonl-spans, w3c, qdpx, qdc, brat, doccano or html",
     )
     p_export.add_argument("--out", "-o", required=True, type=Path, metavar="PATH")
     p_export.add_argument(
-        "--document",
-        action="append",
-        default=[],
-        metavar="DOC",
+        "--document", action="append", default=[], metavar="DOC",
         help="only this document (id, sha256 prefix or part of the title); repeatable",
     )
     p_export.add_argument("--author", action="append", default=[], help="only this author")
@@ -159,17 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--excel-bom", action="store_true", help="CSV: start with a UTF-8 BOM for Excel"
     )
     p_export.add_argument(
-        "--history",
-        action="store_true",
+        "--history", action="store_true",
         help="jsonl-spans: also write each annotation's recorded changes (about twice the "
         "size); `annotator import` brings them back",
     )
     add_table_arguments(p_export)
 
     p_caveat = sub.add_parser(
-        "caveat",
-        parents=[common],
-        help="show or set the database's handling caveat",
+        "caveat", parents=[common], help="show or set the database's handling caveat",
         description="Show or set the handling caveat (e.g. TLP:AMBER, OFFICIAL-SENSITIVE) that "
         "every export carries in its header or metadata.",
     )
@@ -177,9 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_caveat.add_argument("--clear", action="store_true", help="remove the caveat")
 
     p_agreement = sub.add_parser(
-        "agreement",
-        parents=[common],
-        help="inter-annotator agreement between authors",
+        "agreement", parents=[common], help="inter-annotator agreement between authors",
         description="Agreement between authors on sentence units (a unit counts as tagged X by "
         "an author when an annotation of that author with tag X covers it): percent agreement, "
         "Cohen's kappa (two authors) and Krippendorff's alpha per tag and overall, and "
@@ -190,9 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_agreement.add_argument("--json", action="store_true", help="print JSON")
 
     p_merge = sub.add_parser(
-        "merge",
-        parents=[common],
-        help="merge a colleague's database or annotation export",
+        "merge", parents=[common], help="merge a colleague's database or annotation export",
         description="Merge a colleague's Annotator database (read-only) or annotation export "
         "(JSON Lines spans, W3C, REFI-QDA) into the database, each file in one transaction: "
         "documents matched by the SHA-256 of their text, authors kept, annotations already "
@@ -201,16 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_merge.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p_merge.add_argument(
-        "--add-differing",
-        action="store_true",
+        "--add-differing", action="store_true",
         help="add a briefing whose text differs as a new document instead of leaving it out",
     )
     p_merge.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
     p_review = sub.add_parser(
-        "review",
-        parents=[common],
-        help="list where authors disagree on a document",
+        "review", parents=[common], help="list where authors disagree on a document",
         description="Compare authors unit by unit on one document (DOC: id, sha256 prefix or "
         "part of the title): agree, partial (only some tagged it), differ (tag sets differ), "
         "field (same tags, an ordinal/choice field such as likelihood differs). Lists the "
@@ -218,60 +190,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_review.add_argument("document", metavar="DOC")
     p_review.add_argument(
-        "--authors",
-        nargs="+",
-        metavar="AUTHOR",
+        "--authors", nargs="+", metavar="AUTHOR",
         help="authors to compare (default: every author of the document but adjudicated layers)",
     )
-    p_review.add_argument(
-        "--all", action="store_true", help="list every unit, not only disagreements"
-    )
+    p_review.add_argument("--all", action="store_true", help="list every unit, not only "
+                          "disagreements")
     p_review.add_argument("--json", action="store_true", help="print JSON")
 
     p_backup = sub.add_parser(
-        "backup",
-        parents=[common],
-        help="back the database up now (or list its backups)",
+        "backup", parents=[common], help="back the database up now (or list its backups)",
         description="Copy the database with SQLite's online backup API into the folder "
         "<database>.backups next to it, keeping the newest --keep copies; with --to, into one "
         "self-contained file of your choice.",
     )
     p_backup.add_argument(
-        "--keep",
-        type=int,
-        default=None,
+        "--keep", type=int, default=None,
         help="how many to keep (default: the number set in Edit > Preferences, 7 unless changed)",
     )
     p_backup.add_argument("--list", action="store_true", help="list the backups, newest first")
     p_backup.add_argument(
-        "--to",
-        type=Path,
-        metavar="FILE",
+        "--to", type=Path, metavar="FILE",
         help="write one self-contained copy of the database to FILE (to send to a colleague); "
         "the backups folder is left as it is",
     )
 
     p_restore = sub.add_parser(
-        "restore",
-        parents=[common],
-        help="restore a backup (the current file is saved first)",
+        "restore", parents=[common], help="restore a backup (the current file is saved first)",
         description="Replace the database by BACKUP. The current file is first saved as a "
         "'before-restore' backup, so nothing is lost.",
     )
     p_restore.add_argument("backup", type=Path, metavar="BACKUP")
 
     sub.add_parser(
-        "check",
-        parents=[common],
-        help="check the database for damage",
+        "check", parents=[common], help="check the database for damage",
         description="Run SQLite's integrity and foreign-key checks and report in plain words. "
         "Exit code 1 when a problem is found.",
     )
 
     p_segment = sub.add_parser(
-        "segment",
-        parents=[common],
-        help="print the sentence units of a file",
+        "segment", parents=[common], help="print the sentence units of a file",
         description="Print the units of FILE as [[start, end], ...]: code-point offsets into the "
         "file's text after line-ending normalisation only. Does not touch the database.",
     )
@@ -400,12 +357,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         return EXIT_OK
     s = detail.summary
     print(f"# {printable(s.title)}")
-    print(
-        printable(
-            f"issuer: {s.issuer or '-'}   date: {s.published or '-'} ({s.date_certainty})"
-            f"   language: {s.language or '-'}   source: {s.source_name}"
-        )
-    )
+    print(printable(
+        f"issuer: {s.issuer or '-'}   date: {s.published or '-'} ({s.date_certainty})"
+        f"   language: {s.language or '-'}   source: {s.source_name}"
+    ))
     if s.date_note:
         print(f"date note: {printable(s.date_note)}")
     for unit in detail.units:
@@ -437,10 +392,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         backup = make_backup(store.path, f"before-remove-{document_id}", backups_to_keep())
         remove_document(store, document_id)
     shown = printable(str(backup))
-    print(
-        f"removed {what}; the database as it was is saved in {shown} "
-        f'(annotator merge "{shown}" brings the document back)'
-    )
+    print(f"removed {what}; the database as it was is saved in {shown} "
+          f"(annotator merge \"{shown}\" brings the document back)")
     return EXIT_OK
 
 
@@ -513,10 +466,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             sort=sort,
         )
         result = export_store(
-            store,
-            args.fmt,
-            args.out,
-            wanted,
+            store, args.fmt, args.out, wanted,
             ExportOptions(excel_bom=args.excel_bom, history=args.history),
         )
     print(f"exported {result.items} item(s) to {printable(str(result.path))}")

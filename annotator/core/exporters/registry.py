@@ -39,14 +39,8 @@ from annotator.core.files import ExportFailed, remove_stale_parts
 from annotator.core.store import Store
 
 __all__ = [
-    "FORMATS",
-    "ORDERED_FORMATS",
-    "ExportFormat",
-    "ExportOptions",
-    "ExportResult",
-    "export",
-    "export_store",
-    "register",
+    "FORMATS", "ORDERED_FORMATS", "ExportFormat", "ExportOptions", "ExportResult", "export",
+    "export_store", "register",
 ]
 
 Writer = Callable[[Dataset, Path, ExportOptions], ExportResult]
@@ -85,7 +79,9 @@ def register(fmt: ExportFormat) -> ExportFormat:
 def _checked(fmt_name: str, out: Path) -> ExportFormat:
     fmt = FORMATS.get(fmt_name)
     if fmt is None:
-        raise InvalidValue(f"unknown export format {fmt_name!r} (choose from {', '.join(FORMATS)})")
+        raise InvalidValue(
+            f"unknown export format {fmt_name!r} (choose from {', '.join(FORMATS)})"
+        )
     if not fmt.is_directory and out.is_dir():
         raise ExportFailed(f"{out}: is a folder; give a file name; nothing written")
     # What an export killed midway left here (a `.part` file or folder) goes first, so that
@@ -141,42 +137,29 @@ for _fmt in (
     ExportFormat(
         "csv", "CSV (one row per tag)", ".csv", False, write_csv, write_rows=write_csv_rows
     ),
-    ExportFormat("xlsx", "Excel workbook", ".xlsx", False, write_xlsx, write_rows=write_xlsx_rows),
     ExportFormat(
-        "jsonl",
-        "JSON Lines, one line per unit",
-        ".jsonl",
-        False,
-        write_units_jsonl,
+        "xlsx", "Excel workbook", ".xlsx", False, write_xlsx, write_rows=write_xlsx_rows
+    ),
+    ExportFormat(
+        "jsonl", "JSON Lines, one line per unit", ".jsonl", False, write_units_jsonl,
         write_rows=write_units_jsonl_rows,
     ),
     ExportFormat(
-        "jsonl-spans",
-        "JSON Lines, one line per annotation (re-importable)",
-        ".jsonl",
-        False,
+        "jsonl-spans", "JSON Lines, one line per annotation (re-importable)", ".jsonl", False,
         write_spans_jsonl,
         carries_history=True,
         write_rows=write_spans_jsonl_rows,
     ),
     ExportFormat("w3c", "W3C Web Annotation (JSON-LD)", ".jsonld", False, write_w3c),
     ExportFormat("brat", "brat standoff (folder)", "", True, write_brat),
+    ExportFormat("doccano", "doccano sequence labelling (JSON Lines)", ".jsonl", False,
+                 write_doccano),
     ExportFormat(
-        "doccano", "doccano sequence labelling (JSON Lines)", ".jsonl", False, write_doccano
-    ),
-    ExportFormat(
-        "html",
-        "HTML report (printable)",
-        ".html",
-        False,
-        write_html,
+        "html", "HTML report (printable)", ".html", False, write_html,
         write_rows=write_html_rows,
     ),
     ExportFormat(
-        "qdpx",
-        "REFI-QDA project (MAXQDA, ATLAS.ti, NVivo, QualCoder)",
-        ".qdpx",
-        False,
+        "qdpx", "REFI-QDA project (MAXQDA, ATLAS.ti, NVivo, QualCoder)", ".qdpx", False,
         write_qdpx,
     ),
     ExportFormat("qdc", "REFI-QDA codebook", ".qdc", False, write_qdc),

@@ -47,8 +47,9 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sort",
         metavar="COLUMNS",
-        help="row order for csv, xlsx and jsonl-spans: columns separated by commas, '-' for "
-        "descending, e.g. '-likelihood,date' (ties by annotation id)",
+        help="row order for csv, xlsx and jsonl-spans: columns separated by commas, ':desc' "
+        "(or a leading '-', written --sort=-date) for descending, e.g. 'likelihood:desc,date' "
+        "(ties by annotation id)",
     )
 
 

@@ -258,13 +258,16 @@ def parse_condition(text: str) -> Condition:
 
 
 def parse_sort(text: str) -> tuple[SortKey, ...]:
-    """Sort keys from `likelihood`, `-date,author` ("-" for descending); InvalidValue if a
-    column is unknown."""
+    """Sort keys from `likelihood`, `-date,author` or `date:desc,author` ("-" or ":desc" for
+    descending); InvalidValue if a column is unknown."""
     keys = []
     for part in text.split(","):
         part = part.strip()
-        descending = part.startswith("-")
-        name = part.removeprefix("-").removeprefix("+").strip()
+        name, _, direction = part.partition(":")
+        if direction.strip().lower() not in ("", "asc", "desc"):
+            raise InvalidValue(f"{part!r}: the direction is asc or desc")
+        descending = name.startswith("-") or direction.strip().lower() == "desc"
+        name = name.removeprefix("-").removeprefix("+").strip()
         if name not in BASE_COLUMNS and name not in _FIELD_BY_KEY:
             choices = ", ".join((*BASE_COLUMNS, *(c.key for c in FIELD_COLUMNS)))
             raise InvalidValue(f"cannot sort by {name!r} (columns: {choices})")

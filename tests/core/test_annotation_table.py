@@ -293,6 +293,7 @@ def test_bad_conditions_say_what_is_wrong() -> None:
     with pytest.raises(InvalidValue, match="no review status 'done'"):
         table.check_statuses(["done"])
     assert condition("likelihood", Op.AT_LEAST, "Likely").values == ("likely",)
+    assert table.parse_sort("likelihood:desc,date:asc") == table.parse_sort("-likelihood, date")
     assert table.parse_sort("-likelihood, date") == (
         SortKey("likelihood", True),
         SortKey("date"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -320,6 +321,7 @@ def _register_fold(connection: Connection) -> None:
 # --- SQL -------------------------------------------------------------------------------------
 
 _TEXT_SQL = 'substr(d.text, a.start + 1, a."end" - a.start)'
+_READS_DOCUMENT = re.compile(r"\bd\.")
 
 
 class _Query:
@@ -467,7 +469,11 @@ class _Query:
 
     def from_sql(self) -> str:
         joins = " ".join(self.joins.values())
-        return f"FROM annotations a JOIN documents d ON d.id = a.document_id {joins}"
+        # The documents only when a condition or the sort reads them: without that join,
+        # SQLite sorts a field of 100,000 annotations in about half the time.
+        if _READS_DOCUMENT.search(self.where) or _READS_DOCUMENT.search(self.order):
+            joins = f"JOIN documents d ON d.id = a.document_id {joins}"
+        return f"FROM annotations a {joins}"
 
 
 def _prepare(

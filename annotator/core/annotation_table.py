@@ -1,10 +1,9 @@
 """The annotations table's query layer: every annotation of the library, filtered and sorted in
 SQL (issue 16). No Qt: the window's table model and `annotator export` both use it.
 
-`AnnotationFilter` says which annotations (tags any-of, authors, review statuses, documents,
-document date range, free text over the annotated text and the note, per-field conditions);
-`SortKey`s say in which order. `count`, `page` and `ids` run one query each over indexed
-columns; only the rows of a page become Python objects.
+The filter and sort are the plain values of `annotation_filter` (re-exported here):
+`count`, `page` and `ids` run one query each over indexed columns; only the rows of a page
+become Python objects.
 
 Form fields are read from `annotation_tags.fields` with SQLite's JSON functions. Ordinal fields
 compare and sort by their position in `fields.TAG_FIELDS` (a CASE expression generated from the
@@ -14,9 +13,9 @@ text (a partial date such as "2023" counts as the start of its period for a lowe
 takes in the whole period for an upper bound). Missing values sort last in either direction;
 rows that compare equal keep the order of their ids.
 
-Free text matches case- and accent-insensitively: both sides are folded by `fold` (NFKD,
-combining marks such as accents and Arabic harakat dropped, tatweel dropped, casefolded),
-registered on the connection as an SQL function.
+Free text matches case- and accent-insensitively: `annotation_filter.fold` is registered on
+the connection as an SQL function and folds the annotated text and the note of each row (a
+scan: see benchmarks/table_bench.py for what it costs).
 """
 
 from __future__ import annotations
@@ -24,122 +23,57 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection
 
-from annotator.core.errors import InvalidValue
-from annotator.core.fields import (
-    TAG_FIELDS,
-    FieldKind,
-    FieldSpec,
-    normalise_value,
+from annotator.core.annotation_filter import (
+    BASE_COLUMNS,
+    DEFAULT_SORT,
+    FIELD_COLUMNS,
+    AnnotationFilter,
+    Condition,
+    FieldColumn,
+    Op,
+    SortKey,
+    check_statuses,
+    condition,
+    field_column,
+    fold,
+    parse_condition,
+    parse_date,
+    parse_sort,
+    scale_position,
 )
+from annotator.core.fields import FieldKind
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store
 
 __all__ = [
+    "BASE_COLUMNS",
+    "DEFAULT_SORT",
+    "FIELD_COLUMNS",
     "AnnotationFilter",
     "Condition",
-    "FIELD_COLUMNS",
     "FieldColumn",
     "Op",
     "Row",
     "SortKey",
-    "BASE_COLUMNS",
-    "DEFAULT_SORT",
+    "check_statuses",
     "condition",
     "count",
+    "count_in",
     "fold",
     "ids",
     "ids_in",
     "page",
     "parse_condition",
+    "parse_date",
     "parse_sort",
+    "rows_in",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldColumn:
-    """One form field as a table column: its key (the field name, or "tag.name" where two
-    tags share a name), its tag and its spec."""
-
-    key: str
-    tag: str
-    spec: FieldSpec
-
-
-def _field_columns() -> tuple[FieldColumn, ...]:
-    names = [spec.name for specs in TAG_FIELDS.values() for spec in specs]
-    return tuple(
-        FieldColumn(spec.name if names.count(spec.name) == 1 else f"{tag}.{spec.name}", tag, spec)
-        for tag, specs in TAG_FIELDS.items()
-        for spec in specs
-    )
-
-
-# One column per form field, in the forms' order (claim, assessment, figure).
-FIELD_COLUMNS: tuple[FieldColumn, ...] = _field_columns()
-_FIELD_BY_KEY: dict[str, FieldColumn] = {c.key: c for c in FIELD_COLUMNS} | {
-    f"{c.tag}.{c.spec.name}": c for c in FIELD_COLUMNS
-}
-# The columns that are not form fields; "position" is document, then start, end (export order).
-BASE_COLUMNS = (
-    "position",
-    "document",
-    "date",
-    "issuer",
-    "text",
-    "tags",
-    "author",
-    "status",
-    "id",
-)
-
-
-class Op(StrEnum):
-    EQUALS = "equals"
-    ONE_OF = "one_of"
-    AT_LEAST = "at_least"
-    AT_MOST = "at_most"
-    BETWEEN = "between"
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """A condition on one form field. `values` are normalised stored values: one for equals,
-    at least and at most, two (low, high) for between, one or more for one of."""
-
-    key: str
-    op: Op
-    values: tuple[Any, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotationFilter:
-    """Which annotations; an empty part means no restriction. Immutable (hashable)."""
-
-    tags: frozenset[str] = frozenset()  # any of
-    authors: frozenset[str] = frozenset()
-    statuses: frozenset[str] = frozenset()
-    document_ids: frozenset[int] = frozenset()
-    date_from: dt.date | None = None  # the document's publication date, inclusive
-    date_to: dt.date | None = None
-    text: str = ""  # in the annotated text or the note
-    conditions: tuple[Condition, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SortKey:
-    column: str  # one of BASE_COLUMNS or a FIELD_COLUMNS key
-    descending: bool = False
-
-
-DEFAULT_SORT: tuple[SortKey, ...] = (SortKey("position"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,151 +97,7 @@ class Row:
 
     def field(self, key: str) -> Any:
         """The value of the form field `key` (a FIELD_COLUMNS key), None when empty."""
-        return self.fields[FIELD_COLUMNS.index(_column(key))]
-
-
-# --- building conditions -------------------------------------------------------------------
-
-
-def _column(key: str) -> FieldColumn:
-    found = _FIELD_BY_KEY.get(key)
-    if found is None:
-        raise InvalidValue(f"no field {key!r} (fields: {', '.join(c.key for c in FIELD_COLUMNS)})")
-    return found
-
-
-def _value(column: FieldColumn, raw: object) -> Any:
-    spec = column.spec
-    try:
-        value = normalise_value(spec, raw)
-    except InvalidValue as exc:
-        message = str(exc).removeprefix(f"{spec.label}: ")
-        raise InvalidValue(f"{column.key}: {message}") from exc
-    if value is None:
-        raise InvalidValue(f"{column.key}: a value is needed")
-    return value
-
-
-def condition(key: str, op: Op | str, *values: object) -> Condition:
-    """A checked condition: the field exists, the operator suits its kind, the values are
-    valid for it (an ordinal value on its scale, by code or label). InvalidValue if not."""
-    column = _column(key)
-    op = Op(op)
-    kind = column.spec.kind
-    ordered = kind in (FieldKind.ORDINAL, FieldKind.NUMBER, FieldKind.DATE)
-    if op in (Op.AT_LEAST, Op.AT_MOST, Op.BETWEEN) and not ordered:
-        raise InvalidValue(
-            f"{column.key} is a {kind.value} field: it has no order (use = or one of)"
-        )
-    wanted = {Op.EQUALS: 1, Op.AT_LEAST: 1, Op.AT_MOST: 1, Op.BETWEEN: 2}.get(op)
-    if wanted is not None and len(values) != wanted:
-        raise InvalidValue(f"{column.key}: {op.value} takes {wanted} value(s)")
-    if not values:
-        raise InvalidValue(f"{column.key}: one of takes at least one value")
-    clean = tuple(_value(column, raw) for raw in values)
-    if op is Op.BETWEEN and _order(column, clean[0]) > _order(column, clean[1]):
-        raise InvalidValue(f"{column.key}: the range {values[0]}..{values[1]} is empty")
-    return Condition(column.key, op, clean)
-
-
-def _order(column: FieldColumn, value: Any) -> Any:
-    if column.spec.kind is FieldKind.ORDINAL:
-        return [c.code for c in column.spec.choices].index(value)
-    return value
-
-
-def parse_condition(text: str) -> Condition:
-    """A condition as `annotator export --field` writes it: `likelihood>=likely`,
-    `source_reliability<=B`, `value=1..10000000` (between), `confidence=low,moderate` (one of,
-    for choice and ordinal fields), `unit=USD` (equals). InvalidValue with what is wrong."""
-    found = next(
-        (
-            (symbol, op)
-            for symbol, op in ((">=", Op.AT_LEAST), ("<=", Op.AT_MOST), ("=", Op.EQUALS))
-            if symbol in text
-        ),
-        None,
-    )
-    if found is None:
-        raise InvalidValue(
-            f"{text!r}: write FIELD=VALUE, FIELD>=VALUE, FIELD<=VALUE, FIELD=LOW..HIGH or FIELD=A,B"
-        )
-    symbol, op = found
-    key, _, raw = text.partition(symbol)
-    key, raw = key.strip(), raw.strip()
-    if key.endswith((">", "<", "!")):
-        raise InvalidValue(f"{text!r}: use >=, <= or = (no strict comparisons)")
-    column = _column(key)
-    if not raw:
-        raise InvalidValue(f"{text!r}: no value after {symbol!r}")
-    if op is Op.EQUALS and ".." in raw:
-        low, _, high = raw.partition("..")
-        if not low.strip() or not high.strip():
-            raise InvalidValue(f"{text!r}: a range is LOW..HIGH, both given")
-        return condition(column.key, Op.BETWEEN, low.strip(), high.strip())
-    if (
-        op is Op.EQUALS
-        and "," in raw
-        and column.spec.kind
-        in (
-            FieldKind.CHOICE,
-            FieldKind.ORDINAL,
-        )
-    ):
-        return condition(column.key, Op.ONE_OF, *(part.strip() for part in raw.split(",")))
-    return condition(column.key, op, raw)
-
-
-def parse_sort(text: str) -> tuple[SortKey, ...]:
-    """Sort keys from `likelihood`, `-date,author` or `date:desc,author` ("-" or ":desc" for
-    descending); InvalidValue if a column is unknown."""
-    keys = []
-    for part in text.split(","):
-        part = part.strip()
-        name, _, direction = part.partition(":")
-        if direction.strip().lower() not in ("", "asc", "desc"):
-            raise InvalidValue(f"{part!r}: the direction is asc or desc")
-        descending = name.startswith("-") or direction.strip().lower() == "desc"
-        name = name.removeprefix("-").removeprefix("+").strip()
-        if name not in BASE_COLUMNS and name not in _FIELD_BY_KEY:
-            choices = ", ".join((*BASE_COLUMNS, *(c.key for c in FIELD_COLUMNS)))
-            raise InvalidValue(f"cannot sort by {name!r} (columns: {choices})")
-        keys.append(SortKey(_FIELD_BY_KEY[name].key if name in _FIELD_BY_KEY else name, descending))
-    return tuple(keys)
-
-
-def check_statuses(statuses: Iterable[str]) -> frozenset[str]:
-    """The review statuses given, checked; InvalidValue naming the allowed ones."""
-    given = frozenset(statuses)
-    unknown = sorted(given - set(STATUSES))
-    if unknown:
-        raise InvalidValue(f"no review status {unknown[0]!r} (statuses: {', '.join(STATUSES)})")
-    return given
-
-
-def parse_date(text: str) -> dt.date:
-    """A YYYY-MM-DD date; InvalidValue if it is not one."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidValue(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
-
-
-# --- folding ---------------------------------------------------------------------------------
-
-_TATWEEL = "\u0640"
-
-
-def fold(text: str | None) -> str:
-    """`text` for case- and accent-insensitive matching: compatibility-decomposed, combining
-    marks (accents, Arabic harakat) and tatweel dropped, casefolded."""
-    if not text:
-        return ""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch != _TATWEEL)
-    return kept.casefold()
+        return self.fields[FIELD_COLUMNS.index(field_column(key))]
 
 
 _FOLD = "annotator_fold"
@@ -337,7 +127,7 @@ class _Query:
         self.joins: dict[str, str] = {}  # alias -> join clause, for the tags whose fields are used
         # A condition on a field needs its tag: those tags are joined (inner), so that SQLite
         # can start from the tag's rows (its index) instead of every annotation.
-        self.required = {_column(c.key).tag for c in wanted.conditions}
+        self.required = {field_column(c.key).tag for c in wanted.conditions}
         self.where = self._where(wanted)
         self.order = self._order(sort)
 
@@ -376,13 +166,13 @@ class _Query:
 
     def _sql_value(self, column: FieldColumn, value: Any, upper: bool = False) -> str:
         if column.spec.kind is FieldKind.ORDINAL:
-            return str(_order(column, value))
+            return str(scale_position(column, value))
         if column.spec.kind is FieldKind.DATE and upper:
             return self.param(f"{value}~")  # "~" sorts after "-" and digits: the whole period
         return self.param(value)
 
     def _condition(self, cond: Condition) -> str:
-        column = _column(cond.key)
+        column = field_column(cond.key)
         value = self.field_sql(column)
         if cond.op is Op.EQUALS:
             return f"{value} = {self._sql_value(column, cond.values[0])}"
@@ -465,7 +255,7 @@ class _Query:
                 "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id "
                 "ORDER BY g.position, g.id))"
             ), True
-        return self.field_sql(_column(column)), True
+        return self.field_sql(field_column(column)), True
 
     def from_sql(self) -> str:
         joins = " ".join(self.joins.values())

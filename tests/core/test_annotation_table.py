@@ -413,3 +413,38 @@ def test_page_over_all_offsets_equals_a_python_reference(
         paged.extend(r.id for r in table.page(store, wanted, keys, offset, limit))
     assert paged == expected
     assert table.ids(store, wanted, keys) == expected
+
+
+def test_a_merged_colleague_layer_is_in_the_table(tmp_path: Path) -> None:
+    from annotator.core.colleague import merge_colleague
+
+    body = "Officials said 40 trucks crossed. We assess a reopening is likely."
+
+    def library(path: Path, author: str, likelihood: str) -> None:
+        with open_store(path, create=True) as store:
+            new = ops.NewDocument(
+                text=body, title="Crossings", issuer="UN", published=dt.date(2024, 2, 2),
+                date_certainty="exact", date_note=None, language="en", source_name="c.txt",
+                source_format="txt", units=[(0, len(body), "sentence")],
+            )
+            document_id = ops.add_document(store, new).created_id
+            assert document_id is not None
+            ops.bulk_add_annotations(store, document_id, [
+                ops.NewAnnotation(34, 66, author, ["assessment"], "",
+                                  {"assessment": {"likelihood": likelihood}}),
+            ])
+
+    mine, theirs = tmp_path / "mine.sqlite3", tmp_path / "theirs.sqlite3"
+    library(mine, "ana", "likely")
+    library(theirs, "carol", "very_unlikely")
+    with open_store(mine) as store:
+        merge_colleague(store, theirs)
+        rows = table.page(store, AnnotationFilter(), table.parse_sort("likelihood"), 0, 10)
+        assert [(r.author, r.field("likelihood")) for r in rows] == [
+            ("carol", "very_unlikely"), ("ana", "likely"),
+        ]
+        assert rows[0].document_id == rows[1].document_id  # one document, two layers
+        carol = AnnotationFilter(authors=frozenset({"carol"}))
+        assert [r.text for r in table.page(store, carol)] == [body[34:66]]
+        wanted = AnnotationFilter(conditions=(table.parse_condition("likelihood>=likely"),))
+        assert [r.author for r in table.page(store, wanted)] == ["ana"]

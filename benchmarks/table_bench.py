@@ -159,6 +159,8 @@ def main() -> None:
                 0.1,
             ),
             ("sort by document date", table.AnnotationFilter(), table.parse_sort("-date"), 0.1),
+            ("sort by document title", table.AnnotationFilter(), table.parse_sort("document"), 0.1),
+            ("sort by annotated text", table.AnnotationFilter(), table.parse_sort("text"), 0.1),
             ("sort by author", table.AnnotationFilter(), table.parse_sort("author"), 0.1),
             (
                 "tag + author filter",

@@ -448,3 +448,26 @@ def test_a_merged_colleague_layer_is_in_the_table(tmp_path: Path) -> None:
         assert [r.text for r in table.page(store, carol)] == [body[34:66]]
         wanted = AnnotationFilter(conditions=(table.parse_condition("likelihood>=likely"),))
         assert [r.author for r in table.page(store, wanted)] == ["ana"]
+
+
+def test_export_store_takes_the_table_filter_and_sort(
+    library: tuple[Store, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    import json
+
+    from annotator.core.dataset import DatasetFilter, load_rows
+    from annotator.core.exporters.registry import export_store
+
+    store, _ = library
+    wanted = AnnotationFilter(conditions=(table.parse_condition("likelihood>=unlikely"),))
+    sort = table.parse_sort("likelihood:desc")
+    assert [r.id for r in load_rows(store, DatasetFilter(table=wanted)).annotations] == [3, 4, 9]
+    assert [r.id for r in load_rows(store, DatasetFilter(table=wanted, sort=sort)).annotations] \
+        == table.ids(store, wanted, sort) == [4, 3, 9]
+    out = tmp_path / "spans.jsonl"
+    export_store(store, "jsonl-spans", out, DatasetFilter(table=wanted, sort=sort))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["annotation_id"] for line in lines] == [4, 3, 9]
+    with pytest.raises(InvalidValue, match="a sort applies only to csv, xlsx, jsonl-spans"):
+        export_store(store, "brat", tmp_path / "brat", DatasetFilter(sort=sort))
+    assert not (tmp_path / "brat").exists()

@@ -149,8 +149,13 @@ def condition(key: str, op: Op | str, *values: object) -> Condition:
 
 
 def scale_position(column: FieldColumn, value: Any) -> Any:
+    """An ordinal value's position on its scale (0 first); any other value as it is.
+    InvalidValue for a code not on the scale."""
     if column.spec.kind is FieldKind.ORDINAL:
-        return [c.code for c in column.spec.choices].index(value)
+        codes = [c.code for c in column.spec.choices]
+        if value not in codes:
+            raise InvalidValue(f"{column.key}: {value!r} is not one of {', '.join(codes)}")
+        return codes.index(value)
     return value
 
 

@@ -9,9 +9,9 @@ Form fields are read from `annotation_tags.fields` with SQLite's JSON functions.
 compare and sort by their position in `fields.TAG_FIELDS` (a CASE expression generated from the
 choices): "likelihood at least likely" keeps likely, very likely and almost certain; "source
 reliability at most B" keeps A and B ("B or better"). Numbers compare numerically, dates as ISO
-text (a partial date such as "2023" counts as the start of its period for a lower bound and
-takes in the whole period for an upper bound). Missing values sort last in either direction;
-rows that compare equal keep the order of their ids.
+text (a partial date such as "2023" counts as the start of its period for a lower bound, takes
+in the whole period for an upper bound, and equals any date within it). Missing values sort
+last in either direction; rows that compare equal keep the order of their ids.
 
 Free text matches case- and accent-insensitively: `annotation_filter.fold` is registered on
 the connection as an SQL function and folds the annotated text and the note of each row (a
@@ -174,6 +174,11 @@ class _Query:
     def _condition(self, cond: Condition) -> str:
         column = field_column(cond.key)
         value = self.field_sql(column)
+        if cond.op is Op.EQUALS and column.spec.kind is FieldKind.DATE:
+            # a date equals a period it lies in: "2023" takes in 2023-05 and 2023-05-01
+            low = self._sql_value(column, cond.values[0])
+            high = self._sql_value(column, cond.values[0], upper=True)
+            return f"{value} BETWEEN {low} AND {high}"
         if cond.op is Op.EQUALS:
             return f"{value} = {self._sql_value(column, cond.values[0])}"
         if cond.op is Op.ONE_OF:

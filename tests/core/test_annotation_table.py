@@ -246,6 +246,9 @@ def test_filters(
         (("event_date>=2023-06",), {10}),
         (("event_date<=2023",), {5}),  # the upper bound takes in the whole year
         (("event_date=2023..2024",), {5, 10}),
+        (("event_date=2023",), {5}),  # a date equals the periods it lies in
+        (("event_date=2023-05",), {5}),
+        (("event_date=2023-05-02",), set()),
         (("likelihood>=roughly_even_chance", "confidence=low"), {3}),
     ],
 )
@@ -471,3 +474,12 @@ def test_export_store_takes_the_table_filter_and_sort(
     with pytest.raises(InvalidValue, match="a sort applies only to csv, xlsx, jsonl-spans"):
         export_store(store, "brat", tmp_path / "brat", DatasetFilter(sort=sort))
     assert not (tmp_path / "brat").exists()
+
+
+def test_an_unchecked_condition_off_the_scale_is_refused(
+    library: tuple[Store, list[dict[str, Any]]],
+) -> None:
+    store, _ = library
+    unchecked = table.Condition("likelihood", Op.AT_LEAST, ("probable",))
+    with pytest.raises(InvalidValue, match="'probable' is not one of"):
+        table.count(store, AnnotationFilter(conditions=(unchecked,)))

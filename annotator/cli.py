@@ -27,6 +27,7 @@ from annotator.cli_common import (
 )
 from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
 from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
+from annotator.cli_table import add_table_arguments, table_filter
 from annotator.core.errors import AnnotatorError
 from annotator.core.text import printable
 
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="jsonl-spans: also write each annotation's recorded changes (about twice the "
         "size); `annotator import` brings them back",
     )
+    add_table_arguments(p_export)
 
     p_caveat = sub.add_parser(
         "caveat", parents=[common], help="show or set the database's handling caveat",
@@ -430,7 +432,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from annotator.core.dataset import DatasetFilter
-    from annotator.core.exporters.registry import FORMATS, ExportOptions, export_store
+    from annotator.core.exporters.registry import (
+        FORMATS,
+        ORDERED_FORMATS,
+        ExportOptions,
+        export_store,
+    )
     from annotator.core.queries import list_authors, list_tags
 
     if args.fmt not in FORMATS:
@@ -440,6 +447,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.history and not FORMATS[args.fmt].carries_history:
         carriers = ", ".join(name for name, fmt in FORMATS.items() if fmt.carries_history)
         raise UsageError(f"annotator export: --history applies only to {carriers}")
+    table, sort = table_filter(args, "annotator export")
+    if sort is not None and args.fmt not in ORDERED_FORMATS:
+        raise UsageError(f"annotator export: --sort applies only to {', '.join(ORDERED_FORMATS)}")
     with open_db(args) as store:
         document_ids = (
             frozenset(resolve_document(store, key) for key in args.document)
@@ -452,6 +462,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             document_ids=document_ids,
             authors=frozenset(args.author) if args.author else None,
             tags=frozenset(args.tag) if args.tag else None,
+            table=table,
+            sort=sort,
         )
         result = export_store(
             store, args.fmt, args.out, wanted,

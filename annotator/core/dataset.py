@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Select, Text, and_, func, or_, select, type_c
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from annotator.core.annotation_table import AnnotationFilter, SortKey, ids_in
 from annotator.core.bulk import gc_paused
 from annotator.core.errors import DatabaseDamaged, NotFound
 from annotator.core.model import (
@@ -47,6 +48,12 @@ class DatasetFilter:
     authors: frozenset[str] | None = None
     # An annotation is kept when it has one of these tags; only these tags are exported.
     tags: frozenset[str] | None = None
+    # The annotations table's filter (issue 16): only the annotations it selects are exported.
+    table: AnnotationFilter | None = None
+    # The table's sort: the annotations come in this order instead of the export order
+    # (document, start, end, id). Only for formats written row by row (see ORDERED_FORMATS in
+    # exporters.registry); the others group by document and expect the export order.
+    sort: tuple[SortKey, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -326,6 +333,9 @@ def load_rows(
             history_rows = bulk_select(connection, queries.history)
             _check_snapshots(connection, history_rows, wanted.document_ids)
             history_of = _history_rows_by_annotation(history_rows)
+        selected: list[int] | None = None
+        if wanted.table is not None or wanted.sort is not None:
+            selected = ids_in(connection, wanted.table, wanted.sort)
         make = partial(tuple.__new__, AnnotationRow)
         no_tags: tuple[TagRow, ...] = ()
         annotations = [
@@ -336,6 +346,8 @@ def load_rows(
             if wanted.tags is None or row[3] in tags_of
         ]
         annotations.sort()  # (document, start, end, id): ids are unique, no later field counts
+        if selected is not None:
+            annotations = _selected(annotations, selected, keep_order=wanted.sort is None)
     return DatasetRows(
         documents=documents,
         annotations=annotations,
@@ -343,6 +355,18 @@ def load_rows(
         caveat=caveat,
         exported_at=utcnow(),
     )
+
+
+def _selected(
+    annotations: list[AnnotationRow], selected: list[int], keep_order: bool
+) -> list[AnnotationRow]:
+    """The annotations whose ids are `selected`: in their own order when `keep_order`, else in
+    the order of `selected` (the table's sort)."""
+    if keep_order:
+        wanted = set(selected)
+        return [row for row in annotations if row.id in wanted]
+    by_id = {row.id: row for row in annotations}
+    return [by_id[i] for i in selected if i in by_id]
 
 
 def load_stored_json(text: str) -> Any:

@@ -39,8 +39,8 @@ from annotator.core.files import ExportFailed, remove_stale_parts
 from annotator.core.store import Store
 
 __all__ = [
-    "FORMATS", "ExportFormat", "ExportOptions", "ExportResult", "export", "export_store",
-    "register",
+    "FORMATS", "ORDERED_FORMATS", "ExportFormat", "ExportOptions", "ExportResult", "export",
+    "export_store", "register",
 ]
 
 Writer = Callable[[Dataset, Path, ExportOptions], ExportResult]
@@ -62,6 +62,9 @@ class ExportFormat:
 
 
 FORMATS: dict[str, ExportFormat] = {}
+# The formats written one annotation after another, which can follow the annotations table's
+# sort (`DatasetFilter.sort`); the others group annotations by document.
+ORDERED_FORMATS = ("csv", "xlsx", "jsonl-spans")
 
 
 def register(fmt: ExportFormat) -> ExportFormat:
@@ -115,6 +118,11 @@ def export_store(
     """
     out = Path(out)
     fmt = _checked(fmt_name, out)
+    if wanted is not None and wanted.sort is not None and fmt.name not in ORDERED_FORMATS:
+        raise InvalidValue(
+            f"a sort applies only to {', '.join(ORDERED_FORMATS)}; {fmt.name} keeps the "
+            "document order"
+        )
     options = options or ExportOptions()
     # One pause of the garbage collector over reading, writing and freeing the data (freed as
     # the writer returns): resumed in between, each of its runs would walk every annotation.

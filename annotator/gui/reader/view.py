@@ -12,6 +12,7 @@ or a key; a drag may run through them.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -34,6 +35,9 @@ class ReaderView(ReaderCanvas):
     spanSelected = Signal(int, int)  # (start, end) code points; (-1, -1) when cleared
     annotationActivated = Signal(int)  # id of the innermost annotation clicked
     allTagged = Signal()  # N found no unit left that no annotation covers
+    # "." / ",": this annotation (of those shown) is the next / previous one in text order
+    annotationStepped = Signal(int)
+    wrapped = Signal(str)  # the step went past the last (first) annotation: a status note
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +191,39 @@ class ReaderView(ReaderCanvas):
                 return self._select_unit(index)
         self.allTagged.emit()
         return False
+
+    def next_annotation(self) -> bool:
+        """Step to the next annotation shown, in text order (start, end, id), from the one in
+        the form, else from the selection or the top of the screen; after the last, the first
+        again (with a `wrapped` note). False when none is shown."""
+        return self._step_annotation(forward=True)
+
+    def previous_annotation(self) -> bool:
+        return self._step_annotation(forward=False)
+
+    def _step_annotation(self, *, forward: bool) -> bool:
+        keys = sorted((a.start, a.end, a.id) for a in self.iter_annotations())
+        if not keys:
+            self.wrapped.emit("No annotation is shown in this briefing.")
+            return False
+        current = self._annotations.get(self._current_id) if self._current_id is not None else None
+        span = self.current_span()
+        if current is not None and span in (None, (current.start, current.end)):
+            key: tuple[int, ...] = (current.start, current.end, current.id)
+        else:
+            start, _end, _selected = self._reference()
+            key = (start,) if forward else (start, -1)
+        index = bisect_right(keys, key) if forward else bisect_left(keys, key) - 1
+        if forward and index >= len(keys):
+            index = 0
+            self.wrapped.emit("Past the last annotation: back to the first.")
+        elif not forward and index < 0:
+            index = len(keys) - 1
+            self.wrapped.emit("Before the first annotation: on to the last.")
+        start, end, annotation_id = keys[index]
+        self.select_span(start, end, scroll=True, emit=False)
+        self.annotationStepped.emit(annotation_id)
+        return True
 
     def first_unit(self) -> bool:
         return self._select_unit(self._units.first_selectable())

@@ -80,6 +80,7 @@ class Workspace(DocumentLoading, QObject):
     # A tag key is about to tag the analyst's own layer with this tag: what hides either
     # is shown first (visibility.py), so no edit is made on something invisible.
     showHiddenForEdit = Signal(str)
+    visibilityChanged = Signal()  # set_hidden: other tags or layers hidden
 
     def __init__(
         self,
@@ -170,7 +171,7 @@ class Workspace(DocumentLoading, QObject):
             return
         self.selection = (start, end)
         match = self._annotation_with_span(start, end)
-        if match is not None:
+        if match is not None and not self.is_hidden(match):
             self._show(match.id)
         else:
             self._show(None)
@@ -259,8 +260,13 @@ class Workspace(DocumentLoading, QObject):
         return (
             (author is None or view.author == author)
             and (status is None or self.statuses.get(view.id, "draft") == status)
-            and view.author not in self.hidden_authors
-            and (not view.tag_names or not self.hidden_tags.issuperset(view.tag_names))
+            and not self.is_hidden(view)
+        )
+
+    def is_hidden(self, view: AnnotationView) -> bool:
+        """Whether the analyst hid `view`'s layer, or every tag it has (View > Show ...)."""
+        return view.author in self.hidden_authors or (
+            bool(view.tag_names) and self.hidden_tags.issuperset(view.tag_names)
         )
 
     def filtering(self) -> bool:
@@ -285,6 +291,7 @@ class Workspace(DocumentLoading, QObject):
         """Hide these tags and these authors' layers in the reader (nothing else changes)."""
         self.hidden_tags, self.hidden_authors = set(tags), set(authors)
         self.repaint_shown()
+        self.visibilityChanged.emit()
 
     def repaint_shown(self) -> None:
         self.reader.replace_annotations(

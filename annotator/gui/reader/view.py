@@ -12,7 +12,6 @@ or a key; a drag may run through them.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -202,27 +201,28 @@ class ReaderView(ReaderCanvas):
         return self._step_annotation(forward=False)
 
     def _step_annotation(self, *, forward: bool) -> bool:
-        keys = sorted((a.start, a.end, a.id) for a in self.iter_annotations())
-        if not keys:
+        self.complete_annotations()  # those a load left for idle time count too
+        index = self._annotations
+        if not len(index):
             self.wrapped.emit("No annotation is shown in this briefing.")
             return False
-        current = self._annotations.get(self._current_id) if self._current_id is not None else None
+        current = index.get(self._current_id) if self._current_id is not None else None
         span = self.current_span()
         if current is not None and span in (None, (current.start, current.end)):
             key: tuple[int, ...] = (current.start, current.end, current.id)
         else:
             start, _end, _selected = self._reference()
             key = (start,) if forward else (start, -1)
-        index = bisect_right(keys, key) if forward else bisect_left(keys, key) - 1
-        if forward and index >= len(keys):
-            index = 0
-            self.wrapped.emit("Past the last annotation: back to the first.")
-        elif not forward and index < 0:
-            index = len(keys) - 1
-            self.wrapped.emit("Before the first annotation: on to the last.")
-        start, end, annotation_id = keys[index]
-        self.select_span(start, end, scroll=True, emit=False)
-        self.annotationStepped.emit(annotation_id)
+        found = index.step(key, forward=forward)
+        if found is None:
+            found = index.step((-1,) if forward else (len(self._text) + 1,), forward=forward)
+            self.wrapped.emit(
+                "Past the last annotation: back to the first." if forward
+                else "Before the first annotation: on to the last."
+            )
+        assert found is not None  # the index is not empty
+        self.select_span(found.start, found.end, scroll=True, emit=False)
+        self.annotationStepped.emit(found.id)
         return True
 
     def first_unit(self) -> bool:

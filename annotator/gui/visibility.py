@@ -12,6 +12,7 @@ when that layer or that tag is hidden, it is shown again first and the status ba
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -19,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from annotator.gui import deferred
+from annotator.gui.context import storage_errors
 from annotator.gui.reader.legend import LAYER, TAG
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ else:  # deferred: loads SQLAlchemy, which the window is shown without (issue 15
     (list_authors,) = deferred.functions("annotator.core.queries", "list_authors")
 
 MINE = "Mine"
+# The authors of the database are read in idle time after an open (a scan of every annotation:
+# not before the first screen is painted).
+AUTHORS_JOB = "legend: authors"
 
 
 class Visibility(QObject):
@@ -56,10 +61,22 @@ class Visibility(QObject):
         return [mine, *(a for a in self._authors if a != mine)]
 
     def reload(self) -> None:
-        """Re-read the authors and the hidden sets of the open database; show them."""
+        """Re-read the authors of the open database; show them with what is hidden."""
         store = self.window.ctx.store
         self._authors = list_authors(store) if store is not None else []
         self._show_state()
+
+    def reload_later(self) -> None:
+        """`reload` in idle time, after what an open left for it; shown at once as it is."""
+        self._show_state()
+        self.window.reader.idle.add(AUTHORS_JOB, self._reload_job())
+
+    def _reload_job(self) -> Iterator[None]:
+        yield
+        try:
+            self.reload()
+        except storage_errors():  # the legend keeps the layers it knew; nothing is lost
+            self._show_state()
 
     def layer_labels(self) -> dict[str, str]:
         mine = self.window.ctx.author
@@ -171,7 +188,7 @@ def install(window: MainWindow) -> Visibility:
     reader.wrapped.connect(lambda message: window.statusBar().showMessage(message, 5000))
     window.legend.toggled.connect(visibility.toggle)
     workspace.showHiddenForEdit.connect(visibility.before_tagging)
-    workspace.documentOpened.connect(lambda _id: visibility.reload())
-    window.ctx.storeReplaced.connect(visibility.reload)
-    visibility.reload()
+    workspace.documentOpened.connect(lambda _id: visibility.reload_later())
+    window.ctx.storeReplaced.connect(visibility.reload_later)
+    visibility.reload_later()
     return visibility

@@ -481,11 +481,11 @@ class Workspace(DocumentLoading, QObject):
 
     def _delete_target(self) -> int | None:
         """The annotation Delete acts on: the one in the form, else the analyst's own
-        annotation of the selection."""
+        annotation of the selection, unless the analyst hid it (nothing is deleted unseen)."""
         if self.current_id is not None:
             return self.current_id
         view = self.target_annotation()
-        return view.id if view is not None else None
+        return view.id if view is not None and not self.is_hidden(view) else None
 
     def deletable(self) -> bool:
         """True when Delete has one of the analyst's own annotations to delete."""

@@ -22,7 +22,7 @@ from annotator.gui.idle import IdleWork
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.reader.legend import LAYER, TAG
 from tests.gui.settling import wait_settled
-from tests.gui.test_layers import ONLY_BEN, SHARED, db, layer_rows, tags_at
+from tests.gui.test_layers import ADJUDICATED, ONLY_BEN, SHARED, db, layer_rows, tags_at
 from tests.gui.test_mainwindow import (
     MIXED,
     click_unit,
@@ -369,3 +369,22 @@ def test_hidden_tags_and_layers_are_not_painted_in_the_review_lanes(
     assert list(gutter.authors) == authors  # the lanes keep their places (Alt+1…4)
     assert lane_tags("Ben") == set()
     assert "assessment" not in lane_tags("Ana") and lane_tags("Ana")
+
+
+def test_delete_never_removes_a_hidden_annotation(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    """Ana's adjudicated layer is hers to delete from, but not while she has hidden it."""
+    span = unit_containing(window, ADJUDICATED)
+    layer = "adjudicated by Ana"
+    assert tags_at(db, layer, span) == ["claim"]
+    menu_entry(window, window.visibility.layers_menu, layer).trigger()
+    window.reader.select_span(*span)  # (its first words are inside Ana's longer claim too)
+    assert window.workspace.selection == span and window.workspace.current_id is None
+    assert not window.actions_by_name["delete"].isEnabled()
+    qtbot.keyClick(window.reader, Qt.Key.Key_Delete)
+    assert tags_at(db, layer, span) == ["claim"]
+    menu_entry(window, window.visibility.layers_menu, layer).trigger()  # shown again
+    window.reader.select_span(0, 1)
+    window.reader.select_span(*span)
+    assert window.actions_by_name["delete"].isEnabled()  # (the control: now it would)

@@ -102,11 +102,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("previous_unit", "Previous Unit", NAVIGATION, (), "Up or K"),
     ActionSpec("next_untagged", "Next Untagged Unit", NAVIGATION, (), "N"),
     ActionSpec(
-        "next_annotation", "Next &Annotation", NAVIGATION, (".",),
+        "next_annotation", "Ne&xt Annotation", NAVIGATION, (".",),
         "Select the next annotation shown, in text order (after the last: the first)",
     ),
     ActionSpec(
-        "previous_annotation", "Previous A&nnotation", NAVIGATION, (",",),
+        "previous_annotation", "Pre&vious Annotation", NAVIGATION, (",",),
         "Select the previous annotation shown, in text order (before the first: the last)",
     ),
     # Review: bringing colleagues' work in, comparing, adjudicating, statistics, history.

@@ -42,7 +42,7 @@ class Visibility(QObject):
         super().__init__(window)
         self.window = window
         self.workspace = window.workspace
-        self.tags_menu = QMenu("Show &Tags", window)
+        self.tags_menu = QMenu("Show Ta&gs", window)
         self.tags_menu.setObjectName("showTagsMenu")
         self.layers_menu = QMenu("Show La&yers", window)
         self.layers_menu.setObjectName("showLayersMenu")

@@ -55,6 +55,20 @@ class Settings:
     export_excel_bom: bool = False
     export_history: bool = False
     theme: str = "system"
+    # database path -> {"tags": [...], "authors": [...]}: what the reader hides (View > Show
+    # Tags / Show Layers). The hidden ones are kept, so tags and authors new to it are shown.
+    hidden: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def hidden_in(self, db: Path | str) -> tuple[set[str], set[str]]:
+        """(hidden tags, hidden authors) of database `db`."""
+        entry = self.hidden.get(str(db), {})
+        return set(entry.get("tags", [])), set(entry.get("authors", []))
+
+    def set_hidden_in(self, db: Path | str, tags: set[str], authors: set[str]) -> None:
+        if tags or authors:
+            self.hidden[str(db)] = {"tags": sorted(tags), "authors": sorted(authors)}
+        else:
+            self.hidden.pop(str(db), None)
 
     def remember_database(self, path: Path) -> None:
         key = str(path)
@@ -70,6 +84,15 @@ def _coerce(raw: dict[str, Any]) -> Settings:
         if not isinstance(value, type(getattr(defaults, spec.name))):
             value = getattr(defaults, spec.name)
         values[spec.name] = value
+    values["hidden"] = {
+        db: {
+            kind: [n for n in names if isinstance(n, str)]
+            for kind, names in entry.items()
+            if kind in ("tags", "authors") and isinstance(names, list)
+        }
+        for db, entry in values["hidden"].items()
+        if isinstance(entry, dict)
+    }
     if values["theme"] not in THEMES:  # a newer version's theme, or a hand edit
         values["theme"] = defaults.theme
     return Settings(**values)

@@ -101,6 +101,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("next_unit", "Next Unit", NAVIGATION, (), "Down or J"),
     ActionSpec("previous_unit", "Previous Unit", NAVIGATION, (), "Up or K"),
     ActionSpec("next_untagged", "Next Untagged Unit", NAVIGATION, (), "N"),
+    ActionSpec(
+        "next_annotation", "Ne&xt Annotation", NAVIGATION, (".",),
+        "Select the next annotation shown, in text order (after the last: the first)",
+    ),
+    ActionSpec(
+        "previous_annotation", "Pre&vious Annotation", NAVIGATION, (",",),
+        "Select the previous annotation shown, in text order (before the first: the last)",
+    ),
     # Review: bringing colleagues' work in, comparing, adjudicating, statistics, history.
     ActionSpec(
         "merge_colleague", "&Merge Colleague's Work…", REVIEW, ("Ctrl+Shift+M",),

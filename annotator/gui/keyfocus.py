@@ -55,6 +55,7 @@ def chain_tab_order(window: MainWindow) -> None:
     order: list[QWidget] = [
         window.library.filter_box,
         window.library.table,
+        window.legend,
         window.filter_bar.status,
         window.filter_bar.author,
         window.reader,

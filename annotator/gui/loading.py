@@ -63,6 +63,8 @@ class DocumentLoading:
     selection: tuple[int, int] | None
     current_id: int | None
     reader_filter: tuple[str | None, str | None]
+    hidden_tags: set[str]
+    hidden_authors: set[str]
     _annotations: dict[int, AnnotationView]
     _views_left: tuple[int, list[int], int]  # document, its annotation ids, next to read
     _announce_deletable: Callable[[], None]
@@ -125,10 +127,21 @@ class DocumentLoading:
     def _shown_spans(self, spans: Iterable[OutlineSpan]) -> list[PaintedAnnotation]:
         """What the reader paints of `spans`: those the reader's filter lets through."""
         status, author = self.reader_filter
+        hidden_tags, hidden_authors = self.hidden_tags, self.hidden_authors
+        if not hidden_tags and not hidden_authors:  # (the usual case: one test fewer a span)
+            return [
+                PaintedAnnotation(annotation_id, start, end, tags, who)
+                for annotation_id, start, end, who, state, tags in spans
+                if (author is None or who == author) and (status is None or state == status)
+            ]
         return [
-            PaintedAnnotation(annotation_id, start, end, tags, who)
+            PaintedAnnotation(
+                annotation_id, start, end, tuple(t for t in tags if t not in hidden_tags), who
+            )
             for annotation_id, start, end, who, state, tags in spans
             if (author is None or who == author) and (status is None or state == status)
+            and who not in hidden_authors
+            and (not tags or not hidden_tags.issuperset(tags))
         ]
 
     def _rest_of_spans(

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import banners, deferred, geometry, keyfocus, theme
+from annotator.gui import banners, deferred, geometry, keyfocus, theme, visibility
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
@@ -57,8 +57,8 @@ else:  # deferred: what only a menu or a failure needs is imported at its first 
 # Actions that act on the open document (tag actions too): off while none is open.
 # (Delete Annotation is on only while there is an annotation to delete: keyfocus.py.)
 DOCUMENT_ACTIONS = (
-    "document_properties", "remove_document", "set_span", "find", "find_next",
-    "find_previous", "next_unit", "previous_unit", "next_untagged",
+    "document_properties", "remove_document", "set_span", "find", "find_next", "find_previous",
+    "next_unit", "previous_unit", "next_untagged", "next_annotation", "previous_annotation",
 )
 
 
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.external = ExternalChanges(ctx.store, self._reload_external, self)
         self._connect()
         keyfocus.install(self)
+        self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         geometry.restore_window(self)
@@ -216,8 +217,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addActions([a["show_library"], a["show_form"]])
 
-        help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a["shortcuts"], a["about"]])
+        bar.addMenu("&Help").addActions([a["shortcuts"], a["about"]])
 
     def _build_toolbar(self) -> None:
         a = self.actions_by_name

@@ -77,6 +77,10 @@ class Workspace(DocumentLoading, QObject):
     # Whether Delete has one of the analyst's annotations to act on (Delete Annotation is
     # off otherwise, and the key says why in the status bar: see keyhints.py).
     deletableChanged = Signal(bool)
+    # A tag key is about to tag the analyst's own layer with this tag: what hides either
+    # is shown first (visibility.py), so no edit is made on something invisible.
+    showHiddenForEdit = Signal(str)
+    visibilityChanged = Signal()  # set_hidden: other tags or layers hidden
 
     def __init__(
         self,
@@ -106,6 +110,10 @@ class Workspace(DocumentLoading, QObject):
         # Review status of each annotation of the open document, and the reader's filter.
         self.statuses: dict[int, str] = {}
         self.reader_filter: tuple[str | None, str | None] = (None, None)  # status, author
+        # What View > Show Tags / Show Layers (or the legend) hides: never painted, never
+        # stepped to, never clicked; the data stays as it is (visibility.py).
+        self.hidden_tags: set[str] = set()
+        self.hidden_authors: set[str] = set()
         self._deletable = False
         self._connect()
         self.reload_tags()
@@ -126,6 +134,10 @@ class Workspace(DocumentLoading, QObject):
     def reload_tags(self) -> None:
         # No tags yet while the window's first database is being opened (app.launch).
         self.tags = [] if self.ctx.store is None else list_tags(self.ctx.store)
+        if self.ctx.store is not None:
+            self.hidden_tags, self.hidden_authors = self.ctx.settings.hidden_in(
+                self.ctx.store.path
+            )
         colours = {tag.name: QColor(tag.colour) for tag in self.tags}
         self.reader.set_tag_styles(colours)
         self.form.set_tags(self.tags)
@@ -159,7 +171,7 @@ class Workspace(DocumentLoading, QObject):
             return
         self.selection = (start, end)
         match = self._annotation_with_span(start, end)
-        if match is not None:
+        if match is not None and not self.is_hidden(match):
             self._show(match.id)
         else:
             self._show(None)
@@ -242,22 +254,55 @@ class Workspace(DocumentLoading, QObject):
     # -- reader filter ---------------------------------------------------------------------
 
     def shown(self, view: AnnotationView) -> bool:
-        """Whether the reader's status/author filter lets `view` through."""
+        """Whether the reader's status/author filter and the hidden tags and layers let
+        `view` through (an annotation all of whose tags are hidden is hidden)."""
         status, author = self.reader_filter
-        return (author is None or view.author == author) and (
-            status is None or self.statuses.get(view.id, "draft") == status
+        return (
+            (author is None or view.author == author)
+            and (status is None or self.statuses.get(view.id, "draft") == status)
+            and not self.is_hidden(view)
         )
+
+    def is_hidden(self, view: AnnotationView) -> bool:
+        """Whether the analyst hid `view`'s layer, or every tag it has (View > Show ...)."""
+        return view.author in self.hidden_authors or (
+            bool(view.tag_names) and self.hidden_tags.issuperset(view.tag_names)
+        )
+
+    def filtering(self) -> bool:
+        """True when the reader shows fewer annotations (or tags) than there are."""
+        hiding = bool(self.hidden_tags) or bool(self.hidden_authors)
+        return hiding or self.reader_filter != (None, None)
+
+    def _painted(self, view: AnnotationView) -> PaintedAnnotation:
+        """What the reader paints of `view`: its tags that are not hidden."""
+        shown = painted(view)
+        if self.hidden_tags and not self.hidden_tags.isdisjoint(shown.tags):
+            tags = tuple(t for t in shown.tags if t not in self.hidden_tags)
+            shown = PaintedAnnotation(shown.id, shown.start, shown.end, tags, shown.author)
+        return shown
 
     def set_reader_filter(self, status: str | None, author: str | None) -> None:
         """Show only annotations of this review status and author (None: any)."""
         self.reader_filter = (status, author)
+        self.repaint_shown()
+
+    def set_hidden(self, tags: set[str], authors: set[str]) -> None:
+        """Hide these tags and these authors' layers in the reader (nothing else changes)."""
+        self.hidden_tags, self.hidden_authors = set(tags), set(authors)
+        self.repaint_shown()
+        self.visibilityChanged.emit()
+
+    def repaint_shown(self) -> None:
         self.reader.replace_annotations(
-            [painted(v) for v in self.annotations.values() if self.shown(v)]
+            [self._painted(v) for v in self.annotations.values() if self.shown(v)]
         )
+        if self.current_id is not None and self.reader.current_annotation is None:
+            self._show(None)  # the annotation in the form was hidden
 
     def _annotation_with_span(self, start: int, end: int) -> AnnotationView | None:
         """The analyst's own annotation over exactly this span, else anyone's."""
-        if self.reader_filter != (None, None):  # hidden ones count too: no duplicates
+        if self.filtering():  # hidden ones count too: no duplicates
             exact = [v for v in self.annotations.values() if (v.start, v.end) == (start, end)]
         else:
             exact = [
@@ -302,6 +347,7 @@ class Workspace(DocumentLoading, QObject):
     def toggle_tag(self, tag: str) -> None:
         if self.document_id is None:
             return
+        self.showHiddenForEdit.emit(tag)  # never a silent edit of something hidden
         target = self.target_annotation()
         store = self.ctx.store
         if target is None:
@@ -435,11 +481,11 @@ class Workspace(DocumentLoading, QObject):
 
     def _delete_target(self) -> int | None:
         """The annotation Delete acts on: the one in the form, else the analyst's own
-        annotation of the selection."""
+        annotation of the selection, unless the analyst hid it (nothing is deleted unseen)."""
         if self.current_id is not None:
             return self.current_id
         view = self.target_annotation()
-        return view.id if view is not None else None
+        return view.id if view is not None and not self.is_hidden(view) else None
 
     def deletable(self) -> bool:
         """True when Delete has one of the analyst's own annotations to delete."""
@@ -516,7 +562,7 @@ class Workspace(DocumentLoading, QObject):
         self.progressChanged.emit(self.document_id, self.coverage.tagged, len(self.annotations))
         hidden = [v.id for v in fresh.values() if not self.shown(v)]
         self.reader.update_annotations(
-            [painted(v) for v in fresh.values() if self.shown(v)], [*removed, *hidden]
+            [self._painted(v) for v in fresh.values() if self.shown(v)], [*removed, *hidden]
         )
         self.annotation_list.update(list(fresh.values()), removed)
         if self.current_id in removed:

@@ -45,3 +45,27 @@ def test_theme_is_kept_and_old_or_unknown_values_load(tmp_path: Path) -> None:
     assert load_settings(path).theme == "dark"
     path.write_text('{"author": "Ana", "theme": "solarized"}', encoding="utf-8")
     assert load_settings(path).theme == "system"
+
+
+def test_hidden_tags_and_layers_are_kept_per_database(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings()
+    settings.set_hidden_in(Path("/tmp/a.sqlite3"), {"claim"}, {"Ben", "Chloe"})
+    settings.set_hidden_in(Path("/tmp/b.sqlite3"), set(), set())  # nothing hidden: no entry
+    save_settings(settings, path)
+    loaded = load_settings(path)
+    assert loaded.hidden_in("/tmp/a.sqlite3") == ({"claim"}, {"Ben", "Chloe"})
+    assert loaded.hidden_in("/tmp/b.sqlite3") == (set(), set())
+    assert list(loaded.hidden) == ["/tmp/a.sqlite3"]
+
+
+def test_hidden_entries_of_the_wrong_shape_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"hidden": {"/a": {"tags": ["claim", 3], "authors": "Ben", "other": ["x"]},'
+        ' "/b": ["claim"]}}',
+        encoding="utf-8",
+    )
+    loaded = load_settings(path)
+    assert loaded.hidden == {"/a": {"tags": ["claim"]}}
+    assert loaded.hidden_in("/a") == ({"claim"}, set())

@@ -716,3 +716,22 @@ def test_overview_counting_in_idle_time_takes_in_changes_rather_than_starting_ov
     fresh = strip.grab().toImage()
     assert counted == strip._rows  # noqa: SLF001
     assert image == fresh
+
+
+def test_annotation_index_steps_in_text_order_long_spans_included() -> None:
+    """next / previous annotation: (start, end, id) order, the long spans (kept apart) too."""
+    spans = [(0, 10, 1), (0, 5000, 2), (3, 8, 3), (3, 8, 4), (20, 30, 5), (4000, 4100, 6)]
+    index = AnnotationIndex(PaintedAnnotation(i, s, e, ("claim",)) for s, e, i in spans)
+    order = sorted(spans)
+    stepped, key = [], (-1,)
+    while (found := index.step(key, forward=True)) is not None:
+        key = (found.start, found.end, found.id)
+        stepped.append(key)
+    assert stepped == order
+    backwards, key = [], (10**9,)
+    while (found := index.step(key, forward=False)) is not None:
+        key = (found.start, found.end, found.id)
+        backwards.append(key)
+    assert backwards == order[::-1]
+    assert index.step((3,), forward=True).id == 3  # type: ignore[union-attr]
+    assert index.step((20, -1), forward=False).id == 4  # type: ignore[union-attr]

@@ -117,6 +117,24 @@ class AnnotationIndex:
             found.sort(key=lambda a: (a.start, -a.end, a.id))
         return found
 
+    def step(self, key: tuple[int, ...], *, forward: bool) -> PaintedAnnotation | None:
+        """The annotation whose (start, end, id) comes first after `key` (forward) or last
+        before it, in O(log n) (plus the few long ones); None past either end. `key` may be
+        shorter, (start,) say: tuples compare item by item."""
+        keys = self._keys
+        if forward:
+            index = bisect_right(keys, key)
+            found = keys[index] if index < len(keys) else None
+        else:
+            index = bisect_left(keys, key) - 1
+            found = keys[index] if index >= 0 else None
+        for annotation in self._long.values():
+            candidate = (annotation.start, annotation.end, annotation.id)
+            after, before = (candidate, key) if forward else (key, candidate)
+            if after > before and (found is None or (candidate < found) == forward):
+                found = candidate
+        return self._by_id[found[2]] if found is not None else None
+
     def at(self, cp: int) -> list[PaintedAnnotation]:
         """Annotations containing code point `cp`, innermost (shortest) first."""
         return sorted(self.overlapping(cp, cp + 1), key=lambda a: (a.length, -a.start, -a.id))

@@ -34,6 +34,9 @@ class ReaderView(ReaderCanvas):
     spanSelected = Signal(int, int)  # (start, end) code points; (-1, -1) when cleared
     annotationActivated = Signal(int)  # id of the innermost annotation clicked
     allTagged = Signal()  # N found no unit left that no annotation covers
+    # "." / ",": this annotation (of those shown) is the next / previous one in text order
+    annotationStepped = Signal(int)
+    wrapped = Signal(str)  # the step went past the last (first) annotation: a status note
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +190,40 @@ class ReaderView(ReaderCanvas):
                 return self._select_unit(index)
         self.allTagged.emit()
         return False
+
+    def next_annotation(self) -> bool:
+        """Step to the next annotation shown, in text order (start, end, id), from the one in
+        the form, else from the selection or the top of the screen; after the last, the first
+        again (with a `wrapped` note). False when none is shown."""
+        return self._step_annotation(forward=True)
+
+    def previous_annotation(self) -> bool:
+        return self._step_annotation(forward=False)
+
+    def _step_annotation(self, *, forward: bool) -> bool:
+        self.complete_annotations()  # those a load left for idle time count too
+        index = self._annotations
+        if not len(index):
+            self.wrapped.emit("No annotation is shown in this briefing.")
+            return False
+        current = index.get(self._current_id) if self._current_id is not None else None
+        span = self.current_span()
+        if current is not None and span in (None, (current.start, current.end)):
+            key: tuple[int, ...] = (current.start, current.end, current.id)
+        else:
+            start, _end, _selected = self._reference()
+            key = (start,) if forward else (start, -1)
+        found = index.step(key, forward=forward)
+        if found is None:
+            found = index.step((-1,) if forward else (len(self._text) + 1,), forward=forward)
+            self.wrapped.emit(
+                "Past the last annotation: back to the first." if forward
+                else "Before the first annotation: on to the last."
+            )
+        assert found is not None  # the index is not empty
+        self.select_span(found.start, found.end, scroll=True, emit=False)
+        self.annotationStepped.emit(found.id)
+        return True
 
     def first_unit(self) -> bool:
         return self._select_unit(self._units.first_selectable())

@@ -94,6 +94,7 @@ class ReviewPanel(QWidget):
         self.rows: list[UnitReview] = []
         self._unchecked: set[str] = set()
         self._filling = False
+        workspace.visibilityChanged.connect(self._show_lanes)
         self.author_buttons: dict[str, QPushButton] = {}
         self._build()
         ctx.changed.connect(lambda _changes: self.refresh())
@@ -308,10 +309,17 @@ class ReviewPanel(QWidget):
         if not self.active or self.workspace.document_id is None:
             reader.clear_review_lanes()
             return
+        # Hidden tags and layers (View > Show Tags / Layers) are not painted in the lanes; the
+        # lanes keep their places, so that Alt+1…4 still name the same authors.
+        hidden_tags, hidden_authors = self.workspace.hidden_tags, self.workspace.hidden_authors
         units = [
             LaneUnit(
                 r.start, r.end, r.state if len(self.chosen) >= 2 else "untagged",
-                tuple(r.tags[a] for a in self.chosen),
+                tuple(
+                    () if a in hidden_authors
+                    else tuple(t for t in r.tags[a] if t not in hidden_tags)
+                    for a in self.chosen
+                ),
                 f"{STATE_LABELS[r.state]}\n" + "\n".join(self._who_tagged(r)),
             )
             for r in self.reviews

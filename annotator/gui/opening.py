@@ -27,6 +27,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import backups_to_keep
 from annotator.gui import deferred
+from annotator.gui.reader.canvas import EMPTY_READER
 
 if TYPE_CHECKING:
     from annotator.core.store import Store
@@ -70,6 +71,8 @@ class DatabaseOpening(QObject):
             action.setEnabled(False)
         window.recent_menu.menuAction().setEnabled(False)
         window.library.show_opening(path)
+        # Not the empty reader's hint to import briefings: Import is off until the database is open.
+        window.reader.setPlaceholderText(f"Opening {path.name}…")
         window.db_label.setText(f"Opening {path}…")
         window.setWindowTitle(path.name)
 
@@ -132,6 +135,7 @@ class DatabaseOpening(QObject):
             action.setEnabled(True)
         self.window.recent_menu.menuAction().setEnabled(True)
         self.window.library.show_opening(None)
+        self.window.reader.setPlaceholderText(EMPTY_READER)
         self.window.ctx.replace_store(store)  # fills the window (MainWindow._on_store_replaced)
         self.done = True
         self.opened.emit()

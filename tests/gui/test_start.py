@@ -27,6 +27,7 @@ from annotator.gui import opening, recovery
 from annotator.gui.app import launch
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.opening import USABLE_WHILE_OPENING, DatabaseOpening
+from annotator.gui.reader.canvas import EMPTY_READER
 from tests.conftest import REPO_ROOT
 from tests.gui.test_recovery import damaged_database
 
@@ -91,6 +92,8 @@ def test_actions_before_the_database_is_open_do_nothing_or_wait(
     assert window.isVisible() and not window.database_ready()
     assert window.ctx.store is None
     assert window.library.opening_label.isVisibleTo(window)
+    # The empty reader says what is happening, not "import briefings" while Import is off.
+    assert window.reader.placeholderText() == f"Opening {db.name}…"
     assert not window.recent_menu.menuAction().isEnabled()
     for name, action in window.actions_by_name.items():
         if name not in USABLE_WHILE_OPENING:
@@ -115,6 +118,7 @@ def test_actions_before_the_database_is_open_do_nothing_or_wait(
 
     qtbot.waitUntil(window.database_ready, timeout=20000)
     assert not window.library.opening_label.isVisibleTo(window)
+    assert window.reader.placeholderText() == EMPTY_READER
     assert window.actions_by_name["import"].isEnabled()
     assert window.recent_menu.menuAction().isEnabled()
     assert window.library.filter_box.text() == ""

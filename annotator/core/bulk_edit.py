@@ -20,12 +20,22 @@ for every annotation before anything is written: an invalid value writes nothing
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from annotator.core import annotation_rows as rows
+
+# The edits and the result are plain types (no SQLAlchemy: the window names them before the
+# database is opened); re-exported here.
+from annotator.core.bulk_edits import AddTag as AddTag
+from annotator.core.bulk_edits import BulkResult as BulkResult
+from annotator.core.bulk_edits import Edit as Edit
+from annotator.core.bulk_edits import RemoveTag as RemoveTag
+from annotator.core.bulk_edits import SetField as SetField
+from annotator.core.bulk_edits import SetStatus as SetStatus
+from annotator.core.bulk_edits import describe as describe
 from annotator.core.errors import InvalidValue
 from annotator.core.facts import STATUSES, AnnotationSnapshot, Changes, TagSnapshot
 from annotator.core.fields import field_errors, field_spec, normalise_value
@@ -33,73 +43,6 @@ from annotator.core.history import snapshot_to_json
 from annotator.core.model import AnnotationHistory, utcnow
 from annotator.core.ops import may_change
 from annotator.core.store import Store
-
-# -- the edits -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SetField:
-    """Set one form field of `tag` on every annotation carrying that tag (others are left as
-    they are); `value` None or blank empties the field. The value is confirmed: the field is no
-    longer marked as a suggestion."""
-
-    tag: str
-    field: str
-    value: object
-
-
-@dataclass(frozen=True)
-class AddTag:
-    """Add `tag` (with empty fields) to every annotation not carrying it yet."""
-
-    tag: str
-
-
-@dataclass(frozen=True)
-class RemoveTag:
-    """Remove `tag` (and its fields) from every annotation carrying it."""
-
-    tag: str
-
-
-@dataclass(frozen=True)
-class SetStatus:
-    """Set the review status (one of `STATUSES`), with the analyst as reviewer, now as the
-    review time and `comment`. The annotation's content and modification time are unchanged."""
-
-    status: str
-    comment: str = ""
-
-
-Edit = SetField | AddTag | RemoveTag | SetStatus
-
-
-@dataclass(frozen=True)
-class BulkResult:
-    """What a bulk edit did."""
-
-    changes: Changes
-    before: tuple[AnnotationSnapshot, ...]  # every changed annotation as it was
-    after: tuple[AnnotationSnapshot, ...]  # ... and as it is now, in the same order
-    colleagues: int  # colleagues' annotations left unchanged
-    unchanged: int  # own annotations the edit did not change (a no-op for them)
-    missing: int  # ids with no annotation (deleted meanwhile)
-
-    @property
-    def changed(self) -> int:
-        return len(self.after)
-
-
-def describe(edit: Edit) -> str:
-    """The edit in a few words, for the Undo menu: "Set likelihood", "Add tag claim"."""
-    if isinstance(edit, SetField):
-        return f"Set {edit.field}"
-    if isinstance(edit, AddTag):
-        return f"Add tag {edit.tag}"
-    if isinstance(edit, RemoveTag):
-        return f"Remove tag {edit.tag}"
-    return f"Mark {edit.status}"
-
 
 # -- statements ------------------------------------------------------------------------------
 

@@ -1,0 +1,129 @@
+"""Bulk edit from the window (what the annotations table calls): one undo step, colleagues'
+annotations untouched, a failed write reported and not pushed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
+
+from annotator.core import ops
+from annotator.core.bulk_edit import read_snapshots
+from annotator.core.bulk_edits import AddTag, SetField, SetStatus, summary
+from annotator.core.facts import AnnotationSnapshot, Changes
+from annotator.core.settings import Settings
+from annotator.core.store import Store, open_store
+from annotator.gui.bulk_edit import BulkEditor
+from annotator.gui.context import AppContext
+from tests.storage_faults import Faults, faults
+
+__all__ = ["faults"]  # fixture
+
+TEXT = "One claim here. Another claim there. The end."
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[AppContext]:
+    store = open_store(tmp_path / "bulk.sqlite3")
+    context = AppContext(store, Settings(author="ana"))
+    yield context
+    context.undo_stack.clear()
+    store.close()
+
+
+def _ids(store: Store) -> list[int]:
+    changes = ops.add_document(
+        store,
+        ops.NewDocument(
+            text=TEXT,
+            title="T",
+            issuer=None,
+            published=None,
+            date_certainty="none",
+            date_note=None,
+            language="en",
+            source_name="t.txt",
+            source_format="txt",
+            units=[(0, 15, "sentence"), (16, 36, "sentence"), (37, 45, "sentence")],
+        ),
+    )
+    doc = changes.created_id
+    assert doc is not None
+    made = [
+        ops.create_annotation(store, doc, 0, 15, author, ["assessment"]).created_id
+        for author in ("ana", "ana", "ben")
+    ]
+    return [i for i in made if i is not None]
+
+
+def _state(store: Store, ids: list[int]) -> dict[int, AnnotationSnapshot]:
+    with store.read() as session:
+        return read_snapshots(session.connection(), ids)
+
+
+class _Seen(QObject):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.changes: list[Changes] = []
+        self.failures: list[str] = []
+        ctx.changed.connect(self.changes.append)
+        ctx.failed.connect(self.failures.append)
+
+
+def test_one_undo_step_restores_every_annotation(qtbot: QtBot, ctx: AppContext) -> None:
+    ids = _ids(ctx.store)
+    seen = _Seen(ctx)
+    original = _state(ctx.store, ids)
+    result = BulkEditor(ctx).apply(ids, SetField("assessment", "likelihood", "likely"))
+    assert result is not None and result.changed == 2 and result.colleagues == 1
+    assert summary(result) == (
+        "2 annotations changed. 1 annotation of colleagues was left unchanged "
+        "(each analyst's layer is theirs)."
+    )
+    assert ctx.undo_stack.count() == 1
+    assert ctx.undo_stack.undoText() == "Set likelihood on 2"
+    assert seen.changes[-1].annotations == set(ids[:2])
+    edited = _state(ctx.store, ids)
+    assert edited[ids[2]] == original[ids[2]]
+    ctx.undo_stack.undo()
+    assert _state(ctx.store, ids) == original
+    assert seen.changes[-1].annotations == set(ids[:2])  # the views are told
+    ctx.undo_stack.redo()
+    assert _state(ctx.store, ids) == edited
+    assert seen.failures == []
+
+
+def test_nothing_changed_is_not_pushed(qtbot: QtBot, ctx: AppContext) -> None:
+    ids = _ids(ctx.store)
+    result = BulkEditor(ctx).apply(ids[2:], AddTag("claim"))  # only ben's
+    assert result is not None and result.changed == 0 and result.colleagues == 1
+    assert ctx.undo_stack.count() == 0
+
+
+def test_invalid_value_is_reported_and_nothing_written(qtbot: QtBot, ctx: AppContext) -> None:
+    ids = _ids(ctx.store)
+    seen = _Seen(ctx)
+    original = _state(ctx.store, ids)
+    assert BulkEditor(ctx).apply(ids, SetField("assessment", "likelihood", "maybe")) is None
+    assert seen.failures == [
+        "Set likelihood (3 selected) was not applied: Likelihood: 'maybe' is not one of "
+        "almost_no_chance, very_unlikely, unlikely, roughly_even_chance, likely, very_likely, "
+        "almost_certain"
+    ]
+    assert _state(ctx.store, ids) == original and ctx.undo_stack.count() == 0
+
+
+def test_failed_write_is_reported_not_pushed(qtbot: QtBot, ctx: AppContext, faults: Faults) -> None:
+    ids = _ids(ctx.store)
+    seen = _Seen(ctx)
+    original = _state(ctx.store, ids)
+    faults.read_only()
+    assert BulkEditor(ctx).apply(ids, SetStatus("submitted")) is None
+    faults.clear()
+    assert len(seen.failures) == 1
+    assert seen.failures[0].startswith("Mark submitted (3 selected) was not saved: ")
+    assert "SQL" not in seen.failures[0]
+    assert _state(ctx.store, ids) == original and ctx.undo_stack.count() == 0

@@ -127,3 +127,48 @@ def test_failed_write_is_reported_not_pushed(qtbot: QtBot, ctx: AppContext, faul
     assert seen.failures[0].startswith("Mark submitted (3 selected) was not saved: ")
     assert "SQL" not in seen.failures[0]
     assert _state(ctx.store, ids) == original and ctx.undo_stack.count() == 0
+
+
+def test_in_the_window_the_open_document_follows_the_edit_and_its_undo(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from annotator.core.importing import import_files
+    from annotator.gui.mainwindow import MainWindow
+    from tests.gui.test_mainwindow import SAMPLE, make_window, open_doc
+
+    db = tmp_path / "gui.sqlite3"
+    with open_store(db) as store:
+        assert all(o.ok for o in import_files(store, [SAMPLE]))
+        doc = store_document(store)
+        made = [
+            ops.create_annotation(store, doc, start, start + 10, author, ["claim"]).created_id
+            for start, author in ((0, "Ana"), (20, "Ana"), (40, "Ben"))
+        ]
+    ids = [i for i in made if i is not None]
+    window: MainWindow = make_window(qtbot, db, author="Ana")
+    open_doc(window, SAMPLE.name)
+
+    def names() -> list[tuple[str, ...]]:
+        return [window.workspace.annotations[i].tag_names for i in ids]
+
+    assert names() == [("claim",)] * 3
+    result = BulkEditor(window.ctx).apply(ids, AddTag("figure"))
+    assert result is not None and (result.changed, result.colleagues) == (2, 1)
+    assert names() == [("claim", "figure"), ("claim", "figure"), ("claim",)]
+    undo = window.actions_by_name["undo"]
+    assert undo.text().replace("&", "") == "Undo Add tag figure on 2"
+    undo.trigger()
+    assert names() == [("claim",)] * 3
+    window.actions_by_name["redo"].trigger()
+    assert names() == [("claim", "figure"), ("claim", "figure"), ("claim",)]
+
+
+def store_document(store: Store) -> int:
+    with store.read() as session:
+        from sqlalchemy import select
+
+        from annotator.core.model import Document
+
+        found = session.scalar(select(Document.id))
+    assert found is not None
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotator.core.facts import AnnotationSnapshot, Changes
+from annotator.core.fields import field_label
 
 # -- the edits -------------------------------------------------------------------------------
 
@@ -67,9 +68,10 @@ class BulkResult:
 
 
 def describe(edit: Edit) -> str:
-    """The edit in a few words, for the Undo menu: "Set likelihood", "Add tag claim"."""
+    """The edit in a few words, for the Undo menu: "Set analytic confidence", "Add tag claim"."""
     if isinstance(edit, SetField):
-        return f"Set {edit.field}"
+        label = field_label(edit.tag, edit.field)
+        return f"Set {label[:1].lower()}{label[1:]}"
     if isinstance(edit, AddTag):
         return f"Add tag {edit.tag}"
     if isinstance(edit, RemoveTag):

@@ -60,7 +60,10 @@ class BulkEditor:
         if result.after:
             ctx.undo_stack.push(
                 BulkEditCommand(
-                    f"{describe(edit)} on {result.changed}", self, result.before, result.after
+                    f"{describe(edit)} ({_count(result.changed)})",
+                    self,
+                    result.before,
+                    result.after,
                 )
             )
             ctx.apply(result.changes)
@@ -70,6 +73,10 @@ class BulkEditor:
         """Used by undo and redo: every annotation back as snapshotted, in one transaction."""
         ctx = self.ctx
         ctx.run(lambda: restore_snapshots(ctx.store, snapshots, actor=ctx.author))
+
+
+def _count(number: int) -> str:
+    return "1 annotation" if number == 1 else f"{number} annotations"
 
 
 def _message(exc: BaseException, text: str) -> str:

@@ -111,6 +111,7 @@ def test_set_field_on_own_annotations_carrying_the_tag(store: Store, doc: int) -
     assert result.changes.annotations == {a, b} and result.changes.documents == {doc}
     assert _history_count(store) == history + 2
     assert describe(SetField("assessment", "likelihood", "x")) == "Set likelihood"
+    assert describe(SetField("assessment", "confidence", "x")) == "Set analytic confidence"
 
 
 def test_empty_value_clears_the_field(store: Store, doc: int) -> None:

@@ -84,7 +84,7 @@ def test_one_undo_step_restores_every_annotation(qtbot: QtBot, ctx: AppContext) 
         "(each analyst's layer is theirs)."
     )
     assert ctx.undo_stack.count() == 1
-    assert ctx.undo_stack.undoText() == "Set likelihood on 2"
+    assert ctx.undo_stack.undoText() == "Set likelihood (2 annotations)"
     assert seen.changes[-1].annotations == set(ids[:2])
     edited = _state(ctx.store, ids)
     assert edited[ids[2]] == original[ids[2]]
@@ -156,7 +156,7 @@ def test_in_the_window_the_open_document_follows_the_edit_and_its_undo(
     assert result is not None and (result.changed, result.colleagues) == (2, 1)
     assert names() == [("claim", "figure"), ("claim", "figure"), ("claim",)]
     undo = window.actions_by_name["undo"]
-    assert undo.text().replace("&", "") == "Undo Add tag figure on 2"
+    assert undo.text().replace("&", "") == "Undo Add tag figure (2 annotations)"
     undo.trigger()
     assert names() == [("claim",)] * 3
     window.actions_by_name["redo"].trigger()
@@ -172,3 +172,18 @@ def store_document(store: Store) -> int:
         found = session.scalar(select(Document.id))
     assert found is not None
     return found
+
+
+def test_not_applied_while_kept_edits_wait(qtbot: QtBot, ctx: AppContext) -> None:
+    from annotator.gui.context import PendingEdit
+
+    ids = _ids(ctx.store)
+    seen = _Seen(ctx)
+    original = _state(ctx.store, ids)
+    ctx.pending.append(PendingEdit("Tag claim", ids[0], lambda: Changes(), "read-only"))
+    assert BulkEditor(ctx).apply(ids, AddTag("claim")) is None
+    assert seen.failures == [
+        "Add tag claim (3 selected) was not applied: some changes are still waiting to be saved."
+    ]
+    assert _state(ctx.store, ids) == original and ctx.undo_stack.count() == 0
+    ctx.pending.clear()

@@ -201,6 +201,13 @@ def test_invalid_value_writes_nothing(store: Store, doc: int) -> None:
     assert _state(store) == state and _history_count(store) == history
 
 
+def test_a_value_stored_wrong_before_does_not_block_another_field(store: Store, doc: int) -> None:
+    a = _create(store, doc, "ana", ["figure"], fields={"figure": {"value": "lots"}})  # imported
+    result = bulk_edit(store, [a], "ana", SetField("figure", "unit", "USD"))
+    assert result.changed == 1
+    assert _state(store)[a].tags[0].fields == {"value": "lots", "unit": "USD"}
+
+
 def test_missing_ids_are_counted(store: Store, doc: int) -> None:
     a = _create(store, doc, "ana", ["claim"])
     result = bulk_edit(store, [a, a, 999_999], "ana", AddTag("figure"))

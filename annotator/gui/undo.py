@@ -1,5 +1,6 @@
 """Undoable edits: every annotation change is one QUndoCommand over `core.ops`, and so is the
-removal of a document (`DocumentRemovalCommand`, over `core.removal`).
+removal of a document (`DocumentRemovalCommand`, over `core.removal`) and a bulk edit of many
+annotations (`BulkEditCommand`, over `core.bulk_edit`).
 
 Each command keeps a snapshot of the annotation before and after the change (None when it did
 not exist), so undo and redo put the right snapshot back under the same id. The first `redo()`
@@ -9,6 +10,7 @@ change that fails to save is never put on the stack.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QUndoCommand
@@ -17,11 +19,14 @@ if TYPE_CHECKING:
     from annotator.core.facts import AnnotationSnapshot, RemovedDocument
 
 
-
 class Restorer(Protocol):
     def restore(
         self, target: AnnotationSnapshot | None, other: AnnotationSnapshot | None
     ) -> None: ...
+
+
+class BulkRestorer(Protocol):
+    def restore_all(self, snapshots: Sequence[AnnotationSnapshot]) -> None: ...
 
 
 class DocumentRestorer(Protocol):
@@ -82,3 +87,26 @@ class DocumentRemovalCommand(_DoneCommand):
 
     def undo(self) -> None:
         self._restorer.put_back(self.removed)
+
+
+class BulkEditCommand(_DoneCommand):
+    """One bulk edit, one step: undo puts every changed annotation back as it was (`before`),
+    redo as the edit left it (`after`), each in one transaction."""
+
+    def __init__(
+        self,
+        text: str,
+        restorer: BulkRestorer,
+        before: Sequence[AnnotationSnapshot],
+        after: Sequence[AnnotationSnapshot],
+    ) -> None:
+        super().__init__(text)
+        self._restorer = restorer
+        self.before = tuple(before)
+        self.after = tuple(after)
+
+    def apply_again(self) -> None:
+        self._restorer.restore_all(self.after)
+
+    def undo(self) -> None:
+        self._restorer.restore_all(self.before)

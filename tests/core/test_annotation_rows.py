@@ -12,6 +12,7 @@ from annotator.core import ops
 from annotator.core.errors import InvalidValue, NotFound, NotYourAnnotation
 from annotator.core.history import annotation_history, snapshot_to_json
 from annotator.core.store import Store, open_store
+from tests.documents import add_text_document
 
 TEXT = "Title\n\nThe first claim happened. 🙂 An assessment is likely. A figure of 12%."
 UNITS = [(0, 5, "title"), (7, 33, "sentence"), (34, 62, "sentence"), (63, len(TEXT), "sentence")]
@@ -25,15 +26,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def doc(store: Store) -> int:
-    changes = ops.add_document(
-        store,
-        ops.NewDocument(
-            text=TEXT, title="T", issuer=None, published=None, date_certainty="none",
-            date_note=None, language="en", source_name="t.txt", source_format="txt", units=UNITS,
-        ),
-    )
-    assert changes.created_id is not None
-    return changes.created_id
+    return add_text_document(store, TEXT, UNITS)
 
 
 def _last_history(store: Store, annotation_id: int) -> tuple[str, object, object]:
@@ -47,8 +40,14 @@ def _last_history(store: Store, annotation_id: int) -> tuple[str, object, object
 
 def test_toggles_hand_back_and_record_what_was_committed(store: Store, doc: int) -> None:
     created = ops.create_annotation(
-        store, doc, 63, len(TEXT), "ana", ["figure", "claim"],
-        fields={"figure": {"value": 12, "unit": "%"}}, suggested={"figure": ["value", "nope"]},
+        store,
+        doc,
+        63,
+        len(TEXT),
+        "ana",
+        ["figure", "claim"],
+        fields={"figure": {"value": 12, "unit": "%"}},
+        suggested={"figure": ["value", "nope"]},
     )
     annotation_id = created.created_id
     assert annotation_id is not None and created.snapshot is not None
@@ -66,15 +65,22 @@ def test_toggles_hand_back_and_record_what_was_committed(store: Store, doc: int)
         ("claim", True, "tag_add"),
     ):
         changes = ops.set_tag(
-            store, annotation_id, tag, present, fields={"x": [1, "é"]} if present else None,
-            suggested=["x"] if present else (), actor="rev",
+            store,
+            annotation_id,
+            tag,
+            present,
+            fields={"x": [1, "é"]} if present else None,
+            suggested=["x"] if present else (),
+            actor="rev",
         )
         stored = ops.snapshot_annotation(store, annotation_id)
         assert changes.snapshot == stored
         assert changes.previous == previous
         assert changes.documents == {doc} and changes.annotations == {annotation_id}
         assert _last_history(store, annotation_id) == (
-            action, snapshot_to_json(previous), snapshot_to_json(stored)
+            action,
+            snapshot_to_json(previous),
+            snapshot_to_json(stored),
         )
         assert annotation_history(store, annotation_id)[-1].actor == "rev"
         assert stored.modified > previous.modified

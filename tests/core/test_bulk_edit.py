@@ -29,6 +29,7 @@ from annotator.core.facts import AnnotationSnapshot, adjudicated_author
 from annotator.core.history import annotation_history
 from annotator.core.model import AnnotationHistory
 from annotator.core.store import Store, open_store
+from tests.documents import add_text_document
 
 TEXT = "One claim here. Another claim there. A figure of 12 percent. The end."
 UNITS = [(0, 15, "sentence"), (16, 36, "sentence"), (37, 60, "sentence"), (61, 69, "sentence")]
@@ -41,24 +42,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _document(store: Store) -> int:
-    changes = ops.add_document(
-        store,
-        ops.NewDocument(
-            text=TEXT,
-            title="T",
-            issuer=None,
-            published=None,
-            date_certainty="none",
-            date_note=None,
-            language="en",
-            source_name="t.txt",
-            source_format="txt",
-            units=UNITS,
-        ),
-        allow_duplicate=True,
-    )
-    assert changes.created_id is not None
-    return changes.created_id
+    return add_text_document(store, TEXT, UNITS, allow_duplicate=True)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from annotator.core.opening import annotation_views, document_outline, outline_s
 from annotator.core.queries import annotations_by_id, document_annotations, document_detail
 from annotator.core.review import review_info, set_review_status
 from annotator.core.store import Store, open_store
+from tests.documents import add_text_document
 
 TEXT = "Title\n\nThe first claim happened. 🙂 An assessment is likely. A figure of 12%."
 UNITS = [(0, 5, "title"), (7, 33, "sentence"), (34, 62, "sentence"), (63, len(TEXT), "skipped")]
@@ -26,23 +27,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def doc(store: Store) -> int:
-    changes = ops.add_document(
-        store,
-        ops.NewDocument(
-            text=TEXT,
-            title="T",
-            issuer=None,
-            published=None,
-            date_certainty="none",
-            date_note=None,
-            language="en",
-            source_name="t.txt",
-            source_format="txt",
-            units=UNITS,
-        ),
-    )
-    assert changes.created_id is not None
-    return changes.created_id
+    return add_text_document(store, TEXT, UNITS)
 
 
 def annotate(store: Store, doc: int) -> list[int]:
@@ -98,21 +83,7 @@ def test_full_views_read_in_slices_are_the_views_of_the_full_query(store: Store,
     assert annotation_views(store, [ids[0], 10_000]) == {ids[0]: expected[ids[0]]}
     assert annotation_views(store, []) == {}
     assert annotation_views(store, document_id=doc) == expected
-    other = ops.add_document(
-        store,
-        ops.NewDocument(
-            text=TEXT + " More.",
-            title="U",
-            issuer=None,
-            published=None,
-            date_certainty="none",
-            date_note=None,
-            language="en",
-            source_name="u.txt",
-            source_format="txt",
-            units=UNITS,
-        ),
-    ).created_id
+    other = add_text_document(store, TEXT + " More.", UNITS, title="U", source="u.txt")
     assert other is not None
     ops.create_annotation(store, other, 7, 33, "ana", ["claim"])
     assert annotation_views(store, document_id=doc) == expected  # none of the other's

@@ -18,6 +18,7 @@ from annotator.core.settings import Settings
 from annotator.core.store import Store, open_store
 from annotator.gui.bulk_edit import BulkEditor
 from annotator.gui.context import AppContext
+from tests.documents import add_text_document
 from tests.storage_faults import Faults, faults
 
 __all__ = ["faults"]  # fixture
@@ -35,23 +36,9 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
 
 
 def _ids(store: Store) -> list[int]:
-    changes = ops.add_document(
-        store,
-        ops.NewDocument(
-            text=TEXT,
-            title="T",
-            issuer=None,
-            published=None,
-            date_certainty="none",
-            date_note=None,
-            language="en",
-            source_name="t.txt",
-            source_format="txt",
-            units=[(0, 15, "sentence"), (16, 36, "sentence"), (37, 45, "sentence")],
-        ),
+    doc = add_text_document(
+        store, TEXT, [(0, 15, "sentence"), (16, 36, "sentence"), (37, 45, "sentence")]
     )
-    doc = changes.created_id
-    assert doc is not None
     made = [
         ops.create_annotation(store, doc, 0, 15, author, ["assessment"]).created_id
         for author in ("ana", "ana", "ben")

@@ -47,9 +47,9 @@ from annotator.gui.workspace import Workspace
 if TYPE_CHECKING:
     from annotator.core.facts import Changes
     from annotator.gui import databases, dialogs, documents
-    from annotator.gui.table import window as table_window
     from annotator.gui.opening import DatabaseOpening
     from annotator.gui.preferences import PreferencesDialog
+    from annotator.gui.table import window as table_window
 else:  # deferred: what only a menu or a failure needs is imported at its first use (issue 15)
     databases = deferred.module("annotator.gui.databases")
     table_window = deferred.module("annotator.gui.table.window")  # View > Annotations

@@ -30,9 +30,15 @@ TEXT = "Officials said exports rose. قال المسؤولون إن الصادر
 def _document(index: int) -> ops.NewDocument:
     text = TEXT * 8
     return ops.NewDocument(
-        text=text, title=f"Briefing {index}", issuer="MoD",
-        published=dt.date(2023, 1, 1) + dt.timedelta(days=100 * index), date_certainty="exact",
-        date_note=None, language="en", source_name=f"b{index}.txt", source_format="txt",
+        text=text,
+        title=f"Briefing {index}",
+        issuer="MoD",
+        published=dt.date(2023, 1, 1) + dt.timedelta(days=100 * index),
+        date_certainty="exact",
+        date_note=None,
+        language="en",
+        source_name=f"b{index}.txt",
+        source_format="txt",
         units=[(0, len(text), "sentence")],
     )
 
@@ -47,10 +53,16 @@ def _annotations(count: int, shift: int) -> list[ops.NewAnnotation]:
             "claim": {"source_reliability": "ABCDEF"[i % 6]},
             "figure": {"value": i * 1000, "unit": "USD"},
         }
-        made.append(ops.NewAnnotation(
-            start=start, end=start + 12, author=("Ana", "Ben")[i % 2], tags=tags,
-            note="café" if i % 5 == 0 else "", fields={t: fields[t] for t in tags},
-        ))
+        made.append(
+            ops.NewAnnotation(
+                start=start,
+                end=start + 12,
+                author=("Ana", "Ben")[i % 2],
+                tags=tags,
+                note="café" if i % 5 == 0 else "",
+                fields={t: fields[t] for t in tags},
+            )
+        )
     return made
 
 
@@ -77,8 +89,11 @@ def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
 def open_table(qtbot: QtBot, window: MainWindow) -> AnnotationsWindow:
     window.activateWindow()
     window.reader.setFocus()
-    qtbot.keyClick(window.reader, Qt.Key.Key_T,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.reader,
+        Qt.Key.Key_T,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     found: AnnotationsWindow = window.annotations_window  # type: ignore[attr-defined]
     qtbot.waitExposed(found)
     return found
@@ -134,16 +149,23 @@ def test_sort_by_ordinal_column_in_scale_order(qtbot: QtBot, window: MainWindow)
 @pytest.mark.parametrize(
     ("setup", "wanted"),
     [
-        (lambda v: v.filters.tag.setCurrentIndex(v.filters.tag.findData("claim")),
-         AnnotationFilter(tags=frozenset({"claim"}))),
-        (lambda v: v.filters.author.setCurrentIndex(v.filters.author.findData("Ben")),
-         AnnotationFilter(authors=frozenset({"Ben"}))),
-        (lambda v: v.filters.status.setCurrentIndex(v.filters.status.findData("draft")),
-         AnnotationFilter(statuses=frozenset({"draft"}))),
+        (
+            lambda v: v.filters.tag.setCurrentIndex(v.filters.tag.findData("claim")),
+            AnnotationFilter(tags=frozenset({"claim"})),
+        ),
+        (
+            lambda v: v.filters.author.setCurrentIndex(v.filters.author.findData("Ben")),
+            AnnotationFilter(authors=frozenset({"Ben"})),
+        ),
+        (
+            lambda v: v.filters.status.setCurrentIndex(v.filters.status.findData("draft")),
+            AnnotationFilter(statuses=frozenset({"draft"})),
+        ),
     ],
 )
-def test_choice_filters(qtbot: QtBot, window: MainWindow, setup: object,
-                        wanted: AnnotationFilter) -> None:
+def test_choice_filters(
+    qtbot: QtBot, window: MainWindow, setup: object, wanted: AnnotationFilter
+) -> None:
     view = open_table(qtbot, window)
     setup(view)  # type: ignore[operator]
     qtbot.waitUntil(lambda: view.model.wanted == wanted)
@@ -170,13 +192,18 @@ def test_document_date_text_and_field_filters(qtbot: QtBot, window: MainWindow) 
     assert view.model.total == table.count(store, AnnotationFilter(text="cafe")) == 110
     type_filter(qtbot, view, bar.text, "")
     type_filter(qtbot, view, bar.fields, "likelihood>=very_likely; confidence=low")
-    wanted = AnnotationFilter(conditions=(table.parse_condition("likelihood>=very_likely"),
-                                          table.parse_condition("confidence=low")))
+    wanted = AnnotationFilter(
+        conditions=(
+            table.parse_condition("likelihood>=very_likely"),
+            table.parse_condition("confidence=low"),
+        )
+    )
     assert view.model.wanted == wanted
     assert view.model.total == table.count(store, wanted) > 0
     type_filter(qtbot, view, bar.fields, "value=1000..5000")
     assert view.model.total == table.count(
-        store, AnnotationFilter(conditions=(table.parse_condition("value=1000..5000"),)))
+        store, AnnotationFilter(conditions=(table.parse_condition("value=1000..5000"),))
+    )
 
 
 def test_invalid_input_is_said_inline(qtbot: QtBot, window: MainWindow) -> None:

@@ -91,7 +91,9 @@ class TableFilterBar(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         labels = (
-            ("&Tag:", self.tag), ("A&uthor:", self.author), ("&Status:", self.status),
+            ("&Tag:", self.tag),
+            ("A&uthor:", self.author),
+            ("&Status:", self.status),
             ("D&ocument:", self.document),
         )
         for column, (text, widget) in enumerate(labels):

@@ -192,7 +192,10 @@ class AnnotationTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ID_ROLE, DOCUMENT_ROLE
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            ID_ROLE,
+            DOCUMENT_ROLE,
         ):
             return None
         row = self.row_at(index.row())

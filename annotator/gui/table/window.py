@@ -175,8 +175,12 @@ class AnnotationsWindow(QWidget):
 
         main = self.main
         dialog = ExportDialog(
-            self, main.ctx.store, main.workspace.document_id, main.ctx.settings,
-            main.ctx.save_settings, view=(self.model.wanted, self.model.sort_keys),
+            self,
+            main.ctx.store,
+            main.workspace.document_id,
+            main.ctx.settings,
+            main.ctx.save_settings,
+            view=(self.model.wanted, self.model.sort_keys),
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -269,3 +269,23 @@ def test_follows_a_toggle_in_the_reader(qtbot: QtBot, window: MainWindow) -> Non
     qtbot.keyClick(window.reader, Qt.Key.Key_1)
     qtbot.waitUntil(lambda: view.model.total == before + 1)
     assert view.count_label.text() == f"{before + 1:,} annotations"
+
+
+def test_arabic_cells_align_right_and_double_click_jumps(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_table(qtbot, window)
+    column = COLUMNS.index("text")
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    rows = [r for r in range(view.model.rowCount()) if view.model.row_at(r) is not None]
+    arabic = [r for r in rows if table_model.right_to_left(view.model.index(r, column).data())]
+    assert arabic and len(arabic) < len(rows)
+    for r in rows[:60]:
+        aligned = view.model.index(r, column).data(Qt.ItemDataRole.TextAlignmentRole)
+        assert (aligned == right) == (r in arabic)
+    index = view.model.index(arabic[0], column)
+    view.table.scrollTo(index)
+    at = view.table.visualRect(index).center()
+    # QTest's double-click is the second click only: the first one comes before it
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    row = view.model.row_at(arabic[0])
+    assert row is not None and window.workspace.current_id == row.id

@@ -12,6 +12,7 @@ may use the query layer (and SQLAlchemy) directly.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +44,23 @@ BASE = (
 COLUMNS: tuple[str, ...] = (*(key for key, _ in BASE), *(c.key for c in FIELD_COLUMNS))
 HEADERS: tuple[str, ...] = (*(label for _, label in BASE), *(c.spec.label for c in FIELD_COLUMNS))
 TEXT_CHARS = 160  # the text column shows the start of long spans
+
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_FREE_TEXT = frozenset({"document", "issuer", "text", "author"})
+
+
+def right_to_left(text: str) -> bool:
+    """Whether the first strongly directional character of `text` is right-to-left (Arabic,
+    Hebrew): such a cell is aligned to the right, where its reading starts."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
 def _shown_field(index: int, value: Any) -> str:
@@ -194,6 +212,7 @@ class AnnotationTableModel(QAbstractTableModel):
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.TextAlignmentRole,
             ID_ROLE,
             DOCUMENT_ROLE,
         ):
@@ -205,6 +224,9 @@ class AnnotationTableModel(QAbstractTableModel):
             return row.id
         if role == DOCUMENT_ROLE:
             return row.document_id
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            free = COLUMNS[index.column()] in _FREE_TEXT
+            return _RIGHT if free and right_to_left(shown(row, index.column())) else _LEFT
         if role == Qt.ItemDataRole.ToolTipRole:
             if COLUMNS[index.column()] == "text":
                 return row.text + (f"\n\nNote: {row.note}" if row.note else "")

@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 from annotator.core.annotation_table import AnnotationFilter
 from annotator.core.store import Store
 from annotator.gui.table.filters import TableFilterBar
-from annotator.gui.table.model import COLUMNS, DOCUMENT_ROLE, ID_ROLE, AnnotationTableModel
+from annotator.gui.table.model import (
+    COLUMNS,
+    DOCUMENT_ROLE,
+    HEADERS,
+    ID_ROLE,
+    AnnotationTableModel,
+)
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
@@ -73,10 +79,15 @@ class AnnotationsWindow(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
+        header.setSectionsMovable(True)  # drag a column next to another
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the export order at first
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultSectionSize(110)
+        padding = 2 * self.fontMetrics().horizontalAdvance("M")  # the sort arrow's room
+        for column, title in enumerate(HEADERS):
+            width = self.fontMetrics().horizontalAdvance(title) + padding
+            header.resizeSection(column, max(header.defaultSectionSize(), width))
         header.resizeSection(COLUMNS.index("document"), 170)
         header.resizeSection(COLUMNS.index("text"), 340)
         header.sortIndicatorChanged.connect(self._sort)

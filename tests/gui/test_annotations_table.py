@@ -17,6 +17,7 @@ from annotator.core import ops
 from annotator.core.annotation_table import AnnotationFilter, SortKey
 from annotator.core.store import open_store
 from annotator.gui.mainwindow import MainWindow
+from annotator.gui.reader.legend import LAYER
 from annotator.gui.table import model as table_model
 from annotator.gui.table.model import COLUMNS, ID_ROLE, PAGE
 from annotator.gui.table.window import AnnotationsWindow
@@ -289,3 +290,32 @@ def test_arabic_cells_align_right_and_double_click_jumps(qtbot: QtBot, window: M
     qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=at)
     row = view.model.row_at(arabic[0])
     assert row is not None and window.workspace.current_id == row.id
+
+
+def test_jump_shows_a_hidden_layer_again(qtbot: QtBot, window: MainWindow) -> None:
+    window.visibility.set_shown(LAYER, "Ben", False)
+    view = open_table(qtbot, window)
+    view.filters.author.setCurrentIndex(view.filters.author.findData("Ben"))
+    qtbot.waitUntil(lambda: bool(view.model.wanted.authors))
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    row = view.model.row_at(view.table.currentIndex().row())
+    assert row is not None and row.author == "Ben"
+    qtbot.keyClick(view.table, Qt.Key.Key_Enter)
+    assert window.workspace.current_id == row.id
+    assert "Ben" not in window.workspace.hidden_authors
+    assert "Shown again" in window.statusBar().currentMessage()
+
+
+def test_follows_changes_saved_by_another_window(
+    qtbot: QtBot, window: MainWindow, db: Path
+) -> None:
+    view = open_table(qtbot, window)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    with open_store(db) as other:  # another process adds two annotations
+        ops.bulk_add_annotations(other, 3, _annotations(2, 0))
+    assert window.check_external_changes()
+    assert view.model.total == 552
+    assert view.count_label.text() == "552 annotations"
+    assert view.table.currentIndex().row() == 1  # the view kept its place

@@ -97,6 +97,7 @@ def open_table(qtbot: QtBot, window: MainWindow) -> AnnotationsWindow:
     )
     found: AnnotationsWindow = window.annotations_window  # type: ignore[attr-defined]
     qtbot.waitExposed(found)
+    qtbot.waitUntil(lambda: found.filters.author.count() > 1)  # filled after the first paint
     return found
 
 
@@ -264,6 +265,7 @@ def test_follows_a_toggle_in_the_reader(qtbot: QtBot, window: MainWindow) -> Non
     view = open_table(qtbot, window)
     before = view.model.total
     window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     window.reader.setFocus()
     window.reader.select_span(0, 9)
     window.workspace.on_span_selected(0, 9)

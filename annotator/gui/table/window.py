@@ -120,12 +120,16 @@ class AnnotationsWindow(QWidget):
     # -- what is shown -----------------------------------------------------------------
 
     def reload(self) -> None:
-        """From scratch: the choices of the filter bar, the count and the first page."""
+        """From scratch: the count and the first page now, the choices of the filter bar
+        (every author and document: a scan) once that is painted."""
+        self.model.reload()
+        self._show_count()
+        QTimer.singleShot(0, self, self.fill_choices)
+
+    def fill_choices(self) -> None:
         store = self._store()
         if store is not None:
             self.filters.fill(store)
-        self.model.reload()
-        self._show_count()
 
     def _filter(self, wanted: AnnotationFilter) -> None:
         self.model.set_query(wanted)
@@ -142,9 +146,7 @@ class AnnotationsWindow(QWidget):
     def refresh(self) -> None:
         """The database changed: count again, re-read the rows shown (cheap: a page or two)."""
         self.refresh_timer.stop()
-        store = self._store()
-        if store is not None:
-            self.filters.fill(store)  # a new author or tag may have come in
+        self.fill_choices()  # a new author, tag or document may have come in
         self.model.refresh()
         self._show_count()
 

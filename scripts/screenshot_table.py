@@ -87,6 +87,7 @@ def main(out_dir: Path) -> int:
     view = show_table(window)
     view.resize(1340, 600)
     view.move(10, 10)
+    view.fill_choices()  # (the window fills them after its first paint)
     view.filters.tag.setCurrentIndex(view.filters.tag.findData("assessment"))
     view.filters.fields.setText("likelihood>=roughly_even_chance")
     view.filters.apply()

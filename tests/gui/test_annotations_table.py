@@ -321,3 +321,15 @@ def test_follows_changes_saved_by_another_window(
     assert view.model.total == 552
     assert view.count_label.text() == "552 annotations"
     assert view.table.currentIndex().row() == 1  # the view kept its place
+
+
+def test_rows_selected_by_keys_for_bulk_actions(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_table(qtbot, window)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    qtbot.keyClick(view.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert view.selected_ids() == table.ids(window.ctx.store)[1:4]
+    # Alt+E (the Text label's mnemonic) puts the keyboard in the text filter
+    qtbot.keyClick(view.table, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    assert view.filters.text.hasFocus()

@@ -106,7 +106,10 @@ class TableFilterBar(QWidget):
         grid.addWidget(dates, 1, 0)
         grid.addWidget(self.date_from, 1, 1)
         grid.addWidget(self.date_to, 1, 2, 1, 2)
-        grid.addWidget(self.text, 1, 4, 1, 4)
+        text = QLabel("T&ext:", self)
+        text.setBuddy(self.text)
+        grid.addWidget(text, 1, 4)
+        grid.addWidget(self.text, 1, 5, 1, 3)
         fields = QLabel("&Fields:", self)
         fields.setBuddy(self.fields)
         grid.addWidget(fields, 2, 0)
@@ -143,8 +146,11 @@ class TableFilterBar(QWidget):
 
     def parse(self) -> AnnotationFilter:
         """The filter the bar says; InvalidValue with what is wrong."""
-        tag, author, status = (c.currentData() for c in (self.tag, self.author, self.status))
-        document = self.document.currentData()
+        # (no entry chosen, None, is "any")
+        tag, author, status, document = (
+            ANY if c.currentData() is None else c.currentData()
+            for c in (self.tag, self.author, self.status, self.document)
+        )
         documents: frozenset[int] = frozenset()
         if document == IN_LIBRARY:
             chosen = self._library_document()

@@ -161,6 +161,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Agreement statistics between authors (kappa, alpha) per tag and field",
     ),
     ActionSpec(
+        "annotations_table", "A&nnotations…", NAVIGATION, ("Ctrl+Shift+T",),
+        "Every annotation of the library in a table: filter, sort, jump to one, export the view",
+    ),
+    ActionSpec(
         "history", "&History of Annotation…", EDITING, ("Ctrl+H",),
         "Every change of the annotation shown in the form; restore an earlier version",
     ),

@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.core.annotation_filter import AnnotationFilter, SortKey
 from annotator.core.dataset import DatasetFilter, get_caveat, set_caveat
 from annotator.core.exporters.registry import (
     FORMATS,
+    ORDERED_FORMATS,
     ExportOptions,
     ExportResult,
     export_store,
@@ -74,7 +76,11 @@ def _checked(widget: QListWidget) -> frozenset[str] | None:
 
 class ExportDialog(QDialog):
     """With `settings`, the dialog starts from the last successful export's format, folder and
-    options, and records them (then calls `persist`) after each successful export."""
+    options, and records them (then calls `persist`) after each successful export.
+
+    With `view` (the annotations table's filter and sort, "Export this view…"), exactly the
+    annotations of that view are exported, in its order where the format is written row by
+    row (ORDERED_FORMATS); the dialog's own document, author and tag choices are not shown."""
 
     def __init__(
         self,
@@ -83,8 +89,10 @@ class ExportDialog(QDialog):
         document_id: int | None,
         settings: Settings | None = None,
         persist: Callable[[], None] | None = None,
+        view: tuple[AnnotationFilter, tuple[SortKey, ...]] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.view = view
         self.settings = settings
         self._persist = persist
         self.setObjectName("exportDialog")
@@ -144,10 +152,24 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Format:", self.format)
         form.addRow("Save to:", path_row)
-        form.addRow("Documents:", scope)
-        form.addRow("", self.documents)
-        form.addRow("&Authors:", self.authors)
-        form.addRow("&Tags:", self.tags)
+        if view is None:
+            form.addRow("Documents:", scope)
+            form.addRow("", self.documents)
+            form.addRow("&Authors:", self.authors)
+            form.addRow("&Tags:", self.tags)
+        else:
+            self.setWindowTitle("Export this view")
+            for widget in (self.this_document, self.all_documents, self.chosen_documents,
+                           self.documents, self.authors, self.tags):
+                widget.hide()
+            self.all_documents.setChecked(True)
+            self.view_label = QLabel(
+                "The annotations the table shows, with its filters; in its order for "
+                f"{', '.join(ORDERED_FORMATS)}.", self,
+            )
+            self.view_label.setObjectName("exportViewLabel")
+            self.view_label.setWordWrap(True)
+            form.addRow("Annotations:", self.view_label)
         form.addRow("", self.bom)
         form.addRow("", self.history)
         form.addRow("Handling &caveat:", self.caveat)
@@ -252,6 +274,10 @@ class ExportDialog(QDialog):
                 for row in range(self.documents.count())
                 if self.documents.item(row).checkState() == Qt.CheckState.Checked
             )
+        if self.view is not None:
+            wanted, sort = self.view
+            ordered = self.fmt_name() in ORDERED_FORMATS
+            return DatasetFilter(table=wanted, sort=sort if ordered else None)
         return DatasetFilter(documents, _checked(self.authors), _checked(self.tags))
 
     def start(self) -> None:

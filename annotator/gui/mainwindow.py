@@ -49,8 +49,10 @@ if TYPE_CHECKING:
     from annotator.gui import databases, dialogs, documents
     from annotator.gui.opening import DatabaseOpening
     from annotator.gui.preferences import PreferencesDialog
+    from annotator.gui.table import window as table_window
 else:  # deferred: what only a menu or a failure needs is imported at its first use (issue 15)
     databases = deferred.module("annotator.gui.databases")
+    table_window = deferred.module("annotator.gui.table.window")  # View > Annotations
     dialogs = deferred.module("annotator.gui.dialogs")
     documents = deferred.module("annotator.gui.documents")
 
@@ -209,7 +211,7 @@ class MainWindow(QMainWindow):
         review_menu.addActions([a[f"accept_author_{lane}"] for lane in range(1, 5)])
         review_menu.addActions([a["accept_union"], a["reject_all"], a["edit_adjudication"],
                                 a["accept_agreed"]])
-        view_menu.addAction(a["agreement"])
+        view_menu.addActions([a["agreement"], a["annotations_table"]])
         view_menu.addSeparator()
         self.theme_choices = theme.add_theme_menu(
             view_menu, self.ctx.settings.theme, self.set_theme, self
@@ -306,6 +308,7 @@ class MainWindow(QMainWindow):
             lambda: dialogs.show_shortcuts(self, self.actions_by_name, self.tag_actions)
         )
         a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.path))
+        a["annotations_table"].triggered.connect(lambda: table_window.show_table(self))
         self.library.documentActivated.connect(self.open_document)
         self.workspace.progressChanged.connect(self.library.model.update_progress)
         self.reader.customContextMenuRequested.connect(self._reader_menu)
@@ -363,6 +366,7 @@ class MainWindow(QMainWindow):
             self.reader.verticalScrollBar().setValue(scroll)
             if current is not None and current in self.workspace.annotations:
                 self.workspace.activate_annotation(current)
+        table_window.refresh_shown(self)
         self.statusBar().showMessage("Updated with changes saved by another window", 5000)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

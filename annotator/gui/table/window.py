@@ -38,6 +38,8 @@ from annotator.gui.table.model import (
     ID_ROLE,
     AnnotationTableModel,
 )
+from annotator.gui.table.views import SavedViews
+from annotator.gui.table.views import widgets as view_widgets
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
@@ -114,12 +116,19 @@ class AnnotationsWindow(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_changed)
 
+        self.saved_views = SavedViews(self)
+        top = QHBoxLayout()
+        for widget in view_widgets(self.saved_views):
+            top.addWidget(widget)
+        top.addStretch(1)
+
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label)
         bottom.addWidget(self.status_label, 1)
         bottom.addWidget(self.bulk_button)
         bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
@@ -148,6 +157,7 @@ class AnnotationsWindow(QWidget):
         (every author and document: a scan) once that is painted."""
         self.model.reload()
         self._show_count()
+        self.saved_views.fill()
         QTimer.singleShot(0, self, self.fill_choices)
 
     def fill_choices(self) -> None:

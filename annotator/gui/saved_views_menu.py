@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def add_menu(main: MainWindow, parent: QMenu) -> QMenu:
     """Add the Saved Views submenu to `parent` (the View menu)."""
-    menu = parent.addMenu("Sa&ved Views")
+    menu = parent.addMenu("Saved Vie&ws")
     menu.setObjectName("savedViewsMenu")
     menu.aboutToShow.connect(lambda: fill(main, menu))
     fill(main, menu)

@@ -5,6 +5,7 @@ window, a confirmation for a large selection."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -35,7 +36,7 @@ def select_first(qtbot: QtBot, view: AnnotationsWindow, count: int) -> list[int]
 
 
 def open_menu(qtbot: QtBot, view: AnnotationsWindow) -> QMenu:
-    qtbot.keyClick(view.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(view.bulk_menu.isVisible)
     return view.bulk_menu
 
@@ -173,3 +174,19 @@ def test_large_selection_is_confirmed(qtbot: QtBot, window: MainWindow) -> None:
     after = rows(window, ids)
     assert all(after[i].status == "rejected" for i in ids if before[i].author == "Ana")
     assert all(after[i] == before[i] for i in ids if before[i].author != "Ana")
+
+
+def test_right_click_menu_on_the_selection(qtbot: QtBot, window: MainWindow) -> None:
+    view = open_table(qtbot, window)
+    ids = select_first(qtbot, view, 3)
+    before = rows(window, ids)
+    viewport = view.table.viewport()
+    at = view.table.visualRect(view.model.index(1, 0)).center()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, viewport.mapToGlobal(at))
+    QApplication.sendEvent(viewport, event)
+    qtbot.waitUntil(view.bulk_menu.isVisible)
+    assert view.selected_ids() == ids  # the menu acts on the selection
+    choose(qtbot, view.bulk_menu, Qt.Key.Key_S, "Submitted")
+    qtbot.waitUntil(lambda: "changed" in view.status_label.text())
+    after = rows(window, ids)
+    assert {after[i].status for i in ids if before[i].author == "Ana"} == {"submitted"}

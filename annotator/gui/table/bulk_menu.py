@@ -5,7 +5,7 @@ a number, date or text field a checked input; "clear" empties it), Add Tag ▸, 
 and Set Review Status ▸. Each runs through `BulkEditor` (one undo step in the main window, one
 history row per changed annotation, only the analyst's own layer); `summary(result)` is shown in
 the table window and in the main window's status bar. More than CONFIRM_OVER rows are confirmed
-first. The menu is the table's context menu, the "Edit Selected" button's menu and Ctrl+E.
+first. The menu is the table's context menu, the "Edit Selected" button's menu and Ctrl+B.
 """
 
 from __future__ import annotations

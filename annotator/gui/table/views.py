@@ -129,6 +129,8 @@ class SavedViews:
         self.view = view
         self.combo = QComboBox(view)
         self.combo.setObjectName("savedViews")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.setMinimumContentsLength(18)
         self.combo.setToolTip("Recall a saved view: its filters, document scope and sort")
         self.label = QLabel("Saved v&iew:", view)
         self.label.setBuddy(self.combo)

@@ -6,7 +6,7 @@ annotation there, with its form. The table follows the database: each saved chan
 in the reader, an import, a merge, an undo) and each reload for another window's changes counts
 again and re-reads the rows shown, keeping the view's place and selection. The selection is
 by rows, extended (Shift, Ctrl), for the bulk edits of "Edit Selected" (`bulk_menu`: the
-button, the context menu, Ctrl+E), disabled with no selection.
+button, the context menu, Ctrl+B), disabled with no selection.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class AnnotationsWindow(QWidget):
         self.bulk_button.setObjectName("bulkButton")
         self.bulk_button.setToolTip(
             "Set a field, add or remove a tag, or set the review status of the selected rows "
-            "(your own annotations; Ctrl+E)"
+            "(your own annotations; Ctrl+B)"
         )
         self.bulk_button.setMenu(self.bulk_menu)
         self.bulk_button.setEnabled(False)
@@ -144,7 +144,7 @@ class AnnotationsWindow(QWidget):
         main.ctx.storeReplaced.connect(self.reload)
         main.workspace.documentOpened.connect(lambda _id: self.filters.library_selection_changed())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        QShortcut(QKeySequence("Ctrl+E"), self, self._bulk_by_key)
+        QShortcut(QKeySequence("Ctrl+B"), self, self._bulk_by_key)
         self.resize(1200, 640)
 
     def _store(self) -> Store | None:

@@ -154,6 +154,8 @@ class BulkMenu(QMenu):
         self.fill()
 
     def fill(self) -> None:
+        for sub in self.findChildren(QMenu):  # the last showing's submenus (clear keeps them)
+            sub.deleteLater()
         self.clear()
         self.addAction("Set &Field…", self.set_field)
         store = self.view.main.ctx.store

@@ -1,6 +1,7 @@
 """Take the user guide's screenshot of View > Annotations: the table over a few briefings of
 ../shared/corpus (Arabic included) with claims, assessments and figures, filtered by a field
-condition and sorted by likelihood, from the real window on a temporary database.
+condition and sorted by likelihood, saved as a view, two rows selected for Edit Selected,
+from the real window on a temporary database.
 
 Run under a virtual screen: `xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python
 scripts/screenshot_table.py docs/` (writes docs/guide-annotations-table.png).
@@ -96,7 +97,13 @@ def main(out_dir: Path) -> int:
     for place, key in enumerate(("likelihood", "confidence"), start=COLUMNS.index("text") + 1):
         header.moveSection(header.visualIndex(COLUMNS.index(key)), place)
     header.resizeSection(COLUMNS.index("issuer"), 90)
+    view.saved_views.save("Likely assessments")  # shown in the Saved view combo
     view.table.selectRow(1)
+    view.table.selectionModel().select(
+        view.model.index(2, 0),
+        view.table.selectionModel().SelectionFlag.Select
+        | view.table.selectionModel().SelectionFlag.Rows,
+    )
     save(view, out_dir / "guide-annotations-table.png", app)
     view.close()
     window.ctx.store.close()

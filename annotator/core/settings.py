@@ -58,6 +58,20 @@ class Settings:
     # database path -> {"tags": [...], "authors": [...]}: what the reader hides (View > Show
     # Tags / Show Layers). The hidden ones are kept, so tags and authors new to it are shown.
     hidden: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # database path -> {name: view}: the annotations table's saved views (View > Saved Views),
+    # each the filter bar's entries and the sort as plain JSON values; the table checks them
+    # when one is recalled (a tag or document may be gone).
+    saved_views: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def views_in(self, db: Path | str) -> dict[str, dict[str, Any]]:
+        """The saved views of database `db`, by name, in the order they were saved."""
+        return dict(self.saved_views.get(str(db), {}))
+
+    def set_views_in(self, db: Path | str, views: dict[str, dict[str, Any]]) -> None:
+        if views:
+            self.saved_views[str(db)] = dict(views)
+        else:
+            self.saved_views.pop(str(db), None)
 
     def hidden_in(self, db: Path | str) -> tuple[set[str], set[str]]:
         """(hidden tags, hidden authors) of database `db`."""
@@ -91,6 +105,15 @@ def _coerce(raw: dict[str, Any]) -> Settings:
             if kind in ("tags", "authors") and isinstance(names, list)
         }
         for db, entry in values["hidden"].items()
+        if isinstance(entry, dict)
+    }
+    values["saved_views"] = {
+        db: {
+            name: view
+            for name, view in entry.items()
+            if isinstance(name, str) and name.strip() and isinstance(view, dict)
+        }
+        for db, entry in values["saved_views"].items()
         if isinstance(entry, dict)
     }
     if values["theme"] not in THEMES:  # a newer version's theme, or a hand edit

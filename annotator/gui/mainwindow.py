@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import banners, deferred, geometry, keyfocus, theme, visibility
+from annotator.gui import banners, deferred, geometry, keyfocus, saved_views_menu, theme, visibility
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
         review_menu.addActions([a["accept_union"], a["reject_all"], a["edit_adjudication"],
                                 a["accept_agreed"]])
         view_menu.addActions([a["agreement"], a["annotations_table"]])
+        saved_views_menu.add_menu(self, view_menu)  # View > Saved Views ▸
         view_menu.addSeparator()
         self.theme_choices = theme.add_theme_menu(
             view_menu, self.ctx.settings.theme, self.set_theme, self

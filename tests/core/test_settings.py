@@ -69,3 +69,26 @@ def test_hidden_entries_of_the_wrong_shape_are_dropped(tmp_path: Path) -> None:
     loaded = load_settings(path)
     assert loaded.hidden == {"/a": {"tags": ["claim"]}}
     assert loaded.hidden_in("/a") == ({"claim"}, set())
+
+
+def test_saved_views_are_kept_per_database_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings()
+    view = {"tag": "claim", "fields": "source_reliability<=B", "sort": "date", "descending": True}
+    settings.set_views_in("/data/a.sqlite3", {"Zeta": view, "Alpha": {"tag": ""}})
+    save_settings(settings, path)
+    loaded = load_settings(path)
+    assert list(loaded.views_in("/data/a.sqlite3")) == ["Zeta", "Alpha"]
+    assert loaded.views_in("/data/a.sqlite3")["Zeta"] == view
+    assert loaded.views_in("/data/b.sqlite3") == {}
+    loaded.set_views_in("/data/a.sqlite3", {})
+    assert loaded.saved_views == {}
+
+
+def test_saved_views_of_the_wrong_shape_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"saved_views": {"/a": {"ok": {"tag": "claim"}, "bad": 3, " ": {}}, "/b": [1]}}',
+        encoding="utf-8",
+    )
+    assert load_settings(path).saved_views == {"/a": {"ok": {"tag": "claim"}}}

@@ -5,14 +5,15 @@ double-click on a row opens its document in the reader (if it is not open) and s
 annotation there, with its form. The table follows the database: each saved change (a toggle
 in the reader, an import, a merge, an undo) and each reload for another window's changes counts
 again and re-reads the rows shown, keeping the view's place and selection. The selection is
-by rows, extended (Shift, Ctrl), ready for bulk actions: `selected_ids()`.
+by rows, extended (Shift, Ctrl), for the bulk edits of "Edit Selected" (`bulk_menu`: the
+button, the context menu, Ctrl+B), disabled with no selection.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from annotator.core.annotation_table import AnnotationFilter
 from annotator.core.store import Store
 from annotator.gui.reader.legend import LAYER, TAG
+from annotator.gui.table.bulk_menu import BulkMenu
 from annotator.gui.table.filters import TableFilterBar
 from annotator.gui.table.model import (
     COLUMNS,
@@ -36,6 +38,8 @@ from annotator.gui.table.model import (
     ID_ROLE,
     AnnotationTableModel,
 )
+from annotator.gui.table.views import SavedViews
+from annotator.gui.table.views import widgets as view_widgets
 
 if TYPE_CHECKING:
     from annotator.gui.mainwindow import MainWindow
@@ -93,10 +97,38 @@ class AnnotationsWindow(QWidget):
         header.resizeSection(COLUMNS.index("text"), 340)
         header.sortIndicatorChanged.connect(self._sort)
 
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("tableStatusLine")
+        self.status_label.setWordWrap(True)
+        self.set_field_dialog: QWidget | None = None  # Edit Selected > Set Field…, while shown
+        self.confirm_box: QWidget | None = None  # the confirmation of a large bulk edit
+        self.bulk_menu = BulkMenu(self)
+        self.bulk_button = QPushButton("Edit Se&lected", self)
+        self.bulk_button.setObjectName("bulkButton")
+        self.bulk_button.setToolTip(
+            "Set a field, add or remove a tag, or set the review status of the selected rows "
+            "(your own annotations; Ctrl+B)"
+        )
+        self.bulk_button.setMenu(self.bulk_menu)
+        self.bulk_button.setEnabled(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+
+        self.saved_views = SavedViews(self)
+        top = QHBoxLayout()
+        for widget in view_widgets(self.saved_views):
+            top.addWidget(widget)
+        top.addStretch(1)
+
         bottom = QHBoxLayout()
-        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.count_label)
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.bulk_button)
         bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
@@ -112,6 +144,7 @@ class AnnotationsWindow(QWidget):
         main.ctx.storeReplaced.connect(self.reload)
         main.workspace.documentOpened.connect(lambda _id: self.filters.library_selection_changed())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        QShortcut(QKeySequence("Ctrl+B"), self, self._bulk_by_key)
         self.resize(1200, 640)
 
     def _store(self) -> Store | None:
@@ -124,6 +157,7 @@ class AnnotationsWindow(QWidget):
         (every author and document: a scan) once that is painted."""
         self.model.reload()
         self._show_count()
+        self.saved_views.fill()
         QTimer.singleShot(0, self, self.fill_choices)
 
     def fill_choices(self) -> None:
@@ -154,6 +188,19 @@ class AnnotationsWindow(QWidget):
         total = self.model.total
         self.count_label.setText(f"{total:,} annotation{'s' if total != 1 else ''}")
         self.export_button.setEnabled(total > 0)
+
+    def show_status(self, line: str) -> None:
+        self.status_label.setText(line)
+
+    def _selection_changed(self, *_args: object) -> None:
+        self.bulk_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
+
+    def _context_menu(self, at: QPoint) -> None:
+        self.bulk_menu.popup(self.table.viewport().mapToGlobal(at))
+
+    def _bulk_by_key(self) -> None:
+        if self.bulk_button.isEnabled():
+            self.bulk_menu.popup(self.bulk_button.mapToGlobal(QPoint(0, self.bulk_button.height())))
 
     def selected_ids(self) -> list[int]:
         """The annotations of the selected rows, in the table's order (for bulk actions)."""

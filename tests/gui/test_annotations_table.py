@@ -180,7 +180,7 @@ def test_document_date_text_and_field_filters(qtbot: QtBot, window: MainWindow) 
     view = open_table(qtbot, window)
     store = window.ctx.store
     bar = view.filters
-    bar.document.setCurrentIndex(2)  # the first document after All and the library's
+    bar.document.setCurrentIndex(3)  # the first document after All, the library's and the ticked
     qtbot.waitUntil(lambda: len(view.model.wanted.document_ids) == 1)
     assert view.model.total == 300
     bar.document.setCurrentIndex(0)

@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 
 if TYPE_CHECKING:
@@ -35,14 +36,60 @@ class LibraryRow:
 
 
 class LibraryModel(QAbstractTableModel):
+    """The documents, each with a tick (a check box on its title) that scopes the annotations
+    table. Ticks live as long as the window's database is open; they are not saved."""
+
+    ticksChanged = Signal()  # noqa: N815 (Qt naming)
+
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[LibraryRow] = []
+        self._ticked: set[int] = set()
 
-    def set_rows(self, rows: list[LibraryRow]) -> None:
+    def set_rows(self, rows: list[LibraryRow], keep_ticks: bool = True) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        present = {row.summary.id for row in self._rows}
+        before = set(self._ticked)
+        self._ticked = (self._ticked & present) if keep_ticks else set()
         self.endResetModel()
+        if self._ticked != before:
+            self.ticksChanged.emit()
+
+    def ticked(self) -> frozenset[int]:
+        """The ids of the ticked documents."""
+        return frozenset(self._ticked)
+
+    def set_ticked(self, document_id: int, ticked: bool) -> None:
+        row = self.row_of(document_id)
+        if row is None or (document_id in self._ticked) == ticked:
+            return
+        if ticked:
+            self._ticked.add(document_id)
+        else:
+            self._ticked.discard(document_id)
+        self.dataChanged.emit(
+            self.index(row, 0), self.index(row, 0), [Qt.ItemDataRole.CheckStateRole]
+        )
+        self.ticksChanged.emit()
+
+    def toggle_tick(self, document_id: int) -> None:
+        self.set_ticked(document_id, document_id not in self._ticked)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(  # noqa: N802 (Qt override)
+        self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        if not index.isValid() or index.column() != 0 or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(int(value))  # type: ignore[call-overload]
+        self.set_ticked(self._rows[index.row()].summary.id, state == Qt.CheckState.Checked)
+        return True
 
     def update_row(self, row: LibraryRow) -> None:
         for index, existing in enumerate(self._rows):
@@ -72,6 +119,9 @@ class LibraryModel(QAbstractTableModel):
                 self.beginRemoveRows(QModelIndex(), index, index)
                 del self._rows[index]
                 self.endRemoveRows()
+                if document_id in self._ticked:
+                    self._ticked.discard(document_id)
+                    self.ticksChanged.emit()
                 return
 
     def row_of(self, document_id: int) -> int | None:
@@ -103,6 +153,9 @@ class LibraryModel(QAbstractTableModel):
         column = index.column()
         if role == ID_ROLE:
             return summary.id
+        if role == Qt.ItemDataRole.CheckStateRole and column == 0:
+            ticked = summary.id in self._ticked
+            return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return summary.title

@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -80,8 +82,12 @@ class LibraryPanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.activated.connect(self._on_current)
         self.table.installEventFilter(self)
+        self.table.viewport().installEventFilter(self)
+        self._store: object | None = None  # the database the rows (and ticks) are of
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.table.viewport() and self._tick_click(event):
+            return True
         if watched is self.table and event.type() == QEvent.Type.Resize:
             assert isinstance(event, QResizeEvent)
             self.fit_columns(event.size().width())
@@ -96,7 +102,44 @@ class LibraryPanel(QWidget):
                 if event.type() == QEvent.Type.KeyPress:
                     self.removeRequested.emit()
                 return True
+            # Space ticks the current row (ticks scope the annotations table), opening nothing.
+            if event.key() == Qt.Key.Key_Space and not event.modifiers():
+                event.accept()
+                current = self.table.currentIndex()
+                if event.type() == QEvent.Type.KeyPress and current.isValid():
+                    self.model.toggle_tick(int(current.data(ID_ROLE)))
+                return True
         return super().eventFilter(watched, event)
+
+    def _tick_click(self, event: QEvent) -> bool:
+        """A click on a row's check box toggles its tick without making it current (which
+        would open it); True when `event` was such a click (and is consumed)."""
+        kinds = (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseButtonRelease,
+            QEvent.Type.MouseButtonDblClick,
+        )
+        if event.type() not in kinds:
+            return False
+        assert isinstance(event, QMouseEvent)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        point = event.position().toPoint()
+        index = self.table.indexAt(point)
+        if not index.isValid() or index.column() != TITLE:
+            return False
+        option = QStyleOptionViewItem()
+        option.initFrom(self.table)
+        option.rect = self.table.visualRect(index)
+        option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+        box = self.table.style().subElementRect(
+            QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, self.table
+        )
+        if not box.contains(point):
+            return False
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self.model.toggle_tick(int(index.data(ID_ROLE)))
+        return True
 
     def fit_columns(self, width: int | None = None) -> None:
         """Show the issuer column only while the title keeps TITLE_CHARS characters beside it."""
@@ -120,7 +163,8 @@ class LibraryPanel(QWidget):
     def reload(self, store: Store) -> None:
         counts = tagged_unit_counts(store)
         rows = [LibraryRow(s, counts.get(s.id, 0)) for s in list_documents(store)]
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, keep_ticks=store is self._store)  # another database: none
+        self._store = store
         self.fit_columns()  # the date and progress columns took their new widths
 
     def refresh_documents(self, store: Store, document_ids: set[int]) -> None:

@@ -36,6 +36,7 @@ from annotator.gui import theme
 DEBOUNCE_MS = 250
 ANY = ""  # the data of a combo box's "any" entry
 IN_LIBRARY = -1  # the document combo's "the document selected in the library"
+TICKED = -2  # the document combo's "the documents ticked in the library"
 
 
 def _combo(parent: QWidget, name: str, any_text: str) -> QComboBox:
@@ -49,10 +50,14 @@ class TableFilterBar(QWidget):
     changed = Signal(object)  # AnnotationFilter
 
     def __init__(
-        self, library_document: Callable[[], int | None], parent: QWidget | None = None
+        self,
+        library_document: Callable[[], int | None],
+        parent: QWidget | None = None,
+        ticked_documents: Callable[[], frozenset[int]] = frozenset,
     ) -> None:
         super().__init__(parent)
         self._library_document = library_document
+        self._ticked_documents = ticked_documents
         self.wanted = AnnotationFilter()
         self.tag = _combo(self, "tableTag", "Any tag")
         self.author = _combo(self, "tableAuthor", "Any author")
@@ -61,6 +66,7 @@ class TableFilterBar(QWidget):
             self.status.addItem(status.capitalize(), status)
         self.document = _combo(self, "tableDocument", "All documents")
         self.document.addItem("The document selected in the library", IN_LIBRARY)
+        self.document.addItem(self._ticked_text(), TICKED)
         self.date_from = QLineEdit(self)
         self.date_from.setObjectName("tableDateFrom")
         self.date_from.setPlaceholderText("from YYYY-MM-DD")
@@ -135,7 +141,7 @@ class TableFilterBar(QWidget):
         ):
             chosen = combo.currentData()
             combo.blockSignals(True)
-            keep = 2 if combo is self.document else 1
+            keep = 3 if combo is self.document else 1
             while combo.count() > keep:
                 combo.removeItem(keep)
             for text, data in items:
@@ -155,6 +161,8 @@ class TableFilterBar(QWidget):
         if document == IN_LIBRARY:
             chosen = self._library_document()
             documents = frozenset({chosen if chosen is not None else -1})
+        elif document == TICKED:  # none ticked: no document, so no rows (-1 is no id)
+            documents = self._ticked_documents() or frozenset({-1})
         elif document != ANY:
             documents = frozenset({int(document)})
         date_from = parse_date(self.date_from.text()) if self.date_from.text().strip() else None
@@ -193,4 +201,13 @@ class TableFilterBar(QWidget):
     def library_selection_changed(self) -> None:
         """The library's selected document changed: matters when the scope is that one."""
         if self.document.currentData() == IN_LIBRARY:
+            self.apply()
+
+    def _ticked_text(self) -> str:
+        return f"The documents ticked in the library ({len(self._ticked_documents())})"
+
+    def ticks_changed(self) -> None:
+        """The library's ticks changed: say their number; matters when the scope is those."""
+        self.document.setItemText(self.document.findData(TICKED), self._ticked_text())
+        if self.document.currentData() == TICKED:
             self.apply()

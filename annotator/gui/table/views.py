@@ -30,13 +30,14 @@ from PySide6.QtWidgets import (
 
 from annotator.core.annotation_table import parse_condition, parse_date
 from annotator.core.errors import InvalidValue
-from annotator.gui.table.filters import ANY, IN_LIBRARY
+from annotator.gui.table.filters import ANY, IN_LIBRARY, TICKED
 from annotator.gui.table.model import COLUMNS
 
 if TYPE_CHECKING:
     from annotator.gui.table.window import AnnotationsWindow
 
 LIBRARY = "library"  # a view's document: the one selected in the library
+TICKS = "ticked"  # a view's documents: those ticked in the library (when it is recalled)
 _TEXTS = ("date_from", "date_to", "text", "fields")
 NONE_CHOSEN = "(current filters)"
 
@@ -51,7 +52,7 @@ def capture(view: AnnotationsWindow) -> dict[str, Any]:
         "tag": bar.tag.currentData() or ANY,
         "author": bar.author.currentData() or ANY,
         "status": bar.status.currentData() or ANY,
-        "document": LIBRARY if document == IN_LIBRARY else (document or ANY),
+        "document": {IN_LIBRARY: LIBRARY, TICKED: TICKS}.get(document, document or ANY),
         **{name: getattr(bar, name).text() for name in _TEXTS},
         "sort": COLUMNS[column] if 0 <= column < len(COLUMNS) else "",
         "descending": header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
@@ -73,7 +74,7 @@ def problems(view: AnnotationsWindow, saved: dict[str, Any]) -> list[str]:
         elif value != ANY and combo.findData(value) < 0:
             found.append(f"the {what} {value!r} is not in this database any more")
     document = saved.get("document", ANY)
-    if document not in (ANY, LIBRARY) and (
+    if document not in (ANY, LIBRARY, TICKS) and (
         not isinstance(document, int) or bar.document.findData(document) < 0
     ):
         found.append("its document is not in this database any more")
@@ -108,7 +109,7 @@ def apply(view: AnnotationsWindow, saved: dict[str, Any]) -> None:
         for key, combo in (("tag", bar.tag), ("author", bar.author), ("status", bar.status)):
             combo.setCurrentIndex(max(0, combo.findData(saved.get(key, ANY))))
         document = saved.get("document", ANY)
-        wanted = IN_LIBRARY if document == LIBRARY else document
+        wanted = {LIBRARY: IN_LIBRARY, TICKS: TICKED}.get(document, document)
         bar.document.setCurrentIndex(max(0, bar.document.findData(wanted)))
         for key in _TEXTS:
             getattr(bar, key).setText(saved.get(key, ""))

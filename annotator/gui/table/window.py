@@ -64,7 +64,9 @@ class AnnotationsWindow(QWidget):
         self.setObjectName("annotationsWindow")
         self.setWindowTitle("Annotations")
         self.model = AnnotationTableModel(self._store, self)
-        self.filters = TableFilterBar(lambda: main.workspace.document_id, self)
+        self.filters = TableFilterBar(
+            lambda: main.workspace.document_id, self, main.library.model.ticked
+        )
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("tableCount")
         self.export_button = QPushButton("E&xport this View…", self)
@@ -143,6 +145,7 @@ class AnnotationsWindow(QWidget):
         main.ctx.changed.connect(self._changed)
         main.ctx.storeReplaced.connect(self.reload)
         main.workspace.documentOpened.connect(lambda _id: self.filters.library_selection_changed())
+        main.library.model.ticksChanged.connect(self.filters.ticks_changed)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         QShortcut(QKeySequence("Ctrl+B"), self, self._bulk_by_key)
         self.resize(1200, 640)

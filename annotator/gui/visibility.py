@@ -188,6 +188,8 @@ def install(window: MainWindow) -> Visibility:
     reader.wrapped.connect(lambda message: window.statusBar().showMessage(message, 5000))
     window.legend.toggled.connect(visibility.toggle)
     workspace.showHiddenForEdit.connect(visibility.before_tagging)
+    window.annotation_list.hide_with(workspace.is_hidden)  # the list leaves them out too
+    workspace.visibilityChanged.connect(window.annotation_list.visibility_changed)
     workspace.documentOpened.connect(lambda _id: visibility.reload_later())
     window.ctx.storeReplaced.connect(visibility.reload_later)
     visibility.reload_later()

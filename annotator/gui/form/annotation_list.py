@@ -6,7 +6,7 @@ filtering by tag and by words of the text or author runs in its proxy model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -256,6 +256,16 @@ class AnnotationList(QWidget):
         """Filter as if typed: words of the text/author/tags/note, and one tag (None: all)."""
         self.tag_filter.setCurrentIndex(max(self.tag_filter.findData(tag), 0) if tag else 0)
         self.search.setText(text)
+
+    def hide_with(self, hidden: Callable[[AnnotationView], bool]) -> None:
+        """Leave out the rows `hidden` says (hidden tags and layers); see `visibility_changed`."""
+        self.proxy.hidden = hidden
+        self.visibility_changed()
+
+    def visibility_changed(self) -> None:
+        """What is hidden changed: filter the rows again (nothing is removed from the model)."""
+        self.proxy.refilter()
+        self._count()
 
     # -- internals -----------------------------------------------------------------------
 

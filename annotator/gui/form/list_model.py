@@ -7,7 +7,7 @@ rows (no reset), so a document with 10,000 annotations stays responsive.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -198,12 +198,23 @@ class AnnotationListModel(QAbstractTableModel):
 
 
 class AnnotationFilter(QSortFilterProxyModel):
-    """Rows with the chosen tag whose text/author/tags/note contain every word typed."""
+    """Rows with the chosen tag whose text/author/tags/note contain every word typed, and that
+    are not of a hidden tag or layer (`hidden`, View > Show Tags / Show Layers)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tag: str | None = None
         self.words: list[str] = []
+        self.hidden: Callable[[AnnotationView], bool] | None = None
+
+    def refilter(self) -> None:
+        """Filter every row again (what is hidden changed)."""
+        begin = getattr(self, "beginFilterChange", None)  # Qt >= 6.9
+        if begin is not None:
+            begin()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
 
     def set_filter(self, tag: str | None, text: str) -> None:
         words = text.casefold().split()
@@ -219,10 +230,12 @@ class AnnotationFilter(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if self.tag is None and not self.words:
-            return True
         model: AnnotationListModel = self.sourceModel()  # type: ignore[assignment]
         view = model.view_at(source_row)
+        if self.hidden is not None and self.hidden(view):
+            return False
+        if self.tag is None and not self.words:
+            return True
         if self.tag is not None and self.tag not in view.tag_names:
             return False
         haystack = model.search_text(view)

@@ -192,6 +192,11 @@ READER_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Shift+Right / Shift+Left", "Move the end of the selection by a word", TAGGING),
     ("Ctrl+Shift+Left / Ctrl+Shift+Right", "Move the start of the selection by a word", TAGGING),
     ("Delete (in the library)", "Remove the selected document (asks first)", FILES),
+    (
+        "Space / click its box (in the library)",
+        "Tick or untick the selected document (View > Annotations can show the ticked ones)",
+        FILES,
+    ),
 )
 
 # Keys past F12 and dedicated keys (Undo, Help, Zoom In...) that most keyboards lack: they stay

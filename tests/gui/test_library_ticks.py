@@ -110,3 +110,14 @@ def test_table_scoped_by_ticks_live(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(library.table, Qt.Key.Key_Space)  # the current row (the first) unticked
     qtbot.waitUntil(lambda: view.model.total == counts[second.data()])
     assert library.model.ticked() == {int(second.data(ID_ROLE))}
+
+
+def test_the_shortcuts_help_says_how_to_tick(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QDialog, QTableWidget
+
+    window.actions_by_name["shortcuts"].trigger()
+    (dialog,) = [d for d in window.findChildren(QDialog) if d.objectName() == "shortcutsDialog"]
+    table = dialog.findChild(QTableWidget)
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["Space / click its box (in the library)"].startswith("Tick or untick")
+    dialog.close()

@@ -121,3 +121,27 @@ def test_the_shortcuts_help_says_how_to_tick(window: MainWindow) -> None:
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert rows["Space / click its box (in the library)"].startswith("Tick or untick")
     dialog.close()
+
+
+def test_a_saved_view_keeps_the_ticked_scope_and_ticks_last_per_database(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from annotator.gui.table import views
+
+    view = open_table(qtbot, window)
+    bar = view.filters
+    bar.document.setCurrentIndex(bar.document.findData(TICKED))
+    saved = views.capture(view)
+    assert saved["document"] == views.TICKS
+    bar.document.setCurrentIndex(0)
+    assert views.problems(view, saved) == []
+    views.apply(view, saved)
+    assert bar.document.currentData() == TICKED
+    # The ticks stay over a reload of the same database (an import), not over another one.
+    library, store = window.library, window.ctx.store
+    library.model.set_ticked(library.document_at(0), True)
+    library.reload(store)
+    assert len(library.model.ticked()) == 1
+    library.model.set_rows(list(library.model._rows), keep_ticks=False)  # noqa: SLF001
+    assert library.model.ticked() == frozenset()
+    assert bar.document.itemText(bar.document.currentIndex()).endswith("(0)")

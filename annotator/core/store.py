@@ -108,6 +108,17 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
         command.upgrade(config, target)
 
 
+@contextmanager
+def _committed(session: Session) -> Iterator[None]:
+    """Commit `session` when the block succeeds, roll it back on any error."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 @dataclass(frozen=True)
 class _OpenDatabase:
     """What every Store of one file in this process shares."""
@@ -143,13 +154,8 @@ class Store:
         Raises DatabaseReadOnly when the database was opened read-only.
         """
         self._refuse_if_read_only()
-        with Session(self._write_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with Session(self._write_engine, expire_on_commit=False) as session, _committed(session):
+            yield session
 
     @contextmanager
     def write_attached(self, other: Path, schema: str) -> Iterator[Session]:
@@ -165,13 +171,11 @@ class Store:
             assert isinstance(driver, sqlite3.Connection)
             with attached_for_reading(database_file(other), driver, schema):
                 try:
-                    with Session(bind=connection, expire_on_commit=False) as session:
-                        try:
-                            yield session
-                            session.commit()
-                        except BaseException:
-                            session.rollback()
-                            raise
+                    with (
+                        Session(bind=connection, expire_on_commit=False) as session,
+                        _committed(session),
+                    ):
+                        yield session
                 finally:
                     if connection.in_transaction():
                         connection.rollback()

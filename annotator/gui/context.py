@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -62,12 +62,6 @@ def failures() -> tuple[type[BaseException], ...]:
     return (AnnotatorError, SQLAlchemyError)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "STORAGE_ERRORS":  # the old constant, for code that still imports it
-        return storage_errors()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class AppContext(QObject):
     changed = Signal(object)  # Changes
     saved = Signal()  # a write was committed
@@ -110,13 +104,6 @@ class AppContext(QObject):
         self.settings.remember_database(store.path)
         self.save_settings()
         self.storeReplaced.emit()
-
-    def flush_writes(self, timeout: float = 10.0) -> None:
-        """Wait until every edit made so far is committed (benchmarks call this before they
-        read the database). Edits are written synchronously, each committed before
-        `edit_annotation` returns, so there is never anything to wait for; an edit that could
-        not be written is kept in `pending`, not queued, and this does not wait for it."""
-        del timeout
 
     def apply(self, changes: Changes) -> None:
         self.saved.emit()
@@ -235,7 +222,6 @@ class AppContext(QObject):
             self.run(lambda: ops.restore_annotation(self.store, target, actor=self.author))
         elif other is not None:
             self.run(lambda: ops.delete_annotation(self.store, other.id, actor=self.author))
-
 
     # -- documents ---------------------------------------------------------------------------
 

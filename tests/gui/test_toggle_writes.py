@@ -104,7 +104,6 @@ def test_a_tag_key_is_one_transaction_and_reads_nothing_back(
     assert window.form.tag_buttons["assessment"].isChecked()
     assert not window.form.tag_buttons["claim"].isChecked()
     assert window.saved_label.text().startswith("Saved")
-    window.ctx.flush_writes()  # the benchmarks' call: each key's write is committed already
     assert saved_rows(db) == [(start, end, "Ana", "assessment")]
     actions = history(db)
     assert [a[:2] for a in actions] == [

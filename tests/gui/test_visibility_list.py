@@ -65,3 +65,19 @@ def test_list_leaves_out_hidden_layers_and_tags(qtbot: QtBot, window: MainWindow
     legend_click(qtbot, window, LAYER, "Ben")
     assert window.workspace.hidden_tags == set() and window.workspace.hidden_authors == set()
     assert listed(window) == everything
+
+
+def test_count_follows_a_removed_annotation(qtbot: QtBot, window: MainWindow) -> None:
+    """Toggling the only tag of a new annotation off deletes it: the count under the list says
+    so, not "0 of 1" (the row left what is shown before it left the list)."""
+    before = window.annotation_list.model.rowCount()
+    covered = {(v.start, v.end) for v in window.workspace.annotations.values()}
+    free = [(s, e) for s, e, kind in window.workspace.units if kind != "skipped"]
+    start, end = next(span for span in free if span not in covered)
+    window.reader.select_span(start, end)
+    window.reader.setFocus()
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    assert window.annotation_list.model.rowCount() == before + 1
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)  # the only tag off: the annotation is deleted
+    assert window.annotation_list.model.rowCount() == before
+    assert window.annotation_list.count_label.text() == f"{before:,} annotations"

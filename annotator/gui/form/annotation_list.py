@@ -176,11 +176,15 @@ class AnnotationList(QWidget):
         columns.resizeSection(AUTHOR_COLUMN, self.fontMetrics().horizontalAdvance("M") * 6)
         self.table.clicked.connect(self._picked)
         self.table.picked.connect(self._picked)
+        # Both models: the proxy's rows are what is shown, the model's the total, and either
+        # may change alone (a row already filtered out, then removed, changes the total only).
         for signal in (
             self.proxy.rowsInserted,
             self.proxy.rowsRemoved,
             self.proxy.modelReset,
             self.proxy.layoutChanged,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
         ):
             signal.connect(self._count)
 

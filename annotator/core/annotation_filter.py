@@ -14,13 +14,13 @@ of a hamza carrier) and tatweel dropped, casefolded; both sides are folded.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from annotator.core.errors import InvalidValue
+from annotator.core.folding import fold
 from annotator.core.fields import TAG_FIELDS, FieldKind, FieldSpec, normalise_value
 from annotator.core.review_terms import STATUSES
 
@@ -236,18 +236,4 @@ def parse_date(text: str) -> dt.date:
         raise InvalidValue(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
 
 
-# --- folding ---------------------------------------------------------------------------------
-
-_TATWEEL = "\u0640"
-
-
-def fold(text: str | None) -> str:
-    """`text` for case- and accent-insensitive matching: compatibility-decomposed, combining
-    marks (accents, Arabic harakat) and tatweel dropped, casefolded."""
-    if not text:
-        return ""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch != _TATWEEL)
-    return kept.casefold()
+# --- folding: annotator.core.folding (imported above) -------------------------------------

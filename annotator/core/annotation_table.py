@@ -13,9 +13,11 @@ text (a partial date such as "2023" counts as the start of its period for a lowe
 in the whole period for an upper bound, and equals any date within it). Missing values sort
 last in either direction; rows that compare equal keep the order of their ids.
 
-Free text matches case- and accent-insensitively: `annotation_filter.fold` is registered on
-the connection as an SQL function and folds the annotated text and the note of each row (a
-scan: see benchmarks/table_bench.py for what it costs).
+Free text matches case- and accent-insensitively (`annotation_filter.fold` of the annotated
+text and of the note contains the folded needle): the folded text of every annotation is kept
+in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
+a needle under three characters scans that table's folded text, and rows still queued in
+`search_pending` (written by another client, not yet folded: search_index.py) are folded here.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from annotator.core.annotation_filter import (
     scale_position,
 )
 from annotator.core.fields import FieldKind
+from annotator.core.folding import FOLD_FUNCTION
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store
 
@@ -98,14 +101,6 @@ class Row:
     def field(self, key: str) -> Any:
         """The value of the form field `key` (a FIELD_COLUMNS key), None when empty."""
         return self.fields[FIELD_COLUMNS.index(field_column(key))]
-
-
-_FOLD = "annotator_fold"
-
-
-def _register_fold(connection: Connection) -> None:
-    driver = connection.connection.driver_connection
-    driver.create_function(_FOLD, 1, fold, deterministic=True)  # type: ignore[union-attr]
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -216,13 +211,27 @@ class _Query:
             parts.append(f"d.published <= {self.param(wanted.date_to.isoformat())}")
         needle = fold(wanted.text.strip())
         if needle:
-            marker = self.param(needle)
-            parts.append(
-                f"(instr({_FOLD}({_TEXT_SQL}), {marker}) > 0 "
-                f"OR (a.note != '' AND instr({_FOLD}(a.note), {marker}) > 0))"
-            )
+            parts.append(self._text(needle))
         parts.extend(self._condition(c) for c in wanted.conditions)
         return " AND ".join(parts) or "1"
+
+    def _text(self, needle: str) -> str:
+        marker = self.param(needle)
+        if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
+            quoted = self.param('"' + needle.replace('"', '""') + '"')
+            indexed = f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
+        else:
+            indexed = (
+                f"SELECT rowid FROM search_annotations WHERE instr(text, {marker}) > 0 "
+                f"OR instr(note, {marker}) > 0"
+            )
+        pending = (
+            "SELECT b.id FROM search_pending p JOIN annotations b ON b.id = p.id "
+            "JOIN documents e ON e.id = b.document_id WHERE p.kind = 'a' AND ("
+            f'instr({FOLD_FUNCTION}(substr(e.text, b.start + 1, b."end" - b.start)), {marker}) > 0 '
+            f"OR instr({FOLD_FUNCTION}(b.note), {marker}) > 0)"
+        )
+        return f"(a.id IN ({indexed}) OR a.id IN ({pending}))"
 
     def _order(self, sort: Sequence[SortKey]) -> str:
         terms: list[str] = []
@@ -274,8 +283,6 @@ class _Query:
 def _prepare(
     connection: Connection, wanted: AnnotationFilter | None, sort: Sequence[SortKey] | None
 ) -> _Query:
-    if wanted is not None and wanted.text.strip():
-        _register_fold(connection)
     return _Query(connection, wanted or AnnotationFilter(), tuple(sort or DEFAULT_SORT))
 
 

@@ -43,6 +43,8 @@ from annotator.core.inspection import (
     inspect_database,
 )
 from annotator.core.settings import DB_ENV_VAR, default_db_path
+from annotator.core.search_index import has_index as has_search_index
+from annotator.core.search_index import refresh as refresh_search_index
 
 __all__ = [
     "HEAD_REVISION", "KNOWN_REVISIONS", "SQLITE_MAGIC", "DatabaseState", "inspect_database",
@@ -106,6 +108,15 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
         connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
+        driver = connection.connection.driver_connection
+        if has_search_index(driver):
+            refresh_search_index(driver)
+
+
+def _refresh_search(session: Session) -> None:
+    """Fold what the session queued for the search indexes (search_index.py), in its
+    transaction, before it commits."""
+    refresh_search_index(session.connection().connection.driver_connection)
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,7 @@ class Store:
         with Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
+                _refresh_search(session)
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -168,6 +180,7 @@ class Store:
                     with Session(bind=connection, expire_on_commit=False) as session:
                         try:
                             yield session
+                            _refresh_search(session)
                             session.commit()
                         except BaseException:
                             session.rollback()
@@ -313,6 +326,9 @@ def _open(owner: DatabaseFile, state: DatabaseState) -> _OpenDatabase:
             with engine.connect() as conn:  # fail here, not at the analyst's first edit
                 conn.exec_driver_sql("SELECT 1").fetchone()
                 conn.rollback()
+            if state.writable:  # rows a hand edit queued for the search indexes
+                with engine.begin() as conn:
+                    refresh_search_index(conn.connection.driver_connection)
     except BaseException:
         engine.dispose()
         if not state.exists:

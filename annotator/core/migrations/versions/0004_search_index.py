@@ -1,21 +1,25 @@
-"""Full-text search indexes, kept by triggers (issue 16).
+"""Full-text search indexes (issue 16).
 
 - search_units: the folded text of every unit (sentence), FTS5 word index (unicode61), rowid =
   units.id. Find in all documents searches it.
 - search_notes: the folded note of every annotation with a note, same tokenizer, rowid =
   annotations.id.
 - search_annotations: the folded annotated text and note of every annotation, FTS5 trigram
-  index, rowid = annotations.id: the annotations table's free-text filter (a substring match).
+  index (case_sensitive: the text is already folded), rowid = annotations.id: the annotations
+  table's free-text filter, a substring match.
+- search_pending: the units ('u') and annotations ('a') whose index rows are still to be
+  written.
 
-The indexes hold `annotator_fold` of the text (folding.py; every connection registers it), so
-that Arabic harakat, tatweel and accents never split or change a token: unicode61 alone treats a
-combining mark as a separator ("كَتَبَ" would become three tokens). They store their own copy
-of the folded text: units have no text column (a unit is a span of its document's text), so an
-external-content table could not be read back.
+The indexes hold `folding.fold` of the text, so that Arabic harakat, tatweel and accents never
+split or change a token (unicode61 alone treats a combining mark as a separator: "كَتَبَ" would
+become three tokens). They store their own folded copy: a unit has no text column of its own.
 
-Triggers fill them on every write of units, annotations and document text, so no write path
-(ops, imports, merges inside SQLite, removal and its undo) can forget them; deleting a document
-cascades to its units and annotations, whose delete triggers then run.
+Triggers keep them right on every write of units, annotations and document text, whoever
+writes (the app, a merge inside SQLite, a removal and its undo, a hand edit with the sqlite3
+shell): they delete the changed rows' index entries and queue the rows in search_pending,
+using no application function, so any SQLite client can still write the database. The
+application folds the queued rows (search_index.refresh) before each of its commits and when it
+opens the database; until then a search reads the queued rows directly (search_index.py).
 
 Revision ID: 0004
 Revises: 0003
@@ -31,61 +35,39 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-_UNIT_TEXT = (
-    "annotator_fold(substr(d.text, {u}.start + 1, {u}.\"end\" - {u}.start))"
-)
-_INSERT_UNIT = (
-    "INSERT INTO search_units(rowid, text) SELECT {u}.id, "
-    + _UNIT_TEXT
-    + " FROM documents d WHERE d.id = {u}.document_id"
-)
-_INSERT_NOTE = (
-    "INSERT INTO search_notes(rowid, text) SELECT {a}.id, annotator_fold({a}.note) "
-    "WHERE coalesce({a}.note, '') != ''"
-)
-_INSERT_ANNOTATION = (
-    "INSERT INTO search_annotations(rowid, text, note) SELECT {a}.id, "
-    + _UNIT_TEXT.replace("{u}", "{a}")
-    + ", annotator_fold({a}.note) FROM documents d WHERE d.id = {a}.document_id"
-)
-
 TABLES = {
     "search_units": "text, tokenize = 'unicode61 remove_diacritics 2'",
     "search_notes": "text, tokenize = 'unicode61 remove_diacritics 2'",
-    "search_annotations": "text, note, tokenize = 'trigram'",
+    "search_annotations": "text, note, tokenize = 'trigram case_sensitive 1'",
 }
 
+_QUEUE = "INSERT OR IGNORE INTO search_pending (kind, id) VALUES ('{kind}', new.id)"
+_FORGET_UNIT = "DELETE FROM search_units WHERE rowid = old.id"
+_FORGET_ANNOTATION = (
+    "DELETE FROM search_annotations WHERE rowid = old.id; "
+    "DELETE FROM search_notes WHERE rowid = old.id"
+)
+
 TRIGGERS = {
-    "search_units_insert": (
-        "AFTER INSERT ON units BEGIN " + _INSERT_UNIT.format(u="new") + "; END"
-    ),
+    "search_units_insert": f"AFTER INSERT ON units BEGIN {_QUEUE.format(kind='u')}; END",
     "search_units_delete": (
-        "AFTER DELETE ON units BEGIN DELETE FROM search_units WHERE rowid = old.id; END"
+        f"AFTER DELETE ON units BEGIN {_FORGET_UNIT}; "
+        "DELETE FROM search_pending WHERE kind = 'u' AND id = old.id; END"
     ),
     "search_units_update": (
         'AFTER UPDATE OF id, document_id, start, "end" ON units BEGIN '
-        "DELETE FROM search_units WHERE rowid = old.id; " + _INSERT_UNIT.format(u="new") + "; END"
+        f"{_FORGET_UNIT}; {_QUEUE.format(kind='u')}; END"
     ),
     "search_annotations_insert": (
-        "AFTER INSERT ON annotations BEGIN "
-        + _INSERT_ANNOTATION.format(a="new")
-        + "; "
-        + _INSERT_NOTE.format(a="new")
-        + "; END"
+        f"AFTER INSERT ON annotations BEGIN {_QUEUE.format(kind='a')}; END"
     ),
     "search_annotations_delete": (
-        "AFTER DELETE ON annotations BEGIN "
-        "DELETE FROM search_annotations WHERE rowid = old.id; "
-        "DELETE FROM search_notes WHERE rowid = old.id; END"
+        f"AFTER DELETE ON annotations BEGIN {_FORGET_ANNOTATION}; "
+        "DELETE FROM search_pending WHERE kind = 'a' AND id = old.id; END"
     ),
     "search_annotations_update": (
         'AFTER UPDATE OF id, document_id, start, "end", note ON annotations BEGIN '
-        "DELETE FROM search_annotations WHERE rowid = old.id; "
-        "DELETE FROM search_notes WHERE rowid = old.id; "
-        + _INSERT_ANNOTATION.format(a="new")
-        + "; "
-        + _INSERT_NOTE.format(a="new")
-        + "; END"
+        f"{_FORGET_ANNOTATION}; {_QUEUE.format(kind='a')}; END"
     ),
     "search_documents_update": (
         "AFTER UPDATE OF text ON documents BEGIN "
@@ -93,41 +75,32 @@ TRIGGERS = {
         "(SELECT id FROM units WHERE document_id = new.id); "
         "DELETE FROM search_annotations WHERE rowid IN "
         "(SELECT id FROM annotations WHERE document_id = new.id); "
-        "INSERT INTO search_units(rowid, text) SELECT u.id, "
-        + _UNIT_TEXT.format(u="u")
-        + " FROM units u JOIN documents d ON d.id = u.document_id WHERE u.document_id = new.id; "
-        "INSERT INTO search_annotations(rowid, text, note) SELECT a.id, "
-        + _UNIT_TEXT.format(u="a")
-        + ", annotator_fold(a.note) FROM annotations a JOIN documents d "
-        "ON d.id = a.document_id WHERE a.document_id = new.id; END"
+        "DELETE FROM search_notes WHERE rowid IN "
+        "(SELECT id FROM annotations WHERE document_id = new.id); "
+        "INSERT OR IGNORE INTO search_pending (kind, id) "
+        "SELECT 'u', id FROM units WHERE document_id = new.id; "
+        "INSERT OR IGNORE INTO search_pending (kind, id) "
+        "SELECT 'a', id FROM annotations WHERE document_id = new.id; END"
     ),
 }
 
 
 def upgrade() -> None:
+    op.execute(
+        "CREATE TABLE search_pending (kind TEXT NOT NULL, id INTEGER NOT NULL, "
+        "PRIMARY KEY (kind, id)) WITHOUT ROWID"
+    )
     for name, spec in TABLES.items():
         op.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({spec})")
     for name, body in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
-    # fill them for the rows already there
-    op.execute(
-        "INSERT INTO search_units(rowid, text) SELECT u.id, "
-        + _UNIT_TEXT.format(u="u")
-        + " FROM units u JOIN documents d ON d.id = u.document_id"
-    )
-    op.execute(
-        "INSERT INTO search_notes(rowid, text) SELECT a.id, annotator_fold(a.note) "
-        "FROM annotations a WHERE coalesce(a.note, '') != ''"
-    )
-    op.execute(
-        "INSERT INTO search_annotations(rowid, text, note) SELECT a.id, "
-        + _UNIT_TEXT.format(u="a")
-        + ", annotator_fold(a.note) FROM annotations a JOIN documents d ON d.id = a.document_id"
-    )
+    # every row already there is queued; the store folds them right after the upgrade
+    op.execute("INSERT INTO search_pending (kind, id) SELECT 'u', id FROM units")
+    op.execute("INSERT INTO search_pending (kind, id) SELECT 'a', id FROM annotations")
 
 
 def downgrade() -> None:
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    for name in TABLES:
+    for name in (*TABLES, "search_pending"):
         op.execute(f"DROP TABLE IF EXISTS {name}")

@@ -20,7 +20,6 @@ from enum import StrEnum
 from typing import Any
 
 from annotator.core.errors import InvalidValue
-from annotator.core.folding import fold
 from annotator.core.fields import TAG_FIELDS, FieldKind, FieldSpec, normalise_value
 from annotator.core.review_terms import STATUSES
 

@@ -13,7 +13,7 @@ text (a partial date such as "2023" counts as the start of its period for a lowe
 in the whole period for an upper bound, and equals any date within it). Missing values sort
 last in either direction; rows that compare equal keep the order of their ids.
 
-Free text matches case- and accent-insensitively (`annotation_filter.fold` of the annotated
+Free text matches case- and accent-insensitively (`folding.fold` of the annotated
 text and of the note contains the folded needle): the folded text of every annotation is kept
 in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
 a needle under three characters scans that table's folded text, and rows still queued in
@@ -43,14 +43,13 @@ from annotator.core.annotation_filter import (
     check_statuses,
     condition,
     field_column,
-    fold,
     parse_condition,
     parse_date,
     parse_sort,
     scale_position,
 )
 from annotator.core.fields import FieldKind
-from annotator.core.folding import FOLD_FUNCTION
+from annotator.core.folding import FOLD_FUNCTION, fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store
 
@@ -219,7 +218,9 @@ class _Query:
         marker = self.param(needle)
         if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
             quoted = self.param('"' + needle.replace('"', '""') + '"')
-            indexed = f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
+            indexed = (
+                f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
+            )
         else:
             indexed = (
                 f"SELECT rowid FROM search_annotations WHERE instr(text, {marker}) > 0 "

@@ -146,10 +146,9 @@ def parse_query(query: str) -> tuple[Term, ...]:
     if not terms:
         if query.strip():
             raise InvalidValue(
-                f"Nothing to search for in {query.strip()!r}: type a word, a \"phrase\" or a "
-                "prefix*"
+                f'Nothing to search for in {query.strip()!r}: type a word, a "phrase" or a prefix*'
             )
-        raise InvalidValue("Type a word, a \"phrase\" or a prefix* to search for")
+        raise InvalidValue('Type a word, a "phrase" or a prefix* to search for')
     return tuple(terms)
 
 
@@ -261,13 +260,29 @@ def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResult
     by_document: dict[int, list[Hit]] = {doc: [] for doc in documents}
     for index, (unit_id, doc, start, end, text) in enumerate(units):
         by_document[doc].append(
-            Hit("text", doc, start, end, text, highlights(text, terms),
-                tuple(unit_tags.get(index, ())), unit_id=unit_id)
+            Hit(
+                "text",
+                doc,
+                start,
+                end,
+                text,
+                highlights(text, terms),
+                tuple(unit_tags.get(index, ())),
+                unit_id=unit_id,
+            )
         )
     for annotation_id, doc, start, end, note in notes:
         by_document[doc].append(
-            Hit("note", doc, start, end, note, highlights(note, terms),
-                tuple(note_tags.get(annotation_id, ())), annotation_id=annotation_id)
+            Hit(
+                "note",
+                doc,
+                start,
+                end,
+                note,
+                highlights(note, terms),
+                tuple(note_tags.get(annotation_id, ())),
+                annotation_id=annotation_id,
+            )
         )
     grouped = tuple(
         DocumentHits(doc, titles.get(doc) or "", tuple(sorted(hits, key=_position)))

@@ -83,9 +83,7 @@ def test_arabic_matches_without_harakat_or_tatweel(store: Store) -> None:
         ("Arabic brief", "text", "كَتَبَ|الدَّرْسَ", ["assessment"])
     ]
     # the tatweel of the text and the shadda of the query both fold away
-    assert hits(search(store, "المسؤولون إنّ")) == [
-        ("Arabic brief", "text", "المسؤولـــون|إنَّ", [])
-    ]
+    assert hits(search(store, "المسؤولون إنّ")) == [("Arabic brief", "text", "المسؤولـــون|إنَّ", [])]
 
 
 def test_phrases_keep_their_order_and_prefixes_complete(store: Store) -> None:
@@ -130,7 +128,7 @@ def test_a_query_with_nothing_to_find_says_so(store: Store, query: str, message:
 
 
 def test_fts_syntax_in_a_query_is_only_text(store: Store) -> None:
-    for query in ['"', 'NEAR(cafe owners)', "cafe AND", "OR NOT", "col:cafe", "^cafe", '"a" + "b']:
+    for query in ['"', "NEAR(cafe owners)", "cafe AND", "OR NOT", "col:cafe", "^cafe", '"a" + "b']:
         try:
             search(store, query)  # never an SQL error
         except InvalidValue as exc:  # '"' alone: nothing to search for
@@ -138,7 +136,9 @@ def test_fts_syntax_in_a_query_is_only_text(store: Store) -> None:
     assert hits(search(store, "NEAR(cafe owners)")) == []  # "near" is a word here
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=20))
 def test_no_query_raises_anything_but_a_message(store: Store, query: str) -> None:
     try:
@@ -198,7 +198,7 @@ def test_a_hand_edit_without_the_app_is_found_and_folded_later(tmp_path: Path) -
             "note) VALUES (1, 9, 15, 'ana', '2024-01-02T03:04:05.000000+00:00', "
             "'2024-01-02T03:04:05.000000+00:00', 'Naïve')"
         )
-        conn.execute("UPDATE units SET \"end\" = 8 WHERE ordinal = 0")
+        conn.execute('UPDATE units SET "end" = 8 WHERE ordinal = 0')
     conn.close()
     assert _pending(path) == 2
     with open_store(path) as store:
@@ -259,8 +259,6 @@ def test_a_merged_colleague_is_searchable(store: Store, tmp_path: Path, revision
     colleague = _colleague(tmp_path, revision)
     merge_colleague(store, colleague)
     assert hits(search(store, "oil exports")) == [("Theirs", "text", "Oil|exports", ["claim"])]
-    assert hits(search(store, "creme brulee")) == [
-        ("Theirs", "note", "Crème|brûlée", ["claim"])
-    ]
+    assert hits(search(store, "creme brulee")) == [("Theirs", "note", "Crème|brûlée", ["claim"])]
     assert len(table.ids(store, table.AnnotationFilter(text="brulee"))) == 1
     assert _pending(store.path) == 0

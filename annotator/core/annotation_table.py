@@ -256,7 +256,9 @@ class _Query:
         if column == "issuer":
             return "nullif(d.issuer, '') COLLATE NOCASE", True
         if column == "text":
-            return _TEXT_SQL, False
+            # the stored copy (migration 0004) and its index: no substring cut per row
+            self.joins["st"] = "JOIN search_sort_text st ON st.annotation_id = a.id"
+            return "st.text", False
         if column == "author":
             return "a.author COLLATE NOCASE", False
         if column == "id":

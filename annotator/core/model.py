@@ -213,7 +213,13 @@ SEED_TAGS: tuple[tuple[str, str, str, int], ...] = (
 
 # The full-text search indexes (migration 0004): FTS5 virtual tables and their shadow tables,
 # kept by triggers, outside the ORM model.
-SEARCH_INDEXES = ("search_units", "search_notes", "search_annotations", "search_pending")
+SEARCH_INDEXES = (
+    "search_units",
+    "search_notes",
+    "search_annotations",
+    "search_pending",
+    "search_sort_text",
+)
 
 
 def is_search_index(table: str) -> bool:
@@ -223,4 +229,4 @@ def is_search_index(table: str) -> bool:
 
 def compared_by_alembic(name: str | None, type_: str, _parent: object) -> bool:
     """alembic's include_name: every table but the search indexes."""
-    return not (type_ == "table" and name is not None and is_search_index(name))
+    return not (type_ in ("table", "index") and name is not None and is_search_index(name))

@@ -262,3 +262,20 @@ def test_a_merged_colleague_is_searchable(store: Store, tmp_path: Path, revision
     assert hits(search(store, "creme brulee")) == [("Theirs", "note", "Crème|brûlée", ["claim"])]
     assert len(table.ids(store, table.AnnotationFilter(text="brulee"))) == 1
     assert _pending(store.path) == 0
+
+
+def test_the_table_sorts_by_text_through_every_change(store: Store) -> None:
+    by_text = table.parse_sort("text")
+    assert table.ids(store, sort=by_text) == [1, 2]  # "Café" < "كَتَبَ"
+    conn = sqlite3.connect(store.path)  # a hand edit moves the first annotation onto "The"
+    with conn:
+        conn.execute('UPDATE annotations SET start = 0, "end" = 3 WHERE id = 1')
+    conn.close()
+    other = add(store, "Aardvarks abound.", "Zeta")
+    ops.bulk_add_annotations(store, other, [ops.NewAnnotation(0, 9, "ana", ["claim"], "", {})])
+    assert table.ids(store, sort=by_text) == [3, 1, 2]  # "Aardvarks" < "The" < "كَتَبَ"
+    assert table.ids(store, sort=table.parse_sort("-text")) == [2, 1, 3]
+    removed = remove_document(store, other)
+    assert table.ids(store, sort=by_text) == [1, 2]
+    restore_document(store, removed)
+    assert table.ids(store, sort=by_text) == [3, 1, 2]

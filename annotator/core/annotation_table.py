@@ -18,6 +18,8 @@ text and of the note contains the folded needle): the folded text of every annot
 in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
 a needle under three characters scans that table's folded text, and rows still queued in
 `search_pending` (written by another client, not yet folded: search_index.py) are folded here.
+Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, kept by
+triggers) through its index instead of cutting every annotation's text out of its document.
 """
 
 from __future__ import annotations

@@ -170,7 +170,8 @@ def read_documents(
     documents: list[IncomingDocument] = []
     units: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for doc_id, start, end, kind in conn.execute(
-        f'SELECT document_id, start, "end", kind FROM {schema}.units ORDER BY document_id, ordinal'
+        f'SELECT document_id, start, "end", kind FROM {schema}.units '
+        "ORDER BY document_id, ordinal"
     ):
         units[doc_id].append((start, end, str(kind)))
     sha_of: dict[int, str] = {}
@@ -182,14 +183,8 @@ def read_documents(
         sha_of[doc_id] = sha
         documents.append(
             IncomingDocument(
-                sha256=sha,
-                text=text,
-                title=title,
-                source_name=source_name,
-                issuer=issuer,
-                published=_date(published),
-                language=language,
-                metadata_known=True,
+                sha256=sha, text=text, title=title, source_name=source_name, issuer=issuer,
+                published=_date(published), language=language, metadata_known=True,
                 units=tuple(units.get(doc_id, ())),
             )
         )
@@ -239,46 +234,18 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
         f'SELECT id, document_id, start, "end", author, created, modified, note, {review} '
         "FROM annotations ORDER BY id"
     ):
-        (
-            annotation_id,
-            doc_id,
-            start,
-            end,
-            author,
-            created,
-            modified,
-            note,
-            status,
-            reviewer,
-            reviewed_at,
-            review_comment,
-        ) = row
+        (annotation_id, doc_id, start, end, author, created, modified, note,
+         status, reviewer, reviewed_at, review_comment) = row
         created_at, created_text = _times(created)
         # the merge takes the creation time when none is given: spare it the work
         modified_at, modified_text = (None, None) if modified == created else _times(modified)
         reviewed, reviewed_text = (None, None) if reviewed_at is None else _times(reviewed_at)
-        append(
-            IncomingAnnotation(
-                sha_of[doc_id],
-                start,
-                end,
-                author,
-                tuple(tags.get(annotation_id, no_tags)),
-                created_at,
-                modified_at,
-                note or "",
-                None,
-                None,
-                None,
-                status or "draft",
-                reviewer,
-                reviewed,
-                review_comment or "",
-                tuple(history.get(annotation_id, ())),
-                "",
-                (created_text, modified_text, reviewed_text),
-            )
-        )
+        append(IncomingAnnotation(
+            sha_of[doc_id], start, end, author, tuple(tags.get(annotation_id, no_tags)),
+            created_at, modified_at, note or "", None, None, None, status or "draft", reviewer,
+            reviewed, review_comment or "", tuple(history.get(annotation_id, ())), "",
+            (created_text, modified_text, reviewed_text),
+        ))
     return incoming
 
 
@@ -448,7 +415,9 @@ def merge_colleague(
     )
 
 
-def _merge_attached(store: Store, path: Path, add_differing: bool) -> ColleagueMergeReport | None:
+def _merge_attached(
+    store: Store, path: Path, add_differing: bool
+) -> ColleagueMergeReport | None:
     """The merge of a colleague's database of the current schema inside SQLite
     (colleague_attached.py); None for anything else, or anything it leaves to the general path
     (which refuses it or converts its values)."""

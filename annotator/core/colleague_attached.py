@@ -213,9 +213,7 @@ class _Merge:
         documents, sha_of = read_documents(self.driver, SCHEMA)
         tag_rows = self.rows(f"SELECT id, name, colour, position FROM {SCHEMA}.tags")
         incoming = IncomingSet(
-            source=path.name,
-            format=DATABASE_FORMAT,
-            documents=documents,
+            source=path.name, format=DATABASE_FORMAT, documents=documents,
             tag_colours={name: colour for _id, name, colour, _position in tag_rows},
         )
         reported: tuple[NotMerged, ...] = ()
@@ -309,20 +307,8 @@ class _Merge:
         skipped = 0
         no_tags: list[DatasetTag] = []
         with self.each(_ANNOTATIONS) as rows:
-            for (
-                old,
-                doc_id,
-                start,
-                end,
-                author,
-                created,
-                modified,
-                note,
-                status,
-                reviewer,
-                reviewed_at,
-                review_comment,
-            ) in rows:
+            for (old, doc_id, start, end, author, created, modified, note, status, reviewer,
+                 reviewed_at, review_comment) in rows:
                 local = local_of.get(doc_id)
                 if local is None:
                     if doc_id not in sha_of:
@@ -330,26 +316,20 @@ class _Merge:
                     continue  # of a document set aside
                 document_id, length = local
                 if not (
-                    start.__class__ is int
-                    and end.__class__ is int
-                    and 0 <= start < end <= length
-                    and author.__class__ is str
-                    and author.strip()
+                    start.__class__ is int and end.__class__ is int and 0 <= start < end <= length
+                    and author.__class__ is str and author.strip()
                 ):
                     raise Irregular
                 # each time checked once (the look-up inlined), equal ones held once
                 created = valid.get(created) or _stored(created, valid)
-                modified = (
-                    created
-                    if modified == created
-                    else (valid.get(modified) or _stored(modified, valid))
+                modified = created if modified == created else (
+                    valid.get(modified) or _stored(modified, valid)
                 )
                 if reviewed_at is not None:
                     reviewed_at = valid.get(reviewed_at) or _stored(reviewed_at, valid)
                 author = authors.setdefault(author, author)
                 if not (
-                    isinstance(note, _TEXT)
-                    and isinstance(status, _TEXT)
+                    isinstance(note, _TEXT) and isinstance(status, _TEXT)
                     and isinstance(review_comment, _TEXT)
                 ):
                     raise Irregular  # what `or ""` does to them, SQL would not
@@ -371,16 +351,8 @@ class _Merge:
                     skipped += 1
                     continue
                 present.add(key)
-                row = (
-                    next_id + len(kept),
-                    document_id,
-                    start,
-                    end,
-                    author,
-                    created,
-                    modified,
-                    note or "",
-                )
+                row = (next_id + len(kept), document_id, start, end, author, created, modified,
+                       note or "")
                 review = (status or "draft", reviewer, reviewed_at, review_comment or "")
                 kept.append((old, row, review, listed))
         return kept, used, skipped
@@ -402,9 +374,8 @@ class _Merge:
             if local is not None:  # else only on annotations of documents set aside
                 fields_json = json.dumps(tag.fields)
                 suggested = [name for name in tag.suggested if name in tag.fields]
-                encoded.append(
-                    (tag_id, fields, hints, local, fields_json, json.dumps(suggested), rank[tag_id])
-                )
+                encoded.append((tag_id, fields, hints, local, fields_json,
+                                json.dumps(suggested), rank[tag_id]))
                 snapshot[id(tag)] = (tag.name, fields_json, tag.suggested)
         history_rows = 0
         with self.functions() as imports:
@@ -420,17 +391,10 @@ class _Merge:
                     imports.clear()
                     for old, row, review, listed in kept[first : first + merge.BATCH]:
                         ids.append((old, row[0], row[1], row[4]))
-                        imports[old] = cast(
-                            str,
-                            creation_row(
-                                "import",
-                                row[4],
-                                now,
-                                cast(AnnotationRow, row),
-                                [snapshot[id(tag)] for tag in listed],
-                                cast(Review, review),
-                            )[6],
-                        )
+                        imports[old] = cast(str, creation_row(
+                            "import", row[4], now, cast(AnnotationRow, row),
+                            [snapshot[id(tag)] for tag in listed], cast(Review, review),
+                        )[6])
                     cursor.execute("DELETE FROM temp.merge_ids")
                     cursor.executemany("INSERT INTO temp.merge_ids VALUES (?, ?, ?, ?)", ids)
                     cursor.execute(_COPY_ANNOTATIONS)
@@ -478,5 +442,5 @@ def _snapshot(text: Any, annotation_id: int, document_id: int) -> str | None:
     if text.__class__ is str:
         match = _SNAPSHOT_IDS.match(text)
         if match is not None:
-            return f'{{"id": {annotation_id}, "document_id": {document_id}, ' + text[match.end() :]
+            return f'{{"id": {annotation_id}, "document_id": {document_id}, ' + text[match.end():]
     return merge._remapped(None, text, annotation_id, document_id)

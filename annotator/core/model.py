@@ -99,7 +99,7 @@ class Unit(Base):
     __tablename__ = "units"
     __table_args__ = (
         Index("ix_units_document_ordinal", "document_id", "ordinal", unique=True),
-        CheckConstraint('start >= 0 AND "end" > start', name="ck_units_span"),
+        CheckConstraint("start >= 0 AND \"end\" > start", name="ck_units_span"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,7 +126,7 @@ class Annotation(Base):
     __tablename__ = "annotations"
     __table_args__ = (
         Index("ix_annotations_document_start", "document_id", "start"),
-        CheckConstraint('start >= 0 AND "end" > start', name="ck_annotations_span"),
+        CheckConstraint("start >= 0 AND \"end\" > start", name="ck_annotations_span"),
         # Ids are never reused, so that undo can restore a deleted annotation under its own id.
         {"sqlite_autoincrement": True},
     )

@@ -47,17 +47,8 @@ from annotator.core.search_index import refresh as refresh_search_index
 from annotator.core.settings import DB_ENV_VAR, default_db_path
 
 __all__ = [
-    "HEAD_REVISION",
-    "KNOWN_REVISIONS",
-    "SQLITE_MAGIC",
-    "DatabaseState",
-    "inspect_database",
-    "ChangeWatcher",
-    "DatabaseReadOnly",
-    "Store",
-    "default_db_path",
-    "open_store",
-    "DB_ENV_VAR",
+    "HEAD_REVISION", "KNOWN_REVISIONS", "SQLITE_MAGIC", "DatabaseState", "inspect_database",
+    "ChangeWatcher", "DatabaseReadOnly", "Store", "default_db_path", "open_store", "DB_ENV_VAR",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -253,7 +244,9 @@ def _make_engine(target: DatabaseFile | Path, *, read_only: bool = False) -> Eng
             raise
         return conn
 
-    engine = create_engine(f"sqlite+pysqlite:///{owner.path}", creator=connect, poolclass=QueuePool)
+    engine = create_engine(
+        f"sqlite+pysqlite:///{owner.path}", creator=connect, poolclass=QueuePool
+    )
     _configure_engine(engine)
     return engine
 

@@ -97,11 +97,11 @@ def test_upgrade_from_first_schema_keeps_every_row(tmp_path: Path) -> None:
             (now,),
         )
         conn.exec_driver_sql(
-            'INSERT INTO units (document_id, ordinal, start, "end", kind) VALUES '
+            "INSERT INTO units (document_id, ordinal, start, \"end\", kind) VALUES "
             "(1, 0, 0, 16, 'sentence'), (1, 1, 17, 26, 'sentence')"
         )
         conn.exec_driver_sql(
-            'INSERT INTO annotations (id, document_id, start, "end", author, created, modified, '
+            "INSERT INTO annotations (id, document_id, start, \"end\", author, created, modified, "
             "note) VALUES (7, 1, 0, 16, 'ana', ?, ?, 'kept note')",
             (now, now),
         )

@@ -16,6 +16,7 @@ it, and the tags of the annotations over it.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -82,26 +83,27 @@ class SearchResults:
 # --- the query ------------------------------------------------------------------------------
 
 
-def _is_word_char(ch: str) -> bool:
-    """What FTS5's unicode61 tokenizer keeps inside a token (letters, numbers, private use),
-    plus combining marks, which fold away."""
+_ALNUM = re.compile(r"[^\W_]+")  # letters and numbers (str.isalnum), as unicode61 sees them
+
+
+def _joins(ch: str) -> bool:
+    """A character that stays inside a word without being a letter or number: combining
+    marks (accents, harakat: folded away) and private use characters (unicode61 keeps them)."""
     category = unicodedata.category(ch)
-    return category[0] in "LNM" or category == "Co"
+    return category[0] == "M" or category == "Co"
 
 
 def _words(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of each run of word characters in `text`."""
+    """The (start, end) of each word in `text`: runs of letters and numbers, joined across
+    combining marks ("كَتَبَ" is one word) and carrying the marks that end them."""
     runs: list[tuple[int, int]] = []
-    start = -1
-    for index, ch in enumerate(text):
-        if _is_word_char(ch):
-            if start < 0:
-                start = index
-        elif start >= 0:
-            runs.append((start, index))
-            start = -1
-    if start >= 0:
-        runs.append((start, len(text)))
+    for match in _ALNUM.finditer(text):
+        start, end = match.span()
+        if runs and all(_joins(ch) for ch in text[runs[-1][1] : start]):
+            start = runs.pop()[0]
+        while end < len(text) and _joins(text[end]):
+            end += 1
+        runs.append((start, end))
     return runs
 
 

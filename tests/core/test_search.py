@@ -279,3 +279,11 @@ def test_the_table_sorts_by_text_through_every_change(store: Store) -> None:
     assert table.ids(store, sort=by_text) == [1, 2]
     restore_document(store, removed)
     assert table.ids(store, sort=by_text) == [3, 1, 2]
+
+
+def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
+    from annotator.core.search import highlights
+
+    text = "Le cafe\u0301 au lait, كَتَبَ."
+    spans = highlights(text, parse_query("CAFÉ كتب"))
+    assert [text[s:e] for s, e in spans] == ["cafe\u0301", "كَتَبَ"]

@@ -93,12 +93,17 @@ FLOOR_TABLES = (
 
 
 def _schema(path: Path) -> list[tuple[str, str, str]]:
-    """(type, table, CREATE statement) of every table and index of the app's schema."""
+    """(type, table, CREATE statement) of every table and index of the app's schema.
+
+    Tables and indexes only, never triggers: the search indexes (migration 0004) are derived
+    data the floor leaves out, and the triggers that keep them refer to tables it does not
+    create."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return conn.execute(
             "SELECT type, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-            "AND name != 'sqlite_sequence' ORDER BY type = 'index', rowid"
+            "AND type IN ('table', 'index') AND name != 'sqlite_sequence' "
+            "ORDER BY type = 'index', rowid"
         ).fetchall()
     finally:
         conn.close()

@@ -18,8 +18,9 @@ text and of the note contains the folded needle): the folded text of every annot
 in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
 a needle under three characters scans that table's folded text, and rows still queued in
 `search_pending` (written by another client, not yet folded: search_index.py) are folded here.
-Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, kept by
-triggers) through its index instead of cutting every annotation's text out of its document.
+Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, written
+with the indexes by search_index.refresh) through its index instead of cutting every
+annotation's text out of its document; while rows are queued, their text is cut here.
 """
 
 from __future__ import annotations
@@ -124,6 +125,16 @@ class _Query:
         # A condition on a field needs its tag: those tags are joined (inner), so that SQLite
         # can start from the tag's rows (its index) instead of every annotation.
         self.required = {field_column(c.key).tag for c in wanted.conditions}
+        # annotations another client wrote that the app has not yet copied into the indexes
+        # (search_index.py): sorting by text then cuts their text from the document
+        self.sort_text_pending = bool(
+            any(key.column == "text" for key in sort)
+            and _run(
+                connection,
+                "SELECT EXISTS (SELECT 1 FROM search_pending WHERE kind = 'a')",
+                (),
+            )[0][0]
+        )
         self.where = self._where(wanted)
         self.order = self._order(sort)
 
@@ -259,6 +270,9 @@ class _Query:
             return "nullif(d.issuer, '') COLLATE NOCASE", True
         if column == "text":
             # the stored copy (migration 0004) and its index: no substring cut per row
+            if self.sort_text_pending:
+                self.joins["st"] = "LEFT JOIN search_sort_text st ON st.annotation_id = a.id"
+                return 'coalesce(st.text, substr(d.text, a.start + 1, a."end" - a.start))', False
             self.joins["st"] = "JOIN search_sort_text st ON st.annotation_id = a.id"
             return "st.text", False
         if column == "author":

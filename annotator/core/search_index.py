@@ -1,7 +1,9 @@
 """Writing the search indexes of migration 0004 (issue 16).
 
 The triggers queue every changed unit and annotation in `search_pending` and drop its old index
-rows; `refresh` folds the queued rows' text (folding.fold) into the indexes. The store calls it
+rows; `refresh` folds the queued rows' text (folding.fold) into the indexes and copies the
+annotations' text into `search_sort_text`, reading each document's text once and folding each
+distinct span once (a merge of 100,000 annotations queues them all: issue 15's merge goal). The store calls it
 before each commit of `Store.write`, after an upgrade and when it opens a writable database,
 so the queue is empty in normal use; rows written by another client (a hand edit) wait there
 until then, and the readers (search.py, annotation_table.py) read them directly meanwhile.
@@ -14,16 +16,13 @@ from typing import Any
 
 from annotator.core.folding import fold
 
-_UNIT_TEXT = 'substr(d.text, {t}.start + 1, {t}."end" - {t}.start)'
-
 _PENDING_UNITS = (
-    f"SELECT u.id, {_UNIT_TEXT.format(t='u')} FROM search_pending p "
-    "JOIN units u ON u.id = p.id JOIN documents d ON d.id = u.document_id WHERE p.kind = 'u'"
+    'SELECT u.id, u.document_id, u.start, u."end" FROM search_pending p '
+    "JOIN units u ON u.id = p.id WHERE p.kind = 'u'"
 )
 _PENDING_ANNOTATIONS = (
-    f"SELECT a.id, {_UNIT_TEXT.format(t='a')}, a.note FROM search_pending p "
-    "JOIN annotations a ON a.id = p.id JOIN documents d ON d.id = a.document_id "
-    "WHERE p.kind = 'a'"
+    'SELECT a.id, a.document_id, a.start, a."end", a.note FROM search_pending p '
+    "JOIN annotations a ON a.id = p.id WHERE p.kind = 'a'"
 )
 
 
@@ -42,12 +41,21 @@ def refresh(driver: sqlite3.Connection | Any) -> int:
     try:
         if cursor.execute("SELECT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0] == 0:
             return 0
-        units = [(i, fold(text)) for i, text in cursor.execute(_PENDING_UNITS)]
+        pending_units = cursor.execute(_PENDING_UNITS).fetchall()
+        pending_annotations = cursor.execute(_PENDING_ANNOTATIONS).fetchall()
+        spans = _FoldedSpans(cursor)
+        units = [(i, spans.get(doc, start, end)) for i, doc, start, end in pending_units]
         annotations = [
-            (i, fold(text), fold(note)) for i, text, note in cursor.execute(_PENDING_ANNOTATIONS)
+            (i, spans.get(doc, start, end), fold(note))
+            for i, doc, start, end, note in pending_annotations
         ]
-        for table in ("search_units",):
-            cursor.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(u[0],) for u in units])
+        cursor.executemany(
+            "INSERT OR REPLACE INTO search_sort_text (annotation_id, text) VALUES (?, ?)",
+            [(i, spans.text(doc, start, end)) for i, doc, start, end, _ in pending_annotations],
+        )
+        # the triggers already dropped the old index rows of what they queued; these deletes
+        # only guard against a row indexed twice, and cost one rowid lookup each
+        cursor.executemany("DELETE FROM search_units WHERE rowid = ?", [(u[0],) for u in units])
         for table in ("search_annotations", "search_notes"):
             cursor.executemany(
                 f"DELETE FROM {table} WHERE rowid = ?", [(a[0],) for a in annotations]
@@ -64,3 +72,32 @@ def refresh(driver: sqlite3.Connection | Any) -> int:
         return len(units) + len(annotations)
     finally:
         cursor.close()
+
+
+class _FoldedSpans:
+    """The folded text of (document, start, end) spans: each document's text read once (not
+    once per row, which reads the whole text from its overflow pages every time) and each
+    distinct span folded once (many annotations share a sentence, and units are sentences)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._texts: dict[int, str] = {}
+        self._folded: dict[tuple[int, int, int], str] = {}
+
+    def text(self, document_id: int, start: int, end: int) -> str:
+        """The span's text as stored (the same code points as SQL `substr`)."""
+        text = self._texts.get(document_id)
+        if text is None:
+            row = self._cursor.execute(
+                "SELECT text FROM documents WHERE id = ?", (document_id,)
+            ).fetchone()
+            text = self._texts[document_id] = row[0] if row is not None else ""
+        return text[start:end]
+
+    def get(self, document_id: int, start: int, end: int) -> str:
+        """The span's folded text."""
+        key = (document_id, start, end)
+        folded = self._folded.get(key)
+        if folded is None:
+            folded = self._folded[key] = fold(self.text(document_id, start, end))
+        return folded

@@ -281,6 +281,21 @@ def test_the_table_sorts_by_text_through_every_change(store: Store) -> None:
     assert table.ids(store, sort=by_text) == [3, 1, 2]
 
 
+def test_the_table_sorts_queued_rows_by_text_before_they_are_folded(store: Store) -> None:
+    by_text = table.parse_sort("text")
+    conn = sqlite3.connect(store.path)  # another client adds an annotation on "The"
+    with conn:
+        conn.execute(
+            'INSERT INTO annotations (document_id, start, "end", author, created, modified, '
+            "note) VALUES (1, 0, 3, 'ana', '2024-01-02T03:04:05.000000+00:00', "
+            "'2024-01-02T03:04:05.000000+00:00', '')"
+        )
+    conn.close()
+    assert _pending(store.path) == 1
+    assert table.ids(store, sort=by_text) == [1, 3, 2]  # "Café" < "The" < "كَتَبَ"
+    assert table.ids(store, sort=table.parse_sort("-text")) == [2, 3, 1]
+
+
 def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
     from annotator.core.search import highlights
 

@@ -3,10 +3,11 @@
 The triggers queue every changed unit and annotation in `search_pending` and drop its old index
 rows; `refresh` folds the queued rows' text (folding.fold) into the indexes and copies the
 annotations' text into `search_sort_text`, reading each document's text once and folding each
-distinct span once (a merge of 100,000 annotations queues them all: issue 15's merge goal). The store calls it
-before each commit of `Store.write`, after an upgrade and when it opens a writable database,
-so the queue is empty in normal use; rows written by another client (a hand edit) wait there
-until then, and the readers (search.py, annotation_table.py) read them directly meanwhile.
+distinct span once (a merge of 100,000 annotations queues them all: issue 15's merge goal).
+The store calls it before each commit of `Store.write`, after an upgrade and when it opens a
+writable database, so the queue is empty in normal use; rows written by another client (a hand
+edit) wait there until then, and the readers (search.py, annotation_table.py) read them
+directly meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _PENDING_ANNOTATIONS = (
     'SELECT a.id, a.document_id, a.start, a."end", a.note FROM search_pending p '
     "JOIN annotations a ON a.id = p.id WHERE p.kind = 'a'"
 )
+
+_INDEXES = (("search_units", "u"), ("search_annotations", "a"), ("search_notes", "a"))
 
 
 def has_index(driver: Any) -> bool:
@@ -54,11 +57,11 @@ def refresh(driver: sqlite3.Connection | Any) -> int:
             [(i, spans.text(doc, start, end)) for i, doc, start, end, _ in pending_annotations],
         )
         # the triggers already dropped the old index rows of what they queued; these deletes
-        # only guard against a row indexed twice, and cost one rowid lookup each
-        cursor.executemany("DELETE FROM search_units WHERE rowid = ?", [(u[0],) for u in units])
-        for table in ("search_annotations", "search_notes"):
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE rowid = ?", [(a[0],) for a in annotations]
+        # (one statement each, no Python per row) only guard against a row indexed twice
+        for table, kind in _INDEXES:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE rowid IN "
+                f"(SELECT id FROM search_pending WHERE kind = '{kind}')"
             )
         cursor.executemany("INSERT INTO search_units (rowid, text) VALUES (?, ?)", units)
         cursor.executemany(

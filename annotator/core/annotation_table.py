@@ -109,6 +109,7 @@ class Row:
 
 _TEXT_SQL = 'substr(d.text, a.start + 1, a."end" - a.start)'
 _READS_DOCUMENT = re.compile(r"\bd\.")
+_GLOB_SPECIAL = re.compile(r"[*?\[]")  # each taken literally inside brackets
 
 
 class _Query:
@@ -229,10 +230,11 @@ class _Query:
 
     def _text(self, needle: str) -> str:
         marker = self.param(needle)
-        if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
-            quoted = self.param('"' + needle.replace('"', '""') + '"')
+        if len(needle) >= 3:  # a trigram index lookup: GLOB *needle* is a substring match
+            pattern = self.param("*" + _GLOB_SPECIAL.sub(r"[\g<0>]", needle) + "*")
             indexed = (
-                f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
+                f"SELECT rowid FROM search_annotations WHERE text GLOB {pattern} UNION ALL "
+                f"SELECT rowid FROM search_annotations WHERE note GLOB {pattern}"
             )
         else:
             indexed = (

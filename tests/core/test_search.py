@@ -296,6 +296,24 @@ def test_the_table_sorts_queued_rows_by_text_before_they_are_folded(store: Store
     assert table.ids(store, sort=table.parse_sort("-text")) == [2, 3, 1]
 
 
+def test_the_table_text_filter_takes_glob_characters_literally(store: Store) -> None:
+    doc = add(store, "Prices [est.] rose 5*3 times? No.", "Gamma")
+    ops.bulk_add_annotations(
+        store,
+        doc,
+        [
+            ops.NewAnnotation(0, 18, "ana", ["claim"], "", {}),  # "Prices [est.] rose"
+            ops.NewAnnotation(19, 32, "ana", ["claim"], "", {}),  # "5*3 times? No"
+        ],
+    )
+    assert table.ids(store, table.AnnotationFilter(text="[EST.]")) == [3]
+    assert table.ids(store, table.AnnotationFilter(text="5*3 t")) == [4]
+    assert table.ids(store, table.AnnotationFilter(text="es? n")) == [4]
+    assert table.ids(store, table.AnnotationFilter(text="5*9")) == []  # no wildcard
+    assert table.ids(store, table.AnnotationFilter(text="s [")) == [3]
+    assert table.ids(store, table.AnnotationFilter(text="umé f")) == [1]  # in the note
+
+
 def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
     from annotator.core.search import highlights
 

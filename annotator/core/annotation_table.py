@@ -109,7 +109,6 @@ class Row:
 
 _TEXT_SQL = 'substr(d.text, a.start + 1, a."end" - a.start)'
 _READS_DOCUMENT = re.compile(r"\bd\.")
-_GLOB_SPECIAL = re.compile(r"[*?\[]")  # each taken literally inside brackets
 
 
 class _Query:
@@ -230,11 +229,10 @@ class _Query:
 
     def _text(self, needle: str) -> str:
         marker = self.param(needle)
-        if len(needle) >= 3:  # a trigram index lookup: GLOB *needle* is a substring match
-            pattern = self.param("*" + _GLOB_SPECIAL.sub(r"[\g<0>]", needle) + "*")
+        if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
+            quoted = self.param('"' + needle.replace('"', '""') + '"')
             indexed = (
-                f"SELECT rowid FROM search_annotations WHERE text GLOB {pattern} UNION ALL "
-                f"SELECT rowid FROM search_annotations WHERE note GLOB {pattern}"
+                f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
             )
         else:
             indexed = (

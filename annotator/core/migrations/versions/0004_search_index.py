@@ -6,10 +6,7 @@
   annotations.id.
 - search_annotations: the folded annotated text and note of every annotation, FTS5 trigram
   index (case_sensitive: the text is already folded), rowid = annotations.id: the annotations
-  table's free-text filter, a substring match through GLOB, which SQLite answers from the
-  trigrams and checks against the stored text. Without positions (detail = 'none': no phrase
-  MATCH, which the GLOB does not need) it is about 40% cheaper to write, which a merge of
-  100,000 annotations feels.
+  table's free-text filter, a substring match.
 - search_sort_text: the annotated text of every annotation as stored (not folded), with an
   index, so that the annotations table sorts by text without cutting 100,000 substrings;
   written with the indexes from the queue (a trigger cutting it would read the whole document
@@ -45,7 +42,7 @@ depends_on = None
 TABLES = {
     "search_units": "text, tokenize = 'unicode61 remove_diacritics 2'",
     "search_notes": "text, tokenize = 'unicode61 remove_diacritics 2'",
-    "search_annotations": "text, note, tokenize = 'trigram case_sensitive 1', detail = 'none'",
+    "search_annotations": "text, note, tokenize = 'trigram case_sensitive 1'",
 }
 
 _QUEUE = "INSERT OR IGNORE INTO search_pending (kind, id) VALUES ('{kind}', new.id)"

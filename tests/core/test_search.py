@@ -314,6 +314,26 @@ def test_the_table_text_filter_takes_glob_characters_literally(store: Store) -> 
     assert table.ids(store, table.AnnotationFilter(text="umé f")) == [1]  # in the note
 
 
+def test_annotations_sharing_a_span_and_a_removed_documents_spans(store: Store) -> None:
+    doc = add(store, "Oil exports resumed. Prices fell.", "Gamma")
+    ops.bulk_add_annotations(
+        store,
+        doc,
+        [ops.NewAnnotation(0, 20, who, ["claim"], "", {}) for who in ("ana", "ben")],
+    )
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == [3, 4]
+    removed = remove_document(store, doc)
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == []
+    other = add(store, "Wheat harvests failed badly.", "Delta")  # may take the removed id
+    ops.bulk_add_annotations(store, other, [ops.NewAnnotation(0, 20, "ana", ["claim"], "", {})])
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == []
+    assert len(table.ids(store, table.AnnotationFilter(text="harvests"))) == 1
+    remove_document(store, other)
+    restore_document(store, removed)
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == [3, 4]
+    assert _pending(store.path) == 0
+
+
 def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
     from annotator.core.search import highlights
 

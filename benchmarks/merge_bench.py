@@ -38,10 +38,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from annotator.core import ops  # noqa: E402
+from annotator.core import annotation_table as table  # noqa: E402
+from annotator.core import ops, search_index  # noqa: E402
 from annotator.core.colleague import merge_colleague, read_colleague_database  # noqa: E402
 from annotator.core.fields import TAG_FIELDS  # noqa: E402
 from annotator.core.interchange.merge import merge_incoming  # noqa: E402
+from annotator.core.search import search  # noqa: E402
 from annotator.core.segment import segment  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
 
@@ -187,6 +189,44 @@ def _phases(folder: Path, colleague: Path) -> list[str]:
     ]
 
 
+def _backlog(store: Any) -> list[str]:
+    """The first searches with the merge's rows still queued, the folding of them in batches
+    (as the window does in idle time, and the CLI after the merge), the same searches after."""
+    queued = search_index.backlog(store)
+    needles = ("trucks", '"convoy 5017"')
+    lines = [f"  queued: {queued:,} rows"]
+
+    def searches(label: str) -> None:
+        for needle in needles:
+            started = time.perf_counter()
+            results = search(store, needle)
+            took = time.perf_counter() - started
+            lines.append(f"  {label}: search {needle}: {took * 1000:,.0f} ms "
+                         f"({results.hit_count} hits)")
+        started = time.perf_counter()
+        rows = table.count(store, table.AnnotationFilter(text="convoy 5017"))
+        took = time.perf_counter() - started
+        lines.append(f"  {label}: table text filter 'convoy 5017': {took * 1000:,.0f} ms "
+                     f"({rows} rows)")
+
+    searches("queue full")
+    started = time.perf_counter()
+    steps = []
+    while True:
+        step_started = time.perf_counter()
+        done = search_index.fold_step(store, wait=False)
+        steps.append(time.perf_counter() - step_started)
+        if not done:
+            break
+    took = time.perf_counter() - started
+    steps.sort()
+    lines.append(f"  folding them: {took:.2f} s in {len(steps) - 1} transactions of "
+                 f"{search_index.BATCH_ROWS:,} rows (median {steps[len(steps) // 2] * 1000:.0f}"
+                 f" ms, longest {steps[-1] * 1000:.0f} ms)")
+    searches("folded")
+    return lines
+
+
 def _runs(values: list[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in values)
 
@@ -210,6 +250,7 @@ def main() -> int:
         floor_rows = _rows(colleague, ("annotations",))
         full_rows: dict[str, list[tuple[Any, ...]]] = {}
         floors, full_floors, totals, again = [], [], [], []
+        backlog_lines: list[str] = []
         cpu: dict[str, list[float]] = {"merge": [], "full": []}
         fresh = folder / "fresh.sqlite3"
         open_store(fresh, daily_backup=False).close()
@@ -227,6 +268,8 @@ def main() -> int:
                 second = merge_colleague(store, colleague)
                 again.append(time.perf_counter() - started)
                 assert second.merge.annotations_added == 0
+                if run == 0:  # not timed with the merge: what its queued rows cost later
+                    backlog_lines = _backlog(store)
             if not full_rows:
                 full_rows = written_rows(merged, fresh)
                 _check_floor_rows(full_rows, report)
@@ -257,6 +300,8 @@ def main() -> int:
     print(f"full-data floor:  {full:5.2f} s best of {args.runs} (runs: {_runs(full_floors)}): "
           f"the same, every row the merge writes ({written}), foreign keys on")
     print(f"merge again:      {min(again):5.2f} s  (everything already present)")
+    print("search index rows the merge left queued (search_index.py), after the first run:")
+    print("\n".join(backlog_lines))
     print("phases of one more merge by the general path (exports, older schemas):")
     print("\n".join(phases))
     print(f"load (1, 5, 15 min): before {' '.join(load_before)}, after {' '.join(load_after)}"

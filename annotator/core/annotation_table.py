@@ -52,7 +52,7 @@ from annotator.core.annotation_filter import (
     scale_position,
 )
 from annotator.core.fields import FieldKind
-from annotator.core.folding import FOLD_FUNCTION, fold
+from annotator.core.folding import fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store
 
@@ -118,6 +118,7 @@ class _Query:
         self, connection: Connection, wanted: AnnotationFilter, sort: Sequence[SortKey]
     ) -> None:
         self.params: dict[str, Any] = {}
+        self.connection = connection
         self.tag_ids = {
             name: tag_id for tag_id, name in _run(connection, "SELECT id, name FROM tags", ())
         }
@@ -239,13 +240,11 @@ class _Query:
                 f"SELECT rowid FROM search_annotations WHERE instr(text, {marker}) > 0 "
                 f"OR instr(note, {marker}) > 0"
             )
-        pending = (
-            "SELECT b.id FROM search_pending p JOIN annotations b ON b.id = p.id "
-            "JOIN documents e ON e.id = b.document_id WHERE p.kind = 'a' AND ("
-            f'instr({FOLD_FUNCTION}(substr(e.text, b.start + 1, b."end" - b.start)), {marker}) > 0 '
-            f"OR instr({FOLD_FUNCTION}(b.note), {marker}) > 0)"
-        )
-        return f"(a.id IN ({indexed}) OR a.id IN ({pending}))"
+        pending = _pending_text_matches(self.connection, needle)
+        if not pending:
+            return f"a.id IN ({indexed})"
+        ids = self.param(json.dumps(pending))
+        return f"(a.id IN ({indexed}) OR a.id IN (SELECT value FROM json_each({ids})))"
 
     def _order(self, sort: Sequence[SortKey]) -> str:
         terms: list[str] = []
@@ -303,6 +302,36 @@ def _prepare(
     connection: Connection, wanted: AnnotationFilter | None, sort: Sequence[SortKey] | None
 ) -> _Query:
     return _Query(connection, wanted or AnnotationFilter(), tuple(sort or DEFAULT_SORT))
+
+
+def _pending_text_matches(connection: Connection, needle: str) -> list[int]:
+    """The ids of the annotations still queued for the indexes (search_index.py: a bulk
+    write's backlog) whose folded text or note contains `needle`: each document read once and
+    each distinct span folded once, here, rather than an SQL substr per row (which reads the
+    whole document text every time)."""
+    rows = _run(
+        connection,
+        'SELECT a.id, a.document_id, a.start, a."end", a.note FROM search_pending p '
+        "JOIN annotations a ON a.id = p.id WHERE p.kind = 'a'",
+        (),
+    )
+    if not rows:
+        return []
+    texts: dict[int, str] = {}
+    folded: dict[tuple[int, int, int], str] = {}
+    found: list[int] = []
+    for annotation_id, document_id, start, end, note in rows:
+        key = (document_id, start, end)
+        span = folded.get(key)
+        if span is None:
+            text = texts.get(document_id)
+            if text is None:
+                stored = _run(connection, "SELECT text FROM documents WHERE id = ?", (document_id,))
+                text = texts[document_id] = stored[0][0] if stored else ""
+            span = folded[key] = fold(text[start:end])
+        if needle in span or (note and needle in fold(note)):
+            found.append(annotation_id)
+    return found
 
 
 def _run(connection: Connection, sql: str, params: Mapping[str, Any] | Sequence[Any]) -> Any:

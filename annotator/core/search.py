@@ -200,10 +200,11 @@ SELECT a.id, a.document_id, a.start, a."end", a.note
 FROM search_notes s JOIN annotations a ON a.id = s.rowid
 WHERE search_notes MATCH ? ORDER BY s.rowid LIMIT ?
 """
+# rows queued for the indexes (search_index.py); their text is cut in Python, each document
+# read once (SQL's substr would read the whole document once per row)
 _PENDING_UNITS = """
-SELECT u.id, u.document_id, u.start, u."end", substr(d.text, u.start + 1, u."end" - u.start)
-FROM search_pending p JOIN units u ON u.id = p.id JOIN documents d ON d.id = u.document_id
-WHERE p.kind = 'u'
+SELECT u.id, u.document_id, u.start, u."end"
+FROM search_pending p JOIN units u ON u.id = p.id WHERE p.kind = 'u'
 """
 _PENDING_NOTES = """
 SELECT a.id, a.document_id, a.start, a."end", a.note
@@ -237,9 +238,9 @@ def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResult
         try:
             units = cursor.execute(_UNITS, (expression, limit + 1)).fetchall()
             notes = cursor.execute(_NOTES, (expression, limit + 1)).fetchall()
-            # rows another client wrote and the app has not folded yet (search_index.py)
-            units += [r for r in cursor.execute(_PENDING_UNITS) if _matches(r[4], terms)]
-            notes += [r for r in cursor.execute(_PENDING_NOTES) if _matches(r[4], terms)]
+            # rows not folded into the indexes yet: a bulk write's backlog (search_index.py)
+            units += _pending_units(cursor, terms, limit)
+            notes += _pending_notes(cursor, terms, limit)
             units.sort(key=lambda r: (r[1], r[2], r[0]))
             notes.sort(key=lambda r: (r[1], r[2], r[0]))
             truncated = len(units) > limit or len(notes) > limit
@@ -295,6 +296,47 @@ def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResult
 
 def _matches(text: str, terms: tuple[Term, ...]) -> bool:
     return all(highlights(text, (term,)) for term in terms)
+
+
+def _first_matches(
+    rows: list[tuple[Any, ...]], terms: tuple[Term, ...], limit: int, text: Any
+) -> list[tuple[Any, ...]]:
+    """The first `limit` + 1 of `rows` (id, document, start, end, ...) in the order of the
+    results whose `text(row)` matches `terms`: each row's folded text must contain every word
+    (cheap) before the words are looked for as the index would; more than `limit` + 1 could
+    never be shown, since the results are cut at `limit` after sorting."""
+    rows.sort(key=lambda r: (r[1], r[2], r[0]))
+    words = [word for term in terms for word in term.words]
+    found: list[tuple[Any, ...]] = []
+    for row in rows:
+        content = text(row)
+        folded = fold(content)
+        if all(word in folded for word in words) and _matches(content, terms):
+            found.append((*row[:4], content))
+            if len(found) > limit:
+                break
+    return found
+
+
+def _pending_units(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tuple[Any, ...]]:
+    rows = cursor.execute(_PENDING_UNITS).fetchall()
+    if not rows:
+        return []
+    texts: dict[int, str] = {}
+
+    def sentence(row: tuple[Any, ...]) -> str:
+        document = texts.get(row[1])
+        if document is None:
+            found = cursor.execute("SELECT text FROM documents WHERE id = ?", (row[1],))
+            document = texts[row[1]] = (found.fetchone() or ("",))[0]
+        return document[row[2] : row[3]]
+
+    return _first_matches(rows, terms, limit, sentence)
+
+
+def _pending_notes(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tuple[Any, ...]]:
+    rows = cursor.execute(_PENDING_NOTES).fetchall()
+    return _first_matches(rows, terms, limit, lambda row: row[4]) if rows else []
 
 
 def _position(hit: Hit) -> tuple[int, int, int]:

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from annotator.core import search_index
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
+    BUSY_TIMEOUT_MS,
     DatabaseFile,
     backup_folder,
     database_file,
@@ -42,8 +44,6 @@ from annotator.core.inspection import (
     connect_for_reading,
     inspect_database,
 )
-from annotator.core.search_index import has_index as has_search_index
-from annotator.core.search_index import refresh as refresh_search_index
 from annotator.core.settings import DB_ENV_VAR, default_db_path
 
 __all__ = [
@@ -55,12 +55,31 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 ENGINE = "engine"  # the name under which a file's engine is shared (connections.DatabaseFile)
 
 
+SEARCH_MARK = "search_mark"  # connection info: the search queue's mark when the write began
+
+
 def _configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: no deadlock when two processes upgrade locks.
-        immediate = conn.get_execution_options().get("write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if not options.get("write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        driver = conn.connection.driver_connection
+        if options.get("no_wait", False):  # fail at once if another connection writes
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # what this transaction queues for the search indexes is numbered above this
+        try:
+            conn.info[SEARCH_MARK] = search_index.mark(driver)
+        except sqlite3.OperationalError:  # no search indexes (a schema before 0004)
+            conn.info[SEARCH_MARK] = None
 
 
 def bulk_insert(
@@ -109,14 +128,8 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, target)
         driver = connection.connection.driver_connection
-        if has_search_index(driver):
-            refresh_search_index(driver)
-
-
-def _refresh_search(session: Session) -> None:
-    """Fold what the session queued for the search indexes (search_index.py), in its
-    transaction, before it commits."""
-    refresh_search_index(session.connection().connection.driver_connection)
+        if search_index.has_index(driver):
+            search_index.refresh(driver)
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,11 @@ class Store:
         self.engine = opened.engine
         self.read_only = opened.read_only
         self._write_engine = self.engine.execution_options(write=True)
+        self._write_now_engine = self._write_engine.execution_options(no_wait=True)
         self._closed = False
+        # set when a write of this store left more rows in the search queue than it folds
+        # (search_index.py): a caller with idle time folds them (gui/search_folding.py)
+        self.search_backlog_left = False
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -148,20 +165,35 @@ class Store:
                 session.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, wait: bool = True) -> Iterator[Session]:
         """A session for one user action: committed on success, rolled back on any error.
 
+        Before it commits, the session folds the rows it queued for the search indexes when
+        they are few (search_index.py); a bulk write leaves them queued (`search_backlog_left`).
+        Without `wait`, beginning fails at once (sqlite3's "database is locked") when another
+        connection is writing, instead of waiting for it.
         Raises DatabaseReadOnly when the database was opened read-only.
         """
         self._refuse_if_read_only()
-        with Session(self._write_engine, expire_on_commit=False) as session:
+        engine = self._write_engine if wait else self._write_now_engine
+        with Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
-                _refresh_search(session)
+                self._refresh_search(session)
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    def _refresh_search(self, session: Session) -> None:
+        """Fold the rows the session's transaction queued for the search indexes, in it,
+        when they are few; leave a bulk write's rows queued (search_index.py)."""
+        connection = session.connection()
+        after = connection.info.get(SEARCH_MARK)
+        if after is None:
+            return
+        if not search_index.refresh_own(connection.connection.driver_connection, after):
+            self.search_backlog_left = True
 
     @contextmanager
     def write_attached(self, other: Path, schema: str) -> Iterator[Session]:
@@ -180,7 +212,7 @@ class Store:
                     with Session(bind=connection, expire_on_commit=False) as session:
                         try:
                             yield session
-                            _refresh_search(session)
+                            self._refresh_search(session)
                             session.commit()
                         except BaseException:
                             session.rollback()
@@ -326,9 +358,10 @@ def _open(owner: DatabaseFile, state: DatabaseState) -> _OpenDatabase:
             with engine.connect() as conn:  # fail here, not at the analyst's first edit
                 conn.exec_driver_sql("SELECT 1").fetchone()
                 conn.rollback()
-            if state.writable:  # rows a hand edit queued for the search indexes
+            if state.writable:  # rows a hand edit queued for the search indexes, if few (a
+                # larger backlog is folded in batches later: search_index.py)
                 with engine.begin() as conn:
-                    refresh_search_index(conn.connection.driver_connection)
+                    search_index.refresh_own(conn.connection.driver_connection, 0)
     except BaseException:
         engine.dispose()
         if not state.exists:

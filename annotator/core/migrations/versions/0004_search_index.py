@@ -12,7 +12,9 @@
   written with the indexes from the queue (a trigger cutting it would read the whole document
   text once per inserted annotation: seconds in a merge of 100,000).
 - search_pending: the units ('u') and annotations ('a') whose index rows are still to be
-  written.
+  written, each once (UNIQUE kind, id), numbered in the order they were queued (`seq`, the
+  rowid): a transaction folds the rows numbered after the highest it saw when it began, i.e.
+  its own, and leaves an older backlog (a merge's) to be folded in batches (search_index.py).
 
 The indexes hold `folding.fold` of the text, so that Arabic harakat, tatweel and accents never
 split or change a token (unicode61 alone treats a combining mark as a separator: "كَتَبَ" would
@@ -22,8 +24,9 @@ Triggers keep them right on every write of units, annotations and document text,
 writes (the app, a merge inside SQLite, a removal and its undo, a hand edit with the sqlite3
 shell): they delete the changed rows' index entries and queue the rows in search_pending,
 using no application function, so any SQLite client can still write the database. The
-application folds the queued rows (search_index.refresh) before each of its commits and when it
-opens the database; until then a search reads the queued rows directly (search_index.py).
+application folds the rows a transaction queued before it commits when they are few, and a
+larger backlog (a merge, an import) afterwards in short transactions (search_index.py); until
+then a search reads the queued rows directly.
 
 Revision ID: 0004
 Revises: 0003
@@ -95,8 +98,8 @@ TRIGGERS = {
 
 def upgrade() -> None:
     op.execute(
-        "CREATE TABLE search_pending (kind TEXT NOT NULL, id INTEGER NOT NULL, "
-        "PRIMARY KEY (kind, id)) WITHOUT ROWID"
+        "CREATE TABLE search_pending (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+        "id INTEGER NOT NULL, UNIQUE (kind, id))"
     )
     op.execute(
         "CREATE TABLE search_sort_text (annotation_id INTEGER PRIMARY KEY, text TEXT NOT NULL)"

@@ -78,9 +78,11 @@ def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
 def refresh_own(driver: Any, after: int) -> bool:
     """Fold the rows queued after `after` (a transaction's own) if they are at most
     OWN_ROWS_FOLDED, inside the caller's transaction; False when more were left queued."""
-    if queued(driver, after, OWN_ROWS_FOLDED + 1) > OWN_ROWS_FOLDED:
+    count = queued(driver, after, OWN_ROWS_FOLDED + 1)
+    if count > OWN_ROWS_FOLDED:
         return False
-    refresh(driver, after=after)
+    if count:
+        refresh(driver, after=after)
     return True
 
 

@@ -50,6 +50,8 @@ class SearchFolding(QObject):
         window.ctx.saved.connect(self._after_save)
         window.ctx.storeReplaced.connect(self._store_replaced)
         window.external.written.connect(self.check)
+        if window.ctx.store is not None:  # else: app.launch opens it later (storeReplaced)
+            self.check()
 
     def busy(self) -> bool:
         """Whether folding is under way (or waits to try again)."""

@@ -255,7 +255,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
         except ImportStopped as exc:  # the files before it are imported: say so first
             stopped, outcomes = exc, exc.outcomes
-        fold_search_backlog(store)
+        if stopped is None:  # stopped by the database or the disk: the next run folds
+            fold_search_backlog(store)
     failed = [o for o in outcomes if not o.ok and o.duplicate_of is None]
     if args.json:
         print_json(

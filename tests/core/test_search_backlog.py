@@ -238,3 +238,22 @@ def test_opening_folds_a_small_backlog_and_leaves_a_large_one(tmp_path: Path) ->
     with open_store(path) as store:
         assert pending(path) == 0  # a few rows: folded when opened
         assert [d.document_id for d in search(store, "talks").documents] == [doc]
+
+
+def test_the_cli_import_folds_what_it_queued(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    briefing = tmp_path / "brief.txt"
+    briefing.write_text("Oil exports resumed. Delegates met. Prices fell. Talks end.\n", "utf-8")
+    path = tmp_path / "imported.sqlite3"
+    assert cli.main(["import", "--db", str(path), str(briefing)]) == 0
+    assert "imported brief.txt" in capsys.readouterr().out
+    assert pending(path) == 0
+    with open_store(path) as store:
+        assert [d.title for d in search(store, "delegates").documents] != []
+    from annotator.core.importing import import_files
+
+    again = tmp_path / "imported-by-the-core.sqlite3"
+    with open_store(again, create=True) as store:
+        assert import_files(store, [briefing])[0].ok
+        assert pending(again) == 4  # the import alone leaves its sentences queued

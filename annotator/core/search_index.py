@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 # A transaction folds its own queued rows before it commits when they are at most this many
 # (about 10 ms of folding); more are left for `fold_step`.
 OWN_ROWS_FOLDED = 500
-# Rows folded per transaction when a backlog is folded (about 10-30 ms each).
-BATCH_ROWS = 1000
+# Rows folded per transaction by `fold_all` (the command line: about 0.3 s each); the window
+# folds smaller steps in idle time (gui/search_folding.py).
+BATCH_ROWS = 20_000
 
 # the queued rows numbered in (?, ?]: a range of the rowid (`+kind`: not the (kind, id)
 # index, which would read every queued row of that kind)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -359,8 +360,11 @@ def _open(owner: DatabaseFile, state: DatabaseState) -> _OpenDatabase:
                 conn.exec_driver_sql("SELECT 1").fetchone()
                 conn.rollback()
             if state.writable:  # rows a hand edit queued for the search indexes, if few (a
-                # larger backlog is folded in batches later: search_index.py)
-                with engine.begin() as conn:
+                # larger backlog is folded in batches later: search_index.py); optional, so
+                # another writer (never waited for) or a full disk leaves them queued (the
+                # readers read them)
+                folding = engine.execution_options(write=True, no_wait=True)
+                with suppress(OperationalError, sqlite3.OperationalError), folding.begin() as conn:
                     search_index.refresh_own(conn.connection.driver_connection, 0)
     except BaseException:
         engine.dispose()

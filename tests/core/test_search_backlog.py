@@ -257,3 +257,20 @@ def test_the_cli_import_folds_what_it_queued(
     with open_store(again, create=True) as store:
         assert import_files(store, [briefing])[0].ok
         assert pending(again) == 4  # the import alone leaves its sentences queued
+
+
+def test_opening_while_another_program_writes_leaves_the_backlog_queued(tmp_path: Path) -> None:
+    path = tmp_path / "busy.sqlite3"
+    with open_store(path, create=True) as store:
+        add(store, "Oil exports resumed. Delegates met. Prices fell. Talks end.", "Gamma")
+        search_index.fold_step(store, rows=2)
+    assert pending(path) == 2
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with open_store(path, daily_backup=False) as store:
+            assert pending(path) == 2  # not folded, and the open did not fail
+            assert [d.title for d in search(store, "talks").documents] == ["Gamma"]
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()

@@ -17,7 +17,8 @@ Free text matches case- and accent-insensitively (`folding.fold` of the annotate
 text and of the note contains the folded needle): the folded text of every annotation is kept
 in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
 a needle under three characters scans that table's folded text, and rows still queued in
-`search_pending` (written by another client, not yet folded: search_index.py) are folded here.
+`search_pending` (a bulk write's backlog or another client's edit, not yet folded:
+search_index.py) are folded here.
 Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, written
 with the indexes by search_index.refresh) through its index instead of cutting every
 annotation's text out of its document; while rows are queued, their text is cut here.
@@ -126,7 +127,7 @@ class _Query:
         # A condition on a field needs its tag: those tags are joined (inner), so that SQLite
         # can start from the tag's rows (its index) instead of every annotation.
         self.required = {field_column(c.key).tag for c in wanted.conditions}
-        # annotations another client wrote that the app has not yet copied into the indexes
+        # annotations not yet copied into the indexes (a bulk write's, another client's)
         # (search_index.py): sorting by text then cuts their text from the document
         self.sort_text_pending = bool(
             any(key.column == "text" for key in sort)

@@ -152,8 +152,8 @@ class Store:
         self._write_engine = self.engine.execution_options(write=True)
         self._write_now_engine = self._write_engine.execution_options(no_wait=True)
         self._closed = False
-        # set when a write of this store left more rows in the search queue than it folds
-        # (search_index.py): a caller with idle time folds them (gui/search_folding.py)
+        # set when a write of this store left rows in the search queue (search_index.py): a
+        # caller with idle time folds them (gui/search_folding.py)
         self.search_backlog_left = False
 
     @contextmanager
@@ -170,7 +170,8 @@ class Store:
         """A session for one user action: committed on success, rolled back on any error.
 
         Before it commits, the session folds the rows it queued for the search indexes when
-        they are few (search_index.py); a bulk write leaves them queued (`search_backlog_left`).
+        they are few (search_index.py); a bulk write leaves them queued, and any write after
+        which rows are queued sets `search_backlog_left`.
         Without `wait`, beginning fails at once (sqlite3's "database is locked") when another
         connection is writing, instead of waiting for it.
         Raises DatabaseReadOnly when the database was opened read-only.
@@ -193,8 +194,10 @@ class Store:
         after = connection.info.get(SEARCH_MARK)
         if after is None:
             return
-        if not search_index.refresh_own(connection.connection.driver_connection, after):
-            self.search_backlog_left = True
+        driver = connection.connection.driver_connection
+        # more than its own rows, or rows queued before it (a bulk write's, another client's)
+        folded = search_index.refresh_own(driver, after)
+        self.search_backlog_left = not folded or search_index.queued(driver, 0, 1) > 0
 
     @contextmanager
     def write_attached(self, other: Path, schema: str) -> Iterator[Session]:

@@ -89,10 +89,19 @@ def test_a_bulk_write_of_the_window_is_folded_after_it(
 def test_folding_never_waits_for_another_writer(
     qtbot: QtBot, window: MainWindow, db: Path
 ) -> None:
+    qtbot.waitUntil(lambda: pending(db) == 0, timeout=20_000)
+    doc = window.workspace.document_id
+    assert doc is not None
+    ops.bulk_add_annotations(
+        window.ctx.store,
+        doc,
+        [ops.NewAnnotation(i, i + 3, "Ana", ["claim"], "", {}) for i in range(6)],
+    )
     other = sqlite3.connect(db, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")  # another process writing for a while
         queued = pending(db)
+        window.ctx.saved.emit()
         qtbot.waitUntil(window.search_folding.retry.isActive, timeout=5_000)
         qtbot.wait(200)  # several tries meanwhile, each giving way at once
         assert pending(db) == queued

@@ -241,6 +241,11 @@ class Store:
     def watcher(self) -> ChangeWatcher:
         return ChangeWatcher(self)
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (the store must not be used any more)."""
+        return self._closed
+
     def close(self) -> None:
         """Give the connections back; the last Store of a file closes them, and the last
         connection of all processes folds the write-ahead log into the file."""

@@ -71,7 +71,7 @@ class SearchFolding(QObject):
 
     def _store(self) -> Store | None:
         store = self.window.ctx.store
-        if store is None or store.read_only or self.window.external.batch_running:
+        if store is None or store.closed or store.read_only or self.window.external.batch_running:
             return None
         return store
 

@@ -109,3 +109,13 @@ def test_folding_never_waits_for_another_writer(
     finally:
         other.close()
     qtbot.waitUntil(lambda: pending(db) == 0, timeout=20_000)
+
+
+def test_folding_stops_when_the_store_is_closed(qtbot: QtBot, db: Path) -> None:
+    window = make_window(qtbot, db)
+    left = pending(db)
+    assert left > 0
+    window.ctx.store.close()  # as the window does when it closes, folding or not
+    qtbot.wait(100)  # the idle steps that would have run
+    assert pending(db) == left
+    assert not window.search_folding.busy()

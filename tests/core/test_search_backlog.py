@@ -145,6 +145,18 @@ def test_readers_answer_the_same_with_the_queue_full_or_folded(store: Store) -> 
     assert edited["filter cafe"][0] == [1, queued_ids[0]]
     assert {queued_ids[1], queued_ids[2]} <= set(edited["filter xports"][0])
 
+    # a queued annotation deleted, then its undo (the same id back) while others are queued
+    annotate(store, third, [(6, 14, "tbc"), (15, 21, ""), (22, 28, ""), (37, 41, "")])
+    latest = max(table.ids(store))
+    snapshot = ops.snapshot_annotation(store, latest - 1)
+    ops.delete_annotation(store, latest - 1)
+    deleted = check(True)
+    assert latest - 1 not in deleted["sort text"]
+    annotate(store, third, [(6, 14, ""), (15, 21, ""), (22, 28, ""), (37, 41, "")])
+    ops.restore_annotation(store, snapshot)
+    undone = check(True)
+    assert latest - 1 in undone["sort text"]
+
 
 def test_a_merge_leaves_its_rows_queued_and_the_cli_folds_them(
     store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -28,7 +28,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from annotator.core import search_index
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
-    BUSY_TIMEOUT_MS,
     DatabaseFile,
     backup_folder,
     database_file,
@@ -69,11 +68,12 @@ def _configure_engine(engine: Engine) -> None:
             return
         driver = conn.connection.driver_connection
         if options.get("no_wait", False):  # fail at once if another connection writes
+            waits = int(driver.execute("PRAGMA busy_timeout").fetchone()[0])
             driver.execute("PRAGMA busy_timeout=0")
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             finally:
-                driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                driver.execute(f"PRAGMA busy_timeout={waits}")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         # what this transaction queues for the search indexes is numbered above this

@@ -9,6 +9,7 @@ from typing import Any
 from annotator.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
+    fold_search_backlog,
     open_db,
     print_json,
     resolve_document,
@@ -92,6 +93,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
             )
             if not args.json:
                 print(f"merged {printable(report.summary())}")
+        fold_search_backlog(store)
     if args.json:
         print_json(results)
     return EXIT_FAILED if failed else EXIT_OK

@@ -13,9 +13,15 @@ text (a partial date such as "2023" counts as the start of its period for a lowe
 in the whole period for an upper bound, and equals any date within it). Missing values sort
 last in either direction; rows that compare equal keep the order of their ids.
 
-Free text matches case- and accent-insensitively: `annotation_filter.fold` is registered on
-the connection as an SQL function and folds the annotated text and the note of each row (a
-scan: see benchmarks/table_bench.py for what it costs).
+Free text matches case- and accent-insensitively (`folding.fold` of the annotated
+text and of the note contains the folded needle): the folded text of every annotation is kept
+in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
+a needle under three characters scans that table's folded text, and rows still queued in
+`search_pending` (a bulk write's backlog or another client's edit, not yet folded:
+search_index.py) are folded here.
+Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, written
+with the indexes by search_index.refresh) through its index instead of cutting every
+annotation's text out of its document; while rows are queued, their text is cut here.
 """
 
 from __future__ import annotations
@@ -41,13 +47,13 @@ from annotator.core.annotation_filter import (
     check_statuses,
     condition,
     field_column,
-    fold,
     parse_condition,
     parse_date,
     parse_sort,
     scale_position,
 )
 from annotator.core.fields import FieldKind
+from annotator.core.folding import fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store
 
@@ -100,14 +106,6 @@ class Row:
         return self.fields[FIELD_COLUMNS.index(field_column(key))]
 
 
-_FOLD = "annotator_fold"
-
-
-def _register_fold(connection: Connection) -> None:
-    driver = connection.connection.driver_connection
-    driver.create_function(_FOLD, 1, fold, deterministic=True)  # type: ignore[union-attr]
-
-
 # --- SQL -------------------------------------------------------------------------------------
 
 _TEXT_SQL = 'substr(d.text, a.start + 1, a."end" - a.start)'
@@ -121,6 +119,7 @@ class _Query:
         self, connection: Connection, wanted: AnnotationFilter, sort: Sequence[SortKey]
     ) -> None:
         self.params: dict[str, Any] = {}
+        self.connection = connection
         self.tag_ids = {
             name: tag_id for tag_id, name in _run(connection, "SELECT id, name FROM tags", ())
         }
@@ -128,6 +127,16 @@ class _Query:
         # A condition on a field needs its tag: those tags are joined (inner), so that SQLite
         # can start from the tag's rows (its index) instead of every annotation.
         self.required = {field_column(c.key).tag for c in wanted.conditions}
+        # annotations not yet copied into the indexes (a bulk write's, another client's)
+        # (search_index.py): sorting by text then cuts their text from the document
+        self.sort_text_pending = bool(
+            any(key.column == "text" for key in sort)
+            and _run(
+                connection,
+                "SELECT EXISTS (SELECT 1 FROM search_pending WHERE kind = 'a')",
+                (),
+            )[0][0]
+        )
         self.where = self._where(wanted)
         self.order = self._order(sort)
 
@@ -216,13 +225,27 @@ class _Query:
             parts.append(f"d.published <= {self.param(wanted.date_to.isoformat())}")
         needle = fold(wanted.text.strip())
         if needle:
-            marker = self.param(needle)
-            parts.append(
-                f"(instr({_FOLD}({_TEXT_SQL}), {marker}) > 0 "
-                f"OR (a.note != '' AND instr({_FOLD}(a.note), {marker}) > 0))"
-            )
+            parts.append(self._text(needle))
         parts.extend(self._condition(c) for c in wanted.conditions)
         return " AND ".join(parts) or "1"
+
+    def _text(self, needle: str) -> str:
+        marker = self.param(needle)
+        if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
+            quoted = self.param('"' + needle.replace('"', '""') + '"')
+            indexed = (
+                f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
+            )
+        else:
+            indexed = (
+                f"SELECT rowid FROM search_annotations WHERE instr(text, {marker}) > 0 "
+                f"OR instr(note, {marker}) > 0"
+            )
+        pending = _pending_text_matches(self.connection, needle)
+        if not pending:
+            return f"a.id IN ({indexed})"
+        ids = self.param(json.dumps(pending))
+        return f"(a.id IN ({indexed}) OR a.id IN (SELECT value FROM json_each({ids})))"
 
     def _order(self, sort: Sequence[SortKey]) -> str:
         terms: list[str] = []
@@ -246,7 +269,12 @@ class _Query:
         if column == "issuer":
             return "nullif(d.issuer, '') COLLATE NOCASE", True
         if column == "text":
-            return _TEXT_SQL, False
+            # the stored copy (migration 0004) and its index: no substring cut per row
+            if self.sort_text_pending:
+                self.joins["st"] = "LEFT JOIN search_sort_text st ON st.annotation_id = a.id"
+                return 'coalesce(st.text, substr(d.text, a.start + 1, a."end" - a.start))', False
+            self.joins["st"] = "JOIN search_sort_text st ON st.annotation_id = a.id"
+            return "st.text", False
         if column == "author":
             return "a.author COLLATE NOCASE", False
         if column == "id":
@@ -274,9 +302,37 @@ class _Query:
 def _prepare(
     connection: Connection, wanted: AnnotationFilter | None, sort: Sequence[SortKey] | None
 ) -> _Query:
-    if wanted is not None and wanted.text.strip():
-        _register_fold(connection)
     return _Query(connection, wanted or AnnotationFilter(), tuple(sort or DEFAULT_SORT))
+
+
+def _pending_text_matches(connection: Connection, needle: str) -> list[int]:
+    """The ids of the annotations still queued for the indexes (search_index.py: a bulk
+    write's backlog) whose folded text or note contains `needle`: each document read once and
+    each distinct span folded once, here, rather than an SQL substr per row (which reads the
+    whole document text every time)."""
+    rows = _run(
+        connection,
+        'SELECT a.id, a.document_id, a.start, a."end", a.note FROM search_pending p '
+        "JOIN annotations a ON a.id = p.id WHERE p.kind = 'a'",
+        (),
+    )
+    if not rows:
+        return []
+    texts: dict[int, str] = {}
+    folded: dict[tuple[int, int, int], str] = {}
+    found: list[int] = []
+    for annotation_id, document_id, start, end, note in rows:
+        key = (document_id, start, end)
+        span = folded.get(key)
+        if span is None:
+            text = texts.get(document_id)
+            if text is None:
+                stored = _run(connection, "SELECT text FROM documents WHERE id = ?", (document_id,))
+                text = texts[document_id] = stored[0][0] if stored else ""
+            span = folded[key] = fold(text[start:end])
+        if needle in span or (note and needle in fold(note)):
+            found.append(annotation_id)
+    return found
 
 
 def _run(connection: Connection, sql: str, params: Mapping[str, Any] | Sequence[Any]) -> Any:

@@ -109,6 +109,11 @@ class ColleagueMergeReport:
         return f"{self.source}: " + ", ".join(parts)
 
 
+# The schemas the merge inside SQLite reads: 0004 only added the search indexes, which it does
+# not read (the merged rows are indexed by this database's triggers, migration 0004).
+ATTACHED_REVISIONS = ("0003", HEAD_REVISION)
+
+
 def _refuse(path: Path, reason: str) -> ImportRefused:
     return ImportRefused(f"{path.name}: {reason}; nothing merged")
 
@@ -422,7 +427,7 @@ def _merge_attached(
         state = inspect_database(path)
     except DatabaseRefused:
         return None
-    if state.revision != HEAD_REVISION:
+    if state.revision not in ATTACHED_REVISIONS:
         return None
     from annotator.core.colleague_attached import merge_attached  # it imports this module
 

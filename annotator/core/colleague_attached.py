@@ -1,7 +1,8 @@
 """Merging a colleague's Annotator database inside SQLite: their file attached read-only to the
 write connection (through its owner, connections.py), everything in one transaction.
 
-`colleague.merge_colleague` uses this for a database of the current schema. It writes exactly
+`colleague.merge_colleague` uses this for a database of the current schema or of 0003
+(`colleague.ATTACHED_REVISIONS`: the tables it reads are the same). It writes exactly
 the rows of the general path (`colleague.read_colleague_database`, then
 `merge.merge_incoming`): the same documents, tags, annotations (same ids, times, review), tag
 rows and history rows (same ids, same bytes), the same report. What differs is where the work

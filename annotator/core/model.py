@@ -209,3 +209,24 @@ SEED_TAGS: tuple[tuple[str, str, str, int], ...] = (
     ("assessment", "#E69F00", "2", 2),
     ("figure", "#009E73", "3", 3),
 )
+
+
+# The full-text search indexes (migration 0004): FTS5 virtual tables and their shadow tables,
+# kept by triggers, outside the ORM model.
+SEARCH_INDEXES = (
+    "search_units",
+    "search_notes",
+    "search_annotations",
+    "search_pending",
+    "search_sort_text",
+)
+
+
+def is_search_index(table: str) -> bool:
+    """Whether `table` is one of SEARCH_INDEXES or one of their FTS5 shadow tables."""
+    return any(table == name or table.startswith(name + "_") for name in SEARCH_INDEXES)
+
+
+def compared_by_alembic(name: str | None, type_: str, _parent: object) -> bool:
+    """alembic's include_name: every table but the search indexes."""
+    return not (type_ in ("table", "index") and name is not None and is_search_index(name))

@@ -27,7 +27,16 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import banners, deferred, geometry, keyfocus, saved_views_menu, theme, visibility
+from annotator.gui import (
+    banners,
+    deferred,
+    geometry,
+    keyfocus,
+    saved_views_menu,
+    search_folding,
+    theme,
+    visibility,
+)
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
@@ -83,6 +92,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.external = ExternalChanges(ctx.store, self._reload_external, self)
         self._connect()
+        self.search_folding = search_folding.install(self)  # a merge's backlog, in idle time
         keyfocus.install(self)
         self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
         self.review = ReviewMode(self)

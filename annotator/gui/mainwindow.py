@@ -365,7 +365,6 @@ class MainWindow(QMainWindow):
             self.reader.verticalScrollBar().setValue(scroll)
             if current is not None and current in self.workspace.annotations:
                 self.workspace.activate_annotation(current)
-        search_panel.refresh_shown(self)
         self.statusBar().showMessage("Updated with changes saved by another window", 5000)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QLinearGradient,
     QPainter,
     QPalette,
     QStandardItem,
@@ -45,6 +46,7 @@ MAX_CHIPS = 3  # tags shown as chips; the others as "+N"
 NOTE_MARK = "note"
 CHIP_PADDING = 5
 CHIP_GAP = 4
+FADE = 28  # pixels over which a line cut by the row's edge fades out
 UNBOUNDED = 1_000_000.0  # a line width no row reaches: one line, never wrapped
 
 
@@ -164,7 +166,8 @@ class HitDelegate(QStyledItemDelegate):
         if hit.kind == "note":
             rect.setLeft(self._paint_note_mark(painter, rect, view_option.font, palette) + 6)
         rect.setRight(self._paint_chips(painter, rect, view_option.font, hit.tags, palette) - 8)
-        self._paint_text(painter, rect, view_option.font, hit, pen, palette)
+        page = palette.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+        self._paint_text(painter, rect, view_option.font, hit, (pen, page), palette)
         painter.restore()
 
     def _paint_note_mark(
@@ -240,11 +243,13 @@ class HitDelegate(QStyledItemDelegate):
         rect: QRect,
         font: QFont,
         hit: Hit,
-        pen: QColor,
+        colours_on: tuple[QColor, QColor],
         palette: QPalette,
     ) -> None:
         """The cut sentence on one line, matches in bold on the find colour, in its own
-        direction (an Arabic sentence starts at the right)."""
+        direction (an Arabic sentence starts at the right), fading out where it is cut.
+        `colours_on`: the text's colour and the row's background."""
+        pen, page = colours_on
         if rect.width() <= 0:
             return
         text, spans = excerpt(hit.text, hit.spans)
@@ -277,8 +282,24 @@ class HitDelegate(QStyledItemDelegate):
         layout.endLayout()
         # Its start on the left (on the right for right-to-left text); what does not fit is
         # clipped at the other end.
-        x = rect.right() - line.naturalTextWidth() if right_to_left else rect.left()
+        natural = line.naturalTextWidth()
+        x = rect.right() - natural if right_to_left else rect.left()
         y = rect.center().y() - line.height() / 2
         painter.setClipRect(rect, Qt.ClipOperation.IntersectClip)
         painter.setPen(pen)
         layout.draw(painter, QPointF(x, y))
+        if natural > rect.width():
+            _fade(painter, rect, page, at_left=right_to_left)
+
+
+def _fade(painter: QPainter, rect: QRect, page: QColor, *, at_left: bool) -> None:
+    """The row's background fading in over the last FADE pixels of a line that runs on."""
+    width = min(FADE, rect.width())
+    left = rect.left() if at_left else rect.right() + 1 - width
+    band = QRectF(left, rect.top(), width, rect.height())
+    gradient = QLinearGradient(band.topLeft(), band.topRight())
+    clear = QColor(page)
+    clear.setAlpha(0)
+    gradient.setColorAt(0.0, page if at_left else clear)
+    gradient.setColorAt(1.0, clear if at_left else page)
+    painter.fillRect(band, gradient)

@@ -20,7 +20,7 @@ from annotator.core.search import Hit
 from annotator.core.store import open_store
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.search_hits import HIT_ROLE, excerpt, is_right_to_left
-from annotator.gui.search_panel import PROMPT, SearchPanel
+from annotator.gui.search_panel import LIMIT, PROMPT, SearchPanel
 from tests.conftest import REPO_ROOT
 from tests.gui.settling import wait_settled
 from tests.gui.test_mainwindow import make_window
@@ -60,6 +60,7 @@ def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
 
 
 def open_panel(qtbot: QtBot, window: MainWindow) -> SearchPanel:
+    qtbot.waitUntil(window.isActiveWindow)  # a shortcut reaches only the active window
     window.reader.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL_SHIFT)
     panel = window.findChild(SearchPanel, "searchPanel")
@@ -274,3 +275,44 @@ def test_double_click_on_a_document_row_opens_its_first_hit(
     assert window.reader.textCursor().selectedText() == "greeting"
     assert panel.tree.isExpanded(document)
     assert isinstance(panel.tree.currentIndex(), QModelIndex)
+
+
+def test_a_refresh_keeps_the_current_hit_a_new_query_starts_at_the_first(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    panel = open_panel(qtbot, window)
+    search_for(qtbot, panel, "owners")
+    qtbot.keyClick(panel.query_box, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Down)
+    note: Hit = panel.tree.currentIndex().data(HIT_ROLE)
+    assert note.kind == "note" and note.annotation_id is not None
+    window.open_document(note.document_id)
+    wait_settled(window)
+    window.workspace.edit_note(note.annotation_id, "The owners were asked twice")
+    qtbot.waitUntil(lambda: "twice" in rows(panel)[1][1])  # type: ignore[index]
+    assert panel.tree.currentIndex().data(HIT_ROLE).annotation_id == note.annotation_id
+    search_for(qtbot, panel, "owner*")  # the note matches still, but this is a new search
+    assert len(highlighted(panel)) == 2
+    assert panel.tree.currentIndex().data(HIT_ROLE).kind == "text"
+
+
+def test_a_common_word_shows_the_first_hits_and_says_so(
+    qtbot: QtBot, db: Path, tmp_path: Path
+) -> None:
+    many = tmp_path / "convoys.txt"
+    many.write_text(
+        "Convoy log\n\n" + " ".join(f"Convoy {n} passed the gate." for n in range(LIMIT + 5)),
+        encoding="utf-8",
+    )
+    with open_store(db) as store:
+        assert all(o.ok for o in import_files(store, [many]))
+    window = make_window(qtbot, db)
+    try:
+        panel = open_panel(qtbot, window)
+        search_for(qtbot, panel, "gate")
+        assert len(highlighted(panel)) == LIMIT
+        assert panel.count_label.text() == (
+            f"First {LIMIT} hits shown, in 1 document — more match: add a word to narrow the search"
+        )
+    finally:
+        window.ctx.store.close()

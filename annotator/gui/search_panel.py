@@ -1,14 +1,15 @@
 """Edit > Find in All Documents (Ctrl+Shift+F): full-text search over every document's text and
 every annotation's note (core.search), in a panel docked under the reader.
 
-The query is searched as it is typed, once typing pauses (DEBOUNCE_MS), on the GUI thread: a
-search takes 15-30 ms on 60 MB of text (benchmarks/search_gui_bench.py), less than a thread's
-hand-over would save, and a search run here always answers the text in the box when it runs,
-so an older answer can never replace a newer one. Results are grouped by document
-(search_hits.py). Keys: Down (or Enter) in the box moves to the first hit; Up/Down move;
-Enter or a double-click opens the hit in the reader (a sentence: its matched words selected; a
-note: its annotation selected with its form), Escape goes back to the box, and Escape in the
-box closes the panel. Every saved change (an edit, an import, an undo, another window's
+The query is searched as it is typed, once typing pauses (DEBOUNCE_MS), on the GUI thread: on
+60 MB of text a search takes 15-35 ms and showing its results 5-15 ms more
+(benchmarks/search_gui_bench.py), a pause of a few frames, so no worker thread; and a search
+run here answers the text in the box when it runs, so an older answer never replaces a newer
+one. Results are grouped by document (search_hits.py). Keys: Down (or Enter) in the box
+moves to the first hit; Up/Down move (Up on the first row: back to the box); Enter or a
+double-click opens the hit in the reader (a sentence: its matched words selected; a note: its
+annotation selected with its form), Escape goes back to the box, and Escape in the box closes
+the panel. Every saved change (an edit, an import, an undo, another window's
 write) runs the search again once the changes pause, or when the panel is shown next.
 """
 

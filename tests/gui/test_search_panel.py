@@ -316,3 +316,25 @@ def test_a_common_word_shows_the_first_hits_and_says_so(
         )
     finally:
         window.ctx.store.close()
+
+
+def test_typing_searches_once_typing_pauses_for_the_text_then_in_the_box(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.gui import search_panel
+
+    asked: list[str] = []
+    real = search_panel.search
+
+    def counted(store: object, query: str, limit: int) -> object:
+        asked.append(query)
+        return real(store, query, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_panel, "search", counted)
+    panel = open_panel(qtbot, window)
+    type_text(panel.query_box, "gre")
+    type_text(panel.query_box, "eting")
+    qtbot.waitUntil(lambda: not panel.typing.isActive())
+    assert asked == ["greeting"]
+    assert panel.results is not None and panel.results.query == "greeting"
+    assert highlighted(panel) == ["greeting"]

@@ -283,8 +283,10 @@ def show_panel(main: MainWindow) -> SearchPanel:
         )
         panel = SearchPanel(main)
         dock.setWidget(panel)
-        main.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        main.resizeDocks([dock], [max(main.height() // 3, 200)], Qt.Orientation.Vertical)
+        # Where the analyst left it last time (the window's saved state), else under the reader.
+        if not main.restoreDockWidget(dock):
+            main.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            main.resizeDocks([dock], [max(main.height() // 3, 200)], Qt.Orientation.Vertical)
         setattr(main, "search_dock", dock)  # noqa: B010 (one per main window)
     panel = dock.widget()
     assert isinstance(panel, SearchPanel)

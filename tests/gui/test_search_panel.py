@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.core import ops
 from annotator.core.importing import import_files
 from annotator.core.search import Hit
 from annotator.core.store import open_store
+from annotator.gui.actions import NAVIGATION, shortcut_groups
 from annotator.gui.mainwindow import MainWindow
+from annotator.gui.reader.legend import TAG
 from annotator.gui.search_hits import HIT_ROLE, excerpt, is_right_to_left
 from annotator.gui.search_panel import LIMIT, PROMPT, SearchPanel
 from tests.conftest import REPO_ROOT
@@ -338,3 +340,41 @@ def test_typing_searches_once_typing_pauses_for_the_text_then_in_the_box(
     assert asked == ["greeting"]
     assert panel.results is not None and panel.results.query == "greeting"
     assert highlighted(panel) == ["greeting"]
+
+
+def test_the_panel_opens_where_it_was_left(qtbot: QtBot, db: Path) -> None:
+    window = make_window(qtbot, db)
+    panel = open_panel(qtbot, window)
+    dock = panel.parentWidget()
+    assert isinstance(dock, QDockWidget)
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)  # dragged to the top
+    window.close()
+    window.ctx.store.close()
+
+    again = make_window(qtbot, db)
+    try:
+        panel = open_panel(qtbot, again)
+        dock = panel.parentWidget()
+        assert isinstance(dock, QDockWidget) and dock.isVisible()
+        assert again.dockWidgetArea(dock) == Qt.DockWidgetArea.TopDockWidgetArea
+    finally:
+        again.ctx.store.close()
+
+
+def test_a_note_hit_on_a_hidden_tag_shows_it_again(qtbot: QtBot, window: MainWindow) -> None:
+    window.visibility.set_shown(TAG, "claim", False)
+    panel = open_panel(qtbot, window)
+    search_for(qtbot, panel, "resume")
+    qtbot.keyClick(panel.query_box, Qt.Key.Key_Return)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Return)
+    hit: Hit = panel.tree.currentIndex().data(HIT_ROLE)
+    assert window.workspace.current_id == hit.annotation_id
+    assert "claim" not in window.workspace.hidden_tags
+    assert window.statusBar().currentMessage() == "Shown again: the tag claim."
+
+
+def test_the_shortcuts_help_lists_find_in_all_documents(window: MainWindow) -> None:
+    groups = dict(shortcut_groups(window.actions_by_name, window.tag_actions))
+    assert ("Ctrl+Shift+F", "Find in All Documents") in groups[NAVIGATION]
+    assert ("Ctrl+Alt+F", "Show Form") in groups[NAVIGATION]

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
@@ -21,7 +23,7 @@ from annotator.core.store import open_store
 from annotator.gui.actions import NAVIGATION, shortcut_groups
 from annotator.gui.mainwindow import MainWindow
 from annotator.gui.reader.legend import TAG
-from annotator.gui.search_hits import HIT_ROLE, excerpt, is_right_to_left
+from annotator.gui.search_hits import HIT_ROLE, LEAD, LONGEST, excerpt, is_right_to_left
 from annotator.gui.search_panel import LIMIT, PROMPT, SearchPanel
 from tests.conftest import REPO_ROOT
 from tests.gui.settling import wait_settled
@@ -378,3 +380,25 @@ def test_the_shortcuts_help_lists_find_in_all_documents(window: MainWindow) -> N
     groups = dict(shortcut_groups(window.actions_by_name, window.tag_actions))
     assert ("Ctrl+Shift+F", "Find in All Documents") in groups[NAVIGATION]
     assert ("Ctrl+Alt+F", "Show Form") in groups[NAVIGATION]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ab 😀قل\n", max_size=700),
+    st.lists(st.tuples(st.integers(0, 700), st.integers(1, 30)), max_size=4),
+)
+def test_an_excerpt_keeps_each_match_it_shows(text: str, picks: list[tuple[int, int]]) -> None:
+    spans = tuple(
+        sorted({(min(s, len(text)), min(s + n, len(text))) for s, n in picks if s < len(text)})
+    )
+    shown, moved = excerpt(text, spans)
+    assert "\n" not in shown and len(shown) <= LONGEST + 2
+    flat = text.replace("\n", " ")
+    for start, end in moved:
+        assert 0 <= start < end <= len(shown)
+    if spans:
+        first_start, first_end = spans[0]
+        words = flat[first_start:first_end]
+        # A match is words (never blanks at its edges) and the first one is always shown.
+        if words == words.strip() and first_end - first_start <= LONGEST - LEAD - 1:
+            assert any(shown[s:e] in flat[first_start:first_end] for s, e in moved)

@@ -163,19 +163,18 @@ class HitDelegate(QStyledItemDelegate):
         rect = view_option.rect.adjusted(4, 0, -4, 0)
         painter.save()
         painter.setClipRect(view_option.rect)
+        muted = pen if selected else QColor(theme_of(palette).muted)
         if hit.kind == "note":
-            rect.setLeft(self._paint_note_mark(painter, rect, view_option.font, palette) + 6)
-        rect.setRight(self._paint_chips(painter, rect, view_option.font, hit.tags, palette) - 8)
+            rect.setLeft(self._paint_note_mark(painter, rect, view_option.font, muted) + 6)
+        chips = self._paint_chips(painter, rect, view_option.font, hit.tags, (palette, muted))
+        rect.setRight(chips - 8)
         page = palette.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
         self._paint_text(painter, rect, view_option.font, hit, (pen, page), palette)
         painter.restore()
 
-    def _paint_note_mark(
-        self, painter: QPainter, rect: QRect, font: QFont, palette: QPalette
-    ) -> int:
+    def _paint_note_mark(self, painter: QPainter, rect: QRect, font: QFont, muted: QColor) -> int:
         """An outlined "note" at the left; returns its right edge."""
-        small = QFont(font)
-        small.setPointSizeF(max(font.pointSizeF() * 0.85, 6.0))
+        small = _smaller(font)
         small.setItalic(True)
         metrics = QFontMetrics(small)
         box = QRectF(
@@ -184,7 +183,6 @@ class HitDelegate(QStyledItemDelegate):
             metrics.horizontalAdvance(NOTE_MARK) + 2 * CHIP_PADDING,
             metrics.height() + 2,
         )
-        muted = QColor(theme_of(palette).muted)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(muted)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -199,13 +197,14 @@ class HitDelegate(QStyledItemDelegate):
         rect: QRect,
         font: QFont,
         tags: tuple[str, ...],
-        palette: QPalette,
+        colours_on: tuple[QPalette, QColor],
     ) -> int:
-        """The tags as chips in their colours, right-aligned; returns the left edge used."""
+        """The tags as chips in their colours, right-aligned ("+N" for those left out, in the
+        `colours_on` muted colour); returns the left edge used."""
         if not tags:
             return rect.right()
-        small = QFont(font)
-        small.setPointSizeF(max(font.pointSizeF() * 0.85, 6.0))
+        palette, muted = colours_on
+        small = _smaller(font)
         metrics = QFontMetrics(small)
         colours = self._tag_colours()
         looks = tag_looks({name: colours[name] for name in tags if name in colours}, palette)
@@ -218,7 +217,7 @@ class HitDelegate(QStyledItemDelegate):
         top = rect.center().y() - height / 2
         if extra:
             width = metrics.horizontalAdvance(f"+{extra}")
-            painter.setPen(QColor(theme_of(palette).muted))
+            painter.setPen(muted)
             painter.drawText(
                 QRectF(right - width, top, width, height),
                 Qt.AlignmentFlag.AlignCenter,
@@ -290,6 +289,14 @@ class HitDelegate(QStyledItemDelegate):
         layout.draw(painter, QPointF(x, y))
         if natural > rect.width():
             _fade(painter, rect, page, at_left=right_to_left)
+
+
+def _smaller(font: QFont) -> QFont:
+    """`font` a little smaller, for marks and chips (a font sized in pixels stays as it is)."""
+    small = QFont(font)
+    if font.pointSizeF() > 0:
+        small.setPointSizeF(font.pointSizeF() * 0.85)
+    return small
 
 
 def _fade(painter: QPainter, rect: QRect, page: QColor, *, at_left: bool) -> None:

@@ -55,7 +55,7 @@ from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
     from annotator.core.facts import Changes
-    from annotator.gui import databases, dialogs, documents
+    from annotator.gui import databases, dialogs, documents, search_panel
     from annotator.gui.opening import DatabaseOpening
     from annotator.gui.preferences import PreferencesDialog
     from annotator.gui.table import window as table_window
@@ -64,6 +64,7 @@ else:  # deferred: what only a menu or a failure needs is imported at its first 
     table_window = deferred.module("annotator.gui.table.window")  # View > Annotations
     dialogs = deferred.module("annotator.gui.dialogs")
     documents = deferred.module("annotator.gui.documents")
+    search_panel = deferred.module("annotator.gui.search_panel")  # Find in All Documents
 
 # Actions that act on the open document (tag actions too): off while none is open.
 # (Delete Annotation is on only while there is an annotation to delete: keyfocus.py.)
@@ -205,7 +206,7 @@ class MainWindow(QMainWindow):
         status_menu = edit_menu.addMenu("Review &Status")
         status_menu.addActions([a[f"status_{s}"] for s in STATUSES])
         edit_menu.addSeparator()
-        edit_menu.addActions([a["find"], a["find_next"], a["find_previous"]])
+        edit_menu.addActions([a["find"], a["find_next"], a["find_previous"], a["find_all"]])
         edit_menu.addSeparator()
         edit_menu.addAction(a["preferences"])
 
@@ -297,6 +298,7 @@ class MainWindow(QMainWindow):
         self.library.table.addActions([a["document_properties"], a["remove_document"]])
         self.library.removeRequested.connect(a["remove_document"].trigger)
         a["find"].triggered.connect(self.find_bar.open)
+        a["find_all"].triggered.connect(lambda: search_panel.show_panel(self))
         a["find_next"].triggered.connect(lambda: self.find_bar.step(forward=True))
         a["find_previous"].triggered.connect(lambda: self.find_bar.step(forward=False))
         self.find_bar.matched.connect(self.reader.select_span)

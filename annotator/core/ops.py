@@ -41,6 +41,7 @@ from annotator.core.model import (
     UTCDateTime,
     utcnow,
 )
+from annotator.core.sources import ensure_sources
 from annotator.core.store import Store, bulk_insert
 from annotator.core.text import text_sha256
 
@@ -525,6 +526,10 @@ def set_fields(
             raise InvalidValue(f"annotation {annotation_id} is not tagged {tag!r}")
         current.fields = dict(fields)
         current.suggested = [name for name in suggested if name in fields]
+        name = fields.get("attributed_to") if tag == "claim" else None
+        if isinstance(name, str):  # a new source is registered with the claim (sources.py)
+            driver = change.session.connection().connection.driver_connection
+            ensure_sources(driver, [(name, actor or change.before.author)])  # type: ignore[arg-type]
     return change.changes()
 
 

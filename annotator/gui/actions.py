@@ -161,6 +161,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Agreement statistics between authors (kappa, alpha) per tag and field",
     ),
     ActionSpec(
+        "sources", "Sour&ces…", EDITING, (),
+        "Every claim source: its claims, default reliability and the credibility given",
+    ),
+    ActionSpec(
         "history", "&History of Annotation…", EDITING, ("Ctrl+H",),
         "Every change of the annotation shown in the form; restore an earlier version",
     ),

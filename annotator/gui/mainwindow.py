@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import banners, deferred, geometry, keyfocus, theme, visibility
+from annotator.gui import banners, deferred, geometry, keyfocus, sources_window, theme, visibility
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self._connect()
         keyfocus.install(self)
         self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
+        self.sources = sources_window.install(self)  # claim sources: completion, View > Sources
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         geometry.restore_window(self)
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
         review_menu.addActions([a[f"accept_author_{lane}"] for lane in range(1, 5)])
         review_menu.addActions([a["accept_union"], a["reject_all"], a["edit_adjudication"],
                                 a["accept_agreed"]])
-        view_menu.addAction(a["agreement"])
+        view_menu.addActions([a["agreement"], a["sources"]])
         view_menu.addSeparator()
         self.theme_choices = theme.add_theme_menu(
             view_menu, self.ctx.settings.theme, self.set_theme, self

@@ -22,6 +22,7 @@ with their grade, and an existing one keeps ours (the merge report says where gr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -87,22 +88,24 @@ class SourceInfo:
     def credibility_text(self) -> str:
         """The spread of the credibility given to its claims: "1:3 2:5 3:0 4:0 5:0 6:1"
         (plus " -:2" for claims given none)."""
-        text = " ".join(f"{c}:{n}" for c, n in zip(CREDIBILITY_CODES, self.credibility))
+        pairs = zip(CREDIBILITY_CODES, self.credibility, strict=True)
+        text = " ".join(f"{code}:{count}" for code, count in pairs)
         missing = self.without_credibility
         return f"{text} -:{missing}" if missing else text
 
 
-# Every claim's source name, credibility and reliability, grouped: one row per distinct
-# combination (a few thousand at most), so that 100,000 claims cost one pass in SQLite.
-_CLAIM_STATS = """
-SELECT json_extract(t.fields, '$.attributed_to'),
-    json_extract(t.fields, '$.information_credibility'),
-    json_extract(t.fields, '$.source_reliability'), count(*)
+# Every claim's source name, credibility and reliability, as one JSON array per claim (one parse
+# of its fields in SQLite; asking json_extract for each path apart parses the object three
+# times), counted and decoded in Python, each distinct array once. A malformed fields value
+# fails json_extract for the whole query: then the guarded form leaves such values out.
+_CLAIM_SOURCES = """
+SELECT {guard}json_extract(t.fields, '$.attributed_to', '$.information_credibility',
+    '$.source_reliability'){end}
 FROM {schema}.annotation_tags AS t
 WHERE t.tag_id = (SELECT id FROM {schema}.tags WHERE name = 'claim')
-    AND json_valid(t.fields) AND json_type(t.fields, '$.attributed_to') = 'text'
-GROUP BY 1, 2, 3
 """
+_FAST = {"guard": "", "end": ""}
+_GUARDED = {"guard": "CASE WHEN json_valid(t.fields) THEN ", "end": " END"}
 
 
 @dataclass
@@ -113,10 +116,28 @@ class _Tally:
     spellings: Counter[str] | None = None
 
 
+def _claim_sources(conn: sqlite3.Connection, schema: str) -> Counter[Any]:
+    try:
+        rows = conn.execute(_CLAIM_SOURCES.format(schema=schema, **_FAST)).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc):
+            raise
+        rows = conn.execute(_CLAIM_SOURCES.format(schema=schema, **_GUARDED)).fetchall()
+    return Counter(row[0] for row in rows)
+
+
 def _claim_tallies(conn: sqlite3.Connection, schema: str = "main") -> dict[str, _Tally]:
     tallies: dict[str, _Tally] = {}
-    for name, credibility, given, count in conn.execute(_CLAIM_STATS.format(schema=schema)):
-        key = source_key(name)
+    keys: dict[str, str] = {}  # a spelling -> its key (folded once per spelling)
+    for text, count in _claim_sources(conn, schema).items():
+        if not isinstance(text, str):
+            continue  # NULL: not JSON (`annotator check` reports it)
+        name, credibility, given = json.loads(text)
+        if not isinstance(name, str):
+            continue
+        key = keys.get(name)
+        if key is None:
+            key = keys[name] = source_key(name)
         if not key:
             continue
         tally = tallies.get(key)

@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Source", "Claims", "Default reliability", "Credibility given", "Reliability given",
            "Graded by")
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 NO_GRADE = "\u2014"  # an em dash: no default grade
 REFRESH_MS = 300  # after a change to the database, read again once it has settled
 
@@ -69,14 +67,43 @@ def _mean_position(counts: tuple[int, ...]) -> float:
 
 
 class SourcesModel(QAbstractTableModel):
+    """The sources, sorted and filtered here in Python (a proxy model would ask `data` for
+    every comparison: thousands of calls into Python for a few hundred sources)."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.sources: list[SourceInfo] = []
+        self.all: list[SourceInfo] = []
+        self.sources: list[SourceInfo] = []  # shown: filtered and sorted
+        self.sort_column, self.sort_order = 1, Qt.SortOrder.DescendingOrder
+        self.needle = ""
 
     def set_sources(self, sources: list[SourceInfo]) -> None:
+        self.all = sources
+        self._arrange()
+
+    def set_filter(self, text: str) -> None:
+        self.needle = source_key(text)
+        self._arrange()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_order = column, order
+        self._arrange()
+
+    def _arrange(self) -> None:
+        needle = self.needle
+        shown = [info for info in self.all if needle in info.key] if needle else list(self.all)
+        column = self.sort_column
+        shown.sort(key=lambda info: info.key)  # ties in name order, whichever the direction
+        shown.sort(
+            key=lambda info: self._sort_value(info, column),
+            reverse=self.sort_order == Qt.SortOrder.DescendingOrder,
+        )
         self.beginResetModel()
-        self.sources = sources
+        self.sources = shown
         self.endResetModel()
+
+    def row_of(self, key: str) -> int | None:
+        return next((r for r, info in enumerate(self.sources) if info.key == key), None)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.sources)
@@ -98,8 +125,6 @@ class SourcesModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(info, column)
-        if role == SORT_ROLE:
-            return self._sort_value(info, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -122,7 +147,8 @@ class SourcesModel(QAbstractTableModel):
             return "not registered"
         return f"{info.modified_by}, {info.modified[:10]}" if info.modified else info.modified_by
 
-    def _sort_value(self, info: SourceInfo, column: int) -> Any:
+    @staticmethod
+    def _sort_value(info: SourceInfo, column: int) -> Any:
         if column == 0:
             return info.key
         if column == 1:
@@ -172,21 +198,14 @@ class SourcesWindow(QDialog):
         self.setWindowTitle("Sources")
         self.setModal(False)
         self.model = SourcesModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(0)
-        self.proxy.setFilterRole(SORT_ROLE)  # the folded name: "reu" finds "Réuters"
         self.filter = QLineEdit(self)
         self.filter.setObjectName("sourcesFilter")
         self.filter.setPlaceholderText("Filter sources by name")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(
-            lambda text: self.proxy.setFilterFixedString(source_key(text))
-        )
+        self.filter.textChanged.connect(self._filter)
         self.table = SourcesTable(self)
         self.table.setObjectName("sourcesTable")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # the most cited first
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -199,7 +218,9 @@ class SourcesWindow(QDialog):
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activated)
         self.table.activated_row.connect(self._activated)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_grade())
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.chosen: str | None = None  # the key of the current source, kept over a re-sort
+        self.model.modelReset.connect(lambda: self.select(self.chosen))
 
         self.grade_label = QLabel("Default &reliability:", self)
         self.grade = QComboBox(self)
@@ -241,7 +262,6 @@ class SourcesWindow(QDialog):
         from annotator.core.sources import list_sources
         from annotator.gui.context import failures
 
-        chosen = self.current()
         try:
             sources = list_sources(self.main.ctx.store)
         except failures() as exc:
@@ -250,7 +270,6 @@ class SourcesWindow(QDialog):
         self.model.set_sources(sources)
         total = sum(info.claims for info in sources)
         self.status.setText(f"{len(sources):,} source(s), {total:,} claim(s) naming one")
-        self.select(chosen.key if chosen is not None else None)
 
     def _database_changed(self, *_args: object) -> None:
         if self.isVisible():
@@ -258,22 +277,25 @@ class SourcesWindow(QDialog):
 
     def current(self) -> SourceInfo | None:
         index = self.table.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or index.row() >= len(self.model.sources):
             return None
-        return self.model.sources[self.proxy.mapToSource(index).row()]
+        return self.model.sources[index.row()]
 
     def select(self, key: str | None) -> None:
         """Make the source with folded name `key` current (the first row if none is)."""
-        row = 0
-        if key is not None:
-            row = next(
-                (r for r in range(self.proxy.rowCount())
-                 if self.proxy.index(r, 0).data(SORT_ROLE) == key),
-                0,
-            )
-        if self.proxy.rowCount():
-            self.table.setCurrentIndex(self.proxy.index(row, 0))
+        row = (self.model.row_of(key) if key is not None else None) or 0
+        if self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(row, 0))
         self._show_grade()
+
+    def _current_changed(self, *_args: object) -> None:
+        info = self.current()
+        if info is not None:
+            self.chosen = info.key
+        self._show_grade()
+
+    def _filter(self, text: str) -> None:
+        self.model.set_filter(text)
 
     def _show_grade(self) -> None:
         info = self.current()
@@ -308,7 +330,7 @@ class SourcesWindow(QDialog):
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.sourceActivated.emit(self.model.sources[self.proxy.mapToSource(index).row()].name)
+            self.sourceActivated.emit(self.model.sources[index.row()].name)
 
 
 def install(main: MainWindow) -> SourceBook:

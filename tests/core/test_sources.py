@@ -299,3 +299,29 @@ def test_an_imported_export_matches_sources_by_name(tmp_path: Path) -> None:
     assert found["Reuters"].claims == 2  # "REUTERS" is our Reuters
     assert report.merge.sources.added == ("Tass",)
     assert found["Tass"].reliability is None
+
+
+def test_a_hand_edited_value_that_is_not_json_leaves_the_other_claims_counted(
+    store: Store,
+) -> None:
+    doc = _document(store)
+    _claims(store, doc, [
+        ("ana", {"attributed_to": "Reuters", "information_credibility": "3"}),
+        ("ana", {"attributed_to": "Tass"}),
+    ])
+    conn = sqlite3.connect(store.path)
+    with conn:  # another tool breaks one claim's fields, and writes a number as a name
+        conn.execute("UPDATE annotation_tags SET fields = '{not json' WHERE annotation_id = 2")
+        conn.execute(
+            "INSERT INTO annotations (id, document_id, start, \"end\", author, created, "
+            "modified, note) VALUES (9, 1, 5, 9, 'ana', '2024-01-02T03:04:05.000000+00:00', "
+            "'2024-01-02T03:04:05.000000+00:00', '')"
+        )
+        conn.execute(
+            "INSERT INTO annotation_tags (annotation_id, tag_id, fields, suggested) VALUES "
+            "(9, 1, '{\"attributed_to\": 42}', '[]')"
+        )
+    conn.close()
+    found = _by_name(store)
+    assert set(found) == {"Reuters"}
+    assert found["Reuters"].credibility == (0, 0, 1, 0, 0, 0)

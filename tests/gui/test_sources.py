@@ -233,3 +233,17 @@ def test_a_source_is_graded_in_view_sources_and_enter_opens_it(
     qtbot.waitUntil(window.isActiveWindow)
     _tag_claim(qtbot, window, MINISTRY)
     assert _claim_fields(graded)[0]["source_reliability"] == "D"
+
+
+def test_another_source_replaces_a_grade_that_was_only_suggested(
+    qtbot: QtBot, window: MainWindow, graded: Path
+) -> None:
+    _tag_claim(qtbot, window, MINISTRY)
+    assert _claim_fields(graded)[0]["source_reliability"] == "B"  # suggested
+    editor = _source_editor(qtbot, window)
+    qtbot.keyClicks(editor, "Agence France-Presse")
+    qtbot.keyClick(editor.completer().popup(), Qt.Key.Key_Escape)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    fields, suggested = _claim_fields(graded)
+    assert (fields["attributed_to"], fields["source_reliability"]) == ("Agence France-Presse", "C")
+    assert "source_reliability" in suggested

@@ -2,8 +2,8 @@
 sources, case- and accent-insensitive, and the default grade a source suggests.
 
 `SourceBook` keeps the registered sources (`core.sources.default_grades`, one small query) for
-the window: read when first needed, and again after any change to the database (an edit, a
-merge, another database, a grade set in View > Sources), never on every key press.
+the window: read when the source field gets the focus, and after any change made in this window
+(an edit, a merge, another database, a grade set in View > Sources), never on every key press.
 `SourceCompleter` matches what is typed anywhere in a source's name, by folded text.
 """
 
@@ -35,6 +35,7 @@ class SourceBook(QObject):
         super().__init__(parent)
         self._store = store
         self._grades: dict[str, tuple[str, str | None]] | None = None
+        self._shown: dict[str, tuple[str, str | None]] | None = None  # what the model lists
         self.model = QStandardItemModel(self)
 
     def mark_stale(self, *_args: object) -> None:
@@ -54,15 +55,19 @@ class SourceBook(QObject):
                     grades = default_grades(store)
                 except (*failures(), sqlite3.Error, OSError):
                     return {}  # unreadable now: no completion, and a retry next time
+            if grades != self._shown:
+                self._fill(grades)
             self._grades = grades
-            self._fill(grades)
         return self._grades
 
     def refresh(self) -> None:
-        """Read the sources now if the database changed since (a field got the focus)."""
+        """Read the sources again (the source field got the focus): another window or a
+        colleague's merge may have graded one since (one small query)."""
+        self._grades = None
         self.grades()
 
     def _fill(self, grades: dict[str, tuple[str, str | None]]) -> None:
+        self._shown = grades
         names = sorted(grades.items(), key=lambda item: item[0])
         self.model.clear()
         for key, (name, grade) in names:

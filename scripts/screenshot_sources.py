@@ -8,6 +8,7 @@ scripts/screenshot_sources.py docs/` (writes docs/guide-sources-*.png).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -26,11 +27,13 @@ SOURCES = (
     ("Selvane Port Authority", None, [("2", "")]),
     ("Société Générale de Transit", "C", [("3", "C")]),
 )
+UNIT = "Transit insurers raised premiums"  # a sentence that names no source
+FORM_HEIGHT = 440  # the form's top: the annotation, its claim fields and the note
 
 
 def main(out_dir: Path) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="annotator-shots-"))
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QRect, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QLineEdit
 
@@ -47,16 +50,21 @@ def main(out_dir: Path) -> int:
     with open_store(db) as store:
         sample = import_file(store, REPO / "resources" / "sample-briefing.txt").document_id
         assert sample is not None
-        made, at = [], 0
-        for name, _grade, claims in SOURCES:
-            for credibility, given in claims:
-                fields = {"attributed_to": name, "information_credibility": credibility}
-                if given:
-                    fields["source_reliability"] = given
-                author = "Ben Colleague" if at % 3 else "Dana Analyst"
-                made.append(ops.NewAnnotation(at, at + 5, author, ["claim"], "",
-                                              {"claim": fields}))
-                at += 7
+        conn = sqlite3.connect(db)
+        units = conn.execute(
+            'SELECT start, "end" FROM units WHERE document_id = ? AND kind = \'sentence\' '
+            "ORDER BY ordinal", (sample,)
+        ).fetchall()
+        conn.close()
+        made = []
+        claims = [(name, *claim) for name, _grade, listed in SOURCES for claim in listed]
+        for index, (name, credibility, given) in enumerate(claims):
+            fields = {"attributed_to": name, "information_credibility": credibility}
+            if given:
+                fields["source_reliability"] = given
+            start, end = units[index % len(units)]
+            author = ("Ben Colleague", "Dana Analyst")[index % 2 if index < len(units) else 0]
+            made.append(ops.NewAnnotation(start, end, author, ["claim"], "", {"claim": fields}))
         ops.bulk_add_annotations(store, sample, made)
         for name, grade, _claims in SOURCES:
             if grade:
@@ -65,8 +73,7 @@ def main(out_dir: Path) -> int:
     window.open_document(sample)
     reader, workspace = window.reader, window.workspace
     start, end = next(
-        (s, e) for s, e, _k in workspace.units if "Local authorities reported" in
-        workspace.text[s:e]
+        (s, e) for s, e, _k in workspace.units if UNIT in workspace.text[s:e]
     )
     reader.select_span(start, end)
     QTest.keyClick(reader, Qt.Key.Key_1)
@@ -80,7 +87,7 @@ def main(out_dir: Path) -> int:
     QTest.keyClicks(editor, "fran")
     settle(app)
     popup = editor.completer().popup()
-    shot = window.right.grab()
+    shot = window.right.grab(QRect(0, 0, window.right.width(), FORM_HEIGHT))
     # the completion list is a window of its own: paint it onto the form's picture
     from PySide6.QtGui import QPainter
 
@@ -94,11 +101,11 @@ def main(out_dir: Path) -> int:
     QTest.keyClick(popup, Qt.Key.Key_Down)
     QTest.keyClick(popup, Qt.Key.Key_Return)
     settle(app)
-    save(window.right, out_dir / "guide-sources-suggested.png", app)
+    save(window.right, out_dir / "guide-sources-suggested.png", app, height=FORM_HEIGHT)
 
     # 2. View > Sources.
     sources = show_sources(window, window.sources)
-    sources.resize(900, 330)
+    sources.resize(1040, 330)
     settle(app)
     save(sources, out_dir / "guide-sources.png", app)
     sources.close()

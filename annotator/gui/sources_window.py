@@ -44,6 +44,8 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Source", "Claims", "Default reliability", "Credibility given", "Reliability given",
            "Graded by")
 NO_GRADE = "\u2014"  # an em dash: no default grade
+SIZED_ROWS = 200  # rows measured to fit the columns to their contents
+NAME_WIDTH = 320  # at most, for the source column (a long name is elided)
 REFRESH_MS = 300  # after a change to the database, read again once it has settled
 
 
@@ -216,6 +218,8 @@ class SourcesWindow(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setResizeContentsPrecision(SIZED_ROWS)
+        self.sized = False  # columns fitted to their contents once, at the first reading
         self.table.doubleClicked.connect(self._activated)
         self.table.activated_row.connect(self._activated)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -246,7 +250,7 @@ class SourcesWindow(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         layout.addWidget(self.status)
-        self.resize(860, 480)
+        self.resize(1000, 480)
 
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -268,6 +272,10 @@ class SourcesWindow(QDialog):
             self.status.setText(f"The sources could not be read: {exc}")
             return
         self.model.set_sources(sources)
+        if not self.sized and sources:
+            self.sized = True
+            self.table.resizeColumnsToContents()
+            self.table.setColumnWidth(0, min(self.table.columnWidth(0), NAME_WIDTH))
         total = sum(info.claims for info in sources)
         self.status.setText(f"{len(sources):,} source(s), {total:,} claim(s) naming one")
 

@@ -120,6 +120,7 @@ def main() -> None:
                 old.deleteLater()
             app.processEvents()
             shown = show_sources(window, book)
+            assert shown is not None
             shown.repaint()  # painted, not only laid out
             app.processEvents()
             return shown

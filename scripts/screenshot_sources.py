@@ -105,6 +105,7 @@ def main(out_dir: Path) -> int:
 
     # 2. View > Sources.
     sources = show_sources(window, window.sources)
+    assert sources is not None
     sources.resize(1040, 330)
     settle(app)
     save(sources, out_dir / "guide-sources.png", app)

@@ -9,6 +9,7 @@ double-click on a source emits `sourceActivated(name)`, for a view of its claims
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -44,7 +45,7 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Source", "Claims", "Default reliability", "Credibility given", "Reliability given",
            "Graded by")
 NO_GRADE = "\u2014"  # an em dash: no default grade
-SIZED_ROWS = 200  # rows measured to fit the columns to their contents
+SIZED_ROWS = 40  # rows measured to fit the columns to their contents
 NAME_WIDTH = 320  # at most, for the source column (a long name is elided)
 REFRESH_MS = 300  # after a change to the database, read again once it has settled
 
@@ -268,7 +269,7 @@ class SourcesWindow(QDialog):
 
         try:
             sources = list_sources(self.main.ctx.store)
-        except failures() as exc:
+        except (*failures(), sqlite3.Error) as exc:
             self.status.setText(f"The sources could not be read: {exc}")
             return
         self.model.set_sources(sources)
@@ -328,7 +329,7 @@ class SourcesWindow(QDialog):
         ctx = self.main.ctx
         try:
             set_default_reliability(ctx.store, info.name, grade, actor=ctx.author)
-        except failures() as exc:
+        except (*failures(), sqlite3.Error) as exc:
             self.status.setText(f"The grade was not saved: {exc}")
             self._show_grade()
             return
@@ -354,8 +355,10 @@ def install(main: MainWindow) -> SourceBook:
     return book
 
 
-def show_sources(main: MainWindow, book: SourceBook) -> SourcesWindow:
-    """Open (or raise) View > Sources, read afresh."""
+def show_sources(main: MainWindow, book: SourceBook) -> SourcesWindow | None:
+    """Open (or raise) View > Sources, read afresh (None while no database is open yet)."""
+    if main.ctx.store is None:
+        return None
     window = main.findChild(SourcesWindow, "sourcesWindow")
     if window is None:
         window = SourcesWindow(main, book)

@@ -20,6 +20,8 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -48,7 +50,9 @@ def upgrade() -> None:
     )
     from annotator.core.sources import backfill_sources  # no Qt, no ORM: plain SQL
 
-    backfill_sources(op.get_bind().connection.driver_connection)
+    driver = op.get_bind().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    backfill_sources(driver)
 
 
 def downgrade() -> None:

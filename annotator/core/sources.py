@@ -280,6 +280,21 @@ def set_default_reliability(
     return found
 
 
+def remove_source(store: Store, name: str) -> None:
+    """Take the source `name` off the list (a misspelt name, say); InvalidValue while a claim
+    still names it (a claim's wording is its author's: nothing rewrites it here)."""
+    key = source_key(name)
+    with store.write() as session:
+        conn = _driver(session)
+        tally = _claim_tallies(conn).get(key)
+        if tally is not None and tally.claims:
+            raise InvalidValue(
+                f"{name!r} is named by {tally.claims} claim(s): only a source no claim names "
+                "can be removed"
+            )
+        conn.execute("DELETE FROM sources WHERE name_key = ?", (key,))
+
+
 def ensure_sources(
     conn: sqlite3.Connection,
     names: Iterable[tuple[str, str]],

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
 )
@@ -239,6 +240,11 @@ class SourcesWindow(QDialog):
         )
         self.grade_label.setBuddy(self.grade)
         self.grade.activated.connect(self._grade_chosen)
+        self.remove = QPushButton("Re&move Unused Source", self)
+        self.remove.setObjectName("removeSource")
+        self.remove.setToolTip("Take a source that no claim names off the list (a misspelt name)")
+        self.remove.setAutoDefault(False)
+        self.remove.clicked.connect(self._remove)
         self.status = QLabel(self)
         self.status.setObjectName("sourcesStatus")
         self.status.setWordWrap(True)
@@ -246,6 +252,7 @@ class SourcesWindow(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.grade_label)
         row.addWidget(self.grade, 1)
+        row.addWidget(self.remove)
         layout = QVBoxLayout(self)
         layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
@@ -308,7 +315,10 @@ class SourcesWindow(QDialog):
 
     def _show_grade(self) -> None:
         info = self.current()
-        self.grade.setEnabled(info is not None and not self.main.ctx.store.read_only)
+        writable = info is not None and not self.main.ctx.store.read_only
+        self.grade.setEnabled(writable)
+        self.remove.setEnabled(writable and info is not None and info.registered
+                               and not info.claims)
         index = self.grade.findData(info.reliability if info is not None else None)
         self.grade.setCurrentIndex(max(0, index))
         if info is not None:
@@ -336,6 +346,23 @@ class SourcesWindow(QDialog):
         self.book.mark_stale()
         self.reload()
         self.status.setText(f"{info.name}: default reliability {grade or 'none'} (saved)")
+
+    def _remove(self) -> None:
+        from annotator.core.sources import remove_source
+        from annotator.gui.context import failures
+
+        info = self.current()
+        if info is None:
+            return
+        try:
+            remove_source(self.main.ctx.store, info.name)
+        except (*failures(), sqlite3.Error) as exc:
+            self.status.setText(f"Not removed: {exc}")
+            return
+        self.book.mark_stale()
+        self.chosen = None
+        self.reload()
+        self.status.setText(f"{info.name}: removed from the sources")
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -325,3 +325,16 @@ def test_a_hand_edited_value_that_is_not_json_leaves_the_other_claims_counted(
     found = _by_name(store)
     assert set(found) == {"Reuters"}
     assert found["Reuters"].credibility == (0, 0, 1, 0, 0, 0)
+
+
+def test_only_a_source_no_claim_names_is_removed(store: Store) -> None:
+    from annotator.core.sources import remove_source
+
+    doc = _document(store)
+    _claims(store, doc, [("ana", {"attributed_to": "Reuters"})])
+    set_default_reliability(store, "Reuters", "B", actor="ana")
+    set_default_reliability(store, "Reutres", None, actor="ana")  # a slip
+    with pytest.raises(InvalidValue, match="named by 1 claim"):
+        remove_source(store, "REUTERS")
+    remove_source(store, "reutres")
+    assert set(_by_name(store)) == {"Reuters"}

@@ -159,8 +159,17 @@ def test_a_new_source_is_saved_with_the_claim_in_one_undo_step(
     assert window.ctx.undo_stack.count() == steps + 1
     window.ctx.undo_stack.undo()
     assert _claim_fields(graded)[0]["attributed_to"] == "Local authorities"  # as suggested
-    # the source stays registered: shared reference data, not part of the analyst's layer
+    # the source stays registered: shared reference data, not part of the analyst's layer;
+    # no claim names it any more, so View > Sources can take it off the list
     assert ("Selvane Port Authority", None, "Ana") in _sources(graded)
+    sources = _open_sources(qtbot, window)
+    qtbot.keyClicks(sources.filter, "selvane")
+    assert sources.table.model().rowCount() == 1
+    assert sources.table.model().index(0, 1).data() == "0"
+    assert sources.remove.isEnabled()
+    qtbot.mouseClick(sources.remove, Qt.MouseButton.LeftButton)
+    assert all(row[0] != "Selvane Port Authority" for row in _sources(graded))
+    assert sources.table.model().rowCount() == 0
 
 
 def _open_sources(qtbot: QtBot, window: MainWindow) -> SourcesWindow:
@@ -197,6 +206,8 @@ def test_view_sources_lists_claims_grades_and_credibility(
     ]
     assert rows["Unregistered Blog"][:2] == ["1", "\u2014"]
     assert table.model().index(0, 0).data() == "Agence France-Presse"  # the most cited first
+    assert sources.current() is not None and sources.current().name == "Agence France-Presse"
+    assert not sources.remove.isEnabled()  # claims name it: it cannot be removed
     table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     names = [table.model().index(r, 0).data() for r in range(table.model().rowCount())]
     assert names == sorted(names, key=str.casefold)

@@ -374,7 +374,7 @@ def install(main: MainWindow) -> SourceBook:
     shows them. Returns the window's book of sources."""
     ctx = main.ctx
     book = SourceBook(lambda: ctx.store, main)
-    ctx.changed.connect(book.mark_stale)
+    ctx.changed.connect(book.note_change)
     ctx.storeReplaced.connect(book.mark_stale)
     main.form.set_sources(book)
     main.workspace.grade_of = book.grade_of

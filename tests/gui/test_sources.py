@@ -258,3 +258,50 @@ def test_another_source_replaces_a_grade_that_was_only_suggested(
     fields, suggested = _claim_fields(graded)
     assert (fields["attributed_to"], fields["source_reliability"]) == ("Agence France-Presse", "C")
     assert "source_reliability" in suggested
+
+
+def test_the_book_reads_the_sources_again_only_when_an_edit_may_add_one(
+    qtbot: QtBot, graded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.core import sources as core_sources
+    from annotator.core.facts import Changes
+    from annotator.gui.form.sources import SourceBook
+
+    reads: list[int] = []
+    real = core_sources.default_grades
+
+    def counted(store: object) -> dict[str, tuple[str, str | None]]:
+        reads.append(1)
+        return real(store)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core_sources, "default_grades", counted)
+    with open_store(graded) as store:
+        doc = next(iter(store_documents(graded)))
+        created = ops.create_annotation(store, doc, 0, 5, "Ana", ["claim"]).created_id
+        assert created is not None
+        book = SourceBook(lambda: store)
+        assert book.grade_of("agence france-presse") == "C"
+        assert len(reads) == 1
+
+        def naming(name: str) -> Changes:
+            return ops.set_fields(store, created, "claim", {"attributed_to": name}, actor="Ana")
+
+        book.note_change(naming("AGENCE France-Presse"))  # a known source: no read
+        book.grade_of("agence france-presse")
+        assert len(reads) == 1
+        book.note_change(naming("Someone New"))  # registered a source
+        assert book.grades().get("someone new") == ("Someone New", None)
+        assert len(reads) == 2
+        book.note_change(Changes(library=True))  # a merge or an import
+        book.grade_of("x")
+        assert len(reads) == 3
+        book.refresh()  # the source field got the focus: always read
+        assert len(reads) == 4
+
+
+def store_documents(db: Path) -> list[int]:
+    conn = sqlite3.connect(db)
+    try:
+        return [row[0] for row in conn.execute("SELECT id FROM documents ORDER BY id")]
+    finally:
+        conn.close()

@@ -17,9 +17,10 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Sign
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QWidget
 
-from annotator.core.sources import source_key
+from annotator.core.sources import CLAIM, NAME_FIELD, source_key
 
 if TYPE_CHECKING:
+    from annotator.core.facts import Changes
     from annotator.core.store import Store
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # an entry's folded name, what typing is matched on
@@ -41,6 +42,22 @@ class SourceBook(QObject):
     def mark_stale(self, *_args: object) -> None:
         """The database changed: read the sources again when next needed."""
         self._grades = None
+
+    def note_change(self, changes: Changes) -> None:
+        """After an edit in this window: stale only if it may have added a source (a merge,
+        an import, or a claim naming one not known yet); a tag key costs no query."""
+        if self._grades is None:
+            return
+        snapshot = changes.snapshot
+        if changes.library or changes.tags or snapshot is None:
+            if changes.library or changes.tags or changes.annotations:
+                self._grades = None
+            return
+        for tag in snapshot.tags:
+            name = tag.fields.get(NAME_FIELD) if tag.name == CLAIM else None
+            if isinstance(name, str) and source_key(name) not in self._grades:
+                self._grades = None
+                return
 
     def grades(self) -> dict[str, tuple[str, str | None]]:
         """source_key -> (name, default reliability), read now if stale."""

@@ -338,3 +338,19 @@ def test_only_a_source_no_claim_names_is_removed(store: Store) -> None:
         remove_source(store, "REUTERS")
     remove_source(store, "reutres")
     assert set(_by_name(store)) == {"Reuters"}
+
+
+def test_cli_merge_reports_the_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from annotator.cli import main
+
+    theirs = _colleague(tmp_path, KNOWN_REVISIONS[-1])
+    _ours(tmp_path).close()
+    db = tmp_path / "ana.sqlite3"
+    assert main(["merge", str(theirs), "--db", str(db), "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["sources_added"] == ["TASS", "Unused Blog"]
+    assert result["source_grades_differ"] == ["Reuters: ours A, theirs C"]

@@ -305,3 +305,22 @@ def store_documents(db: Path) -> list[int]:
         return [row[0] for row in conn.execute("SELECT id FROM documents ORDER BY id")]
     finally:
         conn.close()
+
+
+def test_down_in_the_source_field_lists_every_known_source(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    _tag_claim(qtbot, window, "Local authorities reported")
+    editor = _source_editor(qtbot, window)
+    qtbot.keyClick(editor, Qt.Key.Key_Down)
+    completer = editor.completer()
+    assert completer is not None
+    qtbot.waitUntil(completer.popup().isVisible)
+    assert completer.completionCount() == 3
+    qtbot.keyClick(completer.popup(), Qt.Key.Key_Escape)
+    qtbot.keyClicks(editor, "soc")  # then Down lists only those matching what is typed
+    qtbot.keyClick(completer.popup(), Qt.Key.Key_Escape)
+    qtbot.keyClick(editor, Qt.Key.Key_Down)
+    qtbot.waitUntil(completer.popup().isVisible)
+    assert completer.completionCount() == 1
+    assert completer.currentCompletion() == "Société Générale"

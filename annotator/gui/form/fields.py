@@ -221,7 +221,8 @@ class TagFieldsBox(QGroupBox):
             return
         self.sources = book
         completer = SourceCompleter(book, editor)
-        editor.setCompleter(completer)
+        completer.attach(editor)
+        editor.setPlaceholderText("Who says it: type, or Down for the known sources")
         editor.focused.connect(book.refresh)  # the names as they are now, before typing
         completer.activated[str].connect(partial(self._source_picked, editor))
 

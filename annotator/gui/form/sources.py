@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QCompleter, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from annotator.core.sources import CLAIM, NAME_FIELD, source_key
 
@@ -114,6 +114,28 @@ class SourceCompleter(QCompleter):
         self.setFilterMode(Qt.MatchFlag.MatchContains)
         self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setMaxVisibleItems(VISIBLE)
+
+    def attach(self, editor: QLineEdit) -> None:
+        """Complete in `editor`; its Down key opens the list of every matching source (all of
+        them when it is empty), as a combo box would."""
+        editor.setCompleter(self)
+        editor.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            watched is self.widget()
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and not self.popup().isVisible()
+            and isinstance(watched, QLineEdit)
+            and not watched.isReadOnly()
+        ):
+            self.setCompletionPrefix(watched.text())
+            self.complete()
+            return True
+        return super().eventFilter(watched, event)
 
     def splitPath(self, path: str) -> list[str]:  # noqa: N802
         return [source_key(path)]

@@ -307,7 +307,8 @@ def ensure_sources(
     names added, in order."""
     when = now or _now()
     graded = graded or {}
-    known = {row[0] for row in conn.execute("SELECT name_key FROM sources")}
+    known: set[str] = set()
+    lookup = "SELECT 1 FROM sources WHERE name_key = ?"  # by the unique index: a field edit
     added: list[str] = []
     rows = []
     for raw, actor in names:
@@ -321,6 +322,8 @@ def ensure_sources(
         if key in known:
             continue
         known.add(key)
+        if conn.execute(lookup, (key,)).fetchone() is not None:
+            continue
         entry = graded.get(key)
         grade = entry.reliability if entry is not None else None
         if grade not in RELIABILITY_CODES:

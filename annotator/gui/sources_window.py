@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Source", "Claims", "Default reliability", "Credibility given", "Reliability given",
-           "Graded by")
+           "Changed by")
 NO_GRADE = "\u2014"  # an em dash: no default grade
 SIZED_ROWS = 40  # rows measured to fit the columns to their contents
 NAME_WIDTH = 320  # at most, for the source column (a long name is elided)
@@ -173,8 +173,10 @@ class SourcesModel(QAbstractTableModel):
                 f"{choice_text(c)}: {n}"
                 for c, n in zip(INFORMATION_CREDIBILITY, info.credibility, strict=True)
             ) + (f"\nnone given: {info.without_credibility}" if info.without_credibility else "")
-        if column == 5 and not info.registered:
-            return "Only claims name this source: give it a grade to register it"
+        if column == 5:
+            if not info.registered:
+                return "Only claims name this source: give it a grade to register it"
+            return "Who last registered this source or set its grade, and when (UTC)"
         return None
 
 

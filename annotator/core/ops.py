@@ -527,7 +527,9 @@ def set_fields(
         current.fields = dict(fields)
         current.suggested = [name for name in suggested if name in fields]
         name = fields.get("attributed_to") if tag == "claim" else None
-        if isinstance(name, str):  # a new source is registered with the claim (sources.py)
+        if isinstance(name, str) and "attributed_to" not in current.suggested:
+            # a new source is registered with the claim (sources.py); a suggested name waits
+            # until the analyst confirms it
             driver = change.session.connection().connection.driver_connection
             ensure_sources(driver, [(name, actor or change.before.author)])  # type: ignore[arg-type]
     return change.changes()

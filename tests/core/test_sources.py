@@ -143,6 +143,10 @@ def test_saving_a_claim_registers_its_source_in_the_same_write(store: Store) -> 
                    actor="ana", owner="ana")
     assert len(_source_rows(store.path)) == 1  # the same source, spelled otherwise
     assert find_source(store, "AGENCE france-presse") is not None
+    # a name still only suggested (not confirmed by the analyst) is not registered
+    ops.set_fields(store, annotation, "claim", {"attributed_to": "Officials"},
+                   ["attributed_to"], actor="ana", owner="ana")
+    assert len(_source_rows(store.path)) == 1
 
 
 def test_a_new_claim_gets_its_sources_default_grade_as_a_suggestion(store: Store) -> None:

@@ -289,6 +289,11 @@ def test_the_book_reads_the_sources_again_only_when_an_edit_may_add_one(
         book.note_change(naming("AGENCE France-Presse"))  # a known source: no read
         book.grade_of("agence france-presse")
         assert len(reads) == 1
+        suggested = ops.set_fields(store, created, "claim", {"attributed_to": "Officials"},
+                                   ["attributed_to"], actor="Ana")
+        book.note_change(suggested)  # only suggested: not registered, nothing to read
+        book.grade_of("officials")
+        assert len(reads) == 1
         book.note_change(naming("Someone New"))  # registered a source
         assert book.grades().get("someone new") == ("Someone New", None)
         assert len(reads) == 2

@@ -54,7 +54,9 @@ class SourceBook(QObject):
                 self._grades = None
             return
         for tag in snapshot.tags:
-            name = tag.fields.get(NAME_FIELD) if tag.name == CLAIM else None
+            if tag.name != CLAIM or NAME_FIELD in tag.suggested:
+                continue  # a suggested name is not registered (ops.set_fields)
+            name = tag.fields.get(NAME_FIELD)
             if isinstance(name, str) and source_key(name) not in self._grades:
                 self._grades = None
                 return

@@ -89,6 +89,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
                         for n in report.not_merged
                     ],
                     "skipped": list(report.skipped),
+                    "sources_added": list(merge.sources.added),
+                    "source_grades_differ": list(merge.sources.grades_differ),
                 }
             )
             if not args.json:

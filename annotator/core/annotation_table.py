@@ -11,7 +11,9 @@ choices): "likelihood at least likely" keeps likely, very likely and almost cert
 reliability at most B" keeps A and B ("B or better"). Numbers compare numerically, dates as ISO
 text (a partial date such as "2023" counts as the start of its period for a lower bound, takes
 in the whole period for an upper bound, and equals any date within it). Missing values sort
-last in either direction; rows that compare equal keep the order of their ids.
+last in either direction; rows that compare equal keep the order of their ids. A text field
+equals a value whatever its case and accents (`folding.fold` of both), so that
+"attributed_to=Reuters" keeps every spelling of one claim source (sources.py).
 
 Free text matches case- and accent-insensitively (`folding.fold` of the annotated
 text and of the note contains the folded needle): the folded text of every annotation is kept
@@ -53,7 +55,7 @@ from annotator.core.annotation_filter import (
     scale_position,
 )
 from annotator.core.fields import FieldKind
-from annotator.core.folding import fold
+from annotator.core.folding import FOLD_FUNCTION, fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store
 
@@ -188,6 +190,10 @@ class _Query:
             low = self._sql_value(column, cond.values[0])
             high = self._sql_value(column, cond.values[0], upper=True)
             return f"{value} BETWEEN {low} AND {high}"
+        if column.spec.kind is FieldKind.TEXT and cond.op in (Op.EQUALS, Op.ONE_OF):
+            # text equals whatever its case and accents: every spelling of a claim's source
+            listed = ", ".join(self.param(fold(str(v))) for v in cond.values)
+            return f"{FOLD_FUNCTION}({value}) IN ({listed})"
         if cond.op is Op.EQUALS:
             return f"{value} = {self._sql_value(column, cond.values[0])}"
         if cond.op is Op.ONE_OF:

@@ -203,6 +203,30 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class Source(Base):
+    """A named claim source (migration 0005): claims are linked to it by the folded name of
+    their `attributed_to` field (`sources.source_key`), never by id. `reliability` is the
+    default Admiralty grade (A-F) a new claim from it is offered as a suggestion."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        CheckConstraint(
+            "reliability IS NULL OR reliability IN ('A', 'B', 'C', 'D', 'E', 'F')",
+            name="ck_sources_reliability",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, unique=True)
+    reliability: Mapped[str | None] = mapped_column(String(1))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(Text)
+    modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_by: Mapped[str] = mapped_column(Text)
+
+
 # Seeded in the first migration; colours from the Okabe-Ito colour-blind-safe palette.
 SEED_TAGS: tuple[tuple[str, str, str, int], ...] = (
     ("claim", "#0072B2", "1", 1),

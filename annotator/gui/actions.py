@@ -170,6 +170,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Every annotation of the library in a table: filter, sort, jump to one, export the view",
     ),
     ActionSpec(
+        "sources", "Sour&ces…", EDITING, (),
+        "Every claim source: its claims, default reliability and the credibility given",
+    ),
+    ActionSpec(
         "history", "&History of Annotation…", EDITING, ("Ctrl+H",),
         "Every change of the annotation shown in the form; restore an earlier version",
     ),

@@ -34,6 +34,7 @@ from annotator.gui import (
     keyfocus,
     saved_views_menu,
     search_folding,
+    sources_window,
     theme,
     visibility,
 )
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.search_folding = search_folding.install(self)  # a merge's backlog, in idle time
         keyfocus.install(self)
         self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
+        self.sources = sources_window.install(self)  # claim sources: completion, View > Sources
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         geometry.restore_window(self)
@@ -222,7 +224,7 @@ class MainWindow(QMainWindow):
         review_menu.addActions([a[f"accept_author_{lane}"] for lane in range(1, 5)])
         review_menu.addActions([a["accept_union"], a["reject_all"], a["edit_adjudication"],
                                 a["accept_agreed"]])
-        view_menu.addActions([a["agreement"], a["annotations_table"]])
+        view_menu.addActions([a["agreement"], a["annotations_table"], a["sources"]])
         saved_views_menu.add_menu(self, view_menu)  # View > Saved Views ▸
         view_menu.addSeparator()
         self.theme_choices = theme.add_theme_menu(

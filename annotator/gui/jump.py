@@ -1,8 +1,9 @@
 """Jumps from another window into the reader: open a document if it is not open, then select a
 span or an annotation there, scrolled into view, and bring the main window forward.
 
-Find in All Documents (search_window.py) jumps to a sentence's matched words or to a note's
-annotation. Offsets are code points; the reader converts them to Qt positions itself
+Find in All Documents (search_panel.py) jumps to a sentence's matched words or to a note's
+annotation, the annotations table (table/window.py) to an annotation. Offsets are code points;
+the reader converts them to Qt positions itself
 (ReaderView.select_span, offsets.py).
 """
 

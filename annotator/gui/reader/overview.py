@@ -236,7 +236,11 @@ class OverviewStrip(QWidget):
         reader = self._reader
         length = len(reader.text) if reader is not None else 0
         if reader is None or not length or self.height() <= 2:
-            painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
+            # Not fillRect: its first call makes PySide6 create QGradient's enum types, some
+            # milliseconds of the window's first paint (issue 15).
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRect(self.rect())
         else:
             if self._rows is not None or not self._building():
                 rows = self._rows if self._rows is not None else self._rebuild()

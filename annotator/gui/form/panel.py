@@ -8,7 +8,6 @@ is cheap and keeps the keyboard focus where it is.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
@@ -37,6 +36,8 @@ from annotator.gui.theme import current, tag_looks, unlisted_look
 from annotator.gui.theme_colours import ThemeColours
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from annotator.core.facts import AnnotationView, TagInfo
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
@@ -100,6 +101,8 @@ def read_only_notice(author: str) -> str:
 
 def local_time_text(value: dt.datetime) -> str:
     """An aware UTC datetime as local time (naive values are taken as UTC)."""
+    import datetime as dt  # noqa: F811  (here: not for the window's first paint, issue 15)
+
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()

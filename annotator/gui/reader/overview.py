@@ -105,8 +105,13 @@ class OverviewStrip(QWidget):
         self._rows = None
         self._ticks = None
         self._counting = None
-        if self._reader is not None:
+        if self._reader is None:
+            return
+        if self._reader.text:
             self._reader.idle.add(self.JOB, self._rebuild_job())
+        else:  # nothing to count (the window's first paint has no document): no idle work
+            self._reader.idle.cancel(self.JOB)
+            self._rows = {}
 
     def _count_in(
         self,

@@ -8,6 +8,10 @@ the text. For the sixty-odd modules the window imports before its first paint th
 10 ms of a cold start. `install` gives the hook the same answer from the file's bytes (a Python
 source file's encoding is ASCII-compatible, so b"PySide6" is found whatever it is), and leaves
 everything else to PySide6's own check. A PySide6 without that hook is left alone.
+
+Installed by the package (`annotator/__init__.py`) when PySide6 is already imported, and by
+`annotator.gui` once it has imported PySide6. Nothing here imports Qt: the command line and
+the core load this module without it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import ModuleType
-
-import PySide6.QtCore  # noqa: F401  (installs the hook this module quickens)
 
 FEATURE_MODULE = "shibokensupport.feature"
 _QUICK = "_annotator_quick"
@@ -38,7 +40,8 @@ def _quick(original: Callable[[ModuleType], bool]) -> Callable[[ModuleType], boo
 
 
 def install() -> bool:
-    """Quicken PySide6's per-import source check; False when this PySide6 has no such hook."""
+    """Quicken PySide6's per-import source check; False when PySide6 is not imported (or has
+    no such hook)."""
     feature = sys.modules.get(FEATURE_MODULE)
     original = getattr(feature, "_mod_uses_pyside", None)
     if feature is None or not callable(original):

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -136,6 +136,7 @@ class AnnotationForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("annotationForm")
+        self._size_hint: QSize | None = None
         self.setStyleSheet(form_style(current()))
         self._id: int | None = None
         self._present: set[str] = set()
@@ -334,8 +335,16 @@ class AnnotationForm(QWidget):
     def sizeHint(self) -> QSize:
         # Wide enough for the labels beside the fields (narrower puts them above, and one
         # tag's fields no longer fit a small screen); tall enough for a tag box or two.
-        width = label_column_width(self.font()) + COMPACT_FIELD_WIDTH + 16
-        return QSize(width, 620)
+        # Kept until the font changes: the window's layouts ask a hundred times as it starts.
+        if self._size_hint is None:
+            width = label_column_width(self.font()) + COMPACT_FIELD_WIDTH + 16
+            self._size_hint = QSize(width, 620)
+        return self._size_hint
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._size_hint = None
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

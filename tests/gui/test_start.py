@@ -279,3 +279,23 @@ def test_viewports_are_found_by_their_name() -> None:
         viewports.prime(area)
         found = area.findChild(QWidget, viewports.VIEWPORT_NAME)
         assert found is not None and found is area.viewport()
+
+
+def test_the_form_is_styled_at_the_first_thing_it_shows(qtbot: QtBot, db: Path) -> None:
+    """The form's stylesheet waits for the first selection or annotation it styles: the empty
+    form of the first paint does without it (its hint has the same colour from its palette
+    role), and a selected unit shows in the styled frame as before."""
+    from PySide6.QtGui import QPalette
+
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert window.form.styleSheet() == ""
+    hint = window.form.empty_hint
+    assert hint.isVisibleTo(window)
+    assert hint.foregroundRole() == QPalette.ColorRole.PlaceholderText
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    window.reader.setFocus()
+    qtbot.keyClick(window.reader, Qt.Key.Key_J)  # the first unit: the form shows its text
+    assert window.form.text_label.isVisibleTo(window)
+    assert "QLabel#annotatedText" in window.form.styleSheet()
+    close(window)

@@ -67,7 +67,13 @@ def document_material(db: Path, doc_id: int) -> tuple[str, list[tuple[int, int]]
 
 
 def paint_watcher(app: Any) -> Any:
-    """An application event filter noting the first paint of a main window (then removed)."""
+    """An application event filter noting the first paint of a main window (then removed).
+
+    It runs for every event of every object until then, so it does as little as it can: the
+    event's class name tells a paint (PySide6 hands a QPaintEvent), without `event.type()`,
+    whose enum conversion, a few microseconds each time, would cost the app, which has more
+    widgets and so more events than the floor, some milliseconds the floor does not pay (and
+    without importing QPaintEvent, which only one side would pay for)."""
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -77,7 +83,7 @@ def paint_watcher(app: Any) -> Any:
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
             if (
                 not self.painted
-                and event.type() == QEvent.Type.Paint
+                and type(event).__name__ == "QPaintEvent"
                 and isinstance(watched, QWidget)
                 and isinstance(watched.window(), QMainWindow)
             ):

@@ -130,11 +130,12 @@ def bench_cold(plan: Plan, workdir: Path, report: Report) -> None:
     floor_runs: list[dict[str, float]] = []
     app_runs: list[dict[str, float]] = []
     # One untimed start of each writes the bytecode cache (isolation.py), as an install does.
-    gui_bench.spawn("floors.py", "cold-start", with_t0=True)
-    gui_bench.spawn("gui_bench.py", "cold-start", str(small), with_t0=True)
+    # Both sides start from the same small script (cold_start.py), their code imported.
+    gui_bench.spawn("cold_start.py", "floor", with_t0=True)
+    gui_bench.spawn("cold_start.py", "app", str(small), with_t0=True)
     for _ in range(plan.rounds(5, 2)):
-        floor_runs.append(gui_bench.spawn("floors.py", "cold-start", with_t0=True))
-        app_runs.append(gui_bench.spawn("gui_bench.py", "cold-start", str(small), with_t0=True))
+        floor_runs.append(gui_bench.spawn("cold_start.py", "floor", with_t0=True))
+        app_runs.append(gui_bench.spawn("cold_start.py", "app", str(small), with_t0=True))
     floor = min(floor_runs, key=lambda r: r["shown"])
     app = min(app_runs, key=lambda r: r["shown"])
     usable = min(r["usable"] for r in app_runs)

@@ -11,14 +11,13 @@ verdicts for a line that already names the tag and the field.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotator.core.errors import InvalidValue
 
@@ -31,8 +30,7 @@ class FieldKind(StrEnum):
     DATE = "date"  # ISO date, possibly partial (year or year-month)
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     code: str
     label: str
     detail: str = ""  # e.g. the probability range of a likelihood term
@@ -204,6 +202,8 @@ def normalise_date(raw: object) -> str:
     if not match:
         raise InvalidValue(f"{text!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
     year, month, day = match.groups()
+    import datetime as dt  # here: the window's first paint imports this module, not datetime
+
     if int(year) < 1:
         raise InvalidValue(f"{text!r} is not a real date")
     try:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import errno
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from annotator.core.errors import AnnotatorError, DatabaseReadOnly
 
@@ -41,8 +40,7 @@ class Problem(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
-class StorageProblem:
+class StorageProblem(NamedTuple):
     """What happened, in the analyst's words, and what to do about it."""
 
     kind: Problem

@@ -13,7 +13,7 @@ one) is dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -31,8 +31,7 @@ FILES = "Files and help"
 GROUPS = (NAVIGATION, TAGGING, EDITING, REVIEW, FILES)
 
 
-@dataclass(frozen=True)
-class ActionSpec:
+class ActionSpec(NamedTuple):
     name: str
     text: str
     group: str

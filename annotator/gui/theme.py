@@ -16,9 +16,8 @@ window asks for it when its palette changes (a theme chosen here, or the desktop
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QIcon, QPalette, QPixmap
@@ -133,8 +132,7 @@ def current() -> ThemeColours:
     return theme_of(QGuiApplication.palette())
 
 
-@dataclass(frozen=True)
-class TagLook:
+class TagLook(NamedTuple):
     """How one tag is drawn: `fill` (translucent) under a span's text, `line` under it and in
     lanes, ticks and swatches, `on_line` for text on a `line` chip."""
 

@@ -31,7 +31,7 @@ against the others (the legend and the tooltips name it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from annotator.gui.colour_maths import (
     Rgb,
@@ -55,8 +55,7 @@ BRIGHT_TEXT = "#ffffff"  # QPalette.BrightText: text on strongly coloured button
 REVIEW_STATES = ("agree", "partial", "differ", "field")
 
 
-@dataclass(frozen=True)
-class TagSlot:
+class TagSlot(NamedTuple):
     """One tag's colours in a theme: `fill` is painted at the theme's fill_alpha over the page;
     `line` (opaque) underlines, lanes, ticks and swatches."""
 
@@ -64,8 +63,7 @@ class TagSlot:
     line: str
 
 
-@dataclass(frozen=True)
-class ThemeColours:
+class ThemeColours(NamedTuple):
     name: str
     dark: bool
     # Widget palette (QPalette roles).
@@ -147,8 +145,7 @@ class ThemeColours:
         def visible(colour: str) -> str:
             return to_hex(with_contrast(parse_hex(colour), page, MIN_GRAPHIC_CONTRAST))
 
-        return replace(
-            self,
+        return self._replace(
             base=base,
             window=window,
             text=text,

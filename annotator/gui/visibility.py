@@ -192,5 +192,8 @@ def install(window: MainWindow) -> Visibility:
     workspace.visibilityChanged.connect(window.annotation_list.visibility_changed)
     workspace.documentOpened.connect(lambda _id: visibility.reload_later())
     window.ctx.storeReplaced.connect(visibility.reload_later)
-    visibility.reload_later()
+    if window.ctx.store is not None:
+        visibility.reload_later()
+    else:  # app.launch: no database to read yet (storeReplaced reloads), nothing to queue
+        visibility._show_state()  # before the first paint, which idle work would delay
     return visibility

@@ -11,6 +11,8 @@ library's documents. Then it quits through File > Quit.
 from __future__ import annotations
 
 import json
+import linecache
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +35,15 @@ def state(window: QWidget) -> dict[str, object]:
         "documents": len(library.model.document_ids()),
         "import_enabled": window.actions_by_name["import"].isEnabled(),  # type: ignore[attr-defined]
         "title": window.windowTitle(),
+        # Idle work queued before the first frame would run inside it (issue 15).
+        "idle_pending": window.reader.idle.pending(),  # type: ignore[attr-defined]
+        # PySide6's import hook read each module's source through linecache, which kept it
+        # (all but the package's own __init__, which installs the quicker check).
+        "sources_kept": sorted(
+            name for name in linecache.cache
+            if f"{os.sep}annotator{os.sep}" in name
+            and not name.endswith(f"{os.sep}annotator{os.sep}__init__.py")
+        ),
     }
 
 

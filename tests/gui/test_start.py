@@ -74,6 +74,8 @@ def test_the_real_entry_paints_before_sqlalchemy_is_imported(tmp_path: Path, db:
     assert at_paint["opening_shown"] and at_paint["opening_text"] == "Opening start.sqlite3…"
     assert not at_paint["import_enabled"]
     assert at_paint["documents"] == 0
+    assert not at_paint["idle_pending"]  # nothing left to run inside the first frame
+    assert at_paint["sources_kept"] == []  # pyside_hook: the modules' text was not kept
     assert opened["ready"] and "sqlalchemy" in opened["loaded"]
     assert not opened["opening_shown"]
     assert opened["import_enabled"]
@@ -240,4 +242,60 @@ def test_the_database_opens_at_the_first_paint_not_at_the_fallback(
     qtbot.addWidget(window)
     qtbot.waitUntil(window.database_ready, timeout=20000)
     assert window.library.model.document_ids()
+    close(window)
+
+
+def test_layers_are_read_when_the_database_opens_not_before(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Before the first paint nothing is queued for idle time (it would run inside the first
+    frame): with no database yet there are no authors to read. Once the database is open its
+    authors' layers are listed, as before."""
+    from annotator.core import ops
+    from annotator.core.queries import list_documents
+
+    path = tmp_path / "layers.sqlite3"
+    with open_store(path, daily_backup=False) as store:
+        import_file(store, SAMPLE)
+        [document] = list_documents(store)
+        ops.bulk_add_annotations(store, document.id, [ops.NewAnnotation(0, 5, "Ben", ["claim"])])
+    window = launch(path, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert not window.reader.idle.pending()
+    assert window.visibility.authors() == ["Ana"]  # the analyst's own layer, there at once
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    qtbot.waitUntil(lambda: window.visibility.authors() == ["Ana", "Ben"], timeout=20000)
+    close(window)
+
+
+def test_viewports_are_found_by_their_name() -> None:
+    """viewports.prime finds each scroll area's viewport by the name Qt gives it, so that
+    `viewport()` later returns that wrapper (if Qt renamed it, starting would be slower)."""
+    from PySide6.QtWidgets import QPlainTextEdit, QTableView
+
+    from annotator.gui import viewports
+
+    for area in (QTableView(), QPlainTextEdit()):
+        viewports.prime(area)
+        found = area.findChild(QWidget, viewports.VIEWPORT_NAME)
+        assert found is not None and found is area.viewport()
+
+
+def test_the_form_is_styled_at_the_first_thing_it_shows(qtbot: QtBot, db: Path) -> None:
+    """The form's stylesheet waits for the first selection or annotation it styles: the empty
+    form of the first paint does without it (its hint has the same colour from its palette
+    role), and a selected unit shows in the styled frame as before."""
+    from PySide6.QtGui import QPalette
+
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    assert window.form.styleSheet() == ""
+    hint = window.form.empty_hint
+    assert hint.isVisibleTo(window)
+    assert hint.foregroundRole() == QPalette.ColorRole.PlaceholderText
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    window.reader.setFocus()
+    qtbot.keyClick(window.reader, Qt.Key.Key_J)  # the first unit: the form shows its text
+    assert window.form.text_label.isVisibleTo(window)
+    assert "QLabel#annotatedText" in window.form.styleSheet()
     close(window)

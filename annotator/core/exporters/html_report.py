@@ -10,7 +10,9 @@ offsets, tags with their fields, note, author, times in UTC).
 Colours are CSS classes, not inline styles: one per tag colour, defined in the head, and one per
 set of colours shown as bands, defined in a <style> right after the text of the first document
 that uses it (browsers apply a <style> wherever it stands). A small superscript number marks
-where each annotation starts, matching the table's "#" column (the title tooltip does not print).
+where each annotation starts, matching the table's "#" column and linking to its row there; its
+tooltip says what the annotation is, a highlight's tooltip which annotations cover it (by
+number), so each annotation's details are written once (tooltips do not print).
 Fields show as people read them: labels and choice labels with their ranges ("Likelihood: very
 likely (80-95%)"), never the storage codes (`very_likely`) that the machine formats keep.
 Each line of text is a paragraph with dir="auto", and field values are <bdi>, so right-to-left
@@ -19,7 +21,7 @@ each document starts a page.
 
 The report is written from the stored rows (`dataset.load_rows`) as it is made, in UTF-8, a few
 thousand paragraphs or table rows at a time: never whole in memory. Each distinct tag with its
-fields, and each annotation's line of a highlight's title, is rendered once.
+fields, and each annotation's line of a title, is rendered once.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ h1 { font-size: 1.5em; margin: .2em 0; } h2 { font-size: 1.25em; margin: 1.5em 0
 mark { color: inherit; background-color: transparent; border-radius: 2px; padding: 0 1px; }
 mark.multi { border-bottom: 2px solid #333; }
 sup.ref { font-size: .65em; color: #444; margin: 0 1px; }
+sup.ref a { color: inherit; text-decoration: none; }
 .legend { font-size: .9em; margin: .4em 0; }
 .swatch { display: inline-block; padding: 0 .4em; border-radius: 3px; margin-right: .3em; }
 table { border-collapse: collapse; width: 100%; font-size: .85em; margin: .8em 0 1.5em; }

@@ -1,15 +1,20 @@
 """The HTML report's text: each line a paragraph, each annotated stretch a highlight.
 
 The text is cut at every annotation boundary and line break into segments. A segment that
-annotations cover is a <mark> whose title lists each of them on its own line ("#number tags —
-author", in number order), underlined (class "multi") when there are several, and coloured by
-a CSS class (`Palette`): one tag colour as a plain background, several as horizontal bands in
-the order of the tag list, so that the same tags always look the same. A superscript number
-marks where each annotation starts; an empty annotation gets its number and covers nothing.
+annotations cover is a <mark> whose title lists their numbers ("#3, #5", in number order),
+underlined (class "multi") when there are several, and coloured by a CSS class (`Palette`): one
+tag colour as a plain background, several as horizontal bands in the order of the tag list, so
+that the same tags always look the same. A superscript number marks where each annotation
+starts; it links to the annotation's row in the table and its title says what the annotation is
+("#number tags — author"). An empty annotation gets its number and covers nothing.
+
+Each annotation's details are written once (its number's title, its table row), not in the
+title of every highlight it covers: at about a dozen annotations over each stretch of a densely
+annotated text, those titles were nearly half of the report (issue 15).
 
 This is the report's hot loop (one turn per segment, about two per annotation), so the state of
 the covering annotations is kept up to date as they start and end rather than recomputed: their
-titles in a dict in number order, and a count per "kind" (the colours of an annotation's tags)
+numbers in a dict in number order, and a count per "kind" (the colours of an annotation's tags)
 from which the colour class follows.
 """
 
@@ -147,6 +152,8 @@ class Highlighter:
         self.starts += map(itemgetter(1), annotations)
         self.ends = [-1]
         self.ends += map(itemgetter(2), annotations)
+        self.ids = [-1]  # each annotation's id: its table row is "a-<id>"
+        self.ids += map(itemgetter(3), annotations)
         self.kind_masks: list[int] = []  # the colours of each kind of annotation
         self._kind_of_mask: dict[int, int] = {}
         self._lines: dict[tuple[str, ...], dict[str, tuple[bytes, bytes]]] = {}
@@ -237,7 +244,7 @@ class Highlighter:
         size = len(text)
         start_numbers, start_at, end_numbers, end_at = self._sweep_lists(size)
         ordered = _boundaries(text, start_at, end_at)
-        ends, suffixes, kinds = self.ends, self.suffixes, self.kinds
+        ends, suffixes, kinds, ids = self.ends, self.suffixes, self.kinds, self.ids
         kind_bits = [1 << kind for kind in range(len(self.kind_masks))]
         counts = [0] * len(kind_bits)
         classes: dict[int, tuple[bytes, bytes]] = {}  # kinds_on -> `_classes(kinds_on)`
@@ -245,7 +252,7 @@ class Highlighter:
         # Numbered in start order (the usual case), an annotation that starts comes after those
         # already covering, and the title only grows until one ends.
         in_order = self.in_order
-        active: dict[int, bytes] = {}  # number -> its line of the title, in number order
+        active: dict[int, bytes] = {}  # number -> its part of the title, in number order
         kinds_on = 0  # bit k: an active annotation is of kind k
         title = b""
         title_known = True  # title lists `active`
@@ -260,7 +267,7 @@ class Highlighter:
         append = buf.append
         opening, first = 0, True
         breaks = special = 0
-        join = b"\n".join
+        join = b", ".join
         next_special = specials[0]
         pieces, open_first, open_next = _PIECES, _OPEN, _NEXT_OPEN
         p = 0
@@ -269,28 +276,42 @@ class Highlighter:
                 number = end_numbers[ei]
                 ei += 1
                 next_end = end_at[ei]
-                if active.pop(number, None) is not None:
+                entry = active.pop(number, None)
+                if entry is not None:
                     kind = kinds[number]
                     left = counts[kind] - 1
                     counts[kind] = left
                     if not left:
                         kinds_on ^= kind_bits[kind]
-                    title_known = False
+                    if title_known and in_order:  # take its number out of the title
+                        if title == entry:
+                            title = b""
+                        elif title.startswith(entry + b", "):
+                            title = title[len(entry) + 2 :]
+                        elif title.endswith(b", " + entry):
+                            title = title[: -len(entry) - 2]
+                        else:  # "#n" is followed by ", " or the end: never part of another
+                            title = title.replace(b", %s, " % entry, b", ", 1)
+                    else:
+                        title_known = False
                     changed = True
             while next_start == p:
                 number = start_numbers[si]
                 si += 1
                 next_start = start_at[si]
-                append(b'<sup class="ref">%d</sup>' % number)
+                append(
+                    b'<sup class="ref"><a href="#a-%d" title="#%d%s">%d</a></sup>'
+                    % (ids[number], number, suffixes[number], number)
+                )
                 if ends[number] > p:  # an empty annotation covers nothing
-                    entry = active[number] = b"#%d%s" % (number, suffixes[number])
+                    entry = active[number] = b"#%d" % number
                     kind = kinds[number]
                     had = counts[kind]
                     counts[kind] = had + 1
                     if not had:
                         kinds_on |= kind_bits[kind]
                     if title_known and in_order:
-                        title = b"%s\n%s" % (title, entry) if title else entry
+                        title = b"%s, %s" % (title, entry) if title else entry
                     else:
                         title_known = False
                     changed = True

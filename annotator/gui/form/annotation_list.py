@@ -24,9 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -45,8 +43,11 @@ from annotator.gui.form.list_model import (
 from annotator.gui.form.paint import swatch_icon, text_colour_on
 from annotator.gui.theme import tag_looks, unlisted_look
 from annotator.gui.theme_colours import ThemeColours
+from annotator.gui.viewports import prime as prime_viewport
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
     from annotator.core.facts import AnnotationView, TagInfo
 
 
@@ -58,6 +59,10 @@ class TagChipDelegate(QStyledItemDelegate):
         self.colours: dict[str, QColor] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        # Imported at the first row painted: the QStyle classes are not needed before (their
+        # enum types take PySide6 some milliseconds to create, issue 15).
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -152,6 +157,7 @@ class AnnotationList(QWidget):
 
         self.table = AnnotationTable(self)
         self.table.setObjectName("annotationTable")
+        prime_viewport(self.table)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -7,13 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPaintEvent, QPixmap
-from PySide6.QtWidgets import (
-    QPushButton,
-    QSizePolicy,
-    QStyle,
-    QStyleOptionButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from annotator.gui.focusring import paint_ring
 from annotator.gui.theme_colours import text_on
@@ -91,6 +85,9 @@ class TagButton(QPushButton):
         if not self.isChecked():
             super().paintEvent(event)
             return
+        # Imported at the first checked button painted, not with the window (issue 15).
+        from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
         option = QStyleOptionButton()
         self.initStyleOption(option)
         option.state &= ~QStyle.StateFlag.State_On & ~QStyle.StateFlag.State_Sunken

@@ -12,14 +12,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QStyle,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.gui import deferred
+from annotator.gui import deferred, viewports
 from annotator.gui.library.model import ID_ROLE, LibraryFilter, LibraryModel, LibraryRow
 
 if TYPE_CHECKING:
@@ -82,6 +80,7 @@ class LibraryPanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.activated.connect(self._on_current)
         self.table.installEventFilter(self)
+        viewports.prime(self.table)
         self.table.viewport().installEventFilter(self)
         self._store: object | None = None  # the database the rows (and ticks) are of
 
@@ -128,6 +127,9 @@ class LibraryPanel(QWidget):
         index = self.table.indexAt(point)
         if not index.isValid() or index.column() != TITLE:
             return False
+        # Imported at the first click on a row, not with the window (issue 15).
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
         option = QStyleOptionViewItem()
         option.initFrom(self.table)
         option.rect = self.table.visualRect(index)

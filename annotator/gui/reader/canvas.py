@@ -55,6 +55,7 @@ from annotator.gui.reader.spans import (
     UnitIndex,
 )
 from annotator.gui.theme import TagLook, tag_looks, theme_of, unlisted_look
+from annotator.gui.viewports import prime as prime_viewport
 
 # Gives the annotations starting in [start, before) (before None: to the end of the text).
 RestOfAnnotations = Callable[[int, int | None], Sequence[PaintedAnnotation]]
@@ -97,6 +98,7 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        prime_viewport(self)
         self.viewport().setMouseTracking(True)
         self.setAccessibleName("Briefing text")
         self.setPlaceholderText(EMPTY_READER)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -39,8 +38,7 @@ PAD = 4
 STATE_SYMBOLS: dict[str, str] = {"agree": "=", "partial": "½", "differ": "≠", "field": "≈"}
 
 
-@dataclass(frozen=True)
-class LaneUnit:
+class LaneUnit(NamedTuple):
     """One unit as the gutter shows it: its span, state and each lane's tags."""
 
     start: int

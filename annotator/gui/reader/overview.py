@@ -105,8 +105,13 @@ class OverviewStrip(QWidget):
         self._rows = None
         self._ticks = None
         self._counting = None
-        if self._reader is not None:
+        if self._reader is None:
+            return
+        if self._reader.text:
             self._reader.idle.add(self.JOB, self._rebuild_job())
+        else:  # nothing to count (the window's first paint has no document): no idle work
+            self._reader.idle.cancel(self.JOB)
+            self._rows = {}
 
     def _count_in(
         self,
@@ -236,7 +241,11 @@ class OverviewStrip(QWidget):
         reader = self._reader
         length = len(reader.text) if reader is not None else 0
         if reader is None or not length or self.height() <= 2:
-            painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.AlternateBase))
+            # Not fillRect: its first call makes PySide6 create QGradient's enum types, some
+            # milliseconds of the window's first paint (issue 15).
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRect(self.rect())
         else:
             if self._rows is not None or not self._building():
                 rows = self._rows if self._rows is not None else self._rebuild()

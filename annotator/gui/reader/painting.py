@@ -6,16 +6,14 @@ Positions here are Qt (UTF-16) positions; the view converts code points before c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTextBlock, QTextLine
 from PySide6.QtWidgets import QPlainTextEdit
 
 
-@dataclass(frozen=True, slots=True)
-class BlockOnScreen:
+class BlockOnScreen(NamedTuple):
     """A laid-out block and where its layout's origin sits in viewport coordinates."""
 
     block: QTextBlock

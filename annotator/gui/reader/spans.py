@@ -9,13 +9,12 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotator.core.coverage import SKIPPED
 
 
-@dataclass(frozen=True, slots=True)
-class PaintedAnnotation:
+class PaintedAnnotation(NamedTuple):
     """What the reader needs to paint one annotation (offsets in code points)."""
 
     id: int
@@ -29,8 +28,7 @@ class PaintedAnnotation:
         return self.end - self.start
 
 
-@dataclass(frozen=True)
-class AnnotationChange:
+class AnnotationChange(NamedTuple):
     """What one update_annotations call did: old versions out, new versions in."""
 
     removed: tuple[PaintedAnnotation, ...]

@@ -205,15 +205,20 @@ def _css_rules(report: str) -> dict[str, str]:
 def test_report_highlights_overlaps_and_rtl(report: str) -> None:
     rules = _css_rules(report)
     # "4%" lies in two claims and a figure: three annotations, two tag colours as bands, in the
-    # order of the tag list; the title has one line per annotation.
+    # order of the tag list; the title lists their numbers, and each number, where its
+    # annotation starts, says what it is and links to its row in the table.
     mark = re.search(r'<mark class="(g\d+) multi" title="([^"]*)">4%</mark>', report)
     assert mark is not None
     assert rules[mark.group(1)] == (
         "background-image: linear-gradient(180deg, #0072B259 0% 50%, #009E7359 50% 100%);"
     )
-    assert mark.group(2) == "#1 claim — Ana\n#2 claim — Ben\n#3 figure — Ben"
-    assert '<p dir="auto"><sup class="ref">1</sup><mark class="c0" title="#1 claim — ليلى">قالت' \
-        in report
+    assert mark.group(2) == "#1, #2, #3"
+    for number, id_, line in ((1, 1, "#1 claim — Ana"), (2, 4, "#2 claim — Ben"),
+                              (3, 2, "#3 figure — Ben")):
+        assert f'<sup class="ref"><a href="#a-{id_}" title="{line}">{number}</a></sup>' in report
+        assert f'<tr id="a-{id_}"><td>{number}</td>' in report
+    assert '<p dir="auto"><sup class="ref"><a href="#a-6" title="#1 claim — ليلى">1</a></sup>' \
+        '<mark class="c0" title="#1">قالت' in report
     assert rules["c0"] == "background-color: #0072B259;"
     assert '<h2 dir="auto">../Annual Review: 2024/25</h2>' in report
     assert "@media print" in report and "break-before: page" in report

@@ -73,10 +73,32 @@ def test_empty_annotation_covers_nothing(dataset: Dataset, out_dir: Path) -> Non
     export(edges(dataset), "html", out_dir / "r.html")
     report = (out_dir / "r.html").read_text(encoding="utf-8")
     section = report.split('id="doc-3"', 1)[1].split("<table>", 1)[0]
-    assert '<sup class="ref">3</sup>' in section
-    titles = re.findall(r'title="([^"]*)"', section)
-    assert titles and not any("#3 " in title for title in titles)
-    assert any("#4 (no tag)" in title for title in titles)
+    assert '<sup class="ref"><a href="#a-203" title="#3 claim — Ana &amp; &lt;Ben&gt;">3</a>' \
+        in section
+    titles = re.findall(r'<mark [^>]*title="([^"]*)"', section)
+    assert titles and not any("#3" in title.split(", ") for title in titles)
+    assert any("#4" in title.split(", ") for title in titles)
+    assert 'title="#4 (no tag) — Ana &amp; &lt;Ben&gt;">4</a>' in section
+
+
+def test_each_annotation_is_described_once(dataset: Dataset, out_dir: Path) -> None:
+    """A highlight's title lists the numbers of the annotations over it; what each one is
+    ("#n tags — author") is written once, on its number, which links to its row in the table
+    (issue 15: the per-highlight lines were nearly half of a densely annotated report)."""
+    export(edges(dataset), "html", out_dir / "r.html")
+    report = (out_dir / "r.html").read_text(encoding="utf-8")
+    for section in report.split('<section class="document"')[1:]:
+        text = section.split("<table>", 1)[0]
+        described = re.findall(r'<sup class="ref"><a href="#a-(\d+)" title="#(\d+) ', text)
+        assert sorted(int(n) for _id, n in described) == list(range(1, len(described) + 1))
+        for id_, number in described:
+            assert f'<tr id="a-{id_}"><td>{number}</td>' in section
+            assert text.count(f'title="#{number} ') == 1
+        numbers = {n for _id, n in described}
+        for title in re.findall(r'<mark [^>]*title="([^"]*)"', text):
+            listed = title.split(", ")
+            assert listed == sorted(listed, key=lambda n: int(n[1:]))
+            assert {n[1:] for n in listed} <= numbers
 
 
 def test_chunk_size_changes_nothing(

@@ -19,6 +19,7 @@ from annotator.cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    db_target,
     failure_line,
     open_db,
     print_json,
@@ -41,10 +42,11 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        metavar="PATH",
-        type=Path,
+        metavar="PATH|URL",
+        type=db_target,
         default=argparse.SUPPRESS,
-        help="database file (default: $ANNOTATOR_DB or the user data folder)",
+        help="database file, or a team database on a server: postgresql://USER@HOST/DB "
+        "(default: $ANNOTATOR_DB or the user data folder)",
     )
     common.add_argument(
         "--debug",
@@ -389,6 +391,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
         if not args.yes:
             print(f"would remove {what}; run again with --yes to remove it")
             return EXIT_USAGE
+        if store.path is None:  # a server: its administrator backs it up
+            remove_document(store, document_id)
+            print(f"removed {what} from {printable(store.label)}")
+            return EXIT_OK
         backup = make_backup(store.path, f"before-remove-{document_id}", backups_to_keep())
         remove_document(store, document_id)
     shown = printable(str(backup))

@@ -49,10 +49,30 @@ def resolve_document(store: Any, key: str) -> int:
     return int(matches[0].id)
 
 
-def db_path(args: argparse.Namespace) -> Path:
-    from annotator.core.store import default_db_path
+def db_target(text: str) -> Path | str:
+    """A `--db` value: a database file's path, or a `postgresql://` URL kept as given."""
+    from annotator.core.server_address import is_server_url
+
+    return text if is_server_url(text) else Path(text)
+
+
+def db_path(args: argparse.Namespace, command: str = "this command") -> Path:
+    """The database file of `--db` (or the default one). Raises AnnotatorError for a server
+    database: backups, restores and checks of files do not apply to it."""
+    import os
+
+    from annotator.core.server_address import is_server_url, parse_server_url
+    from annotator.core.store import DB_ENV_VAR, default_db_path
 
     db = getattr(args, "db", None)
+    if db is None and is_server_url(os.environ.get(DB_ENV_VAR)):
+        db = os.environ[DB_ENV_VAR]
+    if is_server_url(db):
+        address = parse_server_url(str(db))
+        raise AnnotatorError(
+            f"{address.display}: {command} works on database files; a team database on a "
+            "server is backed up and checked by its administrator (README, \"Team database\")"
+        )
     return Path(db).expanduser() if db is not None else default_db_path()
 
 

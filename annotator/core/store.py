@@ -12,6 +12,7 @@ left untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
+from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -27,6 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
     DatabaseFile,
+    SharedObjects,
     backup_folder,
     database_file,
 )
@@ -42,6 +44,19 @@ from annotator.core.inspection import (
     connect_for_reading,
     inspect_database,
 )
+from annotator.core.server import (
+    ServerDatabase,
+    ServerWatcher,
+    make_server_engine,
+    server_database,
+    server_revision,
+)
+from annotator.core.server_address import (
+    ServerAddress,
+    is_server_url,
+    mangled_url,
+    parse_server_url,
+)
 from annotator.core.settings import DB_ENV_VAR, default_db_path
 
 __all__ = [
@@ -53,7 +68,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 ENGINE = "engine"  # the name under which a file's engine is shared (connections.DatabaseFile)
 
 
-def _configure_engine(engine: Engine) -> None:
+def _configure_engine(engine: Engine) -> None:  # SQLite's
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: no deadlock when two processes upgrade locks.
@@ -72,7 +88,8 @@ def bulk_insert(
     if not rows:
         return
     names = ", ".join(f'"{column}"' for column in columns)
-    marks = ", ".join("?" for _ in columns)
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join(mark for _ in columns)
     connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
@@ -88,12 +105,31 @@ def bulk_select(connection: Connection, statement: ClauseElement) -> list[tuple[
     )
     assert isinstance(compiled, SQLCompiler)
     values = compiled.params
-    parameters = [values[name] for name in compiled.positiontup or ()]
+    parameters: Any = (
+        [values[name] for name in compiled.positiontup]
+        if compiled.positiontup is not None
+        else values  # PostgreSQL (psycopg): named parameters
+    )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         return cursor.execute(compiled.string, parameters).fetchall()  # type: ignore[no-any-return]
     finally:
         cursor.close()
+
+
+def id_counter(session: Session, table: str) -> int:
+    """The highest id `table`'s counter has given (0 if none): SQLite's AUTOINCREMENT counter
+    (`sqlite_sequence`), PostgreSQL's id sequence. Above any id the table ever held."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = session.execute(
+            text("SELECT pg_sequence_last_value(pg_get_serial_sequence(:name, 'id')::regclass)"),
+            {"name": table},
+        ).scalar()
+    else:
+        value = session.execute(
+            text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": table}
+        ).scalar()
+    return int(value or 0)
 
 
 def _upgrade(engine: Engine, target: str = "head") -> None:
@@ -103,7 +139,8 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
-        connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
 
@@ -128,10 +165,14 @@ class _OpenDatabase:
 
 
 class Store:
-    """An open Annotator database (one borrower of the file's shared engine)."""
+    """An open Annotator database (one borrower of the file's shared engine): a file
+    (`path`, `owner` its DatabaseFile) or a PostgreSQL database (`address`; `path` None)."""
 
-    def __init__(self, path: Path, owner: DatabaseFile, opened: _OpenDatabase) -> None:
-        self.path = path
+    def __init__(
+        self, location: Path | ServerAddress, owner: SharedObjects, opened: _OpenDatabase
+    ) -> None:
+        self.address = location if isinstance(location, ServerAddress) else None
+        self.path: Path | None = None if isinstance(location, ServerAddress) else location
         self.owner = owner
         self.engine = opened.engine
         self.read_only = opened.read_only
@@ -165,6 +206,8 @@ class Store:
         Raises DatabaseReadOnly as `write()` does, sqlite3.Error when `other` cannot be
         attached."""
         self._refuse_if_read_only()
+        if self.on_server:
+            raise AnnotatorError("a server database cannot attach a file (SQLite only)")
         with self._write_engine.connect() as connection:
             # before the session begins: SQLite attaches outside transactions only
             driver = connection.connection.driver_connection
@@ -180,10 +223,37 @@ class Store:
                     if connection.in_transaction():
                         connection.rollback()
 
+    @property
+    def on_server(self) -> bool:
+        return self.address is not None
+
+    @property
+    def file(self) -> Path:
+        """The database file; raises AnnotatorError for a server database (no file)."""
+        if self.path is None:
+            raise AnnotatorError(f"{self.label} is a server database, not a file")
+        return self.path
+
+    @property
+    def label(self) -> str:
+        """What the window calls the database: the file's path, or user@host/db."""
+        return self.address.display if self.address is not None else str(self.path)
+
+    @property
+    def name(self) -> str:
+        """A short name: the file's name, or user@host/db."""
+        return self.address.display if self.address is not None else self.file.name
+
+    @property
+    def key(self) -> str:
+        """What settings remember the database by: the file's path, or its URL without any
+        password."""
+        return self.address.key if self.address is not None else str(self.path)
+
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
             raise DatabaseReadOnly(
-                f"{self.path.name} is open read-only (its file or folder cannot be written), "
+                f"{self.name} is open read-only (its file or folder cannot be written), "
                 "so nothing was saved; File > Save a Copy makes a copy you can work on"
             )
 
@@ -193,7 +263,9 @@ class Store:
             conn.rollback()
         return None if row is None else str(row[0])
 
-    def watcher(self) -> ChangeWatcher:
+    def watcher(self) -> ChangeWatcher | ServerWatcher:
+        if isinstance(self.owner, ServerDatabase):
+            return ServerWatcher(self.owner)
         return ChangeWatcher(self)
 
     def close(self) -> None:
@@ -253,7 +325,7 @@ def _backup_on_open(db_path: Path, revision: str, daily: bool, keep: int) -> Non
 
 
 def open_store(
-    path: Path | str | None = None,
+    path: Path | str | ServerAddress | None = None,
     *,
     create: bool = True,
     daily_backup: bool = True,
@@ -267,7 +339,19 @@ def open_store(
     read-only (`Store.read_only`). Raises DatabaseRefused (DatabaseDamaged for a damaged file)
     for a file that is not an Annotator database, is damaged, or was written by a newer
     version; such a file is never modified.
+
+    `path` may be a `postgresql://USER@HOST/DB` URL (or its ServerAddress): the database on
+    that server is created, upgraded or opened the same way (server.py), with no backups.
     """
+    if path is None and is_server_url(os.environ.get(DB_ENV_VAR)):
+        path = os.environ[DB_ENV_VAR]
+    if isinstance(path, ServerAddress) or is_server_url(path):
+        address = path if isinstance(path, ServerAddress) else parse_server_url(str(path))
+        return _open_server(address, create)
+    if mangled_url(path):
+        raise DatabaseRefused(
+            f"{path}: a server URL taken for a file path; write it postgresql://USER@HOST/DB"
+        )
     db_path = Path(path).expanduser() if path is not None else default_db_path()
     owner = database_file(db_path)
     with owner.lock:
@@ -290,6 +374,26 @@ def open_store(
             _backup_on_open(db_path, state.revision, daily_backup, backup_keep)
         opened = owner.share(ENGINE, lambda: _open(owner, state), _close_open)
     return Store(db_path, owner, opened)
+
+
+def _open_server(address: ServerAddress, create: bool) -> Store:
+    owner = server_database(address)
+    with owner.lock:
+        if owner.shared(ENGINE) is None:
+            engine = make_server_engine(owner)
+            try:
+                revision = server_revision(engine, address)
+                if revision is None and not create:
+                    raise DatabaseRefused(f"{address.display}: no Annotator database here")
+                if revision != HEAD_REVISION:
+                    _upgrade(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            opened = owner.share(ENGINE, lambda: _OpenDatabase(engine, False), _close_open)
+        else:
+            opened = owner.share(ENGINE, _unexpected, _close_open)
+    return Store(address, owner, opened)
 
 
 def _refuse_unusable(db_path: Path, state: DatabaseState, create: bool) -> None:
@@ -338,6 +442,7 @@ class ChangeWatcher:
 
     def __init__(self, store: Store) -> None:
         owner = store.owner
+        assert isinstance(owner, DatabaseFile)
         self._conn = (
             connect_for_reading(owner) if store.read_only else owner.connect(query_only=True)
         )

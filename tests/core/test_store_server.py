@@ -1,0 +1,195 @@
+"""A team database on PostgreSQL: open_store on a URL, what differs from a file (server.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from annotator.core import ops
+from annotator.core.errors import AnnotatorError, DatabaseRefused
+from annotator.core.model import AnnotationHistory, AnnotationTag, Tag
+from annotator.core.queries import annotations_by_id
+from annotator.core.server_address import is_server_url, parse_server_url
+from annotator.core.storage_errors import Problem, storage_problem
+from annotator.core.store import HEAD_REVISION, open_store
+from tests.pg_cluster import PgCluster
+
+TEXT = "Title\n\nThe first claim happened. An assessment is likely."
+UNITS = [(0, 5, "title"), (7, 33, "sentence"), (34, len(TEXT), "sentence")]
+
+
+def new_document(store: object) -> int:
+    created = ops.add_document(
+        store,  # type: ignore[arg-type]
+        ops.NewDocument(
+            text=TEXT,
+            title="T",
+            issuer=None,
+            published=dt.date(2025, 1, 2),
+            date_certainty="exact",
+            date_note=None,
+            language="en",
+            source_name="t.txt",
+            source_format="txt",
+            units=UNITS,
+        ),
+    ).created_id
+    assert created is not None
+    return created
+
+
+def raw(url: str) -> object:
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
+def test_a_url_is_not_a_path() -> None:
+    assert is_server_url("postgresql://ana@db.example.org/team")
+    assert is_server_url("postgres://ana@db/team") and is_server_url("postgresql+psycopg://h/d")
+    assert not is_server_url("team.sqlite3") and not is_server_url("/srv/postgresql/x.sqlite3")
+    address = parse_server_url(
+        "postgresql://ana:s3cret@db.example.org:5433/team?sslmode=verify-full"
+    )
+    assert address.display == "ana@db.example.org:5433/team"
+    assert "s3cret" not in address.key and "s3cret" not in address.masked
+    assert address.masked == "postgresql://ana:***@db.example.org:5433/team?sslmode=verify-full"
+    assert address.key == "postgresql://ana@db.example.org:5433/team?sslmode=verify-full"
+    assert "s3cret" in address.driver_url  # only what connects sees it
+
+
+def test_a_url_made_a_path_is_refused_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatabaseRefused, match="server URL taken for a file path"):
+        open_store(Path("postgresql://ana@db.example.org/team"))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://ana:s3cret@db.example.org", "postgresql://ana:s3cret@host:99999/x"]
+)
+def test_a_bad_url_is_refused_with_the_password_masked(url: str) -> None:
+    with pytest.raises(DatabaseRefused) as refused:
+        open_store(url)
+    assert "s3cret" not in str(refused.value) and "***" in str(refused.value)
+
+
+def test_an_unreachable_server_is_one_line_without_the_password(pg_cluster: PgCluster) -> None:
+    url = f"postgresql://ana:s3cret@/nowhere?host={pg_cluster.socket_dir}/missing"
+    with pytest.raises(DatabaseRefused, match="cannot connect to the server") as refused:
+        open_store(url)
+    assert "s3cret" not in str(refused.value)
+    assert refused.value.__cause__ is not None
+    assert storage_problem(refused.value.__cause__).kind is Problem.OFFLINE
+
+
+def test_created_migrated_and_shared_on_the_server(pg_cluster: PgCluster) -> None:
+    url = pg_cluster.create_database()
+    with open_store(url) as store:
+        assert store.on_server and store.path is None and store.revision() == HEAD_REVISION
+        database = parse_server_url(url).database
+        assert store.label == f"annotator_test@{pg_cluster.socket_dir}/{database}"
+        with pytest.raises(AnnotatorError, match="server database, not a file"):
+            _ = store.file
+        with store.read() as session:
+            names = session.scalars(select(Tag.name).order_by(Tag.position)).all()
+        assert names == ["claim", "assessment", "figure"]
+        with open_store(url, create=False) as again:
+            assert again.engine is store.engine  # one engine per database in a process
+    with open_store(url, create=False) as reopened:
+        assert reopened.revision() == HEAD_REVISION
+
+
+def test_an_empty_database_is_not_created_unless_asked(pg_cluster: PgCluster) -> None:
+    with pytest.raises(DatabaseRefused, match="no Annotator database here"):
+        open_store(pg_cluster.create_database(), create=False)
+
+
+def test_a_database_of_someone_else_is_left_untouched(pg_cluster: PgCluster) -> None:
+    url = pg_cluster.create_database()
+    with raw(url) as conn:  # type: ignore[attr-defined]
+        conn.execute("CREATE TABLE payroll (id int)")
+    with pytest.raises(DatabaseRefused, match="not Annotator's"):
+        open_store(url)
+    with raw(url) as conn:  # type: ignore[attr-defined]
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+    assert tables == {"payroll"}
+
+
+def test_a_newer_schema_is_refused(pg_cluster: PgCluster) -> None:
+    url = pg_cluster.create_database()
+    open_store(url).close()
+    with raw(url) as conn:  # type: ignore[attr-defined]
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(DatabaseRefused, match="newer version"):
+        open_store(url)
+
+
+def test_json_is_stored_as_text_and_ids_are_never_reused(pg_cluster: PgCluster) -> None:
+    with open_store(pg_cluster.create_database()) as store:
+        doc = new_document(store)
+        first = ops.create_annotation(store, doc, 7, 33, "ana", ["claim"]).created_id
+        assert first is not None
+        ops.set_tag(store, first, "figure", True, fields={"value": 12}, suggested=["value"])
+        with store.read() as session:
+            stored = session.execute(
+                text("SELECT fields, suggested FROM annotation_tags ORDER BY tag_id")
+            ).all()
+            history = session.scalars(select(AnnotationHistory.before)).all()
+            fields = session.scalars(select(AnnotationTag.fields)).all()
+        assert stored[-1] == ('{"value": 12}', '["value"]')
+        assert None in history and {"value": 12} in fields
+        snapshot = ops.snapshot_annotation(store, first)
+        ops.delete_annotation(store, first)
+        second = ops.create_annotation(store, doc, 7, 33, "ana", ["claim"]).created_id
+        assert second is not None and second > first  # a deleted annotation's id stays its own
+        ops.restore_annotation(store, snapshot)  # under its own id, written explicitly
+        third = ops.create_annotation(store, doc, 34, 40, "ana", ["claim"]).created_id
+        assert third is not None and third > second  # the id sequence followed
+        assert set(annotations_by_id(store, {first, second, third})) == {first, second, third}
+
+
+def test_the_watcher_sees_colleagues_commits_not_its_own(pg_cluster: PgCluster) -> None:
+    url = pg_cluster.create_database()
+    with open_store(url) as store:
+        watcher = store.watcher()
+        try:
+            seen = watcher.token()
+            doc = new_document(store)
+            ops.create_annotation(store, doc, 7, 33, "ana", ["claim"])
+            assert watcher.token() == seen  # this process's own commits
+            with raw(url) as colleague:  # type: ignore[attr-defined]
+                colleague.execute("UPDATE annotations SET note = 'theirs'")
+            assert _changes(watcher, seen)
+            seen = watcher.token()
+            with raw(url) as colleague, colleague.transaction():  # type: ignore[attr-defined]
+                colleague.execute("UPDATE annotations SET note = 'undone'")
+                raise_rollback(colleague)
+            assert watcher.token() == seen  # rolled back: nothing to announce
+        finally:
+            watcher.close()
+
+
+def raise_rollback(conn: object) -> None:
+    import psycopg
+
+    raise psycopg.Rollback()
+
+
+def _changes(watcher: object, seen: int) -> bool:
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if watcher.token() != seen:  # type: ignore[attr-defined]
+            return True
+        time.sleep(0.02)
+    return False

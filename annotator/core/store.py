@@ -88,9 +88,18 @@ def bulk_insert(
     if not rows:
         return
     names = ", ".join(f'"{column}"' for column in columns)
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    marks = ", ".join(mark for _ in columns)
-    connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(
+        driver_sql(connection, f'INSERT INTO "{table}" ({names}) VALUES ({marks})'), rows
+    )
+
+
+def driver_sql(connection: Connection, sql: str) -> str:
+    """`sql`, written with `?` marks for `exec_driver_sql`, in the marks of the connection's
+    driver: as it is on SQLite, `%s` on PostgreSQL (psycopg), where a literal `%` doubles."""
+    if connection.dialect.paramstyle == "qmark":
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def bulk_select(connection: Connection, statement: ClauseElement) -> list[tuple[Any, ...]]:

@@ -90,7 +90,8 @@ class ServerAddress:
 
     @property
     def name(self) -> str:
-        return self.database
+        """What a title bar shows (a file shows its name): user@host/db."""
+        return self.display
 
     def __str__(self) -> str:
         return self.key
@@ -143,3 +144,22 @@ def _masked_text(text: str) -> str:
 def database_label(target: Path | ServerAddress) -> str:
     """What the window calls a database: its file's path, or user@host/db."""
     return target.display if isinstance(target, ServerAddress) else str(target)
+
+
+def database_target(text: str | Path) -> Path | ServerAddress:
+    """A database named by the analyst or the settings: a server's address for a URL, else a
+    file's path. Raises DatabaseRefused for a URL that cannot be used."""
+    if isinstance(text, Path):
+        return text
+    return parse_server_url(text) if is_server_url(text) else Path(text).expanduser()
+
+
+def default_database() -> Path | ServerAddress:
+    """The database used when none is named: $ANNOTATOR_DB (a file or a URL), else the file
+    in the user data folder."""
+    import os
+
+    from annotator.core.settings import DB_ENV_VAR, default_db_path
+
+    env = os.environ.get(DB_ENV_VAR)
+    return parse_server_url(env) if env and is_server_url(env) else default_db_path()

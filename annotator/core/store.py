@@ -237,6 +237,12 @@ class Store:
         return self.address is not None
 
     @property
+    def location(self) -> Path | ServerAddress:
+        """Where the database is, as `open_store` takes it: the file, or the server address
+        (whose str() is its URL without any password: what settings remember)."""
+        return self.address if self.address is not None else self.file
+
+    @property
     def file(self) -> Path:
         """The database file; raises AnnotatorError for a server database (no file)."""
         if self.path is None:

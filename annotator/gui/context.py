@@ -101,7 +101,7 @@ class AppContext(QObject):
         self.undo_stack.clear()
         if old is not None:  # None: the first database of a window shown before it opened
             old.close()
-        self.settings.remember_database(store.path)
+        self.settings.remember_database(store.location)
         self.save_settings()
         self.storeReplaced.emit()
 

@@ -14,13 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.server_address import ServerAddress, database_label, database_target
 from annotator.core.settings import backups_to_keep
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
 
 if TYPE_CHECKING:
     from annotator.core.backup import save_copy as write_copy
-    from annotator.core.store import open_store
+    from annotator.core.store import Store, open_store
     from annotator.gui.mainwindow import MainWindow
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     (open_store,) = deferred.functions("annotator.core.store", "open_store")
@@ -49,12 +50,20 @@ def new_database(window: MainWindow) -> None:
     open_database(window, target, create=True)
 
 
-def open_database(window: MainWindow, path: Path | None, *, create: bool = False) -> bool:
+def database_folder(store: Store | None) -> Path:
+    """Where a file dialog starts: the open database's folder (home for a server's)."""
+    path = store.path if store is not None else None
+    return path.parent if path is not None else Path.home()
+
+
+def open_database(
+    window: MainWindow, path: Path | ServerAddress | None, *, create: bool = False
+) -> bool:
     """Open the database at `path` (chosen in a file dialog when None); False when it was not
     opened (cancelled, or refused with the reason shown)."""
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
-            window, "Open database", str(window.ctx.store.path.parent), FILE_TYPES
+            window, "Open database", str(database_folder(window.ctx.store)), FILE_TYPES
         )
         if not chosen:
             return False
@@ -72,6 +81,13 @@ def save_copy(window: MainWindow, path: Path | None = None) -> Path | None:
     """File > Save a Copy of the Database: one self-contained file of the whole database (the
     window goes on with the open one). Returns where the copy was written, None if it was not."""
     store = window.ctx.store
+    if store.path is None:
+        QMessageBox.information(
+            window, "Save a copy of the database",
+            f"{store.label} is a team database on a server: its administrator backs it up. "
+            "Export (File > Export) writes its annotations to a file.",
+        )
+        return None
     if path is None:
         stamp = date.today().isoformat()
         proposal = Path.home() / f"{store.path.stem}-copy-{stamp}{store.path.suffix or '.sqlite3'}"
@@ -102,10 +118,14 @@ def fill_recent_menu(window: MainWindow) -> None:
     menu = window.recent_menu
     menu.clear()
     for entry in window.ctx.settings.recent_databases:
-        if not Path(entry).is_file():
+        try:
+            target = database_target(entry)
+        except AnnotatorError:
+            target = None
+        if target is None or (isinstance(target, Path) and not target.is_file()):
             menu.addAction(f"{entry} (not found)").setEnabled(False)
             continue
-        action = menu.addAction(entry)
-        action.triggered.connect(lambda _c=False, p=entry: open_database(window, Path(p)))
+        action = menu.addAction(database_label(target))
+        action.triggered.connect(lambda _c=False, p=target: open_database(window, p))
     if not window.ctx.settings.recent_databases:
         menu.addAction("(none)").setEnabled(False)

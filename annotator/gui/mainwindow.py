@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
         a["shortcuts"].triggered.connect(
             lambda: dialogs.show_shortcuts(self, self.actions_by_name, self.tag_actions)
         )
-        a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.path))
+        a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.location))
         a["annotations_table"].triggered.connect(lambda: table_window.show_table(self))
         self.library.documentActivated.connect(self.open_document)
         self.workspace.progressChanged.connect(self.library.model.update_progress)
@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.library.select_document(document_id)
-        self.ctx.settings.last_documents[str(self.ctx.store.path)] = document_id
+        self.ctx.settings.last_documents[self.ctx.store.key] = document_id
         self.refresh_title()
 
     def restore_last_document(self) -> None:
@@ -417,7 +417,7 @@ class MainWindow(QMainWindow):
         ids = self.library.model.document_ids()
         if not ids:
             return
-        last = self.ctx.settings.last_documents.get(str(self.ctx.store.path))
+        last = self.ctx.settings.last_documents.get(self.ctx.store.key)
         self.open_document(last if last in ids else ids[0])
 
     def import_paths(self, paths: list[Path]) -> list[int]:
@@ -498,7 +498,7 @@ class MainWindow(QMainWindow):
         # name) itself, so the title must not name it.
         if self.ctx.store is None:  # still opening: opening.py says so
             return
-        parts = [self.ctx.store.path.name]
+        parts = [self.ctx.store.name]  # the file's name, or user@host/db
         document_id = self.workspace.document_id
         row = None if document_id is None else self.library.model.row_of(document_id)
         if row is not None:
@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
         if self.ctx.store is None:  # still opening: opening.py says so
             return
         read_only = self.ctx.store.read_only
-        self.db_label.setText(str(self.ctx.store.path) + (" (read-only)" if read_only else ""))
+        self.db_label.setText(self.ctx.store.label + (" (read-only)" if read_only else ""))
         self.db_label.setToolTip("The open database")
         self.read_only_banner.setVisible(read_only)
         self.author_label.setText(f"Analyst: {self.ctx.author}")

@@ -1,0 +1,108 @@
+"""The window on a team database (`--db postgresql://...`): tagging, a colleague's commits,
+and every place that used to take the database for a file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from annotator.core.settings import Settings, settings_path
+from annotator.core.store import open_store
+from annotator.gui import databases
+from annotator.gui.app import build_window
+from annotator.gui.mainwindow import MainWindow
+from tests.gui.test_mainwindow import SAMPLE, click_unit, open_doc, unit_containing
+from tests.pg_cluster import PgCluster
+
+PASSWORD = "s3cret"  # accepted and ignored by the test cluster (trust): it must never show
+
+
+def raw_rows(url: str, query: str) -> list[tuple[object, ...]]:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+@pytest.fixture
+def url(pg_cluster: PgCluster) -> str:
+    plain = pg_cluster.create_database()
+    with open_store(plain) as store:
+        from annotator.core.importing import import_files
+
+        assert all(outcome.ok for outcome in import_files(store, [SAMPLE]))
+    return plain.replace("annotator_test@", f"annotator_test:{PASSWORD}@")
+
+
+@pytest.fixture
+def window(qtbot: QtBot, url: str) -> Iterator[MainWindow]:
+    win = build_window(url, Settings(author="Ana"))
+    qtbot.addWidget(win)
+    win.resize(1400, 860)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.ctx.store.close()
+
+
+def test_the_window_names_the_server_and_keeps_no_password(
+    window: MainWindow, url: str, pg_cluster: PgCluster
+) -> None:
+    store = window.ctx.store
+    assert store.on_server
+    shown = f"annotator_test@{pg_cluster.socket_dir}/"
+    assert shown in window.windowTitle() and shown in window.db_label.text()
+    window.ctx.save_settings()
+    saved = settings_path().read_text(encoding="utf-8")
+    assert PASSWORD not in saved and PASSWORD not in window.windowTitle()
+    assert store.key in window.ctx.settings.recent_databases
+    databases.fill_recent_menu(window)
+    labels = [action.text() for action in window.recent_menu.actions()]
+    assert labels[0] == store.label  # offered again, not "(not found)" like a missing file
+
+
+def test_tagging_writes_to_the_server_and_a_colleague_shows_up(
+    qtbot: QtBot, window: MainWindow, url: str
+) -> None:
+    doc_id = open_doc(window, "sample-briefing.txt")
+    click_unit(qtbot, window, "Local authorities reported")
+    qtbot.keyClick(window.reader, Qt.Key.Key_1)
+    start, end = unit_containing(window, "Local authorities reported")
+    assert raw_rows(url, 'SELECT start, "end", author FROM annotations') == [(start, end, "Ana")]
+    assert not window.check_external_changes(), "own writes are not 'external'"
+    other_start, other_end = unit_containing(window, "The Ministry of Transport said")
+    raw_rows(  # a colleague's window, elsewhere: a connection of another process
+        url,
+        "INSERT INTO annotations (document_id, start, \"end\", author, created, modified, note) "
+        f"VALUES ({doc_id}, {other_start}, {other_end}, 'Bob', "
+        "'2025-01-01T00:00:00.000000+00:00', '2025-01-01T00:00:00.000000+00:00', '') "
+        "RETURNING id",
+    )
+    deadline = time.monotonic() + 5
+    while not window.check_external_changes():
+        assert time.monotonic() < deadline, "the colleague's commit was not announced"
+        qtbot.wait(20)
+    assert any(v.author == "Bob" for v in window.workspace.annotations.values())
+
+
+def test_file_only_actions_say_what_a_server_needs(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(
+        databases.QMessageBox, "information", lambda _parent, _title, text: told.append(text)
+    )
+    assert databases.save_copy(window, tmp_path / "copy.sqlite3") is None
+    assert "administrator backs it up" in told[0] and not list(tmp_path.iterdir())
+    from annotator.gui.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog(window, window.ctx.settings, window.ctx.store.path)
+    hint = dialog.findChild(QLabel, "backupsHint")
+    assert hint is not None and "on a server: its administrator backs it up" in hint.text()
+    dialog.deleteLater()

@@ -49,12 +49,14 @@ class Backend:
     def is_server(self) -> bool:
         return self._cluster is not None
 
-    def target(self, name: str) -> Path | str:
-        """The database `name` of this test: `tmp_path/name.sqlite3`, or a URL."""
+    def target(self, name: str, *, empty: bool = False) -> Path | str:
+        """The database `name` of this test: `tmp_path/name.sqlite3`, or a URL. On the server
+        it holds the current schema already (as `open_store` leaves a new one) unless `empty`
+        (a test of the migrations themselves)."""
         if self._cluster is None:
             return self._tmp_path / f"{name}.sqlite3"
         if name not in self._urls:
-            self._urls[name] = self._cluster.create_database()
+            self._urls[name] = self._cluster.create_database(migrated=not empty)
         return self._urls[name]
 
     def open(self, name: str, **options: Any) -> Any:

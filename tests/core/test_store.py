@@ -78,13 +78,13 @@ def test_migrations_produce_exactly_the_model_schema(backend: Backend) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    with backend.open("db") as store, store.engine.connect() as conn:
+    with open_store(backend.target("db", empty=True)) as store, store.engine.connect() as conn:
         context = MigrationContext.configure(conn)
         assert compare_metadata(context, Base.metadata) == []
 
 
 def test_upgrade_from_first_schema_keeps_every_row(backend: Backend, tmp_path: Path) -> None:
-    path = backend.target("old")
+    path = backend.target("old", empty=True)
     engine = create_engine(path) if backend.is_server else _make_engine(path)
     _upgrade(engine, KNOWN_REVISIONS[0])
     now = "2024-01-02T03:04:05.000000+00:00"

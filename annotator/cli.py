@@ -28,6 +28,7 @@ from annotator.cli_common import (
 )
 from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
 from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
+from annotator.cli_server import add_server_parser, cmd_server
 from annotator.cli_table import add_table_arguments, table_filter
 from annotator.core.errors import AnnotatorError
 from annotator.core.text import printable
@@ -222,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         "'before-restore' backup, so nothing is lost.",
     )
     p_restore.add_argument("backup", type=Path, metavar="BACKUP")
+
+    add_server_parser(sub, common, _Parser)
 
     sub.add_parser(
         "check", parents=[common], help="check the database for damage",
@@ -570,6 +573,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "check": cmd_check,
+    "server": cmd_server,
 }
 
 

@@ -62,3 +62,41 @@ def test_a_password_in_the_url_is_never_printed(
     code, out, err = run(capsys, "list", "--db", url)
     assert code == 1
     assert "s3cret" not in out + err and "cannot connect to the server" in err
+
+
+def test_server_init_and_add_user(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster
+) -> None:
+    import psycopg
+
+    db = pg_cluster.create_database()
+    code, out, err = run(capsys, "server", "init", "--db", db)
+    assert code == 0, err
+    assert "schema, roles and policies are in place" in out
+    code, out, err = run(capsys, "server", "add-user", "dana", "--role", "analyst", "--db", db)
+    assert code == 0, err
+    assert "dana works as analyst" in out
+    as_dana = db.replace("postgresql+psycopg://annotator_test@", "postgresql://dana@")
+    with psycopg.connect(as_dana, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM tags").fetchone() == (3,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM tags")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["server"], "give an action"),
+        (["server", "init", "--db", "team.sqlite3"], "--db postgresql://ADMIN@HOST/DB"),
+        (["server", "add-user", "x", "--role", "boss", "--db", "postgresql://a@h/d"],
+         "invalid choice"),
+    ],
+)
+def test_server_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run(capsys, *argv)
+    assert code == 2 and message in err
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,11 @@ last in either direction; rows that compare equal keep the order of their ids.
 Free text matches case- and accent-insensitively: `annotation_filter.fold` is registered on
 the connection as an SQL function and folds the annotated text and the note of each row (a
 scan: see benchmarks/table_bench.py for what it costs).
+
+On PostgreSQL (a team database) the same queries are written in its SQL (`_Postgres`): fields
+through `jsonb` operators, `lower()` for SQLite's NOCASE, and the fold as `normalize(NFKD)`
+without combining marks and tatweel, lowercased (PostgreSQL runs no Python: `lower` where
+`fold` casefolds, so "ß" does not find "ss" there).
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from annotator.core.annotation_filter import (
 )
 from annotator.core.fields import FieldKind
 from annotator.core.review_terms import STATUSES
-from annotator.core.store import Store
+from annotator.core.store import Store, driver_sql
 
 __all__ = [
     "BASE_COLUMNS",
@@ -108,6 +113,111 @@ def _register_fold(connection: Connection) -> None:
     driver.create_function(_FOLD, 1, fold, deterministic=True)  # type: ignore[union-attr]
 
 
+class _SQLite:
+    """The SQL that differs between the back ends, as SQLite writes it."""
+
+    true = "1"
+    no_limit = "-1"
+
+    @staticmethod
+    def mark(name: str) -> str:
+        return f":{name}"
+
+    @staticmethod
+    def field(alias: str, name_mark: str, kind: str) -> str:
+        """A form field's stored value when it is of `kind` ("number", "text"), else NULL."""
+        raw = f"json_extract({alias}.fields, {name_mark})"
+        if kind == "number":
+            return f"(CASE WHEN typeof({raw}) IN ('integer', 'real') THEN {raw} END)"
+        return f"(CASE WHEN typeof({raw}) = 'text' THEN {raw} END)"
+
+    @staticmethod
+    def field_path(name: str) -> str:
+        return f"$.{name}"
+
+    @staticmethod
+    def folded(expression: str) -> str:
+        return f"{_FOLD}({expression})"
+
+    @staticmethod
+    def contains(haystack: str, needle: str) -> str:
+        return f"instr({haystack}, {needle}) > 0"
+
+    @staticmethod
+    def nocase(expression: str) -> str:
+        return f"{expression} COLLATE NOCASE"
+
+    @staticmethod
+    def tag_names() -> str:
+        return (
+            "(SELECT group_concat(name, ', ') FROM (SELECT g.name FROM annotation_tags y "
+            "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id "
+            "ORDER BY g.position, g.id))"
+        )
+
+    @staticmethod
+    def all_fields(alias: str) -> str:
+        return f"json_extract({alias}.fields, '$')"
+
+
+# Combining marks (Latin, Cyrillic, Hebrew, Arabic and the general blocks) and tatweel: what
+# `fold` drops after NFKD.
+_MARKS = (
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
+    "\u06ea-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+
+
+class _Postgres(_SQLite):
+    """The same, as PostgreSQL writes it (the JSON columns hold JSON text: model.StoredJSON)."""
+
+    true = "TRUE"
+    no_limit = "ALL"
+
+    @staticmethod
+    def mark(name: str) -> str:
+        return f"%({name})s"
+
+    @staticmethod
+    def field(alias: str, name_mark: str, kind: str) -> str:
+        value = f"({alias}.fields::jsonb -> {name_mark})"
+        if kind == "number":
+            return f"(CASE WHEN jsonb_typeof({value}) = 'number' THEN ({value})::numeric END)"
+        return f"(CASE WHEN jsonb_typeof({value}) = 'string' THEN {value} #>> '{{}}' END)"
+
+    @staticmethod
+    def field_path(name: str) -> str:
+        return name
+
+    @staticmethod
+    def folded(expression: str) -> str:
+        return f"lower(regexp_replace(normalize({expression}, NFKD), '{_MARKS}', '', 'g'))"
+
+    @staticmethod
+    def contains(haystack: str, needle: str) -> str:
+        return f"strpos({haystack}, {needle}) > 0"
+
+    @staticmethod
+    def nocase(expression: str) -> str:
+        return f"lower({expression})"
+
+    @staticmethod
+    def tag_names() -> str:
+        return (
+            "(SELECT string_agg(g.name, ', ' ORDER BY g.position, g.id) FROM annotation_tags y "
+            "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id)"
+        )
+
+    @staticmethod
+    def all_fields(alias: str) -> str:
+        return f"{alias}.fields"
+
+
+def _sql_of(connection: Connection) -> type[_SQLite]:
+    return _Postgres if connection.dialect.name == "postgresql" else _SQLite
+
+
 # --- SQL -------------------------------------------------------------------------------------
 
 _TEXT_SQL = 'substr(d.text, a.start + 1, a."end" - a.start)'
@@ -121,6 +231,7 @@ class _Query:
         self, connection: Connection, wanted: AnnotationFilter, sort: Sequence[SortKey]
     ) -> None:
         self.params: dict[str, Any] = {}
+        self.sql = _sql_of(connection)
         self.tag_ids = {
             name: tag_id for tag_id, name in _run(connection, "SELECT id, name FROM tags", ())
         }
@@ -134,7 +245,7 @@ class _Query:
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
-        return f":{name}"
+        return self.sql.mark(name)
 
     def _tag_alias(self, tag: str) -> str:
         tag_id = self.tag_ids.get(tag)
@@ -151,18 +262,17 @@ class _Query:
         """The SQL value of a field: its ordinal position, a number, or text; NULL if empty or
         of the wrong type."""
         alias = self._tag_alias(column.tag)
-        path = self.param(f"$.{column.spec.name}")
-        raw = f"json_extract({alias}.fields, {path})"
+        path = self.param(self.sql.field_path(column.spec.name))
         kind = column.spec.kind
         if kind is FieldKind.ORDINAL:
             cases = " ".join(
                 f"WHEN {self.param(c.code)} THEN {index}"
                 for index, c in enumerate(column.spec.choices)
             )
-            return f"(CASE {raw} {cases} END)"
+            return f"(CASE {self.sql.field(alias, path, 'text')} {cases} END)"
         if kind is FieldKind.NUMBER:
-            return f"(CASE WHEN typeof({raw}) IN ('integer', 'real') THEN {raw} END)"
-        return f"(CASE WHEN typeof({raw}) = 'text' THEN {raw} END)"
+            return self.sql.field(alias, path, "number")
+        return self.sql.field(alias, path, "text")
 
     def _sql_value(self, column: FieldColumn, value: Any, upper: bool = False) -> str:
         if column.spec.kind is FieldKind.ORDINAL:
@@ -217,12 +327,13 @@ class _Query:
         needle = fold(wanted.text.strip())
         if needle:
             marker = self.param(needle)
+            text, note = self.sql.folded(_TEXT_SQL), self.sql.folded("a.note")
             parts.append(
-                f"(instr({_FOLD}({_TEXT_SQL}), {marker}) > 0 "
-                f"OR (a.note != '' AND instr({_FOLD}(a.note), {marker}) > 0))"
+                f"({self.sql.contains(text, marker)} "
+                f"OR (a.note != '' AND {self.sql.contains(note, marker)}))"
             )
         parts.extend(self._condition(c) for c in wanted.conditions)
-        return " AND ".join(parts) or "1"
+        return " AND ".join(parts) or self.sql.true
 
     def _order(self, sort: Sequence[SortKey]) -> str:
         terms: list[str] = []
@@ -240,26 +351,22 @@ class _Query:
 
     def _sort_sql(self, column: str) -> tuple[str, bool]:
         if column == "document":
-            return "d.title COLLATE NOCASE", False
+            return self.sql.nocase("d.title"), False
         if column == "date":
             return "d.published", True
         if column == "issuer":
-            return "nullif(d.issuer, '') COLLATE NOCASE", True
+            return self.sql.nocase("nullif(d.issuer, '')"), True
         if column == "text":
             return _TEXT_SQL, False
         if column == "author":
-            return "a.author COLLATE NOCASE", False
+            return self.sql.nocase("a.author"), False
         if column == "id":
             return "a.id", False
         if column == "status":
             cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES))
             return f"(CASE coalesce(a.status, 'draft') {cases} ELSE {len(STATUSES)} END)", False
         if column == "tags":
-            return (
-                "(SELECT group_concat(name, ', ') FROM (SELECT g.name FROM annotation_tags y "
-                "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id "
-                "ORDER BY g.position, g.id))"
-            ), True
+            return self.sql.tag_names(), True
         return self.field_sql(field_column(column)), True
 
     def from_sql(self) -> str:
@@ -274,7 +381,7 @@ class _Query:
 def _prepare(
     connection: Connection, wanted: AnnotationFilter | None, sort: Sequence[SortKey] | None
 ) -> _Query:
-    if wanted is not None and wanted.text.strip():
+    if wanted is not None and wanted.text.strip() and _sql_of(connection) is _SQLite:
         _register_fold(connection)
     return _Query(connection, wanted or AnnotationFilter(), tuple(sort or DEFAULT_SORT))
 
@@ -310,7 +417,8 @@ def ids_in(
     query = _prepare(connection, wanted, sort)
     sql = f"SELECT a.id {query.from_sql()} WHERE {query.where} ORDER BY {query.order}"
     if limit is not None or offset:
-        sql += f" LIMIT {int(limit) if limit is not None else -1} OFFSET {max(0, int(offset))}"
+        shown = int(limit) if limit is not None else query.sql.no_limit
+        sql += f" LIMIT {shown} OFFSET {max(0, int(offset))}"
     return [row[0] for row in _run(connection, sql, query.params)]
 
 
@@ -321,16 +429,22 @@ def rows_in(connection: Connection, annotation_ids: Sequence[int]) -> list[Row]:
     marks = ", ".join("?" for _ in annotation_ids)
     base = _run(
         connection,
-        f'SELECT a.id, a.document_id, d.title, d.published, d.issuer, a.start, a."end", '
-        f"{_TEXT_SQL}, a.author, coalesce(a.status, 'draft'), a.note "
-        f"FROM annotations a JOIN documents d ON d.id = a.document_id WHERE a.id IN ({marks})",
+        driver_sql(
+            connection,
+            f'SELECT a.id, a.document_id, d.title, d.published, d.issuer, a.start, a."end", '
+            f"{_TEXT_SQL}, a.author, coalesce(a.status, 'draft'), a.note FROM annotations a "
+            f"JOIN documents d ON d.id = a.document_id WHERE a.id IN ({marks})",
+        ),
         tuple(annotation_ids),
     )
     tag_rows = _run(
         connection,
-        "SELECT y.annotation_id, g.name, json_extract(y.fields, '$') FROM annotation_tags y "
-        f"JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id IN ({marks}) "
-        "ORDER BY y.annotation_id, g.position, g.id",
+        driver_sql(
+            connection,
+            f"SELECT y.annotation_id, g.name, {_sql_of(connection).all_fields('y')} "
+            f"FROM annotation_tags y JOIN tags g ON g.id = y.tag_id "
+            f"WHERE y.annotation_id IN ({marks}) ORDER BY y.annotation_id, g.position, g.id",
+        ),
         tuple(annotation_ids),
     )
     tags: dict[int, list[str]] = {}

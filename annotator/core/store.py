@@ -171,6 +171,7 @@ class _OpenDatabase:
 
     engine: Engine
     read_only: bool
+    user: str | None = None  # a server's connected role: the author of what is written
 
 
 class Store:
@@ -185,6 +186,9 @@ class Store:
         self.owner = owner
         self.engine = opened.engine
         self.read_only = opened.read_only
+        # On a team database the server knows who is connected: that role is the author of
+        # what this Store writes (row-level security refuses any other, server_roles.py).
+        self.user = opened.user
         self._write_engine = self.engine.execution_options(write=True)
         self._closed = False
 
@@ -402,10 +406,15 @@ def _open_server(address: ServerAddress, create: bool) -> Store:
                     raise DatabaseRefused(f"{address.display}: no Annotator database here")
                 if revision != HEAD_REVISION:
                     _upgrade(engine)
+                with engine.connect() as conn:
+                    user = str(conn.exec_driver_sql("SELECT current_user").scalar())
+                    conn.rollback()
             except BaseException:
                 engine.dispose()
                 raise
-            opened = owner.share(ENGINE, lambda: _OpenDatabase(engine, False), _close_open)
+            opened = owner.share(
+                ENGINE, lambda: _OpenDatabase(engine, False, user), _close_open
+            )
         else:
             opened = owner.share(ENGINE, _unexpected, _close_open)
     return Store(address, owner, opened)

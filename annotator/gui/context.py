@@ -87,7 +87,10 @@ class AppContext(QObject):
 
     @property
     def author(self) -> str:
-        return self.settings.author or "analyst"
+        """Who writes: on a team database the connected role (the server enforces it), else
+        the name in Preferences."""
+        user = self.store.user if self.store is not None else None
+        return user or self.settings.author or "analyst"
 
     def save_settings(self) -> None:
         try:

@@ -74,7 +74,9 @@ def test_tagging_writes_to_the_server_and_a_colleague_shows_up(
     click_unit(qtbot, window, "Local authorities reported")
     qtbot.keyClick(window.reader, Qt.Key.Key_1)
     start, end = unit_containing(window, "Local authorities reported")
-    assert raw_rows(url, 'SELECT start, "end", author FROM annotations') == [(start, end, "Ana")]
+    assert raw_rows(url, 'SELECT start, "end", author FROM annotations') == [
+        (start, end, "annotator_test")  # the connected role, not the name in Preferences
+    ]
     assert not window.check_external_changes(), "own writes are not 'external'"
     other_start, other_end = unit_containing(window, "The Ministry of Transport said")
     raw_rows(  # a colleague's window, elsewhere: a connection of another process
@@ -106,3 +108,46 @@ def test_file_only_actions_say_what_a_server_needs(
     hint = dialog.findChild(QLabel, "backupsHint")
     assert hint is not None and "on a server: its administrator backs it up" in hint.text()
     dialog.deleteLater()
+
+
+def test_two_analysts_see_each_others_work_each_as_the_connected_role(
+    qtbot: QtBot, pg_cluster: PgCluster
+) -> None:
+    from annotator.core import ops
+    from annotator.core.errors import NotYourAnnotation
+    from annotator.core.importing import import_files
+    from annotator.core.server_roles import add_user, init_server
+
+    admin = pg_cluster.create_database()
+    with init_server(admin) as store:
+        add_user(store, "ana", "analyst")
+        add_user(store, "ben", "analyst")
+        assert all(outcome.ok for outcome in import_files(store, [SAMPLE]))
+    windows = {}
+    for name in ("ben", "ana"):  # ana's shown last: hers is the active window
+        # Preferences say "Someone": on a team database the login role is the author.
+        win = build_window(admin.replace("annotator_test@", f"{name}@"), Settings(author="Someone"))
+        qtbot.addWidget(win)
+        win.resize(1400, 860)
+        win.show()
+        qtbot.waitExposed(win)
+        windows[name] = win
+    ana, ben = windows["ana"], windows["ben"]
+    try:
+        assert ana.ctx.author == "ana" and "Analyst: ana" in ana.author_label.text()
+        open_doc(ana, "sample-briefing.txt")
+        open_doc(ben, "sample-briefing.txt")
+        click_unit(qtbot, ana, "Local authorities reported")
+        qtbot.keyClick(ana.reader, Qt.Key.Key_1)
+        assert raw_rows(admin, "SELECT author FROM annotations") == [("ana",)]
+        deadline = time.monotonic() + 5
+        while not ben.check_external_changes():
+            assert time.monotonic() < deadline, "ana's commit did not reach ben's window"
+            qtbot.wait(20)
+        (theirs,) = ben.workspace.annotations.values()
+        assert theirs.author == "ana"
+        with pytest.raises(NotYourAnnotation):  # the window refuses before the server would
+            ops.set_note(ben.ctx.store, theirs.id, "ben was here", owner=ben.ctx.author)
+    finally:
+        for win in windows.values():
+            win.ctx.store.close()

@@ -10,7 +10,9 @@ on both back ends alike. What differs, and lives here:
 - commits made elsewhere are announced by the server (LISTEN/NOTIFY on `annotator_changes`,
   sent by triggers of the migrations): `ServerWatcher` counts the announcements that did not
   come from this process's own connections;
-- the engine of one URL is shared in this process, as a file's is (connections.py).
+- the engine of one URL is shared in this process, as a file's is (connections.py);
+- writes are one at a time, as on SQLite: each write transaction first takes an advisory lock
+  (`WRITE_LOCK`), so an action's checks and the ids it picks hold until it commits.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from annotator.core.connections import SharedObjects
 from annotator.core.errors import DatabaseRefused
+from annotator.core.facts import APPLICATION_ID
 from annotator.core.inspection import KNOWN_REVISIONS
 from annotator.core.server_address import ServerAddress
 
 CHANNEL = "annotator_changes"
 CONNECT_TIMEOUT_S = 10
+WRITE_LOCK = APPLICATION_ID  # the advisory lock every write transaction holds (one per database)
 
 _registry_lock = threading.Lock()
 _servers: dict[str, ServerDatabase] = {}
@@ -68,6 +72,14 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
         pool_pre_ping=True,  # a restarted server: the next action reconnects
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "annotator"},
     )
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A user action's transaction (Store.write) takes the database's write lock first, as
+        # SQLite's BEGIN IMMEDIATE does: the checks an action makes before it writes (whose
+        # annotation, the next free id) hold until it commits. Readers never wait.
+        if conn.get_execution_options().get("write", False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

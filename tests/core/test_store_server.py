@@ -193,3 +193,36 @@ def _changes(watcher: object, seen: int) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def test_concurrent_writers_lose_nothing(pg_cluster: PgCluster) -> None:
+    """Writers of separate engines (separate processes, in effect) pick ids and check owners
+    as on SQLite: one write transaction at a time (server.WRITE_LOCK)."""
+    import threading
+
+    url = pg_cluster.create_database(migrated=True)
+    with open_store(url) as store:
+        doc = new_document(store)
+    failures: list[BaseException] = []
+
+    def analyst(n: int) -> None:
+        # another URL (application_name): another engine, as another process would have
+        with open_store(f"{url}&application_name=analyst{n}") as own:
+            for _ in range(12):
+                try:
+                    ops.bulk_add_annotations(
+                        own, doc, [ops.NewAnnotation(7, 33, f"a{n}", ["claim"], "", {})]
+                    )
+                    ops.create_annotation(own, doc, 34, 40, f"a{n}", ["figure"])
+                except BaseException as exc:  # noqa: BLE001 - collected, asserted below
+                    failures.append(exc)
+
+    threads = [threading.Thread(target=analyst, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with open_store(url) as store, store.read() as session:
+        assert session.execute(text("SELECT count(*) FROM annotations")).scalar() == 72
+        assert session.execute(text("SELECT count(*) FROM annotation_history")).scalar() == 72

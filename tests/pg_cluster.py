@@ -84,6 +84,7 @@ class PgCluster:
         self._names = itertools.count(1)
         self._lock = threading.RLock()
         self._template: str | None = None
+        self._options = ""  # the server's settings (pg_ctl -o), kept for start_server
 
     @property
     def data(self) -> Path:
@@ -134,7 +135,7 @@ class PgCluster:
                 "--locale=C.UTF-8",
                 "--no-sync",
             )
-            options = " ".join(
+            options = self._options = " ".join(
                 (
                     "-c listen_addresses=''",
                     f"-c unix_socket_directories={self.socket_dir}",
@@ -193,6 +194,19 @@ class PgCluster:
                 open_store(self.url(name)).close()  # the migrations; connections closed after
                 self._template = name
             return self._template
+
+    def stop_server(self) -> None:
+        """Stop the server as an administrator's restart does (its clients' connections are
+        cut), keeping its data. (Not as a crash: the cluster runs without synchronous
+        commits, and a crash would lose the last ones.)"""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_server(self) -> None:
+        """Start it again after `stop_server`, with the same settings."""
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.data.parent / "server.log"),
+            "-o", self._options, "-w", "-t", "60", "start",
+        )
 
     def stop(self) -> None:
         if self.folder is None:

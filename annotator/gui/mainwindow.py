@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
     def _on_pending(self, count: int) -> None:
         """Edits that could not be written stay listed here and are retried every 5 s."""
         if count:
-            self.pending_button.setText(f"{count} change(s) not saved — Retry now")
+            self.pending_button.setText(self.ctx.pending_label())
             self.pending_button.setToolTip(
                 "\n".join(f"{e.text}: {e.error}" for e in self.ctx.pending)
             )

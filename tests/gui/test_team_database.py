@@ -151,3 +151,56 @@ def test_two_analysts_see_each_others_work_each_as_the_connected_role(
     finally:
         for win in windows.values():
             win.ctx.store.close()
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[PgCluster]:
+    """A cluster of this test's own: it is stopped and started again mid-test."""
+    from tests.pg_cluster import ClusterUnavailable
+
+    try:
+        cluster = PgCluster().start()
+    except ClusterUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def test_a_server_gone_mid_session_keeps_the_edits_and_writes_them_once_back(
+    qtbot: QtBot, own_cluster: PgCluster
+) -> None:
+    url = own_cluster.create_database()
+    with open_store(url) as store:
+        from annotator.core.importing import import_files
+
+        assert all(outcome.ok for outcome in import_files(store, [SAMPLE]))
+    window = build_window(url, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    window.resize(1400, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        window.retry_timer.stop()
+        open_doc(window, "sample-briefing.txt")
+        own_cluster.stop_server()
+        for needle in ("Local authorities reported", "The Ministry of Transport said"):
+            click_unit(qtbot, window, needle)
+            qtbot.keyClick(window.reader, Qt.Key.Key_1)
+        assert len(window.ctx.pending) == 2
+        assert window.pending_button.text().startswith("Offline, 2 change(s) waiting")
+        assert "cannot be reached" in window.pending_button.toolTip()
+        window.retry_timer.stop()
+        assert window.ctx.retry_pending() == 2  # still away: kept, in order
+        own_cluster.start_server()
+        said: list[str] = []
+        window.ctx.failed.connect(said.append)
+        assert window.ctx.retry_pending() == 0
+        assert said == []
+        rows = raw_rows(url, 'SELECT start, author FROM annotations ORDER BY start')
+        assert [author for _start, author in rows] == ["annotator_test"] * 2
+        assert raw_rows(url, "SELECT count(*) FROM annotation_history") == [(2,)]
+        assert not window.pending_button.isVisible()
+    finally:
+        window.ctx.store.close()

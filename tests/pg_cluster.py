@@ -115,7 +115,9 @@ class PgCluster:
             )
         return result
 
-    def start(self) -> PgCluster:
+    def start(self, *, durable: bool = False) -> PgCluster:
+        """Make and start the cluster; `durable` keeps fsync and synchronous commits on (the
+        benchmarks: a real server's costs), else they are off (tests)."""
         # Not under pytest's tmp folders: they are private to their owner (0700), and the
         # server may run as another user. Short, too: a socket path has at most 107 bytes.
         self.folder = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
@@ -140,6 +142,7 @@ class PgCluster:
                     "-c listen_addresses=''",
                     f"-c unix_socket_directories={self.socket_dir}",
                     "-c unix_socket_permissions=0777",
+                    "" if durable else
                     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                     "-c max_connections=200 -c shared_buffers=32MB",
                 )

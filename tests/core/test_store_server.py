@@ -226,3 +226,29 @@ def test_concurrent_writers_lose_nothing(pg_cluster: PgCluster) -> None:
     with open_store(url) as store, store.read() as session:
         assert session.execute(text("SELECT count(*) FROM annotations")).scalar() == 72
         assert session.execute(text("SELECT count(*) FROM annotation_history")).scalar() == 72
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "says"),
+    [
+        ("DiskFull", Problem.FULL, "the database server's disk is full"),
+        ("DeadlockDetected", Problem.LOCKED, "saved at the same moment"),
+        ("SerializationFailure", Problem.LOCKED, "saved at the same moment"),
+        ("ReadOnlySqlTransaction", Problem.READ_ONLY, "accepts no changes now"),
+        ("InsufficientPrivilege", Problem.REFUSED, "does not allow your role"),
+        ("InvalidPassword", Problem.CANNOT_OPEN, "refused the connection"),
+        ("AdminShutdown", Problem.OFFLINE, "cannot be reached"),
+        ("ConnectionFailure", Problem.OFFLINE, "cannot be reached"),
+    ],
+)
+def test_the_servers_failures_in_the_analysts_words(
+    error: str, kind: Problem, says: str
+) -> None:
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    raised = getattr(psycopg.errors, error)("INSERT INTO annotations ... Operation NIGHTJAR")
+    wrapped = DBAPIError("INSERT ... 'Operation NIGHTJAR'", {}, raised)
+    problem = storage_problem(wrapped)
+    assert problem.kind is kind and says in problem.line()
+    assert "NIGHTJAR" not in problem.line() and "INSERT" not in problem.line()

@@ -132,8 +132,13 @@ def show_about(parent: QWidget, db_path: Path | ServerAddress) -> QMessageBox:
         QMessageBox.Icon.NoIcon,
         "About Annotator",
         f"<h3>Annotator {__version__}</h3>"
-        "<p>Tag claims, assessments and figures in briefings. Works offline; nothing is ever "
-        "sent over a network.</p>"
+        "<p>Tag claims, assessments and figures in briefings. "
+        + (
+            "Works offline; nothing is ever sent over a network."
+            if isinstance(db_path, Path)
+            else "This team database is on a server: only it is reached over the network."
+        )
+        + "</p>"
         + "".join(f"<p>{name}: {html.escape(str(path))}</p>" for name, path in places),
         QMessageBox.StandardButton.Ok,
         parent,

@@ -93,6 +93,19 @@ def test_tagging_writes_to_the_server_and_a_colleague_shows_up(
     assert any(v.author == "Bob" for v in window.workspace.annotations.values())
 
 
+def test_about_names_the_server_not_a_file(window: MainWindow, pg_cluster: PgCluster) -> None:
+    from annotator.gui import dialogs
+
+    box = dialogs.show_about(window, window.ctx.store.location)
+    try:
+        shown = box.text()
+        assert f"Database: annotator_test@{pg_cluster.socket_dir}/" in shown
+        assert "Backups: on the server" in shown and "only it is reached" in shown
+        assert PASSWORD not in shown
+    finally:
+        box.done(0)
+
+
 def test_file_only_actions_say_what_a_server_needs(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

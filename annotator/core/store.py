@@ -83,11 +83,21 @@ def bulk_insert(
     """One executemany of rows already in their stored form (ISO times, JSON text).
 
     The bulk paths (import of annotations, merge) use this: it skips per-row type processing,
-    which costs more than SQLite itself on 100,000 rows.
+    which costs more than SQLite itself on 100,000 rows. On PostgreSQL the rows go in with one
+    COPY (a few times faster than an executemany over the network; triggers fire the same).
     """
     if not rows:
         return
     names = ", ".join(f'"{column}"' for column in columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
     marks = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(
         driver_sql(connection, f'INSERT INTO "{table}" ({names}) VALUES ({marks})'), rows

@@ -1,7 +1,9 @@
-"""File > New Database, Open Database, Open Recent and Save a Copy: the database files.
+"""File > New Database, Open Database, Connect to Team Database, Open Recent and Save a Copy.
 
 Only New Database creates a database; opening a file that has gone (a recent entry on a
-removed drive) reports it instead of leaving an empty database in its place.
+removed drive) reports it instead of leaving an empty database in its place. Connect to Team
+Database opens a database on a PostgreSQL server by its URL; its password is never asked for
+here (libpq's ~/.pgpass or service file gives it) and never remembered.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.server_address import ServerAddress, database_label, database_target
+from annotator.core.server_address import (
+    ServerAddress,
+    database_label,
+    database_target,
+    is_server_url,
+    parse_server_url,
+)
 from annotator.core.settings import backups_to_keep
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
@@ -29,6 +37,42 @@ else:  # deferred: these load SQLAlchemy, which the window is shown without (iss
     write_copy = deferred.function("annotator.core.backup", "save_copy")
 
 FILE_TYPES = "Annotator databases (*.sqlite3 *.db);;All files (*)"
+
+
+def connect_actions(window: MainWindow) -> None:
+    a = window.actions_by_name
+    a["new_database"].triggered.connect(lambda: new_database(window))
+    a["connect_team"].triggered.connect(lambda: connect_team_database(window))
+    a["save_copy"].triggered.connect(lambda: save_copy(window))
+
+
+def connect_team_database(window: MainWindow) -> QInputDialog:
+    """Ask for a team database's URL (the last one used is offered) and open it."""
+    dialog = QInputDialog(window)
+    dialog.setObjectName("connectTeamDatabase")
+    dialog.setWindowTitle("Connect to Team Database")
+    dialog.setLabelText(
+        "The team database, as its administrator gave it:\n"
+        "postgresql://USER@HOST/DATABASE?sslmode=verify-full\n"
+        "(no password here: ~/.pgpass or a service file holds it)"
+    )
+    servers = [e for e in window.ctx.settings.recent_databases if is_server_url(e)]
+    dialog.setTextValue(servers[0] if servers else "postgresql://")
+    dialog.textValueSelected.connect(lambda text: _connect_to(window, text.strip()))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def _connect_to(window: MainWindow, text: str) -> None:
+    try:
+        if not is_server_url(text):
+            raise AnnotatorError(f"{text or 'nothing'}: not a postgresql://USER@HOST/DB address")
+        target = parse_server_url(text)
+    except AnnotatorError as exc:
+        QMessageBox.warning(window, "Cannot connect", str(exc))
+        return
+    open_database(window, target)
 
 
 def new_database(window: MainWindow) -> None:

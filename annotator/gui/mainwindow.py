@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         a = self.actions_by_name
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([a["new_database"], a["open_database"]])
+        file_menu.addActions([a["new_database"], a["open_database"], a["connect_team"]])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(lambda: databases.fill_recent_menu(self))
         file_menu.addSeparator()
@@ -259,11 +259,10 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.actions_by_name
         ctx = self.ctx
-        a["new_database"].triggered.connect(lambda: databases.new_database(self))
+        databases.connect_actions(self)  # New Database, Connect to Team Database, Save a Copy
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)
-        a["save_copy"].triggered.connect(lambda: databases.save_copy(self))
         a["preferences"].triggered.connect(self.edit_preferences)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(ctx.undo_stack.undo)

@@ -217,3 +217,44 @@ def test_a_server_gone_mid_session_keeps_the_edits_and_writes_them_once_back(
         assert not window.pending_button.isVisible()
     finally:
         window.ctx.store.close()
+
+
+def test_file_connect_to_team_database(
+    qtbot: QtBot, pg_cluster: PgCluster, url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    path = tmp_path / "own.sqlite3"
+    open_store(path).close()
+    window = build_window(path, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    warned: list[str] = []
+    monkeypatch.setattr(
+        databases.QMessageBox, "warning", lambda _parent, _title, text: warned.append(text)
+    )
+    try:
+        window.actions_by_name["connect_team"].trigger()
+        dialog = window.findChild(QInputDialog, "connectTeamDatabase")
+        assert dialog is not None and dialog.textValue() == "postgresql://"
+        dialog.setTextValue("team.sqlite3")
+        dialog.accept()
+        qtbot.waitUntil(lambda: not window.findChildren(QInputDialog))  # closed and deleted
+        assert warned and "not a postgresql://USER@HOST/DB address" in warned[0]
+        assert window.ctx.store.path == path
+        window.actions_by_name["connect_team"].trigger()
+        dialog = window.findChild(QInputDialog, "connectTeamDatabase")
+        dialog.setTextValue(url)
+        dialog.accept()
+        qtbot.waitUntil(lambda: not window.findChildren(QInputDialog))
+        assert window.ctx.store.on_server
+        assert f"annotator_test@{pg_cluster.socket_dir}/" in window.windowTitle()
+        assert PASSWORD not in window.ctx.settings.recent_databases[0]
+        window.actions_by_name["connect_team"].trigger()  # the last server is offered
+        dialog = window.findChild(QInputDialog, "connectTeamDatabase")
+        assert dialog.textValue() == window.ctx.store.key
+        dialog.reject()
+    finally:
+        window.ctx.store.close()

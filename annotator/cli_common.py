@@ -34,7 +34,29 @@ def open_db(args: argparse.Namespace, *, create: bool = False) -> Any:
     from annotator.core.store import open_store
 
     path = getattr(args, "db", None)
-    return open_store(path, create=create or path is None, backup_keep=backups_to_keep())
+    keep = backups_to_keep()
+    return with_password(
+        path, lambda target: open_store(target, create=create or path is None, backup_keep=keep)
+    )
+
+
+def with_password(target: Any, opener: Any) -> Any:
+    """`opener(target)`; when a team database's server asks for a password that libpq did not
+    find (~/.pgpass...), ask for it on the terminal (never echoed, kept, or logged) and try
+    once more. Without a terminal the refusal stands."""
+    from annotator.core.server import PasswordNeeded
+    from annotator.core.server_address import ServerAddress, database_target, default_database
+
+    try:
+        return opener(target)
+    except PasswordNeeded:
+        address = database_target(target) if target is not None else default_database()
+        if not isinstance(address, ServerAddress) or not sys.stdin.isatty():
+            raise
+        import getpass
+
+        password = getpass.getpass(f"Password for {address.display}: ")
+        return opener(address.with_password(password))
 
 
 def resolve_document(store: Any, key: str) -> int:

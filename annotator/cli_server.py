@@ -45,7 +45,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     db = getattr(args, "db", None)
     if not is_server_url(db):
         raise UsageError(f"annotator server {action}: --db postgresql://ADMIN@HOST/DB is needed")
-    with init_server(str(db)) as store:
+    from annotator.cli_common import with_password
+
+    with with_password(str(db), init_server) as store:
         if action == "init":
             print(f"{store.label}: schema, roles and policies are in place")
         else:

@@ -36,6 +36,24 @@ def pg_cluster() -> Iterator[PgCluster]:
         cluster.stop()
 
 
+PASSWORD = "s3cret-scram"  # the superuser's on `pg_cluster_with_password`
+
+
+@pytest.fixture(scope="session")
+def pg_cluster_with_password() -> Iterator[PgCluster]:
+    """A second cluster that asks every connection for a password (SCRAM)."""
+    try:
+        cluster = PgCluster().start(password=PASSWORD)
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required under CI: {exc}", pytrace=False)
+        pytest.skip(f"no PostgreSQL here: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 class Backend:
     """Where one test's databases live, on one back end."""
 

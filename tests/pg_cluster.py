@@ -84,6 +84,7 @@ class PgCluster:
         self._names = itertools.count(1)
         self._lock = threading.RLock()
         self._template: str | None = None
+        self.password: str | None = None  # the superuser's, when the cluster asks for one
         self._options = ""  # the server's settings (pg_ctl -o), kept for start_server
 
     @property
@@ -115,9 +116,10 @@ class PgCluster:
             )
         return result
 
-    def start(self, *, durable: bool = False) -> PgCluster:
+    def start(self, *, durable: bool = False, password: str | None = None) -> PgCluster:
         """Make and start the cluster; `durable` keeps fsync and synchronous commits on (the
-        benchmarks: a real server's costs), else they are off (tests)."""
+        benchmarks: a real server's costs), else they are off (tests). With `password`, every
+        connection must give it (SCRAM), else none is asked for (trust)."""
         # Not under pytest's tmp folders: they are private to their owner (0700), and the
         # server may run as another user. Short, too: a socket path has at most 107 bytes.
         self.folder = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
@@ -126,17 +128,27 @@ class PgCluster:
                 entry = pwd.getpwnam(self.user)
                 os.chown(self.folder, entry.pw_uid, entry.pw_gid)
             self.folder.chmod(0o755)
+            auth = ["--auth=trust"]
+            if password is not None:
+                secret = self.folder / "pwfile"
+                secret.write_text(password + "\n", encoding="utf-8")
+                if self.user is not None:
+                    os.chown(secret, entry.pw_uid, entry.pw_gid)
+                auth = ["--auth=scram-sha-256", f"--pwfile={secret}"]
+                self.password = password
             self._run(
                 "initdb",
                 "-D",
                 str(self.data),
                 "-U",
                 SUPERUSER,
-                "--auth=trust",
+                *auth,
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
                 "--no-sync",
             )
+            if password is not None:
+                secret.unlink()
             options = self._options = " ".join(
                 (
                     "-c listen_addresses=''",
@@ -183,7 +195,8 @@ class PgCluster:
         with self._lock:
             name = f"test_{next(self._names)}"
         with psycopg.connect(
-            host=str(self.socket_dir), user=SUPERUSER, dbname="postgres", autocommit=True
+            host=str(self.socket_dir), user=SUPERUSER, dbname="postgres", autocommit=True,
+            password=self.password,
         ) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return name

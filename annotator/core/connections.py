@@ -161,6 +161,11 @@ class SharedObjects:
             shared.users += 1
             return shared.value  # type: ignore[no-any-return]
 
+    @property
+    def in_use(self) -> bool:
+        with self.lock:
+            return bool(self._shared)
+
     def shared(self, name: str) -> Any:
         """The object `name` while it is shared, else None."""
         with self.lock:

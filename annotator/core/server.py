@@ -39,6 +39,11 @@ _registry_lock = threading.Lock()
 _servers: dict[str, ServerDatabase] = {}
 
 
+class PasswordNeeded(DatabaseRefused):
+    """The server wants a password and libpq found none: the caller may ask for one (never
+    kept) and open the database again with it (`ServerAddress.with_password`)."""
+
+
 class ServerDatabase(SharedObjects):
     """This process's shared engine of one server database, and its connections' server
     process ids (what `ServerWatcher` takes for this process's own commits)."""
@@ -62,6 +67,8 @@ def server_database(address: ServerAddress) -> ServerDatabase:
         owner = _servers.get(address.key)
         if owner is None:
             owner = _servers[address.key] = ServerDatabase(address)
+        elif not owner.in_use:
+            owner.address = address  # the next engine connects as this open asks (password)
         return owner
 
 
@@ -113,6 +120,11 @@ def server_revision(engine: Engine, address: ServerAddress) -> str | None:
                 revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             conn.rollback()
     except OperationalError as exc:
+        if "no password supplied" in str(exc.orig):
+            raise PasswordNeeded(
+                f"{address.display}: the server asks for a password, and none was found "
+                "(~/.pgpass, a service file, PGPASSWORD)"
+            ) from exc
         raise DatabaseRefused(f"{address.display}: {connection_problem(exc)}") from exc
     if revision is None:
         if tables - {"alembic_version"}:

@@ -88,6 +88,12 @@ class ServerAddress:
 
         return self._url(DRIVER_SCHEME, quote(self.password, safe="") if self.password else "")
 
+    def with_password(self, password: str) -> ServerAddress:
+        """This address with a password asked for (kept in memory only, never shown)."""
+        from dataclasses import replace
+
+        return replace(self, password=password)
+
     @property
     def name(self) -> str:
         """What a title bar shows (a file shows its name): user@host/db."""

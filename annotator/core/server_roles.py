@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 
 from annotator.core.errors import InvalidValue
 from annotator.core.review_terms import ADJUDICATED_PREFIX
+from annotator.core.server_address import ServerAddress
 from annotator.core.store import Store, open_store
 
 ROLES = ("analyst", "reviewer", "admin")
@@ -129,7 +130,7 @@ def _statements() -> list[str]:
     return statements
 
 
-def init_server(target: str) -> Store:
+def init_server(target: str | ServerAddress) -> Store:
     """Create (or upgrade) the team database at `target` (a postgresql:// URL, connected as
     its administrator), its group roles, privileges and policies; all of it again is harmless.
     The store is returned open. Raises DatabaseRefused / InvalidValue."""

@@ -8,12 +8,13 @@ here (libpq's ~/.pgpass or service file gives it) and never remembered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.server_address import (
@@ -75,6 +76,33 @@ def _connect_to(window: MainWindow, text: str) -> None:
     open_database(window, target)
 
 
+def open_asking_password(
+    parent: QWidget, target: Path | ServerAddress, opener: Callable[[Any], Store]
+) -> Store | None:
+    """`opener(target)`; when a team database's server asks for a password that libpq did not
+    find (~/.pgpass, a service file), ask for it (hidden, never kept) and try again. None when
+    the analyst cancels. Raises what `opener` raises otherwise."""
+    from annotator.core.server import PasswordNeeded  # deferred: loads SQLAlchemy
+
+    try:
+        return opener(target)
+    except PasswordNeeded as exc:
+        if not isinstance(target, ServerAddress):
+            raise
+        asked = exc
+    while True:
+        password, ok = QInputDialog.getText(
+            parent, "Team database password", f"{asked}\n\nPassword for {target.display}:",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return None
+        try:
+            return opener(target.with_password(password))
+        except PasswordNeeded as again:
+            asked = again
+
+
 def new_database(window: MainWindow) -> None:
     """Create a database and open it; an existing file is only ever opened, never replaced."""
     path, _ = QFileDialog.getSaveFileName(
@@ -112,10 +140,15 @@ def open_database(
         if not chosen:
             return False
         path = Path(chosen)
+    keep = backups_to_keep(window.ctx.settings)
     try:
-        store = open_store(path, create=create, backup_keep=backups_to_keep(window.ctx.settings))
+        store = open_asking_password(
+            window, path, lambda target: open_store(target, create=create, backup_keep=keep)
+        )
     except AnnotatorError as exc:
         QMessageBox.warning(window, "Cannot open database", str(exc))
+        return False
+    if store is None:  # no password given
         return False
     window.ctx.replace_store(store)
     return True

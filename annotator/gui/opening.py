@@ -152,16 +152,24 @@ class DatabaseOpening(QObject):
         with deferred.sources_not_kept():
             from annotator.core.store import open_store
             from annotator.gui.app import offer_sample
+            from annotator.gui.databases import open_asking_password
             from annotator.gui.recovery import offer_restore
 
         settings = self.window.ctx.settings
         while True:
+            keep = backups_to_keep(settings)
             try:
-                store = open_store(self.path, backup_keep=backups_to_keep(settings))
+                opened = open_asking_password(
+                    self.window, self.path,
+                    lambda target, keep=keep: open_store(target, backup_keep=keep),
+                )
             except AnnotatorError as exc:
                 if not offer_restore(self.window, self.path, exc):
                     return None
                 continue
+            if opened is None:  # the password was not given
+                return None
+            store = opened
             if self.offer_sample and store.path is not None:  # never into a team database
                 offer_sample(store, settings)
             return store

@@ -100,3 +100,33 @@ def test_server_usage_errors(
     code, _out, err = run(capsys, *argv)
     assert code == 2 and message in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_is_asked_for_on_a_terminal_only(
+    capsys: pytest.CaptureFixture[str], pg_cluster_with_password: PgCluster,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import getpass
+    import sys
+
+    from tests.backends import PASSWORD
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    db = pg_cluster_with_password.create_database()
+    code, _out, err = run(capsys, "import", "--db", db, str(SAMPLE))  # no terminal: refused
+    assert code == 1 and "asks for a password" in err
+    asked: list[str] = []
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return PASSWORD
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", answer)
+    code, out, err = run(capsys, "import", "--db", db, str(SAMPLE))
+    assert code == 0, err
+    assert asked == [f"Password for annotator_test@{pg_cluster_with_password.socket_dir}/"
+                     f"{db.split('/')[3].split('?')[0]}: "]
+    assert PASSWORD not in out + err
+    code, out, err = run(capsys, "server", "init", "--db", db)
+    assert code == 0, err

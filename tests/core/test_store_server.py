@@ -252,3 +252,24 @@ def test_the_servers_failures_in_the_analysts_words(
     problem = storage_problem(wrapped)
     assert problem.kind is kind and says in problem.line()
     assert "NIGHTJAR" not in problem.line() and "INSERT" not in problem.line()
+
+
+def test_a_password_the_server_asks_for_is_given_not_kept(
+    pg_cluster_with_password: PgCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.core.server import PasswordNeeded
+    from tests.backends import PASSWORD
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    url = pg_cluster_with_password.create_database()  # its URL holds no password
+    with pytest.raises(PasswordNeeded, match="asks for a password") as asked:
+        open_store(url)
+    assert PASSWORD not in str(asked.value)
+    address = parse_server_url(url).with_password(PASSWORD)
+    with open_store(address) as store:
+        assert store.revision() == HEAD_REVISION
+        assert PASSWORD not in store.key + store.label and store.user == "annotator_test"
+    wrong = parse_server_url(url).with_password("not-it")
+    with pytest.raises(DatabaseRefused, match="password authentication failed") as refused:
+        open_store(wrong)
+    assert "not-it" not in str(refused.value)

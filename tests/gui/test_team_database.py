@@ -258,3 +258,51 @@ def test_file_connect_to_team_database(
         dialog.reject()
     finally:
         window.ctx.store.close()
+
+
+def test_the_window_asks_for_a_password_the_server_wants_and_keeps_none(
+    qtbot: QtBot, pg_cluster_with_password: PgCluster, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from annotator.core.server_address import parse_server_url
+    from tests.backends import PASSWORD as SCRAM
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    url = pg_cluster_with_password.create_database()
+    open_store(parse_server_url(url).with_password(SCRAM)).close()  # an Annotator database
+    path = tmp_path / "own.sqlite3"
+    open_store(path).close()
+    window = build_window(path, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    answers = iter([("wrong", True), (SCRAM, True)])
+    prompts: list[str] = []
+
+    def ask(_parent: object, _title: str, label: str, _mode: object) -> tuple[str, bool]:
+        prompts.append(label)
+        return next(answers)
+
+    monkeypatch.setattr(QInputDialog, "getText", ask)
+    try:
+        # a wrong password is refused by the server and reported; the right one opens it
+        warned: list[str] = []
+        monkeypatch.setattr(
+            databases.QMessageBox, "warning", lambda _p, _t, text: warned.append(text)
+        )
+        assert not databases.open_database(window, parse_server_url(url))
+        assert "password authentication failed" in warned[0] and "wrong" not in warned[0]
+        opened = databases.open_database(window, parse_server_url(url))
+        assert opened, (warned, prompts)
+        assert window.ctx.store.on_server and len(prompts) == 2
+        assert "asks for a password" in prompts[0]
+        window.ctx.save_settings()
+        assert SCRAM not in settings_path().read_text(encoding="utf-8")
+        monkeypatch.setattr(QInputDialog, "getText", lambda *_a: ("", False))
+        window.ctx.store.close()
+        from annotator.core.server import close_all
+
+        close_all()  # forget the engine (and the password with it), as a restart would
+        assert not databases.open_database(window, parse_server_url(url))  # cancelled
+    finally:
+        window.ctx.store.close()  # a second close does nothing

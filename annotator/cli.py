@@ -21,6 +21,7 @@ from annotator.cli_common import (
     UsageError,
     db_target,
     failure_line,
+    fold_search_backlog,
     open_db,
     print_json,
     resolve_document,
@@ -259,6 +260,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
         except ImportStopped as exc:  # the files before it are imported: say so first
             stopped, outcomes = exc, exc.outcomes
+        if stopped is None:  # stopped by the database or the disk: the next run folds
+            fold_search_backlog(store)
     failed = [o for o in outcomes if not o.ok and o.duplicate_of is None]
     if args.json:
         print_json(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.text import json_printable
+from annotator.core.text import json_printable, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -124,3 +124,20 @@ def stopped_json(stopped: Any) -> list[dict[str, Any]]:
 
     stop = f"not tried: the import stopped at {stopped.failed.name}"
     return [entry(stopped.failed, stopped.reason), *(entry(p, stop) for p in stopped.not_tried)]
+
+
+def fold_search_backlog(store: Any) -> None:
+    """Fold into the search indexes what an import or merge left queued (core/search_index.py:
+    a bulk write commits without them), in short transactions. What was imported or merged is
+    saved already: a failure here is a warning (searches read the queued rows meanwhile, and
+    the window or the next import folds them), never a failure of the command."""
+    from annotator.core.search_index import fold_all
+    from annotator.core.storage_errors import describe_storage_error
+
+    if store.read_only or store.on_server:  # a team database has no search indexes
+        return
+    try:
+        fold_all(store)
+    except Exception as exc:  # noqa: BLE001 (reported; the data itself is committed)
+        line = describe_storage_error(exc, "The search index was not brought up to date")
+        print(f"warning: {printable(line)}", file=sys.stderr)

@@ -9,6 +9,7 @@ from typing import Any
 from annotator.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
+    fold_search_backlog,
     open_db,
     print_json,
     resolve_document,
@@ -88,10 +89,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
                         for n in report.not_merged
                     ],
                     "skipped": list(report.skipped),
+                    "sources_added": list(merge.sources.added),
+                    "source_grades_differ": list(merge.sources.grades_differ),
                 }
             )
             if not args.json:
                 print(f"merged {printable(report.summary())}")
+        fold_search_backlog(store)
     if args.json:
         print_json(results)
     return EXIT_FAILED if failed else EXIT_OK

@@ -38,10 +38,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from annotator.core import ops  # noqa: E402
+from annotator.core import annotation_table as table  # noqa: E402
+from annotator.core import ops, search_index  # noqa: E402
 from annotator.core.colleague import merge_colleague, read_colleague_database  # noqa: E402
 from annotator.core.fields import TAG_FIELDS  # noqa: E402
 from annotator.core.interchange.merge import merge_incoming  # noqa: E402
+from annotator.core.search import search  # noqa: E402
 from annotator.core.segment import segment  # noqa: E402
 from annotator.core.store import open_store  # noqa: E402
 
@@ -93,12 +95,17 @@ FLOOR_TABLES = (
 
 
 def _schema(path: Path) -> list[tuple[str, str, str]]:
-    """(type, table, CREATE statement) of every table and index of the app's schema."""
+    """(type, table, CREATE statement) of every table and index of the app's schema.
+
+    Tables and indexes only, never triggers: the search indexes (migration 0004) are derived
+    data the floor leaves out, and the triggers that keep them refer to tables it does not
+    create."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return conn.execute(
             "SELECT type, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-            "AND name != 'sqlite_sequence' ORDER BY type = 'index', rowid"
+            "AND type IN ('table', 'index') AND name != 'sqlite_sequence' "
+            "ORDER BY type = 'index', rowid"
         ).fetchall()
     finally:
         conn.close()
@@ -182,6 +189,56 @@ def _phases(folder: Path, colleague: Path) -> list[str]:
     ]
 
 
+WINDOW_STEP = 500  # rows per idle step of the window (gui/search_folding.ROWS_PER_STEP)
+
+
+def _backlog(store: Any, step: int | None) -> list[str]:
+    """The first searches with the merge's rows still queued, the folding of them in short
+    transactions (`step` rows each, as the window does in idle time; None: as the CLI does
+    after a merge, search_index.fold_all), the same searches after."""
+    queued = search_index.backlog(store)
+    needles = ("trucks", '"convoy 5017"')
+    lines = [f"  queued: {queued:,} rows"]
+
+    def searches(label: str) -> None:
+        for needle in needles:
+            started = time.perf_counter()
+            results = search(store, needle)
+            took = time.perf_counter() - started
+            lines.append(f"  {label}: search {needle}: {took * 1000:,.0f} ms "
+                         f"({results.hit_count} hits)")
+        started = time.perf_counter()
+        rows = table.count(store, table.AnnotationFilter(text="convoy 5017"))
+        took = time.perf_counter() - started
+        lines.append(f"  {label}: table text filter 'convoy 5017': {took * 1000:,.0f} ms "
+                     f"({rows} rows)")
+
+    searches("queue full")
+    started = time.perf_counter()
+    if step is None:
+        search_index.fold_all(store)
+        took = time.perf_counter() - started
+        lines.append(f"  folding them as the CLI does: {took:.2f} s (search_index.fold_all, "
+                     f"{search_index.BATCH_ROWS:,} rows per transaction)")
+    else:
+        steps = []
+        while True:
+            step_started = time.perf_counter()
+            done = search_index.fold_step(store, step, wait=False)
+            steps.append(time.perf_counter() - step_started)
+            if not done:
+                break
+        took = time.perf_counter() - started
+        steps.sort()
+        lines.append(f"  folding them as the window does: {took:.2f} s in {len(steps) - 1} "
+                     f"transactions of {step} rows (median "
+                     f"{steps[len(steps) // 2] * 1000:.0f} ms, p95 "
+                     f"{steps[int(len(steps) * 0.95)] * 1000:.0f} ms, longest "
+                     f"{steps[-1] * 1000:.0f} ms)")
+    searches("folded")
+    return lines
+
+
 def _runs(values: list[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in values)
 
@@ -205,6 +262,7 @@ def main() -> int:
         floor_rows = _rows(colleague, ("annotations",))
         full_rows: dict[str, list[tuple[Any, ...]]] = {}
         floors, full_floors, totals, again = [], [], [], []
+        backlog_lines: list[str] = []
         cpu: dict[str, list[float]] = {"merge": [], "full": []}
         fresh = folder / "fresh.sqlite3"
         open_store(fresh, daily_backup=False).close()
@@ -222,6 +280,8 @@ def main() -> int:
                 second = merge_colleague(store, colleague)
                 again.append(time.perf_counter() - started)
                 assert second.merge.annotations_added == 0
+                if run < 2:  # not timed with the merge: what its queued rows cost later
+                    backlog_lines += _backlog(store, WINDOW_STEP if run == 0 else None)
             if not full_rows:
                 full_rows = written_rows(merged, fresh)
                 _check_floor_rows(full_rows, report)
@@ -252,6 +312,8 @@ def main() -> int:
     print(f"full-data floor:  {full:5.2f} s best of {args.runs} (runs: {_runs(full_floors)}): "
           f"the same, every row the merge writes ({written}), foreign keys on")
     print(f"merge again:      {min(again):5.2f} s  (everything already present)")
+    print("search index rows the merge left queued (search_index.py), after runs 1 and 2:")
+    print("\n".join(backlog_lines))
     print("phases of one more merge by the general path (exports, older schemas):")
     print("\n".join(phases))
     print(f"load (1, 5, 15 min): before {' '.join(load_before)}, after {' '.join(load_after)}"

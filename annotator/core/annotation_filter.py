@@ -14,7 +14,6 @@ of a hamza carrier) and tatweel dropped, casefolded; both sides are folded.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -236,18 +235,4 @@ def parse_date(text: str) -> dt.date:
         raise InvalidValue(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
 
 
-# --- folding ---------------------------------------------------------------------------------
-
-_TATWEEL = "\u0640"
-
-
-def fold(text: str | None) -> str:
-    """`text` for case- and accent-insensitive matching: compatibility-decomposed, combining
-    marks (accents, Arabic harakat) and tatweel dropped, casefolded."""
-    if not text:
-        return ""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch != _TATWEEL)
-    return kept.casefold()
+# --- folding: annotator.core.folding (imported above) -------------------------------------

@@ -11,16 +11,23 @@ choices): "likelihood at least likely" keeps likely, very likely and almost cert
 reliability at most B" keeps A and B ("B or better"). Numbers compare numerically, dates as ISO
 text (a partial date such as "2023" counts as the start of its period for a lower bound, takes
 in the whole period for an upper bound, and equals any date within it). Missing values sort
-last in either direction; rows that compare equal keep the order of their ids.
+last in either direction; rows that compare equal keep the order of their ids. A text field
+equals a value whatever its case and accents (`folding.fold` of both), so that
+"attributed_to=Reuters" keeps every spelling of one claim source (sources.py).
 
-Free text matches case- and accent-insensitively: `annotation_filter.fold` is registered on
-the connection as an SQL function and folds the annotated text and the note of each row (a
-scan: see benchmarks/table_bench.py for what it costs).
+Free text matches case- and accent-insensitively (`folding.fold` of the annotated
+text and of the note contains the folded needle): the folded text of every annotation is kept
+in the trigram index `search_annotations` (migration 0004), so the match is an index lookup;
+a needle under three characters scans that table's folded text, and rows still queued in
+`search_pending` (a bulk write's backlog or another client's edit, not yet folded:
+search_index.py) are folded here.
+Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, written
+with the indexes by search_index.refresh) through its index instead of cutting every
+annotation's text out of its document; while rows are queued, their text is cut here.
 
-On PostgreSQL (a team database) the same queries are written in its SQL (`_Postgres`): fields
-through `jsonb` operators, `lower()` for SQLite's NOCASE, and the fold as `normalize(NFKD)`
-without combining marks and tatweel, lowercased (PostgreSQL runs no Python: `lower` where
-`fold` casefolds, so "ß" does not find "ss" there).
+On PostgreSQL (a team database) the same queries are written in its SQL (table_sql.py). It has
+no search indexes (SQLite's FTS5): there the free-text filter folds the annotated text and the
+note of each row in SQL (a scan), and the text sort cuts each annotation's text.
 """
 
 from __future__ import annotations
@@ -46,15 +53,16 @@ from annotator.core.annotation_filter import (
     check_statuses,
     condition,
     field_column,
-    fold,
     parse_condition,
     parse_date,
     parse_sort,
     scale_position,
 )
 from annotator.core.fields import FieldKind
+from annotator.core.folding import fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store, driver_sql
+from annotator.core.table_sql import table_sql
 
 __all__ = [
     "BASE_COLUMNS",
@@ -105,119 +113,6 @@ class Row:
         return self.fields[FIELD_COLUMNS.index(field_column(key))]
 
 
-_FOLD = "annotator_fold"
-
-
-def _register_fold(connection: Connection) -> None:
-    driver = connection.connection.driver_connection
-    driver.create_function(_FOLD, 1, fold, deterministic=True)  # type: ignore[union-attr]
-
-
-class _SQLite:
-    """The SQL that differs between the back ends, as SQLite writes it."""
-
-    true = "1"
-    no_limit = "-1"
-
-    @staticmethod
-    def mark(name: str) -> str:
-        return f":{name}"
-
-    @staticmethod
-    def field(alias: str, name_mark: str, kind: str) -> str:
-        """A form field's stored value when it is of `kind` ("number", "text"), else NULL."""
-        raw = f"json_extract({alias}.fields, {name_mark})"
-        if kind == "number":
-            return f"(CASE WHEN typeof({raw}) IN ('integer', 'real') THEN {raw} END)"
-        return f"(CASE WHEN typeof({raw}) = 'text' THEN {raw} END)"
-
-    @staticmethod
-    def field_path(name: str) -> str:
-        return f"$.{name}"
-
-    @staticmethod
-    def folded(expression: str) -> str:
-        return f"{_FOLD}({expression})"
-
-    @staticmethod
-    def contains(haystack: str, needle: str) -> str:
-        return f"instr({haystack}, {needle}) > 0"
-
-    @staticmethod
-    def nocase(expression: str) -> str:
-        return f"{expression} COLLATE NOCASE"
-
-    @staticmethod
-    def tag_names() -> str:
-        return (
-            "(SELECT group_concat(name, ', ') FROM (SELECT g.name FROM annotation_tags y "
-            "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id "
-            "ORDER BY g.position, g.id))"
-        )
-
-    @staticmethod
-    def all_fields(alias: str) -> str:
-        return f"json_extract({alias}.fields, '$')"
-
-
-# Combining marks (Latin, Cyrillic, Hebrew, Arabic and the general blocks) and tatweel: what
-# `fold` drops after NFKD.
-_MARKS = (
-    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
-    "\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
-    "\u06ea-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
-)
-
-
-class _Postgres(_SQLite):
-    """The same, as PostgreSQL writes it (the JSON columns hold JSON text: model.StoredJSON)."""
-
-    true = "TRUE"
-    no_limit = "ALL"
-
-    @staticmethod
-    def mark(name: str) -> str:
-        return f"%({name})s"
-
-    @staticmethod
-    def field(alias: str, name_mark: str, kind: str) -> str:
-        value = f"({alias}.fields::jsonb -> {name_mark})"
-        if kind == "number":
-            return f"(CASE WHEN jsonb_typeof({value}) = 'number' THEN ({value})::numeric END)"
-        return f"(CASE WHEN jsonb_typeof({value}) = 'string' THEN {value} #>> '{{}}' END)"
-
-    @staticmethod
-    def field_path(name: str) -> str:
-        return name
-
-    @staticmethod
-    def folded(expression: str) -> str:
-        return f"lower(regexp_replace(normalize({expression}, NFKD), '{_MARKS}', '', 'g'))"
-
-    @staticmethod
-    def contains(haystack: str, needle: str) -> str:
-        return f"strpos({haystack}, {needle}) > 0"
-
-    @staticmethod
-    def nocase(expression: str) -> str:
-        return f"lower({expression})"
-
-    @staticmethod
-    def tag_names() -> str:
-        return (
-            "(SELECT string_agg(g.name, ', ' ORDER BY g.position, g.id) FROM annotation_tags y "
-            "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id)"
-        )
-
-    @staticmethod
-    def all_fields(alias: str) -> str:
-        return f"{alias}.fields"
-
-
-def _sql_of(connection: Connection) -> type[_SQLite]:
-    return _Postgres if connection.dialect.name == "postgresql" else _SQLite
-
-
 # --- SQL -------------------------------------------------------------------------------------
 
 _TEXT_SQL = 'substr(d.text, a.start + 1, a."end" - a.start)'
@@ -231,7 +126,8 @@ class _Query:
         self, connection: Connection, wanted: AnnotationFilter, sort: Sequence[SortKey]
     ) -> None:
         self.params: dict[str, Any] = {}
-        self.sql = _sql_of(connection)
+        self.sql = table_sql(connection)
+        self.connection = connection
         self.tag_ids = {
             name: tag_id for tag_id, name in _run(connection, "SELECT id, name FROM tags", ())
         }
@@ -239,6 +135,17 @@ class _Query:
         # A condition on a field needs its tag: those tags are joined (inner), so that SQLite
         # can start from the tag's rows (its index) instead of every annotation.
         self.required = {field_column(c.key).tag for c in wanted.conditions}
+        # annotations not yet copied into the indexes (a bulk write's, another client's)
+        # (search_index.py): sorting by text then cuts their text from the document
+        self.sort_text_pending = bool(
+            self.sql.has_search_index
+            and any(key.column == "text" for key in sort)
+            and _run(
+                connection,
+                "SELECT EXISTS (SELECT 1 FROM search_pending WHERE kind = 'a')",
+                (),
+            )[0][0]
+        )
         self.where = self._where(wanted)
         self.order = self._order(sort)
 
@@ -289,6 +196,13 @@ class _Query:
             low = self._sql_value(column, cond.values[0])
             high = self._sql_value(column, cond.values[0], upper=True)
             return f"{value} BETWEEN {low} AND {high}"
+        if column.spec.kind is FieldKind.TEXT and cond.op in (Op.EQUALS, Op.ONE_OF):
+            # text equals whatever its case and accents: every spelling of a claim's source
+            if self.sql.has_search_index:  # SQLite: the application's own fold, both sides
+                listed = ", ".join(self.param(fold(str(v))) for v in cond.values)
+            else:  # PostgreSQL's fold (table_sql.py) of both sides: the same on each
+                listed = ", ".join(self.sql.folded(self.param(str(v))) for v in cond.values)
+            return f"{self.sql.folded(value)} IN ({listed})"
         if cond.op is Op.EQUALS:
             return f"{value} = {self._sql_value(column, cond.values[0])}"
         if cond.op is Op.ONE_OF:
@@ -326,14 +240,33 @@ class _Query:
             parts.append(f"d.published <= {self.param(wanted.date_to.isoformat())}")
         needle = fold(wanted.text.strip())
         if needle:
-            marker = self.param(needle)
+            parts.append(self._text(needle))
+        parts.extend(self._condition(c) for c in wanted.conditions)
+        return " AND ".join(parts) or self.sql.true
+
+    def _text(self, needle: str) -> str:
+        marker = self.param(needle)
+        if not self.sql.has_search_index:  # a team database: each row's text folded (a scan)
             text, note = self.sql.folded(_TEXT_SQL), self.sql.folded("a.note")
-            parts.append(
+            return (
                 f"({self.sql.contains(text, marker)} "
                 f"OR (a.note != '' AND {self.sql.contains(note, marker)}))"
             )
-        parts.extend(self._condition(c) for c in wanted.conditions)
-        return " AND ".join(parts) or self.sql.true
+        if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
+            quoted = self.param('"' + needle.replace('"', '""') + '"')
+            indexed = (
+                f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
+            )
+        else:
+            indexed = (
+                f"SELECT rowid FROM search_annotations WHERE instr(text, {marker}) > 0 "
+                f"OR instr(note, {marker}) > 0"
+            )
+        pending = _pending_text_matches(self.connection, needle)
+        if not pending:
+            return f"a.id IN ({indexed})"
+        ids = self.param(json.dumps(pending))
+        return f"(a.id IN ({indexed}) OR a.id IN (SELECT value FROM json_each({ids})))"
 
     def _order(self, sort: Sequence[SortKey]) -> str:
         terms: list[str] = []
@@ -357,7 +290,14 @@ class _Query:
         if column == "issuer":
             return self.sql.nocase("nullif(d.issuer, '')"), True
         if column == "text":
-            return _TEXT_SQL, False
+            if not self.sql.has_search_index:
+                return _TEXT_SQL, False
+            # the stored copy (migration 0004) and its index: no substring cut per row
+            if self.sort_text_pending:
+                self.joins["st"] = "LEFT JOIN search_sort_text st ON st.annotation_id = a.id"
+                return 'coalesce(st.text, substr(d.text, a.start + 1, a."end" - a.start))', False
+            self.joins["st"] = "JOIN search_sort_text st ON st.annotation_id = a.id"
+            return "st.text", False
         if column == "author":
             return self.sql.nocase("a.author"), False
         if column == "id":
@@ -381,9 +321,37 @@ class _Query:
 def _prepare(
     connection: Connection, wanted: AnnotationFilter | None, sort: Sequence[SortKey] | None
 ) -> _Query:
-    if wanted is not None and wanted.text.strip() and _sql_of(connection) is _SQLite:
-        _register_fold(connection)
     return _Query(connection, wanted or AnnotationFilter(), tuple(sort or DEFAULT_SORT))
+
+
+def _pending_text_matches(connection: Connection, needle: str) -> list[int]:
+    """The ids of the annotations still queued for the indexes (search_index.py: a bulk
+    write's backlog) whose folded text or note contains `needle`: each document read once and
+    each distinct span folded once, here, rather than an SQL substr per row (which reads the
+    whole document text every time)."""
+    rows = _run(
+        connection,
+        'SELECT a.id, a.document_id, a.start, a."end", a.note FROM search_pending p '
+        "JOIN annotations a ON a.id = p.id WHERE p.kind = 'a'",
+        (),
+    )
+    if not rows:
+        return []
+    texts: dict[int, str] = {}
+    folded: dict[tuple[int, int, int], str] = {}
+    found: list[int] = []
+    for annotation_id, document_id, start, end, note in rows:
+        key = (document_id, start, end)
+        span = folded.get(key)
+        if span is None:
+            text = texts.get(document_id)
+            if text is None:
+                stored = _run(connection, "SELECT text FROM documents WHERE id = ?", (document_id,))
+                text = texts[document_id] = stored[0][0] if stored else ""
+            span = folded[key] = fold(text[start:end])
+        if needle in span or (note and needle in fold(note)):
+            found.append(annotation_id)
+    return found
 
 
 def _run(connection: Connection, sql: str, params: Mapping[str, Any] | Sequence[Any]) -> Any:
@@ -441,7 +409,7 @@ def rows_in(connection: Connection, annotation_ids: Sequence[int]) -> list[Row]:
         connection,
         driver_sql(
             connection,
-            f"SELECT y.annotation_id, g.name, {_sql_of(connection).all_fields('y')} "
+            f"SELECT y.annotation_id, g.name, {table_sql(connection).all_fields('y')} "
             f"FROM annotation_tags y JOIN tags g ON g.id = y.tag_id "
             f"WHERE y.annotation_id IN ({marks}) ORDER BY y.annotation_id, g.position, g.id",
         ),

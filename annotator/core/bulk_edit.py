@@ -50,6 +50,7 @@ from annotator.core.fields import field_errors, field_spec, normalise_value
 from annotator.core.history import HISTORY_COLUMNS, snapshot_to_json
 from annotator.core.model import utcnow
 from annotator.core.ops import stored_time
+from annotator.core.sources import NAME_FIELD, ensure_sources
 from annotator.core.store import Store, bulk_insert, driver_sql
 
 # -- statements ------------------------------------------------------------------------------
@@ -284,6 +285,10 @@ def bulk_edit(store: Store, ids: Iterable[int], actor: str, edit: Edit) -> BulkR
             else:
                 pairs.append((before, after))
         _write(connection, edit, tag_id, pairs, now)
+        if pairs and isinstance(value, str) and _names_source(edit):
+            # a claim's source named in bulk is registered as one named in the form (ops.py)
+            driver = connection.connection.driver_connection
+            ensure_sources(driver, [(value, actor)])
         comment = edit.comment if isinstance(edit, SetStatus) else ""
         _history(connection, action, actor, pairs, comment)
     changed_ids = frozenset(after.id for _before, after in pairs)
@@ -298,6 +303,10 @@ def bulk_edit(store: Store, ids: Iterable[int], actor: str, edit: Edit) -> BulkR
         unchanged=unchanged,
         missing=len(wanted) - len(current),
     )
+
+
+def _names_source(edit: Edit) -> bool:
+    return isinstance(edit, SetField) and (edit.tag, edit.field) == ("claim", NAME_FIELD)
 
 
 def _write(

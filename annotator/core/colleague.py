@@ -57,6 +57,7 @@ from annotator.core.interchange.records import (
 )
 from annotator.core.model import Document
 from annotator.core.ops import Changes
+from annotator.core.sources import colleague_sources
 from annotator.core.store import Store
 
 DATABASE_FORMAT = "annotator-database"
@@ -102,11 +103,18 @@ class ColleagueMergeReport:
             parts.append(f"{merge.documents_added} document(s) added")
         if merge.tags_added:
             parts.append(f"new tag(s): {', '.join(merge.tags_added)}")
+        parts.extend(merge.sources.summary_parts())
         if self.not_merged:
             parts.append("not merged: " + "; ".join(item.describe() for item in self.not_merged))
         if self.skipped:
             parts.append("not imported: " + "; ".join(self.skipped))
         return f"{self.source}: " + ", ".join(parts)
+
+
+# The schemas the merge inside SQLite reads: 0004 only added the search indexes, which it does
+# not read (the merged rows are indexed by this database's triggers, migration 0004); 0005
+# added the claim sources, read when present (sources.colleague_sources).
+ATTACHED_REVISIONS = ("0003", "0004", HEAD_REVISION)
 
 
 def _refuse(path: Path, reason: str) -> ImportRefused:
@@ -197,6 +205,7 @@ def _read(conn: sqlite3.Connection, path: Path, revision: str) -> IncomingSet:
     incoming.documents, sha_of = read_documents(conn)
     tag_rows = conn.execute("SELECT id, name, colour, position FROM tags").fetchall()
     incoming.tag_colours = {name: colour for _id, name, colour, _position in tag_rows}
+    incoming.sources = colleague_sources(conn)
     tag_names = {tag_id: name for tag_id, name, _colour, _position in tag_rows}
     order = {name: (position, tag_id) for tag_id, name, _colour, position in tag_rows}
     # Revision 0001 had no "suggested" column (added in 0002).
@@ -422,7 +431,7 @@ def _merge_attached(
         state = inspect_database(path)
     except DatabaseRefused:
         return None
-    if state.revision != HEAD_REVISION:
+    if state.revision not in ATTACHED_REVISIONS:
         return None
     from annotator.core.colleague_attached import merge_attached  # it imports this module
 

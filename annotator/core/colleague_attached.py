@@ -1,7 +1,8 @@
 """Merging a colleague's Annotator database inside SQLite: their file attached read-only to the
 write connection (through its owner, connections.py), everything in one transaction.
 
-`colleague.merge_colleague` uses this for a database of the current schema. It writes exactly
+`colleague.merge_colleague` uses this for a database of the current schema or of 0003
+(`colleague.ATTACHED_REVISIONS`: the tables it reads are the same). It writes exactly
 the rows of the general path (`colleague.read_colleague_database`, then
 `merge.merge_incoming`): the same documents, tags, annotations (same ids, times, review), tag
 rows and history rows (same ids, same bytes), the same report. What differs is where the work
@@ -53,6 +54,7 @@ from annotator.core.ops import (
     stored_time,
     tag_ids_by_name,
 )
+from annotator.core.sources import colleague_sources, merge_sources
 from annotator.core.store import Store
 
 SCHEMA = "colleague"  # the name the attached file goes by in SQL
@@ -242,6 +244,9 @@ class _Merge:
             for index, (_position, tag_id) in enumerate(sorted((r[3], r[0]) for r in tag_rows))
         }
         history_rows = self.write(kept, values, tag_ids_by_name(session), rank)
+        sources = merge_sources(
+            self.driver, colleague_sources(self.driver, SCHEMA), _claim_names(kept)
+        )
         added = [row[0] for _old, row, _review, _tags in kept]
         report = MergeReport(
             source=incoming.source,
@@ -256,6 +261,7 @@ class _Merge:
                 tags=bool(new_tags),
             ),
             history_rows=history_rows,
+            sources=sources,
         )
         return ColleagueMergeReport(path.name, DATABASE_FORMAT, report, reported, ())
 
@@ -434,6 +440,21 @@ class _Merge:
 
 
 _FUNCTION_FAILED = "user-defined function raised exception"
+
+
+def _claim_names(kept: list[Kept]) -> list[tuple[str, str]]:
+    """(source name, author) of the written claims, each distinct tag value looked at once
+    (as the general path's writer collects them)."""
+    names: dict[str, str] = {}
+    seen: set[int] = set()
+    for _old, row, _review, listed in kept:
+        for tag in listed:
+            if id(tag) not in seen:
+                seen.add(id(tag))
+                named = tag.fields.get("attributed_to") if tag.name == "claim" else None
+                if isinstance(named, str):
+                    names.setdefault(named, row[4])
+    return list(names.items())
 
 
 def _snapshot(text: Any, annotation_id: int, document_id: int) -> str | None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.folding import register_fold
 
 T = TypeVar("T")
 
@@ -247,6 +248,7 @@ class DatabaseFile(SharedObjects):
             conn.isolation_level = None
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
+            register_fold(conn)  # the search index triggers call it (migration 0004)
             if query_only:
                 conn.execute("PRAGMA query_only=ON")
         except sqlite3.Error:

@@ -222,9 +222,54 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class Source(Base):
+    """A named claim source (migration 0005): claims are linked to it by the folded name of
+    their `attributed_to` field (`sources.source_key`), never by id. `reliability` is the
+    default Admiralty grade (A-F) a new claim from it is offered as a suggestion."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        CheckConstraint(
+            "reliability IS NULL OR reliability IN ('A', 'B', 'C', 'D', 'E', 'F')",
+            name="ck_sources_reliability",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, unique=True)
+    reliability: Mapped[str | None] = mapped_column(String(1))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(Text)
+    modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_by: Mapped[str] = mapped_column(Text)
+
+
 # Seeded in the first migration; colours from the Okabe-Ito colour-blind-safe palette.
 SEED_TAGS: tuple[tuple[str, str, str, int], ...] = (
     ("claim", "#0072B2", "1", 1),
     ("assessment", "#E69F00", "2", 2),
     ("figure", "#009E73", "3", 3),
 )
+
+
+# The full-text search indexes (migration 0004): FTS5 virtual tables and their shadow tables,
+# kept by triggers, outside the ORM model.
+SEARCH_INDEXES = (
+    "search_units",
+    "search_notes",
+    "search_annotations",
+    "search_pending",
+    "search_sort_text",
+)
+
+
+def is_search_index(table: str) -> bool:
+    """Whether `table` is one of SEARCH_INDEXES or one of their FTS5 shadow tables."""
+    return any(table == name or table.startswith(name + "_") for name in SEARCH_INDEXES)
+
+
+def compared_by_alembic(name: str | None, type_: str, _parent: object) -> bool:
+    """alembic's include_name: every table but the search indexes."""
+    return not (type_ in ("table", "index") and name is not None and is_search_index(name))

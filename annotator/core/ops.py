@@ -41,6 +41,7 @@ from annotator.core.model import (
     UTCDateTime,
     utcnow,
 )
+from annotator.core.sources import ensure_sources
 from annotator.core.store import Store, bulk_insert, id_counter
 from annotator.core.text import text_sha256
 
@@ -521,6 +522,12 @@ def set_fields(
             raise InvalidValue(f"annotation {annotation_id} is not tagged {tag!r}")
         current.fields = dict(fields)
         current.suggested = [name for name in suggested if name in fields]
+        name = fields.get("attributed_to") if tag == "claim" else None
+        if isinstance(name, str) and "attributed_to" not in current.suggested:
+            # a new source is registered with the claim (sources.py); a suggested name waits
+            # until the analyst confirms it
+            driver = change.session.connection().connection.driver_connection
+            ensure_sources(driver, [(name, actor or change.before.author)])
     return change.changes()
 
 

@@ -85,8 +85,19 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
         # A user action's transaction (Store.write) takes the database's write lock first, as
         # SQLite's BEGIN IMMEDIATE does: the checks an action makes before it writes (whose
         # annotation, the next free id) hold until it commits. Readers never wait.
-        if conn.get_execution_options().get("write", False):
+        options = conn.get_execution_options()
+        if not options.get("write", False):
+            return
+        if not options.get("no_wait", False):
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            return
+        # Store.write(wait=False): fail at once when another connection writes, as SQLite's
+        # "database is locked" (lock_not_available: storage_errors calls it locked)
+        taken = conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})").scalar()
+        if not taken:
+            from psycopg.errors import LockNotAvailable  # the team extra: only on a server
+
+            raise LockNotAvailable("database is locked (another connection is writing)")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

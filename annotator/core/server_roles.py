@@ -3,7 +3,8 @@
 `init_server` (as an administrator: the owner of the database, with CREATEROLE) creates the
 schema, three group roles that cannot log in, their privileges and row-level security:
 
-- `annotator_analyst`: reads everything; adds documents (and their units, tags); inserts,
+- `annotator_analyst`: reads everything; adds documents (and their units, tags) and claim
+  sources (and grades them); inserts,
   changes and deletes only the annotations (with their tags and history) whose author is the
   connected role (`current_user`);
 - `annotator_reviewer`: an analyst who also writes the adjudicated layer ("adjudicated by
@@ -86,6 +87,9 @@ def _statements() -> list[str]:
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {everyone}",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {everyone}",
         f"GRANT INSERT ON documents, units, tags TO {analyst}",
+        # claim sources are shared reference data: any analyst registers, grades or removes
+        # an unused one (who and when is recorded: sources.py)
+        f"GRANT INSERT, UPDATE, DELETE ON sources TO {analyst}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(OWN_LAYER_TABLES)} TO {analyst}",
         f"GRANT INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {admin}",
         _GUARD,

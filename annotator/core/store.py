@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from annotator.core import search_index
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
     DatabaseFile,
@@ -68,13 +70,32 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 ENGINE = "engine"  # the name under which a file's engine is shared (connections.DatabaseFile)
 
 
-def _configure_engine(engine: Engine) -> None:  # SQLite's
+SEARCH_MARK = "search_mark"  # connection info: the search queue's mark when the write began
 
+
+def _configure_engine(engine: Engine) -> None:  # SQLite's
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: no deadlock when two processes upgrade locks.
-        immediate = conn.get_execution_options().get("write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if not options.get("write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        driver = conn.connection.driver_connection
+        if options.get("no_wait", False):  # fail at once if another connection writes
+            waits = int(driver.execute("PRAGMA busy_timeout").fetchone()[0])
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={waits}")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # what this transaction queues for the search indexes is numbered above this
+        try:
+            conn.info[SEARCH_MARK] = search_index.mark(driver)
+        except sqlite3.OperationalError:  # no search indexes (a schema before 0004)
+            conn.info[SEARCH_MARK] = None
 
 
 def bulk_insert(
@@ -162,13 +183,22 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
             connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
+        if engine.dialect.name == "sqlite":  # the search indexes are SQLite's (FTS5)
+            driver = connection.connection.driver_connection
+            if search_index.has_index(driver):
+                search_index.refresh(driver)
 
 
 @contextmanager
-def _committed(session: Session) -> Iterator[None]:
-    """Commit `session` when the block succeeds, roll it back on any error."""
+def _committed(
+    session: Session, before_commit: Callable[[Session], None] | None = None
+) -> Iterator[None]:
+    """Commit `session` when the block succeeds (after `before_commit`, inside the same
+    transaction), roll it back on any error."""
     try:
         yield
+        if before_commit is not None:
+            before_commit(session)
         session.commit()
     except BaseException:
         session.rollback()
@@ -200,7 +230,11 @@ class Store:
         # what this Store writes (row-level security refuses any other, server_roles.py).
         self.user = opened.user
         self._write_engine = self.engine.execution_options(write=True)
+        self._write_now_engine = self._write_engine.execution_options(no_wait=True)
         self._closed = False
+        # set when a write of this store left rows in the search queue (search_index.py): a
+        # caller with idle time folds them (gui/search_folding.py)
+        self.search_backlog_left = False
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -212,14 +246,39 @@ class Store:
                 session.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, wait: bool = True) -> Iterator[Session]:
         """A session for one user action: committed on success, rolled back on any error.
 
+        Before it commits, the session folds the rows it queued for the search indexes when
+        they are few (search_index.py); a bulk write leaves them queued, and any write after
+        which rows are queued sets `search_backlog_left`.
+        Without `wait`, beginning fails at once (sqlite3's "database is locked"; on a team
+        database psycopg's LockNotAvailable, server.py) when another connection is writing,
+        instead of waiting for it.
         Raises DatabaseReadOnly when the database was opened read-only.
         """
         self._refuse_if_read_only()
-        with Session(self._write_engine, expire_on_commit=False) as session, _committed(session):
+        engine = self._write_engine if wait else self._write_now_engine
+        with (
+            Session(engine, expire_on_commit=False) as session,
+            _committed(session, self._refresh_search),
+        ):
             yield session
+
+    def _refresh_search(self, session: Session) -> None:
+        """Fold the rows the session's transaction queued for the search indexes, in it,
+        when they are few; leave a bulk write's rows queued (search_index.py). Nothing on a
+        team database: the search indexes are SQLite's (FTS5)."""
+        if self.on_server:
+            return
+        connection = session.connection()
+        after = connection.info.get(SEARCH_MARK)
+        if after is None:
+            return
+        driver = connection.connection.driver_connection
+        # more than its own rows, or rows queued before it (a bulk write's, another client's)
+        folded = search_index.refresh_own(driver, after)
+        self.search_backlog_left = not folded or search_index.queued(driver, 0, 1) > 0
 
     @contextmanager
     def write_attached(self, other: Path, schema: str) -> Iterator[Session]:
@@ -239,7 +298,7 @@ class Store:
                 try:
                     with (
                         Session(bind=connection, expire_on_commit=False) as session,
-                        _committed(session),
+                        _committed(session, self._refresh_search),
                     ):
                         yield session
                 finally:
@@ -296,6 +355,11 @@ class Store:
         if isinstance(self.owner, ServerDatabase):
             return ServerWatcher(self.owner)
         return ChangeWatcher(self)
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (the store must not be used any more)."""
+        return self._closed
 
     def close(self) -> None:
         """Give the connections back; the last Store of a file closes them, and the last
@@ -455,6 +519,13 @@ def _open(owner: DatabaseFile, state: DatabaseState) -> _OpenDatabase:
             with engine.connect() as conn:  # fail here, not at the analyst's first edit
                 conn.exec_driver_sql("SELECT 1").fetchone()
                 conn.rollback()
+            if state.writable:  # rows a hand edit queued for the search indexes, if few (a
+                # larger backlog is folded in batches later: search_index.py); optional, so
+                # another writer (never waited for) or a full disk leaves them queued (the
+                # readers read them)
+                folding = engine.execution_options(write=True, no_wait=True)
+                with suppress(OperationalError, sqlite3.OperationalError), folding.begin() as conn:
+                    search_index.refresh_own(conn.connection.driver_connection, 0)
     except BaseException:
         engine.dispose()
         if not state.exists:

@@ -73,6 +73,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "find", "&Find in Document…", NAVIGATION, (Key.Find,), "Find text in the open briefing"
     ),
     ActionSpec(
+        "find_all", "Find in &All Documents…", NAVIGATION, ("Ctrl+Shift+F",),
+        "Search the text and notes of every document: words, \"phrases\", prefixes*",
+    ),
+    ActionSpec(
         "find_next", "Find &Next", NAVIGATION, (Key.FindNext,), "Find the next match"
     ),
     ActionSpec(
@@ -100,7 +104,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "show_library", "Show &Library", NAVIGATION, ("Ctrl+Shift+L",), "", checkable=True
     ),
-    ActionSpec("show_form", "Show &Form", NAVIGATION, ("Ctrl+Shift+F",), "", checkable=True),
+    # Ctrl+Shift+F is Find in All Documents, as in most editors and browsers of many files.
+    ActionSpec("show_form", "Show &Form", NAVIGATION, ("Ctrl+Alt+F",), "", checkable=True),
     # The reader answers these keys itself (READER_KEYS below); the actions serve the menus.
     ActionSpec("next_unit", "Next Unit", NAVIGATION, (), "Down or J"),
     ActionSpec("previous_unit", "Previous Unit", NAVIGATION, (), "Up or K"),
@@ -167,6 +172,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "annotations_table", "A&nnotations…", NAVIGATION, ("Ctrl+Shift+T",),
         "Every annotation of the library in a table: filter, sort, jump to one, export the view",
+    ),
+    ActionSpec(
+        "sources", "Sour&ces…", EDITING, (),
+        "Every claim source: its claims, default reliability and the credibility given",
     ),
     ActionSpec(
         "history", "&History of Annotation…", EDITING, ("Ctrl+H",),

@@ -27,7 +27,17 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
 from annotator.core.storage_errors import describe_storage_error
-from annotator.gui import banners, deferred, geometry, keyfocus, saved_views_menu, theme, visibility
+from annotator.gui import (
+    banners,
+    deferred,
+    geometry,
+    keyfocus,
+    saved_views_menu,
+    search_folding,
+    sources_window,
+    theme,
+    visibility,
+)
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
@@ -46,7 +56,7 @@ from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
     from annotator.core.facts import Changes
-    from annotator.gui import databases, dialogs, documents
+    from annotator.gui import databases, dialogs, documents, search_panel
     from annotator.gui.opening import DatabaseOpening
     from annotator.gui.preferences import PreferencesDialog
     from annotator.gui.table import window as table_window
@@ -55,6 +65,7 @@ else:  # deferred: what only a menu or a failure needs is imported at its first 
     table_window = deferred.module("annotator.gui.table.window")  # View > Annotations
     dialogs = deferred.module("annotator.gui.dialogs")
     documents = deferred.module("annotator.gui.documents")
+    search_panel = deferred.module("annotator.gui.search_panel")  # Find in All Documents
 
 # Actions that act on the open document (tag actions too): off while none is open.
 # (Delete Annotation is on only while there is an annotation to delete: keyfocus.py.)
@@ -83,8 +94,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.external = ExternalChanges(ctx.store, self._reload_external, self)
         self._connect()
+        self.search_folding = search_folding.install(self)  # a merge's backlog, in idle time
         keyfocus.install(self)
         self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
+        self.sources = sources_window.install(self)  # claim sources: completion, View > Sources
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         geometry.restore_window(self)
@@ -195,7 +208,7 @@ class MainWindow(QMainWindow):
         status_menu = edit_menu.addMenu("Review &Status")
         status_menu.addActions([a[f"status_{s}"] for s in STATUSES])
         edit_menu.addSeparator()
-        edit_menu.addActions([a["find"], a["find_next"], a["find_previous"]])
+        edit_menu.addActions([a["find"], a["find_next"], a["find_previous"], a["find_all"]])
         edit_menu.addSeparator()
         edit_menu.addAction(a["preferences"])
 
@@ -211,7 +224,7 @@ class MainWindow(QMainWindow):
         review_menu.addActions([a[f"accept_author_{lane}"] for lane in range(1, 5)])
         review_menu.addActions([a["accept_union"], a["reject_all"], a["edit_adjudication"],
                                 a["accept_agreed"]])
-        view_menu.addActions([a["agreement"], a["annotations_table"]])
+        view_menu.addActions([a["agreement"], a["annotations_table"], a["sources"]])
         saved_views_menu.add_menu(self, view_menu)  # View > Saved Views ▸
         view_menu.addSeparator()
         self.theme_choices = theme.add_theme_menu(
@@ -286,6 +299,7 @@ class MainWindow(QMainWindow):
         self.library.table.addActions([a["document_properties"], a["remove_document"]])
         self.library.removeRequested.connect(a["remove_document"].trigger)
         a["find"].triggered.connect(self.find_bar.open)
+        a["find_all"].triggered.connect(lambda: search_panel.show_panel(self))
         a["find_next"].triggered.connect(lambda: self.find_bar.step(forward=True))
         a["find_previous"].triggered.connect(lambda: self.find_bar.step(forward=False))
         self.find_bar.matched.connect(self.reader.select_span)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 if TYPE_CHECKING:
     from annotator.core.store import ChangeWatcher, Store
@@ -27,6 +27,10 @@ SERVER_CHECK_EVERY_MS = 500
 class ExternalChanges(QObject):
     """Watches a store's `PRAGMA data_version` and calls `reload` when another process
     committed since the window last looked."""
+
+    # the window's own background batch ended, or another process's writes were reloaded:
+    # writes that did not go through the window's store (search_folding.py looks at them)
+    written = Signal()
 
     def __init__(self, store: Store | None, reload: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
@@ -66,6 +70,12 @@ class ExternalChanges(QObject):
             self._batch_running = False
             self.remember_own_write()
             self.timer.start()
+            self.written.emit()
+
+    @property
+    def batch_running(self) -> bool:
+        """Whether a background import or merge of the window's is writing right now."""
+        return self._batch_running
 
     def check(self) -> bool:
         """Reload what another process changed; True when something was reloaded."""
@@ -76,6 +86,7 @@ class ExternalChanges(QObject):
             return False
         self._seen = token
         self._reload()
+        self.written.emit()
         return True
 
     def close(self) -> None:

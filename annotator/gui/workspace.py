@@ -11,7 +11,7 @@ if needed. The ops are called with `owner`, so a slip here cannot write a collea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +21,7 @@ from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
 from annotator.core.fields import field_errors, validate_fields
 from annotator.core.review_terms import adjudicated_author
+from annotator.core.sources import CLAIM, GRADE_FIELD, suggested_grade
 from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -61,11 +62,17 @@ def painted(view: AnnotationView) -> PaintedAnnotation:
     return PaintedAnnotation(view.id, view.start, view.end, view.tag_names, view.author)
 
 
-def suggested_fields(tag: str, sentence: str) -> tuple[dict[str, object], list[str]]:
-    """Valid suggestions for a newly applied tag, and the names marked as suggested."""
+def suggested_fields(
+    tag: str, sentence: str, grade_of: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, object], list[str]]:
+    """Valid suggestions for a newly applied tag, and the names marked as suggested; with
+    `grade_of`, a claim's source suggests its default grade too (sources.suggested_grade)."""
     values = suggest_fields(tag, sentence)
     errors = field_errors(tag, values)
     clean = validate_fields(tag, {k: v for k, v in values.items() if k not in errors})
+    grade = suggested_grade(clean, grade_of) if grade_of and tag == CLAIM else None
+    if grade is not None:
+        clean[GRADE_FIELD] = grade
     return clean, sorted(clean)
 
 
@@ -99,6 +106,7 @@ class Workspace(DocumentLoading, QObject):
         self.text = ""
         self.units: list[tuple[int, int, str]] = []
         self.coverage = Coverage([])
+        self.grade_of: Callable[[str], str | None] | None = None  # sources: default grades
         # Filled after the first paint (VIEWS_JOB); `annotations` finishes that at first use.
         self._annotations: dict[int, AnnotationView] = {}
         self._views_left: tuple[int, list[int], int] = (0, [], 0)  # document, ids, next
@@ -356,7 +364,7 @@ class Workspace(DocumentLoading, QObject):
                 # Nothing went wrong and nothing was lost: a hint, not a failure.
                 self.notice.emit(NOTHING_TO_TAG)
                 return
-            values, suggested = suggested_fields(tag, self.text[start:end])
+            values, suggested = suggested_fields(tag, self.text[start:end], self.grade_of)
             document_id = self.document_id
 
             author = self.ctx.author
@@ -399,7 +407,8 @@ class Workspace(DocumentLoading, QObject):
                 )
             self._show_own(target.id)
             return
-        values, suggested = suggested_fields(tag, self.text[target.start : target.end])
+        sentence = self.text[target.start : target.end]
+        values, suggested = suggested_fields(tag, sentence, self.grade_of)
         self.ctx.edit_annotation(
             f"Tag {tag}",
             target.id,

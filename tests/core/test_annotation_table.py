@@ -245,6 +245,9 @@ def test_filters(
         (("value=1..10000000",), {2, 8}),
         (("value>=10,000,001",), {9}),
         (("unit=USD",), {8, 9}),
+        (("unit=usd",), {8, 9}),  # text equals whatever its case and accents (issue 16)
+        (("unit=ÜSD",), {8, 9}),
+        (("unit=US",), set()),
         (("figure_kind=count",), {2}),
         (("event_date>=2023-06",), {10}),
         (("event_date<=2023",), {5}),  # the upper bound takes in the whole year

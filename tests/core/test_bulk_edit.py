@@ -339,3 +339,13 @@ def test_ten_thousand_ids_in_one_transaction(store: Store, doc: int) -> None:
     assert (result.changed, result.colleagues) == (9_000, 1_000)
     assert len(undone.annotations) == 9_000
     assert _history_count(store) == history + 18_000
+
+
+def test_a_claim_source_set_in_bulk_is_registered(store: Store, doc: int) -> None:
+    from annotator.core.sources import find_source
+
+    claims = [_create(store, doc, "ana", ["claim"]) for _ in range(3)]
+    assert find_source(store, "Reuters") is None
+    bulk_edit(store, claims, "ana", SetField("claim", "attributed_to", "Reuters"))
+    found = find_source(store, "reuters")
+    assert found is not None and found.registered and found.claims == 3

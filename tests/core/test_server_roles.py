@@ -134,3 +134,22 @@ def test_init_again_and_bad_users_are_refused(team: dict[str, Any]) -> None:
             conn.execute(insert("adjudicated by ana", team["document"]))
     finally:
         store.close()
+
+
+def test_an_analyst_registers_grades_and_removes_claim_sources(team: dict[str, Any]) -> None:
+    """Claim sources are shared reference data (sources.py): any analyst's claim registers its
+    source, and any analyst grades one or removes one no claim names."""
+    from annotator.core.sources import find_source, remove_source, set_default_reliability
+    from annotator.core.store import open_store
+
+    ana = team["ids"]["ana"]
+    with open_store(team["url"].replace("annotator_test@", "ana@")) as store:
+        assert store.user == "ana"
+        ops.set_fields(store, ana, "claim", {"attributed_to": "Reuters"}, actor="ana",
+                       owner="ana")
+        set_default_reliability(store, "reuters", "B", actor="ana")
+        set_default_reliability(store, "Reutres", None, actor="ana")  # a slip
+        remove_source(store, "reutres")
+        found = find_source(store, "REUTERS")
+        assert found is not None and (found.claims, found.reliability) == (1, "B")
+        assert find_source(store, "Reutres") is None

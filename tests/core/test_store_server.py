@@ -273,3 +273,53 @@ def test_a_password_the_server_asks_for_is_given_not_kept(
     with pytest.raises(DatabaseRefused, match="password authentication failed") as refused:
         open_store(wrong)
     assert "not-it" not in str(refused.value)
+
+
+def test_a_no_wait_write_fails_at_once_while_a_colleague_writes(pg_cluster: PgCluster) -> None:
+    """`Store.write(wait=False)` on a server: the write lock taken elsewhere is "locked" at
+    once (as SQLite's BEGIN IMMEDIATE with no busy timeout), never a wait."""
+    from annotator.core.search_index import is_busy
+
+    url = pg_cluster.create_database(migrated=True)
+    with open_store(url) as ours, open_store(f"{url}&application_name=colleague") as theirs:
+        with theirs.write() as session:
+            session.connection()  # the colleague's transaction holds the write lock
+            with pytest.raises(Exception) as caught, ours.write(wait=False) as mine:
+                mine.connection()
+            assert is_busy(caught.value)
+            assert storage_problem(caught.value).kind is Problem.LOCKED
+        with ours.write(wait=False) as mine:  # the colleague committed: free again
+            mine.execute(text("UPDATE meta SET value = value"))
+
+
+def test_search_indexes_are_sqlite_only_and_sources_are_announced(pg_cluster: PgCluster) -> None:
+    """Migration 0004 makes nothing on a server; the window's Find in All Documents says it
+    needs a local database, the folding of a backlog has nothing to do; a colleague's change
+    to the claim sources (0005) reaches an open window as other changes do."""
+    from annotator.core import search_index
+    from annotator.core.search import SearchNeedsLocalDatabase, search
+    from annotator.core.sources import set_default_reliability
+
+    url = pg_cluster.create_database()
+    with open_store(url) as store:
+        with store.read() as session:
+            tables = set(
+                session.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                ).scalars()
+            )
+        assert "sources" in tables and not {t for t in tables if t.startswith("search_")}
+        doc = new_document(store)
+        ops.create_annotation(store, doc, 7, 33, "ana", ["claim"])
+        assert search_index.backlog(store) == 0 and search_index.fold_step(store) == 0
+        assert not store.search_backlog_left
+        with pytest.raises(SearchNeedsLocalDatabase, match="needs a local database"):
+            search(store, "claim")
+        watcher = store.watcher()
+        try:
+            seen = watcher.token()
+            with open_store(f"{url}&application_name=colleague") as colleague:
+                set_default_reliability(colleague, "Reuters", "B", actor="ben")
+            assert _changes(watcher, seen)
+        finally:
+            watcher.close()

@@ -20,6 +20,7 @@ from annotator.gui.mainwindow import MainWindow
 from tests.gui.test_mainwindow import SAMPLE, click_unit, open_doc, unit_containing
 from tests.pg_cluster import PgCluster
 
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 PASSWORD = "s3cret"  # accepted and ignored by the test cluster (trust): it must never show
 
 
@@ -123,6 +124,29 @@ def test_file_only_actions_say_what_a_server_needs(
     hint = dialog.findChild(QLabel, "backupsHint")
     assert hint is not None and "on a server: its administrator backs it up" in hint.text()
     dialog.deleteLater()
+
+
+def test_find_in_all_documents_needs_a_local_database_and_nothing_is_folded(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """A team database has no search index (SQLite's FTS5): the panel says so, typed or not,
+    and the window's idle folding of a search backlog never starts."""
+    from annotator.core.search import NEEDS_LOCAL
+    from annotator.gui.search_panel import SearchPanel
+
+    qtbot.waitUntil(window.isActiveWindow)  # a shortcut reaches only the active window
+    window.reader.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL_SHIFT)
+    panel = window.findChild(SearchPanel, "searchPanel")
+    assert isinstance(panel, SearchPanel)
+    qtbot.waitUntil(panel.isVisible)
+    panel.run()
+    assert panel.count_label.text() == NEEDS_LOCAL
+    qtbot.keyClicks(panel.query_box, "claim")
+    panel.run()
+    assert panel.count_label.text() == NEEDS_LOCAL and panel.model.rowCount() == 0
+    window.search_folding.check()
+    assert not window.search_folding.busy() and window.search_folding.folded == 0
 
 
 def test_two_analysts_see_each_others_work_each_as_the_connected_role(

@@ -66,6 +66,7 @@ from annotator.core.ops import (
     tag_ids_by_name,
     units_fit,
 )
+from annotator.core.sources import SourcesMerged, merge_sources
 from annotator.core.store import Store, bulk_insert, bulk_select
 from annotator.core.text import text_sha256
 
@@ -84,6 +85,7 @@ class MergeReport:
     tags_added: tuple[str, ...]
     changes: Changes
     history_rows: int = 0  # history rows written, the carried ones and the "import" rows
+    sources: SourcesMerged = SourcesMerged()  # claim sources added; grades that differ
 
     def summary(self) -> str:
         parts = [f"{self.annotations_added} annotation(s) added"]
@@ -93,6 +95,7 @@ class MergeReport:
             parts.append(f"{self.documents_added} document(s) added")
         if self.tags_added:
             parts.append(f"new tag(s): {', '.join(self.tags_added)}")
+        parts.extend(self.sources.summary_parts())
         return f"{self.source}: " + ", ".join(parts)
 
 
@@ -418,6 +421,7 @@ class _Writer:
         self.skipped = 0
         self.history_rows = 0
         self.touched: set[int] = set()
+        self.claim_names: dict[str, str] = {}  # the sources written claims name -> an author
         # Readers share one tag value between annotations with the same fields (see
         # colleague._read): encode each once. The caller's `incoming` keeps them alive, so ids
         # are not reused meanwhile.
@@ -474,6 +478,10 @@ class _Writer:
                         tag_ids[tag.name], fields_json, json.dumps(suggested),
                         (tag.name, fields_json, tag.suggested),
                     )
+                    if tag.name == "claim":
+                        named = tag.fields.get("attributed_to")
+                        if isinstance(named, str):
+                            self.claim_names.setdefault(named, annotation.author)
                 snapshot_tags.append(stored[3])
                 if stored[0] not in seen:  # a file may list a tag twice: one row
                     seen.add(stored[0])
@@ -510,6 +518,12 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         annotations = incoming.annotations
         for start in range(0, len(annotations), BATCH):
             writer.write(annotations[start : start + BATCH])
+        sources = merge_sources(
+            session.connection().connection.driver_connection,
+            incoming.sources,
+            writer.claim_names.items(),
+            now,
+        )
     changes = Changes(
         documents=frozenset(writer.touched | set(document_ids.values())),
         annotations=frozenset(writer.added),
@@ -524,4 +538,5 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         tags_added=tuple(new_tags),
         changes=changes,
         history_rows=writer.history_rows,
+        sources=sources,
     )

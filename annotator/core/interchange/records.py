@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from annotator.core.dataset import DatasetTag
+from annotator.core.sources import SourceEntry
 
 # A time exactly as `ops.stored_time` writes it (fixed width, microseconds, UTC): text of this
 # form is what a merge would write for the parsed value, so it can be written as it is.
@@ -197,3 +198,5 @@ class IncomingSet:
     # What the file holds but the reader left out, one line each for the analyst (a REFI-QDA
     # source not found beside the project, with how many codings that cost).
     skipped: list[str] = field(default_factory=list)
+    # The claim sources a colleague's database registers (schema 0005), matched by folded name.
+    sources: list[SourceEntry] = field(default_factory=list)

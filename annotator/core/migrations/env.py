@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from annotator.core.model import Base
+from annotator.core.model import Base, compared_by_alembic
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable by running alembic by hand
@@ -13,6 +13,7 @@ if connection is None:  # pragma: no cover - only reachable by running alembic b
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
+    include_name=compared_by_alembic,  # the search indexes are FTS5 tables outside the model
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
     transaction_per_migration=False,
 )

@@ -7,7 +7,7 @@ Each reports `committed(name, confirmed)` when the analyst is done with it; the 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from annotator.core.fields import Choice, FieldKind, FieldSpec
@@ -83,6 +83,7 @@ class LineField(QLineEdit):
 
     committed = Signal(str, bool)
     reverted = Signal(str)
+    focused = Signal()  # the field got the keyboard focus
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,9 +99,16 @@ class LineField(QLineEdit):
     def raw(self) -> object:
         return self.text()
 
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        self.focused.emit()
+        super().focusInEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        # Escape drops what was typed since the last save (and only then: else it propagates).
-        if event.key() == Qt.Key.Key_Escape and self.is_dirty():
+        # Escape drops what was typed since the last save (and only then: else it propagates);
+        # while a completion list is open, it only closes the list.
+        completer = self.completer()
+        listing = completer is not None and completer.popup().isVisible()
+        if event.key() == Qt.Key.Key_Escape and self.is_dirty() and not listing:
             self.setText(self._shown)
             self.reverted.emit(self.spec.name)
             event.accept()

@@ -9,6 +9,7 @@ stylesheet) and nothing is emitted until they are fixed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -34,6 +35,7 @@ from annotator.core.fields import (
     normalise_value,
     validate_fields,
 )
+from annotator.core.sources import CLAIM, GRADE_FIELD, NAME_FIELD, suggested_grade
 from annotator.gui.form.editors import (
     SUGGESTED_TIP,
     ChoiceField,
@@ -43,6 +45,7 @@ from annotator.gui.form.editors import (
     with_mnemonic,
 )
 from annotator.gui.form.paint import sparkle_pixmap, swatch_pixmap
+from annotator.gui.form.sources import SourceBook, SourceCompleter
 from annotator.gui.theme import current
 from annotator.gui.theme_colours import UNLISTED, ThemeColours
 
@@ -94,6 +97,7 @@ class TagFieldsBox(QGroupBox):
         self.suggested: list[str] = []
         self.errors: dict[str, str] = {}
         self.read_only = False
+        self.sources: SourceBook | None = None  # the claim's named sources (form/sources.py)
         self._build(set(reserved))
 
     # -- building ------------------------------------------------------------------------
@@ -208,6 +212,24 @@ class TagFieldsBox(QGroupBox):
         sparkle = sparkle_pixmap(self.marker_size, colours.suggestion, self.devicePixelRatioF())
         for label in (self.sparkle_icon, *self.markers.values()):
             label.setPixmap(sparkle)
+
+    def set_sources(self, book: SourceBook) -> None:
+        """Complete the source's name from `book` as it is typed, and suggest the default
+        grade of the source named (a claim's box; any other has no source field)."""
+        editor = self.editors.get(NAME_FIELD)
+        if self.tag != CLAIM or not isinstance(editor, LineField) or self.sources is not None:
+            return
+        self.sources = book
+        completer = SourceCompleter(book, editor)
+        completer.attach(editor)
+        editor.setPlaceholderText("Who says it: type, or Down for the known sources")
+        editor.focused.connect(book.refresh)  # the names as they are now, before typing
+        completer.activated[str].connect(partial(self._source_picked, editor))
+
+    def _source_picked(self, editor: LineField, name: str) -> None:
+        if editor.text() != name:
+            editor.setText(name)
+        self._commit(NAME_FIELD, True)
 
     def set_compact(self, compact: bool) -> None:
         """Labels above the fields (a narrow panel) or beside them."""
@@ -334,6 +356,7 @@ class TagFieldsBox(QGroupBox):
             for name in self.suggested
             if name in clean and name not in changed and keep_suggested(name)
         ]
+        self._suggest_grade(clean, changed, suggested)
         if not force and not changed and suggested == self.suggested:
             self._redisplay()
             return
@@ -344,6 +367,23 @@ class TagFieldsBox(QGroupBox):
         self.extra = {}
         self._show_extra()
         self.edited.emit(self.tag, clean, list(suggested))
+
+    def _suggest_grade(
+        self, clean: dict[str, Any], changed: set[str], suggested: list[str]
+    ) -> None:
+        """A source named anew suggests its default grade for a claim without one (a grade
+        still only suggested counts as none; one the analyst gave is never replaced)."""
+        if self.sources is None or NAME_FIELD not in changed:
+            return
+        was_suggested = GRADE_FIELD in suggested
+        given = {k: v for k, v in clean.items() if k != GRADE_FIELD or not was_suggested}
+        grade = suggested_grade(given, self.sources.grade_of)
+        if grade is None or grade == clean.get(GRADE_FIELD):
+            return
+        clean[GRADE_FIELD] = grade
+        changed.add(GRADE_FIELD)
+        if not was_suggested:
+            suggested.append(GRADE_FIELD)
 
     def _redisplay(self) -> None:
         """Show the saved values in their normal form ("1000000" reads "1,000,000")."""

@@ -38,6 +38,7 @@ from annotator.gui.theme_colours import ThemeColours
 
 if TYPE_CHECKING:
     from annotator.core.facts import AnnotationView, TagInfo
+    from annotator.gui.form.sources import SourceBook
 
 NOTE_IDLE_MS = 1500  # save the note after this long without typing (and on leaving it)
 NOTE_LINES = 3  # the note box's height; a longer note scrolls
@@ -144,6 +145,7 @@ class AnnotationForm(QWidget):
         self.colours: dict[str, str] = {}
         self.shortcuts: dict[str, str | None] = {}
         self.boxes: dict[str, TagFieldsBox] = {}
+        self.sources: SourceBook | None = None
         self._build()
         self.show_annotation(None)
 
@@ -300,11 +302,19 @@ class AnnotationForm(QWidget):
             box.hide()
             box.edited.connect(self._fields_edited)
             box.set_read_only(self._read_only)
+            if self.sources is not None:
+                box.set_sources(self.sources)
             self.boxes[tag] = box
             self.box_layout.addWidget(box)
             self._chain_tab_order()
             self._fit_boxes()
         return box
+
+    def set_sources(self, book: SourceBook) -> None:
+        """Named claim sources: completion of the claim's source and its default grade."""
+        self.sources = book
+        for box in self.boxes.values():
+            box.set_sources(book)
 
     def _order_boxes(self, names: Sequence[str]) -> None:
         ordered = [self.boxes[n] for n in names if n in self.boxes]

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.annotation_table import AnnotationFilter
 from annotator.core.store import Store
-from annotator.gui.reader.legend import LAYER, TAG
+from annotator.gui import jump
 from annotator.gui.table.bulk_menu import BulkMenu
 from annotator.gui.table.filters import TableFilterBar
 from annotator.gui.table.model import (
@@ -217,39 +217,8 @@ class AnnotationsWindow(QWidget):
         """Open the row's document in the reader if needed, select its annotation there."""
         annotation_id = index.siblingAtColumn(0).data(ID_ROLE)
         document_id = index.siblingAtColumn(0).data(DOCUMENT_ROLE)
-        if annotation_id is None or document_id is None:
-            return
-        main = self.main
-        if main.workspace.document_id != document_id:
-            main.open_document(int(document_id))
-            if main.workspace.document_id != document_id:
-                return  # it could not be opened: the main window said why
-        if int(annotation_id) not in main.workspace.annotations:
-            main.statusBar().showMessage("That annotation is no longer in the document", 5000)
-            return
-        self._reveal(int(annotation_id))
-        if not main.actions_by_name["show_form"].isChecked():
-            main.actions_by_name["show_form"].setChecked(True)
-        main.workspace.activate_annotation(int(annotation_id))
-        main.raise_()
-        main.activateWindow()
-        main.reader.setFocus()
-
-    def _reveal(self, annotation_id: int) -> None:
-        """An annotation jumped to is seen: its layer and tags shown again if hidden."""
-        main = self.main
-        view = main.workspace.annotations[annotation_id]
-        if not main.workspace.is_hidden(view):
-            return
-        shown = []
-        if view.author in main.workspace.hidden_authors:
-            main.visibility.set_shown(LAYER, view.author, True)
-            shown.append(f"the layer of {view.author}")
-        for tag in view.tag_names:
-            if tag in main.workspace.hidden_tags:
-                main.visibility.set_shown(TAG, tag, True)
-                shown.append(f"the tag {tag}")
-        main.statusBar().showMessage(f"Shown again: {', '.join(shown)}.", 8000)
+        if annotation_id is not None and document_id is not None:
+            jump.select_annotation(self.main, int(document_id), int(annotation_id))
 
     def export_view(self) -> None:
         from annotator.gui.export_dialog import ExportDialog

@@ -1,0 +1,357 @@
+"""Find in all documents (issue 16): full-text search over the text of every document and the
+notes of every annotation, with the FTS5 indexes of migration 0004. No Qt.
+
+Query syntax: words (all must occur in the sentence or note), "a phrase" (those words in that
+order), prefix* (any word starting so; `"a phra"*` is a phrase whose last word is a prefix).
+Matching is case- and accent-insensitive, Arabic harakat and tatweel included: the indexes hold
+`folding.fold` of the text, and the query is folded the same way. Anything the analyst types
+is turned into quoted FTS5 strings, so it never reaches FTS5 as syntax: no input raises an
+SQL error; a query with nothing to search for is an InvalidValue with a message.
+
+Results are grouped by document, in the order of the documents and of the sentences in them;
+each hit carries the sentence (or note), the spans to highlight as code point offsets within
+it, and the tags of the annotations over it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from annotator.core.errors import AnnotatorError, InvalidValue
+from annotator.core.folding import fold
+from annotator.core.store import Store
+
+__all__ = [
+    "DocumentHits",
+    "Hit",
+    "SearchResults",
+    "Term",
+    "fts_expression",
+    "highlights",
+    "parse_query",
+    "search",
+]
+
+DEFAULT_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One part of a query: folded words that must follow each other; the last one matches
+    as a prefix when `prefix`."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A sentence (kind "text": `start`/`end` its span in the document) or a note (kind "note":
+    `start`/`end` the span of its annotation, `annotation_id` set) that matches. `text` is the
+    sentence or the note, `spans` what to highlight in it (code point offsets into `text`)."""
+
+    kind: Literal["text", "note"]
+    document_id: int
+    start: int
+    end: int
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    tags: tuple[str, ...]
+    unit_id: int | None = None
+    annotation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHits:
+    document_id: int
+    title: str
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: str
+    documents: tuple[DocumentHits, ...]
+    hit_count: int
+    truncated: bool  # more hits than `limit` matched; only the first ones are here
+
+
+# --- the query ------------------------------------------------------------------------------
+
+
+_ALNUM = re.compile(r"[^\W_]+")  # letters and numbers (str.isalnum), as unicode61 sees them
+
+
+def _joins(ch: str) -> bool:
+    """A character that stays inside a word without being a letter or number: combining
+    marks (accents, harakat: folded away) and private use characters (unicode61 keeps them)."""
+    category = unicodedata.category(ch)
+    return category[0] == "M" or category == "Co"
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each word in `text`: runs of letters and numbers, joined across
+    combining marks ("كَتَبَ" is one word) and carrying the marks that end them."""
+    runs: list[tuple[int, int]] = []
+    for match in _ALNUM.finditer(text):
+        start, end = match.span()
+        if runs and all(_joins(ch) for ch in text[runs[-1][1] : start]):
+            start = runs.pop()[0]
+        while end < len(text) and _joins(text[end]):
+            end += 1
+        runs.append((start, end))
+    return runs
+
+
+def _folded_words(text: str) -> list[str]:
+    folded = fold(text)
+    return [folded[s:e] for s, e in _words(folded)]
+
+
+def parse_query(query: str) -> tuple[Term, ...]:
+    """The terms of `query`: "quoted phrases" (an unclosed quote runs to the end), words, and
+    either with a trailing * for a prefix. Punctuation separates words, as in the index.
+    Raises InvalidValue when nothing is left to search for."""
+    terms: list[Term] = []
+    index, size = 0, len(query)
+    while index < size:
+        ch = query[index]
+        if ch.isspace():
+            index += 1
+            continue
+        if ch == '"':
+            close = query.find('"', index + 1)
+            end = size if close < 0 else close
+            raw = query[index + 1 : end]
+            index = end + 1
+            prefix = index < size and query[index] == "*"
+            if prefix:
+                index += 1
+            words = _folded_words(raw)
+            if words:
+                terms.append(Term(tuple(words), prefix))
+            continue
+        end = index
+        while end < size and not query[end].isspace() and query[end] != '"':
+            end += 1
+        raw = query[index:end]
+        index = end
+        prefix = raw.endswith("*")
+        words = _folded_words(raw)
+        # "e-mail" or "U.S." are several tokens in the index: a phrase of them
+        if words:
+            terms.append(Term(tuple(words), prefix))
+    if not terms:
+        if query.strip():
+            raise InvalidValue(
+                f'Nothing to search for in {query.strip()!r}: type a word, a "phrase" or a prefix*'
+            )
+        raise InvalidValue('Type a word, a "phrase" or a prefix* to search for')
+    return tuple(terms)
+
+
+def fts_expression(terms: tuple[Term, ...]) -> str:
+    """An FTS5 MATCH expression for `terms`: each a quoted string (never syntax), all required."""
+    parts = []
+    for term in terms:
+        quoted = '"' + " ".join(terms_word.replace('"', '""') for terms_word in term.words) + '"'
+        parts.append(quoted + ("*" if term.prefix else ""))
+    return " AND ".join(parts)
+
+
+def highlights(text: str, terms: tuple[Term, ...]) -> tuple[tuple[int, int], ...]:
+    """The spans of `text` (code point offsets) where a term matches, merged and in order."""
+    tokens: list[tuple[int, int, str]] = []
+    for start, end in _words(text):
+        for word in _folded_words(text[start:end]):
+            tokens.append((start, end, word))
+    found: list[tuple[int, int]] = []
+    for term in terms:
+        size = len(term.words)
+        for first in range(len(tokens) - size + 1):
+            window = tokens[first : first + size]
+            if all(
+                token[2] == word or (term.prefix and i == size - 1 and token[2].startswith(word))
+                for i, (token, word) in enumerate(zip(window, term.words, strict=True))
+            ):
+                found.append((window[0][0], window[-1][1]))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+# --- the search -----------------------------------------------------------------------------
+
+_UNITS = """
+SELECT u.id, u.document_id, u.start, u."end", substr(d.text, u.start + 1, u."end" - u.start)
+FROM search_units s JOIN units u ON u.id = s.rowid JOIN documents d ON d.id = u.document_id
+WHERE search_units MATCH ? ORDER BY s.rowid LIMIT ?
+"""
+_NOTES = """
+SELECT a.id, a.document_id, a.start, a."end", a.note
+FROM search_notes s JOIN annotations a ON a.id = s.rowid
+WHERE search_notes MATCH ? ORDER BY s.rowid LIMIT ?
+"""
+# rows queued for the indexes (search_index.py); their text is cut in Python, each document
+# read once (SQL's substr would read the whole document once per row)
+_PENDING_UNITS = """
+SELECT u.id, u.document_id, u.start, u."end"
+FROM search_pending p JOIN units u ON u.id = p.id WHERE p.kind = 'u'
+"""
+_PENDING_NOTES = """
+SELECT a.id, a.document_id, a.start, a."end", a.note
+FROM search_pending p JOIN annotations a ON a.id = p.id WHERE p.kind = 'a' AND a.note != ''
+"""
+# the tags of the annotations over each (document, start, end) given as JSON
+_TAGS = """
+WITH h(k, doc, s, e) AS (
+  SELECT key, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)
+)
+SELECT h.k, t.name FROM h
+JOIN annotations a ON a.document_id = h.doc AND a.start < h.e AND a."end" > h.s
+JOIN annotation_tags x ON x.annotation_id = a.id
+JOIN tags t ON t.id = x.tag_id
+GROUP BY h.k, t.id ORDER BY h.k, t.position, t.id
+"""
+_NOTE_TAGS = """
+SELECT x.annotation_id, t.name FROM annotation_tags x JOIN tags t ON t.id = x.tag_id
+WHERE x.annotation_id IN (SELECT value FROM json_each(?)) ORDER BY t.position, t.id
+"""
+
+
+NEEDS_LOCAL = (
+    "Find in All Documents needs a local database: a team database on a server has no search "
+    "index (the annotations table's text filter works on both)"
+)
+
+
+class SearchNeedsLocalDatabase(AnnotatorError):
+    """A search of a team database (PostgreSQL): its indexes are SQLite's FTS5 (migration
+    0004), which a server does not have."""
+
+
+def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """The sentences and notes that match `query`, grouped by document. At most `limit` of
+    each kind. Raises InvalidValue for a query with nothing to search for, and
+    SearchNeedsLocalDatabase on a team database."""
+    if store.on_server:
+        raise SearchNeedsLocalDatabase(NEEDS_LOCAL)
+    terms = parse_query(query)
+    expression = fts_expression(terms)
+    with store.read() as session:
+        driver: Any = session.connection().connection.driver_connection
+        cursor = driver.cursor()
+        try:
+            units = cursor.execute(_UNITS, (expression, limit + 1)).fetchall()
+            notes = cursor.execute(_NOTES, (expression, limit + 1)).fetchall()
+            # rows not folded into the indexes yet: a bulk write's backlog (search_index.py)
+            units += _pending_units(cursor, terms, limit)
+            notes += _pending_notes(cursor, terms, limit)
+            units.sort(key=lambda r: (r[1], r[2], r[0]))
+            notes.sort(key=lambda r: (r[1], r[2], r[0]))
+            truncated = len(units) > limit or len(notes) > limit
+            units, notes = units[:limit], notes[:limit]
+            spans = [[doc, start, end] for _id, doc, start, end, _text in units]
+            unit_tags: dict[int, list[str]] = {}
+            for key, name in cursor.execute(_TAGS, (json.dumps(spans),)):
+                unit_tags.setdefault(int(key), []).append(name)
+            note_tags: dict[int, list[str]] = {}
+            note_ids = json.dumps([row[0] for row in notes])
+            for annotation_id, name in cursor.execute(_NOTE_TAGS, (note_ids,)):
+                note_tags.setdefault(annotation_id, []).append(name)
+            documents = sorted({row[1] for row in units} | {row[1] for row in notes})
+            marks = ", ".join("?" * len(documents))
+            titles = dict(
+                cursor.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", documents)
+            )
+        finally:
+            cursor.close()
+    by_document: dict[int, list[Hit]] = {doc: [] for doc in documents}
+    for index, (unit_id, doc, start, end, text) in enumerate(units):
+        by_document[doc].append(
+            Hit(
+                "text",
+                doc,
+                start,
+                end,
+                text,
+                highlights(text, terms),
+                tuple(unit_tags.get(index, ())),
+                unit_id=unit_id,
+            )
+        )
+    for annotation_id, doc, start, end, note in notes:
+        by_document[doc].append(
+            Hit(
+                "note",
+                doc,
+                start,
+                end,
+                note,
+                highlights(note, terms),
+                tuple(note_tags.get(annotation_id, ())),
+                annotation_id=annotation_id,
+            )
+        )
+    grouped = tuple(
+        DocumentHits(doc, titles.get(doc) or "", tuple(sorted(hits, key=_position)))
+        for doc, hits in by_document.items()
+    )
+    return SearchResults(query, grouped, len(units) + len(notes), truncated)
+
+
+def _matches(text: str, terms: tuple[Term, ...]) -> bool:
+    return all(highlights(text, (term,)) for term in terms)
+
+
+def _first_matches(
+    rows: list[tuple[Any, ...]], terms: tuple[Term, ...], limit: int, text: Any
+) -> list[tuple[Any, ...]]:
+    """The first `limit` + 1 of `rows` (id, document, start, end, ...) in the order of the
+    results whose `text(row)` matches `terms`: each row's folded text must contain every word
+    (cheap) before the words are looked for as the index would; more than `limit` + 1 could
+    never be shown, since the results are cut at `limit` after sorting."""
+    rows.sort(key=lambda r: (r[1], r[2], r[0]))
+    words = [word for term in terms for word in term.words]
+    found: list[tuple[Any, ...]] = []
+    for row in rows:
+        content = text(row)
+        folded = fold(content)
+        if all(word in folded for word in words) and _matches(content, terms):
+            found.append((*row[:4], content))
+            if len(found) > limit:
+                break
+    return found
+
+
+def _pending_units(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tuple[Any, ...]]:
+    rows = cursor.execute(_PENDING_UNITS).fetchall()
+    if not rows:
+        return []
+    texts: dict[int, str] = {}
+
+    def sentence(row: tuple[Any, ...]) -> str:
+        document = texts.get(row[1])
+        if document is None:
+            found = cursor.execute("SELECT text FROM documents WHERE id = ?", (row[1],))
+            document = texts[row[1]] = (found.fetchone() or ("",))[0]
+        return document[row[2] : row[3]]
+
+    return _first_matches(rows, terms, limit, sentence)
+
+
+def _pending_notes(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tuple[Any, ...]]:
+    rows = cursor.execute(_PENDING_NOTES).fetchall()
+    return _first_matches(rows, terms, limit, lambda row: row[4]) if rows else []
+
+
+def _position(hit: Hit) -> tuple[int, int, int]:
+    return (hit.start, 0 if hit.kind == "text" else 1, hit.end)

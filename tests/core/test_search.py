@@ -1,0 +1,342 @@
+"""Find in all documents (issue 16): search semantics, the indexes of migration 0004 kept right
+by every write path (upgrade, merges, removal and undo, a hand edit), and bad queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.core import annotation_table as table
+from annotator.core import ops
+from annotator.core.colleague import merge_colleague
+from annotator.core.errors import InvalidValue
+from annotator.core.removal import remove_document, restore_document
+from annotator.core.search import SearchResults, parse_query, search
+from annotator.core.store import KNOWN_REVISIONS, Store, _make_engine, _upgrade, open_store
+
+ENGLISH = "The Café owners said exports rose sharply. Officials expect 1,200 troops 🙂 soon."
+ARABIC = "كَتَبَ الوَلَدُ الدَّرْسَ. قال المسؤولـــون إنَّ الصادرات ارتفعت."
+
+
+def new_document(text: str, title: str) -> ops.NewDocument:
+    ends = [i + 1 for i, ch in enumerate(text) if ch == "."]
+    starts = [0, *(e + 1 for e in ends[:-1])]
+    return ops.NewDocument(
+        text=text,
+        title=title,
+        issuer=None,
+        published=None,
+        date_certainty="none",
+        date_note=None,
+        language=None,
+        source_name="",
+        source_format="txt",
+        units=[(s, e, "sentence") for s, e in zip(starts, ends, strict=True)],
+    )
+
+
+def add(store: Store, text: str, title: str) -> int:
+    changes = ops.add_document(store, new_document(text, title))
+    assert changes.created_id is not None
+    return changes.created_id
+
+
+def hits(results: SearchResults) -> list[tuple[str, str, str, list[str]]]:
+    """(document title, kind, each highlighted piece joined by |, tags) per hit."""
+    return [
+        (d.title, h.kind, "|".join(h.text[s:e] for s, e in h.spans), list(h.tags))
+        for d in results.documents
+        for h in d.hits
+    ]
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    with open_store(tmp_path / "search.sqlite3", create=True) as store:
+        english = add(store, ENGLISH, "English brief")
+        arabic = add(store, ARABIC, "Arabic brief")
+        ops.bulk_add_annotations(
+            store,
+            english,
+            [ops.NewAnnotation(4, 8, "ana", ["claim"], "Check the RÉSUMÉ first", {})],
+        )
+        ops.bulk_add_annotations(
+            store, arabic, [ops.NewAnnotation(0, 6, "ana", ["assessment"], "", {})]
+        )
+        yield store
+
+
+def test_words_match_whatever_their_case_and_accents(store: Store) -> None:
+    assert hits(search(store, "cafe")) == [("English brief", "text", "Café", ["claim"])]
+    assert hits(search(store, "CAFÉ OWNERS")) == [
+        ("English brief", "text", "Café|owners", ["claim"])
+    ]
+    assert hits(search(store, "resume")) == [("English brief", "note", "RÉSUMÉ", ["claim"])]
+
+
+def test_arabic_matches_without_harakat_or_tatweel(store: Store) -> None:
+    assert hits(search(store, "كتب الدرس")) == [
+        ("Arabic brief", "text", "كَتَبَ|الدَّرْسَ", ["assessment"])
+    ]
+    # the tatweel of the text and the shadda of the query both fold away
+    assert hits(search(store, "المسؤولون إنّ")) == [("Arabic brief", "text", "المسؤولـــون|إنَّ", [])]
+
+
+def test_phrases_keep_their_order_and_prefixes_complete(store: Store) -> None:
+    assert hits(search(store, '"exports rose"')) == [
+        ("English brief", "text", "exports rose", ["claim"])
+    ]
+    assert search(store, '"rose exports"').documents == ()
+    assert hits(search(store, "export*")) == [("English brief", "text", "exports", ["claim"])]
+    assert hits(search(store, '"exports ro"*')) == [
+        ("English brief", "text", "exports rose", ["claim"])
+    ]
+    assert search(store, "export").documents == ()  # a word is a whole word without *
+
+
+def test_offsets_are_code_points_after_an_emoji(store: Store) -> None:
+    (document,) = search(store, "soon").documents
+    (hit,) = document.hits
+    assert hit.text == "Officials expect 1,200 troops 🙂 soon."
+    ((start, end),) = hit.spans
+    assert hit.text[start:end] == "soon"
+    assert ENGLISH[hit.start + start : hit.start + end] == "soon"
+
+
+def test_results_are_grouped_by_document_in_order(store: Store) -> None:
+    add(store, "Exports fell. Then exports rose.", "Second")
+    results = search(store, "exports")
+    assert [(d.title, [h.start for h in d.hits]) for d in results.documents] == [
+        ("English brief", [0]),
+        ("Second", [0, 14]),
+    ]
+    limited = search(store, "exports", limit=2)
+    assert limited.truncated and limited.hit_count == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("", "Type a word"), ("   ", "Type a word"), ("* - ( ) :", "Nothing to search for")],
+)
+def test_a_query_with_nothing_to_find_says_so(store: Store, query: str, message: str) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        search(store, query)
+
+
+def test_fts_syntax_in_a_query_is_only_text(store: Store) -> None:
+    for query in ['"', "NEAR(cafe owners)", "cafe AND", "OR NOT", "col:cafe", "^cafe", '"a" + "b']:
+        try:
+            search(store, query)  # never an SQL error
+        except InvalidValue as exc:  # '"' alone: nothing to search for
+            assert "search for" in str(exc)
+    assert hits(search(store, "NEAR(cafe owners)")) == []  # "near" is a word here
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=20))
+def test_no_query_raises_anything_but_a_message(store: Store, query: str) -> None:
+    try:
+        parse_query(query)
+    except InvalidValue:
+        return
+    search(store, query)
+
+
+# --- the index kept right --------------------------------------------------------------------
+
+
+def test_an_old_database_is_indexed_when_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = _make_engine(path)
+    _upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO documents (id, title, text, sha256, imported_at, date_certainty, "
+            "source_name, source_format) VALUES (1, 'Old', 'Une note. Déjà vu là.', 'x', "
+            "'2024-01-02T03:04:05.000000+00:00', 'none', '', 'txt')"
+        )
+        conn.exec_driver_sql(
+            'INSERT INTO units (document_id, ordinal, start, "end", kind) VALUES '
+            "(1, 0, 0, 9, 'sentence'), (1, 1, 10, 21, 'sentence')"
+        )
+        conn.exec_driver_sql(
+            'INSERT INTO annotations (id, document_id, start, "end", author, created, modified, '
+            "note) VALUES (7, 1, 10, 14, 'ana', '2024-01-02T03:04:05.000000+00:00', "
+            "'2024-01-02T03:04:05.000000+00:00', 'Été')"
+        )
+    engine.dispose()
+    with open_store(path) as store:
+        assert store.revision() == KNOWN_REVISIONS[-1]
+        assert hits(search(store, "deja")) == [("Old", "text", "Déjà", [])]
+        assert hits(search(store, "ete")) == [("Old", "note", "Été", [])]
+        assert table.ids(store, table.AnnotationFilter(text="deja")) == [7]
+    assert _pending(path) == 0
+
+
+def _pending(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM search_pending").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_hand_edit_without_the_app_is_found_and_folded_later(tmp_path: Path) -> None:
+    path = tmp_path / "hand.sqlite3"
+    with open_store(path, create=True) as store:
+        add(store, ENGLISH, "English brief")
+    conn = sqlite3.connect(path)  # no annotator_fold here: the triggers must not need it
+    with conn:
+        conn.execute(
+            'INSERT INTO annotations (document_id, start, "end", author, created, modified, '
+            "note) VALUES (1, 9, 15, 'ana', '2024-01-02T03:04:05.000000+00:00', "
+            "'2024-01-02T03:04:05.000000+00:00', 'Naïve')"
+        )
+        conn.execute('UPDATE units SET "end" = 8 WHERE ordinal = 0')
+    conn.close()
+    assert _pending(path) == 2
+    with open_store(path) as store:
+        assert _pending(path) == 0  # folded when opened
+        assert hits(search(store, "naive")) == [("English brief", "note", "Naïve", [])]
+        assert hits(search(store, "cafe")) == [("English brief", "text", "Café", [])]
+        assert search(store, "owners").documents == ()  # the unit now ends before it
+        assert table.ids(store, table.AnnotationFilter(text="OWNERS")) == [1]
+
+
+def test_queued_rows_are_searched_before_they_are_folded(store: Store) -> None:
+    with store.read() as session:
+        session.connection().exec_driver_sql("SELECT 1")
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("UPDATE annotations SET note = 'Zoë' WHERE id = 1")
+    conn.close()
+    assert hits(search(store, "zoe")) == [("English brief", "note", "Zoë", ["claim"])]
+    assert table.ids(store, table.AnnotationFilter(text="zoe")) == [1]
+    assert table.ids(store, table.AnnotationFilter(text="ré")) == []  # the old note is gone
+
+
+def test_edits_and_removal_and_its_undo_keep_the_index(store: Store) -> None:
+    second = add(store, "Naïve forecasts abound.", "Gamma")
+    assert [d.title for d in search(store, "naive").documents] == ["Gamma"]
+    removed = remove_document(store, second)
+    assert search(store, "naive").documents == ()
+    restore_document(store, removed)
+    assert hits(search(store, "naive")) == [("Gamma", "text", "Naïve", [])]
+    assert _pending(store.path) == 0
+
+
+def _colleague(tmp_path: Path, revision: str) -> Path:
+    path = tmp_path / f"colleague-{revision}.sqlite3"
+    with open_store(path, create=True) as theirs:
+        doc = add(theirs, "Sanctions were lifted. Oil exports resumed.", "Theirs")
+        ops.bulk_add_annotations(
+            theirs, doc, [ops.NewAnnotation(23, 43, "ben", ["claim"], "Crème brûlée", {})]
+        )
+    if revision != KNOWN_REVISIONS[-1]:
+        from alembic import command
+        from alembic.config import Config
+
+        from annotator.core.store import MIGRATIONS_DIR
+
+        engine = _make_engine(path)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+        engine.dispose()
+    return path
+
+
+@pytest.mark.parametrize("revision", ["0003", "0004", "0005"])
+def test_a_merged_colleague_is_searchable(store: Store, tmp_path: Path, revision: str) -> None:
+    colleague = _colleague(tmp_path, revision)
+    merge_colleague(store, colleague)
+    assert hits(search(store, "oil exports")) == [("Theirs", "text", "Oil|exports", ["claim"])]
+    assert hits(search(store, "creme brulee")) == [("Theirs", "note", "Crème|brûlée", ["claim"])]
+    assert len(table.ids(store, table.AnnotationFilter(text="brulee"))) == 1
+    assert _pending(store.path) == 0
+
+
+def test_the_table_sorts_by_text_through_every_change(store: Store) -> None:
+    by_text = table.parse_sort("text")
+    assert table.ids(store, sort=by_text) == [1, 2]  # "Café" < "كَتَبَ"
+    conn = sqlite3.connect(store.path)  # a hand edit moves the first annotation onto "The"
+    with conn:
+        conn.execute('UPDATE annotations SET start = 0, "end" = 3 WHERE id = 1')
+    conn.close()
+    other = add(store, "Aardvarks abound.", "Zeta")
+    ops.bulk_add_annotations(store, other, [ops.NewAnnotation(0, 9, "ana", ["claim"], "", {})])
+    assert table.ids(store, sort=by_text) == [3, 1, 2]  # "Aardvarks" < "The" < "كَتَبَ"
+    assert table.ids(store, sort=table.parse_sort("-text")) == [2, 1, 3]
+    removed = remove_document(store, other)
+    assert table.ids(store, sort=by_text) == [1, 2]
+    restore_document(store, removed)
+    assert table.ids(store, sort=by_text) == [3, 1, 2]
+
+
+def test_the_table_sorts_queued_rows_by_text_before_they_are_folded(store: Store) -> None:
+    by_text = table.parse_sort("text")
+    conn = sqlite3.connect(store.path)  # another client adds an annotation on "The"
+    with conn:
+        conn.execute(
+            'INSERT INTO annotations (document_id, start, "end", author, created, modified, '
+            "note) VALUES (1, 0, 3, 'ana', '2024-01-02T03:04:05.000000+00:00', "
+            "'2024-01-02T03:04:05.000000+00:00', '')"
+        )
+    conn.close()
+    assert _pending(store.path) == 1
+    assert table.ids(store, sort=by_text) == [1, 3, 2]  # "Café" < "The" < "كَتَبَ"
+    assert table.ids(store, sort=table.parse_sort("-text")) == [2, 3, 1]
+
+
+def test_the_table_text_filter_takes_glob_characters_literally(store: Store) -> None:
+    doc = add(store, "Prices [est.] rose 5*3 times? No.", "Gamma")
+    ops.bulk_add_annotations(
+        store,
+        doc,
+        [
+            ops.NewAnnotation(0, 18, "ana", ["claim"], "", {}),  # "Prices [est.] rose"
+            ops.NewAnnotation(19, 32, "ana", ["claim"], "", {}),  # "5*3 times? No"
+        ],
+    )
+    assert table.ids(store, table.AnnotationFilter(text="[EST.]")) == [3]
+    assert table.ids(store, table.AnnotationFilter(text="5*3 t")) == [4]
+    assert table.ids(store, table.AnnotationFilter(text="es? n")) == [4]
+    assert table.ids(store, table.AnnotationFilter(text="5*9")) == []  # no wildcard
+    assert table.ids(store, table.AnnotationFilter(text="s [")) == [3]
+    assert table.ids(store, table.AnnotationFilter(text="umé f")) == [1]  # in the note
+
+
+def test_annotations_sharing_a_span_and_a_removed_documents_spans(store: Store) -> None:
+    doc = add(store, "Oil exports resumed. Prices fell.", "Gamma")
+    ops.bulk_add_annotations(
+        store,
+        doc,
+        [ops.NewAnnotation(0, 20, who, ["claim"], "", {}) for who in ("ana", "ben")],
+    )
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == [3, 4]
+    removed = remove_document(store, doc)
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == []
+    other = add(store, "Wheat harvests failed badly.", "Delta")  # may take the removed id
+    ops.bulk_add_annotations(store, other, [ops.NewAnnotation(0, 20, "ana", ["claim"], "", {})])
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == []
+    assert len(table.ids(store, table.AnnotationFilter(text="harvests"))) == 1
+    remove_document(store, other)
+    restore_document(store, removed)
+    assert table.ids(store, table.AnnotationFilter(text="exports res")) == [3, 4]
+    assert _pending(store.path) == 0
+
+
+def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
+    from annotator.core.search import highlights
+
+    text = "Le cafe\u0301 au lait, كَتَبَ."
+    spans = highlights(text, parse_query("CAFÉ كتب"))
+    assert [text[s:e] for s, e in spans] == ["cafe\u0301", "كَتَبَ"]

@@ -512,7 +512,6 @@ def backfill_sources(driver: Any) -> int:
         if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
             grade = ranked[0][0]
         author, created = firsts.get(key, ("unknown", _now()))
-        created = created if isinstance(created, str) else created.isoformat()
         rows.append((name, key, grade, "", created, author, created, author))
     conn.executemany(
         "INSERT INTO sources (name, name_key, reliability, note, created, created_by, "
@@ -522,7 +521,7 @@ def backfill_sources(driver: Any) -> int:
     return len(rows)
 
 
-def _first_claims(conn: _Raw) -> list[tuple[str, str, Any]]:
+def _first_claims(conn: _Raw) -> list[tuple[str, str, str]]:
     """(attributed_to, author, created) of every claim naming a source, in id order."""
     if not conn.postgres:
         return conn.execute(

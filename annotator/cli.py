@@ -19,6 +19,7 @@ from annotator.cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    db_target,
     failure_line,
     fold_search_backlog,
     open_db,
@@ -28,6 +29,7 @@ from annotator.cli_common import (
 )
 from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
 from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
+from annotator.cli_server import add_server_parser, cmd_server
 from annotator.cli_table import add_table_arguments, table_filter
 from annotator.core.errors import AnnotatorError
 from annotator.core.text import printable
@@ -42,10 +44,11 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        metavar="PATH",
-        type=Path,
+        metavar="PATH|URL",
+        type=db_target,
         default=argparse.SUPPRESS,
-        help="database file (default: $ANNOTATOR_DB or the user data folder)",
+        help="database file, or a team database on a server: postgresql://USER@HOST/DB "
+        "(default: $ANNOTATOR_DB or the user data folder)",
     )
     common.add_argument(
         "--debug",
@@ -222,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_restore.add_argument("backup", type=Path, metavar="BACKUP")
 
+    add_server_parser(sub, common, _Parser)
+
     sub.add_parser(
         "check", parents=[common], help="check the database for damage",
         description="Run SQLite's integrity and foreign-key checks and report in plain words. "
@@ -392,6 +397,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
         if not args.yes:
             print(f"would remove {what}; run again with --yes to remove it")
             return EXIT_USAGE
+        if store.path is None:  # a server: its administrator backs it up
+            remove_document(store, document_id)
+            print(f"removed {what} from {printable(store.label)}")
+            return EXIT_OK
         backup = make_backup(store.path, f"before-remove-{document_id}", backups_to_keep())
         remove_document(store, document_id)
     shown = printable(str(backup))
@@ -567,6 +576,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "check": cmd_check,
+    "server": cmd_server,
 }
 
 

@@ -34,7 +34,29 @@ def open_db(args: argparse.Namespace, *, create: bool = False) -> Any:
     from annotator.core.store import open_store
 
     path = getattr(args, "db", None)
-    return open_store(path, create=create or path is None, backup_keep=backups_to_keep())
+    keep = backups_to_keep()
+    return with_password(
+        path, lambda target: open_store(target, create=create or path is None, backup_keep=keep)
+    )
+
+
+def with_password(target: Any, opener: Any) -> Any:
+    """`opener(target)`; when a team database's server asks for a password that libpq did not
+    find (~/.pgpass...), ask for it on the terminal (never echoed, kept, or logged) and try
+    once more. Without a terminal the refusal stands."""
+    from annotator.core.server import PasswordNeeded
+    from annotator.core.server_address import ServerAddress, database_target, default_database
+
+    try:
+        return opener(target)
+    except PasswordNeeded:
+        address = database_target(target) if target is not None else default_database()
+        if not isinstance(address, ServerAddress) or not sys.stdin.isatty():
+            raise
+        import getpass
+
+        password = getpass.getpass(f"Password for {address.display}: ")
+        return opener(address.with_password(password))
 
 
 def resolve_document(store: Any, key: str) -> int:
@@ -49,10 +71,30 @@ def resolve_document(store: Any, key: str) -> int:
     return int(matches[0].id)
 
 
-def db_path(args: argparse.Namespace) -> Path:
-    from annotator.core.store import default_db_path
+def db_target(text: str) -> Path | str:
+    """A `--db` value: a database file's path, or a `postgresql://` URL kept as given."""
+    from annotator.core.server_address import is_server_url
+
+    return text if is_server_url(text) else Path(text)
+
+
+def db_path(args: argparse.Namespace, command: str = "this command") -> Path:
+    """The database file of `--db` (or the default one). Raises AnnotatorError for a server
+    database: backups, restores and checks of files do not apply to it."""
+    import os
+
+    from annotator.core.server_address import is_server_url, parse_server_url
+    from annotator.core.store import DB_ENV_VAR, default_db_path
 
     db = getattr(args, "db", None)
+    if db is None and is_server_url(os.environ.get(DB_ENV_VAR)):
+        db = os.environ[DB_ENV_VAR]
+    if is_server_url(db):
+        address = parse_server_url(str(db))
+        raise AnnotatorError(
+            f"{address.display}: {command} works on database files; a team database on a "
+            "server is backed up and checked by its administrator (README, \"Team database\")"
+        )
     return Path(db).expanduser() if db is not None else default_db_path()
 
 
@@ -92,7 +134,7 @@ def fold_search_backlog(store: Any) -> None:
     from annotator.core.search_index import fold_all
     from annotator.core.storage_errors import describe_storage_error
 
-    if store.read_only:
+    if store.read_only or store.on_server:  # a team database has no search indexes
         return
     try:
         fold_all(store)

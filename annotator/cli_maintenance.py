@@ -14,7 +14,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from annotator.core.settings import backups_to_keep
     from annotator.core.store import inspect_database
 
-    path = db_path(args)
+    path = db_path(args, "annotator backup")
     if args.list:
         backups = list_backups(path)
         for backup in backups:
@@ -49,7 +49,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from annotator.core.backup import restore_backup
     from annotator.core.settings import backups_to_keep
 
-    path = db_path(args)
+    path = db_path(args, "annotator restore")
     if not args.backup.is_file():
         raise AnnotatorError(f"{args.backup}: no such backup file")
     saved = restore_backup(path, args.backup, backups_to_keep())
@@ -62,7 +62,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from annotator.core.backup import check_database
 
-    report = check_database(db_path(args))
+    report = check_database(db_path(args, "annotator check"))
     for line in report.lines:
         print(line)
     return EXIT_OK if report.ok else EXIT_FAILED

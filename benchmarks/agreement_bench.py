@@ -1,6 +1,8 @@
 """Agreement benchmark: 1,000 documents x 3 authors x 10 units, target <= 1 s to compute.
 
-Run: `.venv/bin/python benchmarks/agreement_bench.py [--documents N] [--authors N] [--runs N]`.
+Run: `.venv/bin/python benchmarks/agreement_bench.py [--documents N] [--authors N] [--runs N]`
+(`--postgresql`: the database on a throwaway local PostgreSQL server, tests/pg_cluster.py, with
+fsync and synchronous commits on: a team database).
 Builds a temporary database with ops.bulk_add_annotations (each author tags about half of the
 units, some with several tags, with likelihood/confidence/Admiralty/figure fields), then prints
 the load_dataset time and the compute_agreement time (whole database plus the per-document
@@ -14,6 +16,7 @@ import random
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,9 +91,19 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgresql", action="store_true", help="on a local PostgreSQL")
     args = parser.parse_args()
     authors = [f"analyst{i + 1}" for i in range(args.authors)]
-    with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "b.sqlite3") as store:
+    with ExitStack() as stack:
+        if args.postgresql:
+            from tests.pg_cluster import PgCluster
+
+            cluster = PgCluster().start(durable=True)
+            stack.callback(cluster.stop)
+            target: Path | str = cluster.create_database()
+        else:
+            target = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "b.sqlite3"
+        store = stack.enter_context(open_store(target))
         start = time.perf_counter()
         build(store, args.documents, authors, args.units, args.seed)
         build_time = time.perf_counter() - start

@@ -1,7 +1,8 @@
 """Export speed: 100,000 annotations through every exporter, and read-back + merge.
 
 Run: `.venv/bin/python benchmarks/export_bench.py` (`--annotations N` to change the size,
-`--runs N` for the best of N on the targeted formats).
+`--runs N` for the best of N on the targeted formats, `--postgresql` for the databases on a
+throwaway local PostgreSQL server with fsync and synchronous commits on: a team database).
 
 Each export is timed end to end, as `annotator export` and the export dialog run it: from the
 open database to the finished file (`export_store`: read, write, rename into place). Prints a
@@ -17,6 +18,7 @@ import random
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,12 +105,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--annotations", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgresql", action="store_true", help="on a local PostgreSQL")
     args = parser.parse_args()
     count = args.annotations
-    with tempfile.TemporaryDirectory() as folder_name:
+    with tempfile.TemporaryDirectory() as folder_name, ExitStack() as stack:
         folder = Path(folder_name)
+        cluster = None
+        if args.postgresql:
+            from tests.pg_cluster import PgCluster
+
+            cluster = PgCluster().start(durable=True)
+            stack.callback(cluster.stop)
+
+        def database(name: str) -> Path | str:
+            return cluster.create_database() if cluster else folder / f"{name}.sqlite3"
+
         text = material(1_000_000)
-        store = open_store(folder / "bench.sqlite3")
+        store = open_store(database("bench"))
         document_id = ops.add_document(store, document(text)).created_id
         assert document_id is not None
         seconds, _ = timed(
@@ -140,7 +153,7 @@ def main() -> None:
         rows.append(("load_dataset (the typed dataset the other formats write from)",
                      load_seconds, timed.cpu, count, ""))
         for name, reader in (("jsonl-spans", read_spans_jsonl), ("w3c", read_w3c)):
-            fresh = open_store(folder / f"fresh-{name}.sqlite3")
+            fresh = open_store(database(f"fresh-{name}"))
             ops.add_document(fresh, document(text))
             path = folder / f"export-{name}{FORMATS[name].suffix}"
             read_seconds, incoming = timed(lambda reader=reader, path=path: reader(path))

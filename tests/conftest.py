@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.backends import (  # noqa: F401  (sqlite and postgresql)
+    backend,
+    pg_cluster,
+    pg_cluster_with_password,
+)
 from tests.db_guard import _one_owner_guard  # noqa: F401  (autouse: one owner per database)
 from tests.db_guard import install as install_db_guard
 from tests.profile_guard import (  # noqa: F401  (hooks: the run fails if the real profile changed)

@@ -24,6 +24,10 @@ search_index.py) are folded here.
 Sorting by annotated text reads the stored copy `search_sort_text` (migration 0004, written
 with the indexes by search_index.refresh) through its index instead of cutting every
 annotation's text out of its document; while rows are queued, their text is cut here.
+
+On PostgreSQL (a team database) the same queries are written in its SQL (table_sql.py). It has
+no search indexes (SQLite's FTS5): there the free-text filter folds the annotated text and the
+note of each row in SQL (a scan), and the text sort cuts each annotation's text.
 """
 
 from __future__ import annotations
@@ -55,9 +59,10 @@ from annotator.core.annotation_filter import (
     scale_position,
 )
 from annotator.core.fields import FieldKind
-from annotator.core.folding import FOLD_FUNCTION, fold
+from annotator.core.folding import fold
 from annotator.core.review_terms import STATUSES
-from annotator.core.store import Store
+from annotator.core.store import Store, driver_sql
+from annotator.core.table_sql import table_sql
 
 __all__ = [
     "BASE_COLUMNS",
@@ -121,6 +126,7 @@ class _Query:
         self, connection: Connection, wanted: AnnotationFilter, sort: Sequence[SortKey]
     ) -> None:
         self.params: dict[str, Any] = {}
+        self.sql = table_sql(connection)
         self.connection = connection
         self.tag_ids = {
             name: tag_id for tag_id, name in _run(connection, "SELECT id, name FROM tags", ())
@@ -132,7 +138,8 @@ class _Query:
         # annotations not yet copied into the indexes (a bulk write's, another client's)
         # (search_index.py): sorting by text then cuts their text from the document
         self.sort_text_pending = bool(
-            any(key.column == "text" for key in sort)
+            self.sql.has_search_index
+            and any(key.column == "text" for key in sort)
             and _run(
                 connection,
                 "SELECT EXISTS (SELECT 1 FROM search_pending WHERE kind = 'a')",
@@ -145,7 +152,7 @@ class _Query:
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
-        return f":{name}"
+        return self.sql.mark(name)
 
     def _tag_alias(self, tag: str) -> str:
         tag_id = self.tag_ids.get(tag)
@@ -162,18 +169,17 @@ class _Query:
         """The SQL value of a field: its ordinal position, a number, or text; NULL if empty or
         of the wrong type."""
         alias = self._tag_alias(column.tag)
-        path = self.param(f"$.{column.spec.name}")
-        raw = f"json_extract({alias}.fields, {path})"
+        path = self.param(self.sql.field_path(column.spec.name))
         kind = column.spec.kind
         if kind is FieldKind.ORDINAL:
             cases = " ".join(
                 f"WHEN {self.param(c.code)} THEN {index}"
                 for index, c in enumerate(column.spec.choices)
             )
-            return f"(CASE {raw} {cases} END)"
+            return f"(CASE {self.sql.field(alias, path, 'text')} {cases} END)"
         if kind is FieldKind.NUMBER:
-            return f"(CASE WHEN typeof({raw}) IN ('integer', 'real') THEN {raw} END)"
-        return f"(CASE WHEN typeof({raw}) = 'text' THEN {raw} END)"
+            return self.sql.field(alias, path, "number")
+        return self.sql.field(alias, path, "text")
 
     def _sql_value(self, column: FieldColumn, value: Any, upper: bool = False) -> str:
         if column.spec.kind is FieldKind.ORDINAL:
@@ -192,8 +198,11 @@ class _Query:
             return f"{value} BETWEEN {low} AND {high}"
         if column.spec.kind is FieldKind.TEXT and cond.op in (Op.EQUALS, Op.ONE_OF):
             # text equals whatever its case and accents: every spelling of a claim's source
-            listed = ", ".join(self.param(fold(str(v))) for v in cond.values)
-            return f"{FOLD_FUNCTION}({value}) IN ({listed})"
+            if self.sql.has_search_index:  # SQLite: the application's own fold, both sides
+                listed = ", ".join(self.param(fold(str(v))) for v in cond.values)
+            else:  # PostgreSQL's fold (table_sql.py) of both sides: the same on each
+                listed = ", ".join(self.sql.folded(self.param(str(v))) for v in cond.values)
+            return f"{self.sql.folded(value)} IN ({listed})"
         if cond.op is Op.EQUALS:
             return f"{value} = {self._sql_value(column, cond.values[0])}"
         if cond.op is Op.ONE_OF:
@@ -233,10 +242,16 @@ class _Query:
         if needle:
             parts.append(self._text(needle))
         parts.extend(self._condition(c) for c in wanted.conditions)
-        return " AND ".join(parts) or "1"
+        return " AND ".join(parts) or self.sql.true
 
     def _text(self, needle: str) -> str:
         marker = self.param(needle)
+        if not self.sql.has_search_index:  # a team database: each row's text folded (a scan)
+            text, note = self.sql.folded(_TEXT_SQL), self.sql.folded("a.note")
+            return (
+                f"({self.sql.contains(text, marker)} "
+                f"OR (a.note != '' AND {self.sql.contains(note, marker)}))"
+            )
         if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
             quoted = self.param('"' + needle.replace('"', '""') + '"')
             indexed = (
@@ -269,12 +284,14 @@ class _Query:
 
     def _sort_sql(self, column: str) -> tuple[str, bool]:
         if column == "document":
-            return "d.title COLLATE NOCASE", False
+            return self.sql.nocase("d.title"), False
         if column == "date":
             return "d.published", True
         if column == "issuer":
-            return "nullif(d.issuer, '') COLLATE NOCASE", True
+            return self.sql.nocase("nullif(d.issuer, '')"), True
         if column == "text":
+            if not self.sql.has_search_index:
+                return _TEXT_SQL, False
             # the stored copy (migration 0004) and its index: no substring cut per row
             if self.sort_text_pending:
                 self.joins["st"] = "LEFT JOIN search_sort_text st ON st.annotation_id = a.id"
@@ -282,18 +299,14 @@ class _Query:
             self.joins["st"] = "JOIN search_sort_text st ON st.annotation_id = a.id"
             return "st.text", False
         if column == "author":
-            return "a.author COLLATE NOCASE", False
+            return self.sql.nocase("a.author"), False
         if column == "id":
             return "a.id", False
         if column == "status":
             cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES))
             return f"(CASE coalesce(a.status, 'draft') {cases} ELSE {len(STATUSES)} END)", False
         if column == "tags":
-            return (
-                "(SELECT group_concat(name, ', ') FROM (SELECT g.name FROM annotation_tags y "
-                "JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id = a.id "
-                "ORDER BY g.position, g.id))"
-            ), True
+            return self.sql.tag_names(), True
         return self.field_sql(field_column(column)), True
 
     def from_sql(self) -> str:
@@ -372,7 +385,8 @@ def ids_in(
     query = _prepare(connection, wanted, sort)
     sql = f"SELECT a.id {query.from_sql()} WHERE {query.where} ORDER BY {query.order}"
     if limit is not None or offset:
-        sql += f" LIMIT {int(limit) if limit is not None else -1} OFFSET {max(0, int(offset))}"
+        shown = int(limit) if limit is not None else query.sql.no_limit
+        sql += f" LIMIT {shown} OFFSET {max(0, int(offset))}"
     return [row[0] for row in _run(connection, sql, query.params)]
 
 
@@ -383,16 +397,22 @@ def rows_in(connection: Connection, annotation_ids: Sequence[int]) -> list[Row]:
     marks = ", ".join("?" for _ in annotation_ids)
     base = _run(
         connection,
-        f'SELECT a.id, a.document_id, d.title, d.published, d.issuer, a.start, a."end", '
-        f"{_TEXT_SQL}, a.author, coalesce(a.status, 'draft'), a.note "
-        f"FROM annotations a JOIN documents d ON d.id = a.document_id WHERE a.id IN ({marks})",
+        driver_sql(
+            connection,
+            f'SELECT a.id, a.document_id, d.title, d.published, d.issuer, a.start, a."end", '
+            f"{_TEXT_SQL}, a.author, coalesce(a.status, 'draft'), a.note FROM annotations a "
+            f"JOIN documents d ON d.id = a.document_id WHERE a.id IN ({marks})",
+        ),
         tuple(annotation_ids),
     )
     tag_rows = _run(
         connection,
-        "SELECT y.annotation_id, g.name, json_extract(y.fields, '$') FROM annotation_tags y "
-        f"JOIN tags g ON g.id = y.tag_id WHERE y.annotation_id IN ({marks}) "
-        "ORDER BY y.annotation_id, g.position, g.id",
+        driver_sql(
+            connection,
+            f"SELECT y.annotation_id, g.name, {table_sql(connection).all_fields('y')} "
+            f"FROM annotation_tags y JOIN tags g ON g.id = y.tag_id "
+            f"WHERE y.annotation_id IN ({marks}) ORDER BY y.annotation_id, g.position, g.id",
+        ),
         tuple(annotation_ids),
     )
     tags: dict[int, list[str]] = {}

@@ -51,7 +51,7 @@ from annotator.core.history import HISTORY_COLUMNS, snapshot_to_json
 from annotator.core.model import utcnow
 from annotator.core.ops import stored_time
 from annotator.core.sources import NAME_FIELD, ensure_sources
-from annotator.core.store import Store, bulk_insert
+from annotator.core.store import Store, bulk_insert, driver_sql
 
 # -- statements ------------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ def read_snapshots(connection: Connection, ids: Iterable[int]) -> dict[int, Anno
         marks = ", ".join("?" * len(chunk))
         tags: dict[int, list[TagSnapshot]] = {}
         for annotation_id, name, fields, suggested in connection.exec_driver_sql(
-            _SELECT_TAGS.format(marks=marks), chunk
+            driver_sql(connection, _SELECT_TAGS.format(marks=marks)), chunk
         ).fetchall():
             tags.setdefault(annotation_id, []).append(
                 TagSnapshot(
@@ -138,7 +138,9 @@ def read_snapshots(connection: Connection, ids: Iterable[int]) -> dict[int, Anno
                     tuple(loads(suggested)) if suggested else (),
                 )
             )
-        selected = connection.exec_driver_sql(_SELECT_ANNOTATIONS.format(marks=marks), chunk)
+        selected = connection.exec_driver_sql(
+            driver_sql(connection, _SELECT_ANNOTATIONS.format(marks=marks)), chunk
+        )
         for row in selected.fetchall():
             (
                 annotation_id,
@@ -286,7 +288,7 @@ def bulk_edit(store: Store, ids: Iterable[int], actor: str, edit: Edit) -> BulkR
         if pairs and isinstance(value, str) and _names_source(edit):
             # a claim's source named in bulk is registered as one named in the form (ops.py)
             driver = connection.connection.driver_connection
-            ensure_sources(driver, [(value, actor)])  # type: ignore[arg-type]
+            ensure_sources(driver, [(value, actor)])
         comment = edit.comment if isinstance(edit, SetStatus) else ""
         _history(connection, action, actor, pairs, comment)
     changed_ids = frozenset(after.id for _before, after in pairs)
@@ -316,7 +318,9 @@ def _write(
 ) -> None:
     if not pairs:
         return
-    run = connection.exec_driver_sql
+    def run(sql: str, params: list[tuple[Any, ...]]) -> None:
+        connection.exec_driver_sql(driver_sql(connection, sql), params)
+
     if isinstance(edit, SetStatus):
         run(
             _SET_REVIEW,
@@ -406,8 +410,12 @@ def restore_snapshots(
         present = [s for s in snapshots if s.id in current]
         absent = [s for s in snapshots if s.id not in current]
         if present:
-            connection.exec_driver_sql(_REMOVE_TAGS, [(s.id,) for s in present])
-            connection.exec_driver_sql(_SET_ALL, [_columns(s) for s in present])
+            connection.exec_driver_sql(
+                driver_sql(connection, _REMOVE_TAGS), [(s.id,) for s in present]
+            )
+            connection.exec_driver_sql(
+                driver_sql(connection, _SET_ALL), [_columns(s) for s in present]
+            )
         bulk_insert(connection, "annotations", _ANNOTATION_COLUMNS, [_columns(s) for s in absent])
         bulk_insert(connection, "annotation_tags", _TAG_COLUMNS, tag_rows)
         _history(connection, "restore", actor, [(current.get(s.id), s) for s in snapshots], "")

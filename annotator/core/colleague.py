@@ -402,7 +402,7 @@ def merge_colleague(
     cannot be read or does not fit, including when it is the open database itself.
     """
     try:
-        if file_key(path) == file_key(store.path):
+        if store.path is not None and file_key(path) == file_key(store.path):
             raise _refuse(path, "is the open database itself")
     except OSError as exc:
         raise _refuse(path, f"cannot be read ({exc.strerror or exc})") from exc
@@ -425,8 +425,8 @@ def _merge_attached(
     """The merge of a colleague's database of the current schema inside SQLite
     (colleague_attached.py); None for anything else, or anything it leaves to the general path
     (which refuses it or converts its values)."""
-    if not path.is_file() or in_use(path):
-        return None
+    if store.on_server or not path.is_file() or in_use(path):
+        return None  # ATTACH is SQLite's: a server database takes the general path
     try:
         state = inspect_database(path)
     except DatabaseRefused:

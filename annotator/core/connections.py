@@ -141,14 +141,56 @@ class _Shared:
     close: Callable[[Any], None]
 
 
-class DatabaseFile:
+class SharedObjects:
+    """What several parts of the app share of one database (the SQLAlchemy engine of
+    store.py), made once and closed by its last user. A `DatabaseFile` is one; so is the
+    owner of a server database's engine (server.py)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._shared: dict[str, _Shared] = {}
+
+    def share(self, name: str, make: Callable[[], T], close: Callable[[T], None]) -> T:
+        """The object `name` shared by every user of this database in the process, made once.
+
+        Each call must be matched by one `unshare(name)`; the last one closes the object.
+        """
+        with self.lock:
+            shared = self._shared.get(name)
+            if shared is None:
+                shared = self._shared[name] = _Shared(make(), 0, close)
+            shared.users += 1
+            return shared.value  # type: ignore[no-any-return]
+
+    @property
+    def in_use(self) -> bool:
+        with self.lock:
+            return bool(self._shared)
+
+    def shared(self, name: str) -> Any:
+        """The object `name` while it is shared, else None."""
+        with self.lock:
+            entry = self._shared.get(name)
+            return None if entry is None else entry.value
+
+    def unshare(self, name: str) -> None:
+        with self.lock:
+            shared = self._shared.get(name)
+            if shared is None:
+                return
+            shared.users -= 1
+            if shared.users <= 0:
+                del self._shared[name]
+                shared.close(shared.value)
+
+
+class DatabaseFile(SharedObjects):
     """The connections of this process to one database file, and its companion files."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
-        self.lock = threading.RLock()
         self._live: weakref.WeakSet[OwnedConnection] = weakref.WeakSet()
-        self._shared: dict[str, _Shared] = {}
         self._attached = 0  # ATTACHes of this file to another file's connections (`attached`)
 
     # -- companions ------------------------------------------------------------------------
@@ -248,36 +290,6 @@ class DatabaseFile:
     def _forget(self, conn: OwnedConnection) -> None:
         with self.lock:
             self._live.discard(conn)
-
-    # -- shared objects (the engine of store.py) ---------------------------------------------
-
-    def share(self, name: str, make: Callable[[], T], close: Callable[[T], None]) -> T:
-        """The object `name` shared by every user of this file in the process, made once.
-
-        Each call must be matched by one `unshare(name)`; the last one closes the object.
-        """
-        with self.lock:
-            shared = self._shared.get(name)
-            if shared is None:
-                shared = self._shared[name] = _Shared(make(), 0, close)
-            shared.users += 1
-            return shared.value  # type: ignore[no-any-return]
-
-    def shared(self, name: str) -> Any:
-        """The object `name` while it is shared, else None."""
-        with self.lock:
-            entry = self._shared.get(name)
-            return None if entry is None else entry.value
-
-    def unshare(self, name: str) -> None:
-        with self.lock:
-            shared = self._shared.get(name)
-            if shared is None:
-                return
-            shared.users -= 1
-            if shared.users <= 0:
-                del self._shared[name]
-                shared.close(shared.value)
 
     # -- the file itself ---------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
@@ -229,9 +230,11 @@ def _check_snapshots(
     )
     if document_ids is not None:
         query = query.where(AnnotationHistory.document_id.in_(sorted(document_ids)))
-    try:
-        damaged = connection.execute(query).scalar_one()
-    except OperationalError:  # an SQLite without JSON functions: check them here
+    damaged: int | None = None
+    if connection.dialect.name == "sqlite":  # json_valid is SQLite's
+        with suppress(OperationalError):  # an SQLite without JSON functions
+            damaged = connection.execute(query).scalar_one()
+    if damaged is None:  # check them here
         damaged = 0
         for row in rows:
             for text in row[4:6]:

@@ -12,6 +12,7 @@ not yet confirmed by the analyst.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import (
@@ -57,6 +58,24 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
         return parsed
+
+
+class _JSONText(TypeDecorator[Any]):
+    """JSON stored as text on PostgreSQL, as SQLite stores it (`StoredJSON`)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(value)  # None is JSON's null, as SQLAlchemy's JSON stores it
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+# JSON columns: SQLAlchemy's JSON on SQLite; text holding JSON on PostgreSQL (the migrations
+# make them so), so that the bulk paths read and write stored JSON text on both.
+StoredJSON = JSON().with_variant(_JSONText(), "postgresql")
 
 
 def utcnow() -> dt.datetime:
@@ -163,8 +182,8 @@ class AnnotationTag(Base):
     tag_id: Mapped[int] = mapped_column(
         ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True
     )
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    suggested: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fields: Mapped[dict[str, Any]] = mapped_column(StoredJSON, default=dict)
+    suggested: Mapped[list[str]] = mapped_column(StoredJSON, default=list)
 
     annotation: Mapped[Annotation] = relationship(back_populates="tags")
     tag: Mapped[Tag] = relationship(lazy="joined")
@@ -189,8 +208,8 @@ class AnnotationHistory(Base):
     action: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(StoredJSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(StoredJSON)
     comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 

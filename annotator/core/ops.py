@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect_class
 from sqlalchemy.orm import Session
 
@@ -42,7 +42,7 @@ from annotator.core.model import (
     utcnow,
 )
 from annotator.core.sources import ensure_sources
-from annotator.core.store import Store, bulk_insert
+from annotator.core.store import Store, bulk_insert, id_counter
 from annotator.core.text import text_sha256
 
 
@@ -139,11 +139,7 @@ def next_annotation_id(session: Session) -> int:
     AUTOINCREMENT counter), so that the id of a deleted annotation is never given again (undo
     puts it back under that id). For the bulk paths, which write their ids themselves."""
     highest = session.scalar(select(func.max(Annotation.id))) or 0
-    counter = session.execute(
-        text("SELECT seq FROM sqlite_sequence WHERE name = :name"),
-        {"name": Annotation.__tablename__},
-    ).scalar()
-    return max(highest, int(counter or 0)) + 1
+    return max(highest, id_counter(session, Annotation.__tablename__)) + 1
 
 
 def _check_units(units: Sequence[tuple[int, int, str]], length: int) -> None:
@@ -531,7 +527,7 @@ def set_fields(
             # a new source is registered with the claim (sources.py); a suggested name waits
             # until the analyst confirms it
             driver = change.session.connection().connection.driver_connection
-            ensure_sources(driver, [(name, actor or change.before.author)])  # type: ignore[arg-type]
+            ensure_sources(driver, [(name, actor or change.before.author)])
     return change.changes()
 
 

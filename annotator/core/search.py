@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from annotator.core.errors import InvalidValue
+from annotator.core.errors import AnnotatorError, InvalidValue
 from annotator.core.folding import fold
 from annotator.core.store import Store
 
@@ -227,9 +227,23 @@ WHERE x.annotation_id IN (SELECT value FROM json_each(?)) ORDER BY t.position, t
 """
 
 
+NEEDS_LOCAL = (
+    "Find in All Documents needs a local database: a team database on a server has no search "
+    "index (the annotations table's text filter works on both)"
+)
+
+
+class SearchNeedsLocalDatabase(AnnotatorError):
+    """A search of a team database (PostgreSQL): its indexes are SQLite's FTS5 (migration
+    0004), which a server does not have."""
+
+
 def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResults:
     """The sentences and notes that match `query`, grouped by document. At most `limit` of
-    each kind. Raises InvalidValue for a query with nothing to search for."""
+    each kind. Raises InvalidValue for a query with nothing to search for, and
+    SearchNeedsLocalDatabase on a team database."""
+    if store.on_server:
+        raise SearchNeedsLocalDatabase(NEEDS_LOCAL)
     terms = parse_query(query)
     expression = fts_expression(terms)
     with store.read() as session:

@@ -144,7 +144,10 @@ def refresh(driver: sqlite3.Connection | Any, *, after: int = 0, limit: int | No
 
 
 def backlog(store: Store, at_most: int | None = None) -> int:
-    """How many rows wait in the queue of `store`'s database (counted up to `at_most`)."""
+    """How many rows wait in the queue of `store`'s database (counted up to `at_most`); 0 on a
+    team database, which has no search indexes (they are SQLite's FTS5)."""
+    if store.on_server:
+        return 0
     with store.read() as session:
         return queued(_driver(session), 0, at_most)
 
@@ -152,7 +155,10 @@ def backlog(store: Store, at_most: int | None = None) -> int:
 def fold_step(store: Store, rows: int = BATCH_ROWS, *, wait: bool = True) -> int | None:
     """Fold the `rows` oldest queued rows in one transaction of their own; the number folded
     (0: nothing was queued). Without `wait`, None at once when another connection holds the
-    write lock (instead of waiting for it, as a write does), so that idle time never blocks."""
+    write lock (instead of waiting for it, as a write does), so that idle time never blocks.
+    0 on a team database (no search indexes)."""
+    if store.on_server:
+        return 0
     try:
         with store.write(wait=wait) as session:
             return refresh(_driver(session), limit=rows)
@@ -181,8 +187,11 @@ def _driver(session: Any) -> Any:
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether `exc` (sqlite3's, or SQLAlchemy's around it) is SQLite's "database is locked"."""
+    """Whether `exc` (sqlite3's, or SQLAlchemy's around it) is SQLite's "database is locked",
+    or a team database's write lock taken by another connection (lock_not_available)."""
     orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
     return isinstance(orig, sqlite3.OperationalError) and (
         getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(orig)
     )

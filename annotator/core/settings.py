@@ -84,7 +84,9 @@ class Settings:
         else:
             self.hidden.pop(str(db), None)
 
-    def remember_database(self, path: Path) -> None:
+    def remember_database(self, path: Path | object) -> None:
+        """Put a database first in File > Open Recent: a file's path, or a server's URL
+        (its str(), which never holds a password)."""
         key = str(path)
         self.recent_databases = [key] + [p for p in self.recent_databases if p != key]
         del self.recent_databases[MAX_RECENT:]

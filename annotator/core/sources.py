@@ -17,6 +17,11 @@ registered ones and any name that only claims use (written by another client, or
 before 0005). Saving a claim (`ops.set_fields`) and merging or importing claims register the
 names they bring (`ensure_sources`, `merge_sources`); a colleague's registered source is added
 with their grade, and an existing one keeps ours (the merge report says where grades differ).
+
+The functions here take the DB-API connection of either back end (sqlite3's, or psycopg's on a
+team database: `_Raw` speaks both). On PostgreSQL the claims' fields (JSON text) are parsed in
+Python: a malformed value is left out there without failing (and aborting) the transaction.
+A colleague's database is always an SQLite file (`colleague_sources`).
 """
 
 from __future__ import annotations
@@ -116,17 +121,70 @@ class _Tally:
     spellings: Counter[str] | None = None
 
 
-def _claim_sources(conn: sqlite3.Connection, schema: str) -> Counter[Any]:
+# On PostgreSQL: every claim's fields as stored (JSON text), read in Python.
+_PG_CLAIM_FIELDS = (
+    "SELECT t.fields FROM annotation_tags AS t "
+    "WHERE t.tag_id = (SELECT id FROM tags WHERE name = 'claim')"
+)
+
+
+class _Raw:
+    """A DB-API connection of either back end, called as sqlite3's: `?` marks, all rows."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver: Any = driver.driver if isinstance(driver, _Raw) else driver
+        self.postgres = not isinstance(self.driver, sqlite3.Connection)
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        cursor = self.driver.cursor()
+        try:
+            cursor.execute(self._sql(sql), params)
+            return list(cursor.fetchall()) if cursor.description is not None else []
+        finally:
+            cursor.close()
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cursor = self.driver.cursor()
+        try:
+            cursor.executemany(self._sql(sql), rows)
+        finally:
+            cursor.close()
+
+
+def _fields_of(text: object) -> Mapping[str, Any] | None:
     try:
-        rows = conn.execute(_CLAIM_SOURCES.format(schema=schema, **_FAST)).fetchall()
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _claim_sources(conn: _Raw, schema: str) -> Counter[Any]:
+    if conn.postgres:  # each distinct fields value parsed once, in Python
+        found: Counter[Any] = Counter()
+        for text, count in Counter(row[0] for row in conn.execute(_PG_CLAIM_FIELDS)).items():
+            fields = _fields_of(text)
+            if fields is not None:
+                picked = [fields.get(NAME_FIELD), fields.get(CREDIBILITY_FIELD),
+                          fields.get(GRADE_FIELD)]
+                found[json.dumps(picked)] += count
+        return found
+    try:
+        rows = conn.execute(_CLAIM_SOURCES.format(schema=schema, **_FAST))
     except sqlite3.OperationalError as exc:
         if "JSON" not in str(exc):
             raise
-        rows = conn.execute(_CLAIM_SOURCES.format(schema=schema, **_GUARDED)).fetchall()
+        rows = conn.execute(_CLAIM_SOURCES.format(schema=schema, **_GUARDED))
     return Counter(row[0] for row in rows)
 
 
-def _claim_tallies(conn: sqlite3.Connection, schema: str = "main") -> dict[str, _Tally]:
+def _claim_tallies(driver: Any, schema: str = "main") -> dict[str, _Tally]:
+    conn = _Raw(driver)
     tallies: dict[str, _Tally] = {}
     keys: dict[str, str] = {}  # a spelling -> its key (folded once per spelling)
     for text, count in _claim_sources(conn, schema).items():
@@ -154,24 +212,24 @@ def _claim_tallies(conn: sqlite3.Connection, schema: str = "main") -> dict[str, 
     return tallies
 
 
-def _registered(conn: sqlite3.Connection, schema: str = "main") -> dict[str, tuple[Any, ...]]:
+def _registered(driver: Any, schema: str = "main") -> dict[str, tuple[Any, ...]]:
     """key -> (name, reliability, note, modified_by, modified, created_by)."""
+    conn = _Raw(driver)
+    table = "sources" if conn.postgres else f"{schema}.sources"
     return {
-        row[0]: row[1:]
+        row[0]: tuple(row[1:])
         for row in conn.execute(
             "SELECT name_key, name, reliability, note, modified_by, modified, created_by "
-            f"FROM {schema}.sources"
+            f"FROM {table}"
         )
     }
 
 
-def _driver(session: Any) -> sqlite3.Connection:
-    driver = session.connection().connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    return driver
+def _driver(session: Any) -> _Raw:
+    return _Raw(session.connection().connection.driver_connection)
 
 
-def read_sources(conn: sqlite3.Connection) -> list[SourceInfo]:
+def read_sources(conn: Any) -> list[SourceInfo]:
     """`list_sources` on a plain connection."""
     tallies = _claim_tallies(conn)
     registered = _registered(conn)
@@ -262,8 +320,8 @@ def set_default_reliability(
     with store.write() as session:
         conn = _driver(session)
         key = source_key(clean)
-        exists = conn.execute("SELECT 1 FROM sources WHERE name_key = ?", (key,)).fetchone()
-        if exists is None:
+        exists = conn.execute("SELECT 1 FROM sources WHERE name_key = ?", (key,))
+        if not exists:
             conn.execute(
                 "INSERT INTO sources (name, name_key, reliability, note, created, created_by, "
                 "modified, modified_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -296,7 +354,7 @@ def remove_source(store: Store, name: str) -> None:
 
 
 def ensure_sources(
-    conn: sqlite3.Connection,
+    driver: Any,
     names: Iterable[tuple[str, str]],
     now: str | None = None,
     *,
@@ -305,6 +363,7 @@ def ensure_sources(
     """Register each (name, created_by) whose folded name has no source yet, in the caller's
     transaction; `graded` (by source_key) gives a new one its grade and note. Returns the
     names added, in order."""
+    conn = _Raw(driver)
     when = now or _now()
     graded = graded or {}
     known: set[str] = set()
@@ -322,7 +381,7 @@ def ensure_sources(
         if key in known:
             continue
         known.add(key)
-        if conn.execute(lookup, (key,)).fetchone() is not None:
+        if conn.execute(lookup, (key,)):
             continue
         entry = graded.get(key)
         grade = entry.reliability if entry is not None else None
@@ -360,7 +419,7 @@ class SourcesMerged:
 
 
 def merge_sources(
-    conn: sqlite3.Connection,
+    conn: Any,
     entries: Iterable[SourceEntry],
     claim_names: Iterable[tuple[str, str]],
     now: str | None = None,
@@ -391,7 +450,8 @@ def merge_sources(
 
 
 def colleague_sources(conn: sqlite3.Connection, schema: str = "main") -> list[SourceEntry]:
-    """The registered sources of a colleague's database (none before schema 0005)."""
+    """The registered sources of a colleague's database, an SQLite file (none before schema
+    0005)."""
     has = conn.execute(
         f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = 'sources'"
     ).fetchone()
@@ -428,19 +488,14 @@ def suggested_grade(
     return grade_of(source_key(name))
 
 
-def backfill_sources(conn: sqlite3.Connection) -> int:
+def backfill_sources(driver: Any) -> int:
     """Fill `sources` from the existing claims (migration 0005): one per folded
     `attributed_to`, named by its most used spelling, graded with the reliability given most
     often (none when none was given or two tie), created by the author of its first claim at
     its creation time. Returns how many."""
+    conn = _Raw(driver)
     firsts: dict[str, tuple[str, str]] = {}
-    for name, author, created in conn.execute(
-        "SELECT json_extract(t.fields, '$.attributed_to'), a.author, a.created "
-        "FROM annotation_tags AS t JOIN annotations AS a ON a.id = t.annotation_id "
-        "WHERE t.tag_id = (SELECT id FROM tags WHERE name = 'claim') "
-        "AND json_valid(t.fields) AND json_type(t.fields, '$.attributed_to') = 'text' "
-        "ORDER BY a.id"
-    ):
+    for name, author, created in _first_claims(conn):
         key = source_key(name)
         if key and key not in firsts:
             firsts[key] = (author, created)
@@ -464,3 +519,26 @@ def backfill_sources(conn: sqlite3.Connection) -> int:
         rows,
     )
     return len(rows)
+
+
+def _first_claims(conn: _Raw) -> list[tuple[str, str, str]]:
+    """(attributed_to, author, created) of every claim naming a source, in id order."""
+    if not conn.postgres:
+        return conn.execute(
+            "SELECT json_extract(t.fields, '$.attributed_to'), a.author, a.created "
+            "FROM annotation_tags AS t JOIN annotations AS a ON a.id = t.annotation_id "
+            "WHERE t.tag_id = (SELECT id FROM tags WHERE name = 'claim') "
+            "AND json_valid(t.fields) AND json_type(t.fields, '$.attributed_to') = 'text' "
+            "ORDER BY a.id"
+        )
+    found = []
+    for text, author, created in conn.execute(
+        "SELECT t.fields, a.author, a.created "
+        "FROM annotation_tags AS t JOIN annotations AS a ON a.id = t.annotation_id "
+        "WHERE t.tag_id = (SELECT id FROM tags WHERE name = 'claim') ORDER BY a.id"
+    ):
+        fields = _fields_of(text)
+        name = fields.get(NAME_FIELD) if fields is not None else None
+        if isinstance(name, str):
+            found.append((name, author, created))
+    return found

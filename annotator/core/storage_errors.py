@@ -37,6 +37,8 @@ class Problem(StrEnum):
     IO = "io"
     DAMAGED = "damaged"
     CANNOT_OPEN = "cannot-open"
+    OFFLINE = "offline"  # a database server that cannot be reached
+    REFUSED = "refused"  # the server does not let this role write that
     OTHER = "other"
 
 
@@ -188,6 +190,61 @@ def _sqlite_problem(error: sqlite3.Error) -> StorageProblem | None:
     return None
 
 
+_SERVER = "the database server"
+# PostgreSQL's SQLSTATE codes (psycopg's `Error.sqlstate`), by class or in full.
+_BY_SQLSTATE = {
+    "53100": Problem.FULL,  # disk_full
+    "40001": Problem.LOCKED,  # serialization_failure
+    "40P01": Problem.LOCKED,  # deadlock_detected
+    "55P03": Problem.LOCKED,  # lock_not_available
+    "25006": Problem.READ_ONLY,  # read_only_sql_transaction (a standby)
+    "42501": Problem.REFUSED,  # insufficient_privilege, row-level security
+    "28000": Problem.CANNOT_OPEN,  # invalid_authorization_specification
+    "28P01": Problem.CANNOT_OPEN,  # invalid_password
+    "3D000": Problem.CANNOT_OPEN,  # invalid_catalog_name (no such database)
+    "08": Problem.OFFLINE,  # connection_exception
+    "57P": Problem.OFFLINE,  # admin_shutdown, crash_shutdown, cannot_connect_now
+}
+
+
+def _server_problem(error: BaseException) -> StorageProblem | None:
+    """What a psycopg error means; None for one that is not psycopg's."""
+    if not type(error).__module__.startswith("psycopg"):
+        return None
+    state = getattr(error, "sqlstate", None) or ""
+    kind = _BY_SQLSTATE.get(state) or _BY_SQLSTATE.get(state[:3]) or _BY_SQLSTATE.get(state[:2])
+    if kind is None and not state and type(error).__name__ == "OperationalError":
+        kind = Problem.OFFLINE  # no SQLSTATE: the connection itself failed
+    if kind is Problem.OFFLINE:
+        return StorageProblem(
+            kind, f"{_SERVER} cannot be reached (the network, or the server is down)",
+            "check the connection and try again",
+            "your change is kept and saved when the server is back",
+        )
+    if kind is Problem.FULL:
+        return StorageProblem(kind, f"{_SERVER}'s disk is full", "ask its administrator")
+    if kind is Problem.READ_ONLY:
+        return StorageProblem(
+            kind, f"{_SERVER} accepts no changes now (read-only)", "ask its administrator"
+        )
+    if kind is Problem.REFUSED:
+        return StorageProblem(
+            kind, f"{_SERVER} does not allow your role to change this",
+            "only its author (or a reviewer, an administrator) can",
+        )
+    if kind is Problem.CANNOT_OPEN:
+        return StorageProblem(
+            kind, f"{_SERVER} refused the connection (user, password or database name)",
+            "check the URL, your ~/.pgpass or service file",
+        )
+    if kind is Problem.LOCKED:
+        return StorageProblem(
+            kind, "a colleague's change to the same data was saved at the same moment",
+            "try again",
+        )
+    return None
+
+
 def _os_problem(error: OSError) -> StorageProblem:
     subject = str(error.filename) if error.filename else "the file"
     kind = _BY_ERRNO.get(error.errno) if error.errno is not None else None
@@ -210,6 +267,8 @@ def storage_problem(exc: BaseException) -> StorageProblem:
             found = _sqlite_problem(error)
             if found is not None:
                 return found
+        elif (server := _server_problem(error)) is not None:
+            return server
         elif isinstance(error, OSError):
             return _os_problem(error)
     if _is_sqlalchemy_error(exc) or isinstance(exc, sqlite3.Error):

@@ -12,6 +12,7 @@ left untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
+from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
@@ -29,6 +30,7 @@ from annotator.core import search_index
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
     DatabaseFile,
+    SharedObjects,
     backup_folder,
     database_file,
 )
@@ -44,6 +46,19 @@ from annotator.core.inspection import (
     connect_for_reading,
     inspect_database,
 )
+from annotator.core.server import (
+    ServerDatabase,
+    ServerWatcher,
+    make_server_engine,
+    server_database,
+    server_revision,
+)
+from annotator.core.server_address import (
+    ServerAddress,
+    is_server_url,
+    mangled_url,
+    parse_server_url,
+)
 from annotator.core.settings import DB_ENV_VAR, default_db_path
 
 __all__ = [
@@ -58,7 +73,7 @@ ENGINE = "engine"  # the name under which a file's engine is shared (connections
 SEARCH_MARK = "search_mark"  # connection info: the search queue's mark when the write began
 
 
-def _configure_engine(engine: Engine) -> None:
+def _configure_engine(engine: Engine) -> None:  # SQLite's
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: no deadlock when two processes upgrade locks.
@@ -89,13 +104,33 @@ def bulk_insert(
     """One executemany of rows already in their stored form (ISO times, JSON text).
 
     The bulk paths (import of annotations, merge) use this: it skips per-row type processing,
-    which costs more than SQLite itself on 100,000 rows.
+    which costs more than SQLite itself on 100,000 rows. On PostgreSQL the rows go in with one
+    COPY (a few times faster than an executemany over the network; triggers fire the same).
     """
     if not rows:
         return
     names = ", ".join(f'"{column}"' for column in columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
     marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    connection.exec_driver_sql(
+        driver_sql(connection, f'INSERT INTO "{table}" ({names}) VALUES ({marks})'), rows
+    )
+
+
+def driver_sql(connection: Connection, sql: str) -> str:
+    """`sql`, written with `?` marks for `exec_driver_sql`, in the marks of the connection's
+    driver: as it is on SQLite, `%s` on PostgreSQL (psycopg), where a literal `%` doubles."""
+    if connection.dialect.paramstyle == "qmark":
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def bulk_select(connection: Connection, statement: ClauseElement) -> list[tuple[Any, ...]]:
@@ -110,12 +145,31 @@ def bulk_select(connection: Connection, statement: ClauseElement) -> list[tuple[
     )
     assert isinstance(compiled, SQLCompiler)
     values = compiled.params
-    parameters = [values[name] for name in compiled.positiontup or ()]
+    parameters: Any = (
+        [values[name] for name in compiled.positiontup]
+        if compiled.positiontup is not None
+        else values  # PostgreSQL (psycopg): named parameters
+    )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         return cursor.execute(compiled.string, parameters).fetchall()  # type: ignore[no-any-return]
     finally:
         cursor.close()
+
+
+def id_counter(session: Session, table: str) -> int:
+    """The highest id `table`'s counter has given (0 if none): SQLite's AUTOINCREMENT counter
+    (`sqlite_sequence`), PostgreSQL's id sequence. Above any id the table ever held."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = session.execute(
+            text("SELECT pg_sequence_last_value(pg_get_serial_sequence(:name, 'id')::regclass)"),
+            {"name": table},
+        ).scalar()
+    else:
+        value = session.execute(
+            text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": table}
+        ).scalar()
+    return int(value or 0)
 
 
 def _upgrade(engine: Engine, target: str = "head") -> None:
@@ -125,12 +179,14 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
-        connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
-        driver = connection.connection.driver_connection
-        if search_index.has_index(driver):
-            search_index.refresh(driver)
+        if engine.dialect.name == "sqlite":  # the search indexes are SQLite's (FTS5)
+            driver = connection.connection.driver_connection
+            if search_index.has_index(driver):
+                search_index.refresh(driver)
 
 
 @contextmanager
@@ -155,16 +211,24 @@ class _OpenDatabase:
 
     engine: Engine
     read_only: bool
+    user: str | None = None  # a server's connected role: the author of what is written
 
 
 class Store:
-    """An open Annotator database (one borrower of the file's shared engine)."""
+    """An open Annotator database (one borrower of the file's shared engine): a file
+    (`path`, `owner` its DatabaseFile) or a PostgreSQL database (`address`; `path` None)."""
 
-    def __init__(self, path: Path, owner: DatabaseFile, opened: _OpenDatabase) -> None:
-        self.path = path
+    def __init__(
+        self, location: Path | ServerAddress, owner: SharedObjects, opened: _OpenDatabase
+    ) -> None:
+        self.address = location if isinstance(location, ServerAddress) else None
+        self.path: Path | None = None if isinstance(location, ServerAddress) else location
         self.owner = owner
         self.engine = opened.engine
         self.read_only = opened.read_only
+        # On a team database the server knows who is connected: that role is the author of
+        # what this Store writes (row-level security refuses any other, server_roles.py).
+        self.user = opened.user
         self._write_engine = self.engine.execution_options(write=True)
         self._write_now_engine = self._write_engine.execution_options(no_wait=True)
         self._closed = False
@@ -188,8 +252,9 @@ class Store:
         Before it commits, the session folds the rows it queued for the search indexes when
         they are few (search_index.py); a bulk write leaves them queued, and any write after
         which rows are queued sets `search_backlog_left`.
-        Without `wait`, beginning fails at once (sqlite3's "database is locked") when another
-        connection is writing, instead of waiting for it.
+        Without `wait`, beginning fails at once (sqlite3's "database is locked"; on a team
+        database psycopg's LockNotAvailable, server.py) when another connection is writing,
+        instead of waiting for it.
         Raises DatabaseReadOnly when the database was opened read-only.
         """
         self._refuse_if_read_only()
@@ -202,7 +267,10 @@ class Store:
 
     def _refresh_search(self, session: Session) -> None:
         """Fold the rows the session's transaction queued for the search indexes, in it,
-        when they are few; leave a bulk write's rows queued (search_index.py)."""
+        when they are few; leave a bulk write's rows queued (search_index.py). Nothing on a
+        team database: the search indexes are SQLite's (FTS5)."""
+        if self.on_server:
+            return
         connection = session.connection()
         after = connection.info.get(SEARCH_MARK)
         if after is None:
@@ -220,6 +288,8 @@ class Store:
         Raises DatabaseReadOnly as `write()` does, sqlite3.Error when `other` cannot be
         attached."""
         self._refuse_if_read_only()
+        if self.on_server:
+            raise AnnotatorError("a server database cannot attach a file (SQLite only)")
         with self._write_engine.connect() as connection:
             # before the session begins: SQLite attaches outside transactions only
             driver = connection.connection.driver_connection
@@ -235,10 +305,43 @@ class Store:
                     if connection.in_transaction():
                         connection.rollback()
 
+    @property
+    def on_server(self) -> bool:
+        return self.address is not None
+
+    @property
+    def location(self) -> Path | ServerAddress:
+        """Where the database is, as `open_store` takes it: the file, or the server address
+        (whose str() is its URL without any password: what settings remember)."""
+        return self.address if self.address is not None else self.file
+
+    @property
+    def file(self) -> Path:
+        """The database file; raises AnnotatorError for a server database (no file)."""
+        if self.path is None:
+            raise AnnotatorError(f"{self.label} is a server database, not a file")
+        return self.path
+
+    @property
+    def label(self) -> str:
+        """What the window calls the database: the file's path, or user@host/db."""
+        return self.address.display if self.address is not None else str(self.path)
+
+    @property
+    def name(self) -> str:
+        """A short name: the file's name, or user@host/db."""
+        return self.address.display if self.address is not None else self.file.name
+
+    @property
+    def key(self) -> str:
+        """What settings remember the database by: the file's path, or its URL without any
+        password."""
+        return self.address.key if self.address is not None else str(self.path)
+
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
             raise DatabaseReadOnly(
-                f"{self.path.name} is open read-only (its file or folder cannot be written), "
+                f"{self.name} is open read-only (its file or folder cannot be written), "
                 "so nothing was saved; File > Save a Copy makes a copy you can work on"
             )
 
@@ -248,7 +351,9 @@ class Store:
             conn.rollback()
         return None if row is None else str(row[0])
 
-    def watcher(self) -> ChangeWatcher:
+    def watcher(self) -> ChangeWatcher | ServerWatcher:
+        if isinstance(self.owner, ServerDatabase):
+            return ServerWatcher(self.owner)
         return ChangeWatcher(self)
 
     @property
@@ -313,7 +418,7 @@ def _backup_on_open(db_path: Path, revision: str, daily: bool, keep: int) -> Non
 
 
 def open_store(
-    path: Path | str | None = None,
+    path: Path | str | ServerAddress | None = None,
     *,
     create: bool = True,
     daily_backup: bool = True,
@@ -327,7 +432,19 @@ def open_store(
     read-only (`Store.read_only`). Raises DatabaseRefused (DatabaseDamaged for a damaged file)
     for a file that is not an Annotator database, is damaged, or was written by a newer
     version; such a file is never modified.
+
+    `path` may be a `postgresql://USER@HOST/DB` URL (or its ServerAddress): the database on
+    that server is created, upgraded or opened the same way (server.py), with no backups.
     """
+    if path is None and is_server_url(os.environ.get(DB_ENV_VAR)):
+        path = os.environ[DB_ENV_VAR]
+    if isinstance(path, ServerAddress) or is_server_url(path):
+        address = path if isinstance(path, ServerAddress) else parse_server_url(str(path))
+        return _open_server(address, create)
+    if mangled_url(path):
+        raise DatabaseRefused(
+            f"{path}: a server URL taken for a file path; write it postgresql://USER@HOST/DB"
+        )
     db_path = Path(path).expanduser() if path is not None else default_db_path()
     owner = database_file(db_path)
     with owner.lock:
@@ -350,6 +467,31 @@ def open_store(
             _backup_on_open(db_path, state.revision, daily_backup, backup_keep)
         opened = owner.share(ENGINE, lambda: _open(owner, state), _close_open)
     return Store(db_path, owner, opened)
+
+
+def _open_server(address: ServerAddress, create: bool) -> Store:
+    owner = server_database(address)
+    with owner.lock:
+        if owner.shared(ENGINE) is None:
+            engine = make_server_engine(owner)
+            try:
+                revision = server_revision(engine, address)
+                if revision is None and not create:
+                    raise DatabaseRefused(f"{address.display}: no Annotator database here")
+                if revision != HEAD_REVISION:
+                    _upgrade(engine)
+                with engine.connect() as conn:
+                    user = str(conn.exec_driver_sql("SELECT current_user").scalar())
+                    conn.rollback()
+            except BaseException:
+                engine.dispose()
+                raise
+            opened = owner.share(
+                ENGINE, lambda: _OpenDatabase(engine, False, user), _close_open
+            )
+        else:
+            opened = owner.share(ENGINE, _unexpected, _close_open)
+    return Store(address, owner, opened)
 
 
 def _refuse_unusable(db_path: Path, state: DatabaseState, create: bool) -> None:
@@ -405,6 +547,7 @@ class ChangeWatcher:
 
     def __init__(self, store: Store) -> None:
         owner = store.owner
+        assert isinstance(owner, DatabaseFile)
         self._conn = (
             connect_for_reading(owner) if store.read_only else owner.connect(query_only=True)
         )

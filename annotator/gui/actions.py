@@ -46,6 +46,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "open_database", "&Open Database…", FILES, (Key.Open,), "Open another database file"
     ),
     ActionSpec(
+        "connect_team", "Connect to &Team Database…", FILES, (),
+        "Open a team database on a PostgreSQL server (postgresql://USER@HOST/DATABASE)",
+    ),
+    ActionSpec(
         "import", "&Import Documents…", FILES, ("Ctrl+I",),
         "Import briefings (.txt .md .html .pdf .docx) or annotation files",
     ),

@@ -27,10 +27,10 @@ _COLLECTING = gc.isenabled()
 gc.disable()
 
 from annotator.core.errors import AnnotatorError  # noqa: E402
+from annotator.core.server_address import database_target, default_database  # noqa: E402
 from annotator.core.settings import (  # noqa: E402
     Settings,
     backups_to_keep,
-    default_db_path,
     load_settings,
 )
 from annotator.gui.context import AppContext  # noqa: E402
@@ -94,7 +94,7 @@ def offer_sample(store: Store, settings: Settings) -> None:
     from annotator.core.importing import import_file
     from annotator.core.queries import list_documents
 
-    key = str(store.path)
+    key = store.key
     if key in settings.sample_offered or list_documents(store):
         return
     settings.sample_offered.append(key)
@@ -116,15 +116,15 @@ def ask_author_if_needed(settings: Settings) -> None:
     settings.author = name.strip() if ok and name.strip() else "analyst"
 
 
-def build_window(db_path: Path | None, settings: Settings) -> MainWindow:
+def build_window(db_path: Path | str | None, settings: Settings) -> MainWindow:
     """Open the database and build the window (raises AnnotatorError if it cannot open)."""
     from annotator.core.store import open_store  # deferred: loads SQLAlchemy
 
-    path = db_path or default_db_path()
+    path = database_target(db_path) if db_path is not None else default_database()
     store = open_store(path, backup_keep=backups_to_keep(settings))
-    if db_path is None:
+    if db_path is None and store.path is not None:  # never into a team database
         offer_sample(store, settings)
-    settings.remember_database(store.path)
+    settings.remember_database(store.location)
     ctx = AppContext(store, settings)
     ctx.save_settings()
     return MainWindow(ctx)
@@ -143,7 +143,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def launch(db_path: Path | None, settings: Settings) -> MainWindow:
+def launch(db_path: Path | str | None, settings: Settings) -> MainWindow:
     """Show the main window now and open the database at `db_path` (the default database if
     None) right after its first paint; `window.database_ready()` tells when it is open.
 
@@ -153,7 +153,7 @@ def launch(db_path: Path | None, settings: Settings) -> MainWindow:
     """
     with collector_paused():
         application()
-        path = db_path or default_db_path()
+        path = database_target(db_path) if db_path is not None else default_database()
         window = MainWindow(AppContext(None, settings))
         window.opening = DatabaseOpening(window, path, offer_sample=db_path is None)
         window.show()
@@ -161,8 +161,9 @@ def launch(db_path: Path | None, settings: Settings) -> MainWindow:
     return window
 
 
-def run(db_path: Path | None = None, files: Sequence[Path] = ()) -> int:
-    """Open the main window on the database at `db_path` (default database if None).
+def run(db_path: Path | str | None = None, files: Sequence[Path] = ()) -> int:
+    """Open the main window on the database at `db_path` (default database if None): a file,
+    or a `postgresql://` URL (a team database on a server).
 
     `files` (from "Open with Annotator" or `annotator FILE...`) are imported once it is open.
     A damaged database is explained and its newest backup offered; it is never overwritten.

@@ -15,7 +15,7 @@ from PySide6.QtGui import QUndoStack
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import Settings, save_settings
-from annotator.core.storage_errors import describe_storage_error, storage_problem
+from annotator.core.storage_errors import Problem, describe_storage_error, storage_problem
 from annotator.gui import deferred
 from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
 
@@ -41,6 +41,7 @@ class PendingEdit:
     error: str  # what stops it and what to do, for the analyst (never the SQL)
     gives_previous: bool = False
     removes: bool = False
+    offline: bool = False  # the team database's server could not be reached
 
 
 def storage_errors() -> tuple[type[BaseException], ...]:
@@ -87,7 +88,10 @@ class AppContext(QObject):
 
     @property
     def author(self) -> str:
-        return self.settings.author or "analyst"
+        """Who writes: on a team database the connected role (the server enforces it), else
+        the name in Preferences."""
+        user = self.store.user if self.store is not None else None
+        return user or self.settings.author or "analyst"
 
     def save_settings(self) -> None:
         try:
@@ -101,7 +105,7 @@ class AppContext(QObject):
         self.undo_stack.clear()
         if old is not None:  # None: the first database of a window shown before it opened
             old.close()
-        self.settings.remember_database(store.path)
+        self.settings.remember_database(store.location)
         self.save_settings()
         self.storeReplaced.emit()
 
@@ -146,10 +150,11 @@ class AppContext(QObject):
         try:
             return self._edit(text, annotation_id, operation, gives_previous, removes)
         except storage_errors() as exc:
+            problem = storage_problem(exc)
             self.pending.append(
                 PendingEdit(
-                    text, annotation_id, operation, storage_problem(exc).line(), gives_previous,
-                    removes,
+                    text, annotation_id, operation, problem.line(), gives_previous, removes,
+                    problem.kind is Problem.OFFLINE,
                 )
             )
             self.pendingChanged.emit(len(self.pending))
@@ -196,6 +201,13 @@ class AppContext(QObject):
             self.removed = frozenset()
         return changes
 
+    def pending_label(self) -> str:
+        """What the status bar says of the kept edits (retried every few seconds)."""
+        count = len(self.pending)
+        if self.pending and self.pending[0].offline:  # a team database's server went away
+            return f"Offline, {count} change(s) waiting — Retry now"
+        return f"{count} change(s) not saved — Retry now"
+
     def retry_pending(self) -> int:
         """Try to write the kept edits, oldest first; returns how many are still waiting."""
         while self.pending:
@@ -206,7 +218,8 @@ class AppContext(QObject):
                     edit.removes,
                 )
             except storage_errors() as exc:
-                edit.error = storage_problem(exc).line()
+                problem = storage_problem(exc)
+                edit.error, edit.offline = problem.line(), problem.kind is Problem.OFFLINE
                 break
             except failures() as exc:
                 self.failed.emit(

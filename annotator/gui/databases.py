@@ -1,26 +1,36 @@
-"""File > New Database, Open Database, Open Recent and Save a Copy: the database files.
+"""File > New Database, Open Database, Connect to Team Database, Open Recent and Save a Copy.
 
 Only New Database creates a database; opening a file that has gone (a recent entry on a
-removed drive) reports it instead of leaving an empty database in its place.
+removed drive) reports it instead of leaving an empty database in its place. Connect to Team
+Database opens a database on a PostgreSQL server by its URL; its password is never asked for
+here (libpq's ~/.pgpass or service file gives it) and never remembered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.server_address import (
+    ServerAddress,
+    database_label,
+    database_target,
+    is_server_url,
+    parse_server_url,
+)
 from annotator.core.settings import backups_to_keep
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
 
 if TYPE_CHECKING:
     from annotator.core.backup import save_copy as write_copy
-    from annotator.core.store import open_store
+    from annotator.core.store import Store, open_store
     from annotator.gui.mainwindow import MainWindow
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     (open_store,) = deferred.functions("annotator.core.store", "open_store")
@@ -28,6 +38,69 @@ else:  # deferred: these load SQLAlchemy, which the window is shown without (iss
     write_copy = deferred.function("annotator.core.backup", "save_copy")
 
 FILE_TYPES = "Annotator databases (*.sqlite3 *.db);;All files (*)"
+
+
+def connect_actions(window: MainWindow) -> None:
+    a = window.actions_by_name
+    a["new_database"].triggered.connect(lambda: new_database(window))
+    a["connect_team"].triggered.connect(lambda: connect_team_database(window))
+    a["save_copy"].triggered.connect(lambda: save_copy(window))
+
+
+def connect_team_database(window: MainWindow) -> QInputDialog:
+    """Ask for a team database's URL (the last one used is offered) and open it."""
+    dialog = QInputDialog(window)
+    dialog.setObjectName("connectTeamDatabase")
+    dialog.setWindowTitle("Connect to Team Database")
+    dialog.setLabelText(
+        "The team database, as its administrator gave it:\n"
+        "postgresql://USER@HOST/DATABASE?sslmode=verify-full\n"
+        "(no password here: ~/.pgpass or a service file holds it)"
+    )
+    servers = [e for e in window.ctx.settings.recent_databases if is_server_url(e)]
+    dialog.setTextValue(servers[0] if servers else "postgresql://")
+    dialog.textValueSelected.connect(lambda text: _connect_to(window, text.strip()))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def _connect_to(window: MainWindow, text: str) -> None:
+    try:
+        if not is_server_url(text):
+            raise AnnotatorError(f"{text or 'nothing'}: not a postgresql://USER@HOST/DB address")
+        target = parse_server_url(text)
+    except AnnotatorError as exc:
+        QMessageBox.warning(window, "Cannot connect", str(exc))
+        return
+    open_database(window, target)
+
+
+def open_asking_password(
+    parent: QWidget, target: Path | ServerAddress, opener: Callable[[Any], Store]
+) -> Store | None:
+    """`opener(target)`; when a team database's server asks for a password that libpq did not
+    find (~/.pgpass, a service file), ask for it (hidden, never kept) and try again. None when
+    the analyst cancels. Raises what `opener` raises otherwise."""
+    from annotator.core.server import PasswordNeeded  # deferred: loads SQLAlchemy
+
+    try:
+        return opener(target)
+    except PasswordNeeded as exc:
+        if not isinstance(target, ServerAddress):
+            raise
+        asked = exc
+    while True:
+        password, ok = QInputDialog.getText(
+            parent, "Team database password", f"{asked}\n\nPassword for {target.display}:",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return None
+        try:
+            return opener(target.with_password(password))
+        except PasswordNeeded as again:
+            asked = again
 
 
 def new_database(window: MainWindow) -> None:
@@ -49,20 +122,33 @@ def new_database(window: MainWindow) -> None:
     open_database(window, target, create=True)
 
 
-def open_database(window: MainWindow, path: Path | None, *, create: bool = False) -> bool:
+def database_folder(store: Store | None) -> Path:
+    """Where a file dialog starts: the open database's folder (home for a server's)."""
+    path = store.path if store is not None else None
+    return path.parent if path is not None else Path.home()
+
+
+def open_database(
+    window: MainWindow, path: Path | ServerAddress | None, *, create: bool = False
+) -> bool:
     """Open the database at `path` (chosen in a file dialog when None); False when it was not
     opened (cancelled, or refused with the reason shown)."""
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
-            window, "Open database", str(window.ctx.store.path.parent), FILE_TYPES
+            window, "Open database", str(database_folder(window.ctx.store)), FILE_TYPES
         )
         if not chosen:
             return False
         path = Path(chosen)
+    keep = backups_to_keep(window.ctx.settings)
     try:
-        store = open_store(path, create=create, backup_keep=backups_to_keep(window.ctx.settings))
+        store = open_asking_password(
+            window, path, lambda target: open_store(target, create=create, backup_keep=keep)
+        )
     except AnnotatorError as exc:
         QMessageBox.warning(window, "Cannot open database", str(exc))
+        return False
+    if store is None:  # no password given
         return False
     window.ctx.replace_store(store)
     return True
@@ -72,6 +158,13 @@ def save_copy(window: MainWindow, path: Path | None = None) -> Path | None:
     """File > Save a Copy of the Database: one self-contained file of the whole database (the
     window goes on with the open one). Returns where the copy was written, None if it was not."""
     store = window.ctx.store
+    if store.path is None:
+        QMessageBox.information(
+            window, "Save a copy of the database",
+            f"{store.label} is a team database on a server: its administrator backs it up. "
+            "Export (File > Export) writes its annotations to a file.",
+        )
+        return None
     if path is None:
         stamp = date.today().isoformat()
         proposal = Path.home() / f"{store.path.stem}-copy-{stamp}{store.path.suffix or '.sqlite3'}"
@@ -102,10 +195,14 @@ def fill_recent_menu(window: MainWindow) -> None:
     menu = window.recent_menu
     menu.clear()
     for entry in window.ctx.settings.recent_databases:
-        if not Path(entry).is_file():
+        try:
+            target = database_target(entry)
+        except AnnotatorError:
+            target = None
+        if target is None or (isinstance(target, Path) and not target.is_file()):
             menu.addAction(f"{entry} (not found)").setEnabled(False)
             continue
-        action = menu.addAction(entry)
-        action.triggered.connect(lambda _c=False, p=entry: open_database(window, Path(p)))
+        action = menu.addAction(database_label(target))
+        action.triggered.connect(lambda _c=False, p=target: open_database(window, p))
     if not window.ctx.settings.recent_databases:
         menu.addAction("(none)").setEnabled(False)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from annotator import __version__
 from annotator.core.connections import backup_folder
 from annotator.core.facts import DocumentSummary
+from annotator.core.server_address import ServerAddress, database_label
 from annotator.core.settings import settings_path
 from annotator.gui import theme
 from annotator.gui.actions import shortcut_groups
@@ -120,19 +121,24 @@ def show_shortcuts(
     return dialog
 
 
-def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
+def show_about(parent: QWidget, db_path: Path | ServerAddress) -> QMessageBox:
     """Version, and where this database, its backups and the settings are kept."""
     places = (
-        ("Database", db_path),
-        ("Backups", backup_folder(db_path)),
+        ("Database", database_label(db_path)),
+        ("Backups", backup_folder(db_path) if isinstance(db_path, Path) else "on the server"),
         ("Settings", settings_path()),
     )
     box = QMessageBox(
         QMessageBox.Icon.NoIcon,
         "About Annotator",
         f"<h3>Annotator {__version__}</h3>"
-        "<p>Tag claims, assessments and figures in briefings. Works offline; nothing is ever "
-        "sent over a network.</p>"
+        "<p>Tag claims, assessments and figures in briefings. "
+        + (
+            "Works offline; nothing is ever sent over a network."
+            if isinstance(db_path, Path)
+            else "This team database is on a server: only it is reached over the network."
+        )
+        + "</p>"
         + "".join(f"<p>{name}: {html.escape(str(path))}</p>" for name, path in places),
         QMessageBox.StandardButton.Ok,
         parent,
@@ -148,7 +154,7 @@ def show_about(parent: QWidget, db_path: Path) -> QMessageBox:
 
 
 def removal_question(
-    parent: QWidget, summary: DocumentSummary, backups: Path
+    parent: QWidget, summary: DocumentSummary, backups: Path | None
 ) -> tuple[QMessageBox, QAbstractButton]:
     """The question asked before a document is removed, and its Remove button (Cancel is the
     default)."""
@@ -163,10 +169,14 @@ def removal_question(
         if count == 0
         else f"Its {count} annotation{'' if count == 1 else 's'} and their history go with it."
     )
+    later = (
+        "After that, File > Merge Colleague's Work on a backup made before the removal brings "
+        f"it back (backups are in the folder “{backups.name}” next to the database)."
+        if backups is not None
+        else "After that, only the server's administrator can bring it back from a backup."
+    )
     box.setInformativeText(
-        f"{what} Edit > Undo puts it all back until you close this database. After that, "
-        "File > Merge Colleague's Work on a backup made before the removal brings it back "
-        f"(backups are in the folder “{backups.name}” next to the database)."
+        f"{what} Edit > Undo puts it all back until you close this database. {later}"
     )
     remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -175,7 +185,9 @@ def removal_question(
     return box, remove
 
 
-def confirm_removal(parent: QWidget, summary: DocumentSummary, backups: Path) -> bool:
+def confirm_removal(
+    parent: QWidget, summary: DocumentSummary, backups: Path | None
+) -> bool:
     """Ask before removing a document; True when the analyst confirms."""
     box, remove = removal_question(parent, summary, backups)
     box.exec()

@@ -33,7 +33,7 @@ def import_paths(window: MainWindow, paths: list[Path]) -> list[int]:
         return []
     with window.own_batch():
         batch = run_batch(
-            window, window.ctx.store.path, "Importing", paths,
+            window, window.ctx.store.location, "Importing", paths,
             lambda store, path: import_files(store, [path])[0],
         )
     if batch.error is not None and batch.stopped_at is None:
@@ -142,7 +142,9 @@ def remove_document(window: MainWindow) -> None:
     except AnnotatorError as exc:
         window.show_failure(str(exc), unsaved=False)
         return
-    if not dialogs.confirm_removal(window, summary, backup_folder(window.ctx.store.path)):
+    path = window.ctx.store.path  # None on a server: no backups beside it
+    backups = backup_folder(path) if path is not None else None
+    if not dialogs.confirm_removal(window, summary, backups):
         return
     if window.ctx.remove_document(document_id) is not None:
         window.statusBar().showMessage(

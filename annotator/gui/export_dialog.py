@@ -298,7 +298,7 @@ class ExportDialog(QDialog):
         caveat = self.caveat.text().strip() or None
         if caveat != get_caveat(self.store):
             set_caveat(self.store, caveat)
-        db_path, fmt, wanted = self.store.path, self.fmt_name(), self.wanted()
+        db_path, fmt, wanted = self.store.location, self.fmt_name(), self.wanted()
         options = ExportOptions(
             excel_bom=self.bom.isChecked() and self.bom.isEnabled(),
             history=self.history.isChecked() and self.history.isEnabled(),

@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         a = self.actions_by_name
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([a["new_database"], a["open_database"]])
+        file_menu.addActions([a["new_database"], a["open_database"], a["connect_team"]])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(lambda: databases.fill_recent_menu(self))
         file_menu.addSeparator()
@@ -272,11 +272,10 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.actions_by_name
         ctx = self.ctx
-        a["new_database"].triggered.connect(lambda: databases.new_database(self))
+        databases.connect_actions(self)  # New Database, Connect to Team Database, Save a Copy
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)
-        a["save_copy"].triggered.connect(lambda: databases.save_copy(self))
         a["preferences"].triggered.connect(self.edit_preferences)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(ctx.undo_stack.undo)
@@ -322,7 +321,7 @@ class MainWindow(QMainWindow):
         a["shortcuts"].triggered.connect(
             lambda: dialogs.show_shortcuts(self, self.actions_by_name, self.tag_actions)
         )
-        a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.path))
+        a["about"].triggered.connect(lambda: dialogs.show_about(self, ctx.store.location))
         a["annotations_table"].triggered.connect(lambda: table_window.show_table(self))
         self.library.documentActivated.connect(self.open_document)
         self.workspace.progressChanged.connect(self.library.model.update_progress)
@@ -422,7 +421,7 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.library.select_document(document_id)
-        self.ctx.settings.last_documents[str(self.ctx.store.path)] = document_id
+        self.ctx.settings.last_documents[self.ctx.store.key] = document_id
         self.refresh_title()
 
     def restore_last_document(self) -> None:
@@ -431,7 +430,7 @@ class MainWindow(QMainWindow):
         ids = self.library.model.document_ids()
         if not ids:
             return
-        last = self.ctx.settings.last_documents.get(str(self.ctx.store.path))
+        last = self.ctx.settings.last_documents.get(self.ctx.store.key)
         self.open_document(last if last in ids else ids[0])
 
     def import_paths(self, paths: list[Path]) -> list[int]:
@@ -512,7 +511,7 @@ class MainWindow(QMainWindow):
         # name) itself, so the title must not name it.
         if self.ctx.store is None:  # still opening: opening.py says so
             return
-        parts = [self.ctx.store.path.name]
+        parts = [self.ctx.store.name]  # the file's name, or user@host/db
         document_id = self.workspace.document_id
         row = None if document_id is None else self.library.model.row_of(document_id)
         if row is not None:
@@ -523,7 +522,7 @@ class MainWindow(QMainWindow):
         if self.ctx.store is None:  # still opening: opening.py says so
             return
         read_only = self.ctx.store.read_only
-        self.db_label.setText(str(self.ctx.store.path) + (" (read-only)" if read_only else ""))
+        self.db_label.setText(self.ctx.store.label + (" (read-only)" if read_only else ""))
         self.db_label.setToolTip("The open database")
         self.read_only_banner.setVisible(read_only)
         self.author_label.setText(f"Analyst: {self.ctx.author}")
@@ -535,7 +534,7 @@ class MainWindow(QMainWindow):
     def _on_pending(self, count: int) -> None:
         """Edits that could not be written stay listed here and are retried every 5 s."""
         if count:
-            self.pending_button.setText(f"{count} change(s) not saved — Retry now")
+            self.pending_button.setText(self.ctx.pending_label())
             self.pending_button.setToolTip(
                 "\n".join(f"{e.text}: {e.error}" for e in self.ctx.pending)
             )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.server_address import ServerAddress, database_label
 from annotator.core.settings import backups_to_keep
 from annotator.gui import deferred
 from annotator.gui.reader.canvas import EMPTY_READER
@@ -54,7 +55,9 @@ class DatabaseOpening(QObject):
     opened = Signal()  # the store is open and the library filled
     refused = Signal()  # the database could not be opened and the analyst gave up
 
-    def __init__(self, window: MainWindow, path: Path, *, offer_sample: bool) -> None:
+    def __init__(
+        self, window: MainWindow, path: Path | ServerAddress, *, offer_sample: bool
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.path = path
@@ -73,7 +76,7 @@ class DatabaseOpening(QObject):
         window.library.show_opening(path)
         # Not the empty reader's hint to import briefings: Import is off until the database is open.
         window.reader.setPlaceholderText(f"Opening {path.name}…")
-        window.db_label.setText(f"Opening {path}…")
+        window.db_label.setText(f"Opening {database_label(path)}…")
         window.setWindowTitle(path.name)
 
     def schedule(self) -> None:
@@ -149,17 +152,25 @@ class DatabaseOpening(QObject):
         with deferred.sources_not_kept():
             from annotator.core.store import open_store
             from annotator.gui.app import offer_sample
+            from annotator.gui.databases import open_asking_password
             from annotator.gui.recovery import offer_restore
 
         settings = self.window.ctx.settings
         while True:
+            keep = backups_to_keep(settings)
             try:
-                store = open_store(self.path, backup_keep=backups_to_keep(settings))
+                opened = open_asking_password(
+                    self.window, self.path,
+                    lambda target, keep=keep: open_store(target, backup_keep=keep),
+                )
             except AnnotatorError as exc:
                 if not offer_restore(self.window, self.path, exc):
                     return None
                 continue
-            if self.offer_sample:
+            if opened is None:  # the password was not given
+                return None
+            store = opened
+            if self.offer_sample and store.path is not None:  # never into a team database
                 offer_sample(store, settings)
             return store
 

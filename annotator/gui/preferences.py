@@ -25,7 +25,9 @@ MAX_BACKUPS = 365
 class PreferencesDialog(QDialog):
     """Edits a copy of the choices; `apply` writes them into the settings after OK."""
 
-    def __init__(self, parent: QWidget | None, settings: Settings, db_path: Path) -> None:
+    def __init__(
+        self, parent: QWidget | None, settings: Settings, db_path: Path | None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
         self.setWindowTitle("Preferences")
@@ -35,9 +37,14 @@ class PreferencesDialog(QDialog):
         self.backups = QSpinBox(self)
         self.backups.setRange(1, MAX_BACKUPS)
         self.backups.setValue(min(max(settings.backup_keep, 1), MAX_BACKUPS))
+        kept = (
+            f"This database's backups are in {backup_folder(db_path)}."
+            if db_path is not None
+            else "This database is on a server: its administrator backs it up."
+        )
         where = QLabel(
-            "A backup is made when a database is opened (once a day) and before a schema "
-            f"upgrade or a restore. This database's backups are in {backup_folder(db_path)}. "
+            "A backup is made when a database file is opened (once a day) and before a schema "
+            f"upgrade or a restore. {kept} "
             "The oldest beyond this number are removed when the next backup is made.",
             self,
         )

@@ -27,7 +27,7 @@ def add_menu(main: MainWindow, parent: QMenu) -> QMenu:
 def fill(main: MainWindow, menu: QMenu) -> None:
     menu.clear()
     store = main.ctx.store
-    names = list(main.ctx.settings.views_in(store.path)) if store is not None else []
+    names = list(main.ctx.settings.views_in(store.key)) if store is not None else []
     for name in names:
         menu.addAction(name.replace("&", "&&"), lambda n=name: recall(main, n))
     if not names:

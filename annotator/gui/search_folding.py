@@ -11,7 +11,8 @@ window closed, a crash) loses nothing: the queue is the truth until a row is fol
 
 It looks for a backlog when a database is opened, after a write of the window's that left one
 (`Store.search_backlog_left`), after the window's own background import or merge, and after
-another process's writes were reloaded; never while a background batch is writing.
+another process's writes were reloaded; never while a background batch is writing; never on
+a team database (PostgreSQL), which has no search indexes.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class SearchFolding(QObject):
         store = self.window.ctx.store
         if store is None or store.closed or store.read_only or self.window.external.batch_running:
             return None
-        return store
+        # a team database has no search indexes (SQLite's FTS5): nothing to fold
+        return None if store.on_server else store
 
     def _after_save(self) -> None:
         store = self.window.ctx.store

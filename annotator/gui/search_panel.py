@@ -11,6 +11,7 @@ double-click opens the hit in the reader (a sentence: its matched words selected
 annotation selected with its form), Escape goes back to the box, and Escape in the box closes
 the panel. Every saved change (an edit, an import, an undo, another window's
 write) runs the search again once the changes pause, or when the panel is shown next.
+On a team database (PostgreSQL: no search index) the panel says it needs a local database.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.errors import InvalidValue
-from annotator.core.search import DEFAULT_LIMIT, SearchResults, search
+from annotator.core.errors import AnnotatorError
+from annotator.core.search import DEFAULT_LIMIT, NEEDS_LOCAL, SearchResults, search
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import jump, theme
 from annotator.gui.context import storage_errors
@@ -160,12 +161,15 @@ class SearchPanel(QWidget):
         if store is None:  # the window's database is still opening
             self._show_message("The database is still opening…")
             return
+        if store.on_server:  # no search index on a team database (core.search)
+            self._show_message(NEEDS_LOCAL, "error")
+            return
         if not query.strip():
             self._show_message(PROMPT)
             return
         try:
             results = search(store, query, LIMIT)
-        except InvalidValue as exc:
+        except AnnotatorError as exc:  # nothing to search for
             self._show_message(str(exc), "error")
             return
         except storage_errors() as exc:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.server_address import ServerAddress
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
 
@@ -147,7 +148,7 @@ class BatchProgress(QDialog):
 
 def run_batch(
     parent: QWidget,
-    db_path: Path,
+    db_path: Path | ServerAddress,
     title: str,
     paths: Sequence[Path],
     one: Callable[[Store, Path], ResultT],

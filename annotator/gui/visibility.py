@@ -121,7 +121,7 @@ class Visibility(QObject):
         self.workspace.set_hidden(tags, authors)
         ctx = self.window.ctx
         if ctx.store is not None:
-            ctx.settings.set_hidden_in(ctx.store.path, tags, authors)
+            ctx.settings.set_hidden_in(ctx.store.key, tags, authors)
             ctx.save_settings()
         self._show_state()
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from annotator.core.store import ChangeWatcher, Store
 
 CHECK_EVERY_MS = 2000
+# A team database's server announces commits (LISTEN/NOTIFY): looking costs no round trip, so
+# the window looks often enough to show a colleague's commit within a second.
+SERVER_CHECK_EVERY_MS = 500
 
 
 class ExternalChanges(QObject):
@@ -37,7 +40,7 @@ class ExternalChanges(QObject):
         self._seen = self._token()
         self._batch_running = False
         self.timer = QTimer(self)
-        self.timer.setInterval(CHECK_EVERY_MS)
+        self.timer.setInterval(_interval(store))
         self.timer.timeout.connect(self.check)
         self.timer.start()
 
@@ -47,6 +50,7 @@ class ExternalChanges(QObject):
             self._watcher.close()
         self._watcher = store.watcher()
         self._seen = self._token()
+        self.timer.setInterval(_interval(store))
 
     def _token(self) -> object:
         return None if self._watcher is None else self._watcher.token()
@@ -89,3 +93,7 @@ class ExternalChanges(QObject):
         self.timer.stop()
         if self._watcher is not None:
             self._watcher.close()
+
+
+def _interval(store: Store | None) -> int:
+    return SERVER_CHECK_EVERY_MS if store is not None and store.on_server else CHECK_EVERY_MS

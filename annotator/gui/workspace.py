@@ -144,7 +144,7 @@ class Workspace(DocumentLoading, QObject):
         self.tags = [] if self.ctx.store is None else list_tags(self.ctx.store)
         if self.ctx.store is not None:
             self.hidden_tags, self.hidden_authors = self.ctx.settings.hidden_in(
-                self.ctx.store.path
+                self.ctx.store.key
             )
         colours = {tag.name: QColor(tag.colour) for tag in self.tags}
         self.reader.set_tag_styles(colours)

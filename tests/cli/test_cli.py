@@ -11,6 +11,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.core.store import open_store
+from tests.backends import Backend
 from tests.conftest import CORPUS, REPO_ROOT, require_shared
 from tests.core.interchange.field_samples import (
     IDS,
@@ -32,8 +33,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "cli.sqlite3")
+def db(backend: Backend) -> str:
+    """The database of the commands: a file, or a URL on the test cluster (tests/backends.py)."""
+    return str(backend.target("cli"))
 
 
 def test_import_list_show_round_trip(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -72,7 +74,7 @@ def test_show_lists_tags_of_covering_annotations(
     from annotator.core.store import open_store
 
     assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
-    with open_store(Path(db)) as store:
+    with open_store(db) as store:
         detail_units = json.loads(run(capsys, "show", "1", "--db", db, "--json")[1])["units"]
         target = next(u for u in detail_units if u["text"].startswith("Since October 2024"))
         ops.create_annotation(store, 1, target["start"], target["end"], "ana", ["claim", "figure"])
@@ -227,15 +229,17 @@ def test_edit_corrects_guessed_metadata(capsys: pytest.CaptureFixture[str], db: 
 
 
 def test_remove_asks_for_yes_backs_up_then_removes(
-    capsys: pytest.CaptureFixture[str], db: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from annotator.core import ops
     from annotator.core.backup import list_backups
     from annotator.core.queries import document_annotations
     from annotator.core.store import open_store
 
+    db = str(tmp_path / "cli.sqlite3")  # a file's backups (a server: test_cli_server.py)
+
     assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
-    with open_store(Path(db)) as store:
+    with open_store(db) as store:
         ops.create_annotation(store, 1, 0, 10, "ana", ["claim"])
     code, out, _ = run(capsys, "remove", "Northern", "--db", db)
     assert code == 2 and "would remove document 1" in out and "1 annotation;" in out
@@ -262,7 +266,7 @@ def test_agreement_command(capsys: pytest.CaptureFixture[str], db: str) -> None:
     assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
     units = json.loads(run(capsys, "show", "1", "--db", db, "--json")[1])["units"]
     sentences = [u for u in units if u["kind"] != "skipped"][:6]
-    with open_store(Path(db)) as store:
+    with open_store(db) as store:
         for i, unit in enumerate(sentences):
             ops.create_annotation(store, 1, unit["start"], unit["end"], "ana", ["claim"])
             tag = "claim" if i < 4 else "figure"

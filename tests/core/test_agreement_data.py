@@ -11,7 +11,6 @@ A third briefing nobody annotated, and a third author (cy) who annotated nothing
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +26,8 @@ from annotator.core.agreement_data import (
 from annotator.core.dataset import Dataset, DatasetFilter, load_dataset
 from annotator.core.errors import InvalidValue, NotFound
 from annotator.core.model import Tag
-from annotator.core.store import Store, open_store
+from annotator.core.store import Store
+from tests.backends import Backend
 
 SENTENCES = [
     "Morning brief",
@@ -70,8 +70,8 @@ def annotate(store: Store, doc: int, author: str, where: tuple[int, int], tag: s
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "agreement.sqlite3") as opened:
+def store(backend: Backend) -> Store:
+    with backend.open("agreement") as opened:
         yield opened
 
 

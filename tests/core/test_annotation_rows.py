@@ -4,14 +4,14 @@ back and what they record is exactly what was committed, though nothing is read 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from annotator.core import ops
 from annotator.core.errors import InvalidValue, NotFound, NotYourAnnotation
 from annotator.core.history import annotation_history, snapshot_to_json
-from annotator.core.store import Store, open_store
+from annotator.core.store import Store
+from tests.backends import Backend
 from tests.documents import add_text_document
 
 TEXT = "Title\n\nThe first claim happened. 🙂 An assessment is likely. A figure of 12%."
@@ -19,8 +19,8 @@ UNITS = [(0, 5, "title"), (7, 33, "sentence"), (34, 62, "sentence"), (63, len(TE
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "rows.sqlite3") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open("rows") as opened:
         yield opened
 
 

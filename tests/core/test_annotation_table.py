@@ -19,6 +19,7 @@ from annotator.core.annotation_table import AnnotationFilter, Op, SortKey, condi
 from annotator.core.errors import InvalidValue
 from annotator.core.fields import TAG_FIELDS, FieldKind
 from annotator.core.store import Store, open_store
+from tests.backends import BACKENDS
 
 DOCUMENTS = (
     # title, issuer, published, text
@@ -117,11 +118,13 @@ ANNOTATIONS: tuple[tuple[Any, ...], ...] = (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def library(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Store, list[dict[str, Any]]]]:
-    path: Path = tmp_path_factory.mktemp("table") / "table.sqlite3"
+    path: Path | str = tmp_path_factory.mktemp("table") / "table.sqlite3"
+    if request.param == "postgresql":  # the same library on the test cluster (backends.py)
+        path = request.getfixturevalue("pg_cluster").create_database(migrated=True)
     reference: list[dict[str, Any]] = []
     with open_store(path, create=True) as store:
         document_ids = []

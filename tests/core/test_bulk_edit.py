@@ -4,7 +4,6 @@ changed annotation, only the analyst's own layer, and an exact undo/redo."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from annotator.core.facts import AnnotationSnapshot, adjudicated_author
 from annotator.core.history import annotation_history
 from annotator.core.model import AnnotationHistory
 from annotator.core.store import Store, open_store
+from tests.backends import Backend
 from tests.documents import add_text_document
 
 TEXT = "One claim here. Another claim there. A figure of 12 percent. The end."
@@ -36,8 +36,8 @@ UNITS = [(0, 15, "sentence"), (16, 36, "sentence"), (37, 60, "sentence"), (61, 6
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "bulk.sqlite3") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open("bulk") as opened:
         yield opened
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from annotator.core import ops
 from annotator.core.colleague import merge_colleague, read_colleague_database
@@ -18,6 +19,7 @@ from annotator.core.errors import ImportRefused
 from annotator.core.queries import document_annotations, list_documents
 from annotator.core.segment import segment
 from annotator.core.store import Store, open_store
+from tests.backends import Backend
 
 SHARED = "The convoy was attacked at dawn. We assess attacks will likely continue.\n"
 ONLY_THEIRS = "Insurers raised premiums by 20 percent. Officials counted 14 trucks.\n"
@@ -41,15 +43,22 @@ def first_unit(text: str) -> tuple[int, int]:
     return unit.start, unit.end
 
 
-def rows(path: Path) -> list[tuple]:
-    conn = sqlite3.connect(path)
+ROWS = (
+    'SELECT d.sha256, a.start, a."end", a.author, a.created, a.note, t.name, x.fields '
+    "FROM annotations a JOIN documents d ON d.id = a.document_id "
+    "LEFT JOIN annotation_tags x ON x.annotation_id = a.id "
+    "LEFT JOIN tags t ON t.id = x.tag_id ORDER BY 1, 2, 4, 7"
+)
+
+
+def rows(database: Store | Path) -> list[tuple]:
+    """The annotations of an open store (either back end) or of a database file."""
+    if isinstance(database, Store):
+        with database.read() as session:
+            return [tuple(row) for row in session.execute(text(ROWS))]
+    conn = sqlite3.connect(database)
     try:
-        return conn.execute(
-            'SELECT d.sha256, a.start, a."end", a.author, a.created, a.note, t.name, x.fields '
-            "FROM annotations a JOIN documents d ON d.id = a.document_id "
-            "LEFT JOIN annotation_tags x ON x.annotation_id = a.id "
-            "LEFT JOIN tags t ON t.id = x.tag_id ORDER BY 1, 2, 4, 7"
-        ).fetchall()
+        return conn.execute(ROWS).fetchall()
     finally:
         conn.close()
 
@@ -79,8 +88,8 @@ def colleague(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "ana.sqlite3") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open("ana") as opened:
         shared = add(opened, SHARED, "shared.txt")
         add(opened, VERSION_1, "port.txt")
         ops.create_annotation(opened, shared, *first_unit(SHARED), "Ana", ["claim"])
@@ -100,7 +109,7 @@ def test_merge_adds_their_work_by_hash_and_keeps_authors(
     assert skipped.reason == f"text differs from local document {skipped.local_id}; not merged"
     assert "not merged: 'port.txt' (1 annotation(s))" in report.summary()
     theirs = {r for r in rows(colleague) if r[0] != hashlib.sha256(VERSION_2.encode()).hexdigest()}
-    ours = set(rows(store.path))
+    ours = set(rows(store))
     assert theirs <= ours  # span, author, creation time, note, tag, fields: all kept
     titles = sorted(d.source_name for d in list_documents(store))
     assert titles == ["port.txt", "shared.txt", "theirs.txt"]
@@ -112,11 +121,11 @@ def test_merge_adds_their_work_by_hash_and_keeps_authors(
 
 def test_merging_the_same_file_again_adds_nothing(store: Store, colleague: Path) -> None:
     merge_colleague(store, colleague)
-    saved = rows(store.path)
+    saved = rows(store)
     again = merge_colleague(store, colleague)
     assert again.merge.annotations_added == 0 and again.merge.annotations_present == 3
     assert again.merge.documents_added == 0
-    assert rows(store.path) == saved
+    assert rows(store) == saved
 
 
 def test_add_differing_adds_the_other_version_as_a_document(
@@ -132,10 +141,10 @@ def test_a_failure_half_way_writes_nothing(store: Store, colleague: Path) -> Non
     conn.execute('UPDATE annotations SET "end" = 5000 WHERE id = (SELECT max(id) FROM annotations)')
     conn.commit()
     conn.close()
-    saved, documents = rows(store.path), list_documents(store)
+    saved, documents = rows(store), list_documents(store)
     with pytest.raises(ImportRefused, match="nothing imported"):
         merge_colleague(store, colleague, add_differing=True)
-    assert rows(store.path) == saved and list_documents(store) == documents
+    assert rows(store) == saved and list_documents(store) == documents
 
 
 def test_bad_files_are_refused_untouched(store: Store, colleague: Path, tmp_path: Path) -> None:
@@ -154,14 +163,14 @@ def test_bad_files_are_refused_untouched(store: Store, colleague: Path, tmp_path
     conn.close()
     damaged = tmp_path / "damaged.sqlite3"
     damaged.write_bytes(colleague.read_bytes()[:100] + b"\0" * 4096)
-    saved = rows(store.path)
+    saved = rows(store)
     for path, reason in (
         (text, "neither an Annotator database nor an annotation export"),
         (other, "another program"),
         (newer, "newer version"),
         (damaged, "damaged"),
         (tmp_path / "missing.sqlite3", "no such file"),
-        (store.path, "the open database itself"),
+        *([(store.path, "the open database itself")] if store.path is not None else []),
     ):
         # The open database is compared by its rows (below): reading its bytes with open()
         # would drop this process's SQLite locks on it (tests/db_guard.py).
@@ -172,7 +181,7 @@ def test_bad_files_are_refused_untouched(store: Store, colleague: Path, tmp_path
         assert (digest(path) if plain else None) == before
     with pytest.raises(ImportRefused, match="another program"):
         read_colleague_database(other)
-    assert rows(store.path) == saved
+    assert rows(store) == saved
 
 
 def test_an_export_file_is_merged_too(store: Store, colleague: Path, tmp_path: Path) -> None:
@@ -198,31 +207,30 @@ def test_cli_merge_prints_one_line_per_file(
 ) -> None:
     from annotator.cli import main
 
-    db = store.path
+    db = store.key  # the file's path, or the server's URL
     store.close()
     missing = tmp_path / "missing.sqlite3"
-    assert main(["merge", str(colleague), str(missing), "--db", str(db)]) == 1
+    assert main(["merge", str(colleague), str(missing), "--db", db]) == 1
     out, err = capsys.readouterr()
     (line,) = out.splitlines()
     assert line.startswith("merged ben.sqlite3: 3 annotation(s) added, 0 already present")
     assert "not merged: 'port.txt' (1 annotation(s)): text differs from local document" in line
     assert "missing.sqlite3: no such file; nothing merged" in err
-    assert main(["merge", str(colleague), "--db", str(db), "--json"]) == 0
+    assert main(["merge", str(colleague), "--db", db, "--json"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     assert (result["annotations_added"], result["annotations_present"]) == (0, 3)
     assert result["not_merged"][0]["reason"].startswith("text differs from local document")
 
 
-def _units_of(path: Path, text: str) -> list[tuple[int, int, str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(
-            'SELECT u.start, u."end", u.kind FROM units u JOIN documents d '
-            "ON d.id = u.document_id WHERE d.sha256 = ? ORDER BY u.ordinal",
-            (hashlib.sha256(text.encode()).hexdigest(),),
-        ).fetchall()
-    finally:
-        conn.close()
+def _units_of(store: Store, briefing: str) -> list[tuple[int, int, str]]:
+    with store.read() as session:
+        return [tuple(row) for row in session.execute(
+            text(
+                'SELECT u.start, u."end", u.kind FROM units u JOIN documents d '
+                "ON d.id = u.document_id WHERE d.sha256 = :digest ORDER BY u.ordinal"
+            ),
+            {"digest": hashlib.sha256(briefing.encode()).hexdigest()},
+        )]
 
 
 def test_a_new_document_keeps_the_units_its_annotations_were_made_on(
@@ -245,7 +253,7 @@ def test_a_new_document_keeps_the_units_its_annotations_were_made_on(
     fresh = [(u.start, u.end, str(u.kind)) for u in segment(ONLY_THEIRS)]
     assert len(fresh) == 2
     merge_colleague(store, colleague)
-    assert _units_of(store.path, ONLY_THEIRS) == [(0, len(ONLY_THEIRS) - 1, "heading")]
+    assert _units_of(store, ONLY_THEIRS) == [(0, len(ONLY_THEIRS) - 1, "heading")]
 
 
 def test_units_that_do_not_fit_the_text_are_split_again(store: Store, colleague: Path) -> None:
@@ -259,4 +267,4 @@ def test_units_that_do_not_fit_the_text_are_split_again(store: Store, colleague:
     conn.close()
     merge_colleague(store, colleague)
     fresh = [(u.start, u.end, str(u.kind)) for u in segment(ONLY_THEIRS)]
-    assert _units_of(store.path, ONLY_THEIRS) == fresh
+    assert _units_of(store, ONLY_THEIRS) == fresh

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +15,15 @@ from annotator.core import ops
 from annotator.core.history import annotation_history, creation_row, deleted_annotations
 from annotator.core.model import AnnotationHistory
 from annotator.core.queries import annotations_by_id
-from annotator.core.store import Store, open_store
+from annotator.core.store import Store
+from tests.backends import Backend
 
 TEXT = "One claim here. Another sentence with 12 ships."
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "history.sqlite3") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open("history") as opened:
         yield opened
 
 

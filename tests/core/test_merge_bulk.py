@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from annotator.core import history, ops, review
 from annotator.core.colleague import merge_colleague
@@ -35,6 +36,7 @@ from annotator.core.interchange.jsonl import read_spans_jsonl
 from annotator.core.interchange.merge import merge_incoming
 from annotator.core.segment import segment
 from annotator.core.store import Store, open_store
+from tests.backends import Backend
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "merge-colleague.json"
 UPDATE = os.environ.get("ANNOTATOR_UPDATE_REFERENCE") == "1"
@@ -142,7 +144,7 @@ def build_colleague(path: Path) -> None:
         ])
 
 
-def build_target(path: Path) -> Store:
+def build_target(path: Path | str) -> Store:
     """Ana's database: the shared briefing under another id, her own annotation, and a deleted
     one (whose id must not be given again)."""
     store = open_store(path, daily_backup=False)
@@ -155,7 +157,8 @@ def build_target(path: Path) -> Store:
 
 
 TABLES = {
-    "documents": "SELECT id, title, issuer, published, date_certainty, date_note, language, "
+    "documents": "SELECT id, title, issuer, CAST(published AS TEXT), date_certainty, date_note, "
+    "language, "
     "source_name, source_format, sha256, text, '" + MASK + "' FROM documents ORDER BY id",
     "units": 'SELECT id, document_id, ordinal, start, "end", kind FROM units ORDER BY id',
     "tags": "SELECT id, name, colour, shortcut, position FROM tags ORDER BY id",
@@ -169,16 +172,38 @@ TABLES = {
 }
 
 
-def dump(path: Path) -> dict[str, list[list[Any]]]:
-    """Every table the merge writes, rows as lists (JSON-comparable)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return {
-            table: [list(row) for row in conn.execute(query)]
-            for table, query in TABLES.items()
-        }
-    finally:
-        conn.close()
+# PostgreSQL's counter of annotation ids (the table's sequence), as SQLite's sqlite_sequence.
+SEQUENCE_ON_POSTGRESQL = (
+    "SELECT 'annotations', pg_sequence_last_value(pg_get_serial_sequence('annotations', 'id')) "
+    "WHERE pg_sequence_last_value(pg_get_serial_sequence('annotations', 'id')) IS NOT NULL"
+)
+
+
+def query(store: Store, statement: str, **values: Any) -> list[list[Any]]:
+    """The rows of `statement` (`:name` parameters) read through the store, as lists."""
+    with store.read() as session:
+        return [list(row) for row in session.execute(text(statement), values)]
+
+
+def dump(database: Store | Path) -> dict[str, list[list[Any]]]:
+    """Every table the merge writes, rows as lists (JSON-comparable): of an open store (either
+    back end) or of a database file."""
+    if not isinstance(database, Store):
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            return {
+                table: [list(row) for row in conn.execute(statement)]
+                for table, statement in TABLES.items()
+            }
+        finally:
+            conn.close()
+    store = database
+    on_server = store.on_server
+    return {
+        table: query(store, SEQUENCE_ON_POSTGRESQL if on_server and table == "sqlite_sequence"
+                     else statement)
+        for table, statement in TABLES.items()
+    }
 
 
 def masked_import_times(dumped: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
@@ -213,8 +238,8 @@ def colleague(tmp_path: Path, clock: None) -> Path:
 
 
 @pytest.fixture
-def target(tmp_path: Path, clock: None) -> Iterator[Store]:
-    store = build_target(tmp_path / "ana.sqlite3")
+def target(backend: Backend, clock: None) -> Iterator[Store]:
+    store = build_target(backend.target("ana"))
     yield store
     store.close()
 
@@ -233,13 +258,13 @@ def test_merging_a_colleagues_database_writes_the_pinned_rows(
     assert report.merge.annotations_added == 8
     assert report.merge.documents_added == 3
     assert report.merge.tags_added == ("rumour",)
-    merged = masked_import_times(dump(target.path))
+    merged = masked_import_times(dump(target))
     check_reference("colleague-database", merged)
 
     again = merge_colleague(target, colleague)
     assert again.merge.annotations_added == 0 and again.merge.annotations_present == 8
     assert again.merge.history_rows == 0 and again.merge.documents_added == 0
-    assert dump(target.path) == merged
+    assert dump(target) == merged
 
 
 def test_merging_a_spans_export_with_history_writes_the_pinned_rows(
@@ -252,10 +277,10 @@ def test_merging_a_spans_export_with_history_writes_the_pinned_rows(
         export_store(source, "jsonl-spans", out, options=ExportOptions(history=True))
     report = merge_incoming(target, read_spans_jsonl(out))
     assert report.annotations_added == 8
-    merged = masked_import_times(dump(target.path))
+    merged = masked_import_times(dump(target))
     check_reference("spans-export", merged)
     assert merge_incoming(target, read_spans_jsonl(out)).annotations_added == 0
-    assert dump(target.path) == merged
+    assert dump(target) == merged
 
 
 def refuse(colleague: Path, statement: str) -> None:
@@ -285,11 +310,11 @@ def test_a_refused_colleague_database_leaves_the_database_unchanged(
     target: Store, colleague: Path, statement: str, message: str
 ) -> None:
     refuse(colleague, statement)
-    before = dump(target.path)
+    before = dump(target)
     size = hashlib.sha256(colleague.read_bytes()).hexdigest()
     with pytest.raises(ImportRefused, match=message):
         merge_colleague(target, colleague)
-    assert dump(target.path) == before
+    assert dump(target) == before
     assert hashlib.sha256(colleague.read_bytes()).hexdigest() == size
 
 
@@ -318,22 +343,16 @@ def test_times_stored_otherwise_are_converted_and_match_on_a_second_merge(
             (ids[0],),
         )
     conn.close()
-    before = {row[0] for row in sqlite3.connect(target.path).execute("SELECT id FROM annotations")}
+    before = {row[0] for row in query(target, "SELECT id FROM annotations")}
     merge_colleague(target, colleague)
-    conn = sqlite3.connect(f"file:{target.path}?mode=ro", uri=True)
-    try:
-        merged = conn.execute(
-            "SELECT id, created, modified FROM annotations ORDER BY id"
-        ).fetchall()
-        first = next(row for row in merged if row[0] not in before)
-        times = [row[1] for row in merged if row[0] not in before]
-        carried_at = conn.execute(
-            "SELECT at FROM annotation_history WHERE annotation_id = ? ORDER BY id LIMIT 1",
-            (first[0],),
-        ).fetchone()[0]
-    finally:
-        conn.close()
-    assert first[1:] == ("2024-03-01T09:00:00.000000+00:00",) * 2
+    merged = query(target, "SELECT id, created, modified FROM annotations ORDER BY id")
+    first = next(row for row in merged if row[0] not in before)
+    times = [row[1] for row in merged if row[0] not in before]
+    ((carried_at,),) = query(
+        target, "SELECT at FROM annotation_history WHERE annotation_id = :id ORDER BY id LIMIT 1",
+        id=first[0],
+    )
+    assert first[1:] == ["2024-03-01T09:00:00.000000+00:00"] * 2
     assert times[1] == "2024-03-01T09:30:00.000000+00:00"
     assert times[2] not in (stored[ids[2]], "") and times[2] > "2024-03-02"
     assert carried_at == "2024-03-01T09:00:00.000000+00:00"
@@ -355,5 +374,5 @@ def test_an_annotation_listed_twice_in_a_file_is_written_once_across_batches(
     report = merge_incoming(target, read_spans_jsonl(out))
     assert (report.annotations_added, report.annotations_present) == (8, 8)
     assert report.changes.annotations == frozenset(
-        row[0] for row in dump(target.path)["annotations"][1:]
+        row[0] for row in dump(target)["annotations"][1:]
     )

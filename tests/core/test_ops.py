@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +16,16 @@ from annotator.core.queries import (
     unit_tags,
     view_of,
 )
-from annotator.core.store import Store, open_store
+from annotator.core.store import Store
+from tests.backends import Backend
 
 TEXT = "Title\n\nThe first claim happened. 🙂 An assessment is likely. A figure of 12%."
 UNITS = [(0, 5, "title"), (7, 33, "sentence"), (34, 62, "sentence"), (63, len(TEXT), "sentence")]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "ops.sqlite3") as opened:
+def store(backend: Backend) -> Store:
+    with backend.open("ops") as opened:
         yield opened
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from annotator.core import ops
 from annotator.core.dataset import load_dataset
@@ -15,6 +16,7 @@ from annotator.core.exporters.registry import export_store
 from annotator.core.queries import document_annotations, list_documents
 from annotator.core.removal import remove_document, restore_document
 from annotator.core.store import Store, open_store
+from tests.backends import Backend
 
 TEXT = "مرحبا بالعالم. The first claim 🙂 happened. Figures rose 12% in Q3.\n\nA second paragraph."
 UNITS = [
@@ -32,8 +34,8 @@ def new_document(text: str = TEXT, title: str = "Brief") -> ops.NewDocument:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "removal.sqlite3", daily_backup=False) as opened:
+def store(backend: Backend) -> Store:
+    with backend.open("removal", daily_backup=False) as opened:
         yield opened
 
 
@@ -53,9 +55,11 @@ def annotate(store: Store, document_id: int) -> list[int]:
     return [first, second]
 
 
-def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every table's rows as stored, without the row ids nothing refers to."""
-    connection = sqlite3.connect(path)
+    if store.on_server:
+        return _rows_on_server(store)
+    connection = sqlite3.connect(store.file)
     try:
         return {
             "documents": connection.execute("SELECT * FROM documents ORDER BY id").fetchall(),
@@ -76,6 +80,24 @@ def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         connection.close()
 
 
+def _rows_on_server(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """`rows` of a server database, read through the store."""
+    queries = {
+        "documents": "SELECT * FROM documents ORDER BY id",
+        "units": 'SELECT document_id, ordinal, start, "end", kind FROM units '
+        "ORDER BY document_id, ordinal",
+        "annotations": "SELECT * FROM annotations ORDER BY id",
+        "annotation_tags": "SELECT * FROM annotation_tags ORDER BY annotation_id, tag_id",
+        "history": "SELECT annotation_id, document_id, action, actor, at, before, after, "
+        "comment FROM annotation_history ORDER BY annotation_id, id",
+    }
+    with store.read() as session:
+        return {
+            name: [tuple(row) for row in session.execute(text(query))]
+            for name, query in queries.items()
+        }
+
+
 def test_remove_takes_everything_about_the_document_and_nothing_else(store: Store) -> None:
     kept = add(store, "Another briefing. It stays.", "Kept")
     kept_annotation = ops.create_annotation(store, kept, 0, 17, "Ben", ["claim"]).created_id
@@ -85,7 +107,7 @@ def test_remove_takes_everything_about_the_document_and_nothing_else(store: Stor
     assert removed.title == "Brief" and len(removed.annotation_ids) == 2
     assert removed.changes.library and removed.changes.documents == {removed_id}
     assert [d.id for d in list_documents(store)] == [kept]
-    left = rows(store.path)
+    left = rows(store)
     assert {r[1] for r in left["annotations"]} == {kept}
     assert {r[0] for r in left["units"]} == {kept}
     assert {r[1] for r in left["history"]} == {kept}
@@ -96,13 +118,13 @@ def test_restore_puts_back_every_row_byte_for_byte(store: Store, tmp_path: Path)
     add(store, "Another briefing. It stays.", "Kept")
     document_id = add(store)
     ids = annotate(store, document_id)
-    before = rows(store.path)
+    before = rows(store)
     spans_before = tmp_path / "before.jsonl"
     export_store(store, "jsonl-spans", spans_before)
     removed = remove_document(store, document_id)
     changes = restore_document(store, removed)
     assert changes.documents == {document_id} and changes.library
-    assert rows(store.path) == before
+    assert rows(store) == before
     spans_after = tmp_path / "after.jsonl"
     export_store(store, "jsonl-spans", spans_after)
     assert spans_after.read_bytes() == spans_before.read_bytes()
@@ -171,13 +193,15 @@ def test_restore_refuses_when_the_ids_are_taken_and_writes_nothing(store: Store)
     removed = remove_document(store, document_id)
     # Another program wrote a document under that id (Annotator never reuses it).
     with store.write() as session:
-        session.connection().exec_driver_sql(
-            "INSERT INTO documents (id, title, date_certainty, source_name, source_format, "
-            "text, sha256, imported_at) VALUES (?, 'x', 'none', 'x', 'txt', 'x', 'x', "
-            "'2025-01-01T00:00:00.000000+00:00')",
-            (document_id,),
+        session.execute(
+            text(
+                "INSERT INTO documents (id, title, date_certainty, source_name, source_format, "
+                "text, sha256, imported_at) VALUES (:id, 'x', 'none', 'x', 'txt', 'x', 'x', "
+                "'2025-01-01T00:00:00.000000+00:00')"
+            ),
+            {"id": document_id},
         )
-    before = rows(store.path)
+    before = rows(store)
     with pytest.raises(InvalidValue, match="cannot be put back"):
         restore_document(store, removed)
-    assert rows(store.path) == before
+    assert rows(store) == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,7 +27,8 @@ from annotator.core.review import (
     set_review_status,
     unit_states,
 )
-from annotator.core.store import Store, open_store
+from annotator.core.store import Store
+from tests.backends import Backend
 
 SENTENCES = (
     "The convoy was attacked at dawn.",  # 0: both claim -> agree
@@ -58,8 +58,8 @@ def span(index: int) -> tuple[int, int]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "review.sqlite3") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open("review") as opened:
         yield opened
 
 
@@ -255,9 +255,9 @@ def test_cli_review_lists_disagreements(
 
     from annotator.cli import main
 
-    db = store.path
+    db = store.key  # the file's path, or the server's URL
     store.close()
-    assert main(["review", str(doc), "--db", str(db)]) == 0
+    assert main(["review", str(doc), "--db", db]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("authors: Ana, Ben   units: 5   all agree: 1")
     assert [line.split()[:2] for line in lines[1:]] == [["1", "field"], ["3", "differ"],

@@ -1,10 +1,11 @@
 """Named claim sources (issue 16): matching by folded name, the statistics of View > Sources,
 default grades and the suggestion they give, registration on save, the migration's backfill,
-and merges of colleagues' databases (0003, 0004, 0005, both merge paths) and of exports."""
+and merges of colleagues' databases (0003, 0004, 0005, both merge paths) and of exports. The
+tests of a database of ours run on both back ends (`backend`: SQLite and a team database);
+a colleague's database is always a file."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from annotator.core.sources import (
     suggested_grade,
 )
 from annotator.core.store import KNOWN_REVISIONS, Store, _make_engine, open_store
+from tests.backends import Backend
 
 TEXT = "Reuters said oil rose. Officials said it fell. The ministry said nothing. Done."
 
@@ -59,20 +61,20 @@ def _by_name(store: Store) -> dict[str, SourceInfo]:
     return {info.name: info for info in list_sources(store)}
 
 
-def _source_rows(path: Path) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return conn.execute(
+def _source_rows(store: Store) -> list[tuple[Any, ...]]:
+    """The stored rows of `sources`, read through a connection of their own."""
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
             "SELECT name, name_key, reliability, note, created_by, modified_by "
             "FROM sources ORDER BY name_key"
         ).fetchall()
-    finally:
-        conn.close()
+        conn.rollback()
+    return [tuple(row) for row in rows]
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "sources.sqlite3", create=True) as store:
+def store(backend: Backend) -> Store:
+    with backend.open("sources") as store:
         yield store
 
 
@@ -136,17 +138,17 @@ def test_saving_a_claim_registers_its_source_in_the_same_write(store: Store) -> 
     assert default_grades(store) == {}
     ops.set_fields(store, annotation, "claim", {"attributed_to": "Agence France-Presse"},
                    actor="ana", owner="ana")
-    assert _source_rows(store.path) == [
+    assert _source_rows(store) == [
         ("Agence France-Presse", "agence france-presse", None, "", "ana", "ana")
     ]
     ops.set_fields(store, annotation, "claim", {"attributed_to": "agence FRANCE-presse"},
                    actor="ana", owner="ana")
-    assert len(_source_rows(store.path)) == 1  # the same source, spelled otherwise
+    assert len(_source_rows(store)) == 1  # the same source, spelled otherwise
     assert find_source(store, "AGENCE france-presse") is not None
     # a name still only suggested (not confirmed by the analyst) is not registered
     ops.set_fields(store, annotation, "claim", {"attributed_to": "Officials"},
                    ["attributed_to"], actor="ana", owner="ana")
-    assert len(_source_rows(store.path)) == 1
+    assert len(_source_rows(store)) == 1
 
 
 def test_a_new_claim_gets_its_sources_default_grade_as_a_suggestion(store: Store) -> None:
@@ -164,8 +166,8 @@ def test_a_new_claim_gets_its_sources_default_grade_as_a_suggestion(store: Store
     assert suggested_grade({}, grade_of) is None
 
 
-def test_an_old_database_upgrades_with_its_claims_sources_backfilled(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
+def test_an_old_database_upgrades_with_its_claims_sources_backfilled(backend: Backend) -> None:
+    path = backend.target("old")
     with open_store(path, create=True) as store:
         doc = _document(store)
         _claims(store, doc, [
@@ -179,20 +181,21 @@ def test_an_old_database_upgrades_with_its_claims_sources_backfilled(tmp_path: P
     _downgrade(path, "0004")
     with open_store(path) as store:
         assert store.revision() == KNOWN_REVISIONS[-1]
-    rows = {row[1]: row for row in _source_rows(path)}
+        rows = {row[1]: row for row in _source_rows(store)}
     assert rows["reuters"][:3] == ("Reuters", "reuters", "B")  # most used spelling and grade
     assert rows["reuters"][4] == "ben"  # the author of its first claim
     assert rows["ministry"][2] is None  # A and D given once each: no default
     assert rows["officials"][2] is None
 
 
-def _downgrade(path: Path, revision: str) -> None:
+def _downgrade(path: Path | str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import create_engine
 
     from annotator.core.store import MIGRATIONS_DIR
 
-    engine = _make_engine(path)
+    engine = create_engine(path) if isinstance(path, str) else _make_engine(path)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
@@ -217,8 +220,12 @@ def _colleague(tmp_path: Path, revision: str) -> Path:
     return path
 
 
-def _ours(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "ana.sqlite3", create=True)
+def _ours(place: Path | Backend) -> Store:
+    """Our database: a file in the folder `place`, or on the back end `place`."""
+    if isinstance(place, Backend):
+        store = place.open("ana")
+    else:
+        store = open_store(place / "ana.sqlite3", create=True)
     doc = _document(store)
     _claims(store, doc, [("ana", {"attributed_to": "Reuters", "source_reliability": "A"})])
     set_default_reliability(store, "Reuters", "A", actor="ana")
@@ -227,12 +234,12 @@ def _ours(tmp_path: Path) -> Store:
 
 @pytest.mark.parametrize("general", [False, True])
 def test_a_colleagues_sources_are_merged_by_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, general: bool
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, general: bool
 ) -> None:
     if general:
         monkeypatch.setattr(colleague, "_merge_attached", lambda *_args: None)
     theirs = _colleague(tmp_path, KNOWN_REVISIONS[-1])
-    store = _ours(tmp_path)
+    store = _ours(backend)
     try:
         report = merge_colleague(store, theirs)
         found = _by_name(store)
@@ -264,7 +271,7 @@ def test_both_merge_paths_write_the_same_sources(
             merge_colleague(store, theirs)
         finally:
             store.close()
-        written.append(_source_rows(store.path))
+        written.append(_source_rows(store))
     assert written[0] == written[1]
 
 
@@ -286,14 +293,14 @@ def test_an_older_colleagues_claims_bring_their_sources_ungraded(
     assert "Unused Blog" not in found
 
 
-def test_an_imported_export_matches_sources_by_name(tmp_path: Path) -> None:
+def test_an_imported_export_matches_sources_by_name(backend: Backend, tmp_path: Path) -> None:
     registry = pytest.importorskip("annotator.core.exporters.registry")
     theirs = _colleague(tmp_path, KNOWN_REVISIONS[-1])
     with open_store(theirs) as source:
         dataset = load_dataset(source, DatasetFilter())
     out = tmp_path / "ben.jsonl"
     registry.export(dataset, "jsonl-spans", out)
-    store = _ours(tmp_path)
+    store = _ours(backend)
     try:
         report = merge_colleague(store, out)
         found = _by_name(store)
@@ -313,19 +320,20 @@ def test_a_hand_edited_value_that_is_not_json_leaves_the_other_claims_counted(
         ("ana", {"attributed_to": "Reuters", "information_credibility": "3"}),
         ("ana", {"attributed_to": "Tass"}),
     ])
-    conn = sqlite3.connect(store.path)
-    with conn:  # another tool breaks one claim's fields, and writes a number as a name
-        conn.execute("UPDATE annotation_tags SET fields = '{not json' WHERE annotation_id = 2")
-        conn.execute(
+    with store.engine.begin() as conn:  # another tool breaks one claim's fields, and writes a
+        # number as a name (the fields are JSON text on both back ends)
+        conn.exec_driver_sql(
+            "UPDATE annotation_tags SET fields = '{not json' WHERE annotation_id = 2"
+        )
+        conn.exec_driver_sql(
             "INSERT INTO annotations (id, document_id, start, \"end\", author, created, "
             "modified, note) VALUES (9, 1, 5, 9, 'ana', '2024-01-02T03:04:05.000000+00:00', "
             "'2024-01-02T03:04:05.000000+00:00', '')"
         )
-        conn.execute(
+        conn.exec_driver_sql(
             "INSERT INTO annotation_tags (annotation_id, tag_id, fields, suggested) VALUES "
-            "(9, 1, '{\"attributed_to\": 42}', '[]')"
+            "(9, (SELECT id FROM tags WHERE name = 'claim'), '{\"attributed_to\": 42}', '[]')"
         )
-    conn.close()
     found = _by_name(store)
     assert set(found) == {"Reuters"}
     assert found["Reuters"].credibility == (0, 0, 1, 0, 0, 0)

@@ -25,7 +25,7 @@ KEYS = (
     Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_Delete, Qt.Key.Key_Home, Qt.Key.Key_End,
 )
 # These would replace the database or end the session.
-SKIPPED_ACTIONS = {"quit", "new_database", "open_database"}
+SKIPPED_ACTIONS = {"quit", "new_database", "open_database", "connect_team"}
 
 
 def _seeds() -> list[int]:

@@ -519,7 +519,7 @@ def merge_incoming(store: Store, incoming: IncomingSet) -> MergeReport:
         for start in range(0, len(annotations), BATCH):
             writer.write(annotations[start : start + BATCH])
         sources = merge_sources(
-            session.connection().connection.driver_connection,  # type: ignore[arg-type]
+            session.connection().connection.driver_connection,
             incoming.sources,
             writer.claim_names.items(),
             now,

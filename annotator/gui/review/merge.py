@@ -12,6 +12,7 @@ from annotator.core.colleague import ColleagueMergeReport, merge_colleague
 from annotator.core.errors import AnnotatorError
 from annotator.core.store import Store
 from annotator.gui import dialogs
+from annotator.gui.databases import database_folder
 from annotator.gui.tasks import run_batch
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def merge_files(
             return str(exc)
 
     with window.own_batch():
-        batch = run_batch(window, ctx.store.path, "Merging", paths, merge_one)
+        batch = run_batch(window, ctx.store.location, "Merging", paths, merge_one)
     outcomes: list[MergeOutcome] = list(batch.results)
     if batch.error is not None:
         untried = (
@@ -94,6 +95,6 @@ def show_report(
 def merge_dialog(window: MainWindow) -> list[MergeOutcome]:
     files, _ = QFileDialog.getOpenFileNames(
         window, "Merge a colleague's database or annotation export",
-        str(window.ctx.store.path.parent), FILE_FILTER,
+        str(database_folder(window.ctx.store)), FILE_FILTER,
     )
     return merge_files(window, [Path(f) for f in files]) if files else []

@@ -155,7 +155,7 @@ class SavedViews:
 
     def _db(self) -> str | None:
         store = self.view.main.ctx.store
-        return str(store.path) if store is not None else None
+        return store.key if store is not None else None
 
     def views(self) -> dict[str, dict[str, Any]]:
         db = self._db()

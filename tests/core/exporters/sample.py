@@ -154,7 +154,7 @@ PLANNED = (
 )
 
 
-def build_store(path: Path) -> Store:
+def build_store(path: Path | str) -> Store:
     """The sample database at `path` (created), with the caveat set."""
     started = dt.datetime.now(dt.UTC)
     store = open_store(path)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from annotator.core.migrations import postgres
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -90,7 +92,7 @@ def upgrade() -> None:
             sa.ForeignKey("tags.id", ondelete="RESTRICT"),
             primary_key=True,
         ),
-        sa.Column("fields", sa.JSON, nullable=False),
+        sa.Column("fields", postgres.JSON, nullable=False),
     )
     op.create_index("ix_annotation_tags_tag", "annotation_tags", ["tag_id"])
     # Okabe-Ito colour-blind-safe colours; keys 1/2/3.
@@ -102,6 +104,12 @@ def upgrade() -> None:
             {"name": "figure", "colour": "#009E73", "shortcut": "3", "position": 3},
         ],
     )
+    if postgres.is_postgresql():
+        postgres.create_functions()
+        for table in ("documents", "units", "tags", "annotations", "annotation_tags"):
+            postgres.track_changes(table)
+        for table in ("documents", "units", "tags", "annotations"):
+            postgres.ids_follow(table)
 
 
 def downgrade() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from annotator.core.migrations import postgres
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -22,8 +24,10 @@ def upgrade() -> None:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
+    if postgres.is_postgresql():
+        postgres.track_changes("meta")
     with op.batch_alter_table("annotation_tags") as batch:
-        batch.add_column(sa.Column("suggested", sa.JSON, nullable=False, server_default="[]"))
+        batch.add_column(sa.Column("suggested", postgres.JSON, nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from annotator.core.migrations import postgres
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -30,8 +32,8 @@ def upgrade() -> None:
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("actor", sa.Text, nullable=False),
         sa.Column("at", sa.String(32), nullable=False),
-        sa.Column("before", sa.JSON),
-        sa.Column("after", sa.JSON),
+        sa.Column("before", postgres.JSON),
+        sa.Column("after", postgres.JSON),
         sa.Column("comment", sa.Text, nullable=False, server_default=""),
     )
     op.create_index(
@@ -40,6 +42,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_annotation_history_document_id", "annotation_history", ["document_id"]
     )
+    if postgres.is_postgresql():
+        postgres.track_changes("annotation_history")
+        postgres.ids_follow("annotation_history")
     with op.batch_alter_table("annotations") as batch:
         batch.add_column(
             sa.Column("status", sa.String(16), nullable=False, server_default="draft")

@@ -28,6 +28,10 @@ application folds the rows a transaction queued before it commits when they are 
 larger backlog (a merge, an import) afterwards in short transactions (search_index.py); until
 then a search reads the queued rows directly.
 
+On PostgreSQL (a team database) this revision creates nothing: FTS5 is SQLite's. There the
+annotations table filters by text with a scan (annotation_table.py) and Find in All Documents
+asks for a local database (gui/search_panel.py).
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-07
@@ -97,6 +101,8 @@ TRIGGERS = {
 
 
 def upgrade() -> None:
+    if op.get_context().dialect.name != "sqlite":
+        return  # FTS5 is SQLite's: a team database (PostgreSQL) has no search indexes
     op.execute(
         "CREATE TABLE search_pending (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
         "id INTEGER NOT NULL, UNIQUE (kind, id))"
@@ -115,6 +121,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_context().dialect.name != "sqlite":
+        return
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     for name in (*TABLES, "search_pending", "search_sort_text"):

@@ -13,6 +13,9 @@ frequent spelling, graded with the reliability given most often to its claims (N
 grade was given or two grades tie), created by the author of its first claim at that claim's
 creation time.
 
+On PostgreSQL (a team database) a change to `sources` is announced to the other windows as
+changes to the other tables are (migrations/postgres.py); its ids are never written explicitly.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
@@ -20,10 +23,10 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-import sqlite3
-
 import sqlalchemy as sa
 from alembic import op
+
+from annotator.core.migrations import postgres
 
 revision = "0005"
 down_revision = "0004"
@@ -48,11 +51,12 @@ def upgrade() -> None:
             name="ck_sources_reliability",
         ),
     )
+    if postgres.is_postgresql():  # a team database: colleagues' windows see grades change
+        postgres.track_changes("sources")
     from annotator.core.sources import backfill_sources  # no Qt, no ORM: plain SQL
 
-    driver = op.get_bind().connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    backfill_sources(driver)
+    # the DB-API connection of either back end (sqlite3, psycopg): sources.py speaks both
+    backfill_sources(op.get_bind().connection.driver_connection)
 
 
 def downgrade() -> None:

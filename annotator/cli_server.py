@@ -1,0 +1,56 @@
+"""`annotator server init` and `annotator server add-user`: a team database on PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from annotator.cli_common import EXIT_OK, UsageError
+
+ROLE_NAMES = ("analyst", "reviewer", "admin")  # annotator.core.server_roles.ROLES
+
+
+def add_server_parser(sub: Any, common: argparse.ArgumentParser, parser_class: Any) -> None:
+    p_server = sub.add_parser(
+        "server", parents=[common], help="set up a team database on a PostgreSQL server",
+        description="Set up a team database: `init` creates the schema, the roles "
+        "annotator_analyst, annotator_reviewer and annotator_admin and the row-level security "
+        "that keeps each analyst's layer theirs; `add-user` lets a login role work as one of "
+        "them. Run both as the database's administrator: --db postgresql://ADMIN@HOST/DB.",
+    )
+    actions = p_server.add_subparsers(
+        dest="server_command", metavar="ACTION", parser_class=parser_class
+    )
+    actions.add_parser(
+        "init", parents=[common], help="create the schema, roles and policies",
+        description="Create (or upgrade) the schema, the group roles and the policies. "
+        "Running it again is harmless.",
+    )
+    p_add = actions.add_parser(
+        "add-user", parents=[common], help="let a login role work as analyst/reviewer/admin",
+        description="Create the login role NAME if missing (no password: set one with psql's "
+        "\\password, or use certificates) and make it a member of one group role.",
+    )
+    p_add.add_argument("name", metavar="NAME")
+    p_add.add_argument("--role", choices=ROLE_NAMES, required=True)
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from annotator.core.server_address import is_server_url
+    from annotator.core.server_roles import add_user, init_server
+
+    action = getattr(args, "server_command", None)
+    if action is None:
+        raise UsageError("annotator server: give an action, init or add-user (see --help)")
+    db = getattr(args, "db", None)
+    if not is_server_url(db):
+        raise UsageError(f"annotator server {action}: --db postgresql://ADMIN@HOST/DB is needed")
+    from annotator.cli_common import with_password
+
+    with with_password(str(db), init_server) as store:
+        if action == "init":
+            print(f"{store.label}: schema, roles and policies are in place")
+        else:
+            add_user(store, args.name, args.role)
+            print(f"{store.label}: {args.name} works as {args.role}")
+    return EXIT_OK

@@ -1,0 +1,228 @@
+"""A team database on a PostgreSQL server: its engine, the look before opening it, and the
+watcher that tells a window what colleagues committed.
+
+store.py opens a `postgresql://` URL through `open_server`; everything above the Store works
+on both back ends alike. What differs, and lives here:
+- no file: nothing is backed up, inspected on disk or removed; a server is backed up by its
+  administrator (README "Team database");
+- the revision is read from `alembic_version`; a database with tables but without it is not
+  ours and is refused untouched;
+- commits made elsewhere are announced by the server (LISTEN/NOTIFY on `annotator_changes`,
+  sent by triggers of the migrations): `ServerWatcher` counts the announcements that did not
+  come from this process's own connections;
+- the engine of one URL is shared in this process, as a file's is (connections.py);
+- writes are one at a time, as on SQLite: each write transaction first takes an advisory lock
+  (`WRITE_LOCK`), so an action's checks and the ids it picks hold until it commits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from annotator.core.connections import SharedObjects
+from annotator.core.errors import DatabaseRefused
+from annotator.core.facts import APPLICATION_ID
+from annotator.core.inspection import KNOWN_REVISIONS
+from annotator.core.server_address import ServerAddress
+
+CHANNEL = "annotator_changes"
+CONNECT_TIMEOUT_S = 10
+WRITE_LOCK = APPLICATION_ID  # the advisory lock every write transaction holds (one per database)
+
+_registry_lock = threading.Lock()
+_servers: dict[str, ServerDatabase] = {}
+
+
+class PasswordNeeded(DatabaseRefused):
+    """The server wants a password and libpq found none: the caller may ask for one (never
+    kept) and open the database again with it (`ServerAddress.with_password`)."""
+
+
+class ServerDatabase(SharedObjects):
+    """This process's shared engine of one server database, and its connections' server
+    process ids (what `ServerWatcher` takes for this process's own commits)."""
+
+    def __init__(self, address: ServerAddress) -> None:
+        super().__init__()
+        self.address = address
+        self.backend_pids: set[int] = set()
+
+    def close_all(self) -> None:
+        with self.lock:
+            for name in list(self._shared):
+                shared = self._shared.pop(name)
+                with suppress(Exception):  # at exit, close what can be closed
+                    shared.close(shared.value)
+
+
+def server_database(address: ServerAddress) -> ServerDatabase:
+    """The owner of `address`'s engine in this process (one per URL, password aside)."""
+    with _registry_lock:
+        owner = _servers.get(address.key)
+        if owner is None:
+            owner = _servers[address.key] = ServerDatabase(address)
+        elif not owner.in_use:
+            owner.address = address  # the next engine connects as this open asks (password)
+        return owner
+
+
+def make_server_engine(owner: ServerDatabase) -> Engine:
+    """An engine on the server; every connection's server process id is noted in `owner`."""
+    engine = create_engine(
+        owner.address.driver_url,
+        pool_pre_ping=True,  # a restarted server: the next action reconnects
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "annotator"},
+    )
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A user action's transaction (Store.write) takes the database's write lock first, as
+        # SQLite's BEGIN IMMEDIATE does: the checks an action makes before it writes (whose
+        # annotation, the next free id) hold until it commits. Readers never wait.
+        options = conn.get_execution_options()
+        if not options.get("write", False):
+            return
+        if not options.get("no_wait", False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            return
+        # Store.write(wait=False): fail at once when another connection writes, as SQLite's
+        # "database is locked" (lock_not_available: storage_errors calls it locked)
+        taken = conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})").scalar()
+        if not taken:
+            from psycopg.errors import LockNotAvailable  # the team extra: only on a server
+
+            raise LockNotAvailable("database is locked (another connection is writing)")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        owner.backend_pids.add(int(dbapi_connection.info.backend_pid))
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection: Any, _record: Any) -> None:
+        with suppress(Exception):  # a broken connection has no pid to forget
+            owner.backend_pids.discard(int(dbapi_connection.info.backend_pid))
+
+    return engine
+
+
+def server_revision(engine: Engine, address: ServerAddress) -> str | None:
+    """The schema revision of the database, None when it is empty (to be created).
+
+    Raises DatabaseRefused when the server cannot be reached, the database holds tables that
+    are not Annotator's, or it was written by a newer version."""
+    try:
+        with engine.connect() as conn:
+            tables = set(
+                conn.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = current_schema()"
+                    )
+                ).scalars()
+            )
+            revision = None
+            if "alembic_version" in tables:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            conn.rollback()
+    except OperationalError as exc:
+        if "no password supplied" in str(exc.orig):
+            raise PasswordNeeded(
+                f"{address.display}: the server asks for a password, and none was found "
+                "(~/.pgpass, a service file, PGPASSWORD)"
+            ) from exc
+        raise DatabaseRefused(f"{address.display}: {connection_problem(exc)}") from exc
+    if revision is None:
+        if tables - {"alembic_version"}:
+            raise DatabaseRefused(
+                f"{address.display}: this database holds tables that are not Annotator's; "
+                "it was left untouched (give Annotator a database of its own)"
+            )
+        return None
+    revision = str(revision)
+    if revision not in KNOWN_REVISIONS:
+        raise DatabaseRefused(
+            f"{address.display}: written by a newer version of Annotator (schema {revision}); "
+            "it was left untouched"
+        )
+    return revision
+
+
+def connection_problem(exc: DBAPIError) -> str:
+    """The server's own short reason for a failed connection, never the statement."""
+    orig = exc.orig
+    message = str(orig).strip().splitlines()[0] if orig is not None else ""
+    if not message:
+        message = type(orig if orig is not None else exc).__name__
+    return f"cannot connect to the server ({message})"
+
+
+class ServerWatcher:
+    """Counts commits announced on `annotator_changes` by connections of other processes.
+
+    `token()` drains the announcements on a private connection (LISTEN) and returns how many
+    came from others so far; a commit of this process's own engine is not counted. When the
+    connection is lost the token changes (-1), so the window refreshes after a reconnect.
+    """
+
+    def __init__(self, owner: ServerDatabase) -> None:
+        self._owner = owner
+        self._count = 0
+        self._conn: Any = None
+        self._connect()
+
+    def _connect(self) -> None:
+        import psycopg
+
+        address = self._owner.address
+        url = address.driver_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        try:
+            self._conn = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_S,
+                application_name="annotator-watch",
+            )
+            self._conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error:
+            self._conn = None
+
+    def token(self) -> int:
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._connect()
+            if self._conn is None:
+                return -1
+        own = self._owner.backend_pids
+        try:
+            for notice in self._conn.notifies(timeout=0):
+                if notice.pid not in own:
+                    self._count += 1
+        except psycopg.Error:
+            self.close()
+            return -1
+        return self._count
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+def close_all() -> None:
+    """Close every server engine of this process (registered to run at exit)."""
+    with _registry_lock:
+        owners = list(_servers.values())
+    for owner in owners:
+        owner.close_all()
+
+
+atexit.register(close_all)

@@ -1,0 +1,132 @@
+"""`--db postgresql://...`: the commands on a team database (the rest of tests/cli/test_cli.py
+runs on both back ends through its `db` fixture)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from tests.conftest import REPO_ROOT
+from tests.pg_cluster import PgCluster
+
+SAMPLE = REPO_ROOT / "resources" / "sample-briefing.txt"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_remove_on_a_server_makes_no_file_backup(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = pg_cluster.create_database()
+    assert run(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    code, out, err = run(capsys, "remove", "1", "--db", db, "--yes")
+    assert code == 0, err
+    assert "removed document 1" in out and "annotator_test@" in out
+    assert json.loads(run(capsys, "list", "--db", db, "--json")[1]) == []
+    assert list(tmp_path.iterdir()) == []  # nothing written beside anything
+
+
+@pytest.mark.parametrize("command", [["backup"], ["backup", "--list"], ["check"]])
+def test_file_maintenance_says_what_a_server_needs(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, command: list[str]
+) -> None:
+    db = pg_cluster.create_database()
+    code, _out, err = run(capsys, *command, "--db", db)
+    assert code == 1
+    assert "works on database files" in err and "administrator" in err
+    assert "Traceback" not in err
+
+
+def test_the_environment_may_name_a_server(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANNOTATOR_DB", pg_cluster.create_database())
+    assert run(capsys, "import", str(SAMPLE))[0] == 0
+    (doc,) = json.loads(run(capsys, "list", "--json")[1])
+    assert doc["title"] == "Northern Corridor Security Outlook"
+
+
+def test_a_password_in_the_url_is_never_printed(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster
+) -> None:
+    url = f"postgresql://nobody:s3cret@/missing?host={pg_cluster.socket_dir}"
+    code, out, err = run(capsys, "list", "--db", url)
+    assert code == 1
+    assert "s3cret" not in out + err and "cannot connect to the server" in err
+
+
+def test_server_init_and_add_user(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster
+) -> None:
+    import psycopg
+
+    db = pg_cluster.create_database()
+    code, out, err = run(capsys, "server", "init", "--db", db)
+    assert code == 0, err
+    assert "schema, roles and policies are in place" in out
+    code, out, err = run(capsys, "server", "add-user", "dana", "--role", "analyst", "--db", db)
+    assert code == 0, err
+    assert "dana works as analyst" in out
+    as_dana = db.replace("postgresql+psycopg://annotator_test@", "postgresql://dana@")
+    with psycopg.connect(as_dana, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM tags").fetchone() == (3,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM tags")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["server"], "give an action"),
+        (["server", "init", "--db", "team.sqlite3"], "--db postgresql://ADMIN@HOST/DB"),
+        (["server", "add-user", "x", "--role", "boss", "--db", "postgresql://a@h/d"],
+         "invalid choice"),
+    ],
+)
+def test_server_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run(capsys, *argv)
+    assert code == 2 and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_is_asked_for_on_a_terminal_only(
+    capsys: pytest.CaptureFixture[str], pg_cluster_with_password: PgCluster,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import getpass
+    import sys
+
+    from tests.backends import PASSWORD
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    db = pg_cluster_with_password.create_database()
+    code, _out, err = run(capsys, "import", "--db", db, str(SAMPLE))  # no terminal: refused
+    assert code == 1 and "asks for a password" in err
+    asked: list[str] = []
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return PASSWORD
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", answer)
+    code, out, err = run(capsys, "import", "--db", db, str(SAMPLE))
+    assert code == 0, err
+    assert asked == [f"Password for annotator_test@{pg_cluster_with_password.socket_dir}/"
+                     f"{db.split('/')[3].split('?')[0]}: "]
+    assert PASSWORD not in out + err
+    code, out, err = run(capsys, "server", "init", "--db", db)
+    assert code == 0, err

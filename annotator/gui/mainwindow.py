@@ -56,10 +56,8 @@ from annotator.gui.workspace import Workspace
 if TYPE_CHECKING:
     from annotator.core.facts import Changes
     from annotator.gui import databases, dialogs, documents, search_panel
-    from annotator.gui.form.sources import SourceBook
     from annotator.gui.opening import DatabaseOpening
     from annotator.gui.preferences import PreferencesDialog
-    from annotator.gui.search_folding import SearchFolding
     from annotator.gui.table import window as table_window
 else:  # deferred: what only a menu or a failure needs is imported at its first use (issue 15)
     databases = deferred.module("annotator.gui.databases")
@@ -95,12 +93,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.external = ExternalChanges(ctx.store, self._reload_external, self)
         self._connect()
-        self.search_folding: SearchFolding | None = None  # a merge's backlog, in idle time
-        when_open.install(self, when_open.search_folding_part)  # at the first database
+        self.search_folding = when_open.search_folding_part(self)  # a merge's backlog, idle
         keyfocus.install(self)
         self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
-        self.sources: SourceBook | None = None  # claim sources: completion, View > Sources
-        when_open.install(self, when_open.sources_part)
+        self.sources = when_open.sources_part(self)  # claim sources: completion, View > Sources
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         geometry.restore_window(self)

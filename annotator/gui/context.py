@@ -15,7 +15,6 @@ from PySide6.QtGui import QUndoStack
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import Settings, save_settings
-from annotator.core.storage_errors import describe_storage_error, storage_problem
 from annotator.gui import deferred
 from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
 
@@ -23,9 +22,14 @@ if TYPE_CHECKING:
     from annotator.core import ops
     from annotator.core.facts import AnnotationSnapshot, Changes, RemovedDocument
     from annotator.core.removal import remove_document, restore_document
+    from annotator.core.storage_errors import describe_storage_error, storage_problem
     from annotator.core.store import Store
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     ops = deferred.module("annotator.core.ops")
+    # (not SQLAlchemy: only a failure needs them)
+    describe_storage_error, storage_problem = deferred.functions(
+        "annotator.core.storage_errors", "describe_storage_error", "storage_problem"
+    )
     remove_document, restore_document = deferred.functions(
         "annotator.core.removal", "remove_document", "restore_document"
     )

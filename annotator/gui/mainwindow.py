@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
-from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import (
     banners,
     deferred,
@@ -415,6 +414,8 @@ class MainWindow(QMainWindow):
             self.show_failure(str(exc), unsaved=False)
             return
         except storage_errors() as exc:  # e.g. another program holds the database locked
+            from annotator.core.storage_errors import describe_storage_error
+
             self.show_failure(describe_storage_error(exc, "The document was not opened"),
                               unsaved=False)
             return

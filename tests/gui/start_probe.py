@@ -28,7 +28,7 @@ HEAVY = (
     "sqlalchemy", "alembic", "pypdf", "xlsxwriter",
     "annotator.core.folding", "annotator.core.search_index", "annotator.core.sources",
     "annotator.gui.form.sources", "annotator.gui.search_folding", "annotator.gui.sources_window",
-    "sqlite3", "datetime",
+    "sqlite3", "datetime", "annotator.core.storage_errors",  # (only a failure needs it)
 )
 
 

@@ -46,11 +46,11 @@ from annotator.core.facts import (
     TagSnapshot,
     adjudicated_author,
 )
-from annotator.core.fields import field_errors, field_spec, normalise_value
+from annotator.core.fields import NAME_FIELD, field_errors, field_spec, normalise_value
 from annotator.core.history import HISTORY_COLUMNS, snapshot_to_json
 from annotator.core.model import utcnow
 from annotator.core.ops import stored_time
-from annotator.core.sources import NAME_FIELD, ensure_sources
+from annotator.core.sources import ensure_sources
 from annotator.core.store import Store, bulk_insert, driver_sql
 
 # -- statements ------------------------------------------------------------------------------

@@ -53,6 +53,14 @@ class FieldSpec:
         return frozenset(c.code for c in self.choices)
 
 
+# A claim's source (core/sources.py): the tag, the field naming the source and the field grading
+# it. Here, beside the fields' specs, so that the window's modules name them without importing
+# core.sources before their first use (issue 15).
+CLAIM = "claim"
+NAME_FIELD = "attributed_to"
+GRADE_FIELD = "source_reliability"
+CREDIBILITY_FIELD = "information_credibility"
+
 SOURCE_RELIABILITY = (
     Choice("A", "A - Completely reliable"),
     Choice("B", "B - Usually reliable"),

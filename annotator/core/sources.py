@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import InvalidValue
-from annotator.core.fields import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
+from annotator.core.fields import (
+    CLAIM,
+    CREDIBILITY_FIELD,
+    GRADE_FIELD,
+    INFORMATION_CREDIBILITY,
+    NAME_FIELD,
+    SOURCE_RELIABILITY,
+)
 from annotator.core.folding import fold
 
 if TYPE_CHECKING:
@@ -43,10 +50,6 @@ if TYPE_CHECKING:
 
 RELIABILITY_CODES: tuple[str, ...] = tuple(c.code for c in SOURCE_RELIABILITY)
 CREDIBILITY_CODES: tuple[str, ...] = tuple(c.code for c in INFORMATION_CREDIBILITY)
-NAME_FIELD = "attributed_to"
-GRADE_FIELD = "source_reliability"
-CREDIBILITY_FIELD = "information_credibility"
-CLAIM = "claim"
 MAX_NAME = 300  # characters; a longer "name" is a pasted sentence, not a source
 
 

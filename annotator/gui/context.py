@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.settings import Settings, save_settings
-from annotator.core.storage_errors import Problem, describe_storage_error, storage_problem
 from annotator.gui import deferred
 from annotator.gui.undo import AnnotationCommand, DocumentRemovalCommand
 
@@ -23,9 +22,14 @@ if TYPE_CHECKING:
     from annotator.core import ops
     from annotator.core.facts import AnnotationSnapshot, Changes, RemovedDocument
     from annotator.core.removal import remove_document, restore_document
+    from annotator.core.storage_errors import describe_storage_error, storage_problem
     from annotator.core.store import Store
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     ops = deferred.module("annotator.core.ops")
+    # (not SQLAlchemy: only a failure needs them)
+    describe_storage_error, storage_problem = deferred.functions(
+        "annotator.core.storage_errors", "describe_storage_error", "storage_problem"
+    )
     remove_document, restore_document = deferred.functions(
         "annotator.core.removal", "remove_document", "restore_document"
     )
@@ -154,7 +158,7 @@ class AppContext(QObject):
             self.pending.append(
                 PendingEdit(
                     text, annotation_id, operation, problem.line(), gives_previous, removes,
-                    problem.kind is Problem.OFFLINE,
+                    problem.kind is _offline(),
                 )
             )
             self.pendingChanged.emit(len(self.pending))
@@ -219,7 +223,7 @@ class AppContext(QObject):
                 )
             except storage_errors() as exc:
                 problem = storage_problem(exc)
-                edit.error, edit.offline = problem.line(), problem.kind is Problem.OFFLINE
+                edit.error, edit.offline = problem.line(), problem.kind is _offline()
                 break
             except failures() as exc:
                 self.failed.emit(
@@ -295,3 +299,10 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, AnnotatorError):
         return str(exc)
     return describe_storage_error(exc, "The change could not be saved")
+
+
+def _offline() -> Any:
+    """storage_errors.Problem.OFFLINE (its module loads at the first failure, not at start)."""
+    from annotator.core.storage_errors import Problem
+
+    return Problem.OFFLINE

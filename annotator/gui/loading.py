@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.bulk import gc_paused
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError
-from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.form.annotation_list import AnnotationList
@@ -34,7 +33,11 @@ if TYPE_CHECKING:
         document_outline,
         outline_spans,
     )
+    from annotator.core.storage_errors import describe_storage_error
 else:  # deferred: loads SQLAlchemy, which the window is shown without (issue 15)
+    (describe_storage_error,) = deferred.functions(  # (a failure's message)
+        "annotator.core.storage_errors", "describe_storage_error"
+    )
     annotation_views, document_outline, outline_spans = deferred.functions(
         "annotator.core.opening", "annotation_views", "document_outline", "outline_spans"
     )

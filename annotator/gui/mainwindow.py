@@ -26,17 +26,15 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.review_terms import STATUSES
-from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import (
     banners,
     deferred,
     geometry,
     keyfocus,
     saved_views_menu,
-    search_folding,
-    sources_window,
     theme,
     visibility,
+    when_open,
 )
 from annotator.gui.actions import build_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
@@ -94,10 +92,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.external = ExternalChanges(ctx.store, self._reload_external, self)
         self._connect()
-        self.search_folding = search_folding.install(self)  # a merge's backlog, in idle time
+        self.search_folding = when_open.search_folding_part(self)  # a merge's backlog, idle
         keyfocus.install(self)
         self.visibility = visibility.install(self)  # View > Show Tags / Layers, the legend
-        self.sources = sources_window.install(self)  # claim sources: completion, View > Sources
+        self.sources = when_open.sources_part(self)  # claim sources: completion, View > Sources
         self.review = ReviewMode(self)
         geometry.lay_out_first_window(self)  # unless a saved geometry replaces it
         geometry.restore_window(self)
@@ -415,6 +413,8 @@ class MainWindow(QMainWindow):
             self.show_failure(str(exc), unsaved=False)
             return
         except storage_errors() as exc:  # e.g. another program holds the database locked
+            from annotator.core.storage_errors import describe_storage_error
+
             self.show_failure(describe_storage_error(exc, "The document was not opened"),
                               unsaved=False)
             return

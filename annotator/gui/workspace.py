@@ -19,9 +19,8 @@ from PySide6.QtGui import QColor
 
 from annotator.core.coverage import Coverage
 from annotator.core.errors import AnnotatorError, NotYourAnnotation
-from annotator.core.fields import field_errors, validate_fields
+from annotator.core.fields import CLAIM, GRADE_FIELD, field_errors, validate_fields
 from annotator.core.review_terms import adjudicated_author
-from annotator.core.sources import CLAIM, GRADE_FIELD, suggested_grade
 from annotator.gui import deferred
 from annotator.gui.context import AppContext
 from annotator.gui.form.annotation_list import AnnotationList
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
         view_of,
     )
     from annotator.core.review import review_info
+    from annotator.core.sources import suggested_grade
     from annotator.core.suggest import suggest_fields
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     ops = deferred.module("annotator.core.ops")
@@ -50,6 +50,8 @@ else:  # deferred: these load SQLAlchemy, which the window is shown without (iss
         )
     )
     (review_info,) = deferred.functions("annotator.core.review", "review_info")
+    # Called only once a database is open (a source's grade), when the store has loaded it.
+    (suggested_grade,) = deferred.functions("annotator.core.sources", "suggested_grade")
     # (not SQLAlchemy, but dateutil's parser: only needed when a tag is applied)
     (suggest_fields,) = deferred.functions("annotator.core.suggest", "suggest_fields")
 

@@ -22,7 +22,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-HEAVY = ("sqlalchemy", "alembic", "pypdf", "xlsxwriter")
+# Not imported before the main window's first paint (issue 15): what loads SQLAlchemy or the
+# exporters, and what has nothing to do until a database is open (gui/when_open.py).
+HEAVY = (
+    "sqlalchemy", "alembic", "pypdf", "xlsxwriter",
+    "annotator.core.folding", "annotator.core.search_index", "annotator.core.sources",
+    "annotator.gui.form.sources", "annotator.gui.search_folding", "annotator.gui.sources_window",
+    "sqlite3", "datetime", "annotator.core.storage_errors",  # (only a failure needs it)
+)
 
 
 def state(window: QWidget) -> dict[str, object]:
@@ -35,6 +42,9 @@ def state(window: QWidget) -> dict[str, object]:
         "documents": len(library.model.document_ids()),
         "import_enabled": window.actions_by_name["import"].isEnabled(),  # type: ignore[attr-defined]
         "title": window.windowTitle(),
+        "installed": {  # gui/when_open.py: once a database is open
+            name: getattr(window, name) is not None for name in ("search_folding", "sources")
+        },
         # Idle work queued before the first frame would run inside it (issue 15).
         "idle_pending": window.reader.idle.pending(),  # type: ignore[attr-defined]
         # PySide6's import hook read each module's source through linecache, which kept it

@@ -69,6 +69,30 @@ def test_the_backlog_is_folded_in_idle_steps_after_the_window_opens(
         window.ctx.store.close()
 
 
+def test_a_window_shown_before_its_database_folds_the_backlog_once_it_is_open(
+    qtbot: QtBot, db: Path
+) -> None:
+    """`app.launch` shows the window before it opens the database (issue 15): search folding
+    is installed when the database is open (gui/when_open.py) and folds the backlog then."""
+    from annotator.core.settings import Settings
+    from annotator.gui.app import launch
+
+    queued = pending(db)
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    try:
+        assert window.search_folding is None  # nothing to fold without a database
+        qtbot.waitUntil(window.database_ready, timeout=20_000)
+        assert window.search_folding is not None
+        qtbot.waitUntil(lambda: pending(db) == 0, timeout=20_000)
+        qtbot.waitUntil(lambda: not window.search_folding.busy(), timeout=5_000)
+        assert window.search_folding.folded == queued
+    finally:
+        window.close()
+        if window.ctx.store is not None:
+            window.ctx.store.close()
+
+
 def test_a_bulk_write_of_the_window_is_folded_after_it(
     qtbot: QtBot, window: MainWindow, db: Path
 ) -> None:

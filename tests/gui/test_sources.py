@@ -113,6 +113,42 @@ def test_typing_completes_a_source_and_suggests_its_grade(
     assert choice is not None and choice.currentData() == "C"
 
 
+def test_a_window_shown_before_its_database_completes_and_grades_from_the_first_claim(
+    qtbot: QtBot, graded: Path
+) -> None:
+    """`app.launch` shows the window before it opens the database (issue 15), and the sources
+    are installed once it is open (gui/when_open.py): the first claim tagged gets its source's
+    grade suggested, its "Attributed to" completes, and View > Sources opens."""
+    from annotator.core.settings import Settings
+    from annotator.gui.app import launch
+
+    window = launch(graded, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    try:
+        assert window.sources is None
+        window.resize(1400, 860)
+        qtbot.waitUntil(window.database_ready, timeout=20_000)
+        assert window.sources is not None
+        _tag_claim(qtbot, window, MINISTRY)
+        fields, suggested = _claim_fields(graded)
+        assert fields["source_reliability"] == "B" and "source_reliability" in suggested
+        editor = _source_editor(qtbot, window)
+        qtbot.keyClicks(editor, "france-pr")
+        completer = editor.completer()
+        assert completer is not None
+        qtbot.waitUntil(completer.popup().isVisible)
+        assert completer.currentCompletion() == "Agence France-Presse"
+        qtbot.keyClick(completer.popup(), Qt.Key.Key_Escape)
+        sources = _open_sources(qtbot, window)
+        names = {sources.table.model().index(r, 0).data()
+                 for r in range(sources.table.model().rowCount())}
+        assert "Agence France-Presse" in names
+    finally:
+        window.close()
+        if window.ctx.store is not None:
+            window.ctx.store.close()
+
+
 def test_completion_ignores_accents(qtbot: QtBot, window: MainWindow) -> None:
     _tag_claim(qtbot, window, "Local authorities reported")
     editor = _source_editor(qtbot, window)

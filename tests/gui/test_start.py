@@ -51,8 +51,10 @@ def close(window: MainWindow) -> None:
 
 def test_the_real_entry_paints_before_sqlalchemy_is_imported(tmp_path: Path, db: Path) -> None:
     """`annotator --db DB` in its own process: at the first paint of the main window no
-    SQLAlchemy, alembic, pypdf or xlsxwriter is imported, the library says it is opening the
-    database and Import is off; afterwards the database is open and the library filled."""
+    SQLAlchemy, alembic, pypdf or xlsxwriter is imported, nor what only an open database needs
+    (search folding, claim sources, sqlite3: start_probe.HEAVY), the library says it is opening
+    the database and Import is off; afterwards the database is open, the library filled and
+    the parts that need it installed."""
     home = tmp_path / "home"
     (home / ".config" / "annotator").mkdir(parents=True)
     (home / ".config" / "annotator" / "settings.json").write_text(
@@ -76,7 +78,12 @@ def test_the_real_entry_paints_before_sqlalchemy_is_imported(tmp_path: Path, db:
     assert at_paint["documents"] == 0
     assert not at_paint["idle_pending"]  # nothing left to run inside the first frame
     assert at_paint["sources_kept"] == []  # pyside_hook: the modules' text was not kept
+    assert at_paint["installed"] == {"search_folding": False, "sources": False}
     assert opened["ready"] and "sqlalchemy" in opened["loaded"]
+    assert {"annotator.gui.search_folding", "annotator.gui.sources_window"} <= set(
+        opened["loaded"]
+    )
+    assert opened["installed"] == {"search_folding": True, "sources": True}
     assert not opened["opening_shown"]
     assert opened["import_enabled"]
     assert opened["documents"] == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPixmap
@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import InvalidValue
 from annotator.core.fields import (
+    CLAIM,
+    GRADE_FIELD,
+    NAME_FIELD,
     TAG_FIELDS,
     FieldKind,
     FieldSpec,
@@ -35,7 +38,7 @@ from annotator.core.fields import (
     normalise_value,
     validate_fields,
 )
-from annotator.core.sources import CLAIM, GRADE_FIELD, NAME_FIELD, suggested_grade
+from annotator.gui import deferred
 from annotator.gui.form.editors import (
     SUGGESTED_TIP,
     ChoiceField,
@@ -45,9 +48,14 @@ from annotator.gui.form.editors import (
     with_mnemonic,
 )
 from annotator.gui.form.paint import sparkle_pixmap, swatch_pixmap
-from annotator.gui.form.sources import SourceBook, SourceCompleter
 from annotator.gui.theme import current
 from annotator.gui.theme_colours import UNLISTED, ThemeColours
+
+if TYPE_CHECKING:
+    from annotator.core.sources import suggested_grade
+    from annotator.gui.form.sources import SourceBook
+else:  # deferred: a claim's source is graded once a database is open (issue 15)
+    (suggested_grade,) = deferred.functions("annotator.core.sources", "suggested_grade")
 
 __all__ = ["ChoiceField", "LineField", "TagFieldsBox"]
 
@@ -219,6 +227,8 @@ class TagFieldsBox(QGroupBox):
         editor = self.editors.get(NAME_FIELD)
         if self.tag != CLAIM or not isinstance(editor, LineField) or self.sources is not None:
             return
+        from annotator.gui.form.sources import SourceCompleter  # with its book (issue 15)
+
         self.sources = book
         completer = SourceCompleter(book, editor)
         completer.attach(editor)

@@ -17,7 +17,8 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
-from annotator.core.sources import CLAIM, NAME_FIELD, source_key
+from annotator.core.fields import CLAIM, NAME_FIELD
+from annotator.core.sources import source_key
 
 if TYPE_CHECKING:
     from annotator.core.facts import Changes

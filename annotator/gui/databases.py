@@ -9,7 +9,6 @@ here (libpq's ~/.pgpass or service file gives it) and never remembered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,17 +24,21 @@ from annotator.core.server_address import (
     parse_server_url,
 )
 from annotator.core.settings import backups_to_keep
-from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import deferred
 
 if TYPE_CHECKING:
     from annotator.core.backup import save_copy as write_copy
+    from annotator.core.storage_errors import describe_storage_error
     from annotator.core.store import Store, open_store
     from annotator.gui.mainwindow import MainWindow
 else:  # deferred: these load SQLAlchemy, which the window is shown without (issue 15)
     (open_store,) = deferred.functions("annotator.core.store", "open_store")
     # (not SQLAlchemy, but the database checks behind a copy: only needed to save one)
     write_copy = deferred.function("annotator.core.backup", "save_copy")
+    # (only a failure needs its wording; loaded then, not before the first paint)
+    describe_storage_error = deferred.function(
+        "annotator.core.storage_errors", "describe_storage_error"
+    )
 
 FILE_TYPES = "Annotator databases (*.sqlite3 *.db);;All files (*)"
 
@@ -166,6 +169,8 @@ def save_copy(window: MainWindow, path: Path | None = None) -> Path | None:
         )
         return None
     if path is None:
+        from datetime import date
+
         stamp = date.today().isoformat()
         proposal = Path.home() / f"{store.path.stem}-copy-{stamp}{store.path.suffix or '.sqlite3'}"
         chosen, _ = QFileDialog.getSaveFileName(

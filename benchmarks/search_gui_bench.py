@@ -31,27 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from PySide6.QtCore import QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-
-class _Painted(QObject):
-    """Counts the paint events of a widget."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
-
-
-def _until_painted(app: QApplication, painted: _Painted, before: int) -> None:
-    deadline = time.perf_counter() + 30
-    while painted.count == before and time.perf_counter() < deadline:
-        app.processEvents()
+from painted import Painted, until_painted  # noqa: E402
 
 
 def main() -> None:
@@ -79,7 +60,7 @@ def main() -> None:
         for _ in range(20):
             app.processEvents()
         panel = show_panel(window)
-        painted = _Painted()
+        painted = Painted()
         panel.tree.viewport().installEventFilter(painted)
         store = window.ctx.store
         rows = []
@@ -93,7 +74,7 @@ def main() -> None:
                 panel.query_box.setText(query)
                 before = painted.count
                 panel.run()
-                _until_painted(app, painted, before)
+                until_painted(app, painted, before)
                 return panel.results
 
             found = search(store, query, LIMIT)

@@ -30,29 +30,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from painted import Painted, until_painted  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from annotator.core import annotation_table as table  # noqa: E402
-
-
-class _Painted(QObject):
-    """Counts the paint events of a widget."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
-
-
-def _until_painted(app: QApplication, painted: _Painted, before: int) -> None:
-    deadline = time.perf_counter() + 30
-    while painted.count == before and time.perf_counter() < deadline:
-        app.processEvents()
 
 
 def main() -> None:
@@ -80,7 +61,7 @@ def main() -> None:
         main_window.show()
         app.processEvents()
         store = main_window.ctx.store
-        painted = _Painted()
+        painted = Painted()
 
         def floor() -> object:
             return raw.execute(
@@ -101,7 +82,7 @@ def main() -> None:
             before = painted.count
             opened = table_window.show_table(main_window)
             opened.table.viewport().installEventFilter(painted)
-            _until_painted(app, painted, before)
+            until_painted(app, painted, before)
             return opened
 
         shown = gui_open()
@@ -117,7 +98,7 @@ def main() -> None:
             view = main_window.annotations_window  # type: ignore[attr-defined]
             before = painted.count
             view.table.horizontalHeader().setSortIndicator(likelihood, flip[0])
-            _until_painted(app, painted, before)
+            until_painted(app, painted, before)
             return view
 
         conditions = ["likelihood>=likely; confidence=low", "value=1..10000000"]
@@ -128,7 +109,7 @@ def main() -> None:
             before = painted.count
             view.filters.fields.setText(conditions[0])
             view.filters.apply()
-            _until_painted(app, painted, before)
+            until_painted(app, painted, before)
             return view
 
         rows = []

@@ -284,11 +284,11 @@ def sync(local: Store, server: Store, analyst: str | None = None) -> SyncReport:
     try:
         return _sync(local, server, analyst or server.user or "")
     except DBAPIError as exc:
-        from annotator.core.server import connection_problem
-
-        problem = connection_problem(exc).replace("cannot connect to the server", "server")
+        # the server's own first line (never the statement or its values)
+        lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+        reason = lines[0] if lines else type(exc.orig or exc).__name__
         raise SyncFailed(
-            f"sync with {server.label} stopped: {problem}; nothing of the unfinished step was "
+            f"sync with {server.label} stopped ({reason}); nothing of the unfinished step was "
             "written, sync again to complete it"
         ) from exc
 

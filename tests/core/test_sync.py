@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from annotator.core import ops
 from annotator.core.history import annotation_history
-from annotator.core.model import Annotation
+from annotator.core.model import Annotation, AnnotationHistory
 from annotator.core.server_roles import add_user, init_server
 from annotator.core.store import Store, open_store
 from annotator.core.sync import SyncFailed, sync
@@ -66,6 +65,11 @@ def annotations(store: Store) -> list[tuple[int, int, str, str, tuple[str, ...]]
         )
 
 
+def history_rows(store: Store) -> int:
+    with store.read() as session:
+        return len(session.scalars(select(AnnotationHistory.id)).all())
+
+
 def the(store: Store, author: str) -> int:
     with store.read() as session:
         return int(session.scalars(select(Annotation.id).where(Annotation.author == author))
@@ -94,10 +98,10 @@ def test_sync_twice_changes_nothing(team: dict[str, Any]) -> None:
     ops.create_annotation(laptop, _document(laptop), 32, len(TEXT), "ana", ["assessment"])
     ops.create_annotation(server, team["document"], 7, 31, "ana", ["claim"])
     assert not sync(laptop, server).changed_nothing
-    before = (annotations(laptop), annotations(server))
+    before = [(annotations(store), history_rows(store)) for store in (laptop, server)]
     again = sync(laptop, server)
     assert again.changed_nothing and not again.conflicts
-    assert (annotations(laptop), annotations(server)) == before
+    assert [(annotations(store), history_rows(store)) for store in (laptop, server)] == before
     assert len(annotations(server)) == 3
 
 
@@ -144,25 +148,31 @@ def test_a_conflict_keeps_both_versions_and_says_which_won(team: dict[str, Any])
     assert sync(laptop, server).changed_nothing
 
 
-def test_a_failure_mid_push_loses_nothing_and_a_retry_completes(
-    team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+def test_a_network_failure_mid_push_loses_nothing_and_a_retry_completes(
+    team: dict[str, Any], pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import psycopg
+
     laptop, server = team["laptop"], team["server"]
     ops.create_annotation(laptop, _document(laptop), 32, len(TEXT), "ana", ["assessment"])
     from annotator.core.interchange import merge
 
     real = merge.merge_sources
 
-    def network_lost(connection: Any, *args: Any) -> Any:
-        if "psycopg" in type(connection).__module__:  # the server's, after the rows went in
-            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+    def connection_cut(connection: Any, *args: Any) -> Any:
+        # on the server's connection, once the annotations went in: the server drops it
+        if isinstance(connection, psycopg.Connection):
+            admin = pg_cluster.url().replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(admin, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
         return real(connection, *args)
 
-    monkeypatch.setattr(merge, "merge_sources", network_lost)
-    with pytest.raises(SyncFailed, match="sync again"):
+    monkeypatch.setattr(merge, "merge_sources", connection_cut)
+    with pytest.raises(SyncFailed, match="sync again") as failed:
         sync(laptop, server)
-    assert annotations(server) == [(7, 31, "ben", "", ("claim",))]  # rolled back whole
+    assert "Traceback" not in str(failed.value)
     monkeypatch.undo()
+    assert annotations(server) == [(7, 31, "ben", "", ("claim",))]  # nothing half-written
     report = sync(laptop, server)
     assert report.pushed_annotations == 1
     assert len(annotations(server)) == len(annotations(laptop)) == 2

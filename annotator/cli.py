@@ -29,7 +29,7 @@ from annotator.cli_common import (
 )
 from annotator.cli_maintenance import cmd_backup, cmd_check, cmd_restore
 from annotator.cli_review import cmd_agreement, cmd_merge, cmd_review
-from annotator.cli_server import add_server_parser, cmd_server
+from annotator.cli_server import add_server_parser, add_sync_parser, cmd_server, cmd_sync
 from annotator.cli_table import add_table_arguments, table_filter
 from annotator.core.errors import AnnotatorError
 from annotator.core.text import printable
@@ -226,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_restore.add_argument("backup", type=Path, metavar="BACKUP")
 
     add_server_parser(sub, common, _Parser)
+    add_sync_parser(sub, common)
 
     sub.add_parser(
         "check", parents=[common], help="check the database for damage",
@@ -577,6 +578,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "restore": cmd_restore,
     "check": cmd_check,
     "server": cmd_server,
+    "sync": cmd_sync,
 }
 
 

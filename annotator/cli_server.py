@@ -54,3 +54,54 @@ def cmd_server(args: argparse.Namespace) -> int:
             add_user(store, args.name, args.role)
             print(f"{store.label}: {args.name} works as {args.role}")
     return EXIT_OK
+
+
+def add_sync_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p_sync = sub.add_parser(
+        "sync", parents=[common], help="sync a laptop's database file with the team database",
+        description="Pull the team database's documents and everyone's annotations into the "
+        "database file (--db), and push your own layer (annotations whose author is the role "
+        "you connect as) to the server, in one transaction under row-level security. Syncing "
+        "again changes nothing. An annotation changed on both sides since the last sync keeps "
+        "the later version; both are recorded in its history and the conflict is listed.",
+    )
+    p_sync.add_argument(
+        "--server", required=True, metavar="URL", help="the team database: postgresql://USER@HOST/DB"
+    )
+    p_sync.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from annotator.cli_common import open_db, print_json, with_password
+    from annotator.core.server_address import is_server_url
+    from annotator.core.store import open_store
+    from annotator.core.sync import sync
+    from annotator.core.text import printable
+
+    if not is_server_url(args.server):
+        raise UsageError("annotator sync: --server postgresql://USER@HOST/DB is needed")
+    if is_server_url(getattr(args, "db", None)):
+        raise UsageError("annotator sync: --db is the laptop's database file, not a server")
+    with open_db(args, create=True) as local, with_password(
+        str(args.server), lambda target: open_store(target, create=False)
+    ) as server:
+        report = sync(local, server)
+    if args.json:
+        print_json({
+            "server": report.server,
+            "pulled": {"documents": report.pulled_documents,
+                       "annotations": report.pulled_annotations,
+                       "updated": report.pulled_updates},
+            "pushed": {"documents": report.pushed_documents,
+                       "annotations": report.pushed_annotations,
+                       "updated": report.pushed_updates},
+            "conflicts": [
+                {"document_sha256": c.identity[0], "start": c.identity[1], "end": c.identity[2],
+                 "author": c.identity[3], "winner": c.winner, "description": c.describe()}
+                for c in report.conflicts
+            ],
+        })
+    else:
+        for line in report.lines():
+            print(printable(line))
+    return EXIT_OK

@@ -105,12 +105,14 @@ def bulk_insert(
 
     The bulk paths (import of annotations, merge) use this: it skips per-row type processing,
     which costs more than SQLite itself on 100,000 rows. On PostgreSQL the rows go in with one
-    COPY (a few times faster than an executemany over the network; triggers fire the same).
+    COPY (a few times faster than an executemany over the network; triggers fire the same),
+    unless row-level security applies to the connected role (an analyst): PostgreSQL refuses
+    COPY FROM then, and one executemany writes them, each row judged by the policies.
     """
     if not rows:
         return
     names = ", ".join(f'"{column}"' for column in columns)
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and not _row_security_active(connection, table):
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
@@ -122,6 +124,16 @@ def bulk_insert(
     marks = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(
         driver_sql(connection, f'INSERT INTO "{table}" ({names}) VALUES ({marks})'), rows
+    )
+
+
+def _row_security_active(connection: Connection, table: str) -> bool:
+    """Whether row-level security judges the connected role's rows of `table` (PostgreSQL
+    refuses COPY FROM then: an analyst's rows go in by executemany, each row judged)."""
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT row_security_active(%(table)s::regclass)", {"table": table}
+        ).scalar()
     )
 
 

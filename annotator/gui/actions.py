@@ -50,6 +50,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Open a team database on a PostgreSQL server (postgresql://USER@HOST/DATABASE)",
     ),
     ActionSpec(
+        "sync_team", "S&ync with Team Database…", FILES, (),
+        "Pull the team database's work into this file and push your own layer to it",
+    ),
+    ActionSpec(
         "import", "&Import Documents…", FILES, ("Ctrl+I",),
         "Import briefings (.txt .md .html .pdf .docx) or annotation files",
     ),

@@ -47,7 +47,14 @@ def connect_actions(window: MainWindow) -> None:
     a = window.actions_by_name
     a["new_database"].triggered.connect(lambda: new_database(window))
     a["connect_team"].triggered.connect(lambda: connect_team_database(window))
+    a["sync_team"].triggered.connect(lambda: _sync_dialog(window))
     a["save_copy"].triggered.connect(lambda: save_copy(window))
+
+
+def _sync_dialog(window: MainWindow) -> None:
+    from annotator.gui.syncing import sync_dialog  # loads the sync code when first used
+
+    sync_dialog(window)
 
 
 def connect_team_database(window: MainWindow) -> QInputDialog:

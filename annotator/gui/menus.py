@@ -28,6 +28,7 @@ def build_menus(self: MainWindow) -> None:
     file_menu.addSeparator()
     file_menu.addAction(a["import"])
     file_menu.addAction(a["merge_colleague"])
+    file_menu.addAction(a["sync_team"])
     file_menu.addAction(a["export"])
     file_menu.addAction(a["save_copy"])
     file_menu.addAction(a["document_properties"])

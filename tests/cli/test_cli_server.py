@@ -130,3 +130,44 @@ def test_a_password_is_asked_for_on_a_terminal_only(
     assert PASSWORD not in out + err
     code, out, err = run(capsys, "server", "init", "--db", db)
     assert code == 0, err
+
+
+def test_sync_pushes_pulls_and_twice_changes_nothing(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, tmp_path: Path
+) -> None:
+    from annotator.core import ops
+    from annotator.core.store import open_store
+
+    server = pg_cluster.create_database(migrated=True)
+    laptop = tmp_path / "laptop.sqlite3"
+    assert run(capsys, "import", "--db", server, str(SAMPLE))[0] == 0
+    code, out, err = run(capsys, "sync", "--db", str(laptop), "--server", server)
+    assert code == 0, err
+    pulled, pushed = out.splitlines()
+    assert pulled.startswith("pulled from annotator_test@") and "1 document(s)" in pulled
+    assert "0 annotation(s) added" in pushed
+    with open_store(laptop) as store:  # tagged offline, as the connected role
+        ops.create_annotation(store, 1, 0, 8, "annotator_test", ["claim"])
+    code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
+    assert code == 0
+    outcome = json.loads(out)
+    assert outcome["pushed"] == {"documents": 0, "annotations": 1, "updated": 0}
+    assert outcome["conflicts"] == []
+    code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
+    outcome = json.loads(out)
+    assert outcome["pulled"] == outcome["pushed"] == {"documents": 0, "annotations": 0,
+                                                      "updated": 0}
+    assert len(json.loads(run(capsys, "list", "--db", server, "--json")[1])) == 1
+
+
+def test_sync_usage_and_an_unreachable_server(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, tmp_path: Path
+) -> None:
+    laptop = str(tmp_path / "laptop.sqlite3")
+    code, _out, err = run(capsys, "sync", "--db", laptop, "--server", "laptop.sqlite3")
+    assert code == 2 and "--server postgresql://" in err
+    url = f"postgresql://nobody:s3cret@/missing?host={pg_cluster.socket_dir}"
+    code, out, err = run(capsys, "sync", "--db", laptop, "--server", url)
+    assert code == 1
+    assert "s3cret" not in out + err and "cannot connect to the server" in err
+    assert "Traceback" not in err

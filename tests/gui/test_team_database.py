@@ -332,3 +332,46 @@ def test_the_window_asks_for_a_password_the_server_wants_and_keeps_none(
         assert not databases.open_database(window, parse_server_url(url))  # cancelled
     finally:
         window.ctx.store.close()  # a second close does nothing
+
+
+def test_file_sync_pulls_and_pushes_off_the_ui_thread(
+    qtbot: QtBot, url: str, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.core import ops
+    from annotator.gui.syncing import sync_dialog, sync_with
+    from tests.gui.test_mainwindow import make_window
+
+    laptop = make_window(qtbot, tmp_path / "laptop.sqlite3", author="annotator_test")
+    try:
+        file_menu = laptop.menuBar().actions()[0].menu()
+        assert laptop.actions_by_name["sync_team"] in file_menu.actions()
+        dialog = sync_dialog(laptop)
+        assert dialog.objectName() == "syncTeamDatabase"
+        dialog.reject()
+        report = sync_with(laptop, url)
+        assert not isinstance(report, str), report
+        assert report.pulled_documents == 1
+        assert laptop.library.model.document_ids() and laptop.workspace.document_id is not None
+        box = laptop.findChild(QMessageBox, "syncReport")
+        assert box is not None and "pulled from annotator_test@" in box.text()
+        assert PASSWORD not in box.text()
+        box.close()
+        document = laptop.workspace.document_id
+        ops.create_annotation(laptop.ctx.store, document, 0, 8, "annotator_test", ["claim"])
+        report = sync_with(laptop, url)
+        assert not isinstance(report, str) and report.pushed_annotations == 1
+        assert raw_rows(url.replace(f":{PASSWORD}", ""), "SELECT author FROM annotations") == [
+            ("annotator_test",)
+        ]
+        again = sync_with(laptop, url)
+        assert not isinstance(again, str) and again.changed_nothing
+        refused = sync_with(laptop, "laptop.sqlite3")
+        assert isinstance(refused, str) and "not a postgresql://" in refused
+        shown = laptop.findChild(QMessageBox, "syncFailed")
+        assert shown is not None and "not a postgresql://" in shown.text()
+        for box in laptop.findChildren(QMessageBox):
+            box.close()
+    finally:
+        laptop.ctx.store.close()

@@ -59,17 +59,29 @@ def _sync_dialog(window: MainWindow) -> None:
 
 def connect_team_database(window: MainWindow) -> QInputDialog:
     """Ask for a team database's URL (the last one used is offered) and open it."""
-    dialog = QInputDialog(window)
-    dialog.setObjectName("connectTeamDatabase")
-    dialog.setWindowTitle("Connect to Team Database")
-    dialog.setLabelText(
+    return ask_server_url(
+        window,
+        "connectTeamDatabase",
+        "Connect to Team Database",
         "The team database, as its administrator gave it:\n"
         "postgresql://USER@HOST/DATABASE?sslmode=verify-full\n"
-        "(no password here: ~/.pgpass or a service file holds it)"
+        "(no password here: ~/.pgpass or a service file holds it)",
+        lambda text: _connect_to(window, text),
     )
+
+
+def ask_server_url(
+    window: MainWindow, name: str, title: str, label: str, then: Callable[[str], object]
+) -> QInputDialog:
+    """A window-modal box asking for a team database's URL, offering the last server used;
+    `then` gets the URL given (stripped). Returns the box, open."""
+    dialog = QInputDialog(window)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
     servers = [e for e in window.ctx.settings.recent_databases if is_server_url(e)]
     dialog.setTextValue(servers[0] if servers else "postgresql://")
-    dialog.textValueSelected.connect(lambda text: _connect_to(window, text.strip()))
+    dialog.textValueSelected.connect(lambda text: then(text.strip()))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from annotator.core.errors import AnnotatorError
@@ -20,20 +20,17 @@ if TYPE_CHECKING:
 
 def sync_dialog(window: MainWindow) -> QInputDialog:
     """Ask for the team database's URL (the last one used is offered), then sync with it."""
-    dialog = QInputDialog(window)
-    dialog.setObjectName("syncTeamDatabase")
-    dialog.setWindowTitle("Sync with Team Database")
-    dialog.setLabelText(
+    from annotator.gui.databases import ask_server_url
+
+    return ask_server_url(
+        window,
+        "syncTeamDatabase",
+        "Sync with Team Database",
         "Pull the team's documents and annotations into this file and push your own\n"
         "(those whose author is the role you connect as). The team database:\n"
-        "postgresql://USER@HOST/DATABASE (no password here: ~/.pgpass holds it)"
+        "postgresql://USER@HOST/DATABASE (no password here: ~/.pgpass holds it)",
+        lambda text: sync_with(window, text),
     )
-    servers = [e for e in window.ctx.settings.recent_databases if is_server_url(e)]
-    dialog.setTextValue(servers[0] if servers else "postgresql://")
-    dialog.textValueSelected.connect(lambda text: sync_with(window, text.strip()))
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.open()
-    return dialog
 
 
 def sync_with(window: MainWindow, url: str) -> SyncReport | str:

@@ -190,4 +190,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import isolation  # HOME and XDG_* in a temporary folder: the real profile stays untouched
+
+    isolation.isolate()
     main()

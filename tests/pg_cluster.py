@@ -74,6 +74,48 @@ def _server_user() -> str | None:
     )
 
 
+class TlsFiles:
+    """A certificate authority of its own and a server certificate it signed for `localhost`
+    (openssl, as Debian's postgresql package brings it): what a TLS test serves and trusts."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+        self.ca = folder / "ca.crt"
+
+    def make(self) -> TlsFiles:
+        def openssl(*args: str) -> None:
+            done = subprocess.run(
+                ["openssl", *args], capture_output=True, text=True, cwd=self.folder, check=False
+            )
+            if done.returncode != 0:
+                raise ClusterUnavailable(f"openssl {args[0]} failed: {done.stderr.strip()}")
+
+        key = ("-newkey", "rsa:2048", "-nodes")
+        openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+                "-subj", "/CN=Annotator test CA")
+        openssl("req", *key, "-keyout", "server.key", "-out", "server.csr",
+                "-subj", "/CN=localhost")
+        (self.folder / "san.ext").write_text("subjectAltName=DNS:localhost\n", encoding="utf-8")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
+        return self
+
+    def install_certificate(self, cluster_folder: Path, user: str | None) -> Path:
+        """Copy the server's certificate and key into the cluster's folder, readable by the
+        server alone (PostgreSQL refuses a key others can read); the certificate's path."""
+        certificate = cluster_folder / "server.crt"
+        key = cluster_folder / "server.key"
+        shutil.copyfile(self.folder / "server.crt", certificate)
+        shutil.copyfile(self.folder / "server.key", key)
+        key.chmod(0o600)
+        if user is not None:
+            entry = pwd.getpwnam(user)
+            for path in (certificate, key):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        return certificate
+
+
 class PgCluster:
     """One temporary PostgreSQL cluster listening on a Unix socket in its own folder."""
 
@@ -86,6 +128,7 @@ class PgCluster:
         self._template: str | None = None
         self.password: str | None = None  # the superuser's, when the cluster asks for one
         self._options = ""  # the server's settings (pg_ctl -o), kept for start_server
+        self.port: int | None = None  # set when it listens on TCP too (its socket is named so)
 
     @property
     def data(self) -> Path:
@@ -116,10 +159,13 @@ class PgCluster:
             )
         return result
 
-    def start(self, *, durable: bool = False, password: str | None = None) -> PgCluster:
+    def start(
+        self, *, durable: bool = False, password: str | None = None, tls: TlsFiles | None = None
+    ) -> PgCluster:
         """Make and start the cluster; `durable` keeps fsync and synchronous commits on (the
         benchmarks: a real server's costs), else they are off (tests). With `password`, every
-        connection must give it (SCRAM), else none is asked for (trust)."""
+        connection must give it (SCRAM), else none is asked for (trust). With `tls`, it also
+        listens on TCP at localhost:`tls.port` with TLS on, serving `tls`'s certificate."""
         # Not under pytest's tmp folders: they are private to their owner (0700), and the
         # server may run as another user. Short, too: a socket path has at most 107 bytes.
         self.folder = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
@@ -149,9 +195,17 @@ class PgCluster:
             )
             if password is not None:
                 secret.unlink()
+            listen = "-c listen_addresses=''"
+            if tls is not None:
+                self.port = tls.port
+                listen = " ".join((
+                    f"-c listen_addresses=localhost -c port={tls.port} -c ssl=on",
+                    f"-c ssl_cert_file={tls.install_certificate(self.folder, self.user)}",
+                    f"-c ssl_key_file={self.folder / 'server.key'}",
+                ))
             options = self._options = " ".join(
                 (
-                    "-c listen_addresses=''",
+                    listen,
                     f"-c unix_socket_directories={self.socket_dir}",
                     "-c unix_socket_permissions=0777",
                     "" if durable else
@@ -179,7 +233,8 @@ class PgCluster:
 
     def url(self, database: str = "postgres", user: str = SUPERUSER) -> str:
         """The SQLAlchemy URL of `database` on this cluster (a Unix socket, no password)."""
-        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}"
+        port = "" if self.port is None else f"&port={self.port}"
+        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}{port}"
 
     def create_database(self, *, migrated: bool = False) -> str:
         """A new database, empty or (`migrated`) holding the current schema; its URL.
@@ -196,7 +251,7 @@ class PgCluster:
             name = f"test_{next(self._names)}"
         with psycopg.connect(
             host=str(self.socket_dir), user=SUPERUSER, dbname="postgres", autocommit=True,
-            password=self.password,
+            password=self.password, port=self.port,
         ) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return name

@@ -363,3 +363,32 @@ def test_a_laptop_tagged_offline_syncs_in_while_both_windows_are_open(
     for window in (alice, bob):
         assert danas(window) == expected
     assert raw(team, "SELECT count(*) FROM annotations") == [(5,)]
+
+
+def test_a_first_start_on_the_team_database_asks_no_name(
+    qtbot: QtBot, team: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`annotator --db postgresql://bob@...` on a fresh profile: the author is the login role,
+    so the first start's "Your name" box (which a file's first start shows) is not shown."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    from annotator.core.settings import load_settings
+    from annotator.gui.app import run
+
+    assert not load_settings().author  # a fresh profile
+    asked: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **_k: asked.append(a[2]) or ("", False))
+    seen: list[str] = []
+
+    def when_open() -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if not shown or not shown[0].database_ready():
+            QTimer.singleShot(20, when_open)
+            return
+        seen.append(shown[0].author_label.text())
+        shown[0].close()
+
+    QTimer.singleShot(0, when_open)
+    assert run(as_user(team, "bob")) == 0
+    assert asked == [] and seen == ["Analyst: bob"]

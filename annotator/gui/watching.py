@@ -125,14 +125,15 @@ def reload_in_place(window: MainWindow) -> None:
         return  # the open document was removed by another window: another one is open now
     workspace.open_document(workspace.document_id, keep_form=True)
     reader.verticalScrollBar().setValue(scroll)
-    views = workspace.annotations
-    if current is not None and current in views and selection in (
-        None, (views[current].start, views[current].end)
-    ):
-        workspace.activate_annotation(current)
+    shown = None if current is None else workspace.annotations.get(current)
+    if shown is not None and selection in (None, (shown.start, shown.end)):
+        workspace.activate_annotation(shown.id)
     elif selection is not None:
         reader.select_span(*selection, scroll=False)  # the form shows it, as a click does
     else:
         window.form.show_annotation(None)
-    if focus is not None and focus.isVisible() and QApplication.focusWidget() is not focus:
+    if (
+        focus is not None and window.isAncestorOf(focus) and focus.isVisible()
+        and QApplication.focusWidget() is not focus
+    ):
         focus.setFocus()

@@ -392,3 +392,38 @@ def test_a_first_start_on_the_team_database_asks_no_name(
     QTimer.singleShot(0, when_open)
     assert run(as_user(team, "bob")) == 0
     assert asked == [] and seen == ["Analyst: bob"]
+
+
+def test_a_colleagues_commit_keeps_a_field_being_typed_and_the_undo_history(
+    qtbot: QtBot, team: str, windows: dict[str, MainWindow]
+) -> None:
+    """Bob is typing who a claim is attributed to when Alice's commit comes in: the field keeps
+    what he typed and the focus, Enter saves it, and Ctrl+Z then undoes his own last change."""
+    alice, bob = windows["alice"], windows["bob"]
+    tag(qtbot, bob, BOB_UNIT, K.Key_1)
+    editor = bob.form.boxes["claim"].editors["attributed_to"]
+    suggested = editor.text()  # what the tag key filled in from the sentence
+    editor.setFocus()
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Ministry of ")
+    qtbot.keyClick(alice.reader, K.Key_Home)
+    alice.tag_actions["claim"].trigger()
+    wait_shown(
+        qtbot, bob, lambda: "alice" in {v.author for v in bob.workspace.annotations.values()},
+        "alice's tag",
+    )
+    wait_settled(bob)
+    assert editor.hasFocus(), "the refresh took the focus out of the field being typed"
+    qtbot.keyClicks(editor, "Transport")
+    qtbot.keyClick(editor, K.Key_Return)
+
+    def attributed() -> object:
+        (fields,) = raw(team, "SELECT x.fields FROM annotation_tags x JOIN annotations a "
+                        "ON a.id = x.annotation_id WHERE a.author = 'bob'")
+        return json.loads(str(fields[0])).get("attributed_to")
+
+    assert attributed() == "Ministry of Transport"
+    bob.reader.setFocus()
+    qtbot.keyClick(bob.reader, K.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert attributed() == suggested != "Ministry of Transport"
+    assert raw(team, "SELECT author FROM annotations ORDER BY author") == [("alice",), ("bob",)]

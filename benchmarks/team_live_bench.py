@@ -1,7 +1,9 @@
 """How soon a colleague's tag shows in an analyst's window on a team database (issue 17: "a
 colleague's commit appears in every open window within 1 s").
 
-Run: `.venv/bin/python benchmarks/team_live_bench.py` (`--tags N`, default 30).
+Run: `.venv/bin/python benchmarks/team_live_bench.py` (`--tags N`, default 30; `--sentences N`:
+a generated briefing of N sentences, every other one already tagged by a third analyst, instead
+of the sample briefing: a bigger document to reload at each commit).
 
 Starts a throwaway PostgreSQL cluster (tests/pg_cluster.py) with durable settings, sets the
 team up (`server init`, alice and bob as analysts, the sample briefing), and opens two real
@@ -109,10 +111,43 @@ def quiet_offscreen_notices() -> None:
     qInstallMessageHandler(handle)
 
 
+def long_briefing(folder: Path, sentences: int) -> Path:
+    """A generated briefing of `sentences` sentences, five to a paragraph."""
+    rng = random.Random(sentences)
+    places = ("the river", "the northern road", "the market", "the border post", "the port")
+    lines = ["Long briefing", ""]
+    for n in range(sentences):
+        lines.append(
+            f"Officials reported {rng.randint(2, 900)} incidents near {rng.choice(places)} "
+            f"in week {n}, and we assess that pressure there is likely to continue."
+        )
+        if n % 5 == 4:
+            lines.append("")
+    path = folder / "long-briefing.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def tag_every_other(url: str, user: str) -> int:
+    """`user` tags every other sentence of the briefing (one transaction each); how many."""
+    from annotator.core import ops
+    from annotator.core.queries import document_detail, list_documents
+    from annotator.core.store import open_store
+
+    with open_store(_as(url, user)) as store:
+        (document,) = list_documents(store)
+        units = document_detail(store, document.id).units
+        spans = [(u.start, u.end) for u in units if u.kind != "skipped"][1::2]
+        for start, end in spans:
+            ops.create_annotation(store, document.id, start, end, user, ["claim"])
+    return len(spans)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tags", type=int, default=30)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--sentences", type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -130,10 +165,13 @@ def main() -> None:
     try:
         url = cluster.create_database()
         with init_server(url) as store:
-            for name in ("alice", "bob"):
+            for name in ("alice", "bob", "carol"):
                 add_user(store, name, "analyst")
             sample = REPO / "resources" / "sample-briefing.txt"
+            if args.sentences:
+                sample = long_briefing(cluster.socket_dir, args.sentences)
             assert all(outcome.ok for outcome in import_files(store, [sample]))
+        tagged = tag_every_other(url, "carol") if args.sentences else 0
         for name in ("bob", "alice"):
             window = build_window(_as(url, name), Settings(author=name))
             window.resize(1400, 860)
@@ -191,7 +229,11 @@ def main() -> None:
         return (f"| {name} | {_percentile(ms, 0.5):.2f} | {_percentile(ms, 0.95):.2f} | "
                 f"{max(ms):.2f} | {statistics.fmean(ms):.2f} |")
 
-    print(f"{args.tags} tags by alice, shown in bob's window; {load}")
+    shown_on = (
+        f"a briefing of {args.sentences} sentences, {tagged} tagged by carol"
+        if args.sentences else "the sample briefing"
+    )
+    print(f"{args.tags} tags by alice, shown in bob's window, on {shown_on}; {load}")
     print("| | p50 ms | p95 ms | max ms | mean ms |")
     print("|---|---|---|---|---|")
     print(row("floor: raw LISTEN receives a NOTIFY", floors))

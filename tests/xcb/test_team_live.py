@@ -2,12 +2,12 @@
 
 Two Annotator processes are started as an analyst starts one (`python -m annotator --db
 postgresql://alice@...`, and bob's), each with a fresh profile of its own (HOME, XDG folders),
-on the display of the xcb run (Xvfb with openbox). Alice's window gets the keyboard from the
-window manager and real keys (xdotool: XTest, through the keymap, the window manager and Qt's
-xcb plugin) select a sentence and tag it; Bob's window, never touched, must show the tag by
-itself. What Bob's window shows is read off the screen: its pixels, grabbed from the X server
-(the app has no probe, and needs none: the highlight is what Bob would see).
-"""
+on the display of the xcb run (Xvfb with openbox). The window manager gives one window the
+keyboard and real keys (xdotool: XTest, through the keymap, the window manager and Qt's xcb
+plugin) select a sentence and tag it; the other window, raised but not touched, must show the
+tag by itself. Then the other way round, Bob's Delete on Alice's sentence deleting nothing.
+What a window shows is read off the screen: its pixels, grabbed from the X server (the app has
+no probe, and needs none: the highlight is what the analyst would see)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,23 +114,69 @@ def grab(window: str) -> QImage:
     return screen.grabWindow(int(window)).toImage().convertToFormat(QImage.Format.Format_RGB32)
 
 
-def newly_blue(before: QImage, after: QImage) -> int:
-    """How many pixels turned to a blue tint between the two grabs: the claim tag's fill
-    (#0072B2, translucent over the page) is one, the black text and grey chrome are not."""
+def blue(red: int, green: int, blue: int) -> bool:
+    """The claim tag's fill (#0072B2, translucent over the page)."""
+    return blue >= red + 30 and blue >= green + 10
+
+
+def orange(red: int, green: int, blue: int) -> bool:
+    """The assessment tag's fill (#E69F00, translucent over the page)."""
+    return red >= blue + 60 and red >= green + 20
+
+
+def newly(tint: Callable[[int, int, int], bool], before: QImage, after: QImage) -> int:
+    """How many pixels turned to `tint` between the two grabs (one in four counted): a tag's
+    fill is one, the black text and grey chrome are not."""
     assert before.size() == after.size(), "the window changed size between the grabs"
     count = 0
     for y in range(0, after.height(), 2):  # every other row and column: plenty, and fast
         for x in range(0, after.width(), 2):
             colour = after.pixelColor(x, y)
-            if colour == before.pixelColor(x, y):
-                continue
-            red, green, blue = colour.red(), colour.green(), colour.blue()
-            if blue >= red + 30 and blue >= green + 10:
+            if colour != before.pixelColor(x, y) and tint(
+                colour.red(), colour.green(), colour.blue()
+            ):
                 count += 1
     return count
 
 
-def test_alice_tags_with_real_keys_and_bobs_window_shows_it(
+def keys_to(qtbot: QtBot, app: App, *keys: str) -> None:
+    """Type `keys` on the keyboard, which the window manager gave to `app`'s window: XTest
+    events, as typed keys are (not `--window`, which sends synthetic events, no keyboard's)."""
+    assert xdotool(qtbot, "getactivewindow").strip() == app.window
+    xdotool(qtbot, "key", "--delay", "50", *keys)
+
+
+def saved(qtbot: QtBot, team: str, query: str, expected: object, what: str) -> None:  # noqa: F811
+    try:
+        qtbot.waitUntil(lambda: raw(team, query) == expected, timeout=LIVE_MS)
+    except WaitTimeout:
+        pytest.fail(f"{what}: {query} gave {raw(team, query)}, not {expected}")
+
+
+def shows(
+    qtbot: QtBot, app: App, before: QImage, tint: Callable[[int, int, int], bool],
+    what: str, folder: Path,
+) -> None:
+    """Wait until `app`'s window, untouched, shows `what` on the screen (newly tinted pixels
+    that only a highlighted line of text makes)."""
+    seen: list[int] = []
+
+    def shown() -> bool:
+        seen.append(newly(tint, before, grab(app.window)))
+        return seen[-1] >= HIGHLIGHTED
+
+    try:
+        qtbot.waitUntil(shown, timeout=LIVE_MS)
+    except WaitTimeout:
+        before.save(str(folder / f"{app.name}-before.png"))
+        grab(app.window).save(str(folder / f"{app.name}-after.png"))
+        pytest.fail(
+            f"{app.name}'s window never showed {what} (newly tinted pixels: {seen[-5:]}; "
+            f"grabs in {folder})\n{app.printed()}"
+        )
+
+
+def test_each_analyst_sees_the_others_tag_typed_with_real_keys(
     qtbot: QtBot, team: str, apps: dict[str, App], tmp_path: Path  # noqa: F811
 ) -> None:
     alice, bob = apps["alice"], apps["bob"]
@@ -142,46 +188,30 @@ def test_alice_tags_with_real_keys_and_bobs_window_shows_it(
     before = grab(bob.window)
     assert raw(team, "SELECT count(*) FROM annotations") == [(0,)]
 
-    # Alice: J selects the first sentence, 1 tags it a claim (the app's own shortcuts). The
-    # keys go to the window that has the keyboard (XTest), as typed keys do: not `--window`,
-    # which sends synthetic events that are no keyboard's.
-    assert xdotool(qtbot, "getactivewindow").strip() == alice.window
-    xdotool(qtbot, "key", "--delay", "50", "j", "1")
-    try:
-        qtbot.waitUntil(
-            lambda: raw(team, "SELECT author FROM annotations") == [("alice",)], timeout=LIVE_MS
-        )
-    except WaitTimeout:
-        pytest.fail(
-            "J then 1 in Alice's window saved nothing: "
-            f"{raw(team, 'SELECT author FROM annotations')}\n{alice.printed()}"
-        )
-    (tagged,) = raw(team, "SELECT t.name FROM annotation_tags x JOIN tags t ON t.id = x.tag_id")
-    assert tagged == ("claim",)
-
+    # Alice: J selects the first sentence, 1 tags it a claim (the app's own shortcuts).
+    keys_to(qtbot, alice, "j", "1")
+    saved(qtbot, team, "SELECT a.author, t.name FROM annotations a JOIN annotation_tags x ON "
+          "x.annotation_id = a.id JOIN tags t ON t.id = x.tag_id", [("alice", "claim")],
+          "J then 1 in Alice's window")
     # Bob does nothing; his window's watcher brings the tag in, and the screen shows it.
-    seen: list[int] = []
+    shows(qtbot, bob, before, blue, "Alice's claim", tmp_path)
 
-    def shown() -> bool:
-        seen.append(newly_blue(before, grab(bob.window)))
-        return seen[-1] >= HIGHLIGHTED
+    # Bob's turn, Alice's window raised without the keyboard. J selects Alice's sentence:
+    # Delete deletes nothing of hers. J, 2: the next sentence, his assessment.
+    xdotool(qtbot, "windowactivate", "--sync", bob.window)
+    xdotool(qtbot, "windowraise", alice.window)
+    qtbot.wait(500)
+    before = grab(alice.window)
+    keys_to(qtbot, bob, "j", "Delete", "j", "2")
+    saved(qtbot, team, "SELECT author FROM annotations ORDER BY start", [("alice",), ("bob",)],
+          "J, Delete, J, 2 in Bob's window")
+    shows(qtbot, alice, before, orange, "Bob's assessment", tmp_path)
 
-    try:
-        qtbot.waitUntil(shown, timeout=LIVE_MS)
-    except WaitTimeout:
-        after = grab(bob.window)
-        before.save(str(tmp_path / "bob-before.png"))
-        after.save(str(tmp_path / "bob-after.png"))
-        pytest.fail(
-            f"Bob's window never showed Alice's claim (newly blue pixels: {seen[-5:]}; "
-            f"grabs in {tmp_path})\n{bob.printed()}"
-        )
     # Each quits with the key (Ctrl+Q): both exit cleanly, having printed nothing (no Qt
     # warning, no traceback).
     for app in (alice, bob):
         xdotool(qtbot, "windowactivate", "--sync", app.window)
-        assert xdotool(qtbot, "getactivewindow").strip() == app.window
-        xdotool(qtbot, "key", "ctrl+q")
+        keys_to(qtbot, app, "ctrl+q")
         deadline = time.monotonic() + 30
         while app.process.poll() is None and time.monotonic() < deadline:
             qtbot.wait(100)

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.xcb
 
 START_MS = 60_000  # a cold start of two windows on a loaded machine: a guard, not a speed check
 LIVE_MS = 15_000
+BRIEFING = "Northern Corridor Security Outlook"  # the title of the sample briefing
 # Newly blue pixels (one in four counted) that only a highlighted line of text makes: the
 # briefing's title highlighted is about 1,400; the list's "claim" chip alone is about 150.
 HIGHLIGHTED = 800
@@ -64,14 +65,17 @@ class App:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def find_window(self, qtbot: QtBot) -> str:
-        """The X window id of its main window, once mapped with the team database open (the
-        title names `user@host/db` then)."""
+        """The X window id of its main window, once the team database is open and the briefing
+        shown in it: the title names both then ("Northern Corridor... — bob@host/db"). (While
+        the database opens, the window is up with its actions off: keys would do nothing.)"""
         def found() -> bool:
             if self.process.poll() is not None:
                 pytest.fail(f"{self.name}'s Annotator exited: {self.printed()}")
+            # --all: xdotool's search matches ANY of its conditions unless told otherwise (by
+            # pid alone, the window would be found before its database is open).
             result = subprocess.run(
-                ["xdotool", "search", "--onlyvisible", "--pid", str(self.process.pid),
-                 "--name", f"{self.name}@"],
+                ["xdotool", "search", "--all", "--onlyvisible", "--pid", str(self.process.pid),
+                 "--name", f"^{BRIEFING} — {self.name}@"],
                 capture_output=True, text=True, check=False,
             )
             ids = result.stdout.split()
@@ -112,6 +116,20 @@ def grab(window: str) -> QImage:
     """What the X server shows of `window` (a foreign window: another process's)."""
     screen = QGuiApplication.primaryScreen()
     return screen.grabWindow(int(window)).toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def steady_grab(qtbot: QtBot, app: App) -> QImage:
+    """`app`'s window once it stopped changing (painted, its document opened and settled):
+    two grabs 300 ms apart alike."""
+    last = grab(app.window)
+    deadline = time.monotonic() + LIVE_MS / 1000
+    while time.monotonic() < deadline:
+        qtbot.wait(300)
+        now = grab(app.window)
+        if now == last:
+            return now
+        last = now
+    pytest.fail(f"{app.name}'s window kept changing for {LIVE_MS} ms\n{app.printed()}")
 
 
 def blue(red: int, green: int, blue: int) -> bool:
@@ -184,8 +202,7 @@ def test_each_analyst_sees_the_others_tag_typed_with_real_keys(
     # on the screen to grab, and Alice's window still gets the keys.
     xdotool(qtbot, "windowactivate", "--sync", alice.window)
     xdotool(qtbot, "windowraise", bob.window)
-    qtbot.wait(1500)  # both settled (the first paint, the document opened)
-    before = grab(bob.window)
+    before = steady_grab(qtbot, bob)
     assert raw(team, "SELECT count(*) FROM annotations") == [(0,)]
 
     # Alice: J selects the first sentence, 1 tags it a claim (the app's own shortcuts).
@@ -200,8 +217,7 @@ def test_each_analyst_sees_the_others_tag_typed_with_real_keys(
     # Delete deletes nothing of hers. J, 2: the next sentence, his assessment.
     xdotool(qtbot, "windowactivate", "--sync", bob.window)
     xdotool(qtbot, "windowraise", alice.window)
-    qtbot.wait(500)
-    before = grab(alice.window)
+    before = steady_grab(qtbot, alice)
     keys_to(qtbot, bob, "j", "Delete", "j", "2")
     saved(qtbot, team, "SELECT author FROM annotations ORDER BY start", [("alice",), ("bob",)],
           "J, Delete, J, 2 in Bob's window")

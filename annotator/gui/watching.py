@@ -103,8 +103,8 @@ def _interval(store: Store | None) -> int:
 
 def reload_in_place(window: MainWindow) -> None:
     """Show what another process committed, keeping the analyst's place in the open document:
-    the scroll position, the selected text or annotation, what is being typed in the form and
-    the keyboard focus.
+    where the text is scrolled to, the selected text or annotation, what is being typed in the
+    form and the keyboard focus.
 
     On a team database colleagues commit all day long, each commit a refresh: one that dropped
     the selection would make the next tag key say "select a sentence first", and one that took
@@ -124,7 +124,6 @@ def reload_in_place(window: MainWindow) -> None:
     if window.replace_if_removed(open_id, row) or workspace.document_id is None:
         return  # the open document was removed by another window: another one is open now
     workspace.open_document(workspace.document_id, keep_form=True)
-    reader.verticalScrollBar().setValue(scroll)
     shown = None if current is None else workspace.annotations.get(current)
     if shown is not None and selection in (None, (shown.start, shown.end)):
         workspace.activate_annotation(shown.id)
@@ -132,6 +131,8 @@ def reload_in_place(window: MainWindow) -> None:
         reader.select_span(*selection, scroll=False)  # the form shows it, as a click does
     else:
         window.form.show_annotation(None)
+    # Where the analyst was reading, not where the selection is (they may have scrolled on).
+    reader.verticalScrollBar().setValue(scroll)
     if (
         focus is not None and window.isAncestorOf(focus) and focus.isVisible()
         and QApplication.focusWidget() is not focus

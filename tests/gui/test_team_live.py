@@ -427,3 +427,26 @@ def test_a_colleagues_commit_keeps_a_field_being_typed_and_the_undo_history(
     qtbot.keyClick(bob.reader, K.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert attributed() == suggested != "Ministry of Transport"
     assert raw(team, "SELECT author FROM annotations ORDER BY author") == [("alice",), ("bob",)]
+
+
+def test_a_colleagues_commit_leaves_the_text_where_the_analyst_scrolled_it(
+    qtbot: QtBot, team: str, windows: dict[str, MainWindow]
+) -> None:
+    """Bob tagged near the top and scrolled on to read further down (his annotation still
+    selected) when Alice's commit comes in: his view stays where he was reading."""
+    alice, bob = windows["alice"], windows["bob"]
+    tag(qtbot, bob, "Regional Analysis Unit", K.Key_1)
+    bar = bob.reader.verticalScrollBar()
+    assert bar.maximum() > 0, "the briefing fits the reader: nothing to scroll"
+    bar.setValue(bar.maximum())
+    reading = bar.value()
+    current = bob.workspace.current_id
+    qtbot.keyClick(alice.reader, K.Key_End)
+    alice.tag_actions["claim"].trigger()
+    wait_shown(
+        qtbot, bob, lambda: "alice" in {v.author for v in bob.workspace.annotations.values()},
+        "alice's tag",
+    )
+    wait_settled(bob)
+    assert bob.workspace.current_id == current  # still his annotation in the form
+    assert bar.value() == reading, "the refresh scrolled the text back to the selection"

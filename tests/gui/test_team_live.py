@@ -450,3 +450,41 @@ def test_a_colleagues_commit_leaves_the_text_where_the_analyst_scrolled_it(
     wait_settled(bob)
     assert bob.workspace.current_id == current  # still his annotation in the form
     assert bar.value() == reading, "the refresh scrolled the text back to the selection"
+
+
+def test_the_reviewer_marks_alices_claim_and_both_analysts_windows_show_it(
+    qtbot: QtBot, team: str, windows: dict[str, MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Carol (reviewer) accepts Alice's claim from her window (Review > Mark as Accepted):
+    Alice's and Bob's windows show the status; Bob, an analyst, trying the same is refused
+    with a message, and nothing changes."""
+    from annotator.core.errors import NotAReviewer
+    from annotator.gui import dialogs
+
+    alice, bob = windows["alice"], windows["bob"]
+    start, _end = tag(qtbot, alice, ALICE_UNIT, K.Key_1)
+    (claim,) = raw(team, "SELECT id FROM annotations")
+    carol = open_window(qtbot, as_user(team, REVIEWER))
+    try:
+        wait_shown(qtbot, carol, lambda: authors_at(carol, start) == ["alice"], "alice's tag")
+        bring_to_front(qtbot, carol)
+        click_unit(qtbot, carol, ALICE_UNIT)
+        assert carol.workspace.current_id == claim[0]
+        carol.actions_by_name["status_accepted"].trigger()
+        assert raw(team, "SELECT status FROM annotations") == [("accepted",)]
+        for window in (alice, bob):
+            wait_shown(
+                qtbot, window, lambda w=window: w.workspace.statuses.get(claim[0]) == "accepted",
+                "carol's acceptance",
+            )
+        told: list[str] = []
+        monkeypatch.setattr(dialogs, "show_error", lambda _parent, message: told.append(message))
+        bring_to_front(qtbot, bob)
+        click_unit(qtbot, bob, ALICE_UNIT)
+        bob.actions_by_name["status_rejected"].trigger()
+        qtbot.waitUntil(lambda: bool(told), timeout=LIVE_MS)
+        assert told == [str(NotAReviewer("alice", "bob"))]
+        assert "Only a reviewer may set the review status of alice's" in told[0]
+        assert raw(team, "SELECT status FROM annotations") == [("accepted",)]
+    finally:
+        carol.ctx.store.close()

@@ -124,10 +124,12 @@ def test_only_a_reviewer_sets_the_review_status_of_a_colleagues_annotation(
     from annotator.core.store import open_store
 
     ana = team["ids"]["ana"]
-    with open_store(team["url"].replace("annotator_test@", "ben@")) as store:
-        with pytest.raises(NotAReviewer, match="Only a reviewer may set the review status of "
-                           "ana's annotation; ben is not one"):
-            set_review_status(store, ana, "rejected", "ben")
+    refusal = "Only a reviewer may set the review status of ana's annotation; ben is not one"
+    with (
+        open_store(team["url"].replace("annotator_test@", "ben@")) as store,
+        pytest.raises(NotAReviewer, match=refusal),
+    ):
+        set_review_status(store, ana, "rejected", "ben")
     with open_store(team["url"].replace("annotator_test@", "rev@")) as store:
         set_review_status(store, ana, "accepted", "rev")
     with connect(team["url"], "ana") as conn:

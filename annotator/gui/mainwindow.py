@@ -38,7 +38,7 @@ from annotator.gui.reader.view import ReaderView
 from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
 from annotator.gui.theme_colours import ThemeColours
-from annotator.gui.watching import ExternalChanges, reload_in_place
+from annotator.gui.watching import ExternalChanges, external_notice, reload_in_place
 from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
     def _reload_external(self) -> None:
         reload_in_place(self)
         table_window.refresh_shown(self)
-        self.statusBar().showMessage("Updated with changes saved by another window", 5000)
+        self.statusBar().showMessage(external_notice(self.ctx.store), 5000)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():

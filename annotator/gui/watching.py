@@ -101,6 +101,14 @@ def _interval(store: Store | None) -> int:
     return SERVER_CHECK_EVERY_MS if store is not None and store.on_server else CHECK_EVERY_MS
 
 
+def external_notice(store: Store) -> str:
+    """What the status bar says after a reload: on a team database the changes are a
+    colleague's (another analyst, elsewhere), on a file another window's or the CLI's."""
+    if store.on_server:
+        return "Updated with changes saved by colleagues on the team database"
+    return "Updated with changes saved by another window"
+
+
 def reload_in_place(window: MainWindow) -> None:
     """Show what another process committed, keeping the analyst's place in the open document:
     where the text is scrolled to, the selected text or annotation, what is being typed in the

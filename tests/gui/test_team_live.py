@@ -162,7 +162,9 @@ def test_each_analysts_work_shows_in_the_others_window_without_a_key_pressed(
     assert listed(bob) == [("alice", start)]
     assert bob.annotation_list.count_label.text() == "1 annotation"
     assert progress(bob) == f"1 / {units}"
-    assert "changes saved by another window" in bob.statusBar().currentMessage()
+    assert bob.statusBar().currentMessage() == (
+        "Updated with changes saved by colleagues on the team database"
+    )
 
     bob_start, _ = tag(qtbot, bob, BOB_UNIT, K.Key_2)
     wait_shown(qtbot, alice, lambda: authors_at(alice, bob_start) == ["bob"], "bob's tag")

@@ -39,6 +39,19 @@ class InvalidValue(AnnotatorError):
     """A value given by the analyst is not valid (bad offsets, bad field value...)."""
 
 
+class NotAReviewer(AnnotatorError):
+    """On a team database, a role that is not a reviewer tried to set the review status of
+    another author's annotation; the server wrote nothing."""
+
+    def __init__(self, author: str, role: str) -> None:
+        super().__init__(
+            f"Only a reviewer may set the review status of {author}'s annotation; "
+            f"{role} is not one on this team database (its administrator can make {role} "
+            "one: annotator server add-user --role reviewer)."
+        )
+        self.author = author
+
+
 class NotYourAnnotation(AnnotatorError):
     """An analyst tried to change another author's annotation; nothing was written."""
 

@@ -30,9 +30,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from annotator.core.coverage import SKIPPED, UnitIndex
-from annotator.core.errors import InvalidValue, NotFound
+from annotator.core.errors import InvalidValue, NotAReviewer, NotFound
 
 # The plain types and names live in `facts` (no SQLAlchemy): re-exported here.
 from annotator.core.facts import ADJUDICATED_PREFIX as ADJUDICATED_PREFIX
@@ -480,7 +481,8 @@ def set_review_status(
     """Set an annotation's review status with reviewer, time (now, UTC) and comment.
 
     Recorded in its history as "review". The annotation's content and modification time are
-    unchanged. Raises InvalidValue for an unknown status, NotFound for a missing annotation.
+    unchanged. Raises InvalidValue for an unknown status, NotFound for a missing annotation,
+    NotAReviewer when a team database refuses it (another author's, and the role no reviewer).
     """
     if status not in STATUSES:
         raise InvalidValue(f"unknown review status {status!r} (one of {', '.join(STATUSES)})")
@@ -495,7 +497,12 @@ def set_review_status(
         annotation.reviewer = reviewer
         annotation.reviewed_at = utcnow()
         annotation.review_comment = comment
-        session.flush()
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            # A team database's policies let this role update no row of that author's (only
+            # reviewers may): the update found nothing to change.
+            raise NotAReviewer(before.author, reviewer) from exc
         record(session, "review", reviewer, before, snapshot_of(annotation), comment)
         document_id = annotation.document_id
     return Changes(documents=frozenset({document_id}), annotations=frozenset({annotation_id}))

@@ -116,6 +116,16 @@ def ask_author_if_needed(settings: Settings) -> None:
     settings.author = name.strip() if ok and name.strip() else "analyst"
 
 
+def _on_server(db_path: Path | str | None) -> bool:
+    """Whether the window will open a team database (a URL; a bad one counts as a file's: the
+    opening explains it)."""
+    try:
+        target = database_target(db_path) if db_path is not None else default_database()
+    except AnnotatorError:
+        return False
+    return not isinstance(target, Path)
+
+
 def build_window(db_path: Path | str | None, settings: Settings) -> MainWindow:
     """Open the database and build the window (raises AnnotatorError if it cannot open)."""
     from annotator.core.store import open_store  # deferred: loads SQLAlchemy
@@ -170,7 +180,8 @@ def run(db_path: Path | str | None = None, files: Sequence[Path] = ()) -> int:
     """
     app = application()
     settings = load_settings()
-    ask_author_if_needed(settings)
+    if not _on_server(db_path):  # there the login role is the author: no name to ask for
+        ask_author_if_needed(settings)
     window = launch(db_path, settings)
     if files:
         window.import_paths(list(files))  # waits for the database

@@ -91,14 +91,18 @@ class DocumentLoading:
         list and the overview strip are all complete."""
         return not self.idle.pending()
 
-    def open_document(self, document_id: int) -> None:
+    def open_document(self, document_id: int, *, keep_form: bool = False) -> None:
         """Show the document: its text and painted tags at once (one pass over plain rows);
         the full annotations, the list and the overview strip follow in idle time, a few
-        milliseconds at a time (`is_settled`). A newer open drops what an older one left."""
-        with gc_paused():  # 10,000s of small objects: no collection pass in the middle
-            self._open(document_id)
+        milliseconds at a time (`is_settled`). A newer open drops what an older one left.
 
-    def _open(self, document_id: int) -> None:
+        `keep_form`: the same document read again (a colleague's commit) leaves the form as it
+        is, what is being typed in it and the focus too; the caller shows what it should show
+        next (watching.reload_in_place)."""
+        with gc_paused():  # 10,000s of small objects: no collection pass in the middle
+            self._open(document_id, keep_form)
+
+    def _open(self, document_id: int, keep_form: bool = False) -> None:
         outline = document_outline(self.ctx.store, document_id, spans_before=FIRST_SCREEN)
         self.idle.cancel(VIEWS_JOB, LIST_JOB)
         self.document_id = document_id
@@ -119,7 +123,8 @@ class DocumentLoading:
         )
         self.annotation_list.load(outline.text, [])
         self.annotation_list.set_listing(True)
-        self.form.show_annotation(None)
+        if not keep_form:
+            self.form.show_annotation(None)
         self.form.set_document_open(True)
         self._announce_deletable()
         self._views_left = (document_id, ids, 0)

@@ -38,7 +38,7 @@ from annotator.gui.reader.view import ReaderView
 from annotator.gui.review.filters import FilterBar
 from annotator.gui.review.mode import ReviewMode
 from annotator.gui.theme_colours import ThemeColours
-from annotator.gui.watching import ExternalChanges
+from annotator.gui.watching import ExternalChanges, external_notice, reload_in_place
 from annotator.gui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -284,20 +284,9 @@ class MainWindow(QMainWindow):
         return self.external.check()
 
     def _reload_external(self) -> None:
-        scroll = self.reader.verticalScrollBar().value()
-        current = self.workspace.current_id
-        open_id = self.workspace.document_id
-        row = self.library.view_row(open_id)
-        self.library.reload(self.ctx.store)
-        self.workspace.reload_tags()
-        removed = self._replace_if_removed(open_id, row)  # by another window
-        if not removed and self.workspace.document_id is not None:
-            self.workspace.open_document(self.workspace.document_id)
-            self.reader.verticalScrollBar().setValue(scroll)
-            if current is not None and current in self.workspace.annotations:
-                self.workspace.activate_annotation(current)
+        reload_in_place(self)
         table_window.refresh_shown(self)
-        self.statusBar().showMessage("Updated with changes saved by another window", 5000)
+        self.statusBar().showMessage(external_notice(self.ctx.store), 5000)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
@@ -380,7 +369,7 @@ class MainWindow(QMainWindow):
             self.build_tag_actions()
         self.ctx.apply(changes)
 
-    def _replace_if_removed(self, open_id: int | None, row: int | None) -> bool:
+    def replace_if_removed(self, open_id: int | None, row: int | None) -> bool:
         """True when the document that was open (at `row` of the library) is no longer in the
         library; unless the table already moved on to another one (and opened it), open the
         document now at its place."""
@@ -490,7 +479,7 @@ class MainWindow(QMainWindow):
             self.library.refresh_documents(
                 self.ctx.store, others | (set(changes.documents) if changes.library else set())
             )
-            self._replace_if_removed(open_id, row)  # removed, or removed again by redo
+            self.replace_if_removed(open_id, row)  # removed, or removed again by redo
 
     def _reader_menu(self, position: object) -> None:
         menu = QMenu(self)

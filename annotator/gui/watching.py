@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
     from annotator.core.store import ChangeWatcher, Store
+    from annotator.gui.mainwindow import MainWindow
 
 CHECK_EVERY_MS = 2000
 # A team database's server announces commits (LISTEN/NOTIFY): looking costs no round trip, so
@@ -97,3 +99,50 @@ class ExternalChanges(QObject):
 
 def _interval(store: Store | None) -> int:
     return SERVER_CHECK_EVERY_MS if store is not None and store.on_server else CHECK_EVERY_MS
+
+
+def external_notice(store: Store) -> str:
+    """What the status bar says after a reload: on a team database the changes are a
+    colleague's (another analyst, elsewhere), on a file another window's or the CLI's."""
+    if store.on_server:
+        return "Updated with changes saved by colleagues on the team database"
+    return "Updated with changes saved by another window"
+
+
+def reload_in_place(window: MainWindow) -> None:
+    """Show what another process committed, keeping the analyst's place in the open document:
+    where the text is scrolled to, the selected text or annotation, what is being typed in the
+    form and the keyboard focus.
+
+    On a team database colleagues commit all day long, each commit a refresh: one that dropped
+    the selection would make the next tag key say "select a sentence first", and one that took
+    the focus out of the note being typed would send the rest of the note to the reader, where
+    its digits are tag keys and J/K/N move."""
+    workspace, reader, library = window.workspace, window.reader, window.library
+    scroll = reader.verticalScrollBar().value()
+    current, selection = workspace.current_id, workspace.selection
+    focus = QApplication.focusWidget()
+    open_id = workspace.document_id
+    row = library.view_row(open_id)
+    tags = [(tag.name, tag.shortcut) for tag in workspace.tags]
+    library.reload(window.ctx.store)
+    workspace.reload_tags()
+    if [(tag.name, tag.shortcut) for tag in workspace.tags] != tags:  # a colleague's merge
+        window.build_tag_actions()
+    if window.replace_if_removed(open_id, row) or workspace.document_id is None:
+        return  # the open document was removed by another window: another one is open now
+    workspace.open_document(workspace.document_id, keep_form=True)
+    shown = None if current is None else workspace.annotations.get(current)
+    if shown is not None and selection in (None, (shown.start, shown.end)):
+        workspace.activate_annotation(shown.id)
+    elif selection is not None:
+        reader.select_span(*selection, scroll=False)  # the form shows it, as a click does
+    else:
+        window.form.show_annotation(None)
+    # Where the analyst was reading, not where the selection is (they may have scrolled on).
+    reader.verticalScrollBar().setValue(scroll)
+    if (
+        focus is not None and window.isAncestorOf(focus) and focus.isVisible()
+        and QApplication.focusWidget() is not focus
+    ):
+        focus.setFocus()

@@ -114,6 +114,33 @@ def test_a_reviewer_sets_review_status_and_writes_the_adjudicated_layer(
         assert changed(conn, "DELETE FROM annotations WHERE id = %s", ben) == 0
 
 
+def test_only_a_reviewer_sets_the_review_status_of_a_colleagues_annotation(
+    team: dict[str, Any],
+) -> None:
+    """Through the app's own operation: an analyst is told why (not a database error), and
+    nothing is written; the reviewer's is recorded."""
+    from annotator.core.errors import NotAReviewer
+    from annotator.core.review import set_review_status
+    from annotator.core.store import open_store
+
+    ana = team["ids"]["ana"]
+    refusal = "Only a reviewer may set the review status of ana's annotation; ben is not one"
+    with (
+        open_store(team["url"].replace("annotator_test@", "ben@")) as store,
+        pytest.raises(NotAReviewer, match=refusal),
+    ):
+        set_review_status(store, ana, "rejected", "ben")
+    with open_store(team["url"].replace("annotator_test@", "rev@")) as store:
+        set_review_status(store, ana, "accepted", "rev")
+    with connect(team["url"], "ana") as conn:
+        assert conn.execute(
+            "SELECT status, reviewer FROM annotations WHERE id = %s", (ana,)
+        ).fetchone() == ("accepted", "rev")
+        assert conn.execute(
+            "SELECT actor FROM annotation_history WHERE action = 'review'"
+        ).fetchall() == [("rev",)]
+
+
 def test_an_admin_writes_everything(team: dict[str, Any]) -> None:
     with connect(team["url"], "adm") as conn:
         conn.execute(insert("ben", team["document"]))

@@ -48,12 +48,13 @@ from annotator.core.interchange.merge import EXTRA_TAG_COLOURS, merge_incoming
 from annotator.core.interchange.records import IncomingAnnotation, IncomingSet
 from annotator.core.model import Annotation, AnnotationTag, Meta, SyncState, Tag
 from annotator.core.ops import stored_time, tag_ids_by_name
-from annotator.core.store import Store
+from annotator.core.store import Store, bulk_select
 from annotator.core.sync_read import (
     Identity,
     Scan,
     Scanned,
     Version,
+    marks,
     new_ids,
     read_documents,
     read_history,
@@ -169,18 +170,13 @@ def sync(local: Store, server: Store, analyst: str | None = None) -> SyncReport:
 
 def _read_state(local: Store, key: str) -> dict[str, str] | None:
     """uid -> agreed version at the last sync with the server; None: no list kept yet."""
+    if _kept_marks(local, key) is None:
+        return None
     with local.read() as session:
-        found: dict[str, str] = {
-            uid: version
-            for uid, version in session.execute(
-                select(SyncState.uid, SyncState.version).where(SyncState.server == key)
-            )
-        }
-        if found:
-            return found
-        # an empty list kept: the last sync left nothing on either side
-        marker = session.scalar(select(Meta.value).where(Meta.key == "sync-state:" + key))
-    return {} if marker else None
+        return dict(bulk_select(
+            session.connection(),
+            select(SyncState.uid, SyncState.version).where(SyncState.server == key),
+        ))
 
 
 class _Sync:
@@ -196,17 +192,23 @@ class _Sync:
         self.delete_there: list[Scanned] = []
         self.revived: list[tuple[Identity, Conflict]] = []  # put back where deleted
         self.adopted = 0  # laptop annotations that took the server's uid
+        # by "the laptop wins": (losing version, winning version, comment, note the conflict)
+        self.takes: dict[bool, list[tuple[Version, Version, str, bool]]] = {False: [], True: []}
 
     def run(self) -> SyncReport:
         since = last_sync(self.local, self.server)
-        state = _read_state(self.local, self.key)
         started = dt.datetime.now(dt.UTC)
+        if _kept_marks(self.local, self.key) == f"{marks(self.local)}|{marks(self.server)}":
+            self._save_state(None, None, None, started)  # nothing changed since the last sync
+            return self.report
+        state = _read_state(self.local, self.key)
         here, there = scan(self.local), scan(self.server)
         self._same_identity(here, there)
         self._classify(here, there, state)
         self._copy(here, there)
         both = [uid for uid in here.annotations if uid in there.annotations]
         self._settle(here, there, both, state, since)
+        self._apply_takes()
         self._delete()
         self._note_revived()
         if not (self.report.changed_nothing and not self.adopted):
@@ -303,6 +305,7 @@ class _Sync:
                 v.reviewed_at,
                 v.review_comment,
                 history.get(v.id, ()),
+                stored_times=v.stored_times,
                 uid=stored_uid[v.uid],
             )
             for v in (versions[row.uid] for row in chosen)
@@ -381,26 +384,37 @@ class _Sync:
             if conflict
             else f"sync: the {winner}'s version taken"
         )
-        target_store, source_store = (
-            (self.server, self.local) if laptop_wins else (self.local, self.server)
-        )
-        lost_snapshot = _take(target_store, lost, kept, self.analyst, comment)
-        if laptop_wins:
-            self.report.pushed_updates += 1
-        else:
-            self.report.pulled_updates += 1
-        if conflict and lost_snapshot is not None and (laptop_wins or ours):
-            with source_store.write() as session:
-                annotation = session.get(Annotation, kept.id)
-                if annotation is not None:
-                    record(
-                        session,
-                        SYNC_ACTION,
-                        self.analyst,
-                        lost_snapshot,
-                        snapshot_of(annotation),
-                        comment,
-                    )
+        # a conflict leaves its row on the winning side too (on the server: ana's own only)
+        self.takes[laptop_wins].append((lost, kept, comment, conflict and (laptop_wins or ours)))
+
+    def _apply_takes(self) -> None:
+        """The winners' versions taken, one transaction per side; a conflict's row on the
+        winning side after."""
+        for laptop_wins in (False, True):
+            takes = self.takes[laptop_wins]
+            if not takes:
+                continue
+            target, source = (self.server, self.local) if laptop_wins else (
+                self.local, self.server
+            )
+            notes: list[tuple[Version, AnnotationSnapshot, str]] = []
+            with target.write() as session:
+                known = tag_ids_by_name(session)
+                for lost, kept, comment, note in takes:
+                    before = _take(session, known, lost, kept, self.analyst, comment)
+                    if note and before is not None:
+                        notes.append((kept, before, comment))
+            if laptop_wins:
+                self.report.pushed_updates += len(takes)
+            else:
+                self.report.pulled_updates += len(takes)
+            if notes:
+                with source.write() as session:
+                    for kept, before, comment in notes:
+                        annotation = session.get(Annotation, kept.id)
+                        if annotation is not None:
+                            record(session, SYNC_ACTION, self.analyst, before,
+                                   snapshot_of(annotation), comment)
 
     def _delete(self) -> None:
         for store, chosen, side in (
@@ -452,13 +466,27 @@ class _Sync:
         self.report.conflicts.extend(conflict for _identity, conflict in self.revived)
 
     def _save_state(
-        self, here: Scan, there: Scan, old: dict[str, str] | None, started: dt.datetime
+        self, here: Scan | None, there: Scan | None, old: dict[str, str] | None,
+        started: dt.datetime,
     ) -> None:
-        """What both sides hold now, with the version they agree on (the server's)."""
-        agreed = {
-            uid: row.version for uid, row in there.annotations.items() if uid in here.annotations
-        }
+        """What both sides hold now, with the version both have (an annotation that differs
+        keeps the version agreed before), and the marks of the scans (sync_read.py); without
+        scans, only the time of the sync."""
+        with self.local.write() as session:
+            _set_meta(session, _meta_key(self.server), stored_time(started))
+            if here is None or there is None:
+                return
+            _set_meta(session, "sync-state:" + self.key, f"{here.marks}|{there.marks}")
         old = old or {}
+        agreed: dict[str, str] = {}
+        for uid, row in there.annotations.items():
+            mine = here.annotations.get(uid)
+            if mine is None:
+                continue
+            if mine.version == row.version:
+                agreed[uid] = row.version
+            elif uid in old:
+                agreed[uid] = old[uid]
         gone = [uid for uid in old if uid not in agreed]
         changed = [(uid, version) for uid, version in agreed.items() if old.get(uid) != version]
         with self.local.write() as session:
@@ -481,48 +509,52 @@ class _Sync:
                     SyncState.__table__.insert(),  # type: ignore[attr-defined]
                     [{"server": self.key, "uid": uid, "version": v} for uid, v in changed],
                 )
-            for key, value in (
-                (_meta_key(self.server), stored_time(started)),
-                ("sync-state:" + self.key, "1"),
-            ):
-                row = session.get(Meta, key)
-                if row is None:
-                    session.add(Meta(key=key, value=value))
-                else:
-                    row.value = value
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def _kept_marks(local: Store, key: str) -> str | None:
+    """The marks both sides had at the last sync (None: no list of what they held kept)."""
+    with local.read() as session:
+        return session.scalar(select(Meta.value).where(Meta.key == "sync-state:" + key))
 
 
 def _take(
-    store: Store, target: Version, winner: Version, actor: str, comment: str
+    session: Session, known: dict[str, int], target: Version, winner: Version, actor: str,
+    comment: str,
 ) -> AnnotationSnapshot | None:
-    """Give `target` (an annotation of `store`) the content of `winner` (span included), with
-    a history row; its snapshot before (None: it is gone)."""
-    with store.write() as session:
-        annotation = session.get(Annotation, target.id)
-        if annotation is None:
-            return None
-        before = snapshot_of(annotation)
-        known = tag_ids_by_name(session)
-        annotation.uid = winner.uid
-        annotation.start, annotation.end = winner.span
-        annotation.note = winner.note
-        annotation.status = winner.status
-        annotation.reviewer = winner.reviewer
-        annotation.reviewed_at = winner.reviewed_at
-        annotation.review_comment = winner.review_comment
-        annotation.modified = winner.modified
-        annotation.tags = [
-            AnnotationTag(
-                tag_id=_ensure_tag(session, known, t.name),
-                fields=dict(t.fields),
-                suggested=list(t.suggested),
-            )
-            for t in winner.tags
-        ]
-        session.flush()
-        session.refresh(annotation)
-        record(session, SYNC_ACTION, actor, before, snapshot_of(annotation), comment)
-        return before
+    """Give `target` (an annotation of the session's database) the content of `winner` (span
+    included), with a history row; its snapshot before (None: it is gone)."""
+    annotation = session.get(Annotation, target.id)
+    if annotation is None:
+        return None
+    before = snapshot_of(annotation)
+    annotation.uid = winner.uid
+    annotation.start, annotation.end = winner.span
+    annotation.note = winner.note
+    annotation.status = winner.status
+    annotation.reviewer = winner.reviewer
+    annotation.reviewed_at = winner.reviewed_at
+    annotation.review_comment = winner.review_comment
+    annotation.modified = winner.modified
+    annotation.tags = [
+        AnnotationTag(
+            tag_id=_ensure_tag(session, known, t.name),
+            fields=dict(t.fields),
+            suggested=list(t.suggested),
+        )
+        for t in winner.tags
+    ]
+    session.flush()
+    session.refresh(annotation)
+    record(session, SYNC_ACTION, actor, before, snapshot_of(annotation), comment)
+    return before
 
 
 def _ensure_tag(session: Session, known: dict[str, int], name: str) -> int:

@@ -11,11 +11,12 @@ note, review), and only the documents one side lacks are read with their text an
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, select, text, type_coerce
 
 from annotator.core.annotation_uid import derived_uid
 from annotator.core.dataset import DatasetTag
@@ -38,11 +39,13 @@ Identity = tuple[str, int, int, str, str]
 CHUNK = 500  # ids per IN (...) list
 
 
-def as_stored(text: str | None) -> str | None:
+def as_stored(value: str | None) -> str | None:
     """A stored time as `stored_time` writes it (text from an older writer is converted)."""
-    if text is None or STORED_TIME.fullmatch(text):
-        return text
-    parsed = dt.datetime.fromisoformat(text)
+    if value is None or (len(value) == 32 and value.endswith("+00:00")) or STORED_TIME.fullmatch(
+        value
+    ):
+        return value
+    parsed = dt.datetime.fromisoformat(value)
     return stored_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
 
 
@@ -66,14 +69,34 @@ class Scanned:
 class Scan:
     shas: dict[int, str]  # document id -> sha256
     annotations: dict[str, Scanned]  # by uid (the first row of a uid held twice)
+    marks: str  # `marks` read just before the rows
 
-    def document_ids(self) -> dict[str, int]:
-        return {sha: doc_id for doc_id, sha in self.shas.items()}
+
+# How many documents, annotations and history rows a database holds, and its newest history
+# row: every change an Annotator writes changes one of them (each writes a history row; a
+# removed document takes its annotations' rows with it).
+_MARKS = text(
+    "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM annotations), "
+    "(SELECT count(*) FROM annotation_history), (SELECT max(id) FROM annotation_history)"
+)
+
+
+def marks(store: Store) -> str:
+    """`_MARKS` of `store` as one string: equal to a former one, nothing changed since."""
+    with store.read() as session:
+        return _marks(session.connection())
+
+
+def _marks(connection: Any) -> str:
+    return ",".join(str(value) for value in connection.execute(_MARKS).one())
 
 
 def scan(store: Store) -> Scan:
+    """Every document's sha and every annotation's `Scanned`; the marks first: a change made
+    after they were read changes them, whether or not the rows show it."""
     with store.read() as session:
         connection = session.connection()
+        found = _marks(connection)
         shas = dict(bulk_select(connection, select(Document.id, Document.sha256)))
         rows = bulk_select(
             connection,
@@ -111,12 +134,9 @@ def scan(store: Store) -> Scan:
         key = uid or derived_uid(sha, start, end, author, created)
         if key in annotations:
             continue
-        version = (
-            f"{start},{end},{as_stored(modified)},{status or 'draft'},{as_stored(reviewed_at)},"
-            f"{reviewer}"
-        )
+        version = f"{start},{end},{modified},{status or 'draft'},{reviewed_at},{reviewer}"
         annotations[key] = Scanned(annotation_id, key, uid, document_id, identity, version)
-    return Scan(shas, annotations)
+    return Scan(shas, annotations, found)
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,7 @@ class Version:
     review_comment: str
     created: dt.datetime
     modified: dt.datetime
+    stored_times: tuple[str | None, str | None, str | None]  # created, modified, reviewed_at
 
     @property
     def span(self) -> tuple[int, int]:
@@ -146,60 +167,89 @@ class Version:
         )
         reviewed = stored_time(self.reviewed_at) if self.reviewed_at else None
         return (
-            self.span,
-            tags,
-            self.note,
-            self.status,
-            self.reviewer,
-            reviewed,
-            self.review_comment,
+            self.span, tags, self.note, self.status, self.reviewer, reviewed, self.review_comment
         )
 
 
+# More rows than this are read with one statement for the whole table, the others dropped.
+WHOLE_TABLE = 5_000
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    parsed = dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _in_chunks(ids: list[int]) -> list[list[int] | None]:
+    """IN lists of at most CHUNK ids, or [None] (the whole table) when they are many."""
+    if len(ids) > WHOLE_TABLE:
+        return [None]
+    return [ids[first : first + CHUNK] for first in range(0, len(ids), CHUNK)]
+
+
 def read_versions(store: Store, rows: Iterable[Scanned]) -> dict[str, Version]:
-    """The annotations `rows` whole, by uid."""
+    """The annotations `rows` whole, by uid (plain reads, no ORM objects)."""
     by_id = {row.id: row for row in rows}
     ids = sorted(by_id)
     versions: dict[str, Version] = {}
+    if not ids:
+        return versions
+    tag_statement = (
+        select(AnnotationTag.annotation_id, Tag.name, type_coerce(AnnotationTag.fields, Text),
+               type_coerce(AnnotationTag.suggested, Text))
+        .join(Tag, Tag.id == AnnotationTag.tag_id)
+        .order_by(AnnotationTag.annotation_id, Tag.position, Tag.name)
+    )
+    statement = select(
+        Annotation.id, Annotation.start, Annotation.end, Annotation.author,
+        type_coerce(Annotation.created, Text), type_coerce(Annotation.modified, Text),
+        Annotation.note, Annotation.status, Annotation.reviewer,
+        type_coerce(Annotation.reviewed_at, Text), Annotation.review_comment,
+    )
+    decoded: dict[tuple[str, str, str], DatasetTag] = {}  # one value for repeated fields
     with store.read() as session:
-        for first in range(0, len(ids), CHUNK):
-            chunk = ids[first : first + CHUNK]
+        connection = session.connection()
+        for chunk in _in_chunks(ids):
             tags: dict[int, list[DatasetTag]] = {}
-            for annotation_id, name, fields, suggested in session.execute(
-                select(
-                    AnnotationTag.annotation_id,
-                    Tag.name,
-                    AnnotationTag.fields,
-                    AnnotationTag.suggested,
-                )
-                .join(Tag, Tag.id == AnnotationTag.tag_id)
-                .where(AnnotationTag.annotation_id.in_(chunk))
-                .order_by(Tag.position, Tag.name)
-            ):
-                tags.setdefault(annotation_id, []).append(
-                    DatasetTag(name, dict(fields or {}), tuple(suggested or ()))
-                )
-            for a in session.execute(
-                select(Annotation)
-                .where(Annotation.id.in_(chunk))
-                .execution_options(populate_existing=True)
-            ).scalars():
-                row = by_id[a.id]
+            chosen = tag_statement if chunk is None else tag_statement.where(
+                AnnotationTag.annotation_id.in_(chunk)
+            )
+            for annotation_id, name, fields, suggested in bulk_select(connection, chosen):
+                if annotation_id not in by_id:
+                    continue
+                key = (name, fields or "{}", suggested or "[]")
+                tag = decoded.get(key)
+                if tag is None:
+                    tag = decoded[key] = DatasetTag(
+                        name, dict(json.loads(key[1]) or {}), tuple(json.loads(key[2]) or ())
+                    )
+                tags.setdefault(annotation_id, []).append(tag)
+            annotations = statement if chunk is None else statement.where(
+                Annotation.id.in_(chunk)
+            )
+            for (annotation_id, start, end, author, created, modified, note, status, reviewer,
+                 reviewed_at, review_comment) in bulk_select(connection, annotations):
+                row = by_id.get(annotation_id)
+                if row is None:
+                    continue
+                created_at = _time(created)
+                modified_at = _time(modified)
+                assert created_at is not None and modified_at is not None
                 versions[row.uid] = Version(
-                    a.id,
-                    a.document_id,
-                    row.uid,
-                    (row.identity[0], a.start, a.end, a.author, row.identity[4]),
-                    tuple(tags.get(a.id, ())),
-                    a.note or "",
-                    a.status or "draft",
-                    a.reviewer,
-                    a.reviewed_at,
-                    a.review_comment or "",
-                    a.created,
-                    a.modified,
+                    annotation_id, row.document_id, row.uid,
+                    (row.identity[0], start, end, author, row.identity[4]),
+                    tuple(tags.get(annotation_id, ())), note or "", status or "draft", reviewer,
+                    _time(reviewed_at), review_comment or "", created_at, modified_at,
+                    (_exact(created), _exact(modified), _exact(reviewed_at)),
                 )
     return versions
+
+
+def _exact(text: str | None) -> str | None:
+    """`text` when it is exactly what `stored_time` writes (a merge writes it as it is)."""
+    return text if text is not None and STORED_TIME.fullmatch(text) else None
 
 
 def read_documents(store: Store, shas: set[str]) -> list[IncomingDocument]:
@@ -246,21 +296,38 @@ def read_documents(store: Store, shas: set[str]) -> list[IncomingDocument]:
 
 
 def read_history(store: Store, ids: list[int]) -> dict[int, tuple[IncomingHistory, ...]]:
-    """The history rows of these annotations, oldest first, by annotation id."""
+    """The history rows of these annotations, oldest first, by annotation id (snapshots kept
+    as their stored JSON text)."""
+    wanted = set(ids)
     grouped: dict[int, list[IncomingHistory]] = {}
+    statement = select(
+        AnnotationHistory.annotation_id, AnnotationHistory.action, AnnotationHistory.actor,
+        type_coerce(AnnotationHistory.at, Text), type_coerce(AnnotationHistory.before, Text),
+        type_coerce(AnnotationHistory.after, Text), AnnotationHistory.comment,
+    ).order_by(AnnotationHistory.annotation_id, AnnotationHistory.id)
     with store.read() as session:
-        for first in range(0, len(ids), CHUNK):
-            for row in session.execute(
-                select(AnnotationHistory)
-                .where(AnnotationHistory.annotation_id.in_(ids[first : first + CHUNK]))
-                .order_by(AnnotationHistory.annotation_id, AnnotationHistory.id)
-            ).scalars():
-                grouped.setdefault(row.annotation_id, []).append(
-                    IncomingHistory(
-                        row.action, row.actor, row.at, row.before, row.after, row.comment or ""
-                    )
-                )
+        connection = session.connection()
+        for chunk in _in_chunks(sorted(wanted)):
+            chosen = statement if chunk is None else statement.where(
+                AnnotationHistory.annotation_id.in_(chunk)
+            )
+            for annotation_id, action, actor, at, before, after, comment in bulk_select(
+                connection, chosen
+            ):
+                if annotation_id not in wanted:
+                    continue
+                at_time = _time(at)
+                assert at_time is not None
+                grouped.setdefault(annotation_id, []).append(IncomingHistory.stored(
+                    action, actor, at_time, _json_text(before), _json_text(after),
+                    comment or "", _exact(at),
+                ))
     return {key: tuple(value) for key, value in grouped.items()}
+
+
+def _json_text(text: str | None) -> str | None:
+    """A stored snapshot's JSON text; None for SQL NULL or JSON null."""
+    return None if text is None or text == "null" else text
 
 
 def new_ids(store: Store, identities: Iterable[Identity]) -> dict[Identity, int]:

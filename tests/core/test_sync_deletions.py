@@ -202,3 +202,26 @@ def test_a_laptop_file_synced_before_uids_syncs_without_duplicates(
         assert annotations(server) == [(7, 20, "ben", "", ("claim",))]
         no_op(old, server)
     team["laptop"] = open_store(path)  # the fixture closes it
+
+
+def test_a_sync_with_nothing_to_do_reads_no_rows_and_misses_no_change(
+    team: dict[str, Any], monkeypatch: Any
+) -> None:
+    from annotator.core import sync as sync_module
+
+    laptop, server = ana_on_both(team)
+    sync(laptop, server)  # finds nothing to do: keeps the two sides' marks
+
+    def no_scan(store: Store) -> None:
+        raise AssertionError("a sync with nothing to do scanned the annotations")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sync_module, "scan", no_scan)
+        assert sync(laptop, server).changed_nothing
+    # a colleague's edit on the server, then ana's on the laptop: each found
+    ops.set_note(team["ben"], the(team["ben"], "ben"), "ben's second thoughts")
+    assert sync(laptop, server).pulled_updates == 1
+    ops.set_tag(laptop, the(laptop, "ana"), "claim", True)
+    assert sync(laptop, server).pushed_updates == 1
+    assert annotations(laptop) == annotations(server)
+    no_op(laptop, server)

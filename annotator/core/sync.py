@@ -37,16 +37,30 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from annotator.core import annotation_rows as rows
 from annotator.core.errors import AnnotatorError
-from annotator.core.history import AnnotationSnapshot, record, record_row, snapshot_of
+from annotator.core.history import (
+    AnnotationSnapshot,
+    TagSnapshot,
+    record,
+    record_row,
+    snapshot_of,
+    snapshot_to_json,
+)
 from annotator.core.interchange.merge import EXTRA_TAG_COLOURS, merge_incoming
 from annotator.core.interchange.records import IncomingAnnotation, IncomingSet
-from annotator.core.model import Annotation, AnnotationTag, Meta, SyncState, Tag
+from annotator.core.model import (
+    Annotation,
+    AnnotationHistory,
+    AnnotationTag,
+    Meta,
+    SyncState,
+    Tag,
+)
 from annotator.core.ops import stored_time, tag_ids_by_name
 from annotator.core.store import Store, bulk_select
 from annotator.core.sync_read import (
@@ -192,6 +206,7 @@ class _Sync:
         self.delete_there: list[Scanned] = []
         self.revived: list[tuple[Identity, Conflict]] = []  # put back where deleted
         self.adopted = 0  # laptop annotations that took the server's uid
+        self.written: set[int] = set()  # id() of the stores this sync wrote
         # by "the laptop wins": (losing version, winning version, comment, note the conflict)
         self.takes: dict[bool, list[tuple[Version, Version, str, bool]]] = {False: [], True: []}
 
@@ -211,8 +226,11 @@ class _Sync:
         self._apply_takes()
         self._delete()
         self._note_revived()
-        if not (self.report.changed_nothing and not self.adopted):
-            here, there = scan(self.local), scan(self.server)  # as the sync left them
+        # the sides this sync wrote, as it left them
+        if id(self.local) in self.written:
+            here = scan(self.local)
+        if id(self.server) in self.written:
+            there = scan(self.server)
         self._save_state(here, there, state, started)
         return self.report
 
@@ -237,6 +255,7 @@ class _Sync:
             adopted.append((row.id, match.uid))
         self.adopted = len(adopted)
         if adopted:
+            self.written.add(id(self.local))
             with self.local.write() as session:
                 for annotation_id, uid in adopted:
                     session.execute(
@@ -318,6 +337,7 @@ class _Sync:
         new_documents = set(there.shas.values()) - here_shas
         if self.pull or new_documents:
             needed = new_documents | ({row.identity[0] for row in self.pull} - here_shas)
+            self.written.add(id(self.local))
             pulled = merge_incoming(
                 self.local, self._incoming(self.server, there, self.pull, needed)
             )
@@ -325,6 +345,7 @@ class _Sync:
             self.report.pulled_annotations = pulled.annotations_added
         if self.push:
             needed = {row.identity[0] for row in self.push} - set(there.shas.values())
+            self.written.add(id(self.server))
             pushed = merge_incoming(
                 self.server, self._incoming(self.local, here, self.push, needed)
             )
@@ -399,16 +420,17 @@ class _Sync:
             )
             notes: list[tuple[Version, AnnotationSnapshot, str]] = []
             with target.write() as session:
-                known = tag_ids_by_name(session)
-                for lost, kept, comment, note in takes:
-                    before = _take(session, known, lost, kept, self.analyst, comment)
-                    if note and before is not None:
-                        notes.append((kept, before, comment))
+                befores = _take_all(session, takes, self.analyst)
+            self.written.add(id(target))
+            for (_lost, kept, comment, note), before in zip(takes, befores, strict=True):
+                if note and before is not None:
+                    notes.append((kept, before, comment))
             if laptop_wins:
                 self.report.pushed_updates += len(takes)
             else:
                 self.report.pulled_updates += len(takes)
             if notes:
+                self.written.add(id(source))
                 with source.write() as session:
                     for kept, before, comment in notes:
                         annotation = session.get(Annotation, kept.id)
@@ -423,19 +445,25 @@ class _Sync:
         ):
             if not chosen:
                 continue
+            self.written.add(id(store))
+            versions = read_versions(store, chosen)
+            now = dt.datetime.now(dt.UTC)
+            ids = [v.id for v in versions.values()]
             with store.write() as session:
                 connection = session.connection()
-                for row in chosen:
-                    before = rows.read_snapshot(connection, row.id)
-                    rows.delete_row(connection, row.id)
-                    record_row(
-                        connection,
-                        "delete",
-                        self.analyst,
-                        before,
-                        None,
-                        f"sync: deleted on the {side}",
+                for first in range(0, len(ids), 500):
+                    some = ids[first : first + 500]
+                    connection.execute(
+                        delete(AnnotationTag).where(AnnotationTag.annotation_id.in_(some))
                     )
+                    connection.execute(delete(Annotation).where(Annotation.id.in_(some)))
+                connection.execute(insert(AnnotationHistory), [
+                    {"annotation_id": v.id, "document_id": v.document_id, "action": "delete",
+                     "actor": self.analyst, "at": now,
+                     "before": snapshot_to_json(_snapshot(v, v.id, v.document_id)),
+                     "after": None, "comment": f"sync: deleted on the {side}"}
+                    for v in versions.values()
+                ])
             if store is self.local:
                 self.report.pulled_deletions = len(chosen)
             else:
@@ -449,6 +477,7 @@ class _Sync:
         identities = [identity for identity, _conflict in self.revived]
         for store in (self.local, self.server):
             ids = new_ids(store, identities)
+            self.written.add(id(store))
             with store.write() as session:
                 connection = session.connection()
                 for identity, conflict in self.revived:
@@ -525,36 +554,89 @@ def _kept_marks(local: Store, key: str) -> str | None:
         return session.scalar(select(Meta.value).where(Meta.key == "sync-state:" + key))
 
 
-def _take(
-    session: Session, known: dict[str, int], target: Version, winner: Version, actor: str,
-    comment: str,
-) -> AnnotationSnapshot | None:
-    """Give `target` (an annotation of the session's database) the content of `winner` (span
-    included), with a history row; its snapshot before (None: it is gone)."""
-    annotation = session.get(Annotation, target.id)
-    if annotation is None:
-        return None
-    before = snapshot_of(annotation)
-    annotation.uid = winner.uid
-    annotation.start, annotation.end = winner.span
-    annotation.note = winner.note
-    annotation.status = winner.status
-    annotation.reviewer = winner.reviewer
-    annotation.reviewed_at = winner.reviewed_at
-    annotation.review_comment = winner.review_comment
-    annotation.modified = winner.modified
-    annotation.tags = [
-        AnnotationTag(
-            tag_id=_ensure_tag(session, known, t.name),
-            fields=dict(t.fields),
-            suggested=list(t.suggested),
+def _snapshot(version: Version, annotation_id: int, document_id: int) -> AnnotationSnapshot:
+    """`version` as a history snapshot of the annotation `annotation_id` of one side."""
+    _sha, start, end, author, _created = version.identity
+    return AnnotationSnapshot(
+        id=annotation_id, document_id=document_id, start=start, end=end, author=author,
+        created=version.created, modified=version.modified, note=version.note,
+        tags=tuple(TagSnapshot(t.name, dict(t.fields), tuple(t.suggested)) for t in version.tags),
+        status=version.status, reviewer=version.reviewer, reviewed_at=version.reviewed_at,
+        review_comment=version.review_comment,
+    )
+
+
+_TAKE = (
+    update(Annotation)
+    .where(Annotation.id == bindparam("target"))
+    .values(
+        uid=bindparam("new_uid"), start=bindparam("new_start"), end=bindparam("new_end"),
+        note=bindparam("new_note"), status=bindparam("new_status"),
+        reviewer=bindparam("new_reviewer"), review_comment=bindparam("new_comment"),
+        modified=bindparam("new_modified", type_=String),
+        reviewed_at=bindparam("new_reviewed_at", type_=String),
+    )
+)
+
+
+def _take_all(
+    session: Session, takes: list[tuple[Version, Version, str, bool]], actor: str
+) -> list[AnnotationSnapshot | None]:
+    """Give each losing version's annotation (of the session's database) the content of the
+    winning one (span included), with a history row, in a few statements; the snapshots
+    before (None: the annotation is gone)."""
+    connection = session.connection()
+    ids = [lost.id for lost, _kept, _comment, _note in takes]
+    present = {
+        annotation_id
+        for first in range(0, len(ids), 500)
+        for annotation_id in connection.execute(
+            select(Annotation.id).where(Annotation.id.in_(ids[first : first + 500]))
+        ).scalars()
+    }
+    known = tag_ids_by_name(session)
+    befores: list[AnnotationSnapshot | None] = []
+    changes: list[dict[str, object]] = []
+    tags: list[dict[str, object]] = []
+    history: list[dict[str, object]] = []
+    now = dt.datetime.now(dt.UTC)
+    for lost, kept, comment, _note in takes:
+        if lost.id not in present:
+            befores.append(None)
+            continue
+        before = _snapshot(lost, lost.id, lost.document_id)
+        after = _snapshot(kept, lost.id, lost.document_id)
+        befores.append(before)
+        changes.append({
+            "target": lost.id, "new_uid": kept.uid, "new_start": kept.span[0],
+            "new_end": kept.span[1], "new_note": kept.note, "new_status": kept.status,
+            "new_reviewer": kept.reviewer, "new_comment": kept.review_comment,
+            "new_modified": stored_time(kept.modified),
+            "new_reviewed_at": stored_time(kept.reviewed_at) if kept.reviewed_at else None,
+        })
+        tags.extend(
+            {"annotation_id": lost.id, "tag_id": _ensure_tag(session, known, t.name),
+             "fields": dict(t.fields), "suggested": list(t.suggested)}
+            for t in kept.tags
         )
-        for t in winner.tags
-    ]
-    session.flush()
-    session.refresh(annotation)
-    record(session, SYNC_ACTION, actor, before, snapshot_of(annotation), comment)
-    return before
+        history.append({
+            "annotation_id": lost.id, "document_id": lost.document_id, "action": SYNC_ACTION,
+            "actor": actor, "at": now, "before": snapshot_to_json(before),
+            "after": snapshot_to_json(after), "comment": comment,
+        })
+    if changes:
+        connection.execute(_TAKE, changes)
+        changed = [change["target"] for change in changes]
+        for first in range(0, len(changed), 500):
+            connection.execute(
+                delete(AnnotationTag).where(
+                    AnnotationTag.annotation_id.in_(changed[first : first + 500])
+                )
+            )
+        if tags:
+            connection.execute(insert(AnnotationTag), tags)
+        connection.execute(insert(AnnotationHistory), history)
+    return befores
 
 
 def _ensure_tag(session: Session, known: dict[str, int], name: str) -> int:

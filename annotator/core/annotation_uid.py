@@ -15,16 +15,10 @@ No Qt, no ORM: the migration and the sync both use it.
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 
 def derived_uid(sha256: str, start: int, end: int, author: str, created: str) -> str:
     """The uid of an annotation whose `uid` is NULL: 32 hex digits of SHA-256 over its
     identity. `created` is the creation time as `ops.stored_time` writes it."""
-    key = "\x1f".join((sha256, str(start), str(end), author, created))
+    key = f"{sha256}\x1f{start}\x1f{end}\x1f{author}\x1f{created}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def new_uid() -> str:
-    """A fresh random uid (32 hex digits), for an annotation that cannot keep its own."""
-    return uuid.uuid4().hex

@@ -207,6 +207,7 @@ class _Sync:
         self.revived: list[tuple[Identity, Conflict]] = []  # put back where deleted
         self.adopted = 0  # laptop annotations that took the server's uid
         self.written: set[int] = set()  # id() of the stores this sync wrote
+        self.derived: dict[Identity, str] = {}  # uids derived from identities (sync_read.py)
         # by "the laptop wins": (losing version, winning version, comment, note the conflict)
         self.takes: dict[bool, list[tuple[Version, Version, str, bool]]] = {False: [], True: []}
 
@@ -217,7 +218,7 @@ class _Sync:
             self._save_state(None, None, None, started)  # nothing changed since the last sync
             return self.report
         state = _read_state(self.local, self.key)
-        here, there = scan(self.local), scan(self.server)
+        here, there = scan(self.local, self.derived), scan(self.server, self.derived)
         self._same_identity(here, there)
         self._classify(here, there, state)
         self._copy(here, there)
@@ -228,9 +229,9 @@ class _Sync:
         self._note_revived()
         # the sides this sync wrote, as it left them
         if id(self.local) in self.written:
-            here = scan(self.local)
+            here = scan(self.local, self.derived)
         if id(self.server) in self.written:
-            there = scan(self.server)
+            there = scan(self.server, self.derived)
         self._save_state(here, there, state, started)
         return self.report
 

@@ -91,9 +91,11 @@ def _marks(connection: Any) -> str:
     return ",".join(str(value) for value in connection.execute(_MARKS).one())
 
 
-def scan(store: Store) -> Scan:
+def scan(store: Store, derived: dict[Identity, str] | None = None) -> Scan:
     """Every document's sha and every annotation's `Scanned`; the marks first: a change made
-    after they were read changes them, whether or not the rows show it."""
+    after they were read changes them, whether or not the rows show it. `derived` keeps the
+    uids derived from identities between the scans of one sync."""
+    derived = {} if derived is None else derived
     with store.read() as session:
         connection = session.connection()
         found = _marks(connection)
@@ -131,7 +133,9 @@ def scan(store: Store) -> Scan:
         sha = shas[document_id]
         created = as_stored(created) or ""
         identity = (sha, start, end, author, created)
-        key = uid or derived_uid(sha, start, end, author, created)
+        key = uid or derived.get(identity)
+        if key is None:
+            key = derived[identity] = derived_uid(sha, start, end, author, created)
         if key in annotations:
             continue
         version = f"{start},{end},{modified},{status or 'draft'},{reviewed_at},{reviewer}"

@@ -13,6 +13,7 @@ from annotator.core.history import annotation_history
 from annotator.core.model import Annotation, AnnotationHistory
 from annotator.core.store import Store, open_store
 from annotator.core.sync import sync
+from tests.backends import Backend
 from tests.core import test_sync
 from tests.core.test_sources import _downgrade
 from tests.core.test_sync import TEXT, _document, annotations, history_rows, the
@@ -225,3 +226,29 @@ def test_a_sync_with_nothing_to_do_reads_no_rows_and_misses_no_change(
     assert sync(laptop, server).pushed_updates == 1
     assert annotations(laptop) == annotations(server)
     no_op(laptop, server)
+
+
+def test_migration_0006_keeps_rows_and_a_move_keeps_the_derived_uid(backend: Backend) -> None:
+    from annotator.core.annotation_uid import derived_uid
+    from annotator.core.model import Document, SyncState
+
+    with backend.open("db") as store:
+        document = _document(store)
+        annotation = ops.create_annotation(store, document, 7, 31, "ana", ["claim"]).created_id
+        assert annotation is not None
+    _downgrade(backend.target("db"), "0005")
+    with open_store(backend.target("db")) as store:  # upgraded on opening
+        with store.read() as session:
+            row = session.get(Annotation, annotation)
+            assert row is not None and row.uid is None  # derived: nothing rewritten
+            sha = session.scalars(select(Document.sha256)).one()
+            expected = derived_uid(sha, 7, 31, "ana", ops.stored_time(row.created))
+            assert session.scalars(select(SyncState)).all() == []
+        ops.set_span(store, annotation, 8, 31)
+        with store.read() as session:
+            assert session.scalars(select(Annotation.uid)).one() == expected
+        before_move = ops.snapshot_annotation(store, annotation)
+        ops.set_span(store, annotation, 9, 31)
+        ops.restore_annotation(store, before_move)  # undo of the second move
+        with store.read() as session:
+            assert session.scalars(select(Annotation.uid)).one() == expected

@@ -12,6 +12,8 @@ and times, interleaved with the floor:
 - first: the first sync (pulls the colleagues' annotations, pushes ana's);
 - no-op: a second sync, which finds nothing to do (it scans both sides: the first sync changed
   them), then no-op again: a third (both sides as the second left them: their marks suffice);
+- scanned: a no-op sync made to scan both sides (the marks kept by the last sync spoilt), as
+  a sync does whenever either side changed at all;
 - edits: a sync after `--edits` notes changed on the laptop and as many deletions;
 - full re-read: what a sync read before it was incremental (both sides whole: every
   annotation with its tags, note and review, every document with its text and units);
@@ -118,10 +120,10 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=100)
     args = parser.parse_args()
 
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     from annotator.core import ops
-    from annotator.core.model import Annotation
+    from annotator.core.model import Annotation, Meta
     from annotator.core.server_roles import add_user, init_server
     from annotator.core.store import open_store
     from annotator.core.sync import sync
@@ -131,7 +133,9 @@ def main() -> None:
     cluster = PgCluster().start(durable=True)
     times: dict[str, list[float]] = {
         name: []
-        for name in ("floor", "first", "no-op", "no-op again", "edits", "full re-read")
+        for name in (
+            "floor", "first", "no-op", "no-op again", "scanned", "edits", "full re-read"
+        )
     }
     try:
         template_url = cluster.create_database()
@@ -165,6 +169,14 @@ def main() -> None:
                 elapsed, third = _timed(lambda: sync(local, server))
                 times["no-op again"].append(elapsed)
                 assert third.changed_nothing, third.lines()
+                times["floor"].append(_floor(path, url))
+                with local.write() as session:
+                    session.execute(
+                        update(Meta).where(Meta.key.like("sync-state:%")).values(value="spoilt")
+                    )
+                elapsed, scanned = _timed(lambda: sync(local, server))
+                times["scanned"].append(elapsed)
+                assert scanned.changed_nothing, scanned.lines()
                 times["floor"].append(_floor(path, url))
                 times["full re-read"].append(_full_read(local, server))
                 with local.read() as session:

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, select, text, type_coerce
 
@@ -49,9 +49,8 @@ def as_stored(value: str | None) -> str | None:
     return stored_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
 
 
-@dataclass(frozen=True, slots=True)
-class Scanned:
-    """One annotation as the scan sees it."""
+class Scanned(NamedTuple):
+    """One annotation as the scan sees it (a tuple: a scan makes one per annotation)."""
 
     id: int
     uid: str  # its own, or the one derived from its identity
@@ -131,7 +130,8 @@ def scan(store: Store, derived: dict[Identity, str] | None = None) -> Scan:
         reviewed_at,
     ) in rows:
         sha = shas[document_id]
-        created = as_stored(created) or ""
+        if created is None or len(created) != 32 or created[26:] != "+00:00":
+            created = as_stored(created) or ""  # (the common case tested inline: 100,000 rows)
         identity = (sha, start, end, author, created)
         key = uid or derived.get(identity)
         if key is None:

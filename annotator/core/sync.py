@@ -24,6 +24,9 @@ Edit > History restores it), unless it was changed on the other side since the l
 the change survives: the annotation is put back where it was deleted, with its history and a
 row saying it had been deleted there, and the report lists it as a conflict. Only the
 analyst's own deletions are pushed; a colleague's annotation missing on the laptop comes back.
+An annotation missing on the server counts as deleted there only when the server records it
+(a "delete" history row, or its document removed): one merely missing (a server restored from
+an older backup) is kept on the laptop, and the analyst's own are pushed back.
 A file that has not synced with the server since 0006 has no list: nothing is deleted by that
 sync (the sides are joined, as before), and the next one carries deletions.
 
@@ -68,6 +71,7 @@ from annotator.core.sync_read import (
     Scan,
     Scanned,
     Version,
+    deleted_on,
     marks,
     new_ids,
     read_documents,
@@ -265,11 +269,18 @@ class _Sync:
 
     def _classify(self, here: Scan, there: Scan, state: dict[str, str] | None) -> None:
         own = self.analyst
+        gone = [
+            row for uid, row in here.annotations.items()
+            if uid not in there.annotations and state is not None and uid in state
+        ]
+        deleted = deleted_on(self.server, there, gone)
         for uid, row in here.annotations.items():
             if uid in there.annotations:
                 continue
             agreed = state.get(uid) if state is not None else None
-            if agreed is None:  # new on the laptop
+            if agreed is None or uid not in deleted:
+                # new on the laptop, or missing on the server with no deletion recorded there
+                # (a server restored from a backup): the analyst's own go (back) to the server
                 if row.author == own:
                     self.push.append(row)
             elif row.version != agreed and row.author == own:  # deleted there, changed here

@@ -70,6 +70,13 @@ class Scan:
     annotations: dict[str, Scanned]  # by uid (the first row of a uid held twice)
     marks: str  # `marks` read just before the rows
 
+    def document_ids(self) -> dict[str, int]:
+        """sha256 -> document id (the first of a text held twice)."""
+        found: dict[str, int] = {}
+        for document_id, sha in self.shas.items():
+            found.setdefault(sha, document_id)
+        return found
+
 
 # How many documents, annotations and history rows a database holds, and its newest history
 # row: every change an Annotator writes changes one of them (each writes a history row; a
@@ -358,3 +365,37 @@ def new_ids(store: Store, identities: Iterable[Identity]) -> dict[Identity, int]
                 if identity in wanted:
                     found[identity] = annotation_id
     return found
+
+
+def deleted_on(store: Store, scanned: Scan, rows: list[Scanned]) -> set[str]:
+    """The uids of `rows` (annotations `store` no longer has) whose deletion `store` records:
+    a "delete" history row with the same identity, or their document removed. An annotation
+    missing without either was never deleted there (a database restored from a backup)."""
+    present = scanned.document_ids()
+    deleted = {row.uid for row in rows if row.identity[0] not in present}
+    wanted = {row.identity: row.uid for row in rows if row.uid not in deleted}
+    shas = {identity[0] for identity in wanted}
+    documents = sorted(doc_id for doc_id, sha in scanned.shas.items() if sha in shas)
+    if not documents:
+        return deleted
+    statement = select(
+        AnnotationHistory.document_id, type_coerce(AnnotationHistory.before, Text)
+    ).where(AnnotationHistory.action == "delete")
+    with store.read() as session:
+        connection = session.connection()
+        for first in range(0, len(documents), CHUNK):
+            for document_id, before in bulk_select(connection, statement.where(
+                AnnotationHistory.document_id.in_(documents[first : first + CHUNK])
+            )):
+                snapshot = json.loads(before) if before else None
+                if not isinstance(snapshot, dict):
+                    continue
+                identity = (
+                    scanned.shas.get(document_id, ""), snapshot.get("start"),
+                    snapshot.get("end"), snapshot.get("author"),
+                    as_stored(snapshot.get("created")) or "",
+                )
+                uid = wanted.get(identity)  # type: ignore[arg-type]
+                if uid is not None:
+                    deleted.add(uid)
+    return deleted

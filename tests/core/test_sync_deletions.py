@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from annotator.core import ops
 from annotator.core.history import annotation_history
@@ -17,6 +17,7 @@ from tests.backends import Backend
 from tests.core import test_sync
 from tests.core.test_sources import _downgrade
 from tests.core.test_sync import TEXT, _document, annotations, history_rows, the
+from tests.pg_cluster import PgCluster
 
 team = test_sync.team  # the fixture: ben's claim on the server, ana's laptop
 
@@ -252,3 +253,42 @@ def test_migration_0006_keeps_rows_and_a_move_keeps_the_derived_uid(backend: Bac
         ops.restore_annotation(store, before_move)  # undo of the second move
         with store.read() as session:
             assert session.scalars(select(Annotation.uid)).one() == expected
+
+
+def _as_owner(pg_cluster: PgCluster, server: Store) -> Store:
+    """The team database of `server` opened as the cluster's superuser (no row-level
+    security): an administrator's hand."""
+    name = str(server.engine.url.database)
+    return open_store(pg_cluster.url(name))
+
+
+def test_missing_on_a_restored_server_is_not_a_deletion(
+    team: dict[str, Any], pg_cluster: PgCluster
+) -> None:
+    laptop, server = ana_on_both(team)
+    # the server restored from a backup older than ana's push, and ben's claim: no deletion
+    # recorded there
+    with _as_owner(pg_cluster, server) as owner, owner.write() as session:
+        session.execute(text("DELETE FROM annotation_tags"))
+        session.execute(text("DELETE FROM annotations"))
+    report = sync(laptop, server)
+    assert report.pulled_deletions == 0 and report.pushed_annotations == 1
+    assert annotations(laptop) == [
+        (7, 31, "ben", "", ("claim",)), (32, END, "ana", "", ("assessment",))
+    ]
+    assert annotations(server) == [(32, END, "ana", "", ("assessment",))]  # hers, back
+    no_op(laptop, server)
+
+
+def test_a_document_removed_on_the_server_takes_its_annotations_off_the_laptop(
+    team: dict[str, Any], pg_cluster: PgCluster
+) -> None:
+    from annotator.core.removal import remove_document
+
+    laptop, server = ana_on_both(team)
+    with _as_owner(pg_cluster, server) as owner:  # an administrator removes the briefing
+        remove_document(owner, team["document"])
+    report = sync(laptop, server)
+    assert report.pulled_deletions == 2 and report.pushed_annotations == 0
+    assert annotations(laptop) == annotations(server) == []
+    no_op(laptop, server)

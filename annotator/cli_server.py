@@ -62,8 +62,10 @@ def add_sync_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Pull the team database's documents and everyone's annotations into the "
         "database file (--db), and push your own layer (annotations whose author is the role "
         "you connect as) to the server, in one transaction under row-level security. Syncing "
-        "again changes nothing. An annotation changed on both sides since the last sync keeps "
-        "the later version; both are recorded in its history and the conflict is listed.",
+        "again changes nothing. Deletions and moved spans are carried both ways (only your own "
+        "deletions are pushed). An annotation changed on both sides since the last sync keeps "
+        "the later version; one deleted on one side and changed on the other is kept with the "
+        "change; both are recorded in its history and the conflict is listed.",
     )
     p_sync.add_argument(
         "--server", required=True, metavar="URL", help="the team database: postgresql://USER@HOST/DB"
@@ -91,13 +93,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
             "server": report.server,
             "pulled": {"documents": report.pulled_documents,
                        "annotations": report.pulled_annotations,
-                       "updated": report.pulled_updates},
+                       "updated": report.pulled_updates,
+                       "deleted": report.pulled_deletions},
             "pushed": {"documents": report.pushed_documents,
                        "annotations": report.pushed_annotations,
-                       "updated": report.pushed_updates},
+                       "updated": report.pushed_updates,
+                       "deleted": report.pushed_deletions},
             "conflicts": [
                 {"document_sha256": c.identity[0], "start": c.identity[1], "end": c.identity[2],
-                 "author": c.identity[3], "winner": c.winner, "description": c.describe()}
+                 "author": c.identity[3], "winner": c.winner, "kind": c.kind,
+                 "description": c.describe()}
                 for c in report.conflicts
             ],
         })

@@ -163,6 +163,9 @@ class Annotation(Base):
     reviewer: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The stable id across databases (migration 0006): NULL reads as the id derived from the
+    # document's SHA-256, span, author and creation time (annotation_uid.py).
+    uid: Mapped[str | None] = mapped_column(String(32), index=True)
 
     document: Mapped[Document] = relationship(back_populates="annotations")
     tags: Mapped[list[AnnotationTag]] = relationship(
@@ -220,6 +223,17 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SyncState(Base):
+    """What a laptop's file and one server agreed at their last sync (migration 0006): the
+    uids both held, each with the version both had (sync.py). Written in the laptop only."""
+
+    __tablename__ = "sync_state"
+
+    server: Mapped[str] = mapped_column(String(40), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(Text)
 
 
 class Source(Base):

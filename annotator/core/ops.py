@@ -334,8 +334,9 @@ def insert_annotation_rows(
     *,
     with_review: bool = False,
 ) -> None:
-    """The bulk write shared by bulk adds and merges: rows already in stored form."""
-    columns = ANNOTATION_COLUMNS + (REVIEW_COLUMNS if with_review else ())
+    """The bulk write shared by bulk adds and merges: rows already in stored form (with
+    `with_review`, the review columns and then the uid follow the annotation's own)."""
+    columns = ANNOTATION_COLUMNS + ((*REVIEW_COLUMNS, "uid") if with_review else ())
     bulk_insert(connection, Annotation.__tablename__, columns, annotations)
     bulk_insert(connection, AnnotationTag.__tablename__, TAG_COLUMNS, tags)
     bulk_insert(connection, AnnotationHistory.__tablename__, HISTORY_COLUMNS, history)
@@ -393,6 +394,7 @@ def restore_annotation(
         known = tag_ids_by_name(session)
         existing = session.get(Annotation, snapshot.id)
         before = snapshot_of(existing) if existing is not None else None
+        uid = frozen_uid(session, existing) if existing is not None else None
         if existing is not None:
             session.delete(existing)
             session.flush()
@@ -409,6 +411,7 @@ def restore_annotation(
             reviewer=snapshot.reviewer,
             reviewed_at=snapshot.reviewed_at,
             review_comment=snapshot.review_comment,
+            uid=uid,
         )
         for tag in snapshot.tags:
             if tag.name not in known:
@@ -558,5 +561,21 @@ def set_span(
     with _changing(store, annotation_id, "span", actor, owner) as change:
         annotation = change.annotation
         _check_span(start, end, _document_length(change.session, annotation.document_id))
+        if annotation.uid is None and (start, end) != (annotation.start, annotation.end):
+            annotation.uid = frozen_uid(change.session, annotation)  # kept through the move
         annotation.start, annotation.end = start, end
     return change.changes()
+
+
+def frozen_uid(session: Session, annotation: Annotation) -> str:
+    """The uid `annotation` has now (its own, or the one derived from its identity), to be
+    written before its span changes (annotation_uid.py)."""
+    if annotation.uid is not None:
+        return annotation.uid
+    from annotator.core.annotation_uid import derived_uid
+
+    sha = session.scalar(select(Document.sha256).where(Document.id == annotation.document_id))
+    return derived_uid(
+        str(sha), annotation.start, annotation.end, annotation.author,
+        stored_time(annotation.created),
+    )

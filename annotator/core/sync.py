@@ -3,21 +3,35 @@
 `sync(local, server)` pulls the server's documents and every annotation the file does not have
 yet (the general merge path, `interchange.merge.merge_incoming`, reading the server through its
 Store), and pushes the analyst's own layer (annotations whose author is the analyst: by default
-the role connected to the server) the same way into the server: one transaction, under the
-server's write lock, so row-level security judges every row.
+the role connected to the server) the same way into the server, where row-level security judges
+every row; it carries deletions and span moves both ways.
 
-The same annotation on both sides is recognised as the merge recognises it, less the tags
-(which an edit changes): its document's SHA-256, its span, its author and its creation time
-(stored to the microsecond). When its content (tags with fields, note, review) differs, the
-side changed since the last sync wins; changed on both sides, the later modification wins and
-this is a conflict, reported. The other side takes the winning version with a history row
-whose snapshots hold both versions ("before" the losing one, "after" the winner) and whose
-comment says which won; a conflict also leaves that row on the winning side. Annotations of
-others are never pushed: the server's version of them always wins on the laptop.
+The same annotation on both sides is recognised by its uid (`annotations.uid`, migration 0006,
+annotation_uid.py), which a span move keeps; a row without a uid of its own has the one derived
+from its document's SHA-256, span, author and creation time (how a sync recognised it before
+0006), and two annotations whose uids differ but whose identities match are the same too (the
+laptop takes the server's uid). When their content (span, tags with fields, note, review)
+differs, the side changed since the last sync wins; changed on both sides, the later
+modification wins and this is a conflict, reported. The other side takes the winning version
+with a history row whose snapshots hold both versions ("before" the losing one, "after" the
+winner) and whose comment says which won; a conflict also leaves that row on the winning side.
+Annotations of others are never pushed: the server's version of them always wins on the laptop.
 
-The time of the last sync with a server is kept in the file's `meta` table. Syncing twice
-changes nothing the second time. Deletions are not synced: an annotation deleted on one side
-comes back from the other.
+Deletions: the laptop keeps, per server, the uids both sides held at the last sync with the
+version each agreed on (`sync_state`). An annotation of that list missing on one side was
+deleted there: the other side deletes it too (a "delete" history row keeps its snapshot, so
+Edit > History restores it), unless it was changed on the other side since the last sync; then
+the change survives: the annotation is put back where it was deleted, with its history and a
+row saying it had been deleted there, and the report lists it as a conflict. Only the
+analyst's own deletions are pushed; a colleague's annotation missing on the laptop comes back.
+An annotation missing on the server counts as deleted there only when the server records it
+(a "delete" history row, or its document removed): one merely missing (a server restored from
+an older backup) is kept on the laptop, and the analyst's own are pushed back.
+A file that has not synced with the server since 0006 has no list: nothing is deleted by that
+sync (the sides are joined, as before), and the next one carries deletions.
+
+The time of the last sync is kept in the file's `meta` table. Syncing twice changes nothing
+the second time, and a sync with nothing to do reads only the two sides' scans (sync_read.py).
 """
 
 from __future__ import annotations
@@ -25,40 +39,49 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from annotator.core.dataset import DatasetTag
+from annotator.core import annotation_rows as rows
 from annotator.core.errors import AnnotatorError
-from annotator.core.history import record, snapshot_of
-from annotator.core.interchange.merge import EXTRA_TAG_COLOURS, merge_incoming
-from annotator.core.interchange.records import (
-    IncomingAnnotation,
-    IncomingDocument,
-    IncomingHistory,
-    IncomingSet,
+from annotator.core.history import (
+    AnnotationSnapshot,
+    TagSnapshot,
+    record,
+    record_row,
+    snapshot_of,
+    snapshot_to_json,
 )
+from annotator.core.interchange.merge import EXTRA_TAG_COLOURS, merge_incoming
+from annotator.core.interchange.records import IncomingAnnotation, IncomingSet
 from annotator.core.model import (
     Annotation,
     AnnotationHistory,
     AnnotationTag,
-    Document,
     Meta,
+    SyncState,
     Tag,
-    Unit,
 )
 from annotator.core.ops import stored_time, tag_ids_by_name
-from annotator.core.store import Store
+from annotator.core.store import Store, bulk_select
+from annotator.core.sync_read import (
+    Identity,
+    Scan,
+    Scanned,
+    Version,
+    deleted_on,
+    marks,
+    new_ids,
+    read_documents,
+    read_history,
+    read_versions,
+    scan,
+)
 
 SYNC_ACTION = "import"  # the history action of a version taken from the other side
 SYNC_FORMAT = "annotator-sync"
-
-# (document sha256, start, end, author, created as stored)
-Identity = tuple[str, int, int, str, str]
-TagContent = tuple[tuple[str, str, tuple[str, ...]], ...]
 
 
 class SyncFailed(AnnotatorError):
@@ -66,44 +89,29 @@ class SyncFailed(AnnotatorError):
 
 
 @dataclass(frozen=True)
-class _Version:
-    """One annotation as one side holds it."""
-
-    id: int
-    document_id: int
-    identity: Identity
-    tags: tuple[DatasetTag, ...]
-    note: str
-    status: str
-    reviewer: str | None
-    reviewed_at: dt.datetime | None
-    review_comment: str
-    created: dt.datetime
-    modified: dt.datetime
-
-    def content(self) -> tuple[object, ...]:
-        tags: TagContent = tuple(
-            sorted((t.name, repr(sorted(t.fields.items())), tuple(t.suggested)) for t in self.tags)
-        )
-        reviewed = stored_time(self.reviewed_at) if self.reviewed_at else None
-        return (tags, self.note, self.status, self.reviewer, reviewed, self.review_comment)
-
-
-@dataclass(frozen=True)
 class Conflict:
-    """An annotation edited on both sides since the last sync."""
+    """An annotation changed on both sides since the last sync (`kind` "edit"), or deleted on
+    one side and changed on the other ("deleted on laptop" / "deleted on server": the changed
+    version is kept on both sides, and the deleted side's time is None)."""
 
     identity: Identity
     winner: str  # "laptop" | "server"
-    laptop_modified: dt.datetime
-    server_modified: dt.datetime
+    laptop_modified: dt.datetime | None
+    server_modified: dt.datetime | None
+    kind: str = "edit"
 
     def describe(self) -> str:
         sha, start, end, author, _created = self.identity
+        where = f"annotation [{start}, {end}) by {author} in document {sha[:12]}"
         loser = "server" if self.winner == "laptop" else "laptop"
+        if self.kind != "edit":
+            return (
+                f"{where}: deleted on the {loser}, changed on the {self.winner} since the last "
+                f"sync: the {self.winner}'s version kept on both, the deletion in its history"
+            )
         return (
-            f"annotation [{start}, {end}) by {author} in document {sha[:12]}: the {self.winner}'s "
-            f"version kept (modified later), the {loser}'s kept in history"
+            f"{where}: the {self.winner}'s version kept (modified later), the {loser}'s kept "
+            "in history"
         )
 
 
@@ -113,115 +121,45 @@ class SyncReport:
     pulled_documents: int = 0
     pulled_annotations: int = 0
     pulled_updates: int = 0
+    pulled_deletions: int = 0
     pushed_documents: int = 0
     pushed_annotations: int = 0
     pushed_updates: int = 0
+    pushed_deletions: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def changed_nothing(self) -> bool:
         return not (
-            self.pulled_documents or self.pulled_annotations or self.pulled_updates
-            or self.pushed_documents or self.pushed_annotations or self.pushed_updates
+            self.pulled_documents
+            or self.pulled_annotations
+            or self.pulled_updates
+            or self.pulled_deletions
+            or self.pushed_documents
+            or self.pushed_annotations
+            or self.pushed_updates
+            or self.pushed_deletions
         )
 
     def lines(self) -> list[str]:
         """One line per direction, then one per conflict."""
         return [
             f"pulled from {self.server}: {self.pulled_documents} document(s), "
-            f"{self.pulled_annotations} annotation(s) added, {self.pulled_updates} updated",
+            f"{self.pulled_annotations} annotation(s) added, {self.pulled_updates} updated, "
+            f"{self.pulled_deletions} deleted",
             f"pushed to {self.server}: {self.pushed_documents} document(s), "
-            f"{self.pushed_annotations} annotation(s) added, {self.pushed_updates} updated",
+            f"{self.pushed_annotations} annotation(s) added, {self.pushed_updates} updated, "
+            f"{self.pushed_deletions} deleted",
             *(f"conflict: {c.describe()}" for c in self.conflicts),
         ]
 
 
-@dataclass
-class _Side:
-    documents: dict[str, IncomingDocument]
-    versions: dict[Identity, _Version]
-
-
-def _read_side(store: Store) -> _Side:
-    """Every document (with its text and units) and annotation of `store`, read through its
-    Store (either back end)."""
-    with store.read() as session:
-        units: dict[int, list[tuple[int, int, str]]] = {}
-        for doc_id, start, end, kind in session.execute(
-            select(Unit.document_id, Unit.start, Unit.end, Unit.kind).order_by(
-                Unit.document_id, Unit.ordinal
-            )
-        ):
-            units.setdefault(doc_id, []).append((start, end, str(kind)))
-        documents: dict[str, IncomingDocument] = {}
-        sha_of: dict[int, str] = {}
-        for doc in session.scalars(select(Document).order_by(Document.id)):
-            sha_of[doc.id] = doc.sha256
-            documents[doc.sha256] = IncomingDocument(
-                sha256=doc.sha256, text=doc.text, title=doc.title, source_name=doc.source_name,
-                issuer=doc.issuer, published=doc.published, language=doc.language,
-                metadata_known=True, units=tuple(units.get(doc.id, ())),
-            )
-        tags: dict[int, list[DatasetTag]] = {}
-        for annotation_id, name, fields, suggested in session.execute(
-            select(AnnotationTag.annotation_id, Tag.name, AnnotationTag.fields,
-                   AnnotationTag.suggested)
-            .join(Tag, Tag.id == AnnotationTag.tag_id)
-            .order_by(Tag.position, Tag.name)
-        ):
-            tags.setdefault(annotation_id, []).append(
-                DatasetTag(name, dict(fields or {}), tuple(suggested or ()))
-            )
-        versions: dict[Identity, _Version] = {}
-        for a in session.execute(select(Annotation).execution_options(populate_existing=True)
-                                 ).scalars():
-            identity = (sha_of[a.document_id], a.start, a.end, a.author, stored_time(a.created))
-            versions[identity] = _Version(
-                a.id, a.document_id, identity, tuple(tags.get(a.id, ())), a.note or "",
-                a.status or "draft", a.reviewer, a.reviewed_at, a.review_comment or "",
-                a.created, a.modified,
-            )
-    return _Side(documents, versions)
-
-
-def _history(store: Store, ids: list[int]) -> dict[int, tuple[IncomingHistory, ...]]:
-    grouped: dict[int, list[IncomingHistory]] = {}
-    if not ids:
-        return {}
-    with store.read() as session:
-        for start in range(0, len(ids), 500):
-            for row in session.execute(
-                select(AnnotationHistory)
-                .where(AnnotationHistory.annotation_id.in_(ids[start : start + 500]))
-                .order_by(AnnotationHistory.annotation_id, AnnotationHistory.id)
-            ).scalars():
-                grouped.setdefault(row.annotation_id, []).append(
-                    IncomingHistory(
-                        row.action, row.actor, row.at, row.before, row.after, row.comment or ""
-                    )
-                )
-    return {key: tuple(value) for key, value in grouped.items()}
-
-
-def _incoming(
-    source: str, side: _Side, versions: list[_Version], history: dict[int, Any],
-    documents: set[str],
-) -> IncomingSet:
-    incoming = IncomingSet(source=source, format=SYNC_FORMAT)
-    incoming.documents = [side.documents[sha] for sha in sorted(documents)]
-    incoming.annotations = [
-        IncomingAnnotation(
-            v.identity[0], v.identity[1], v.identity[2], v.identity[3], v.tags, v.created,
-            v.modified, v.note, None, None, None, v.status, v.reviewer, v.reviewed_at,
-            v.review_comment, history.get(v.id, ()),
-        )
-        for v in versions
-    ]
-    return incoming
-
-
 def _meta_key(server: Store) -> str:
     return "sync:" + hashlib.sha256(server.key.encode()).hexdigest()[:40]
+
+
+def _state_key(server: Store) -> str:
+    return hashlib.sha256(server.key.encode()).hexdigest()[:40]
 
 
 def last_sync(local: Store, server: Store) -> dt.datetime | None:
@@ -231,58 +169,13 @@ def last_sync(local: Store, server: Store) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def _ensure_tag(session: Session, known: dict[str, int], name: str) -> int:
-    if name not in known:
-        position = max((t.position for t in session.scalars(select(Tag))), default=0) + 1
-        tag = Tag(name=name, colour=EXTRA_TAG_COLOURS[len(known) % len(EXTRA_TAG_COLOURS)],
-                  shortcut=None, position=position)
-        session.add(tag)
-        session.flush()
-        known[name] = tag.id
-    return known[name]
-
-
-def _take(store: Store, target: _Version, winner: _Version, actor: str, comment: str) -> None:
-    """Give `target` (an annotation of `store`) the content of `winner`, with a history row."""
-    with store.write() as session:
-        annotation = session.get(Annotation, target.id)
-        if annotation is None:
-            return
-        before = snapshot_of(annotation)
-        known = tag_ids_by_name(session)
-        annotation.note = winner.note
-        annotation.status = winner.status
-        annotation.reviewer = winner.reviewer
-        annotation.reviewed_at = winner.reviewed_at
-        annotation.review_comment = winner.review_comment
-        annotation.modified = winner.modified
-        annotation.tags = [
-            AnnotationTag(tag_id=_ensure_tag(session, known, t.name), fields=dict(t.fields),
-                          suggested=list(t.suggested))
-            for t in winner.tags
-        ]
-        session.flush()
-        session.refresh(annotation)
-        record(session, SYNC_ACTION, actor, before, snapshot_of(annotation), comment)
-
-
-def _note_conflict(store: Store, kept: _Version, lost_before: Any, actor: str,
-                   comment: str) -> None:
-    """On the winning side: a history row holding the losing version ("before")."""
-    with store.write() as session:
-        annotation = session.get(Annotation, kept.id)
-        if annotation is None:
-            return
-        after = snapshot_of(annotation)
-        record(session, SYNC_ACTION, actor, lost_before, after, comment)
-
-
 def sync(local: Store, server: Store, analyst: str | None = None) -> SyncReport:
     """Pull the server's documents and annotations into `local`, push `analyst`'s layer
-    (default: the role connected to the server) into `server`. SyncFailed when the server
-    cannot be reached or refuses a write; what was committed stays (a retry completes it)."""
+    (default: the role connected to the server) into `server`, deletions and moves included.
+    SyncFailed when the server cannot be reached or refuses a write; what was committed stays
+    (a retry completes it)."""
     try:
-        return _sync(local, server, analyst or server.user or "")
+        return _Sync(local, server, analyst or server.user or "").run()
     except DBAPIError as exc:
         # the server's own first line (never the statement or its values)
         lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
@@ -293,96 +186,481 @@ def sync(local: Store, server: Store, analyst: str | None = None) -> SyncReport:
         ) from exc
 
 
-def _sync(local: Store, server: Store, analyst: str) -> SyncReport:
-    if not analyst:
-        raise SyncFailed("sync needs the analyst whose layer to push")
-    report = SyncReport(server=server.label)
-    since = last_sync(local, server)
-    started = dt.datetime.now(dt.UTC)
-    here, there = _read_side(local), _read_side(server)
-
-    # Pull: what the server has and the laptop does not.
-    missing = [v for key, v in there.versions.items() if key not in here.versions]
-    new_documents = set(there.documents) - set(here.documents)
-    if missing or new_documents:
-        history = _history(server, [v.id for v in missing])
-        needed = new_documents | {v.identity[0] for v in missing}
-        pulled = merge_incoming(
-            local, _incoming(server.label, there, missing, history, needed & set(there.documents))
-        )
-        report.pulled_documents = pulled.documents_added
-        report.pulled_annotations = pulled.annotations_added
-
-    # Push: the analyst's own annotations the server does not have.
-    own = [
-        v for key, v in here.versions.items() if v.identity[3] == analyst
-        and key not in there.versions
-    ]
-    if own:
-        history = _history(local, [v.id for v in own])
-        pushed = merge_incoming(
-            server,
-            _incoming(local.label, here, own, history, {v.identity[0] for v in own}),
-        )
-        report.pushed_documents = pushed.documents_added
-        report.pushed_annotations = pushed.annotations_added
-
-    # Both sides have it: the changed (or, changed on both, the later) version wins.
-    for key, theirs in there.versions.items():
-        mine = here.versions.get(key)
-        if mine is None or mine.content() == theirs.content():
-            continue
-        _settle(local, server, mine, theirs, since, analyst, report)
-
-    with local.write() as session:
-        row = session.get(Meta, _meta_key(server))
-        value = stored_time(started)
-        if row is None:
-            session.add(Meta(key=_meta_key(server), value=value))
-        else:
-            row.value = value
-    return report
-
-
-def _settle(local: Store, server: Store, mine: _Version, theirs: _Version,
-            since: dt.datetime | None, analyst: str, report: SyncReport) -> None:
-    changed_here = since is None or mine.modified > since
-    changed_there = since is None or theirs.modified > since
-    ours = mine.identity[3] == analyst
-    conflict = changed_here and changed_there
-    if not ours or (changed_there and not changed_here):
-        laptop_wins = False
-    elif changed_here and not changed_there:
-        laptop_wins = True
-    else:
-        laptop_wins = mine.modified > theirs.modified
-    if conflict:
-        report.conflicts.append(Conflict(
-            mine.identity, "laptop" if laptop_wins else "server", mine.modified, theirs.modified
+def _read_state(local: Store, key: str) -> dict[str, str] | None:
+    """uid -> agreed version at the last sync with the server; None: no list kept yet."""
+    if _kept_marks(local, key) is None:
+        return None
+    with local.read() as session:
+        return dict(bulk_select(
+            session.connection(),
+            select(SyncState.uid, SyncState.version).where(SyncState.server == key),
         ))
-    winner = "laptop" if laptop_wins else "server"
-    loser = "server" if laptop_wins else "laptop"
-    comment = (
-        f"sync conflict: the {winner}'s version kept (modified "
-        f"{stored_time((mine if laptop_wins else theirs).modified)}), the {loser}'s lost "
-        f"(modified {stored_time((theirs if laptop_wins else mine).modified)})"
-        if conflict else f"sync: the {winner}'s version taken"
-    )
-    if laptop_wins:
-        lost = _snapshot(server, theirs.id)
-        _take(server, theirs, mine, analyst, comment)
-        report.pushed_updates += 1
-        if conflict and lost is not None:
-            _note_conflict(local, mine, lost, analyst, comment)
+
+
+class _Sync:
+    def __init__(self, local: Store, server: Store, analyst: str) -> None:
+        if not analyst:
+            raise SyncFailed("sync needs the analyst whose layer to push")
+        self.local, self.server, self.analyst = local, server, analyst
+        self.report = SyncReport(server=server.label)
+        self.key = _state_key(server)
+        self.pull: list[Scanned] = []  # server rows the laptop takes
+        self.push: list[Scanned] = []  # laptop rows the server takes
+        self.delete_here: list[Scanned] = []
+        self.delete_there: list[Scanned] = []
+        self.revived: list[tuple[Identity, Conflict]] = []  # put back where deleted
+        self.adopted = 0  # laptop annotations that took the server's uid
+        self.written: set[int] = set()  # id() of the stores this sync wrote
+        self.derived: dict[Identity, str] = {}  # uids derived from identities (sync_read.py)
+        # by "the laptop wins": (losing version, winning version, comment, note the conflict)
+        self.takes: dict[bool, list[tuple[Version, Version, str, bool]]] = {False: [], True: []}
+
+    def run(self) -> SyncReport:
+        since = last_sync(self.local, self.server)
+        started = dt.datetime.now(dt.UTC)
+        if _kept_marks(self.local, self.key) == f"{marks(self.local)}|{marks(self.server)}":
+            self._save_state(None, None, None, started)  # nothing changed since the last sync
+            return self.report
+        state = _read_state(self.local, self.key)
+        here, there = scan(self.local, self.derived), scan(self.server, self.derived)
+        self._same_identity(here, there)
+        self._classify(here, there, state)
+        self._copy(here, there)
+        both = [uid for uid in here.annotations if uid in there.annotations]
+        self._settle(here, there, both, state, since)
+        self._apply_takes()
+        self._delete()
+        self._note_revived()
+        # the sides this sync wrote, as it left them
+        if id(self.local) in self.written:
+            here = scan(self.local, self.derived)
+        if id(self.server) in self.written:
+            there = scan(self.server, self.derived)
+        self._save_state(here, there, state, started)
+        return self.report
+
+    def _same_identity(self, here: Scan, there: Scan) -> None:
+        """Annotations with different uids but the same identity are the same (a file from
+        before 0006, an annotation deleted and put back by undo): the laptop takes the
+        server's uid."""
+        theirs = {
+            row.identity: row
+            for uid, row in there.annotations.items()
+            if uid not in here.annotations
+        }
+        adopted: list[tuple[int, str]] = []
+        for uid, row in list(here.annotations.items()):
+            match = theirs.get(row.identity) if uid not in there.annotations else None
+            if match is None or match.uid in here.annotations:
+                continue
+            del here.annotations[uid]
+            here.annotations[match.uid] = Scanned(
+                row.id, match.uid, match.uid, row.document_id, row.identity, row.version
+            )
+            adopted.append((row.id, match.uid))
+        self.adopted = len(adopted)
+        if adopted:
+            self.written.add(id(self.local))
+            with self.local.write() as session:
+                for annotation_id, uid in adopted:
+                    session.execute(
+                        update(Annotation).where(Annotation.id == annotation_id).values(uid=uid)
+                    )
+
+    def _classify(self, here: Scan, there: Scan, state: dict[str, str] | None) -> None:
+        own = self.analyst
+        gone = [
+            row for uid, row in here.annotations.items()
+            if uid not in there.annotations and state is not None and uid in state
+        ]
+        deleted = deleted_on(self.server, there, gone)
+        for uid, row in here.annotations.items():
+            if uid in there.annotations:
+                continue
+            agreed = state.get(uid) if state is not None else None
+            if agreed is None or uid not in deleted:
+                # new on the laptop, or missing on the server with no deletion recorded there
+                # (a server restored from a backup): the analyst's own go (back) to the server
+                if row.author == own:
+                    self.push.append(row)
+            elif row.version != agreed and row.author == own:  # deleted there, changed here
+                self.push.append(row)
+                self.revived.append(
+                    (
+                        row.identity,
+                        Conflict(row.identity, "laptop", None, None, "deleted on server"),
+                    )
+                )
+            else:
+                self.delete_here.append(row)
+        for uid, row in there.annotations.items():
+            if uid in here.annotations:
+                continue
+            agreed = state.get(uid) if state is not None else None
+            if agreed is None or row.author != own:  # new there, or not ours to delete
+                self.pull.append(row)
+            elif row.version != agreed:  # deleted on the laptop, changed on the server
+                self.pull.append(row)
+                self.revived.append(
+                    (
+                        row.identity,
+                        Conflict(row.identity, "server", None, None, "deleted on laptop"),
+                    )
+                )
+            else:
+                self.delete_there.append(row)
+
+    def _incoming(
+        self, store: Store, scanned: Scan, chosen: list[Scanned], documents: set[str]
+    ) -> IncomingSet:
+        versions = read_versions(store, chosen)
+        history = read_history(store, sorted(v.id for v in versions.values()))
+        stored_uid = {row.uid: row.stored_uid for row in chosen}
+        incoming = IncomingSet(source=store.label, format=SYNC_FORMAT)
+        incoming.documents = read_documents(store, documents)
+        incoming.annotations = [
+            IncomingAnnotation(
+                v.identity[0],
+                v.identity[1],
+                v.identity[2],
+                v.identity[3],
+                v.tags,
+                v.created,
+                v.modified,
+                v.note,
+                None,
+                None,
+                None,
+                v.status,
+                v.reviewer,
+                v.reviewed_at,
+                v.review_comment,
+                history.get(v.id, ()),
+                stored_times=v.stored_times,
+                uid=stored_uid[v.uid],
+            )
+            for v in (versions[row.uid] for row in chosen)
+        ]
+        return incoming
+
+    def _copy(self, here: Scan, there: Scan) -> None:
+        """Pull what the laptop lacks (and the server's new documents), push what it has."""
+        here_shas = set(here.shas.values())
+        new_documents = set(there.shas.values()) - here_shas
+        if self.pull or new_documents:
+            needed = new_documents | ({row.identity[0] for row in self.pull} - here_shas)
+            self.written.add(id(self.local))
+            pulled = merge_incoming(
+                self.local, self._incoming(self.server, there, self.pull, needed)
+            )
+            self.report.pulled_documents = pulled.documents_added
+            self.report.pulled_annotations = pulled.annotations_added
+        if self.push:
+            needed = {row.identity[0] for row in self.push} - set(there.shas.values())
+            self.written.add(id(self.server))
+            pushed = merge_incoming(
+                self.server, self._incoming(self.local, here, self.push, needed)
+            )
+            self.report.pushed_documents = pushed.documents_added
+            self.report.pushed_annotations = pushed.annotations_added
+
+    def _settle(
+        self,
+        here: Scan,
+        there: Scan,
+        both: list[str],
+        state: dict[str, str] | None,
+        since: dt.datetime | None,
+    ) -> None:
+        """Both sides have it: the changed (or, changed on both, the later) version wins."""
+        differ = [
+            uid for uid in both if here.annotations[uid].version != there.annotations[uid].version
+        ]
+        if not differ:
+            return
+        mine_all = read_versions(self.local, [here.annotations[uid] for uid in differ])
+        theirs_all = read_versions(self.server, [there.annotations[uid] for uid in differ])
+        for uid in differ:
+            mine, theirs = mine_all[uid], theirs_all[uid]
+            if mine.content() == theirs.content():
+                continue
+            agreed = state.get(uid) if state is not None else None
+            if agreed is not None:
+                changed_here = here.annotations[uid].version != agreed
+                changed_there = there.annotations[uid].version != agreed
+            else:
+                changed_here = since is None or mine.modified > since
+                changed_there = since is None or theirs.modified > since
+            self._settle_one(mine, theirs, changed_here, changed_there)
+
+    def _settle_one(
+        self, mine: Version, theirs: Version, changed_here: bool, changed_there: bool
+    ) -> None:
+        ours = mine.identity[3] == self.analyst
+        conflict = changed_here and changed_there
+        if not ours or (changed_there and not changed_here):
+            laptop_wins = False
+        elif changed_here and not changed_there:
+            laptop_wins = True
+        else:
+            laptop_wins = mine.modified > theirs.modified
+        winner, loser = ("laptop", "server") if laptop_wins else ("server", "laptop")
+        if conflict:
+            self.report.conflicts.append(
+                Conflict(mine.identity, winner, mine.modified, theirs.modified)
+            )
+        kept, lost = (mine, theirs) if laptop_wins else (theirs, mine)
+        comment = (
+            f"sync conflict: the {winner}'s version kept (modified "
+            f"{stored_time(kept.modified)}), the {loser}'s lost (modified "
+            f"{stored_time(lost.modified)})"
+            if conflict
+            else f"sync: the {winner}'s version taken"
+        )
+        # a conflict leaves its row on the winning side too (on the server: ana's own only)
+        self.takes[laptop_wins].append((lost, kept, comment, conflict and (laptop_wins or ours)))
+
+    def _apply_takes(self) -> None:
+        """The winners' versions taken, one transaction per side; a conflict's row on the
+        winning side after."""
+        for laptop_wins in (False, True):
+            takes = self.takes[laptop_wins]
+            if not takes:
+                continue
+            target, source = (self.server, self.local) if laptop_wins else (
+                self.local, self.server
+            )
+            notes: list[tuple[Version, AnnotationSnapshot, str]] = []
+            with target.write() as session:
+                befores = _take_all(session, takes, self.analyst)
+            self.written.add(id(target))
+            for (_lost, kept, comment, note), before in zip(takes, befores, strict=True):
+                if note and before is not None:
+                    notes.append((kept, before, comment))
+            if laptop_wins:
+                self.report.pushed_updates += len(takes)
+            else:
+                self.report.pulled_updates += len(takes)
+            if notes:
+                self.written.add(id(source))
+                with source.write() as session:
+                    for kept, before, comment in notes:
+                        annotation = session.get(Annotation, kept.id)
+                        if annotation is not None:
+                            record(session, SYNC_ACTION, self.analyst, before,
+                                   snapshot_of(annotation), comment)
+
+    def _delete(self) -> None:
+        for store, chosen, side in (
+            (self.local, self.delete_here, "server"),
+            (self.server, self.delete_there, "laptop"),
+        ):
+            if not chosen:
+                continue
+            self.written.add(id(store))
+            versions = read_versions(store, chosen)
+            now = dt.datetime.now(dt.UTC)
+            ids = [v.id for v in versions.values()]
+            with store.write() as session:
+                connection = session.connection()
+                for first in range(0, len(ids), 500):
+                    some = ids[first : first + 500]
+                    connection.execute(
+                        delete(AnnotationTag).where(AnnotationTag.annotation_id.in_(some))
+                    )
+                    connection.execute(delete(Annotation).where(Annotation.id.in_(some)))
+                connection.execute(insert(AnnotationHistory), [
+                    {"annotation_id": v.id, "document_id": v.document_id, "action": "delete",
+                     "actor": self.analyst, "at": now,
+                     "before": snapshot_to_json(_snapshot(v, v.id, v.document_id)),
+                     "after": None, "comment": f"sync: deleted on the {side}"}
+                    for v in versions.values()
+                ])
+            if store is self.local:
+                self.report.pulled_deletions = len(chosen)
+            else:
+                self.report.pushed_deletions = len(chosen)
+
+    def _note_revived(self) -> None:
+        """An annotation deleted on one side and changed on the other is kept: a history row
+        on both sides says so."""
+        if not self.revived:
+            return
+        identities = [identity for identity, _conflict in self.revived]
+        for store in (self.local, self.server):
+            ids = new_ids(store, identities)
+            self.written.add(id(store))
+            with store.write() as session:
+                connection = session.connection()
+                for identity, conflict in self.revived:
+                    if identity not in ids:
+                        continue
+                    snapshot = rows.read_snapshot(connection, ids[identity])
+                    record_row(
+                        connection,
+                        SYNC_ACTION,
+                        self.analyst,
+                        None,
+                        snapshot,
+                        "sync conflict: " + conflict.describe().split(": ", 1)[1],
+                    )
+        self.report.conflicts.extend(conflict for _identity, conflict in self.revived)
+
+    def _save_state(
+        self, here: Scan | None, there: Scan | None, old: dict[str, str] | None,
+        started: dt.datetime,
+    ) -> None:
+        """What both sides hold now, with the version both have (an annotation that differs
+        keeps the version agreed before), and the marks of the scans (sync_read.py); without
+        scans, only the time of the sync."""
+        with self.local.write() as session:
+            _set_meta(session, _meta_key(self.server), stored_time(started))
+            if here is None or there is None:
+                return
+            _set_meta(session, "sync-state:" + self.key, f"{here.marks}|{there.marks}")
+        old = old or {}
+        agreed: dict[str, str] = {}
+        for uid, row in there.annotations.items():
+            mine = here.annotations.get(uid)
+            if mine is None:
+                continue
+            if mine.version == row.version:
+                agreed[uid] = row.version
+            elif uid in old:
+                agreed[uid] = old[uid]
+        gone = [uid for uid in old if uid not in agreed]
+        changed = [(uid, version) for uid, version in agreed.items() if old.get(uid) != version]
+        with self.local.write() as session:
+            for first in range(0, len(gone), 500):
+                session.execute(
+                    delete(SyncState).where(
+                        SyncState.server == self.key, SyncState.uid.in_(gone[first : first + 500])
+                    )
+                )
+            replaced = [uid for uid, _version in changed if uid in old]
+            for first in range(0, len(replaced), 500):
+                session.execute(
+                    delete(SyncState).where(
+                        SyncState.server == self.key,
+                        SyncState.uid.in_(replaced[first : first + 500]),
+                    )
+                )
+            if changed:
+                session.execute(
+                    SyncState.__table__.insert(),  # type: ignore[attr-defined]
+                    [{"server": self.key, "uid": uid, "version": v} for uid, v in changed],
+                )
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
     else:
-        lost = _snapshot(local, mine.id)
-        _take(local, mine, theirs, analyst, comment)
-        report.pulled_updates += 1
-        if conflict and lost is not None and theirs.identity[3] == analyst:
-            _note_conflict(server, theirs, lost, analyst, comment)
+        row.value = value
 
 
-def _snapshot(store: Store, annotation_id: int) -> Any:
-    with store.read() as session:
-        annotation = session.get(Annotation, annotation_id)
-        return None if annotation is None else snapshot_of(annotation)
+def _kept_marks(local: Store, key: str) -> str | None:
+    """The marks both sides had at the last sync (None: no list of what they held kept)."""
+    with local.read() as session:
+        return session.scalar(select(Meta.value).where(Meta.key == "sync-state:" + key))
+
+
+def _snapshot(version: Version, annotation_id: int, document_id: int) -> AnnotationSnapshot:
+    """`version` as a history snapshot of the annotation `annotation_id` of one side."""
+    _sha, start, end, author, _created = version.identity
+    return AnnotationSnapshot(
+        id=annotation_id, document_id=document_id, start=start, end=end, author=author,
+        created=version.created, modified=version.modified, note=version.note,
+        tags=tuple(TagSnapshot(t.name, dict(t.fields), tuple(t.suggested)) for t in version.tags),
+        status=version.status, reviewer=version.reviewer, reviewed_at=version.reviewed_at,
+        review_comment=version.review_comment,
+    )
+
+
+_TAKE = (
+    update(Annotation)
+    .where(Annotation.id == bindparam("target"))
+    .values(
+        uid=bindparam("new_uid"), start=bindparam("new_start"), end=bindparam("new_end"),
+        note=bindparam("new_note"), status=bindparam("new_status"),
+        reviewer=bindparam("new_reviewer"), review_comment=bindparam("new_comment"),
+        modified=bindparam("new_modified", type_=String),
+        reviewed_at=bindparam("new_reviewed_at", type_=String),
+    )
+)
+
+
+def _take_all(
+    session: Session, takes: list[tuple[Version, Version, str, bool]], actor: str
+) -> list[AnnotationSnapshot | None]:
+    """Give each losing version's annotation (of the session's database) the content of the
+    winning one (span included), with a history row, in a few statements; the snapshots
+    before (None: the annotation is gone)."""
+    connection = session.connection()
+    ids = [lost.id for lost, _kept, _comment, _note in takes]
+    present = {
+        annotation_id
+        for first in range(0, len(ids), 500)
+        for annotation_id in connection.execute(
+            select(Annotation.id).where(Annotation.id.in_(ids[first : first + 500]))
+        ).scalars()
+    }
+    known = tag_ids_by_name(session)
+    befores: list[AnnotationSnapshot | None] = []
+    changes: list[dict[str, object]] = []
+    tags: list[dict[str, object]] = []
+    history: list[dict[str, object]] = []
+    now = dt.datetime.now(dt.UTC)
+    for lost, kept, comment, _note in takes:
+        if lost.id not in present:
+            befores.append(None)
+            continue
+        before = _snapshot(lost, lost.id, lost.document_id)
+        after = _snapshot(kept, lost.id, lost.document_id)
+        befores.append(before)
+        changes.append({
+            "target": lost.id, "new_uid": kept.uid, "new_start": kept.span[0],
+            "new_end": kept.span[1], "new_note": kept.note, "new_status": kept.status,
+            "new_reviewer": kept.reviewer, "new_comment": kept.review_comment,
+            "new_modified": stored_time(kept.modified),
+            "new_reviewed_at": stored_time(kept.reviewed_at) if kept.reviewed_at else None,
+        })
+        tags.extend(
+            {"annotation_id": lost.id, "tag_id": _ensure_tag(session, known, t.name),
+             "fields": dict(t.fields), "suggested": list(t.suggested)}
+            for t in kept.tags
+        )
+        history.append({
+            "annotation_id": lost.id, "document_id": lost.document_id, "action": SYNC_ACTION,
+            "actor": actor, "at": now, "before": snapshot_to_json(before),
+            "after": snapshot_to_json(after), "comment": comment,
+        })
+    if changes:
+        connection.execute(_TAKE, changes)
+        changed = [change["target"] for change in changes]
+        for first in range(0, len(changed), 500):
+            connection.execute(
+                delete(AnnotationTag).where(
+                    AnnotationTag.annotation_id.in_(changed[first : first + 500])
+                )
+            )
+        if tags:
+            connection.execute(insert(AnnotationTag), tags)
+        connection.execute(insert(AnnotationHistory), history)
+    return befores
+
+
+def _ensure_tag(session: Session, known: dict[str, int], name: str) -> int:
+    if name not in known:
+        position = max((t.position for t in session.scalars(select(Tag))), default=0) + 1
+        tag = Tag(
+            name=name,
+            colour=EXTRA_TAG_COLOURS[len(known) % len(EXTRA_TAG_COLOURS)],
+            shortcut=None,
+            position=position,
+        )
+        session.add(tag)
+        session.flush()
+        known[name] = tag.id
+    return known[name]

@@ -151,13 +151,23 @@ def test_sync_pushes_pulls_and_twice_changes_nothing(
     code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
     assert code == 0
     outcome = json.loads(out)
-    assert outcome["pushed"] == {"documents": 0, "annotations": 1, "updated": 0}
+    assert outcome["pushed"] == {"documents": 0, "annotations": 1, "updated": 0, "deleted": 0}
     assert outcome["conflicts"] == []
     code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
     outcome = json.loads(out)
     assert outcome["pulled"] == outcome["pushed"] == {"documents": 0, "annotations": 0,
-                                                      "updated": 0}
+                                                      "updated": 0, "deleted": 0}
     assert len(json.loads(run(capsys, "list", "--db", server, "--json")[1])) == 1
+    # deleted on the laptop: deleted on the server, and it stays deleted
+    with open_store(laptop) as store:
+        ops.delete_annotation(store, 1)
+    code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server)
+    assert code == 0 and "1 deleted" in out.splitlines()[1]
+    code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
+    outcome = json.loads(out)
+    assert outcome["pulled"] == outcome["pushed"] == {"documents": 0, "annotations": 0,
+                                                      "updated": 0, "deleted": 0}
+    assert json.loads(run(capsys, "list", "--db", server, "--json")[1])[0]["annotations"] == 0
 
 
 def test_sync_usage_and_an_unreachable_server(

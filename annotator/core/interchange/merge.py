@@ -463,7 +463,7 @@ class _Writer:
             review = (
                 annotation.status, annotation.reviewer, reviewed_at, annotation.review_comment
             )
-            annotation_rows.append((*row, *review))
+            annotation_rows.append((*row, *review, annotation.uid))
             self.touched.add(document_id)
             if annotation.history:
                 history_rows.extend(_carried_rows(annotation.history, annotation_id, document_id))

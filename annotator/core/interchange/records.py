@@ -170,6 +170,9 @@ class IncomingAnnotation(NamedTuple):
     # text, exactly what `ops.stored_time` gives), each None where the value is None or stored
     # otherwise: the merge writes them as they are instead of converting 300,000 times back.
     stored_times: tuple[str | None, str | None, str | None] | None = None
+    # The annotation's stable id (annotation_uid.py) when it has one of its own: a sync carries
+    # it; None (every file format) leaves the id derived from the annotation's identity.
+    uid: str | None = None
 
     def describe(self, position: int, document: str = "") -> str:
         """The annotation as a refusal names it, on one line.

@@ -195,10 +195,10 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
             connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
-        if engine.dialect.name == "sqlite":  # the search indexes are SQLite's (FTS5)
-            driver = connection.connection.driver_connection
-            if search_index.has_index(driver):
-                search_index.refresh(driver)
+        # the rows the migrations queued for the search indexes (0004; 0006 on a server)
+        driver = connection.connection.driver_connection
+        if search_index.has_index(driver):
+            search_index.refresh(driver)
 
 
 @contextmanager
@@ -279,10 +279,7 @@ class Store:
 
     def _refresh_search(self, session: Session) -> None:
         """Fold the rows the session's transaction queued for the search indexes, in it,
-        when they are few; leave a bulk write's rows queued (search_index.py). Nothing on a
-        team database: the search indexes are SQLite's (FTS5)."""
-        if self.on_server:
-            return
+        when they are few; leave a bulk write's rows queued (search_index.py)."""
         connection = session.connection()
         after = connection.info.get(SEARCH_MARK)
         if after is None:
@@ -481,11 +478,23 @@ def open_store(
     return Store(db_path, owner, opened)
 
 
+def _mark_server_writes(engine: Engine) -> None:
+    """A write transaction on a team database notes the search queue's mark when it begins,
+    as SQLite's does (`_configure_engine`): after server.py's listener, which takes the write
+    lock first, so no other write queues rows in between."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("write", False):
+            conn.info[SEARCH_MARK] = search_index.mark(conn.connection.driver_connection)
+
+
 def _open_server(address: ServerAddress, create: bool) -> Store:
     owner = server_database(address)
     with owner.lock:
         if owner.shared(ENGINE) is None:
             engine = make_server_engine(owner)
+            _mark_server_writes(engine)
             try:
                 revision = server_revision(engine, address)
                 if revision is None and not create:

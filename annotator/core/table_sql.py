@@ -2,10 +2,12 @@
 SQLite's, and PostgreSQL's for a team database (issue 17).
 
 On PostgreSQL form fields are read through `jsonb` operators (the JSON columns hold JSON text:
-model.StoredJSON), `lower()` stands for SQLite's NOCASE, and the accent and case fold is
-`normalize(NFKD)` without combining marks and tatweel, lowercased (PostgreSQL runs no Python:
-`lower` where `folding.fold` casefolds, so "ß" does not find "ss" there). SQLite calls the
-application's own fold, registered on every connection (connections.py).
+model.StoredJSON), `lower()` stands for SQLite's NOCASE, and the accent and case fold of a
+form field's value is `normalize(NFKD)` without combining marks and tatweel, lowercased
+(PostgreSQL runs no Python: `lower` where `folding.fold` casefolds, so "ß" does not find "ss"
+there). SQLite calls the application's own fold, registered on every connection
+(connections.py). The free-text filter reads text and notes folded by the application on both
+(the search indexes: migrations 0004 and 0006).
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ class SQLiteTable:
 
     true = "1"
     no_limit = "-1"
-    # the free-text filter and the text sort read the search indexes (migration 0004)
-    has_search_index = True
+    # The free-text filter and the text sort read the search indexes (migration 0004 here,
+    # 0006 on PostgreSQL). search_annotations is FTS5's trigram index here (a needle of 3 or
+    # more is an index lookup), its rows numbered by rowid
+    trigram_index = True
+    index_id = "rowid"
+    # `folded` calls folding.fold itself (connections.py registers it)
+    folds_in_python = True
 
     @staticmethod
     def mark(name: str) -> str:
@@ -63,6 +70,11 @@ class SQLiteTable:
     def all_fields(alias: str) -> str:
         return f"json_extract({alias}.fields, '$')"
 
+    @staticmethod
+    def id_list(mark: str) -> str:
+        """A subquery of the ids in the JSON array given as the parameter `mark`."""
+        return f"SELECT value FROM json_each({mark})"
+
 
 # Combining marks (Latin, Cyrillic, Hebrew, Arabic and the general blocks) and tatweel: what
 # `fold` drops after NFKD.
@@ -78,9 +90,11 @@ class PostgresTable(SQLiteTable):
 
     true = "TRUE"
     no_limit = "ALL"
-    # no FTS5: the free-text filter scans the folded text (a slower path) and the text sort
-    # cuts each annotation's text out of its document
-    has_search_index = False
+    # the same folded copies and sort text (migration 0006, folded by the application), but
+    # no trigram index (pg_trgm is not assumed): the free-text filter scans the folded copies
+    trigram_index = False
+    index_id = "id"
+    folds_in_python = False
 
     @staticmethod
     def mark(name: str) -> str:
@@ -119,6 +133,10 @@ class PostgresTable(SQLiteTable):
     @staticmethod
     def all_fields(alias: str) -> str:
         return f"{alias}.fields"
+
+    @staticmethod
+    def id_list(mark: str) -> str:
+        return f"SELECT value::bigint FROM json_array_elements_text(CAST({mark} AS json))"
 
 
 def table_sql(connection: Connection) -> type[SQLiteTable]:

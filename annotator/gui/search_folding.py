@@ -11,8 +11,9 @@ window closed, a crash) loses nothing: the queue is the truth until a row is fol
 
 It looks for a backlog when a database is opened, after a write of the window's that left one
 (`Store.search_backlog_left`), after the window's own background import or merge, and after
-another process's writes were reloaded; never while a background batch is writing; never on
-a team database (PostgreSQL), which has no search indexes.
+another process's writes were reloaded; never while a background batch is writing. A team
+database (PostgreSQL) has the same queue (migration 0006): any window connected to it may fold
+a colleague's backlog, one step at a time under the server's write lock.
 """
 
 from __future__ import annotations
@@ -74,8 +75,7 @@ class SearchFolding(QObject):
         store = self.window.ctx.store
         if store is None or store.closed or store.read_only or self.window.external.batch_running:
             return None
-        # a team database has no search indexes (SQLite's FTS5): nothing to fold
-        return None if store.on_server else store
+        return store
 
     def _after_save(self) -> None:
         store = self.window.ctx.store

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -489,6 +489,17 @@ def _mark_server_writes(engine: Engine) -> None:
             conn.info[SEARCH_MARK] = search_index.mark(conn.connection.driver_connection)
 
 
+def _fold_on_open(engine: Engine) -> None:
+    """Fold the rows another client left queued for a team database's search indexes, if few,
+    as opening a file does (`_open`); optional: a colleague writing (never waited for) or a
+    role that may not write leaves them queued (the readers read them)."""
+    import psycopg  # the team extra: only on a server
+
+    folding = engine.execution_options(write=True, no_wait=True)
+    with suppress(DBAPIError, psycopg.Error), folding.begin() as conn:
+        search_index.refresh_own(conn.connection.driver_connection, 0)
+
+
 def _open_server(address: ServerAddress, create: bool) -> Store:
     owner = server_database(address)
     with owner.lock:
@@ -504,6 +515,7 @@ def _open_server(address: ServerAddress, create: bool) -> Store:
                 with engine.connect() as conn:
                     user = str(conn.exec_driver_sql("SELECT current_user").scalar())
                     conn.rollback()
+                _fold_on_open(engine)
             except BaseException:
                 engine.dispose()
                 raise

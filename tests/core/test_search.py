@@ -357,3 +357,18 @@ def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
     text = "Le cafe\u0301 au lait, كَتَبَ."
     spans = highlights(text, parse_query("CAFÉ كتب"))
     assert [text[s:e] for s, e in spans] == ["cafe\u0301", "كَتَبَ"]
+
+
+def test_the_table_filter_and_find_fold_alike_on_both_back_ends(store: Store) -> None:
+    """`folding.fold` casefolds: "ß" is "ss" and a final sigma a sigma, for Find and for the
+    table's text filter, on a team database too (whose own `lower` would not)."""
+    doc = add(store, "Die Straße war leer. Ο ΣΟΦΟΣ μίλησε.", "Delta")
+    ops.bulk_add_annotations(store, doc, [ops.NewAnnotation(4, 10, "ana", ["claim"], "σοφός", {})])
+    for query in ("strasse", "STRASSE", "straße"):
+        assert hits(search(store, query)) == [("Delta", "text", "Straße", ["claim"])]
+        assert table.ids(store, table.AnnotationFilter(text=query)) == [3]
+    assert hits(search(store, "σοφος")) == [
+        ("Delta", "note", "σοφός", ["claim"]),  # on "Straße", before the sentence
+        ("Delta", "text", "ΣΟΦΟΣ", []),
+    ]
+    assert table.ids(store, table.AnnotationFilter(text="ΣΟΦΟΣ")) == [3]  # the note

@@ -252,6 +252,8 @@ def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResult
         cursor = driver.cursor()
         try:
             units = cursor.execute(reads.units, (expression, limit + 1)).fetchall()
+            if store.on_server:  # their text, each document read once
+                units = search_server.cut_sentences(cursor, units)
             notes = cursor.execute(reads.notes, (expression, limit + 1)).fetchall()
             # rows not folded into the indexes yet: a bulk write's backlog (search_index.py)
             units += _pending_units(cursor, reads, terms, limit)

@@ -163,13 +163,11 @@ class Side:
 
     def rows(self, expression: str) -> Callable[[], object]:
         if self.on_server:  # the first matches by id, then their text (as search_server.py)
-            sql = search_server.UNITS.replace("LIMIT %s", "LIMIT 201")
 
             def rows() -> object:
                 cursor = self.raw.cursor()
                 try:
-                    found = cursor.execute(sql, (expression,)).fetchall()
-                    return search_server.cut_sentences(cursor, found)
+                    return search_server.first_units(cursor, expression, 201)
                 finally:
                     cursor.close()
 

@@ -210,10 +210,8 @@ _DOCUMENT_TEXT = "SELECT text FROM documents WHERE id = ?"
 
 @dataclass(frozen=True, slots=True)
 class _Reads:
-    """The statements of a search, in one back end's SQL."""
+    """The statements of a search, in one back end's SQL (its matches: `search`)."""
 
-    units: str
-    notes: str
     pending_units: str
     pending_notes: str
     tags: str
@@ -222,12 +220,8 @@ class _Reads:
     document_text: str
 
 
-_SQLITE = _Reads(
-    _UNITS, _NOTES, _PENDING_UNITS, _PENDING_NOTES, _TAGS, _NOTE_TAGS, _TITLES, _DOCUMENT_TEXT
-)
+_SQLITE = _Reads(_PENDING_UNITS, _PENDING_NOTES, _TAGS, _NOTE_TAGS, _TITLES, _DOCUMENT_TEXT)
 _SERVER = _Reads(
-    search_server.UNITS,
-    search_server.NOTES,
     search_server.PENDING_UNITS_ALL,
     search_server.PENDING_NOTES_ALL,
     search_server.TAGS,
@@ -251,10 +245,12 @@ def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResult
         driver: Any = session.connection().connection.driver_connection
         cursor = driver.cursor()
         try:
-            units = cursor.execute(reads.units, (expression, limit + 1)).fetchall()
-            if store.on_server:  # their text, each document read once
-                units = search_server.cut_sentences(cursor, units)
-            notes = cursor.execute(reads.notes, (expression, limit + 1)).fetchall()
+            if store.on_server:
+                units = search_server.first_units(cursor, expression, limit + 1)
+                notes = search_server.first_notes(cursor, expression, limit + 1)
+            else:
+                units = cursor.execute(_UNITS, (expression, limit + 1)).fetchall()
+                notes = cursor.execute(_NOTES, (expression, limit + 1)).fetchall()
             # rows not folded into the indexes yet: a bulk write's backlog (search_index.py)
             units += _pending_units(cursor, reads, terms, limit)
             notes += _pending_notes(cursor, reads, terms, limit)

@@ -126,19 +126,45 @@ def write_indexes(
 
 # --- what search.py reads -------------------------------------------------------------------
 
-# The first matches by id, without their text: PostgreSQL would cut every match's sentence
-# out of its (compressed) document before sorting them, and even for the first 201 only it
-# decompresses the document once per sentence; `cut_sentences` reads each document once.
-UNITS = """
-SELECT u.id, u.document_id, u.start, u."end"
-FROM (SELECT id FROM search_units WHERE words @@ %s::tsquery ORDER BY id LIMIT %s) s
-JOIN units u ON u.id = s.id
+# How many matches make a word common (counted through the GIN index, up to this many).
+COMMON = 2_000
+# The first matches by id, without their text. For a common word PostgreSQL reads the table in
+# id order and stops at `limit` matches; for a rarer one that would read every row's
+# tsvector (0.3 s for a word in 19 sentences of 676,151), so the index finds them all
+# and they are sorted (`id + 0`: no index gives that order). PostgreSQL's own guess of which
+# is which misses words it has no statistics for.
+_FIRST = """
+SELECT {columns} FROM (
+  SELECT id FROM {index} WHERE words @@ %s::tsquery ORDER BY {order} LIMIT %s
+) s JOIN {table} x ON x.id = s.id ORDER BY s.id
 """
-NOTES = """
-SELECT a.id, a.document_id, a.start, a."end", a.note
-FROM search_notes s JOIN annotations a ON a.id = s.id
-WHERE s.words @@ %s::tsquery ORDER BY s.id LIMIT %s
-"""
+_COUNT = "SELECT count(*) FROM (SELECT 1 FROM {index} WHERE words @@ %s::tsquery LIMIT {common}) q"
+
+
+def _first(cursor: Any, index: str, table: str, columns: str, expression: str, limit: int) -> Any:
+    count = cursor.execute(_COUNT.format(index=index, common=COMMON), (expression,)).fetchone()
+    order = "id" if count[0] >= COMMON else "id + 0"
+    sql = _FIRST.format(columns=columns, index=index, table=table, order=order)
+    return cursor.execute(sql, (expression, limit)).fetchall()
+
+
+def first_units(cursor: Any, expression: str, limit: int) -> list[tuple[Any, ...]]:
+    """The first `limit` units (by id) whose words match the tsquery `expression`: (id,
+    document, start, end, sentence), each document's text read once (PostgreSQL would cut
+    each sentence out of its compressed document anew)."""
+    rows = _first(
+        cursor, "search_units", "units", 'x.id, x.document_id, x.start, x."end"', expression, limit
+    )
+    return cut_sentences(cursor, rows)
+
+
+def first_notes(cursor: Any, expression: str, limit: int) -> list[tuple[Any, ...]]:
+    """The first `limit` annotations (by id) whose note matches: (id, document, start, end,
+    note)."""
+    columns = 'x.id, x.document_id, x.start, x."end", x.note'
+    return list(_first(cursor, "search_notes", "annotations", columns, expression, limit))
+
+
 PENDING_UNITS_ALL = """
 SELECT u.id, u.document_id, u.start, u."end"
 FROM search_pending p JOIN units u ON u.id = p.id WHERE p.kind = 'u'

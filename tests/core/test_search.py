@@ -372,3 +372,22 @@ def test_the_table_filter_and_find_fold_alike_on_both_back_ends(store: Store) ->
         ("Delta", "text", "ΣΟΦΟΣ", []),
     ]
     assert table.ids(store, table.AnnotationFilter(text="ΣΟΦΟΣ")) == [3]  # the note
+
+
+def test_the_first_hits_are_the_same_for_a_common_word_as_for_a_rare_one(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team database reads the first matches in id order for a common word and sorts all of
+    a rarer word's (search_server.py): both give the first `limit`, as SQLite does."""
+    from annotator.core import search_server
+
+    add(store, "Exports fell. Then exports rose. Exports again.", "Second")
+    answers = []
+    for common in (1, 10**9):  # every word common; no word common
+        monkeypatch.setattr(search_server, "COMMON", common)
+        answers.append([search(store, "exports", limit=n) for n in (1, 2, 10)])
+    assert answers[0] == answers[1]
+    assert [(d.title, [h.start for h in d.hits]) for d in answers[0][1].documents] == [
+        ("English brief", [0]),
+        ("Second", [0]),
+    ]

@@ -126,26 +126,32 @@ def write_indexes(
 
 # --- what search.py reads -------------------------------------------------------------------
 
-# How many matches make a word common (counted through the GIN index, up to this many).
-COMMON = 2_000
-# The first matches by id, without their text. For a common word PostgreSQL reads the table in
-# id order and stops at `limit` matches; for a rarer one that would read every row's
-# tsvector (0.3 s for a word in 19 sentences of 676,151), so the index finds them all
-# and they are sorted (`id + 0`: no index gives that order). PostgreSQL's own guess of which
-# is which misses words it has no statistics for.
-_FIRST = """
-SELECT {columns} FROM (
-  SELECT id FROM {index} WHERE words @@ %s::tsquery ORDER BY {order} LIMIT %s
-) s JOIN {table} x ON x.id = s.id ORDER BY s.id
+# Sentences (or notes) read in id order before a query is taken for a rare one.
+FIRST_ROWS = 20_000
+# The first matches by id, without their text. A GIN index finds every match but in no order:
+# for a common word sorting them all takes long (0.4 s for a word in 116,226 sentences of
+# 676,151), and reading the table in id order stops at the `limit`th match instead (2-4 ms);
+# but for a rare word that reads every row's tsvector (0.3 s for a word in 22 sentences). So
+# the first FIRST_ROWS rows are read in id order; when they hold fewer than `limit` matches the
+# query is a rare one, and the index finds all its matches, then sorted (`id + 0`: not in id
+# order). PostgreSQL's own guess of which is which misses words it has no statistics for.
+_ORDERED = """
+SELECT s.id FROM (SELECT id, words FROM {index} ORDER BY id LIMIT {rows}) s
+WHERE s.words @@ %s::tsquery ORDER BY s.id LIMIT %s
 """
-_COUNT = "SELECT count(*) FROM (SELECT 1 FROM {index} WHERE words @@ %s::tsquery LIMIT {common}) q"
+_INDEXED = "SELECT id FROM {index} WHERE words @@ %s::tsquery ORDER BY id + 0 LIMIT %s"
+_ROWS = "SELECT {columns} FROM {table} x WHERE x.id = ANY(%s) ORDER BY x.id"
 
 
 def _first(cursor: Any, index: str, table: str, columns: str, expression: str, limit: int) -> Any:
-    count = cursor.execute(_COUNT.format(index=index, common=COMMON), (expression,)).fetchone()
-    order = "id" if count[0] >= COMMON else "id + 0"
-    sql = _FIRST.format(columns=columns, index=index, table=table, order=order)
-    return cursor.execute(sql, (expression, limit)).fetchall()
+    sql = _ORDERED.format(index=index, rows=FIRST_ROWS)
+    ids = [row[0] for row in cursor.execute(sql, (expression, limit)).fetchall()]
+    if len(ids) < limit:  # a rare match in the first rows: the index finds them all
+        sql = _INDEXED.format(index=index)
+        ids = [row[0] for row in cursor.execute(sql, (expression, limit)).fetchall()]
+    if not ids:
+        return []
+    return cursor.execute(_ROWS.format(columns=columns, table=table), (ids,)).fetchall()
 
 
 def first_units(cursor: Any, expression: str, limit: int) -> list[tuple[Any, ...]]:

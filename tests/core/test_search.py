@@ -378,15 +378,15 @@ def test_the_first_hits_are_the_same_for_a_common_word_as_for_a_rare_one(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A team database reads the first matches in id order for a common word and sorts all of
-    a rarer word's (search_server.py): both give the first `limit`, as SQLite does."""
+    a rare word's (search_server.py): both give the first `limit`, as SQLite does."""
     from annotator.core import search_server
 
     add(store, "Exports fell. Then exports rose. Exports again.", "Second")
     answers = []
-    for common in (1, 10**9):  # every word common; no word common
-        monkeypatch.setattr(search_server, "COMMON", common)
+    for rows in (0, 1, 10**9):  # every word rare; rare unless in the first row; common
+        monkeypatch.setattr(search_server, "FIRST_ROWS", rows)
         answers.append([search(store, "exports", limit=n) for n in (1, 2, 10)])
-    assert answers[0] == answers[1]
+    assert answers[0] == answers[1] == answers[2]
     assert [(d.title, [h.start for h in d.hits]) for d in answers[0][1].documents] == [
         ("English brief", [0]),
         ("Second", [0]),

@@ -50,12 +50,18 @@ def _joins(ch: str) -> bool:
 def word_spans(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each word in `text`: runs of letters and numbers, joined across
     combining marks ("كَتَبَ" is one word) and carrying the marks that end them."""
+    if text.isascii():  # no marks to join across: the runs themselves (most English text)
+        return [match.span() for match in _ALNUM.finditer(text)]
+    size = len(text)
     runs: list[tuple[int, int]] = []
     for match in _ALNUM.finditer(text):
         start, end = match.span()
-        if runs and all(_joins(ch) for ch in text[runs[-1][1] : start]):
-            start = runs.pop()[0]
-        while end < len(text) and _joins(text[end]):
+        # (an ASCII character never joins: most gaps are a space, decided without a lookup)
+        if runs:
+            gap = runs[-1][1]
+            if gap == start or (text[gap] > "\x7f" and all(_joins(ch) for ch in text[gap:start])):
+                start = runs.pop()[0]
+        while end < size and text[end] > "\x7f" and _joins(text[end]):
             end += 1
         runs.append((start, end))
     return runs

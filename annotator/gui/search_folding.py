@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 JOB = "search index backlog"
 ROWS_PER_STEP = 500  # about 10-30 ms per transaction on 100,000 merged annotations
+# A team database (core/search_server.py) folds slower (a tsvector per row, the GIN index), and
+# a step holds the server's write lock that colleagues' key presses wait for: about 15-25 ms.
+ROWS_PER_STEP_ON_SERVER = 150
 RETRY_MS = 2000  # another connection held the write lock: try again after this
 
 
@@ -90,7 +93,8 @@ class SearchFolding(QObject):
 
     def _fold(self, store: Store) -> Iterator[None]:
         while self._store() is store:
-            done = search_index.fold_step(store, ROWS_PER_STEP, wait=False)
+            rows = ROWS_PER_STEP_ON_SERVER if store.on_server else ROWS_PER_STEP
+            done = search_index.fold_step(store, rows, wait=False)
             if done is None:  # another connection is writing: never wait for it here
                 self.retry.start()
                 return

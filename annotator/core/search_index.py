@@ -96,46 +96,53 @@ def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
 def refresh_own(driver: Any, after: int) -> bool:
     """Fold the rows queued after `after` (a transaction's own) if they are at most
     OWN_ROWS_FOLDED, inside the caller's transaction; False when more were left queued."""
+    return refresh_own_and_left(driver, after)[0]
+
+
+def refresh_own_and_left(driver: Any, after: int) -> tuple[bool, bool]:
+    """`refresh_own`, and whether rows stay queued afterwards (older ones, or these)."""
+    if on_server(driver):  # one round trip when nothing was queued (search_server.py)
+        cursor = driver.cursor()
+        try:
+            return search_server.refresh_own(cursor, after, OWN_ROWS_FOLDED)
+        finally:
+            cursor.close()
     count = queued(driver, after, OWN_ROWS_FOLDED + 1)
     if count > OWN_ROWS_FOLDED:
-        return False
+        return False, True
     if count:
         refresh(driver, after=after)
-    return True
+    return True, queued(driver, 0, 1) > 0
 
 
 def refresh(driver: sqlite3.Connection | Any, *, after: int = 0, limit: int | None = None) -> int:
     """Fold queued rows into the indexes, inside the caller's transaction: those numbered
     above `after`, the `limit` oldest of them when given; the number of rows written. Nothing
     to do (one indexed read) when none is queued."""
-    server = on_server(driver)
+    if on_server(driver):  # the same, as a team database writes it (search_server.py)
+        cursor = driver.cursor()
+        try:
+            return search_server.refresh(cursor, after, limit)
+        finally:
+            cursor.close()
     cursor = driver.cursor()
     try:
         if limit is None:
             last = cursor.execute(
-                _marks("SELECT max(seq) FROM search_pending WHERE seq > ?", server), (after,)
+                "SELECT max(seq) FROM search_pending WHERE seq > ?", (after,)
             ).fetchone()[0]
         else:
             last = cursor.execute(
-                _marks(
-                    "SELECT max(seq) FROM (SELECT seq FROM search_pending WHERE seq > ? "
-                    "ORDER BY seq LIMIT ?) AS q",
-                    server,
-                ),
+                "SELECT max(seq) FROM (SELECT seq FROM search_pending WHERE seq > ? "
+                "ORDER BY seq LIMIT ?) AS q",
                 (after, limit),
             ).fetchone()[0]
         if last is None:
             return 0
         batch = (after, last)
-        if server:
-            pending_units = cursor.execute(search_server.PENDING_UNITS, batch).fetchall()
-            pending_annotations = cursor.execute(
-                search_server.PENDING_ANNOTATIONS, batch
-            ).fetchall()
-        else:
-            pending_units = cursor.execute(_PENDING_UNITS, batch).fetchall()
-            pending_annotations = cursor.execute(_PENDING_ANNOTATIONS, batch).fetchall()
-        spans = _FoldedSpans(cursor, server)
+        pending_units = cursor.execute(_PENDING_UNITS, batch).fetchall()
+        pending_annotations = cursor.execute(_PENDING_ANNOTATIONS, batch).fetchall()
+        spans = _FoldedSpans(cursor)
         units = [(i, spans.get(doc, start, end)) for i, doc, start, end in pending_units]
         annotations = [
             (i, spans.get(doc, start, end), fold(note))
@@ -144,10 +151,7 @@ def refresh(driver: sqlite3.Connection | Any, *, after: int = 0, limit: int | No
         sort_texts = [
             (i, spans.text(doc, start, end)) for i, doc, start, end, _ in pending_annotations
         ]
-        if server:
-            search_server.write_indexes(cursor, batch, units, annotations, sort_texts)
-        else:
-            _write_indexes(cursor, batch, units, annotations, sort_texts)
+        _write_indexes(cursor, batch, units, annotations, sort_texts)
         return len(units) + len(annotations)
     finally:
         cursor.close()
@@ -244,9 +248,8 @@ class _FoldedSpans:
     once per row, which reads the whole text from its overflow pages every time) and each
     distinct span folded once (many annotations share a sentence, and units are sentences)."""
 
-    def __init__(self, cursor: Any, server: bool = False) -> None:
+    def __init__(self, cursor: Any) -> None:
         self._cursor = cursor
-        self._read = _marks("SELECT text FROM documents WHERE id = ?", server)
         self._texts: dict[int, str] = {}
         self._folded: dict[tuple[int, int, int], str] = {}
 
@@ -254,7 +257,9 @@ class _FoldedSpans:
         """The span's text as stored (the same code points as SQL `substr`)."""
         text = self._texts.get(document_id)
         if text is None:
-            row = self._cursor.execute(self._read, (document_id,)).fetchone()
+            row = self._cursor.execute(
+                "SELECT text FROM documents WHERE id = ?", (document_id,)
+            ).fetchone()
             text = self._texts[document_id] = row[0] if row is not None else ""
         return text[start:end]
 

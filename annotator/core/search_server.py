@@ -26,30 +26,137 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from annotator.core.folding import word_spans
+from annotator.core.folding import fold, word_spans
 
 if TYPE_CHECKING:
     from annotator.core.search import Term
 
 MAX_WORD_BYTES = 2046  # PostgreSQL's longest lexeme
 
-# queued rows of a batch (seq in (%s, %s]), as search_index.py folds them
-_BATCH = "p.seq > %s AND p.seq <= %s"
-PENDING_UNITS = (
-    'SELECT u.id, u.document_id, u.start, u."end" FROM search_pending p '
-    f"JOIN units u ON u.id = p.id WHERE p.kind = 'u' AND {_BATCH}"
+# The oldest queued seq, and the rows queued after %s (at most %s of them, oldest first) with
+# what folding them needs: one round trip, as a write's own rows are folded before every commit.
+_QUEUED = """
+SELECT (SELECT min(seq) FROM search_pending), (
+  SELECT json_agg(json_build_array(q.seq, q.kind, q.id, q.doc, q.s, q.e, q.note) ORDER BY q.seq)
+  FROM (
+    SELECT p.seq, p.kind, p.id, coalesce(u.document_id, a.document_id) AS doc,
+           coalesce(u.start, a.start) AS s, coalesce(u."end", a."end") AS e, a.note
+    FROM search_pending p
+    LEFT JOIN units u ON p.kind = 'u' AND u.id = p.id
+    LEFT JOIN annotations a ON p.kind = 'a' AND a.id = p.id
+    WHERE p.seq > %s ORDER BY p.seq LIMIT %s
+  ) q
 )
-PENDING_ANNOTATIONS = (
-    'SELECT a.id, a.document_id, a.start, a."end", a.note FROM search_pending p '
-    f"JOIN annotations a ON a.id = p.id WHERE p.kind = 'a' AND {_BATCH}"
-)
-# the batch leaves the queue and its rows' old index entries go, in one statement
-_FORGET_BATCH = f"""
-WITH b AS (DELETE FROM search_pending p WHERE {_BATCH} RETURNING kind, id),
-u AS (DELETE FROM search_units WHERE id IN (SELECT id FROM b WHERE kind = 'u')),
-n AS (DELETE FROM search_notes WHERE id IN (SELECT id FROM b WHERE kind = 'a'))
-DELETE FROM search_annotations WHERE id IN (SELECT id FROM b WHERE kind = 'a')
 """
+# The folded rows written and the batch (seq in (after, last]) leaving the queue, in one
+# statement: an upsert makes folding a row twice harmless (the triggers dropped the index rows
+# of what they queued); a note emptied since it was indexed leaves search_notes.
+_WRITE = """
+WITH gone AS (DELETE FROM search_pending WHERE seq > %(after)s AND seq <= %(last)s),
+u AS (
+  INSERT INTO search_units (id, words)
+  SELECT * FROM unnest(%(unit_ids)s::bigint[], %(unit_words)s::text[]::tsvector[])
+  ON CONFLICT (id) DO UPDATE SET words = excluded.words
+),
+a AS (
+  INSERT INTO search_annotations (id, text, note)
+  SELECT * FROM unnest(%(ids)s::bigint[], %(texts)s::text[], %(notes)s::text[])
+  ON CONFLICT (id) DO UPDATE SET text = excluded.text, note = excluded.note
+),
+n AS (
+  INSERT INTO search_notes (id, words)
+  SELECT * FROM unnest(%(note_ids)s::bigint[], %(note_words)s::text[]::tsvector[])
+  ON CONFLICT (id) DO UPDATE SET words = excluded.words
+),
+blank AS (DELETE FROM search_notes WHERE id = ANY(%(blank)s::bigint[]))
+INSERT INTO search_sort_text (annotation_id, text)
+SELECT * FROM unnest(%(ids)s::bigint[], %(sort_texts)s::text[])
+ON CONFLICT (annotation_id) DO UPDATE SET text = excluded.text
+"""
+_TEXTS_BY_ID = "SELECT id, text FROM documents WHERE id = ANY(%s)"
+
+
+def refresh(cursor: Any, after: int, limit: int | None) -> int:
+    """Fold the `limit` oldest rows queued after `after` (all when None), inside the caller's
+    transaction: search_index.refresh on a team database. The number of rows folded."""
+    _oldest, rows = cursor.execute(_QUEUED, (after, limit)).fetchone()
+    return _fold(cursor, after, rows or [])
+
+
+def refresh_own(cursor: Any, after: int, at_most: int) -> tuple[bool, bool]:
+    """Fold the rows queued after `after` (a transaction's own) if they are at most `at_most`:
+    whether they were (else all are left queued), and whether rows stay queued (older ones, or
+    these)."""
+    oldest, rows = cursor.execute(_QUEUED, (after, at_most + 1)).fetchone()
+    rows = rows or []
+    if len(rows) > at_most:
+        return False, True
+    _fold(cursor, after, rows)
+    return True, oldest is not None and oldest <= after
+
+
+def _fold(cursor: Any, after: int, rows: list[list[Any]]) -> int:
+    if not rows:
+        return 0
+    documents = sorted({row[3] for row in rows if row[3] is not None})
+    texts = dict(cursor.execute(_TEXTS_BY_ID, (documents,)).fetchall()) if documents else {}
+    spans: dict[tuple[int, int, int], str] = {}
+
+    def folded(doc: int, start: int, end: int) -> str:
+        key = (doc, start, end)
+        found = spans.get(key)
+        if found is None:
+            found = spans[key] = tsvector_of(texts.get(doc, "")[start:end])
+        return found
+
+    unit_ids: list[int] = []
+    unit_words: list[str] = []
+    ids: list[int] = []
+    sort_texts: list[str] = []
+    texts_folded: list[str] = []
+    notes: list[str] = []
+    note_ids: list[int] = []
+    note_words: list[str] = []
+    blank: list[int] = []
+    for _seq, kind, row_id, doc, start, end, note in rows:
+        if doc is None:  # gone since it was queued (its delete trigger unqueues it too)
+            continue
+        if kind == "u":
+            unit_ids.append(row_id)
+            unit_words.append(folded(doc, start, end))
+            continue
+        text = texts.get(doc, "")[start:end]
+        ids.append(row_id)
+        sort_texts.append(text)
+        texts_folded.append(fold(text))
+        notes.append(fold(note))
+        if note:
+            note_ids.append(row_id)
+            note_words.append(tsvector_of(note))
+        else:
+            blank.append(row_id)
+    cursor.execute(
+        _WRITE,
+        {
+            "after": after,
+            "last": rows[-1][0],
+            "unit_ids": unit_ids,
+            "unit_words": unit_words,
+            "ids": ids,
+            "texts": texts_folded,
+            "notes": notes,
+            "sort_texts": sort_texts,
+            "note_ids": note_ids,
+            "note_words": note_words,
+            "blank": blank,
+        },
+    )
+    return len(rows)
+
+
+def tsvector_of(text: str) -> str:
+    """The `tsvector` literal of `text` as stored: its folded words."""
+    return tsvector(fold(text))
 
 
 def _lexeme(word: str) -> str:
@@ -84,44 +191,6 @@ def tsquery(terms: tuple[Term, ...]) -> str:
             words[-1] += ":*"
         parts.append(" <-> ".join(words) if len(words) == 1 else f"({' <-> '.join(words)})")
     return " & ".join(parts)
-
-
-def write_indexes(
-    cursor: Any,
-    batch: tuple[int, int],
-    units: list[tuple[int, str]],
-    annotations: list[tuple[int, str, str]],
-    sort_texts: list[tuple[int, str]],
-) -> None:
-    """Write the folded rows of `batch` (folded text, and note) into the indexes and leave the
-    queue: one statement per table, the rows passed as arrays."""
-    cursor.execute(_FORGET_BATCH, batch)
-    if units:
-        cursor.execute(
-            "INSERT INTO search_units (id, words) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[]::tsvector[])",
-            ([i for i, _ in units], [tsvector(text) for _, text in units]),
-        )
-    if annotations:
-        cursor.execute(
-            "INSERT INTO search_annotations (id, text, note) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])",
-            ([a[0] for a in annotations], [a[1] for a in annotations], [a[2] for a in annotations]),
-        )
-        noted = [(a[0], tsvector(a[2])) for a in annotations if a[2]]
-        if noted:
-            cursor.execute(
-                "INSERT INTO search_notes (id, words) "
-                "SELECT * FROM unnest(%s::bigint[], %s::text[]::tsvector[])",
-                ([i for i, _ in noted], [words for _, words in noted]),
-            )
-    if sort_texts:
-        cursor.execute(
-            "INSERT INTO search_sort_text (annotation_id, text) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[]) "
-            "ON CONFLICT (annotation_id) DO UPDATE SET text = excluded.text",
-            ([i for i, _ in sort_texts], [text for _, text in sort_texts]),
-        )
 
 
 # --- what search.py reads -------------------------------------------------------------------

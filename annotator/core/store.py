@@ -286,8 +286,7 @@ class Store:
             return
         driver = connection.connection.driver_connection
         # more than its own rows, or rows queued before it (a bulk write's, another client's)
-        folded = search_index.refresh_own(driver, after)
-        self.search_backlog_left = not folded or search_index.queued(driver, 0, 1) > 0
+        self.search_backlog_left = search_index.refresh_own_and_left(driver, after)[1]
 
     @contextmanager
     def write_attached(self, other: Path, schema: str) -> Iterator[Session]:

@@ -391,3 +391,18 @@ def test_the_first_hits_are_the_same_for_a_common_word_as_for_a_rare_one(
         ("English brief", [0]),
         ("Second", [0]),
     ]
+
+
+def test_only_a_change_of_span_or_note_queues_a_row(store: Store) -> None:
+    """The update triggers queue an annotation or unit when what the indexes hold of it
+    changed, not for a review status or a modification time (every tag toggle writes one)."""
+    from annotator.core import search_index
+
+    hand_edit(store, "UPDATE annotations SET status = 'accepted', modified = created")
+    hand_edit(store, "UPDATE units SET kind = 'heading' WHERE ordinal = 0")
+    assert pending(store) == 0
+    hand_edit(store, 'UPDATE annotations SET "end" = 15 WHERE id = 1')  # "Café owners"
+    assert pending(store) == 1
+    assert table.ids(store, table.AnnotationFilter(text="fe own")) == [1]
+    assert search_index.fold_step(store) == 1
+    assert table.ids(store, table.AnnotationFilter(text="fe own")) == [1]

@@ -18,7 +18,7 @@ import pytest
 
 from annotator import cli
 from annotator.core import annotation_table as table
-from annotator.core import ops, search_index
+from annotator.core import ops, search_index, search_server
 from annotator.core.colleague import merge_colleague
 from annotator.core.removal import remove_document, restore_document
 from annotator.core.search import search
@@ -238,12 +238,15 @@ def test_a_fold_that_fails_halfway_loses_nothing_and_folding_twice_is_harmless(
             raise sqlite3.OperationalError("disk I/O error")
         return real_fold(text)
 
+    # where each back end folds (a team database: search_server.py)
     monkeypatch.setattr(search_index, "fold", failing_fold)
+    monkeypatch.setattr(search_server, "fold", failing_fold)
     with pytest.raises(sqlite3.OperationalError):
         search_index.fold_step(store, rows=queued)
     assert pending(store) == queued  # rolled back: every row still queued
     assert answers(store) == full
     monkeypatch.setattr(search_index, "fold", real_fold)
+    monkeypatch.setattr(search_server, "fold", real_fold)
     assert search_index.fold_step(store, rows=3) == 3  # the oldest three, then the rest
     assert pending(store) == queued - 3
     assert search_index.fold_all(store) == queued - 3

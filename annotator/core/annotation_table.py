@@ -63,7 +63,7 @@ from annotator.core.fields import FieldKind
 from annotator.core.folding import fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store, driver_sql
-from annotator.core.table_sql import table_sql
+from annotator.core.table_sql import like_pattern, table_sql
 
 __all__ = [
     "BASE_COLUMNS",
@@ -253,9 +253,11 @@ class _Query:
                 f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
             )
         else:  # the folded copies, scanned (no trigram index on a team database)
+            pattern = self.param(like_pattern(needle))
             indexed = (
-                f"SELECT {self.sql.index_id} FROM search_annotations "
-                f"WHERE {self.sql.contains('text', marker)} OR {self.sql.contains('note', marker)}"
+                f"SELECT {self.sql.index_id} FROM search_annotations WHERE "
+                f"{self.sql.holds('text', marker, pattern)} OR "
+                f"{self.sql.holds('note', marker, pattern)}"
             )
         pending = _pending_text_matches(self.connection, needle)
         if not pending:

@@ -55,6 +55,12 @@ class SQLiteTable:
         return f"instr({haystack}, {needle}) > 0"
 
     @staticmethod
+    def holds(column: str, needle: str, pattern: str) -> str:
+        """`column` (a folded copy) holds the text of parameter `needle` (`pattern` its LIKE
+        pattern, `like_pattern`)."""
+        return f"instr({column}, {needle}) > 0"
+
+    @staticmethod
     def nocase(expression: str) -> str:
         return f"{expression} COLLATE NOCASE"
 
@@ -120,6 +126,13 @@ class PostgresTable(SQLiteTable):
         return f"strpos({haystack}, {needle}) > 0"
 
     @staticmethod
+    def holds(column: str, needle: str, pattern: str) -> str:
+        # LIKE, not strpos: PostgreSQL estimates how many rows a LIKE keeps from the column's
+        # statistics (strpos: a third, whatever the needle), and so does not read a whole
+        # sorted index to find the first page of a needle that few rows hold
+        return f"{column} LIKE {pattern} ESCAPE '\\'"
+
+    @staticmethod
     def nocase(expression: str) -> str:
         return f"lower({expression})"
 
@@ -142,3 +155,9 @@ class PostgresTable(SQLiteTable):
 def table_sql(connection: Connection) -> type[SQLiteTable]:
     """The SQL of `connection`'s back end."""
     return PostgresTable if connection.dialect.name == "postgresql" else SQLiteTable
+
+
+def like_pattern(needle: str) -> str:
+    """A LIKE pattern matching text that contains `needle` literally."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

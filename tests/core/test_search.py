@@ -327,6 +327,9 @@ def test_the_table_text_filter_takes_glob_characters_literally(store: Store) -> 
     assert table.ids(store, table.AnnotationFilter(text="5*3 t")) == [4]
     assert table.ids(store, table.AnnotationFilter(text="es? n")) == [4]
     assert table.ids(store, table.AnnotationFilter(text="5*9")) == []  # no wildcard
+    assert table.ids(store, table.AnnotationFilter(text="5_3")) == []  # nor LIKE's
+    assert table.ids(store, table.AnnotationFilter(text="es%no")) == []
+    assert table.ids(store, table.AnnotationFilter(text="\\")) == []
     assert table.ids(store, table.AnnotationFilter(text="s [")) == [3]
     assert table.ids(store, table.AnnotationFilter(text="umé f")) == [1]  # in the note
 

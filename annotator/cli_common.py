@@ -134,7 +134,7 @@ def fold_search_backlog(store: Any) -> None:
     from annotator.core.search_index import fold_all
     from annotator.core.storage_errors import describe_storage_error
 
-    if store.read_only or store.on_server:  # a team database has no search indexes
+    if store.read_only:
         return
     try:
         fold_all(store)

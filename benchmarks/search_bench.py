@@ -13,6 +13,13 @@ on a raw sqlite3 connection (rowids only), and a "rows floor": the same MATCH jo
 units and documents for each sentence's span and text (no notes, tags or highlights). p50 and
 p95 of
 `--rounds` runs each. Target: <= 50 ms. Prints a Markdown table.
+
+`--server` (issue 17) builds the same briefings into a team database as well, on a throwaway
+PostgreSQL cluster (tests/pg_cluster.py, as team_bench.py does; test settings: no fsync, which
+reads do not feel), and times both in the same rounds, interleaved: the SQLite floor and search,
+then the server's floor (the same query's `tsquery` on `search_units`, LIMIT 201, on a raw
+psycopg connection), rows floor and search. A second table gives the server's figures and its
+ratio to SQLite's search.
 """
 
 from __future__ import annotations
@@ -26,14 +33,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from annotator.core import ops, search_index  # noqa: E402
+from annotator.core import ops, search_index, search_server  # noqa: E402
 from annotator.core.search import fts_expression, parse_query, search  # noqa: E402
-from annotator.core.store import open_store  # noqa: E402
+from annotator.core.store import Store, open_store  # noqa: E402
 
 TEMPLATES = (
     "The ministry of {place} said exports rose {n}% in Q{q} and officials expect more.",
@@ -95,7 +104,7 @@ def new_document(index: int, size: int, rng: random.Random, rare: list[str]) -> 
     )
 
 
-def build(path: Path, megabytes: float, documents: int) -> tuple[int, str]:
+def build(path: Path | str, megabytes: float, documents: int) -> tuple[int, str]:
     rng = random.Random(16)
     rare = [_rare(rng) for _ in range(20_000)]
     size = int(megabytes * 1_000_000 / documents)
@@ -127,82 +136,164 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
+class Side:
+    """One back end under test: its store, a raw connection for the floors, and its timings."""
+
+    def __init__(self, name: str, target: Path | str, store: Store, raw: Any) -> None:
+        self.name = name
+        self.target = target
+        self.store = store
+        self.raw = raw
+        self.on_server = store.on_server
+        self.queued = 0
+        self.first: dict[str, float] = {}
+        self.folding = 0.0
+        self.units = int(raw.execute("SELECT count(*) FROM units").fetchone()[0])
+
+    def expression(self, query: str) -> str:
+        terms = parse_query(query)
+        return search_server.tsquery(terms) if self.on_server else fts_expression(terms)
+
+    def floor(self, expression: str) -> Callable[[], object]:
+        if self.on_server:
+            sql = "SELECT id FROM search_units WHERE words @@ %s::tsquery LIMIT 201"
+        else:
+            sql = "SELECT rowid FROM search_units WHERE search_units MATCH ? LIMIT 201"
+        return lambda: self.raw.execute(sql, (expression,)).fetchall()
+
+    def rows(self, expression: str) -> Callable[[], object]:
+        if self.on_server:  # the first matches by id, then their text (as search_server.py)
+
+            def rows() -> object:
+                cursor = self.raw.cursor()
+                try:
+                    return search_server.first_units(cursor, expression, 201)
+                finally:
+                    cursor.close()
+
+            return rows
+        else:
+            sql = (
+                'SELECT u.id, u.document_id, u.start, u."end", '
+                'substr(d.text, u.start + 1, u."end" - u.start) FROM search_units s '
+                "JOIN units u ON u.id = s.rowid JOIN documents d ON d.id = u.document_id "
+                "WHERE search_units MATCH ? ORDER BY s.rowid LIMIT 201"
+            )
+        return lambda: self.raw.execute(sql, (expression,)).fetchall()
+
+    def app(self, query: str) -> Callable[[], object]:
+        return lambda: search(self.store, query)
+
+    def first_searches(self, rare: str) -> None:
+        """Each query once with every sentence still queued, then the backlog folded."""
+        self.queued = search_index.backlog(self.store)
+        for name, query in QUERIES:
+            start = time.perf_counter()
+            search(self.store, query.format(rare=rare))
+            self.first[name] = time.perf_counter() - start
+        start = time.perf_counter()
+        search_index.fold_all(self.store)
+        self.folding = time.perf_counter() - start
+        if self.on_server:
+            self.raw.execute("VACUUM ANALYZE")  # as autovacuum would soon after a bulk load
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--megabytes", type=float, default=50.0)
     parser.add_argument("--documents", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument(
+        "--server", action="store_true", help="also a team database on a throwaway PostgreSQL"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "search.db"
-        start = time.perf_counter()
-        size, rare = build(path, args.megabytes, args.documents)
-        built = time.perf_counter() - start
-        raw = sqlite3.connect(path)
-        units = raw.execute("SELECT count(*) FROM units").fetchone()[0]
-        results = []
-        with open_store(path) as store:
-            queued = search_index.backlog(store)
-            first: dict[str, float] = {}
-            for name, query in QUERIES:  # once each, every sentence still queued
-                start = time.perf_counter()
-                search(store, query.format(rare=rare))
-                first[name] = time.perf_counter() - start
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        targets: list[tuple[str, Path | str]] = [("SQLite", folder / "search.db")]
+        if args.server:
+            from tests.pg_cluster import PgCluster
+
+            cluster = PgCluster().start()
+            stack.callback(cluster.stop)
+            targets.append(("PostgreSQL", cluster.create_database()))
+        sides: list[Side] = []
+        built: dict[str, float] = {}
+        for name, target in targets:
             start = time.perf_counter()
-            search_index.fold_all(store)
-            folding = time.perf_counter() - start
-            for name, query in QUERIES:
-                query = query.format(rare=rare)
-                expression = fts_expression(parse_query(query))
+            size, rare = build(target, args.megabytes, args.documents)
+            built[name] = time.perf_counter() - start
+            store = stack.enter_context(open_store(target))
+            if isinstance(target, Path):
+                raw: Any = sqlite3.connect(target)
+            else:
+                import psycopg
 
-                def floor(expression: str = expression) -> object:
-                    return raw.execute(
-                        "SELECT rowid FROM search_units WHERE search_units MATCH ? LIMIT 201",
-                        (expression,),
-                    ).fetchall()
-
-                def rows(expression: str = expression) -> object:
-                    return raw.execute(
-                        'SELECT u.id, u.document_id, u.start, u."end", '
-                        'substr(d.text, u.start + 1, u."end" - u.start) FROM search_units s '
-                        "JOIN units u ON u.id = s.rowid JOIN documents d ON d.id = u.document_id "
-                        "WHERE search_units MATCH ? ORDER BY s.rowid LIMIT 201",
-                        (expression,),
-                    ).fetchall()
-
-                def app(query: str = query) -> object:
-                    return search(store, query)
-
-                found = search(store, query)
-                floor_times, rows_times, app_times = runs(args.rounds, floor, rows, app)
-                results.append((name, query, found, floor_times, rows_times, app_times))
-        raw.close()
+                raw = psycopg.connect(
+                    target.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+                )
+            stack.callback(raw.close)
+            side = Side(name, target, store, raw)
+            side.first_searches(rare)
+            sides.append(side)
+        results = []
+        for name, query in QUERIES:
+            query = query.format(rare=rare)
+            jobs: list[Callable[[], object]] = []
+            found = []
+            for side in sides:
+                expression = side.expression(query)
+                jobs += [side.floor(expression), side.rows(expression), side.app(query)]
+                found.append(search(side.store, query))
+            times = runs(args.rounds, *jobs)
+            results.append((name, query, found, times))
     load = os.getloadavg()
     print(
-        f"{size / 1e6:.1f} MB of text, {args.documents} documents, {units} sentences "
-        f"(built in {built:.0f} s); {args.rounds} rounds, "
-        f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
+        f"{size / 1e6:.1f} MB of text, {args.documents} documents, {sides[0].units} sentences "
+        f"(built in {', '.join(f'{k} {v:.0f} s' for k, v in built.items())}); "
+        f"{args.rounds} rounds, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
     )
-    print(
-        f"Right after the import, {queued:,} sentences queued for the index: first search "
-        + ", ".join(f"{name} {took * 1e3:,.0f} ms" for name, took in first.items())
-        + f"; then folded in {folding:.1f} s (search_index.fold_all).\n"
-    )
-    print(
-        "| query | hits shown | search p50 (ms) | p95 (ms) | floor p50 (ms) | p95 (ms) | "
-        "ratio p50 | rows floor p50 (ms) | ratio p50 | target 50 ms |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for name, query, found, floor_times, rows_times, app_times in results:
-        app50, floor50 = statistics.median(app_times), statistics.median(floor_times)
-        rows50 = statistics.median(rows_times)
-        shown = f"{found.hit_count}{'+' if found.truncated else ''}"
+    for side in sides:
         print(
-            f"| {name}: `{query}` | {shown} | {app50 * 1e3:.1f} | {p95(app_times) * 1e3:.1f} | "
-            f"{floor50 * 1e3:.2f} | {p95(floor_times) * 1e3:.2f} | {app50 / floor50:.1f} | "
-            f"{rows50 * 1e3:.2f} | {app50 / rows50:.1f} | "
-            f"{'met' if p95(app_times) <= 0.05 else 'NOT met'} |"
+            f"{side.name}: right after the import, {side.queued:,} sentences queued for the "
+            "index: first search "
+            + ", ".join(f"{name} {took * 1e3:,.0f} ms" for name, took in side.first.items())
+            + f"; then folded in {side.folding:.1f} s (search_index.fold_all).\n"
         )
+    for index, side in enumerate(sides):
+        print(f"### {side.name}\n")
+        versus = " | SQLite search p50 (ms) | p95 (ms) | ratio to SQLite p50 | p95" if index else ""
+        print(
+            "| query | hits shown | search p50 (ms) | p95 (ms) | floor p50 (ms) | p95 (ms) | "
+            f"ratio p50 | rows floor p50 (ms) | ratio p50 | target 50 ms{versus} |"
+        )
+        print(
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---"
+            + ("|---:" * 4 if index else "")
+            + "|"
+        )
+        for name, query, found, times in results:
+            floor_times, rows_times, app_times = times[3 * index : 3 * index + 3]
+            app50, floor50 = statistics.median(app_times), statistics.median(floor_times)
+            rows50 = statistics.median(rows_times)
+            shown = f"{found[index].hit_count}{'+' if found[index].truncated else ''}"
+            line = (
+                f"| {name}: `{query}` | {shown} | {app50 * 1e3:.1f} | "
+                f"{p95(app_times) * 1e3:.1f} | {floor50 * 1e3:.2f} | "
+                f"{p95(floor_times) * 1e3:.2f} | {app50 / floor50:.1f} | "
+                f"{rows50 * 1e3:.2f} | {app50 / rows50:.1f} | "
+                f"{'met' if p95(app_times) <= 0.05 else 'NOT met'}"
+            )
+            if index:
+                base = times[2]
+                base50 = statistics.median(base)
+                line += (
+                    f" | {base50 * 1e3:.1f} | {p95(base) * 1e3:.1f} | {app50 / base50:.1f} | "
+                    f"{p95(app_times) / p95(base):.1f}"
+                )
+            print(line + " |")
+            if index and found[index].documents != found[0].documents:
+                print(f"| (the hits of `{query}` differ from SQLite's) |")
+        print()
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ Sorting by annotated text reads the stored copy `search_sort_text` (migration 00
 with the indexes by search_index.refresh) through its index instead of cutting every
 annotation's text out of its document; while rows are queued, their text is cut here.
 
-On PostgreSQL (a team database) the same queries are written in its SQL (table_sql.py). It has
-no search indexes (SQLite's FTS5): there the free-text filter folds the annotated text and the
-note of each row in SQL (a scan), and the text sort cuts each annotation's text.
+On PostgreSQL (a team database) the same queries are written in its SQL (table_sql.py), over
+the same folded copies and sort text (migration 0006, folded by the application as on SQLite):
+the free-text filter scans the folded copies (no trigram index there), so it finds what it
+finds on SQLite.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from annotator.core.fields import FieldKind
 from annotator.core.folding import fold
 from annotator.core.review_terms import STATUSES
 from annotator.core.store import Store, driver_sql
-from annotator.core.table_sql import table_sql
+from annotator.core.table_sql import like_pattern, table_sql
 
 __all__ = [
     "BASE_COLUMNS",
@@ -138,8 +139,7 @@ class _Query:
         # annotations not yet copied into the indexes (a bulk write's, another client's)
         # (search_index.py): sorting by text then cuts their text from the document
         self.sort_text_pending = bool(
-            self.sql.has_search_index
-            and any(key.column == "text" for key in sort)
+            any(key.column == "text" for key in sort)
             and _run(
                 connection,
                 "SELECT EXISTS (SELECT 1 FROM search_pending WHERE kind = 'a')",
@@ -198,7 +198,7 @@ class _Query:
             return f"{value} BETWEEN {low} AND {high}"
         if column.spec.kind is FieldKind.TEXT and cond.op in (Op.EQUALS, Op.ONE_OF):
             # text equals whatever its case and accents: every spelling of a claim's source
-            if self.sql.has_search_index:  # SQLite: the application's own fold, both sides
+            if self.sql.folds_in_python:  # SQLite: the application's own fold, both sides
                 listed = ", ".join(self.param(fold(str(v))) for v in cond.values)
             else:  # PostgreSQL's fold (table_sql.py) of both sides: the same on each
                 listed = ", ".join(self.sql.folded(self.param(str(v))) for v in cond.values)
@@ -246,27 +246,24 @@ class _Query:
 
     def _text(self, needle: str) -> str:
         marker = self.param(needle)
-        if not self.sql.has_search_index:  # a team database: each row's text folded (a scan)
-            text, note = self.sql.folded(_TEXT_SQL), self.sql.folded("a.note")
-            return (
-                f"({self.sql.contains(text, marker)} "
-                f"OR (a.note != '' AND {self.sql.contains(note, marker)}))"
-            )
-        if len(needle) >= 3:  # a trigram index lookup: the quoted needle is a substring match
+        if self.sql.trigram_index and len(needle) >= 3:
+            # a trigram index lookup: the quoted needle is a substring match
             quoted = self.param('"' + needle.replace('"', '""') + '"')
             indexed = (
                 f"SELECT rowid FROM search_annotations WHERE search_annotations MATCH {quoted}"
             )
-        else:
+        else:  # the folded copies, scanned (no trigram index on a team database)
+            pattern = self.param(like_pattern(needle))
             indexed = (
-                f"SELECT rowid FROM search_annotations WHERE instr(text, {marker}) > 0 "
-                f"OR instr(note, {marker}) > 0"
+                f"SELECT {self.sql.index_id} FROM search_annotations WHERE "
+                f"{self.sql.holds('text', marker, pattern)} OR "
+                f"{self.sql.holds('note', marker, pattern)}"
             )
         pending = _pending_text_matches(self.connection, needle)
         if not pending:
             return f"a.id IN ({indexed})"
         ids = self.param(json.dumps(pending))
-        return f"(a.id IN ({indexed}) OR a.id IN (SELECT value FROM json_each({ids})))"
+        return f"(a.id IN ({indexed}) OR a.id IN ({self.sql.id_list(ids)}))"
 
     def _order(self, sort: Sequence[SortKey]) -> str:
         terms: list[str] = []
@@ -290,8 +287,6 @@ class _Query:
         if column == "issuer":
             return self.sql.nocase("nullif(d.issuer, '')"), True
         if column == "text":
-            if not self.sql.has_search_index:
-                return _TEXT_SQL, False
             # the stored copy (migration 0004) and its index: no substring cut per row
             if self.sort_text_pending:
                 self.joins["st"] = "LEFT JOIN search_sort_text st ON st.annotation_id = a.id"
@@ -346,7 +341,11 @@ def _pending_text_matches(connection: Connection, needle: str) -> list[int]:
         if span is None:
             text = texts.get(document_id)
             if text is None:
-                stored = _run(connection, "SELECT text FROM documents WHERE id = ?", (document_id,))
+                stored = _run(
+                    connection,
+                    driver_sql(connection, "SELECT text FROM documents WHERE id = ?"),
+                    (document_id,),
+                )
                 text = texts[document_id] = stored[0][0] if stored else ""
             span = folded[key] = fold(text[start:end])
         if needle in span or (note and needle in fold(note)):

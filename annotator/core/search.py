@@ -8,6 +8,9 @@ Matching is case- and accent-insensitive, Arabic harakat and tatweel included: t
 is turned into quoted FTS5 strings, so it never reaches FTS5 as syntax: no input raises an
 SQL error; a query with nothing to search for is an InvalidValue with a message.
 
+A team database (PostgreSQL, migration 0006) has the same indexes in its own form, folded by
+the application in the same way: the same query finds the same hits there (search_server.py).
+
 Results are grouped by document, in the order of the documents and of the sentences in them;
 each hit carries the sentence (or note), the spans to highlight as code point offsets within
 it, and the tags of the annotations over it.
@@ -16,13 +19,12 @@ it, and the tags of the annotations over it.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from annotator.core.errors import AnnotatorError, InvalidValue
-from annotator.core.folding import fold
+from annotator.core import search_server
+from annotator.core.errors import InvalidValue
+from annotator.core.folding import fold, folded_words, word_spans
 from annotator.core.store import Store
 
 __all__ = [
@@ -83,33 +85,8 @@ class SearchResults:
 # --- the query ------------------------------------------------------------------------------
 
 
-_ALNUM = re.compile(r"[^\W_]+")  # letters and numbers (str.isalnum), as unicode61 sees them
-
-
-def _joins(ch: str) -> bool:
-    """A character that stays inside a word without being a letter or number: combining
-    marks (accents, harakat: folded away) and private use characters (unicode61 keeps them)."""
-    category = unicodedata.category(ch)
-    return category[0] == "M" or category == "Co"
-
-
-def _words(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of each word in `text`: runs of letters and numbers, joined across
-    combining marks ("كَتَبَ" is one word) and carrying the marks that end them."""
-    runs: list[tuple[int, int]] = []
-    for match in _ALNUM.finditer(text):
-        start, end = match.span()
-        if runs and all(_joins(ch) for ch in text[runs[-1][1] : start]):
-            start = runs.pop()[0]
-        while end < len(text) and _joins(text[end]):
-            end += 1
-        runs.append((start, end))
-    return runs
-
-
-def _folded_words(text: str) -> list[str]:
-    folded = fold(text)
-    return [folded[s:e] for s, e in _words(folded)]
+_words = word_spans
+_folded_words = folded_words
 
 
 def parse_query(query: str) -> tuple[Term, ...]:
@@ -227,51 +204,70 @@ WHERE x.annotation_id IN (SELECT value FROM json_each(?)) ORDER BY t.position, t
 """
 
 
-NEEDS_LOCAL = (
-    "Find in All Documents needs a local database: a team database on a server has no search "
-    "index (the annotations table's text filter works on both)"
+_TITLES = "SELECT id, title FROM documents WHERE id IN (SELECT value FROM json_each(?))"
+_DOCUMENT_TEXT = "SELECT text FROM documents WHERE id = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """The statements of a search, in one back end's SQL (its matches: `search`)."""
+
+    pending_units: str
+    pending_notes: str
+    tags: str
+    note_tags: str
+    titles: str
+    document_text: str
+
+
+_SQLITE = _Reads(_PENDING_UNITS, _PENDING_NOTES, _TAGS, _NOTE_TAGS, _TITLES, _DOCUMENT_TEXT)
+_SERVER = _Reads(
+    search_server.PENDING_UNITS_ALL,
+    search_server.PENDING_NOTES_ALL,
+    search_server.TAGS,
+    search_server.NOTE_TAGS,
+    search_server.TITLES,
+    search_server.DOCUMENT_TEXT,
 )
-
-
-class SearchNeedsLocalDatabase(AnnotatorError):
-    """A search of a team database (PostgreSQL): its indexes are SQLite's FTS5 (migration
-    0004), which a server does not have."""
 
 
 def search(store: Store, query: str, limit: int = DEFAULT_LIMIT) -> SearchResults:
     """The sentences and notes that match `query`, grouped by document. At most `limit` of
-    each kind. Raises InvalidValue for a query with nothing to search for, and
-    SearchNeedsLocalDatabase on a team database."""
-    if store.on_server:
-        raise SearchNeedsLocalDatabase(NEEDS_LOCAL)
+    each kind. Raises InvalidValue for a query with nothing to search for.
+
+    A team database (PostgreSQL) answers the same from its own indexes (search_server.py)."""
     terms = parse_query(query)
-    expression = fts_expression(terms)
+    reads = _SERVER if store.on_server else _SQLITE
+    expression = search_server.tsquery(terms) if store.on_server else fts_expression(terms)
+    if not expression:  # a word longer than any a team database indexes
+        return SearchResults(query, (), 0, False)
     with store.read() as session:
         driver: Any = session.connection().connection.driver_connection
         cursor = driver.cursor()
         try:
-            units = cursor.execute(_UNITS, (expression, limit + 1)).fetchall()
-            notes = cursor.execute(_NOTES, (expression, limit + 1)).fetchall()
+            if store.on_server:
+                units = search_server.first_units(cursor, expression, limit + 1)
+                notes = search_server.first_notes(cursor, expression, limit + 1)
+            else:
+                units = cursor.execute(_UNITS, (expression, limit + 1)).fetchall()
+                notes = cursor.execute(_NOTES, (expression, limit + 1)).fetchall()
             # rows not folded into the indexes yet: a bulk write's backlog (search_index.py)
-            units += _pending_units(cursor, terms, limit)
-            notes += _pending_notes(cursor, terms, limit)
+            units += _pending_units(cursor, reads, terms, limit)
+            notes += _pending_notes(cursor, reads, terms, limit)
             units.sort(key=lambda r: (r[1], r[2], r[0]))
             notes.sort(key=lambda r: (r[1], r[2], r[0]))
             truncated = len(units) > limit or len(notes) > limit
             units, notes = units[:limit], notes[:limit]
             spans = [[doc, start, end] for _id, doc, start, end, _text in units]
             unit_tags: dict[int, list[str]] = {}
-            for key, name in cursor.execute(_TAGS, (json.dumps(spans),)):
+            for key, name in cursor.execute(reads.tags, (json.dumps(spans),)).fetchall():
                 unit_tags.setdefault(int(key), []).append(name)
             note_tags: dict[int, list[str]] = {}
             note_ids = json.dumps([row[0] for row in notes])
-            for annotation_id, name in cursor.execute(_NOTE_TAGS, (note_ids,)):
+            for annotation_id, name in cursor.execute(reads.note_tags, (note_ids,)).fetchall():
                 note_tags.setdefault(annotation_id, []).append(name)
             documents = sorted({row[1] for row in units} | {row[1] for row in notes})
-            marks = ", ".join("?" * len(documents))
-            titles = dict(
-                cursor.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", documents)
-            )
+            titles = dict(cursor.execute(reads.titles, (json.dumps(documents),)).fetchall())
         finally:
             cursor.close()
     by_document: dict[int, list[Hit]] = {doc: [] for doc in documents}
@@ -332,8 +328,10 @@ def _first_matches(
     return found
 
 
-def _pending_units(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tuple[Any, ...]]:
-    rows = cursor.execute(_PENDING_UNITS).fetchall()
+def _pending_units(
+    cursor: Any, reads: _Reads, terms: tuple[Term, ...], limit: int
+) -> list[tuple[Any, ...]]:
+    rows = cursor.execute(reads.pending_units).fetchall()
     if not rows:
         return []
     texts: dict[int, str] = {}
@@ -341,15 +339,17 @@ def _pending_units(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tup
     def sentence(row: tuple[Any, ...]) -> str:
         document = texts.get(row[1])
         if document is None:
-            found = cursor.execute("SELECT text FROM documents WHERE id = ?", (row[1],))
+            found = cursor.execute(reads.document_text, (row[1],))
             document = texts[row[1]] = (found.fetchone() or ("",))[0]
         return document[row[2] : row[3]]
 
     return _first_matches(rows, terms, limit, sentence)
 
 
-def _pending_notes(cursor: Any, terms: tuple[Term, ...], limit: int) -> list[tuple[Any, ...]]:
-    rows = cursor.execute(_PENDING_NOTES).fetchall()
+def _pending_notes(
+    cursor: Any, reads: _Reads, terms: tuple[Term, ...], limit: int
+) -> list[tuple[Any, ...]]:
+    rows = cursor.execute(reads.pending_notes).fetchall()
     return _first_matches(rows, terms, limit, lambda row: row[4]) if rows else []
 
 

@@ -16,6 +16,10 @@ and when the store opens a database whose backlog is small. Until then the reade
 (search.py, annotation_table.py) read the queued rows directly, so no result is ever stale.
 Folding is idempotent (a row's old index entries are deleted before it is written) and a
 row leaves the queue only in the transaction that indexes it: a crash loses nothing.
+
+A team database (PostgreSQL, migration 0006) has the same queue, triggers and tables, written
+the same way at the same moments; its word indexes hold a `tsvector` of the folded words
+instead of FTS5's copy of the folded text (search_server.py).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from annotator.core import search_server
 from annotator.core.folding import fold
 
 if TYPE_CHECKING:
@@ -51,8 +56,16 @@ _PENDING_ANNOTATIONS = (
 _INDEXES = (("search_units", "u"), ("search_annotations", "a"), ("search_notes", "a"))
 
 
+def on_server(driver: Any) -> bool:
+    """Whether the DB-API connection `driver` is a team database's (psycopg), not sqlite3's."""
+    return not isinstance(driver, sqlite3.Connection)
+
+
 def has_index(driver: Any) -> bool:
     """Whether the database behind the DB-API connection `driver` has the search indexes."""
+    if on_server(driver):
+        row = driver.execute("SELECT to_regclass('search_pending')").fetchone()
+        return row is not None and row[0] is not None
     row = driver.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_pending'"
     ).fetchone()
@@ -68,9 +81,13 @@ def mark(driver: Any) -> int:
 
 def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
     """How many rows are queued with a number above `after`, counted up to `at_most`."""
-    limit = -1 if at_most is None else at_most
+    server = on_server(driver)
+    limit = (None if server else -1) if at_most is None else at_most
     row = driver.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM search_pending WHERE seq > ? LIMIT ?)",
+        _marks(
+            "SELECT count(*) FROM (SELECT 1 FROM search_pending WHERE seq > ? LIMIT ?) AS q",
+            server,
+        ),
         (after, limit),
     ).fetchone()
     return int(row[0])
@@ -79,18 +96,35 @@ def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
 def refresh_own(driver: Any, after: int) -> bool:
     """Fold the rows queued after `after` (a transaction's own) if they are at most
     OWN_ROWS_FOLDED, inside the caller's transaction; False when more were left queued."""
+    return refresh_own_and_left(driver, after)[0]
+
+
+def refresh_own_and_left(driver: Any, after: int) -> tuple[bool, bool]:
+    """`refresh_own`, and whether rows stay queued afterwards (older ones, or these)."""
+    if on_server(driver):  # one round trip when nothing was queued (search_server.py)
+        cursor = driver.cursor()
+        try:
+            return search_server.refresh_own(cursor, after, OWN_ROWS_FOLDED)
+        finally:
+            cursor.close()
     count = queued(driver, after, OWN_ROWS_FOLDED + 1)
     if count > OWN_ROWS_FOLDED:
-        return False
+        return False, True
     if count:
         refresh(driver, after=after)
-    return True
+    return True, queued(driver, 0, 1) > 0
 
 
 def refresh(driver: sqlite3.Connection | Any, *, after: int = 0, limit: int | None = None) -> int:
     """Fold queued rows into the indexes, inside the caller's transaction: those numbered
     above `after`, the `limit` oldest of them when given; the number of rows written. Nothing
     to do (one indexed read) when none is queued."""
+    if on_server(driver):  # the same, as a team database writes it (search_server.py)
+        cursor = driver.cursor()
+        try:
+            return search_server.refresh(cursor, after, limit)
+        finally:
+            cursor.close()
     cursor = driver.cursor()
     try:
         if limit is None:
@@ -100,7 +134,7 @@ def refresh(driver: sqlite3.Connection | Any, *, after: int = 0, limit: int | No
         else:
             last = cursor.execute(
                 "SELECT max(seq) FROM (SELECT seq FROM search_pending WHERE seq > ? "
-                "ORDER BY seq LIMIT ?)",
+                "ORDER BY seq LIMIT ?) AS q",
                 (after, limit),
             ).fetchone()[0]
         if last is None:
@@ -114,40 +148,55 @@ def refresh(driver: sqlite3.Connection | Any, *, after: int = 0, limit: int | No
             (i, spans.get(doc, start, end), fold(note))
             for i, doc, start, end, note in pending_annotations
         ]
-        cursor.executemany(
-            "INSERT OR REPLACE INTO search_sort_text (annotation_id, text) VALUES (?, ?)",
-            [(i, spans.text(doc, start, end)) for i, doc, start, end, _ in pending_annotations],
-        )
-        # the triggers already dropped the old index rows of what they queued; these deletes
-        # (one statement each, no Python per row) make folding a row twice harmless
-        for table, kind in _INDEXES:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM search_pending p "
-                f"WHERE +p.kind = '{kind}' AND {_BATCH})",
-                batch,
-            )
-        cursor.executemany("INSERT INTO search_units (rowid, text) VALUES (?, ?)", units)
-        cursor.executemany(
-            "INSERT INTO search_annotations (rowid, text, note) VALUES (?, ?, ?)", annotations
-        )
-        cursor.executemany(
-            "INSERT INTO search_notes (rowid, text) VALUES (?, ?)",
-            [(a[0], a[2]) for a in annotations if a[2]],
-        )
-        cursor.execute("DELETE FROM search_pending WHERE seq > ? AND seq <= ?", batch)
+        sort_texts = [
+            (i, spans.text(doc, start, end)) for i, doc, start, end, _ in pending_annotations
+        ]
+        _write_indexes(cursor, batch, units, annotations, sort_texts)
         return len(units) + len(annotations)
     finally:
         cursor.close()
+
+
+def _write_indexes(
+    cursor: Any,
+    batch: tuple[int, int],
+    units: list[tuple[int, str]],
+    annotations: list[tuple[int, str, str]],
+    sort_texts: list[tuple[int, str]],
+) -> None:
+    """Write the folded rows of `batch` into SQLite's FTS5 indexes and leave the queue."""
+    cursor.executemany(
+        "INSERT OR REPLACE INTO search_sort_text (annotation_id, text) VALUES (?, ?)", sort_texts
+    )
+    # the triggers already dropped the old index rows of what they queued; these deletes
+    # (one statement each, no Python per row) make folding a row twice harmless
+    for table, kind in _INDEXES:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM search_pending p "
+            f"WHERE +p.kind = '{kind}' AND {_BATCH})",
+            batch,
+        )
+    cursor.executemany("INSERT INTO search_units (rowid, text) VALUES (?, ?)", units)
+    cursor.executemany(
+        "INSERT INTO search_annotations (rowid, text, note) VALUES (?, ?, ?)", annotations
+    )
+    cursor.executemany(
+        "INSERT INTO search_notes (rowid, text) VALUES (?, ?)",
+        [(a[0], a[2]) for a in annotations if a[2]],
+    )
+    cursor.execute("DELETE FROM search_pending WHERE seq > ? AND seq <= ?", batch)
+
+
+def _marks(sql: str, server: bool) -> str:
+    """`sql` written with `?` marks, in the marks of the connection's driver (psycopg: %s)."""
+    return sql.replace("?", "%s") if server else sql
 
 
 # --- a backlog, folded after the write that left it -----------------------------------------
 
 
 def backlog(store: Store, at_most: int | None = None) -> int:
-    """How many rows wait in the queue of `store`'s database (counted up to `at_most`); 0 on a
-    team database, which has no search indexes (they are SQLite's FTS5)."""
-    if store.on_server:
-        return 0
+    """How many rows wait in the queue of `store`'s database (counted up to `at_most`)."""
     with store.read() as session:
         return queued(_driver(session), 0, at_most)
 
@@ -155,10 +204,7 @@ def backlog(store: Store, at_most: int | None = None) -> int:
 def fold_step(store: Store, rows: int = BATCH_ROWS, *, wait: bool = True) -> int | None:
     """Fold the `rows` oldest queued rows in one transaction of their own; the number folded
     (0: nothing was queued). Without `wait`, None at once when another connection holds the
-    write lock (instead of waiting for it, as a write does), so that idle time never blocks.
-    0 on a team database (no search indexes)."""
-    if store.on_server:
-        return 0
+    write lock (instead of waiting for it, as a write does), so that idle time never blocks."""
     try:
         with store.write(wait=wait) as session:
             return refresh(_driver(session), limit=rows)

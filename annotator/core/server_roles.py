@@ -30,6 +30,13 @@ from annotator.core.store import Store, open_store
 ROLES = ("analyst", "reviewer", "admin")
 GROUP = {role: f"annotator_{role}" for role in ROLES}
 OWN_LAYER_TABLES = ("annotations", "annotation_tags", "annotation_history")
+SEARCH_TABLES = (
+    "search_pending",
+    "search_units",
+    "search_notes",
+    "search_annotations",
+    "search_sort_text",
+)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.@-]{0,62}")
 
 
@@ -91,6 +98,9 @@ def _statements() -> list[str]:
         # an unused one (who and when is recorded: sources.py)
         f"GRANT INSERT, UPDATE, DELETE ON sources TO {analyst}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(OWN_LAYER_TABLES)} TO {analyst}",
+        # the search indexes (migration 0006): derived from what everyone reads, queued by the
+        # triggers of each writer's transaction and folded by the writer's application
+        f"GRANT INSERT, UPDATE, DELETE ON {', '.join(SEARCH_TABLES)} TO {analyst}",
         f"GRANT INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {admin}",
         _GUARD,
         "DROP TRIGGER IF EXISTS annotations_review_only ON annotations",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -195,10 +195,10 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
             connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
-        if engine.dialect.name == "sqlite":  # the search indexes are SQLite's (FTS5)
-            driver = connection.connection.driver_connection
-            if search_index.has_index(driver):
-                search_index.refresh(driver)
+        # the rows the migrations queued for the search indexes (0004; 0006 on a server)
+        driver = connection.connection.driver_connection
+        if search_index.has_index(driver):
+            search_index.refresh(driver)
 
 
 @contextmanager
@@ -279,18 +279,14 @@ class Store:
 
     def _refresh_search(self, session: Session) -> None:
         """Fold the rows the session's transaction queued for the search indexes, in it,
-        when they are few; leave a bulk write's rows queued (search_index.py). Nothing on a
-        team database: the search indexes are SQLite's (FTS5)."""
-        if self.on_server:
-            return
+        when they are few; leave a bulk write's rows queued (search_index.py)."""
         connection = session.connection()
         after = connection.info.get(SEARCH_MARK)
         if after is None:
             return
         driver = connection.connection.driver_connection
         # more than its own rows, or rows queued before it (a bulk write's, another client's)
-        folded = search_index.refresh_own(driver, after)
-        self.search_backlog_left = not folded or search_index.queued(driver, 0, 1) > 0
+        self.search_backlog_left = search_index.refresh_own_and_left(driver, after)[1]
 
     @contextmanager
     def write_attached(self, other: Path, schema: str) -> Iterator[Session]:
@@ -481,11 +477,34 @@ def open_store(
     return Store(db_path, owner, opened)
 
 
+def _mark_server_writes(engine: Engine) -> None:
+    """A write transaction on a team database notes the search queue's mark when it begins,
+    as SQLite's does (`_configure_engine`): after server.py's listener, which takes the write
+    lock first, so no other write queues rows in between."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("write", False):
+            conn.info[SEARCH_MARK] = search_index.mark(conn.connection.driver_connection)
+
+
+def _fold_on_open(engine: Engine) -> None:
+    """Fold the rows another client left queued for a team database's search indexes, if few,
+    as opening a file does (`_open`); optional: a colleague writing (never waited for) or a
+    role that may not write leaves them queued (the readers read them)."""
+    import psycopg  # the team extra: only on a server
+
+    folding = engine.execution_options(write=True, no_wait=True)
+    with suppress(DBAPIError, psycopg.Error), folding.begin() as conn:
+        search_index.refresh_own(conn.connection.driver_connection, 0)
+
+
 def _open_server(address: ServerAddress, create: bool) -> Store:
     owner = server_database(address)
     with owner.lock:
         if owner.shared(ENGINE) is None:
             engine = make_server_engine(owner)
+            _mark_server_writes(engine)
             try:
                 revision = server_revision(engine, address)
                 if revision is None and not create:
@@ -495,6 +514,7 @@ def _open_server(address: ServerAddress, create: bool) -> Store:
                 with engine.connect() as conn:
                     user = str(conn.exec_driver_sql("SELECT current_user").scalar())
                     conn.rollback()
+                _fold_on_open(engine)
             except BaseException:
                 engine.dispose()
                 raise

@@ -2,10 +2,12 @@
 SQLite's, and PostgreSQL's for a team database (issue 17).
 
 On PostgreSQL form fields are read through `jsonb` operators (the JSON columns hold JSON text:
-model.StoredJSON), `lower()` stands for SQLite's NOCASE, and the accent and case fold is
-`normalize(NFKD)` without combining marks and tatweel, lowercased (PostgreSQL runs no Python:
-`lower` where `folding.fold` casefolds, so "ß" does not find "ss" there). SQLite calls the
-application's own fold, registered on every connection (connections.py).
+model.StoredJSON), `lower()` stands for SQLite's NOCASE, and the accent and case fold of a
+form field's value is `normalize(NFKD)` without combining marks and tatweel, lowercased
+(PostgreSQL runs no Python: `lower` where `folding.fold` casefolds, so "ß" does not find "ss"
+there). SQLite calls the application's own fold, registered on every connection
+(connections.py). The free-text filter reads text and notes folded by the application on both
+(the search indexes: migrations 0004 and 0006).
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ class SQLiteTable:
 
     true = "1"
     no_limit = "-1"
-    # the free-text filter and the text sort read the search indexes (migration 0004)
-    has_search_index = True
+    # The free-text filter and the text sort read the search indexes (migration 0004 here,
+    # 0006 on PostgreSQL). search_annotations is FTS5's trigram index here (a needle of 3 or
+    # more is an index lookup), its rows numbered by rowid
+    trigram_index = True
+    index_id = "rowid"
+    # `folded` calls folding.fold itself (connections.py registers it)
+    folds_in_python = True
 
     @staticmethod
     def mark(name: str) -> str:
@@ -48,6 +55,12 @@ class SQLiteTable:
         return f"instr({haystack}, {needle}) > 0"
 
     @staticmethod
+    def holds(column: str, needle: str, pattern: str) -> str:
+        """`column` (a folded copy) holds the text of parameter `needle` (`pattern` its LIKE
+        pattern, `like_pattern`)."""
+        return f"instr({column}, {needle}) > 0"
+
+    @staticmethod
     def nocase(expression: str) -> str:
         return f"{expression} COLLATE NOCASE"
 
@@ -62,6 +75,11 @@ class SQLiteTable:
     @staticmethod
     def all_fields(alias: str) -> str:
         return f"json_extract({alias}.fields, '$')"
+
+    @staticmethod
+    def id_list(mark: str) -> str:
+        """A subquery of the ids in the JSON array given as the parameter `mark`."""
+        return f"SELECT value FROM json_each({mark})"
 
 
 # Combining marks (Latin, Cyrillic, Hebrew, Arabic and the general blocks) and tatweel: what
@@ -78,9 +96,11 @@ class PostgresTable(SQLiteTable):
 
     true = "TRUE"
     no_limit = "ALL"
-    # no FTS5: the free-text filter scans the folded text (a slower path) and the text sort
-    # cuts each annotation's text out of its document
-    has_search_index = False
+    # the same folded copies and sort text (migration 0006, folded by the application), but
+    # no trigram index (pg_trgm is not assumed): the free-text filter scans the folded copies
+    trigram_index = False
+    index_id = "id"
+    folds_in_python = False
 
     @staticmethod
     def mark(name: str) -> str:
@@ -106,6 +126,13 @@ class PostgresTable(SQLiteTable):
         return f"strpos({haystack}, {needle}) > 0"
 
     @staticmethod
+    def holds(column: str, needle: str, pattern: str) -> str:
+        # LIKE, not strpos: PostgreSQL estimates how many rows a LIKE keeps from the column's
+        # statistics (strpos: a third, whatever the needle), and so does not read a whole
+        # sorted index to find the first page of a needle that few rows hold
+        return f"{column} LIKE {pattern} ESCAPE '\\'"
+
+    @staticmethod
     def nocase(expression: str) -> str:
         return f"lower({expression})"
 
@@ -120,7 +147,17 @@ class PostgresTable(SQLiteTable):
     def all_fields(alias: str) -> str:
         return f"{alias}.fields"
 
+    @staticmethod
+    def id_list(mark: str) -> str:
+        return f"SELECT value::bigint FROM json_array_elements_text(CAST({mark} AS json))"
+
 
 def table_sql(connection: Connection) -> type[SQLiteTable]:
     """The SQL of `connection`'s back end."""
     return PostgresTable if connection.dialect.name == "postgresql" else SQLiteTable
+
+
+def like_pattern(needle: str) -> str:
+    """A LIKE pattern matching text that contains `needle` literally."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -11,8 +11,9 @@ window closed, a crash) loses nothing: the queue is the truth until a row is fol
 
 It looks for a backlog when a database is opened, after a write of the window's that left one
 (`Store.search_backlog_left`), after the window's own background import or merge, and after
-another process's writes were reloaded; never while a background batch is writing; never on
-a team database (PostgreSQL), which has no search indexes.
+another process's writes were reloaded; never while a background batch is writing. A team
+database (PostgreSQL) has the same queue (migration 0006): any window connected to it may fold
+a colleague's backlog, one step at a time under the server's write lock.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 JOB = "search index backlog"
 ROWS_PER_STEP = 500  # about 10-30 ms per transaction on 100,000 merged annotations
+# A team database (core/search_server.py) folds slower (a tsvector per row, the GIN index), and
+# a step holds the server's write lock that colleagues' key presses wait for: about 15-25 ms.
+ROWS_PER_STEP_ON_SERVER = 150
 RETRY_MS = 2000  # another connection held the write lock: try again after this
 
 
@@ -74,8 +78,7 @@ class SearchFolding(QObject):
         store = self.window.ctx.store
         if store is None or store.closed or store.read_only or self.window.external.batch_running:
             return None
-        # a team database has no search indexes (SQLite's FTS5): nothing to fold
-        return None if store.on_server else store
+        return store
 
     def _after_save(self) -> None:
         store = self.window.ctx.store
@@ -90,7 +93,8 @@ class SearchFolding(QObject):
 
     def _fold(self, store: Store) -> Iterator[None]:
         while self._store() is store:
-            done = search_index.fold_step(store, ROWS_PER_STEP, wait=False)
+            rows = ROWS_PER_STEP_ON_SERVER if store.on_server else ROWS_PER_STEP
+            done = search_index.fold_step(store, rows, wait=False)
             if done is None:  # another connection is writing: never wait for it here
                 self.retry.start()
                 return

@@ -11,7 +11,7 @@ double-click opens the hit in the reader (a sentence: its matched words selected
 annotation selected with its form), Escape goes back to the box, and Escape in the box closes
 the panel. Every saved change (an edit, an import, an undo, another window's
 write) runs the search again once the changes pause, or when the panel is shown next.
-On a team database (PostgreSQL: no search index) the panel says it needs a local database.
+A team database (PostgreSQL) is searched the same way, through its own indexes (core.search).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.search import DEFAULT_LIMIT, NEEDS_LOCAL, SearchResults, search
+from annotator.core.search import DEFAULT_LIMIT, SearchResults, search
 from annotator.core.storage_errors import describe_storage_error
 from annotator.gui import jump, theme
 from annotator.gui.context import storage_errors
@@ -160,9 +160,6 @@ class SearchPanel(QWidget):
         store = self.main.ctx.store
         if store is None:  # the window's database is still opening
             self._show_message("The database is still opening…")
-            return
-        if store.on_server:  # no search index on a team database (core.search)
-            self._show_message(NEEDS_LOCAL, "error")
             return
         if not query.strip():
             self._show_message(PROMPT)

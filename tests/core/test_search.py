@@ -1,5 +1,8 @@
 """Find in all documents (issue 16): search semantics, the indexes of migration 0004 kept right
-by every write path (upgrade, merges, removal and undo, a hand edit), and bad queries."""
+by every write path (upgrade, merges, removal and undo, a hand edit), and bad queries.
+
+Each test that takes `backend` runs on SQLite and on a team database (PostgreSQL, migration
+0006: the same indexes in PostgreSQL's form, issue 17) with the same expectations."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from annotator.core.errors import InvalidValue
 from annotator.core.removal import remove_document, restore_document
 from annotator.core.search import SearchResults, parse_query, search
 from annotator.core.store import KNOWN_REVISIONS, Store, _make_engine, _upgrade, open_store
+from tests.backends import Backend
 
 ENGLISH = "The Café owners said exports rose sharply. Officials expect 1,200 troops 🙂 soon."
 ARABIC = "كَتَبَ الوَلَدُ الدَّرْسَ. قال المسؤولـــون إنَّ الصادرات ارتفعت."
@@ -54,9 +58,37 @@ def hits(results: SearchResults) -> list[tuple[str, str, str, list[str]]]:
     ]
 
 
+def hand_edit(store: Store, *statements: str) -> None:
+    """Another client's committed statements, without the application (on SQLite without its
+    `annotator_fold`: the triggers must not need it)."""
+    if store.on_server:
+        import psycopg
+
+        assert store.address is not None
+        url = store.address.driver_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url) as conn:  # committed when the block ends
+            for statement in statements:
+                conn.execute(statement.encode())
+        return
+    conn = sqlite3.connect(store.file)
+    try:
+        with conn:
+            for statement in statements:
+                conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def pending(store: Store) -> int:
+    """How many rows are queued for the indexes (search_index.py)."""
+    from annotator.core import search_index
+
+    return search_index.backlog(store)
+
+
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "search.sqlite3", create=True) as store:
+def store(backend: Backend) -> Store:
+    with backend.open("search", create=True) as store:
         english = add(store, ENGLISH, "English brief")
         arabic = add(store, ARABIC, "Arabic brief")
         ops.bulk_add_annotations(
@@ -151,9 +183,11 @@ def test_no_query_raises_anything_but_a_message(store: Store, query: str) -> Non
 # --- the index kept right --------------------------------------------------------------------
 
 
-def test_an_old_database_is_indexed_when_upgraded(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    engine = _make_engine(path)
+def test_an_old_database_is_indexed_when_upgraded(backend: Backend) -> None:
+    from sqlalchemy import create_engine
+
+    path = backend.target("old", empty=True)
+    engine = create_engine(str(path)) if backend.is_server else _make_engine(Path(path))
     _upgrade(engine, "0003")
     with engine.begin() as conn:
         conn.exec_driver_sql(
@@ -173,36 +207,25 @@ def test_an_old_database_is_indexed_when_upgraded(tmp_path: Path) -> None:
     engine.dispose()
     with open_store(path) as store:
         assert store.revision() == KNOWN_REVISIONS[-1]
+        assert pending(store) == 0
         assert hits(search(store, "deja")) == [("Old", "text", "Déjà", [])]
         assert hits(search(store, "ete")) == [("Old", "note", "Été", [])]
         assert table.ids(store, table.AnnotationFilter(text="deja")) == [7]
-    assert _pending(path) == 0
 
 
-def _pending(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return int(conn.execute("SELECT count(*) FROM search_pending").fetchone()[0])
-    finally:
-        conn.close()
-
-
-def test_a_hand_edit_without_the_app_is_found_and_folded_later(tmp_path: Path) -> None:
-    path = tmp_path / "hand.sqlite3"
-    with open_store(path, create=True) as store:
+def test_a_hand_edit_without_the_app_is_found_and_folded_later(backend: Backend) -> None:
+    with backend.open("hand", create=True) as store:
         add(store, ENGLISH, "English brief")
-    conn = sqlite3.connect(path)  # no annotator_fold here: the triggers must not need it
-    with conn:
-        conn.execute(
+        hand_edit(
+            store,
             'INSERT INTO annotations (document_id, start, "end", author, created, modified, '
             "note) VALUES (1, 9, 15, 'ana', '2024-01-02T03:04:05.000000+00:00', "
-            "'2024-01-02T03:04:05.000000+00:00', 'Naïve')"
+            "'2024-01-02T03:04:05.000000+00:00', 'Naïve')",
+            'UPDATE units SET "end" = 8 WHERE ordinal = 0',
         )
-        conn.execute('UPDATE units SET "end" = 8 WHERE ordinal = 0')
-    conn.close()
-    assert _pending(path) == 2
-    with open_store(path) as store:
-        assert _pending(path) == 0  # folded when opened
+        assert pending(store) == 2
+    with backend.open("hand") as store:
+        assert pending(store) == 0  # folded when opened
         assert hits(search(store, "naive")) == [("English brief", "note", "Naïve", [])]
         assert hits(search(store, "cafe")) == [("English brief", "text", "Café", [])]
         assert search(store, "owners").documents == ()  # the unit now ends before it
@@ -212,10 +235,8 @@ def test_a_hand_edit_without_the_app_is_found_and_folded_later(tmp_path: Path) -
 def test_queued_rows_are_searched_before_they_are_folded(store: Store) -> None:
     with store.read() as session:
         session.connection().exec_driver_sql("SELECT 1")
-    conn = sqlite3.connect(store.path)
-    with conn:
-        conn.execute("UPDATE annotations SET note = 'Zoë' WHERE id = 1")
-    conn.close()
+    hand_edit(store, "UPDATE annotations SET note = 'Zoë' WHERE id = 1")
+    assert pending(store) == 1
     assert hits(search(store, "zoe")) == [("English brief", "note", "Zoë", ["claim"])]
     assert table.ids(store, table.AnnotationFilter(text="zoe")) == [1]
     assert table.ids(store, table.AnnotationFilter(text="ré")) == []  # the old note is gone
@@ -228,7 +249,7 @@ def test_edits_and_removal_and_its_undo_keep_the_index(store: Store) -> None:
     assert search(store, "naive").documents == ()
     restore_document(store, removed)
     assert hits(search(store, "naive")) == [("Gamma", "text", "Naïve", [])]
-    assert _pending(store.path) == 0
+    assert pending(store) == 0
 
 
 def _colleague(tmp_path: Path, revision: str) -> Path:
@@ -261,16 +282,14 @@ def test_a_merged_colleague_is_searchable(store: Store, tmp_path: Path, revision
     assert hits(search(store, "oil exports")) == [("Theirs", "text", "Oil|exports", ["claim"])]
     assert hits(search(store, "creme brulee")) == [("Theirs", "note", "Crème|brûlée", ["claim"])]
     assert len(table.ids(store, table.AnnotationFilter(text="brulee"))) == 1
-    assert _pending(store.path) == 0
+    assert pending(store) == 0
 
 
 def test_the_table_sorts_by_text_through_every_change(store: Store) -> None:
     by_text = table.parse_sort("text")
     assert table.ids(store, sort=by_text) == [1, 2]  # "Café" < "كَتَبَ"
-    conn = sqlite3.connect(store.path)  # a hand edit moves the first annotation onto "The"
-    with conn:
-        conn.execute('UPDATE annotations SET start = 0, "end" = 3 WHERE id = 1')
-    conn.close()
+    # a hand edit moves the first annotation onto "The"
+    hand_edit(store, 'UPDATE annotations SET start = 0, "end" = 3 WHERE id = 1')
     other = add(store, "Aardvarks abound.", "Zeta")
     ops.bulk_add_annotations(store, other, [ops.NewAnnotation(0, 9, "ana", ["claim"], "", {})])
     assert table.ids(store, sort=by_text) == [3, 1, 2]  # "Aardvarks" < "The" < "كَتَبَ"
@@ -283,15 +302,13 @@ def test_the_table_sorts_by_text_through_every_change(store: Store) -> None:
 
 def test_the_table_sorts_queued_rows_by_text_before_they_are_folded(store: Store) -> None:
     by_text = table.parse_sort("text")
-    conn = sqlite3.connect(store.path)  # another client adds an annotation on "The"
-    with conn:
-        conn.execute(
-            'INSERT INTO annotations (document_id, start, "end", author, created, modified, '
-            "note) VALUES (1, 0, 3, 'ana', '2024-01-02T03:04:05.000000+00:00', "
-            "'2024-01-02T03:04:05.000000+00:00', '')"
-        )
-    conn.close()
-    assert _pending(store.path) == 1
+    hand_edit(  # another client adds an annotation on "The"
+        store,
+        'INSERT INTO annotations (document_id, start, "end", author, created, modified, '
+        "note) VALUES (1, 0, 3, 'ana', '2024-01-02T03:04:05.000000+00:00', "
+        "'2024-01-02T03:04:05.000000+00:00', '')",
+    )
+    assert pending(store) == 1
     assert table.ids(store, sort=by_text) == [1, 3, 2]  # "Café" < "The" < "كَتَبَ"
     assert table.ids(store, sort=table.parse_sort("-text")) == [2, 3, 1]
 
@@ -310,6 +327,9 @@ def test_the_table_text_filter_takes_glob_characters_literally(store: Store) -> 
     assert table.ids(store, table.AnnotationFilter(text="5*3 t")) == [4]
     assert table.ids(store, table.AnnotationFilter(text="es? n")) == [4]
     assert table.ids(store, table.AnnotationFilter(text="5*9")) == []  # no wildcard
+    assert table.ids(store, table.AnnotationFilter(text="5_3")) == []  # nor LIKE's
+    assert table.ids(store, table.AnnotationFilter(text="es%no")) == []
+    assert table.ids(store, table.AnnotationFilter(text="\\")) == []
     assert table.ids(store, table.AnnotationFilter(text="s [")) == [3]
     assert table.ids(store, table.AnnotationFilter(text="umé f")) == [1]  # in the note
 
@@ -331,7 +351,7 @@ def test_annotations_sharing_a_span_and_a_removed_documents_spans(store: Store) 
     remove_document(store, other)
     restore_document(store, removed)
     assert table.ids(store, table.AnnotationFilter(text="exports res")) == [3, 4]
-    assert _pending(store.path) == 0
+    assert pending(store) == 0
 
 
 def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
@@ -340,3 +360,52 @@ def test_highlights_take_in_the_marks_of_a_decomposed_word() -> None:
     text = "Le cafe\u0301 au lait, كَتَبَ."
     spans = highlights(text, parse_query("CAFÉ كتب"))
     assert [text[s:e] for s, e in spans] == ["cafe\u0301", "كَتَبَ"]
+
+
+def test_the_table_filter_and_find_fold_alike_on_both_back_ends(store: Store) -> None:
+    """`folding.fold` casefolds: "ß" is "ss" and a final sigma a sigma, for Find and for the
+    table's text filter, on a team database too (whose own `lower` would not)."""
+    doc = add(store, "Die Straße war leer. Ο ΣΟΦΟΣ μίλησε.", "Delta")
+    ops.bulk_add_annotations(store, doc, [ops.NewAnnotation(4, 10, "ana", ["claim"], "σοφός", {})])
+    for query in ("strasse", "STRASSE", "straße"):
+        assert hits(search(store, query)) == [("Delta", "text", "Straße", ["claim"])]
+        assert table.ids(store, table.AnnotationFilter(text=query)) == [3]
+    assert hits(search(store, "σοφος")) == [
+        ("Delta", "note", "σοφός", ["claim"]),  # on "Straße", before the sentence
+        ("Delta", "text", "ΣΟΦΟΣ", []),
+    ]
+    assert table.ids(store, table.AnnotationFilter(text="ΣΟΦΟΣ")) == [3]  # the note
+
+
+def test_the_first_hits_are_the_same_for_a_common_word_as_for_a_rare_one(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team database reads the first matches in id order for a common word and sorts all of
+    a rare word's (search_server.py): both give the first `limit`, as SQLite does."""
+    from annotator.core import search_server
+
+    add(store, "Exports fell. Then exports rose. Exports again.", "Second")
+    answers = []
+    for rows in (0, 1, 10**9):  # every word rare; rare unless in the first row; common
+        monkeypatch.setattr(search_server, "FIRST_ROWS", rows)
+        answers.append([search(store, "exports", limit=n) for n in (1, 2, 10)])
+    assert answers[0] == answers[1] == answers[2]
+    assert [(d.title, [h.start for h in d.hits]) for d in answers[0][1].documents] == [
+        ("English brief", [0]),
+        ("Second", [0]),
+    ]
+
+
+def test_only_a_change_of_span_or_note_queues_a_row(store: Store) -> None:
+    """The update triggers queue an annotation or unit when what the indexes hold of it
+    changed, not for a review status or a modification time (every tag toggle writes one)."""
+    from annotator.core import search_index
+
+    hand_edit(store, "UPDATE annotations SET status = 'accepted', modified = created")
+    hand_edit(store, "UPDATE units SET kind = 'heading' WHERE ordinal = 0")
+    assert pending(store) == 0
+    hand_edit(store, 'UPDATE annotations SET "end" = 15 WHERE id = 1')  # "Café owners"
+    assert pending(store) == 1
+    assert table.ids(store, table.AnnotationFilter(text="fe own")) == [1]
+    assert search_index.fold_step(store) == 1
+    assert table.ids(store, table.AnnotationFilter(text="fe own")) == [1]

@@ -1,11 +1,16 @@
 """The search indexes after a bulk write (issue 16): the write commits with its rows left in
 `search_pending` and they are folded later in short transactions (core/search_index.py).
 Readers must give the same answers with the queue full as folded, through every change; a
-small write folds only its own rows; a failed or interrupted fold loses nothing."""
+small write folds only its own rows; a failed or interrupted fold loses nothing.
+
+The tests that take `store` run on SQLite and on a team database (PostgreSQL, migration 0006:
+the same queue, folded the same way; issue 17)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +18,13 @@ import pytest
 
 from annotator import cli
 from annotator.core import annotation_table as table
-from annotator.core import ops, search_index
+from annotator.core import ops, search_index, search_server
 from annotator.core.colleague import merge_colleague
 from annotator.core.removal import remove_document, restore_document
 from annotator.core.search import search
 from annotator.core.store import Store, open_store
-from tests.core.test_search import ARABIC, ENGLISH, add
+from tests.backends import Backend
+from tests.core.test_search import ARABIC, ENGLISH, add, hand_edit
 
 SMALL = 3  # OWN_ROWS_FOLDED for these tests: more rows than this make a "bulk" write
 QUERIES = ("cafe", "exports", '"oil exports"', "deleg*", "كتب", "zoe", "resume", "naive")
@@ -30,21 +36,29 @@ def _small_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_index, "OWN_ROWS_FOLDED", SMALL)
 
 
-def pending(path: Path) -> int:
-    conn = sqlite3.connect(path)
+def pending(where: Path | Store) -> int:
+    """The rows queued for the indexes of a database file (read by another client) or of an
+    open store (either back end)."""
+    if isinstance(where, Store):
+        return search_index.backlog(where)
+    conn = sqlite3.connect(where)
     try:
         return int(conn.execute("SELECT count(*) FROM search_pending").fetchone()[0])
     finally:
         conn.close()
 
 
-def indexed(path: Path, table_name: str, rowid: int) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        query = f"SELECT count(*) FROM {table_name} WHERE rowid = ?"
-        return int(conn.execute(query, (rowid,)).fetchone()[0])
-    finally:
-        conn.close()
+def indexed(store: Store, table_name: str, row_id: int) -> int:
+    """How many index rows of `table_name` a unit or annotation has (rowid: FTS5's; id: a
+    team database's)."""
+    from sqlalchemy import text
+
+    key = "id" if store.on_server else "rowid"
+    with store.read() as session:
+        found = session.execute(
+            text(f"SELECT count(*) FROM {table_name} WHERE {key} = :row"), {"row": row_id}
+        )
+        return int(found.scalar_one())
 
 
 def answers(store: Store) -> dict[str, Any]:
@@ -77,13 +91,37 @@ def annotate(store: Store, document_id: int, spans: list[tuple[int, int, str]]) 
     )
 
 
+@contextmanager
+def another_writer(store: Store) -> Iterator[None]:
+    """Another process holding the write lock: SQLite's, or a team database's (server.py)."""
+    if store.on_server:
+        import psycopg
+
+        from annotator.core.server import WRITE_LOCK
+
+        assert store.address is not None
+        url = store.address.driver_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url) as conn:
+            conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            yield
+            conn.rollback()
+        return
+    writer = sqlite3.connect(store.file, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        yield
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+
+
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "backlog.sqlite3", create=True) as store:
+def store(backend: Backend) -> Store:
+    with backend.open("backlog", create=True) as store:
         english = add(store, ENGLISH, "English brief")  # 2 units: folded in the write
         add(store, ARABIC, "Arabic brief")
         annotate(store, english, [(4, 8, "Check the RÉSUMÉ first"), (9, 15, "")])
-        assert pending(store.path) == 0
+        assert pending(store) == 0
         yield store
 
 
@@ -91,28 +129,28 @@ def test_a_bulk_write_leaves_its_rows_queued_and_a_key_press_folds_only_its_own(
     store: Store,
 ) -> None:
     other = add(store, "Oil exports resumed. Delegates met. Prices fell. Talks end.", "Gamma")
-    assert pending(store.path) == 4  # its four sentences: more than SMALL
+    assert pending(store) == 4  # its four sentences: more than SMALL
     assert store.search_backlog_left
     annotate(store, other, [(0, 20, "Zoë"), (21, 35, ""), (4, 11, ""), (36, 47, "naïve")])
-    assert pending(store.path) == 8
+    assert pending(store) == 8
     # a small write (one annotation's note) folds its own row only, not the backlog
     ops.set_note(store, 1, "Crème brûlée")
-    assert pending(store.path) == 8
-    assert indexed(store.path, "search_notes", 1) == 1
+    assert pending(store) == 8
+    assert indexed(store, "search_notes", 1) == 1
     # an edit of a queued row: it stays queued, with its new text
     ops.set_note(store, 6, "Naïve")
-    assert pending(store.path) == 8
-    assert indexed(store.path, "search_notes", 6) == 0
+    assert pending(store) == 8
+    assert indexed(store, "search_notes", 6) == 0
     assert [h.text for d in search(store, "naive").documents for h in d.hits] == ["Naïve"]
     assert table.ids(store, table.AnnotationFilter(text="brulee")) == [1]
 
 
 def test_readers_answer_the_same_with_the_queue_full_or_folded(store: Store) -> None:
     def check(expected_pending: bool) -> dict[str, Any]:
-        assert (pending(store.path) > 0) == expected_pending
+        assert (pending(store) > 0) == expected_pending
         full = answers(store)
         assert search_index.fold_all(store, rows=2) > 0 or not expected_pending
-        assert pending(store.path) == 0
+        assert pending(store) == 0
         assert answers(store) == full
         return full
 
@@ -126,7 +164,7 @@ def test_readers_answer_the_same_with_the_queue_full_or_folded(store: Store) -> 
     # a removal while the document's rows are queued, then its undo (a bulk write again)
     annotate(store, other, [(0, 3, ""), (4, 11, "résumé"), (12, 19, ""), (48, 58, "")])
     removed = remove_document(store, other)
-    assert pending(store.path) == 0  # its queued rows went with it
+    assert pending(store) == 0  # its queued rows went with it
     check(False)
     restore_document(store, removed)
     restored = check(True)
@@ -138,7 +176,7 @@ def test_readers_answer_the_same_with_the_queue_full_or_folded(store: Store) -> 
     annotate(store, third, [(0, 5, ""), (6, 14, ""), (29, 36, "tbd"), (0, 28, "")])
     # in the order they were made
     queued_ids = sorted(table.ids(store, table.AnnotationFilter(document_ids=frozenset({third}))))
-    assert pending(store.path) > 0
+    assert pending(store) > 0
     ops.set_note(store, queued_ids[0], "Café crème")
     ops.set_span(store, queued_ids[1], 29, 36)  # "harvests" becomes "Exports"
     edited = check(True)
@@ -167,7 +205,7 @@ def test_a_merge_leaves_its_rows_queued_and_the_cli_folds_them(
         spans = [(0, 22, "Crème brûlée"), (23, 43, ""), (44, 57, ""), (4, 8, "")]
         annotate(theirs, doc, spans)
     merge_colleague(store, colleague)
-    assert pending(store.path) == 7  # 3 sentences, 4 annotations
+    assert pending(store) == 7  # 3 sentences, 4 annotations
     full = answers(store)
     assert len(full["filter brulee"][0]) == 1
     search_index.fold_all(store)
@@ -188,7 +226,7 @@ def test_a_fold_that_fails_halfway_loses_nothing_and_folding_twice_is_harmless(
 ) -> None:
     other = add(store, "Oil exports resumed. Delegates met. Prices fell. Talks end.", "Gamma")
     annotate(store, other, [(0, 20, "Zoë"), (21, 35, ""), (4, 11, ""), (36, 47, "naïve")])
-    queued = pending(store.path)
+    queued = pending(store)
     full = answers(store)
     calls = 0
     real_fold = search_index.fold
@@ -200,41 +238,36 @@ def test_a_fold_that_fails_halfway_loses_nothing_and_folding_twice_is_harmless(
             raise sqlite3.OperationalError("disk I/O error")
         return real_fold(text)
 
+    # where each back end folds (a team database: search_server.py)
     monkeypatch.setattr(search_index, "fold", failing_fold)
+    monkeypatch.setattr(search_server, "fold", failing_fold)
     with pytest.raises(sqlite3.OperationalError):
         search_index.fold_step(store, rows=queued)
-    assert pending(store.path) == queued  # rolled back: every row still queued
+    assert pending(store) == queued  # rolled back: every row still queued
     assert answers(store) == full
     monkeypatch.setattr(search_index, "fold", real_fold)
+    monkeypatch.setattr(search_server, "fold", real_fold)
     assert search_index.fold_step(store, rows=3) == 3  # the oldest three, then the rest
-    assert pending(store.path) == queued - 3
+    assert pending(store) == queued - 3
     assert search_index.fold_all(store) == queued - 3
     # a row queued again while indexed (by hand here) is indexed once, not twice
-    conn = sqlite3.connect(store.path)
-    with conn:
-        conn.execute("INSERT INTO search_pending (kind, id) VALUES ('a', 3), ('u', 1)")
-    conn.close()
+    hand_edit(store, "INSERT INTO search_pending (kind, id) VALUES ('a', 3), ('u', 1)")
     assert search_index.fold_step(store) == 2
-    assert indexed(store.path, "search_annotations", 3) == 1
-    assert indexed(store.path, "search_notes", 3) == 1
-    assert indexed(store.path, "search_units", 1) == 1
+    assert indexed(store, "search_annotations", 3) == 1
+    assert indexed(store, "search_notes", 3) == 1
+    assert indexed(store, "search_units", 1) == 1
     assert answers(store) == full
 
 
 def test_a_fold_step_that_must_not_wait_gives_way_to_another_writer(store: Store) -> None:
     other = add(store, "Oil exports resumed. Delegates met. Prices fell. Talks end.", "Gamma")
-    assert pending(store.path) == 4
-    writer = sqlite3.connect(store.path, isolation_level=None)
-    try:
-        writer.execute("BEGIN IMMEDIATE")  # another process writing
+    assert pending(store) == 4
+    with another_writer(store):
         assert search_index.fold_step(store, wait=False) is None
-        writer.execute("ROLLBACK")
-    finally:
-        writer.close()
-    assert pending(store.path) == 4
+    assert pending(store) == 4
     assert search_index.fold_step(store, wait=False) == 4
     ops.create_annotation(store, other, 0, 3, "ana", ["claim"])  # writes still wait as before
-    assert pending(store.path) == 0
+    assert pending(store) == 0
 
 
 def test_opening_folds_a_small_backlog_and_leaves_a_large_one(tmp_path: Path) -> None:

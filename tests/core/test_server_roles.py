@@ -180,3 +180,65 @@ def test_an_analyst_registers_grades_and_removes_claim_sources(team: dict[str, A
         found = find_source(store, "REUTERS")
         assert found is not None and (found.claims, found.reliability) == (1, "B")
         assert find_source(store, "Reutres") is None
+
+
+def test_each_analyst_finds_everyones_work_and_folds_a_colleagues_backlog(
+    team: dict[str, Any],
+) -> None:
+    """Find in All Documents on a team database (migration 0006): an analyst's write folds its
+    own rows into the indexes (the triggers queue them as that role), everyone's sentences and
+    notes are found (analysts read every layer), and rows a colleague left queued are folded
+    by whoever folds next."""
+    from annotator.core import search_index
+    from annotator.core.search import search
+    from annotator.core.store import open_store
+
+    ana, ben = team["ids"]["ana"], team["ids"]["ben"]
+    with open_store(team["url"].replace("annotator_test@", "ana@")) as store:
+        ops.set_note(store, ana, "Crème brûlée at the border", actor="ana", owner="ana")
+        assert search_index.backlog(store) == 0  # folded by ana's own transaction
+    with connect(team["url"], "ben") as conn:  # ben's client writes without folding
+        conn.execute("UPDATE annotations SET note = 'Naïve forecasts' WHERE id = %s", (ben,))
+    with open_store(team["url"].replace("annotator_test@", "ana@")) as store:
+        assert [(h.kind, h.annotation_id) for d in search(store, "naive").documents
+                for h in d.hits] == [("note", ben)]
+        assert [h.annotation_id for d in search(store, "creme brulee").documents
+                for h in d.hits] == [ana]
+        assert search_index.fold_step(store) == 0  # folded when ana opened the database
+    with connect(team["url"], "ben") as conn:
+        assert conn.execute("SELECT count(*) FROM search_pending").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM search_notes").fetchone() == (2,)
+
+
+def test_an_upgraded_team_database_gives_the_roles_the_search_indexes(
+    team: dict[str, Any],
+) -> None:
+    """A team database made before migration 0006 (its roles there already) is upgraded by
+    its administrator: the roles get the writes the indexes need, and the existing sentences
+    and notes are indexed."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from annotator.core.search import search
+    from annotator.core.store import MIGRATIONS_DIR, open_store
+
+    engine = create_engine(team["url"])
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+        connection.exec_driver_sql("UPDATE annotations SET note = 'Été'")
+    engine.dispose()
+    with connect(team["url"], "ana") as conn:
+        assert conn.execute("SELECT to_regclass('search_units')").fetchone() == (None,)
+    # the administrator opens it first (an engine of its own, not the fixture's): 0006
+    with open_store(f"{team['url']}&application_name=admin") as admin:
+        assert [d.title for d in search(admin, "assessment").documents] == ["T"]
+    with open_store(team["url"].replace("annotator_test@", "ana@")) as store:
+        ops.set_note(store, team["ids"]["ana"], "Hiver", actor="ana", owner="ana")
+        assert [h.annotation_id for d in search(store, "ete").documents for h in d.hits] == [
+            team["ids"]["ben"]
+        ]
+        assert len(search(store, "hiver").documents) == 1

@@ -292,12 +292,12 @@ def test_a_no_wait_write_fails_at_once_while_a_colleague_writes(pg_cluster: PgCl
             mine.execute(text("UPDATE meta SET value = value"))
 
 
-def test_search_indexes_are_sqlite_only_and_sources_are_announced(pg_cluster: PgCluster) -> None:
-    """Migration 0004 makes nothing on a server; the window's Find in All Documents says it
-    needs a local database, the folding of a backlog has nothing to do; a colleague's change
-    to the claim sources (0005) reaches an open window as other changes do."""
+def test_search_indexes_on_a_server_and_sources_are_announced(pg_cluster: PgCluster) -> None:
+    """Migration 0006 makes the search indexes on a server: a write folds its own rows before
+    it commits, and Find in All Documents answers; a colleague's change to the claim sources
+    (0005) reaches an open window as other changes do."""
     from annotator.core import search_index
-    from annotator.core.search import SearchNeedsLocalDatabase, search
+    from annotator.core.search import search
     from annotator.core.sources import set_default_reliability
 
     url = pg_cluster.create_database()
@@ -308,13 +308,22 @@ def test_search_indexes_are_sqlite_only_and_sources_are_announced(pg_cluster: Pg
                     text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
                 ).scalars()
             )
-        assert "sources" in tables and not {t for t in tables if t.startswith("search_")}
+        assert "sources" in tables
+        assert {t for t in tables if t.startswith("search_")} == {
+            "search_pending",
+            "search_units",
+            "search_notes",
+            "search_annotations",
+            "search_sort_text",
+        }
         doc = new_document(store)
         ops.create_annotation(store, doc, 7, 33, "ana", ["claim"])
         assert search_index.backlog(store) == 0 and search_index.fold_step(store) == 0
         assert not store.search_backlog_left
-        with pytest.raises(SearchNeedsLocalDatabase, match="needs a local database"):
-            search(store, "claim")
+        (found,) = search(store, "CLAIM happened").documents
+        assert [(h.kind, h.text, h.tags) for h in found.hits] == [
+            ("text", "The first claim happened. ", ("claim",))
+        ]
         watcher = store.watcher()
         try:
             seen = watcher.token()

@@ -1,7 +1,8 @@
 """Edit > Find in All Documents (Ctrl+Shift+F), driven with real keys: results grouped by
 document, the matched words highlighted, Enter opening the hit in the reader (emoji and Arabic
 before it), a note's hit selecting its annotation, messages for nothing to search or nothing
-found, and the results following the database."""
+found, and the results following the database. The main flows run on a team database
+(PostgreSQL, issue 17) too: `db` parametrized "postgresql" there."""
 
 from __future__ import annotations
 
@@ -41,8 +42,12 @@ NOTE = "Check the RÉSUMÉ of the owners first"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "find.sqlite3"
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The database the window opens: a file, or (parametrized "postgresql") a team database
+    on the session's throwaway cluster (tests/backends.py)."""
+    path: Path | str = tmp_path / "find.sqlite3"
+    if getattr(request, "param", "sqlite") == "postgresql":
+        path = request.getfixturevalue("pg_cluster").create_database(migrated=True)
     mixed = tmp_path / "mixed.txt"
     mixed.write_text(MIXED, encoding="utf-8")
     with open_store(path) as store:
@@ -55,8 +60,11 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
+BOTH = pytest.mark.parametrize("db", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def window(qtbot: QtBot, db: Path) -> Iterator[MainWindow]:
+def window(qtbot: QtBot, db: Path | str) -> Iterator[MainWindow]:
     win = make_window(qtbot, db)
     wait_settled(win)
     yield win
@@ -115,6 +123,7 @@ def highlighted(panel: SearchPanel) -> list[str]:
     return words
 
 
+@BOTH
 def test_ctrl_shift_f_searches_as_you_type_grouped_by_document(
     qtbot: QtBot, window: MainWindow
 ) -> None:
@@ -135,6 +144,7 @@ def test_ctrl_shift_f_searches_as_you_type_grouped_by_document(
     panel.tree.viewport().grab()
 
 
+@BOTH
 def test_phrases_prefixes_and_folding_show_in_the_results(qtbot: QtBot, window: MainWindow) -> None:
     panel = open_panel(qtbot, window)
     search_for(qtbot, panel, "CAFE")
@@ -154,6 +164,7 @@ def test_phrases_prefixes_and_folding_show_in_the_results(qtbot: QtBot, window: 
     assert highlighted(panel) == ["قال|المسؤول"]
 
 
+@BOTH
 def test_enter_opens_the_hit_with_its_words_selected_after_an_emoji(
     qtbot: QtBot, window: MainWindow
 ) -> None:
@@ -181,6 +192,7 @@ def test_enter_opens_the_hit_with_its_words_selected_after_an_emoji(
     assert window.reader.current_span() == (start, start + len("owners"))
 
 
+@BOTH
 def test_a_note_hit_selects_its_annotation_with_the_form(qtbot: QtBot, window: MainWindow) -> None:
     window.actions_by_name["show_form"].setChecked(False)
     panel = open_panel(qtbot, window)

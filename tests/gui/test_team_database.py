@@ -126,12 +126,13 @@ def test_file_only_actions_say_what_a_server_needs(
     dialog.deleteLater()
 
 
-def test_find_in_all_documents_needs_a_local_database_and_nothing_is_folded(
-    qtbot: QtBot, window: MainWindow
+def test_find_in_all_documents_on_a_team_database_and_its_backlog_folded_in_idle_time(
+    qtbot: QtBot, window: MainWindow, url: str
 ) -> None:
-    """A team database has no search index (SQLite's FTS5): the panel says so, typed or not,
-    and the window's idle folding of a search backlog never starts."""
-    from annotator.core.search import NEEDS_LOCAL
+    """Ctrl+Shift+F searches the server's indexes (migration 0006) as it does a file's, opens
+    the hit, and rows another client left queued are found at once and folded in idle time."""
+    from annotator.core.search import Hit
+    from annotator.gui.search_hits import HIT_ROLE
     from annotator.gui.search_panel import SearchPanel
 
     qtbot.waitUntil(window.isActiveWindow)  # a shortcut reaches only the active window
@@ -140,13 +141,32 @@ def test_find_in_all_documents_needs_a_local_database_and_nothing_is_folded(
     panel = window.findChild(SearchPanel, "searchPanel")
     assert isinstance(panel, SearchPanel)
     qtbot.waitUntil(panel.isVisible)
+    qtbot.keyClicks(panel.query_box, '"local AUTHORITIES" report*')
     panel.run()
-    assert panel.count_label.text() == NEEDS_LOCAL
-    qtbot.keyClicks(panel.query_box, "claim")
+    assert panel.count_label.text() == "1 hit in 1 document"
+    qtbot.keyClick(panel.query_box, Qt.Key.Key_Return)
+    hit: Hit = panel.tree.currentIndex().data(HIT_ROLE)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Return)
+    assert window.reader.textCursor().selectedText() == "Local authorities"
+    assert window.reader.current_span()[0] == hit.start + hit.spans[0][0]
+
+    # another client's annotation (raw SQL): queued by the server's triggers, not folded
+    raw_rows(
+        url,
+        'INSERT INTO annotations (document_id, start, "end", author, created, modified, note) '
+        f"VALUES ({hit.document_id}, {hit.start}, {hit.end}, 'ben', "
+        "'2025-01-02T03:04:05.000000+00:00', '2025-01-02T03:04:05.000000+00:00', "
+        "'Reported by the LOCAL authorities') RETURNING id",
+    )
+    assert raw_rows(url, "SELECT kind FROM search_pending") == [("a",)]
     panel.run()
-    assert panel.count_label.text() == NEEDS_LOCAL and panel.model.rowCount() == 0
+    assert panel.count_label.text() == "2 hits in 1 document"  # the sentence and the note
     window.search_folding.check()
-    assert not window.search_folding.busy() and window.search_folding.folded == 0
+    qtbot.waitUntil(lambda: not window.search_folding.busy())
+    assert window.search_folding.folded == 1
+    assert raw_rows(url, "SELECT count(*) FROM search_pending") == [(0,)]
+    panel.run()
+    assert panel.count_label.text() == "2 hits in 1 document"
 
 
 def test_two_analysts_see_each_others_work_each_as_the_connected_role(

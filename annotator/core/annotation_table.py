@@ -26,7 +26,7 @@ with the indexes by search_index.refresh) through its index instead of cutting e
 annotation's text out of its document; while rows are queued, their text is cut here.
 
 On PostgreSQL (a team database) the same queries are written in its SQL (table_sql.py), over
-the same folded copies and sort text (migration 0006, folded by the application as on SQLite):
+the same folded copies and sort text (migration 0007, folded by the application as on SQLite):
 the free-text filter scans the folded copies (no trigram index there), so it finds what it
 finds on SQLite.
 """

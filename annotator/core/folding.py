@@ -7,7 +7,7 @@ that keep the search indexes (search_units, search_notes, search_annotations) ca
 
 `word_spans` splits text into words as SQLite's unicode61 tokenizer does (FTS5, migration
 0004): Find in All Documents parses queries and highlights hits with it, and a team database
-(PostgreSQL, migration 0006) indexes exactly these words of the folded text.
+(PostgreSQL, migration 0007) indexes exactly these words of the folded text.
 """
 
 from __future__ import annotations

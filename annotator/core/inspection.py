@@ -20,7 +20,7 @@ from annotator.core.facts import APPLICATION_ID
 
 # Schema revisions in order, oldest first. A test checks this against the alembic scripts, so
 # the fast open path never has to import alembic unless an upgrade is due.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

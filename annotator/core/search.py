@@ -8,7 +8,7 @@ Matching is case- and accent-insensitive, Arabic harakat and tatweel included: t
 is turned into quoted FTS5 strings, so it never reaches FTS5 as syntax: no input raises an
 SQL error; a query with nothing to search for is an InvalidValue with a message.
 
-A team database (PostgreSQL, migration 0006) has the same indexes in its own form, folded by
+A team database (PostgreSQL, migration 0007) has the same indexes in its own form, folded by
 the application in the same way: the same query finds the same hits there (search_server.py).
 
 Results are grouped by document, in the order of the documents and of the sentences in them;

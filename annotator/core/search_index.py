@@ -17,7 +17,7 @@ and when the store opens a database whose backlog is small. Until then the reade
 Folding is idempotent (a row's old index entries are deleted before it is written) and a
 row leaves the queue only in the transaction that indexes it: a crash loses nothing.
 
-A team database (PostgreSQL, migration 0006) has the same queue, triggers and tables, written
+A team database (PostgreSQL, migration 0007) has the same queue, triggers and tables, written
 the same way at the same moments; its word indexes hold a `tsvector` of the folded words
 instead of FTS5's copy of the folded text (search_server.py).
 """

@@ -1,4 +1,4 @@
-"""The search indexes of a team database (PostgreSQL, migration 0006), as search_index.py and
+"""The search indexes of a team database (PostgreSQL, migration 0007), as search_index.py and
 search.py write and read them there. No Qt.
 
 PostgreSQL runs no Python, and its own text search would not find what SQLite's does: its

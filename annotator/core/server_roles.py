@@ -98,7 +98,7 @@ def _statements() -> list[str]:
         # an unused one (who and when is recorded: sources.py)
         f"GRANT INSERT, UPDATE, DELETE ON sources TO {analyst}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(OWN_LAYER_TABLES)} TO {analyst}",
-        # the search indexes (migration 0006): derived from what everyone reads, queued by the
+        # the search indexes (migration 0007): derived from what everyone reads, queued by the
         # triggers of each writer's transaction and folded by the writer's application
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(SEARCH_TABLES)} TO {analyst}",
         f"GRANT INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {admin}",

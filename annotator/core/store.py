@@ -195,7 +195,7 @@ def _upgrade(engine: Engine, target: str = "head") -> None:
             connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
-        # the rows the migrations queued for the search indexes (0004; 0006 on a server)
+        # the rows the migrations queued for the search indexes (0004; 0007 on a server)
         driver = connection.connection.driver_connection
         if search_index.has_index(driver):
             search_index.refresh(driver)

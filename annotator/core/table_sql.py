@@ -7,7 +7,7 @@ form field's value is `normalize(NFKD)` without combining marks and tatweel, low
 (PostgreSQL runs no Python: `lower` where `folding.fold` casefolds, so "ß" does not find "ss"
 there). SQLite calls the application's own fold, registered on every connection
 (connections.py). The free-text filter reads text and notes folded by the application on both
-(the search indexes: migrations 0004 and 0006).
+(the search indexes: migrations 0004 and 0007).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class SQLiteTable:
     true = "1"
     no_limit = "-1"
     # The free-text filter and the text sort read the search indexes (migration 0004 here,
-    # 0006 on PostgreSQL). search_annotations is FTS5's trigram index here (a needle of 3 or
+    # 0007 on PostgreSQL). search_annotations is FTS5's trigram index here (a needle of 3 or
     # more is an index lookup), its rows numbered by rowid
     trigram_index = True
     index_id = "rowid"
@@ -96,7 +96,7 @@ class PostgresTable(SQLiteTable):
 
     true = "TRUE"
     no_limit = "ALL"
-    # the same folded copies and sort text (migration 0006, folded by the application), but
+    # the same folded copies and sort text (migration 0007, folded by the application), but
     # no trigram index (pg_trgm is not assumed): the free-text filter scans the folded copies
     trigram_index = False
     index_id = "id"

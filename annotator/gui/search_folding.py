@@ -12,7 +12,7 @@ window closed, a crash) loses nothing: the queue is the truth until a row is fol
 It looks for a backlog when a database is opened, after a write of the window's that left one
 (`Store.search_backlog_left`), after the window's own background import or merge, and after
 another process's writes were reloaded; never while a background batch is writing. A team
-database (PostgreSQL) has the same queue (migration 0006): any window connected to it may fold
+database (PostgreSQL) has the same queue (migration 0007): any window connected to it may fold
 a colleague's backlog, one step at a time under the server's write lock.
 """
 

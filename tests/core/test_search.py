@@ -2,7 +2,7 @@
 by every write path (upgrade, merges, removal and undo, a hand edit), and bad queries.
 
 Each test that takes `backend` runs on SQLite and on a team database (PostgreSQL, migration
-0006: the same indexes in PostgreSQL's form, issue 17) with the same expectations."""
+0007: the same indexes in PostgreSQL's form, issue 17) with the same expectations."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Readers must give the same answers with the queue full as folded, through every change; a
 small write folds only its own rows; a failed or interrupted fold loses nothing.
 
-The tests that take `store` run on SQLite and on a team database (PostgreSQL, migration 0006:
+The tests that take `store` run on SQLite and on a team database (PostgreSQL, migration 0007:
 the same queue, folded the same way; issue 17)."""
 
 from __future__ import annotations

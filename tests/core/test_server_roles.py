@@ -185,7 +185,7 @@ def test_an_analyst_registers_grades_and_removes_claim_sources(team: dict[str, A
 def test_each_analyst_finds_everyones_work_and_folds_a_colleagues_backlog(
     team: dict[str, Any],
 ) -> None:
-    """Find in All Documents on a team database (migration 0006): an analyst's write folds its
+    """Find in All Documents on a team database (migration 0007): an analyst's write folds its
     own rows into the indexes (the triggers queue them as that role), everyone's sentences and
     notes are found (analysts read every layer), and rows a colleague left queued are folded
     by whoever folds next."""
@@ -213,7 +213,7 @@ def test_each_analyst_finds_everyones_work_and_folds_a_colleagues_backlog(
 def test_an_upgraded_team_database_gives_the_roles_the_search_indexes(
     team: dict[str, Any],
 ) -> None:
-    """A team database made before migration 0006 (its roles there already) is upgraded by
+    """A team database made before migration 0007 (its roles there already) is upgraded by
     its administrator: the roles get the writes the indexes need, and the existing sentences
     and notes are indexed."""
     from alembic import command
@@ -228,12 +228,12 @@ def test_an_upgraded_team_database_gives_the_roles_the_search_indexes(
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+        command.downgrade(config, "0006")
         connection.exec_driver_sql("UPDATE annotations SET note = 'Été'")
     engine.dispose()
     with connect(team["url"], "ana") as conn:
         assert conn.execute("SELECT to_regclass('search_units')").fetchone() == (None,)
-    # the administrator opens it first (an engine of its own, not the fixture's): 0006
+    # the administrator opens it first (an engine of its own, not the fixture's): 0007
     with open_store(f"{team['url']}&application_name=admin") as admin:
         assert [d.title for d in search(admin, "assessment").documents] == ["T"]
     with open_store(team["url"].replace("annotator_test@", "ana@")) as store:

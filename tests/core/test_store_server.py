@@ -293,7 +293,7 @@ def test_a_no_wait_write_fails_at_once_while_a_colleague_writes(pg_cluster: PgCl
 
 
 def test_search_indexes_on_a_server_and_sources_are_announced(pg_cluster: PgCluster) -> None:
-    """Migration 0006 makes the search indexes on a server: a write folds its own rows before
+    """Migration 0007 makes the search indexes on a server: a write folds its own rows before
     it commits, and Find in All Documents answers; a colleague's change to the claim sources
     (0005) reaches an open window as other changes do."""
     from annotator.core import search_index

@@ -129,7 +129,7 @@ def test_file_only_actions_say_what_a_server_needs(
 def test_find_in_all_documents_on_a_team_database_and_its_backlog_folded_in_idle_time(
     qtbot: QtBot, window: MainWindow, url: str
 ) -> None:
-    """Ctrl+Shift+F searches the server's indexes (migration 0006) as it does a file's, opens
+    """Ctrl+Shift+F searches the server's indexes (migration 0007) as it does a file's, opens
     the hit, and rows another client left queued are found at once and folded in idle time."""
     from annotator.core.search import Hit
     from annotator.gui.search_hits import HIT_ROLE

@@ -28,8 +28,8 @@ members' triggers and folding need (server_roles.py grants them to a new databas
 
 On SQLite this revision does nothing: migration 0004 made the FTS5 indexes there.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 
@@ -39,8 +39,8 @@ from alembic import op
 
 from annotator.core.migrations import postgres
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -169,8 +169,8 @@ def not_pushed_lines(not_pushed: Mapping[str, int], role: str) -> list[str]:
     return [
         f"not pushed: {count} annotation(s) of this file ({authors}): their author is not "
         f"{role}, the user you synced as; they are only in this file",
-        f"to push yours as {role}'s: annotator sync --mine NAME (or File > Sync and tick the "
-        "name); a colleague's go in by their own sync",
+        f"to push yours as {role}'s: File > Sync and tick the name, or annotator sync --mine "
+        "NAME; a colleague's go in by their own sync",
     ]
 
 

@@ -1,12 +1,28 @@
 """File > Sync with Team Database…: the open database file and a team database on a server
-(core/sync.py), run off the GUI thread as a merge is (tasks.py), then the window refreshed."""
+(core/sync.py), run off the GUI thread as a merge is (tasks.py), then the window refreshed.
+
+When the file holds annotations by names the server knows nothing of (the Preferences name
+differs from the user on the server: "Dana" and dana), the sync first asks which of them are
+the analyst (`MineDialog`, the Preferences name ticked): their annotations become the role's
+layer and are pushed (core/sync_mine.py). The report box says what was not pushed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.server_address import is_server_url, parse_server_url
@@ -33,10 +49,78 @@ def sync_dialog(window: MainWindow) -> QInputDialog:
     )
 
 
-def sync_with(window: MainWindow, url: str) -> SyncReport | str:
+@dataclass(frozen=True)
+class _Question:
+    """The file's authors the server does not know (name -> annotations), for `role`."""
+
+    role: str
+    names: dict[str, int]
+
+
+class MineDialog(QDialog):
+    """Which of the file's unknown names are the analyst: ticked ones become the role's."""
+
+    def __init__(
+        self, parent: QWidget, role: str, names: dict[str, int], preference: str
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncMineDialog")
+        self.setWindowTitle("Sync with team database")
+        label = QLabel(
+            f"A sync pushes only the annotations of {role}, the user you connect as. This "
+            "file also has annotations by names the team database does not know. Tick the "
+            f"names that are you: their annotations become {role}'s (in this file too, each "
+            "with a history row) and are pushed. The others stay only in this file.",
+            self,
+        )
+        label.setWordWrap(True)
+        self.names = QListWidget(self)
+        self.names.setObjectName("syncMineNames")
+        self.names.setAccessibleName("Names that are you")
+        for name, count in names.items():
+            item = QListWidgetItem(f"{name} ({count} annotation(s))", self.names)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = name == preference
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Sync")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.names)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+        label.setMinimumWidth(420)
+
+    def chosen(self) -> list[str]:
+        items = (self.names.item(row) for row in range(self.names.count()))
+        return [
+            str(item.data(Qt.ItemDataRole.UserRole))
+            for item in items
+            if item.checkState() == Qt.CheckState.Checked
+        ]
+
+
+def sync_with(window: MainWindow, url: str, mine: list[str] | None = None) -> SyncReport | str:
     """Sync the window's database file with the server at `url` in a worker thread; shows
-    and returns the report, or the reason it did not happen."""
-    outcome = _run(window, url)
+    and returns the report, or the reason it did not happen. Without `mine`, asks which of
+    the file's names the server does not know are the analyst's first (if there are any)."""
+    outcome = _run(window, url, mine)
+    if isinstance(outcome, _Question):
+        dialog = MineDialog(window, outcome.role, outcome.names, window.ctx.settings.author)
+        answer = dialog.exec()
+        chosen = dialog.chosen()
+        dialog.deleteLater()
+        if answer != QDialog.DialogCode.Accepted:
+            window.statusBar().showMessage("Sync cancelled", 10_000)
+            return "sync cancelled"
+        outcome = _run(window, url, chosen)
+    assert not isinstance(outcome, _Question)
     if isinstance(outcome, str):
         failed = dialogs.plain_box(
             QMessageBox.Icon.Warning, "Sync with team database", outcome, window
@@ -45,6 +129,11 @@ def sync_with(window: MainWindow, url: str) -> SyncReport | str:
         failed.open()
         return outcome
     ctx = window.ctx
+    ctx.forget_synced_role()  # the file's author is the role it synced as (context.py)
+    if outcome.taken:
+        # the steps on the undo stack hold the old author: undoing one would give it back
+        ctx.undo_stack.clear()
+    window.refresh_status()
     if not outcome.changed_nothing:
         window.workspace.reload_tags()
         window.build_tag_actions()
@@ -53,18 +142,19 @@ def sync_with(window: MainWindow, url: str) -> SyncReport | str:
             window.restore_last_document()
         else:
             window.open_document(window.workspace.document_id)
-    icon = QMessageBox.Icon.Warning if outcome.conflicts else QMessageBox.Icon.Information
+    warn = outcome.conflicts or outcome.not_pushed
+    icon = QMessageBox.Icon.Warning if warn else QMessageBox.Icon.Information
     lines = outcome.lines()
     box = dialogs.plain_box(icon, "Sync with team database", "\n".join(lines[:2]), window)
     box.setObjectName("syncReport")
-    if outcome.conflicts:
+    if lines[2:]:
         box.setInformativeText("\n".join(lines[2:]))
     box.open()
     window.statusBar().showMessage("; ".join(lines[:2]), 10_000)
     return outcome
 
 
-def _run(window: MainWindow, url: str) -> SyncReport | str:
+def _run(window: MainWindow, url: str, mine: list[str] | None) -> SyncReport | _Question | str:
     store = window.ctx.store
     if store.on_server:
         return "Sync works on a database file: this window is on the team database itself."
@@ -77,15 +167,20 @@ def _run(window: MainWindow, url: str) -> SyncReport | str:
     location = store.location
     result: dict[str, Any] = {}
 
-    def work(_progress: Any) -> SyncReport:
+    def work(_progress: Any) -> SyncReport | _Question:
         from annotator.core.store import open_store
         from annotator.core.sync import sync
+        from annotator.core.sync_mine import unknown_authors
 
         with (
             open_store(location, daily_backup=False) as local,
             open_store(address, create=False) as server,
         ):
-            return sync(local, server)
+            if mine is None:
+                names = unknown_authors(local, server, server.user or "")
+                if names:
+                    return _Question(server.user or "", names)
+            return sync(local, server, mine=mine or ())
 
     dialog = BatchProgress(window, "Syncing", 1)
     dialog.cancel_button.setEnabled(False)  # one sync is one step: nothing to stop between
@@ -106,6 +201,6 @@ def _run(window: MainWindow, url: str) -> SyncReport | str:
     dialog.deleteLater()
     task.deleteLater()
     if "report" in result:
-        report: SyncReport = result["report"]
+        report: SyncReport | _Question = result["report"]
         return report
     return str(result.get("error", "the sync stopped"))

@@ -68,6 +68,7 @@ from annotator.core.model import (
 from annotator.core.ops import stored_time, tag_ids_by_name
 from annotator.core.store import Store, bulk_select
 from annotator.core.sync_mine import (
+    MINE_HINT,
     check_and_take,
     kept_not_pushed,
     not_pushed_lines,
@@ -152,9 +153,9 @@ class SyncReport:
             or any(self.taken.values())
         )
 
-    def lines(self) -> list[str]:
+    def lines(self, how_to_take: str = MINE_HINT) -> list[str]:
         """One line per direction, what was taken as the analyst's and not pushed
-        (sync_mine.py), then one per conflict."""
+        (sync_mine.py; `how_to_take` says how to push the analyst's), then one per conflict."""
         taken = ", ".join(f"{n} by {author}" for author, n in self.taken.items())
         return [
             f"pulled from {self.server}: {self.pulled_documents} document(s), "
@@ -164,7 +165,7 @@ class SyncReport:
             f"{self.pushed_annotations} annotation(s) added, {self.pushed_updates} updated, "
             f"{self.pushed_deletions} deleted",
             *([f"taken as {self.role}'s layer before pushing: {taken}"] if taken else []),
-            *not_pushed_lines(self.not_pushed, self.role),
+            *not_pushed_lines(self.not_pushed, self.role, how_to_take),
             *(f"conflict: {c.describe()}" for c in self.conflicts),
         ]
 

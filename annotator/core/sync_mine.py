@@ -38,6 +38,7 @@ AUTHOR_ACTION = "author"  # the history action of an annotation given to another
 CHUNK = 500
 ROLE_KEY = "sync-role:"  # + the server's key (sync.py): the role the file synced as
 NOT_PUSHED_KEY = "sync-not-pushed:"  # + the server's key: `not_pushed` of the last sync
+NOT_MINE_KEY = "sync-not-mine"  # the names File > Sync was told are not the analyst's
 
 
 def laptop_authors(local: Store) -> dict[str, int]:
@@ -160,7 +161,12 @@ def check_and_take(
     return take_as_mine(local, role, chosen, server.label)
 
 
-def not_pushed_lines(not_pushed: Mapping[str, int], role: str) -> list[str]:
+MINE_HINT = "annotator sync --mine NAME"  # how to take a name as the role's (the window's differs)
+
+
+def not_pushed_lines(
+    not_pushed: Mapping[str, int], role: str, how_to_take: str = MINE_HINT
+) -> list[str]:
     """The report's lines on the file's annotations a sync did not push (none: no line)."""
     if not not_pushed:
         return []
@@ -169,9 +175,26 @@ def not_pushed_lines(not_pushed: Mapping[str, int], role: str) -> list[str]:
     return [
         f"not pushed: {count} annotation(s) of this file ({authors}): their author is not "
         f"{role}, the user you synced as; they are only in this file",
-        f"to push yours as {role}'s: File > Sync and tick the name, or annotator sync --mine "
-        "NAME; a colleague's go in by their own sync",
+        f"to push those that are yours as {role}'s: {how_to_take}; a colleague's go in by "
+        "their own sync",
     ]
+
+
+def not_mine(local: Store) -> set[str]:
+    """The names the analyst said were not theirs when a sync asked (File > Sync)."""
+    with local.read() as session:
+        value = session.scalar(select(Meta.value).where(Meta.key == NOT_MINE_KEY))
+    names = json.loads(value) if value else []
+    return {str(name) for name in names} if isinstance(names, list) else set()
+
+
+def remember_not_mine(local: Store, names: Iterable[str]) -> None:
+    """Add `names` to those the analyst said were not theirs (asked about no more)."""
+    known = not_mine(local)
+    if known.issuperset(names):
+        return
+    with local.write() as session:
+        _set(session, NOT_MINE_KEY, json.dumps(sorted(known.union(names))))
 
 
 def save_sync_names(

@@ -51,17 +51,30 @@ def sync_dialog(window: MainWindow) -> QInputDialog:
 
 @dataclass(frozen=True)
 class _Question:
-    """The file's authors the server does not know (name -> annotations), for `role`."""
+    """The file's authors the server does not know (name -> annotations), for `role`; those
+    the analyst said before were not theirs."""
 
     role: str
     names: dict[str, int]
+    declined: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Synced:
+    report: SyncReport
+    choosable: bool  # some of what was not pushed could be taken as the analyst's
 
 
 class MineDialog(QDialog):
     """Which of the file's unknown names are the analyst: ticked ones become the role's."""
 
     def __init__(
-        self, parent: QWidget, role: str, names: dict[str, int], preference: str
+        self,
+        parent: QWidget,
+        role: str,
+        names: dict[str, int],
+        preference: str,
+        declined: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(parent)
         self.setObjectName("syncMineDialog")
@@ -70,7 +83,8 @@ class MineDialog(QDialog):
             f"A sync pushes only the annotations of {role}, the user you connect as. This "
             "file also has annotations by names the team database does not know. Tick the "
             f"names that are you: their annotations become {role}'s (in this file too, each "
-            "with a history row) and are pushed. The others stay only in this file.",
+            "with a history row) and are pushed. The others stay only in this file, and are "
+            "not asked about again (the sync's report offers Choose Names…).",
             self,
         )
         label.setWordWrap(True)
@@ -81,7 +95,7 @@ class MineDialog(QDialog):
             item = QListWidgetItem(f"{name} ({count} annotation(s))", self.names)
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = name == preference
+            checked = name == preference and name not in declined
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -97,29 +111,35 @@ class MineDialog(QDialog):
         self.setMinimumWidth(460)
         label.setMinimumWidth(420)
 
-    def chosen(self) -> list[str]:
+    def chosen(self, ticked: bool = True) -> list[str]:
+        """The names ticked (with `ticked` False: those left unticked)."""
         items = (self.names.item(row) for row in range(self.names.count()))
         return [
             str(item.data(Qt.ItemDataRole.UserRole))
             for item in items
-            if item.checkState() == Qt.CheckState.Checked
+            if (item.checkState() == Qt.CheckState.Checked) is ticked
         ]
 
 
-def sync_with(window: MainWindow, url: str, mine: list[str] | None = None) -> SyncReport | str:
+def sync_with(
+    window: MainWindow, url: str, mine: list[str] | None = None, *, ask_all: bool = False
+) -> SyncReport | str:
     """Sync the window's database file with the server at `url` in a worker thread; shows
-    and returns the report, or the reason it did not happen. Without `mine`, asks which of
-    the file's names the server does not know are the analyst's first (if there are any)."""
-    outcome = _run(window, url, mine)
+    and returns the report, or the reason it did not happen. Without `mine`, first asks which
+    of the file's names the server does not know are the analyst's, when one was not asked
+    about before (`ask_all`: whenever there are such names)."""
+    outcome = _run(window, url, mine, ask_all)
     if isinstance(outcome, _Question):
-        dialog = MineDialog(window, outcome.role, outcome.names, window.ctx.settings.author)
+        dialog = MineDialog(
+            window, outcome.role, outcome.names, window.ctx.settings.author, outcome.declined
+        )
         answer = dialog.exec()
-        chosen = dialog.chosen()
+        chosen, declined = dialog.chosen(), dialog.chosen(ticked=False)
         dialog.deleteLater()
         if answer != QDialog.DialogCode.Accepted:
             window.statusBar().showMessage("Sync cancelled", 10_000)
             return "sync cancelled"
-        outcome = _run(window, url, chosen)
+        outcome = _run(window, url, chosen, declined=declined)
     assert not isinstance(outcome, _Question)
     if isinstance(outcome, str):
         failed = dialogs.plain_box(
@@ -128,6 +148,13 @@ def sync_with(window: MainWindow, url: str, mine: list[str] | None = None) -> Sy
         failed.setObjectName("syncFailed")
         failed.open()
         return outcome
+    _show(window, url, outcome)
+    return outcome.report
+
+
+def _show(window: MainWindow, url: str, synced: _Synced) -> None:
+    """The window refreshed after a sync, and its report."""
+    outcome = synced.report
     ctx = window.ctx
     ctx.forget_synced_role()  # the file's author is the role it synced as (context.py)
     if outcome.taken:
@@ -144,17 +171,32 @@ def sync_with(window: MainWindow, url: str, mine: list[str] | None = None) -> Sy
             window.open_document(window.workspace.document_id)
     warn = outcome.conflicts or outcome.not_pushed
     icon = QMessageBox.Icon.Warning if warn else QMessageBox.Icon.Information
-    lines = outcome.lines()
+    from annotator.core.sync_mine import MINE_HINT
+
+    lines = outcome.lines("Choose Names… below" if synced.choosable else MINE_HINT)
     box = dialogs.plain_box(icon, "Sync with team database", "\n".join(lines[:2]), window)
     box.setObjectName("syncReport")
     if lines[2:]:
         box.setInformativeText("\n".join(lines[2:]))
+    if synced.choosable:
+        box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Ok))  # Esc closes it
+        choose = box.addButton("Choose Names…", QMessageBox.ButtonRole.ActionRole)
+        choose.setObjectName("syncChooseNames")
+        # after the box has closed: the sync again, asking about every name
+        choose.clicked.connect(
+            lambda: QTimer.singleShot(0, window, lambda: sync_with(window, url, ask_all=True))
+        )
     box.open()
     window.statusBar().showMessage("; ".join(lines[:2]), 10_000)
-    return outcome
 
 
-def _run(window: MainWindow, url: str, mine: list[str] | None) -> SyncReport | _Question | str:
+def _run(
+    window: MainWindow,
+    url: str,
+    mine: list[str] | None,
+    ask_all: bool = False,
+    declined: list[str] | None = None,
+) -> _Synced | _Question | str:
     store = window.ctx.store
     if store.on_server:
         return "Sync works on a database file: this window is on the team database itself."
@@ -167,20 +209,26 @@ def _run(window: MainWindow, url: str, mine: list[str] | None) -> SyncReport | _
     location = store.location
     result: dict[str, Any] = {}
 
-    def work(_progress: Any) -> SyncReport | _Question:
+    def work(_progress: Any) -> _Synced | _Question:
         from annotator.core.store import open_store
         from annotator.core.sync import sync
-        from annotator.core.sync_mine import unknown_authors
+        from annotator.core.sync_mine import not_mine, remember_not_mine, unknown_authors
 
         with (
             open_store(location, daily_backup=False) as local,
             open_store(address, create=False) as server,
         ):
+            role = server.user or ""
             if mine is None:
-                names = unknown_authors(local, server, server.user or "")
-                if names:
-                    return _Question(server.user or "", names)
-            return sync(local, server, mine=mine or ())
+                names = unknown_authors(local, server, role)
+                remembered = not_mine(local)
+                if names and (ask_all or not remembered.issuperset(names)):
+                    return _Question(role, names, frozenset(remembered))
+            report = sync(local, server, mine=mine or ())
+            if declined:
+                remember_not_mine(local, declined)
+            choosable = bool(report.not_pushed) and bool(unknown_authors(local, server, role))
+            return _Synced(report, choosable)
 
     dialog = BatchProgress(window, "Syncing", 1)
     dialog.cancel_button.setEnabled(False)  # one sync is one step: nothing to stop between
@@ -201,6 +249,6 @@ def _run(window: MainWindow, url: str, mine: list[str] | None) -> SyncReport | _
     dialog.deleteLater()
     task.deleteLater()
     if "report" in result:
-        report: SyncReport | _Question = result["report"]
-        return report
+        outcome: _Synced | _Question = result["report"]
+        return outcome
     return str(result.get("error", "the sync stopped"))

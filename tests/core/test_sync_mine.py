@@ -36,7 +36,7 @@ def test_a_laptop_name_that_is_not_the_role_is_reported_never_silently(
     lines = report.lines()
     assert "not pushed: 2 annotation(s) of this file (2 by Ana)" in lines[2]
     assert "their author is not ana" in lines[2] and "only in this file" in lines[2]
-    assert "--mine NAME" in lines[3]
+    assert "to push those that are yours as ana's: annotator sync --mine NAME" in lines[3]
     # a sync with nothing to do still says so (it reads no annotation)
     again = sync(laptop, server)
     assert again.changed_nothing and again.not_pushed == {"Ana": 2}

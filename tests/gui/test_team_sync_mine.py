@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from annotator.core import ops
@@ -88,7 +88,7 @@ def test_file_sync_asks_which_names_are_yours_and_says_what_stays(
         details = box.informativeText()
         assert "taken as annotator_test's layer before pushing: 2 by Dana" in details
         assert "not pushed: 1 annotation(s) of this file (1 by Lee)" in details
-        assert "File > Sync and tick the name" in details
+        assert "Choose Names… below" in details
         box.close()
         # the file writes as the user it synced as: what the window tags now is pushed, and
         # the layer taken stays the analyst's own
@@ -104,12 +104,31 @@ def test_file_sync_asks_which_names_are_yours_and_says_what_stays(
         qtbot.waitUntil(laptop.isActiveWindow)
         click_unit(qtbot, laptop, "The Ministry of Transport said")
         qtbot.keyClick(laptop.reader, Qt.Key.Key_1)
-        timer = answer_when_asked(laptop, sync_ticked, seen)  # Lee is asked about, unticked
+        # Lee, left unticked, is not asked about again: the sync goes straight on
         report = sync_with(laptop, url)
-        timer.stop()
-        assert seen[-1] == [("Lee (1 annotation(s))", False)]
+        assert len(seen) == 2
         assert not isinstance(report, str) and report.taken == {}
         assert report.pushed_annotations == 1 and report.not_pushed == {"Lee": 1}
+        assert raw_rows(server_url, "SELECT DISTINCT author FROM annotations") == [
+            ("annotator_test",)
+        ]
+        # the report offers to choose again: every unknown name is asked about
+        boxes = [b for b in laptop.findChildren(QMessageBox, "syncReport") if b.isVisible()]
+        assert len(boxes) == 1 and "Choose Names… below" in boxes[0].informativeText()
+        choose = boxes[0].findChild(QPushButton, "syncChooseNames")
+        assert choose is not None
+
+        def tick_all(dialog: MineDialog) -> None:
+            for row in range(dialog.names.count()):
+                dialog.names.item(row).setCheckState(Qt.CheckState.Checked)
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+        timer = answer_when_asked(laptop, tick_all, seen)
+        choose.click()
+        qtbot.waitUntil(lambda: len(seen) == 3)
+        timer.stop()
+        assert seen[-1] == [("Lee (1 annotation(s))", False)]
+        qtbot.waitUntil(lambda: raw_rows(server_url, "SELECT count(*) FROM annotations") == [(4,)])
         assert raw_rows(server_url, "SELECT DISTINCT author FROM annotations") == [
             ("annotator_test",)
         ]

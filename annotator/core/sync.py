@@ -16,6 +16,9 @@ modification wins and this is a conflict, reported. The other side takes the win
 with a history row whose snapshots hold both versions ("before" the losing one, "after" the
 winner) and whose comment says which won; a conflict also leaves that row on the winning side.
 Annotations of others are never pushed: the server's version of them always wins on the laptop.
+The laptop's own annotations under another name (the window's Preferences name, not the role)
+are not pushed either: the report counts them by author, and `mine` first takes such a name as
+the analyst's layer (sync_mine.py).
 
 Deletions: the laptop keeps, per server, the uids both sides held at the last sync with the
 version each agreed on (`sync_state`). An annotation of that list missing on one side was

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButto
 from pytestqt.qtbot import QtBot
 
 from annotator.core import ops
+from annotator.core.history import annotation_history
 from annotator.core.importing import import_files
 from annotator.core.store import open_store
 from annotator.gui.mainwindow import MainWindow
+from annotator.gui.review.history import describe
 from annotator.gui.syncing import MineDialog, sync_with
 from tests.gui.test_mainwindow import SAMPLE, click_unit, make_window, open_doc, wait_settled
 from tests.gui.test_team_database import PASSWORD, raw_rows, url
@@ -98,6 +100,8 @@ def test_file_sync_asks_which_names_are_yours_and_says_what_stays(
         wait_settled(laptop)
         taken = [v for v in laptop.workspace.annotations.values() if v.start == 0]
         assert len(taken) == 1 and laptop.workspace.is_own(taken[0])
+        renamed = annotation_history(laptop.ctx.store, taken[0].id)[-1]
+        assert describe(renamed) == "author Dana → annotator_test"  # Edit > History's words
         edit_menu = laptop.menuBar().actions()[1].menu()  # the tag actions rebuilt in place
         assert all(a in edit_menu.actions() for a in laptop.tag_actions.values())
         laptop.activateWindow()  # as the desktop does when the report box closes
@@ -132,6 +136,12 @@ def test_file_sync_asks_which_names_are_yours_and_says_what_stays(
         assert raw_rows(server_url, "SELECT DISTINCT author FROM annotations") == [
             ("annotator_test",)
         ]
+        # the file opened again, in another window: written as the user it synced as
+        again = make_window(qtbot, path, author="Dana")
+        try:
+            assert again.author_label.text() == "Analyst: annotator_test"
+        finally:
+            again.ctx.store.close()
     finally:
         for dialog in laptop.findChildren(QDialog):
             dialog.close()

@@ -65,10 +65,18 @@ def add_sync_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "again changes nothing. Deletions and moved spans are carried both ways (only your own "
         "deletions are pushed). An annotation changed on both sides since the last sync keeps "
         "the later version; one deleted on one side and changed on the other is kept with the "
-        "change; both are recorded in its history and the conflict is listed.",
+        "change; both are recorded in its history and the conflict is listed. The file's "
+        "annotations by other authors are not pushed: the report counts them by author.",
     )
     p_sync.add_argument(
         "--server", required=True, metavar="URL", help="the team database: postgresql://USER@HOST/DB"
+    )
+    p_sync.add_argument(
+        "--mine", action="append", default=[], metavar="NAME",
+        help="first make the file's annotations by NAME yours (the role you connect as), then "
+        "push them: for the name the window wrote (Preferences) when it differs from your "
+        "user on the server. Repeatable. A name the server knows (another user, or an author "
+        "of annotations there) is refused and nothing is synced",
     )
     p_sync.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
@@ -87,7 +95,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with open_db(args, create=True) as local, with_password(
         str(args.server), lambda target: open_store(target, create=False)
     ) as server:
-        report = sync(local, server)
+        report = sync(local, server, mine=args.mine)
     if args.json:
         print_json({
             "server": report.server,
@@ -99,6 +107,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                        "annotations": report.pushed_annotations,
                        "updated": report.pushed_updates,
                        "deleted": report.pushed_deletions},
+            "user": report.role,
+            "taken": report.taken,
+            "not_pushed": report.not_pushed,
             "conflicts": [
                 {"document_sha256": c.identity[0], "start": c.identity[1], "end": c.identity[2],
                  "author": c.identity[3], "winner": c.winner, "kind": c.kind,

@@ -33,6 +33,7 @@ ACTIONS = (
     "restore",
     "review",
     "import",
+    "author",  # given to another author (a sync taking a name as the role's: sync_mine.py)
 )
 
 

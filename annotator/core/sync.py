@@ -16,6 +16,9 @@ modification wins and this is a conflict, reported. The other side takes the win
 with a history row whose snapshots hold both versions ("before" the losing one, "after" the
 winner) and whose comment says which won; a conflict also leaves that row on the winning side.
 Annotations of others are never pushed: the server's version of them always wins on the laptop.
+The laptop's own annotations under another name (the window's Preferences name, not the role)
+are not pushed either: the report counts them by author, and `mine` first takes such a name as
+the analyst's layer (sync_mine.py).
 
 Deletions: the laptop keeps, per server, the uids both sides held at the last sync with the
 version each agreed on (`sync_state`). An annotation of that list missing on one side was
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, bindparam, delete, insert, select, update
@@ -66,6 +70,13 @@ from annotator.core.model import (
 )
 from annotator.core.ops import stored_time, tag_ids_by_name
 from annotator.core.store import Store, bulk_select
+from annotator.core.sync_mine import (
+    MINE_HINT,
+    check_and_take,
+    kept_not_pushed,
+    not_pushed_lines,
+    save_sync_names,
+)
 from annotator.core.sync_read import (
     Identity,
     Scan,
@@ -127,6 +138,9 @@ class SyncReport:
     pushed_updates: int = 0
     pushed_deletions: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    role: str = ""  # the analyst whose layer was pushed
+    taken: dict[str, int] = field(default_factory=dict)  # author -> annotations taken (--mine)
+    not_pushed: dict[str, int] = field(default_factory=dict)  # author -> left on the laptop
 
     @property
     def changed_nothing(self) -> bool:
@@ -139,10 +153,13 @@ class SyncReport:
             or self.pushed_annotations
             or self.pushed_updates
             or self.pushed_deletions
+            or any(self.taken.values())
         )
 
-    def lines(self) -> list[str]:
-        """One line per direction, then one per conflict."""
+    def lines(self, how_to_take: str = MINE_HINT) -> list[str]:
+        """One line per direction, what was taken as the analyst's and not pushed
+        (sync_mine.py; `how_to_take` says how to push the analyst's), then one per conflict."""
+        taken = ", ".join(f"{n} by {author}" for author, n in self.taken.items())
         return [
             f"pulled from {self.server}: {self.pulled_documents} document(s), "
             f"{self.pulled_annotations} annotation(s) added, {self.pulled_updates} updated, "
@@ -150,6 +167,8 @@ class SyncReport:
             f"pushed to {self.server}: {self.pushed_documents} document(s), "
             f"{self.pushed_annotations} annotation(s) added, {self.pushed_updates} updated, "
             f"{self.pushed_deletions} deleted",
+            *([f"taken as {self.role}'s layer before pushing: {taken}"] if taken else []),
+            *not_pushed_lines(self.not_pushed, self.role, how_to_take),
             *(f"conflict: {c.describe()}" for c in self.conflicts),
         ]
 
@@ -169,13 +188,22 @@ def last_sync(local: Store, server: Store) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def sync(local: Store, server: Store, analyst: str | None = None) -> SyncReport:
+def sync(
+    local: Store, server: Store, analyst: str | None = None, mine: Iterable[str] = ()
+) -> SyncReport:
     """Pull the server's documents and annotations into `local`, push `analyst`'s layer
-    (default: the role connected to the server) into `server`, deletions and moves included.
+    (default: the role connected to the server) into `server`, deletions and moves included;
+    first the file's annotations by the names `mine` become the analyst's (sync_mine.py:
+    InvalidValue, nothing written, for a name the server knows).
     SyncFailed when the server cannot be reached or refuses a write; what was committed stays
     (a retry completes it)."""
     try:
-        return _Sync(local, server, analyst or server.user or "").run()
+        run = _Sync(local, server, analyst or server.user or "")
+        names = list(mine)
+        taken = check_and_take(local, server, run.analyst, names) if names else {}
+        report = run.run()
+        report.taken = taken
+        return report
     except DBAPIError as exc:
         # the server's own first line (never the statement or its values)
         lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
@@ -202,7 +230,7 @@ class _Sync:
         if not analyst:
             raise SyncFailed("sync needs the analyst whose layer to push")
         self.local, self.server, self.analyst = local, server, analyst
-        self.report = SyncReport(server=server.label)
+        self.report = SyncReport(server=server.label, role=analyst)
         self.key = _state_key(server)
         self.pull: list[Scanned] = []  # server rows the laptop takes
         self.push: list[Scanned] = []  # laptop rows the server takes
@@ -220,6 +248,7 @@ class _Sync:
         started = dt.datetime.now(dt.UTC)
         if _kept_marks(self.local, self.key) == f"{marks(self.local)}|{marks(self.server)}":
             self._save_state(None, None, None, started)  # nothing changed since the last sync
+            self.report.not_pushed = kept_not_pushed(self.local, self.key)
             return self.report
         state = _read_state(self.local, self.key)
         here, there = scan(self.local, self.derived), scan(self.server, self.derived)
@@ -283,6 +312,9 @@ class _Sync:
                 # (a server restored from a backup): the analyst's own go (back) to the server
                 if row.author == own:
                     self.push.append(row)
+                else:  # not the analyst's: left on the laptop, and the report says so
+                    not_pushed = self.report.not_pushed
+                    not_pushed[row.author] = not_pushed.get(row.author, 0) + 1
             elif row.version != agreed and row.author == own:  # deleted there, changed here
                 self.push.append(row)
                 self.revived.append(
@@ -515,6 +547,9 @@ class _Sync:
         scans, only the time of the sync."""
         with self.local.write() as session:
             _set_meta(session, _meta_key(self.server), stored_time(started))
+            save_sync_names(
+                session, self.key, self.analyst, None if here is None else self.report.not_pushed
+            )
             if here is None or there is None:
                 return
             _set_meta(session, "sync-state:" + self.key, f"{here.marks}|{there.marks}")

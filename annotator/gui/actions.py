@@ -287,6 +287,29 @@ def tag_action(parent: QWidget, name: str, shortcut: str | None, colour: str) ->
     return action
 
 
+def swap_actions(old: list[QAction], new: list[QAction]) -> None:
+    """Put `new` where `old` stood in every menu and toolbar, and drop `old`: an old tag
+    action left there would keep its key, and the new one's would be ambiguous (silenced)."""
+    if not old:
+        return
+    for owner in old[0].associatedObjects():
+        if not isinstance(owner, QWidget):
+            continue
+        actions = owner.actions()
+        places = [index for index, action in enumerate(actions) if action in old]
+        if not places:
+            continue
+        after = next((a for a in actions[places[-1] + 1 :] if a not in old), None)
+        for action in old:
+            owner.removeAction(action)
+        if after is None:
+            owner.addActions(new)
+        else:
+            owner.insertActions(after, new)
+    for action in old:
+        action.deleteLater()
+
+
 def shown_keys(action: QAction) -> str:
     """The keys of `action` an analyst can press, as the platform writes them."""
     keys = [

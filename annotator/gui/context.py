@@ -90,12 +90,36 @@ class AppContext(QObject):
         # views drop it without reading the database to learn that it is gone.
         self.removed: frozenset[int] = frozenset()
 
+        # the role the open file synced with a team database as (core/sync_mine.py), read
+        # once per store: (the store, the role or None)
+        self._synced: tuple[Store, str | None] | None = None
+
     @property
     def author(self) -> str:
-        """Who writes: on a team database the connected role (the server enforces it), else
-        the name in Preferences."""
+        """Who writes: on a team database the connected role (the server enforces it); in a
+        file that synced with one as a single role, that role (what it writes is pushed, and
+        the layer it took as the role's stays editable); else the name in Preferences."""
         user = self.store.user if self.store is not None else None
-        return user or self.settings.author or "analyst"
+        return user or self.synced_role() or self.settings.author or "analyst"
+
+    def synced_role(self) -> str | None:
+        """The role the open file synced as, if always the same one (None: not synced)."""
+        store = self.store
+        if store is None or store.on_server:
+            return None
+        if self._synced is None or self._synced[0] is not store:
+            from annotator.core.sync_mine import synced_role
+
+            try:
+                role = synced_role(store)
+            except (*failures(), OSError):
+                role = None  # unreadable now: the Preferences name, as before any sync
+            self._synced = (store, role)
+        return self._synced[1]
+
+    def forget_synced_role(self) -> None:
+        """The open file synced: read its role again."""
+        self._synced = None
 
     def save_settings(self) -> None:
         try:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.gui import banners, deferred, geometry, keyfocus, menus, theme, visibility, when_open
-from annotator.gui.actions import build_actions, tag_action
+from annotator.gui.actions import build_actions, swap_actions, tag_action
 from annotator.gui.context import AppContext, storage_errors
 from annotator.gui.elided import ElidedLabel
 from annotator.gui.form.annotation_list import AnnotationList
@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
         self.reader.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def build_tag_actions(self) -> None:
-        for action in self.tag_actions.values():
+        old = list(self.tag_actions.values())
+        for action in old:
             self.removeAction(action)
         self.tag_actions = {}
         colours = {}
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, n=tag.name: self.workspace.toggle_tag(n))
             self.tag_actions[tag.name] = action
             colours[tag.name] = tag.colour
+        swap_actions(old, list(self.tag_actions.values()))  # in the Edit menu and toolbar
         self.legend.set_tag_styles({name: QColor(c) for name, c in colours.items()})
         self._enable_document_actions()
 
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.saved_label)
         self.retry_timer = QTimer(self)
         self.retry_timer.setInterval(5000)
-        self._refresh_status()
+        self.refresh_status()
 
     def _connect(self) -> None:
         a = self.actions_by_name
@@ -396,7 +398,7 @@ class MainWindow(QMainWindow):
         self.build_tag_actions()
         self.library.reload(self.ctx.store)
         self.refresh_title()
-        self._refresh_status()
+        self.refresh_status()
         self.restore_last_document()
 
     def edit_preferences(self) -> None:
@@ -409,7 +411,7 @@ class MainWindow(QMainWindow):
     def _apply_preferences(self, dialog: PreferencesDialog) -> None:
         if dialog.apply(self.ctx.settings):
             self.ctx.save_settings()
-            self._refresh_status()
+            self.refresh_status()
 
     # -- status ----------------------------------------------------------------------------
 
@@ -425,7 +427,7 @@ class MainWindow(QMainWindow):
             parts.insert(0, str(self.library.model.index(row, 0).data()))
         self.setWindowTitle(" — ".join(parts))
 
-    def _refresh_status(self) -> None:
+    def refresh_status(self) -> None:
         if self.ctx.store is None:  # still opening: opening.py says so
             return
         read_only = self.ctx.store.read_only

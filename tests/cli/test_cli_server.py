@@ -181,3 +181,46 @@ def test_sync_usage_and_an_unreachable_server(
     assert code == 1
     assert "s3cret" not in out + err and "cannot connect to the server" in err
     assert "Traceback" not in err
+
+
+def test_sync_says_what_it_did_not_push_and_mine_pushes_it(
+    capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, tmp_path: Path
+) -> None:
+    from annotator.core import ops
+    from annotator.core.store import open_store
+
+    server = pg_cluster.create_database(migrated=True)
+    laptop = tmp_path / "laptop.sqlite3"
+    assert run(capsys, "import", "--db", server, str(SAMPLE))[0] == 0
+    with open_store(server) as store:  # a colleague's layer on the server
+        ops.create_annotation(store, 1, 10, 20, "ben", ["claim"])
+    assert run(capsys, "sync", "--db", str(laptop), "--server", server)[0] == 0
+    with open_store(laptop) as store:  # tagged offline under the name in Preferences
+        ops.create_annotation(store, 1, 0, 8, "Dana", ["claim"])
+    code, out, err = run(capsys, "sync", "--db", str(laptop), "--server", server)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "0 annotation(s) added" in lines[1]
+    assert lines[2].startswith("not pushed: 1 annotation(s) of this file (1 by Dana)")
+    assert "annotator sync --mine NAME" in lines[3]
+    code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
+    outcome = json.loads(out)
+    assert outcome["not_pushed"] == {"Dana": 1} and outcome["taken"] == {}
+    assert outcome["user"] == "annotator_test"
+    # a colleague's layer is refused, and nothing is synced
+    code, out, err = run(
+        capsys, "sync", "--db", str(laptop), "--server", server, "--mine", "Dana", "--mine", "ben"
+    )
+    assert code == 1 and out == ""
+    assert "'ben' is the author of 1 annotation(s) on the team database" in err
+    assert "Traceback" not in err
+    code, out, _err = run(
+        capsys, "sync", "--db", str(laptop), "--server", server, "--mine", "Dana", "--json"
+    )
+    outcome = json.loads(out)
+    assert outcome["taken"] == {"Dana": 1} and outcome["not_pushed"] == {}
+    assert outcome["pushed"]["annotations"] == 1
+    assert json.loads(run(capsys, "list", "--db", server, "--json")[1])[0]["annotations"] == 2
+    code, out, _err = run(capsys, "sync", "--db", str(laptop), "--server", server, "--json")
+    outcome = json.loads(out)
+    assert outcome["pushed"]["annotations"] == 0 and outcome["not_pushed"] == {}

@@ -50,7 +50,7 @@ def team(pg_cluster: PgCluster, tmp_path: Path) -> Iterator[dict[str, Any]]:
     ana = open_store(as_user(url, "ana"))
     laptop = open_store(tmp_path / "laptop.sqlite3")
     try:
-        yield {"server": ana, "ben": ben, "laptop": laptop, "document": document}
+        yield {"server": ana, "ben": ben, "laptop": laptop, "document": document, "url": url}
     finally:
         laptop.close()
         ana.close()

@@ -74,6 +74,8 @@ def describe(entry: HistoryEntry) -> str:
         return f"deleted ({_tags(before)})"
     if before is None or after is None:
         return f"{entry.action}: {_tags(after)}"
+    if entry.action == "author":
+        return f"author {before.author} → {after.author}"
     if entry.action == "restore":
         return f"restored: {_tags(after)}"
     if entry.action == "review":

@@ -82,7 +82,7 @@ def add_sync_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from annotator.cli_common import open_db, print_json, with_password
+    from annotator.cli_common import fold_search_backlog, open_db, print_json, with_password
     from annotator.core.server_address import is_server_url
     from annotator.core.store import open_store
     from annotator.core.sync import sync
@@ -96,6 +96,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         str(args.server), lambda target: open_store(target, create=False)
     ) as server:
         report = sync(local, server, mine=args.mine)
+        # what the sync wrote in bulk was committed queued for the search indexes: folded now
+        # on both sides, as after an import (a failure there is a warning, the sync is saved)
+        fold_search_backlog(local)
+        fold_search_backlog(server)
     if args.json:
         print_json({
             "server": report.server,

@@ -170,6 +170,36 @@ def test_sync_pushes_pulls_and_twice_changes_nothing(
     assert json.loads(run(capsys, "list", "--db", server, "--json")[1])[0]["annotations"] == 0
 
 
+def test_sync_leaves_both_search_indexes_up_to_date(
+    capsys: pytest.CaptureFixture[str],
+    pg_cluster: PgCluster,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sync writes in bulk (its rows committed queued for the search indexes): the command
+    folds them on both sides before it ends, as `import` and `merge` do."""
+    from annotator.core import ops, search_index
+    from annotator.core.search import search
+    from annotator.core.store import open_store
+
+    # a write of more rows than this leaves them queued (500 in use: a sync of a few rows here)
+    monkeypatch.setattr(search_index, "OWN_ROWS_FOLDED", 0)
+
+    server = pg_cluster.create_database(migrated=True)
+    laptop = tmp_path / "laptop.sqlite3"
+    assert run(capsys, "import", "--db", server, str(SAMPLE))[0] == 0
+    assert run(capsys, "sync", "--db", str(laptop), "--server", server)[0] == 0
+    with open_store(laptop) as store:
+        ops.create_annotation(store, 1, 0, 8, "annotator_test", ["claim"])
+        ops.set_note(store, 1, "Offline remark about Qalandiya", actor="annotator_test")
+    assert run(capsys, "sync", "--db", str(laptop), "--server", server)[0] == 0
+    for where in (laptop, server):
+        with open_store(where) as store:
+            assert search_index.backlog(store) == 0
+            hits = search(store, "qalandiya").documents
+            assert [h.annotation_id is not None for d in hits for h in d.hits] == [True]
+
+
 def test_sync_usage_and_an_unreachable_server(
     capsys: pytest.CaptureFixture[str], pg_cluster: PgCluster, tmp_path: Path
 ) -> None:

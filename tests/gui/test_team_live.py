@@ -311,7 +311,7 @@ def test_a_laptop_tagged_offline_syncs_in_while_both_windows_are_open(
     server = as_user(team, "dana")
     laptop_file = tmp_path / "dana-laptop.sqlite3"
     first = sync(laptop_file, server)  # before the trip: the briefing and the team's work
-    assert first["pulled"] == {"documents": 1, "annotations": 1, "updated": 0}
+    assert first["pulled"] == {"documents": 1, "annotations": 1, "updated": 0, "deleted": 0}
 
     # On the train: the laptop's own window on its file, Dana tagging with the keys.
     laptop = open_window(qtbot, laptop_file, author="dana")  # her name there: her role's
@@ -337,8 +337,8 @@ def test_a_laptop_tagged_offline_syncs_in_while_both_windows_are_open(
     assert raw(team, "SELECT count(*) FROM annotations WHERE author = 'dana'") == [(0,)]
 
     second = sync(laptop_file, server)  # back online, both windows open
-    assert second["pushed"] == {"documents": 0, "annotations": 3, "updated": 0}
-    assert second["pulled"] == {"documents": 0, "annotations": 1, "updated": 0}
+    assert second["pushed"] == {"documents": 0, "annotations": 3, "updated": 0, "deleted": 0}
+    assert second["pulled"] == {"documents": 0, "annotations": 1, "updated": 0, "deleted": 0}
     assert second["conflicts"] == []
 
     def danas(window: MainWindow) -> list[tuple[int, str]]:
@@ -360,7 +360,8 @@ def test_a_laptop_tagged_offline_syncs_in_while_both_windows_are_open(
                "GROUP BY action ORDER BY action") == [("create", 3), ("import", 3), ("note", 1)]
 
     again = sync(laptop_file, server)  # twice changes nothing, anywhere
-    assert again["pulled"] == again["pushed"] == {"documents": 0, "annotations": 0, "updated": 0}
+    nothing = {"documents": 0, "annotations": 0, "updated": 0, "deleted": 0}
+    assert again["pulled"] == again["pushed"] == nothing
     qtbot.wait(1500)  # three ticks of the watcher: nothing new to show
     for window in (alice, bob):
         assert danas(window) == expected

@@ -31,24 +31,32 @@ DOCUMENTS = cast(Table, Document.__table__)
 
 _a, _at, _t = ANNOTATIONS.c, ANNOTATION_TAGS.c, TAGS.c
 
-_SELECT_ANNOTATION = select(
-    _a.id,
-    _a.document_id,
-    _a.start,
-    _a.end,
-    _a.author,
-    _a.created,
-    _a.modified,
-    _a.note,
-    _a.status,
-    _a.reviewer,
-    _a.reviewed_at,
-    _a.review_comment,
-).where(_a.id == bindparam("annotation"))
-_SELECT_TAGS = (
-    select(_t.name, _at.fields, _at.suggested)
-    .select_from(ANNOTATION_TAGS.join(TAGS, _t.id == _at.tag_id))
-    .where(_at.annotation_id == bindparam("annotation"))
+# The annotation and its tags (name, fields, suggested) in one statement: one row per tag,
+# or one row with no tag (one round trip to a server, not two).
+_SELECT_ANNOTATION = (
+    select(
+        _a.id,
+        _a.document_id,
+        _a.start,
+        _a.end,
+        _a.author,
+        _a.created,
+        _a.modified,
+        _a.note,
+        _a.status,
+        _a.reviewer,
+        _a.reviewed_at,
+        _a.review_comment,
+        _t.name.label("tag_name"),
+        _at.fields,
+        _at.suggested,
+    )
+    .select_from(
+        ANNOTATIONS.outerjoin(ANNOTATION_TAGS, _at.annotation_id == _a.id).outerjoin(
+            TAGS, _t.id == _at.tag_id
+        )
+    )
+    .where(_a.id == bindparam("annotation"))
     .order_by(_t.position, _t.name)
 )
 _SELECT_KNOWN_TAGS = select(_t.name, _t.id, _t.position)
@@ -63,6 +71,11 @@ _DELETE_TAGS = delete(ANNOTATION_TAGS).where(_at.annotation_id == bindparam("ann
 _DELETE_ANNOTATION = delete(ANNOTATIONS).where(_a.id == bindparam("annotation"))
 _TOUCH = (
     update(ANNOTATIONS).where(_a.id == bindparam("annotation")).values(modified=bindparam("when"))
+)
+_SET_NOTE = (
+    update(ANNOTATIONS)
+    .where(_a.id == bindparam("annotation"))
+    .values(note=bindparam("note"), modified=bindparam("when"))
 )
 _INSERT_ANNOTATION = insert(ANNOTATIONS)
 
@@ -90,14 +103,14 @@ class KnownTags:
 
 def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnapshot:
     """The annotation as stored now; NotFound when there is none."""
-    row = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).first()
-    if row is None:
+    found = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).all()
+    if not found:
         raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")
+    row = found[0]
     tags = tuple(
-        TagSnapshot(name, dict(fields or {}), tuple(suggested or ()))
-        for name, fields, suggested in connection.execute(
-            _SELECT_TAGS, {"annotation": annotation_id}
-        )
+        TagSnapshot(tag.tag_name, dict(tag.fields or {}), tuple(tag.suggested or ()))
+        for tag in found
+        if tag.tag_name is not None
     )
     return AnnotationSnapshot(
         id=row.id,
@@ -150,9 +163,16 @@ def set_modified(connection: Connection, annotation_id: int, when: dt.datetime) 
     connection.execute(_TOUCH, {"annotation": annotation_id, "when": when})
 
 
+def set_note(connection: Connection, annotation_id: int, note: str, when: dt.datetime) -> None:
+    connection.execute(_SET_NOTE, {"annotation": annotation_id, "note": note, "when": when})
+
+
 def delete_row(connection: Connection, annotation_id: int) -> None:
-    """Delete the annotation and its tags (its history stays)."""
-    connection.execute(_DELETE_TAGS, {"annotation": annotation_id})
+    """Delete the annotation and its tags (its history stays). On a server the tags go with
+    the annotation (ON DELETE CASCADE): one statement, one round trip; a file deletes them
+    first, as it always has (in-process, nothing to save)."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(_DELETE_TAGS, {"annotation": annotation_id})
     connection.execute(_DELETE_ANNOTATION, {"annotation": annotation_id})
 
 

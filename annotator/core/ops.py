@@ -219,7 +219,7 @@ def create_annotation(
         raise InvalidValue("an annotation needs an author name")
     fields = fields or {}
     suggested = suggested or {}
-    with store.write() as session:
+    with store.write(annotations=()) as session:  # a new one only: its id from the counter
         connection = session.connection()
         _check_span(start, end, rows.document_length(connection, document_id))
         known = rows.KnownTags(connection)
@@ -257,7 +257,7 @@ def delete_annotation(
 
     With `owner`, another author's annotation is refused (NotYourAnnotation, see `check_owner`).
     """
-    with store.write() as session:
+    with store.write(annotations=(annotation_id,)) as session:
         connection = session.connection()
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
@@ -443,11 +443,18 @@ class _Change:
 
 @contextmanager
 def _changing(
-    store: Store, annotation_id: int, action: str, actor: str | None, owner: str | None
+    store: Store,
+    annotation_id: int,
+    action: str,
+    actor: str | None,
+    owner: str | None,
+    *,
+    alone: bool = True,
 ) -> Iterator[_Change]:
     """One committed change of one annotation, recorded in its history; with `owner`, only
-    an annotation `owner` may change (NotYourAnnotation otherwise, nothing written)."""
-    with store.write() as session:
+    an annotation `owner` may change (NotYourAnnotation otherwise, nothing written).
+    `alone`: the change writes nothing but the annotation (Store.write(annotations=...))."""
+    with store.write(annotations=(annotation_id,) if alone else None) as session:
         annotation = _load(session, annotation_id)
         check_owner(annotation, owner)
         before = snapshot_of(annotation)
@@ -479,7 +486,7 @@ def set_tag(
     action = "tag_add" if present else "tag_remove"
     # SQLAlchemy Core, and the snapshot after built from the one before: a tag key must not
     # wait on the ORM (annotation_rows.py).
-    with store.write() as session:
+    with store.write(annotations=(annotation_id,)) as session:
         connection = session.connection()
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
@@ -515,7 +522,9 @@ def set_fields(
     owner: str | None = None,
 ) -> Changes:
     """Replace the form fields of one tag of an annotation (values validated by the caller)."""
-    with _changing(store, annotation_id, "fields", actor, owner) as change:
+    # a claim's source may be registered (a shared row): that edit takes the whole write lock
+    registers = tag == "claim" and "attributed_to" in fields
+    with _changing(store, annotation_id, "fields", actor, owner, alone=not registers) as change:
         (tag_id,) = _resolve_tags(change.session, [tag])
         current = next((t for t in change.annotation.tags if t.tag_id == tag_id), None)
         if current is None:
@@ -540,9 +549,18 @@ def set_note(
     owner: str | None = None,
 ) -> Changes:
     """Replace the note of an annotation."""
-    with _changing(store, annotation_id, "note", actor, owner) as change:
-        change.annotation.note = note
-    return change.changes()
+    with store.write(annotations=(annotation_id,)) as session:  # Core, as set_tag
+        connection = session.connection()
+        before = rows.read_snapshot(connection, annotation_id)
+        check_owner(before, owner)
+        now = utcnow()
+        rows.set_note(connection, annotation_id, note, now)
+        after = replace(before, note=note, modified=now)
+        record_row(connection, "note", actor or before.author, before, after)
+    return Changes(
+        documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
+        snapshot=after, previous=before,
+    )
 
 
 def set_span(

@@ -48,6 +48,8 @@ _SELECT_ANNOTATION = (
         _a.reviewed_at,
         _a.review_comment,
         _t.name.label("tag_name"),
+        _t.id.label("tag_id"),
+        _t.position.label("tag_position"),
         _at.fields,
         _at.suggested,
     )
@@ -62,6 +64,15 @@ _SELECT_ANNOTATION = (
 _SELECT_KNOWN_TAGS = select(_t.name, _t.id, _t.position)
 _SELECT_LENGTH = select(func.length(DOCUMENTS.c.text)).where(
     DOCUMENTS.c.id == bindparam("document")
+)
+# a create's two looks in one statement: every tag, each row with the document's length
+_SELECT_KNOWN_TAGS_AND_LENGTH = _SELECT_KNOWN_TAGS.add_columns(
+    _SELECT_LENGTH.scalar_subquery().label("length")
+)
+# a tag toggle's: the annotation with its tags, each row with the id and position of the tag
+_SELECT_ANNOTATION_AND_TAG = _SELECT_ANNOTATION.add_columns(
+    select(_t.id).where(_t.name == bindparam("tag")).scalar_subquery().label("wanted_id"),
+    select(_t.position).where(_t.name == bindparam("tag")).scalar_subquery().label("wanted_at"),
 )
 _INSERT_TAG = insert(ANNOTATION_TAGS)
 _DELETE_TAG = delete(ANNOTATION_TAGS).where(
@@ -83,11 +94,24 @@ _INSERT_ANNOTATION = insert(ANNOTATIONS)
 class KnownTags:
     """The tags of the database (name to id and display position), read in the transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection | None, tags: Iterable[Any] = ()) -> None:
+        """Every tag, read on `connection`; without one, `tags` (name, id, position)."""
+        found = connection.execute(_SELECT_KNOWN_TAGS) if connection is not None else tags
         self._tags: dict[str, tuple[int, int]] = {
-            name: (tag_id, position)
-            for name, tag_id, position in connection.execute(_SELECT_KNOWN_TAGS)
+            name: (tag_id, position) for name, tag_id, position, *_rest in found
         }
+
+    @classmethod
+    def with_length(cls, connection: Connection, document_id: int) -> tuple[KnownTags, int]:
+        """Every tag and the length of a document's text (`document_length`), in one
+        statement (one round trip to a server); NotFound when there is no document."""
+        found = connection.execute(_SELECT_KNOWN_TAGS_AND_LENGTH, {"document": document_id}).all()
+        if not found:  # no tag at all: no row to carry the length
+            return cls(None), document_length(connection, document_id)
+        length = found[0].length
+        if length is None:
+            raise NotFound(f"no document {document_id}")
+        return cls(None, found), int(length)
 
     def id_of(self, name: str) -> int:
         """The id of tag `name`; InvalidValue (with the known names) when there is none."""
@@ -104,6 +128,27 @@ class KnownTags:
 def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnapshot:
     """The annotation as stored now; NotFound when there is none."""
     found = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).all()
+    return _snapshot(found, annotation_id)
+
+
+def read_snapshot_and_tag(
+    connection: Connection, annotation_id: int, tag: str
+) -> tuple[AnnotationSnapshot, KnownTags]:
+    """`read_snapshot`, and the tags `tag` is put in order with (its own and the
+    annotation's), in one statement; every tag when `tag` is unknown (KnownTags.id_of says
+    so with their names)."""
+    found = connection.execute(
+        _SELECT_ANNOTATION_AND_TAG, {"annotation": annotation_id, "tag": tag}
+    ).all()
+    snapshot = _snapshot(found, annotation_id)
+    first = found[0]
+    if first.wanted_id is None:
+        return snapshot, KnownTags(connection)
+    tags = [(row.tag_name, row.tag_id, row.tag_position) for row in found if row.tag_name]
+    return snapshot, KnownTags(None, [*tags, (tag, first.wanted_id, first.wanted_at)])
+
+
+def _snapshot(found: Sequence[Any], annotation_id: int) -> AnnotationSnapshot:
     if not found:
         raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")
     row = found[0]

@@ -221,8 +221,8 @@ def create_annotation(
     suggested = suggested or {}
     with store.write(annotations=()) as session:  # a new one only: its id from the counter
         connection = session.connection()
-        _check_span(start, end, rows.document_length(connection, document_id))
-        known = rows.KnownTags(connection)
+        known, length = rows.KnownTags.with_length(connection, document_id)
+        _check_span(start, end, length)
         tag_ids = [known.id_of(name) for name in tags]
         now = utcnow()
         new_id = rows.insert_row(
@@ -488,9 +488,8 @@ def set_tag(
     # wait on the ORM (annotation_rows.py).
     with store.write(annotations=(annotation_id,)) as session:
         connection = session.connection()
-        before = rows.read_snapshot(connection, annotation_id)
+        before, known = rows.read_snapshot_and_tag(connection, annotation_id, tag)
         check_owner(before, owner)
-        known = rows.KnownTags(connection)
         tag_id = known.id_of(tag)
         tags = before.tags
         has_it = tag in before.tag_names

@@ -278,9 +278,15 @@ class Store:
         read-only.
         """
         self._refuse_if_read_only()
+        if self.on_server:
+            # the options on the session's own connection, which begins here (its locks,
+            # server.py): no engine of options per write, whose events cost more to run
+            options = {"write": True, "no_wait": not wait, "annotations": annotations}
+            with Session(self.engine, expire_on_commit=False) as session, _committed(session):
+                session.connection(execution_options=options)
+                yield session
+            return
         engine = self._write_engine if wait else self._write_now_engine
-        if annotations is not None and self.on_server:
-            engine = engine.execution_options(annotations=tuple(annotations))
         with (
             Session(engine, expire_on_commit=False) as session,
             _committed(session, self._refresh_search),

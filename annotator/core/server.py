@@ -12,18 +12,19 @@ on both back ends alike. What differs, and lives here:
   come from this process's own connections;
 - the engine of one URL is shared in this process, as a file's is (connections.py);
 - the write lock (`WRITE_LOCK`, an advisory lock) in two modes, taken as a write transaction
-  begins (`Store.write`). A write that changes only given annotations (an analyst's edit at a
-  key press: `Store.write(annotations=...)`) takes it shared, and a lock of each of those
-  annotations (`ANNOTATION_LOCKS`, exclusive): analysts editing other annotations write at once
-  and commit together, two edits of one annotation take turns, each reading what the other
-  committed (READ COMMITTED: every statement after the lock sees it), so its history's
-  before/after and its owner check hold. New annotations take their ids from the sequences.
-  Any other write (imports, merges, sync, bulk edits, removals, adjudication, undo: the ids
-  they pick with max()+1, the rows they read and replace) takes it exclusive, as SQLite's
-  BEGIN IMMEDIATE: it waits for the edits in progress and holds new ones until it commits.
-  Advisory locks, not SELECT ... FOR UPDATE: under row-level security a locking read needs the
-  UPDATE policy, so an analyst's edit of a colleague's annotation would find nothing instead
-  of being told whose it is.
+  begins (`take_write_lock`, called by `Store.write`: not an event of the engine's, whose mere
+  presence makes every statement dispatch the execution events). A write that changes only
+  given annotations (an analyst's edit at a key press: `Store.write(annotations=...)`) takes
+  it shared, and a lock of each of those annotations (`ANNOTATION_LOCKS`, exclusive): analysts
+  editing other annotations write at once and commit together, two edits of one annotation
+  take turns, each reading what the other committed (READ COMMITTED: every statement after
+  the lock sees it), so its history's before/after and its owner check hold. New annotations
+  take their ids from the sequences. Any other write (imports, merges, sync, bulk edits,
+  removals, adjudication, undo: the ids they pick with max()+1, the rows they read and
+  replace) takes it exclusive, as SQLite's BEGIN IMMEDIATE: it waits for the edits in
+  progress and holds new ones until it commits. Advisory locks, not SELECT ... FOR UPDATE:
+  under row-level security a locking read needs the UPDATE policy, so an analyst's edit of a
+  colleague's annotation would find nothing instead of being told whose it is.
 - no ping per checkout: a connection the server closed (a restart) is found by a look at its
   socket as the pool hands it out, without a round trip (`_stale`), and replaced.
 """
@@ -33,10 +34,11 @@ from __future__ import annotations
 import atexit
 import select
 import threading
+from collections.abc import Collection
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from annotator.core.connections import SharedObjects
@@ -97,25 +99,6 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "annotator"},
     )
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # A user action's transaction (Store.write) takes the write lock first (module
-        # docstring), in one statement with the locks of the annotations it changes. Readers
-        # never wait.
-        options = conn.get_execution_options()
-        if not options.get("write", False):
-            return
-        no_wait = options.get("no_wait", False)
-        statement = lock_statement(options.get("annotations"), no_wait=no_wait)
-        taken = conn.exec_driver_sql(statement).scalar()
-        if no_wait and not taken:
-            # Store.write(wait=False): fail at once when another connection holds what this
-            # write needs, as SQLite's "database is locked" (lock_not_available:
-            # storage_errors calls it locked)
-            from psycopg.errors import LockNotAvailable  # the team extra: only on a server
-
-            raise LockNotAvailable("database is locked (another connection is writing)")
-
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if _stale(dbapi_connection):
@@ -133,7 +116,22 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
     return engine
 
 
-def lock_statement(annotations: Any, *, no_wait: bool = False) -> str:
+def take_write_lock(
+    connection: Connection, annotations: Collection[int] | None, *, wait: bool = True
+) -> None:
+    """Begin a user action's transaction (Store.write) with the write lock (module
+    docstring), in one statement with the locks of the annotations it changes. Readers never
+    wait. Without `wait`, raises psycopg's LockNotAvailable at once when another connection
+    holds what this write needs, as SQLite's "database is locked" (lock_not_available:
+    storage_errors calls it locked)."""
+    taken = connection.exec_driver_sql(lock_statement(annotations, no_wait=not wait)).scalar()
+    if not wait and not taken:
+        from psycopg.errors import LockNotAvailable  # the team extra: only on a server
+
+        raise LockNotAvailable("database is locked (another connection is writing)")
+
+
+def lock_statement(annotations: Collection[int] | None, *, no_wait: bool = False) -> str:
     """The one statement that takes a write transaction's locks: `WRITE_LOCK` exclusive when
     `annotations` is None, else shared with each annotation's own lock (in id order: two
     writers never wait on each other crosswise). Without wait, its scalar is whether all were

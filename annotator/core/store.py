@@ -52,6 +52,7 @@ from annotator.core.server import (
     make_server_engine,
     server_database,
     server_revision,
+    take_write_lock,
 )
 from annotator.core.server_address import (
     ServerAddress,
@@ -278,12 +279,9 @@ class Store:
         read-only.
         """
         self._refuse_if_read_only()
-        if self.on_server:
-            # the options on the session's own connection, which begins here (its locks,
-            # server.py): no engine of options per write, whose events cost more to run
-            options = {"write": True, "no_wait": not wait, "annotations": annotations}
+        if self.on_server:  # its locks first (server.py)
             with Session(self.engine, expire_on_commit=False) as session, _committed(session):
-                session.connection(execution_options=options)
+                take_write_lock(session.connection(), annotations, wait=wait)
                 yield session
             return
         engine = self._write_engine if wait else self._write_now_engine

@@ -13,12 +13,24 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Insert,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from annotator.core.errors import InvalidValue, NotFound
-from annotator.core.history import AnnotationSnapshot, TagSnapshot
+from annotator.core.history import HISTORY_COLUMNS, AnnotationSnapshot, TagSnapshot
 from annotator.core.model import (
     Annotation,
+    AnnotationHistory,
     AnnotationTag,
     Document,
     Tag,
@@ -89,6 +101,17 @@ _SET_NOTE = (
     .values(note=bindparam("note"), modified=bindparam("when"))
 )
 _INSERT_ANNOTATION = insert(ANNOTATIONS)
+_ADD_TAG = insert(ANNOTATION_TAGS).values(
+    annotation_id=bindparam("annotation"),
+    tag_id=bindparam("tag"),
+    fields=bindparam("fields"),
+    suggested=bindparam("suggested"),
+)
+_INSERT_HISTORY = insert(cast(Table, AnnotationHistory.__table__)).values(
+    {name: bindparam(f"history_{name}") for name in HISTORY_COLUMNS}
+)
+
+Step = tuple[Executable, dict[str, Any]]  # a statement of a change, and its values
 
 
 class KnownTags:
@@ -210,6 +233,70 @@ def set_modified(connection: Connection, annotation_id: int, when: dt.datetime) 
 
 def set_note(connection: Connection, annotation_id: int, note: str, when: dt.datetime) -> None:
     connection.execute(_SET_NOTE, {"annotation": annotation_id, "note": note, "when": when})
+
+
+# -- the steps of one change, written with its history row by `write_change` ---------------
+
+
+def adding_tag(
+    annotation_id: int, tag_id: int, fields: Mapping[str, Any], suggested: Sequence[str]
+) -> Step:
+    values = {"annotation": annotation_id, "tag": tag_id}
+    return _ADD_TAG, {**values, "fields": dict(fields), "suggested": list(suggested)}
+
+
+def removing_tag(annotation_id: int, tag_id: int) -> Step:
+    return _DELETE_TAG, {"annotation": annotation_id, "tag": tag_id}
+
+
+def touching(annotation_id: int, when: dt.datetime) -> Step:
+    return _TOUCH, {"annotation": annotation_id, "when": when}
+
+
+def setting_note(annotation_id: int, note: str, when: dt.datetime) -> Step:
+    return _SET_NOTE, {"annotation": annotation_id, "note": note, "when": when}
+
+
+def deleting(connection: Connection, annotation_id: int) -> list[Step]:
+    """`delete_row`'s statements (the tags by cascade on a server)."""
+    steps: list[Step] = [(_DELETE_ANNOTATION, {"annotation": annotation_id})]
+    if connection.dialect.name != "postgresql":
+        steps.insert(0, (_DELETE_TAGS, {"annotation": annotation_id}))
+    return steps
+
+
+def write_change(connection: Connection, steps: Sequence[Step], history: Mapping[str, Any]) -> None:
+    """The steps of one annotation's change, then its history row (`history.history_values`),
+    in the caller's transaction. On a server in one statement: the steps are data-modifying
+    CTEs of the history row's insert (one round trip, not one per step; each sees the state
+    before the statement, so no step may depend on another's rows). On a file one after the
+    other (in-process: nothing to save)."""
+    if connection.dialect.name != "postgresql":
+        for statement, values in steps:
+            connection.execute(statement, values)
+        connection.execute(_INSERT_HISTORY, {f"history_{k}": v for k, v in history.items()})
+        return
+    merged: dict[str, Any] = {f"history_{k}": v for k, v in history.items()}
+    for _statement, values in steps:
+        for key, value in values.items():
+            assert merged.setdefault(key, value) == value, f"two values for {key}"
+    connection.execute(_combined(tuple(statement for statement, _values in steps)), merged)
+
+
+_COMBINED: dict[tuple[int, ...], Insert] = {}
+
+
+def _combined(statements: tuple[Executable, ...]) -> Insert:
+    """The history row's insert with `statements` as its CTEs (made once per combination:
+    SQLAlchemy compiles it once)."""
+    key = tuple(id(statement) for statement in statements)
+    found = _COMBINED.get(key)
+    if found is None:
+        found = _INSERT_HISTORY
+        for n, statement in enumerate(statements):
+            found = found.add_cte(statement.cte(f"step_{n}"))  # type: ignore[attr-defined]
+        _COMBINED[key] = found
+    return found
 
 
 def delete_row(connection: Connection, annotation_id: int) -> None:

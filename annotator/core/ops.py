@@ -25,8 +25,8 @@ from annotator.core.history import (
     AnnotationSnapshot,
     TagSnapshot,
     creation_row,
+    history_values,
     record,
-    record_row,
     snapshot_of,
 )
 from annotator.core.model import (
@@ -234,16 +234,19 @@ def create_annotation(
             },
         )
         tag_snapshots = []
+        steps = []
         for name, tag_id in zip(tags, tag_ids, strict=True):
             values = dict(fields.get(name, {}))
             marked = [f for f in suggested.get(name, ()) if f in values]
-            rows.add_tag(connection, new_id, tag_id, values, marked)
+            steps.append(rows.adding_tag(new_id, tag_id, values, marked))
             tag_snapshots.append(TagSnapshot(name, values, tuple(marked)))
         created = AnnotationSnapshot(
             id=new_id, document_id=document_id, start=start, end=end, author=author,
             created=now, modified=now, note=note, tags=known.in_order(tag_snapshots),
         )
-        record_row(connection, "create", author, None, created)
+        for statement, values in steps[:-1]:  # one step per statement: one value per name
+            connection.execute(statement, values)
+        rows.write_change(connection, steps[-1:], history_values("create", author, None, created))
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
         snapshot=created,
@@ -261,8 +264,8 @@ def delete_annotation(
         connection = session.connection()
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
-        rows.delete_row(connection, annotation_id)
-        record_row(connection, "delete", actor or before.author, before, None)
+        history = history_values("delete", actor or before.author, before, None)
+        rows.write_change(connection, rows.deleting(connection, annotation_id), history)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         previous=before,
@@ -493,17 +496,18 @@ def set_tag(
         tag_id = known.id_of(tag)
         tags = before.tags
         has_it = tag in before.tag_names
+        now = utcnow()
+        steps = [rows.touching(annotation_id, now)]
         if present and not has_it:
             values, marked = dict(fields or {}), tuple(suggested)
-            rows.add_tag(connection, annotation_id, tag_id, values, marked)
+            steps.insert(0, rows.adding_tag(annotation_id, tag_id, values, marked))
             tags = known.in_order((*tags, TagSnapshot(tag, values, marked)))
         elif not present and has_it:
-            rows.remove_tag(connection, annotation_id, tag_id)
+            steps.insert(0, rows.removing_tag(annotation_id, tag_id))
             tags = tuple(t for t in tags if t.name != tag)
-        now = utcnow()
-        rows.set_modified(connection, annotation_id, now)
         after = replace(before, tags=tags, modified=now)
-        record_row(connection, action, actor or before.author, before, after)
+        history = history_values(action, actor or before.author, before, after)
+        rows.write_change(connection, steps, history)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         snapshot=after, previous=before,
@@ -553,9 +557,9 @@ def set_note(
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
         now = utcnow()
-        rows.set_note(connection, annotation_id, note, now)
         after = replace(before, note=note, modified=now)
-        record_row(connection, "note", actor or before.author, before, after)
+        history = history_values("note", actor or before.author, before, after)
+        rows.write_change(connection, [rows.setting_note(annotation_id, note, now)], history)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         snapshot=after, previous=before,

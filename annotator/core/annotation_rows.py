@@ -119,10 +119,10 @@ class KnownTags:
 
     def __init__(self, connection: Connection | None, tags: Iterable[Any] = ()) -> None:
         """Every tag, read on `connection`; without one, `tags` (name, id, position)."""
-        found = connection.execute(_SELECT_KNOWN_TAGS) if connection is not None else tags
-        self._tags: dict[str, tuple[int, int]] = {
-            name: (tag_id, position) for name, tag_id, position, *_rest in found
-        }
+        found: Iterable[Any] = (
+            connection.execute(_SELECT_KNOWN_TAGS) if connection is not None else tags
+        )
+        self._tags: dict[str, tuple[int, int]] = {row[0]: (row[1], row[2]) for row in found}
 
     @classmethod
     def with_length(cls, connection: Connection, document_id: int) -> tuple[KnownTags, int]:

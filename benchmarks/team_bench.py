@@ -1,6 +1,7 @@
 """A team database under load (issue 17): analysts tagging at once against one local server.
 
-Run: `.venv/bin/python benchmarks/team_bench.py` (`--analysts N`, `--actions N`, `--rounds N`).
+Run: `.venv/bin/python benchmarks/team_bench.py` (`--analysts N`, `--actions N`, `--rounds N`,
+`--pace MS`).
 
 Starts a throwaway PostgreSQL cluster (tests/pg_cluster.py) with durable settings (fsync and
 synchronous commits on), runs `annotator server init`, adds `--analysts` login roles and 20
@@ -12,6 +13,11 @@ Timed, interleaved round by round, all analysts starting together:
   writes at least (an annotation, its tag, a history row; one commit), on the same server.
 Prints per-action p50 / p95 (ms) of app and floor and their ratio, and the lost writes: the
 annotations and history rows the server holds against what the analysts were told succeeded.
+By default each analyst acts again as soon as an action returns (the machine saturated: with
+more analysts than cores, the time per action is mostly waiting for a core). `--pace MS`: each
+analyst starts an action every MS milliseconds, all analysts together (the same actions, at a
+rate still far above a person's), so the times show the server's waits rather than the queue
+for a core.
 """
 
 from __future__ import annotations
@@ -36,7 +42,23 @@ def _as(url: str, user: str) -> str:
     return url.replace("annotator_test@", f"{user}@")
 
 
-def app_worker(url: str, user: str, documents: list[int], actions: int, barrier: Any) -> dict:
+def _schedule(pace: float) -> Any:
+    """A function that sleeps until the next action is due: every `pace` seconds from now
+    (never, with 0: actions back to back)."""
+    due = time.perf_counter()
+
+    def wait() -> None:
+        nonlocal due
+        if pace:
+            due += pace
+            time.sleep(max(0.0, due - time.perf_counter()))
+
+    return wait
+
+
+def app_worker(
+    url: str, user: str, documents: list[int], actions: int, barrier: Any, pace: float = 0.0
+) -> dict:
     from annotator.core import ops
     from annotator.core.store import open_store
 
@@ -44,8 +66,10 @@ def app_worker(url: str, user: str, documents: list[int], actions: int, barrier:
     kept = history = 0
     with open_store(_as(url, user)) as store:
         barrier.wait()
+        turn = _schedule(pace)
         current: int | None = None
         for n in range(actions):
+            turn()
             step = n % 4
             started = time.perf_counter()
             if step == 0:
@@ -67,13 +91,17 @@ def app_worker(url: str, user: str, documents: list[int], actions: int, barrier:
     return {"times": times, "kept": kept, "history": history}
 
 
-def floor_worker(url: str, user: str, documents: list[int], actions: int, barrier: Any) -> dict:
+def floor_worker(
+    url: str, user: str, documents: list[int], actions: int, barrier: Any, pace: float = 0.0
+) -> dict:
     import psycopg
 
     times: list[float] = []
     with psycopg.connect(_as(url, user).replace("postgresql+psycopg", "postgresql")) as conn:
         barrier.wait()
+        turn = _schedule(pace)
         for n in range(actions):
+            turn()
             document = documents[n % len(documents)]
             started = time.perf_counter()
             with conn.transaction():
@@ -97,18 +125,19 @@ def floor_worker(url: str, user: str, documents: list[int], actions: int, barrie
 
 
 def _child(kind: str, url: str, user: str, documents: list[int], actions: int,
-           barrier: Any, results: Any) -> None:
+           barrier: Any, results: Any, pace: float) -> None:
     worker = app_worker if kind == "app" else floor_worker
-    results.put(worker(url, user, documents, actions, barrier))
+    results.put(worker(url, user, documents, actions, barrier, pace))
 
 
-def _run_round(kind: str, url: str, users: list[str], documents: list[int], actions: int):
+def _run_round(kind: str, url: str, users: list[str], documents: list[int], actions: int,
+               pace: float = 0.0):
     context = mp.get_context("spawn")
     barrier = context.Barrier(len(users))
     results = context.Queue()
     children = [
         context.Process(
-            target=_child, args=(kind, url, user, documents, actions, barrier, results)
+            target=_child, args=(kind, url, user, documents, actions, barrier, results, pace)
         )
         for user in users
     ]
@@ -137,6 +166,8 @@ def main() -> None:
     parser.add_argument("--analysts", type=int, default=10)
     parser.add_argument("--actions", type=int, default=80)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="milliseconds from one action's start to the next (0: no pause)")
     args = parser.parse_args()
 
     from annotator.core import ops
@@ -164,7 +195,9 @@ def main() -> None:
         expected_annotations = expected_history = 0
         for _round in range(args.rounds):
             for kind, into in (("floor", floor), ("app", app)):
-                results = _run_round(kind, url, users, documents, args.actions)
+                results = _run_round(
+                    kind, url, users, documents, args.actions, args.pace / 1000
+                )
                 for result in results:
                     into.extend(result["times"])
                     expected_annotations += result["kept"]
@@ -178,7 +211,9 @@ def main() -> None:
     def ms(values: list[float], share: float) -> float:
         return 1000 * _percentile(values, share)
 
-    print(f"{args.analysts} analysts x {args.actions} actions x {args.rounds} rounds; {load}")
+    paced = f", an action every {args.pace:g} ms each" if args.pace else ""
+    print(f"{args.analysts} analysts x {args.actions} actions x {args.rounds} rounds{paced}; "
+          f"{load}")
     print("| | p50 ms | p95 ms | mean ms |")
     print("|---|---|---|---|")
     for name, values in (("floor (raw psycopg)", floor), ("app (ops, RLS on)", app)):

@@ -13,12 +13,24 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Insert,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from annotator.core.errors import InvalidValue, NotFound
-from annotator.core.history import AnnotationSnapshot, TagSnapshot
+from annotator.core.history import HISTORY_COLUMNS, AnnotationSnapshot, TagSnapshot
 from annotator.core.model import (
     Annotation,
+    AnnotationHistory,
     AnnotationTag,
     Document,
     Tag,
@@ -31,29 +43,48 @@ DOCUMENTS = cast(Table, Document.__table__)
 
 _a, _at, _t = ANNOTATIONS.c, ANNOTATION_TAGS.c, TAGS.c
 
-_SELECT_ANNOTATION = select(
-    _a.id,
-    _a.document_id,
-    _a.start,
-    _a.end,
-    _a.author,
-    _a.created,
-    _a.modified,
-    _a.note,
-    _a.status,
-    _a.reviewer,
-    _a.reviewed_at,
-    _a.review_comment,
-).where(_a.id == bindparam("annotation"))
-_SELECT_TAGS = (
-    select(_t.name, _at.fields, _at.suggested)
-    .select_from(ANNOTATION_TAGS.join(TAGS, _t.id == _at.tag_id))
-    .where(_at.annotation_id == bindparam("annotation"))
+# The annotation and its tags (name, fields, suggested) in one statement: one row per tag,
+# or one row with no tag (one round trip to a server, not two).
+_SELECT_ANNOTATION = (
+    select(
+        _a.id,
+        _a.document_id,
+        _a.start,
+        _a.end,
+        _a.author,
+        _a.created,
+        _a.modified,
+        _a.note,
+        _a.status,
+        _a.reviewer,
+        _a.reviewed_at,
+        _a.review_comment,
+        _t.name.label("tag_name"),
+        _t.id.label("tag_id"),
+        _t.position.label("tag_position"),
+        _at.fields,
+        _at.suggested,
+    )
+    .select_from(
+        ANNOTATIONS.outerjoin(ANNOTATION_TAGS, _at.annotation_id == _a.id).outerjoin(
+            TAGS, _t.id == _at.tag_id
+        )
+    )
+    .where(_a.id == bindparam("annotation"))
     .order_by(_t.position, _t.name)
 )
 _SELECT_KNOWN_TAGS = select(_t.name, _t.id, _t.position)
 _SELECT_LENGTH = select(func.length(DOCUMENTS.c.text)).where(
     DOCUMENTS.c.id == bindparam("document")
+)
+# a create's two looks in one statement: every tag, each row with the document's length
+_SELECT_KNOWN_TAGS_AND_LENGTH = _SELECT_KNOWN_TAGS.add_columns(
+    _SELECT_LENGTH.scalar_subquery().label("length")
+)
+# a tag toggle's: the annotation with its tags, each row with the id and position of the tag
+_SELECT_ANNOTATION_AND_TAG = _SELECT_ANNOTATION.add_columns(
+    select(_t.id).where(_t.name == bindparam("tag")).scalar_subquery().label("wanted_id"),
+    select(_t.position).where(_t.name == bindparam("tag")).scalar_subquery().label("wanted_at"),
 )
 _INSERT_TAG = insert(ANNOTATION_TAGS)
 _DELETE_TAG = delete(ANNOTATION_TAGS).where(
@@ -64,17 +95,46 @@ _DELETE_ANNOTATION = delete(ANNOTATIONS).where(_a.id == bindparam("annotation"))
 _TOUCH = (
     update(ANNOTATIONS).where(_a.id == bindparam("annotation")).values(modified=bindparam("when"))
 )
+_SET_NOTE = (
+    update(ANNOTATIONS)
+    .where(_a.id == bindparam("annotation"))
+    .values(note=bindparam("note"), modified=bindparam("when"))
+)
 _INSERT_ANNOTATION = insert(ANNOTATIONS)
+_ADD_TAG = insert(ANNOTATION_TAGS).values(
+    annotation_id=bindparam("annotation"),
+    tag_id=bindparam("tag"),
+    fields=bindparam("fields"),
+    suggested=bindparam("suggested"),
+)
+_INSERT_HISTORY = insert(cast(Table, AnnotationHistory.__table__)).values(
+    {name: bindparam(f"history_{name}") for name in HISTORY_COLUMNS}
+)
+
+Step = tuple[Executable, dict[str, Any]]  # a statement of a change, and its values
 
 
 class KnownTags:
     """The tags of the database (name to id and display position), read in the transaction."""
 
-    def __init__(self, connection: Connection) -> None:
-        self._tags: dict[str, tuple[int, int]] = {
-            name: (tag_id, position)
-            for name, tag_id, position in connection.execute(_SELECT_KNOWN_TAGS)
-        }
+    def __init__(self, connection: Connection | None, tags: Iterable[Any] = ()) -> None:
+        """Every tag, read on `connection`; without one, `tags` (name, id, position)."""
+        found: Iterable[Any] = (
+            connection.execute(_SELECT_KNOWN_TAGS) if connection is not None else tags
+        )
+        self._tags: dict[str, tuple[int, int]] = {row[0]: (row[1], row[2]) for row in found}
+
+    @classmethod
+    def with_length(cls, connection: Connection, document_id: int) -> tuple[KnownTags, int]:
+        """Every tag and the length of a document's text (`document_length`), in one
+        statement (one round trip to a server); NotFound when there is no document."""
+        found = connection.execute(_SELECT_KNOWN_TAGS_AND_LENGTH, {"document": document_id}).all()
+        if not found:  # no tag at all: no row to carry the length
+            return cls(None), document_length(connection, document_id)
+        length = found[0].length
+        if length is None:
+            raise NotFound(f"no document {document_id}")
+        return cls(None, found), int(length)
 
     def id_of(self, name: str) -> int:
         """The id of tag `name`; InvalidValue (with the known names) when there is none."""
@@ -90,14 +150,35 @@ class KnownTags:
 
 def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnapshot:
     """The annotation as stored now; NotFound when there is none."""
-    row = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).first()
-    if row is None:
+    found = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).all()
+    return _snapshot(found, annotation_id)
+
+
+def read_snapshot_and_tag(
+    connection: Connection, annotation_id: int, tag: str
+) -> tuple[AnnotationSnapshot, KnownTags]:
+    """`read_snapshot`, and the tags `tag` is put in order with (its own and the
+    annotation's), in one statement; every tag when `tag` is unknown (KnownTags.id_of says
+    so with their names)."""
+    found = connection.execute(
+        _SELECT_ANNOTATION_AND_TAG, {"annotation": annotation_id, "tag": tag}
+    ).all()
+    snapshot = _snapshot(found, annotation_id)
+    first = found[0]
+    if first.wanted_id is None:
+        return snapshot, KnownTags(connection)
+    tags = [(row.tag_name, row.tag_id, row.tag_position) for row in found if row.tag_name]
+    return snapshot, KnownTags(None, [*tags, (tag, first.wanted_id, first.wanted_at)])
+
+
+def _snapshot(found: Sequence[Any], annotation_id: int) -> AnnotationSnapshot:
+    if not found:
         raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")
+    row = found[0]
     tags = tuple(
-        TagSnapshot(name, dict(fields or {}), tuple(suggested or ()))
-        for name, fields, suggested in connection.execute(
-            _SELECT_TAGS, {"annotation": annotation_id}
-        )
+        TagSnapshot(tag.tag_name, dict(tag.fields or {}), tuple(tag.suggested or ()))
+        for tag in found
+        if tag.tag_name is not None
     )
     return AnnotationSnapshot(
         id=row.id,
@@ -150,9 +231,80 @@ def set_modified(connection: Connection, annotation_id: int, when: dt.datetime) 
     connection.execute(_TOUCH, {"annotation": annotation_id, "when": when})
 
 
+def set_note(connection: Connection, annotation_id: int, note: str, when: dt.datetime) -> None:
+    connection.execute(_SET_NOTE, {"annotation": annotation_id, "note": note, "when": when})
+
+
+# -- the steps of one change, written with its history row by `write_change` ---------------
+
+
+def adding_tag(
+    annotation_id: int, tag_id: int, fields: Mapping[str, Any], suggested: Sequence[str]
+) -> Step:
+    values = {"annotation": annotation_id, "tag": tag_id}
+    return _ADD_TAG, {**values, "fields": dict(fields), "suggested": list(suggested)}
+
+
+def removing_tag(annotation_id: int, tag_id: int) -> Step:
+    return _DELETE_TAG, {"annotation": annotation_id, "tag": tag_id}
+
+
+def touching(annotation_id: int, when: dt.datetime) -> Step:
+    return _TOUCH, {"annotation": annotation_id, "when": when}
+
+
+def setting_note(annotation_id: int, note: str, when: dt.datetime) -> Step:
+    return _SET_NOTE, {"annotation": annotation_id, "note": note, "when": when}
+
+
+def deleting(connection: Connection, annotation_id: int) -> list[Step]:
+    """`delete_row`'s statements (the tags by cascade on a server)."""
+    steps: list[Step] = [(_DELETE_ANNOTATION, {"annotation": annotation_id})]
+    if connection.dialect.name != "postgresql":
+        steps.insert(0, (_DELETE_TAGS, {"annotation": annotation_id}))
+    return steps
+
+
+def write_change(connection: Connection, steps: Sequence[Step], history: Mapping[str, Any]) -> None:
+    """The steps of one annotation's change, then its history row (`history.history_values`),
+    in the caller's transaction. On a server in one statement: the steps are data-modifying
+    CTEs of the history row's insert (one round trip, not one per step; each sees the state
+    before the statement, so no step may depend on another's rows). On a file one after the
+    other (in-process: nothing to save)."""
+    if connection.dialect.name != "postgresql":
+        for statement, values in steps:
+            connection.execute(statement, values)
+        connection.execute(_INSERT_HISTORY, {f"history_{k}": v for k, v in history.items()})
+        return
+    merged: dict[str, Any] = {f"history_{k}": v for k, v in history.items()}
+    for _statement, values in steps:
+        for key, value in values.items():
+            assert merged.setdefault(key, value) == value, f"two values for {key}"
+    connection.execute(_combined(tuple(statement for statement, _values in steps)), merged)
+
+
+_COMBINED: dict[tuple[int, ...], Insert] = {}
+
+
+def _combined(statements: tuple[Executable, ...]) -> Insert:
+    """The history row's insert with `statements` as its CTEs (made once per combination:
+    SQLAlchemy compiles it once)."""
+    key = tuple(id(statement) for statement in statements)
+    found = _COMBINED.get(key)
+    if found is None:
+        found = _INSERT_HISTORY
+        for n, statement in enumerate(statements):
+            found = found.add_cte(statement.cte(f"step_{n}"))  # type: ignore[attr-defined]
+        _COMBINED[key] = found
+    return found
+
+
 def delete_row(connection: Connection, annotation_id: int) -> None:
-    """Delete the annotation and its tags (its history stays)."""
-    connection.execute(_DELETE_TAGS, {"annotation": annotation_id})
+    """Delete the annotation and its tags (its history stays). On a server the tags go with
+    the annotation (ON DELETE CASCADE): one statement, one round trip; a file deletes them
+    first, as it always has (in-process, nothing to save)."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(_DELETE_TAGS, {"annotation": annotation_id})
     connection.execute(_DELETE_ANNOTATION, {"annotation": annotation_id})
 
 

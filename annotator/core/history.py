@@ -150,21 +150,29 @@ def record_row(
 ) -> None:
     """`record` with one Core insert on the caller's transaction (no ORM session): the edits
     made at a key press write their history row this way (`annotation_rows`)."""
+    connection.execute(_INSERT_ROW, history_values(action, actor, before, after, comment))
+
+
+def history_values(
+    action: str,
+    actor: str,
+    before: AnnotationSnapshot | None,
+    after: AnnotationSnapshot | None,
+    comment: str = "",
+) -> dict[str, Any]:
+    """The values of one history row (HISTORY_COLUMNS), for a Core insert."""
     subject = after or before
     assert subject is not None, "a history entry needs a before or an after"
-    connection.execute(
-        _INSERT_ROW,
-        {
-            "annotation_id": subject.id,
-            "document_id": subject.document_id,
-            "action": action,
-            "actor": actor,
-            "at": utcnow(),
-            "before": snapshot_to_json(before) if before else None,
-            "after": snapshot_to_json(after) if after else None,
-            "comment": comment,
-        },
-    )
+    return {
+        "annotation_id": subject.id,
+        "document_id": subject.document_id,
+        "action": action,
+        "actor": actor,
+        "at": utcnow(),
+        "before": snapshot_to_json(before) if before else None,
+        "after": snapshot_to_json(after) if after else None,
+        "comment": comment,
+    }
 
 
 _INSERT_ROW = insert(cast(Table, AnnotationHistory.__table__))

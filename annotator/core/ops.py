@@ -25,8 +25,8 @@ from annotator.core.history import (
     AnnotationSnapshot,
     TagSnapshot,
     creation_row,
+    history_values,
     record,
-    record_row,
     snapshot_of,
 )
 from annotator.core.model import (
@@ -219,10 +219,10 @@ def create_annotation(
         raise InvalidValue("an annotation needs an author name")
     fields = fields or {}
     suggested = suggested or {}
-    with store.write() as session:
+    with store.write(annotations=()) as session:  # a new one only: its id from the counter
         connection = session.connection()
-        _check_span(start, end, rows.document_length(connection, document_id))
-        known = rows.KnownTags(connection)
+        known, length = rows.KnownTags.with_length(connection, document_id)
+        _check_span(start, end, length)
         tag_ids = [known.id_of(name) for name in tags]
         now = utcnow()
         new_id = rows.insert_row(
@@ -234,16 +234,19 @@ def create_annotation(
             },
         )
         tag_snapshots = []
+        steps = []
         for name, tag_id in zip(tags, tag_ids, strict=True):
             values = dict(fields.get(name, {}))
             marked = [f for f in suggested.get(name, ()) if f in values]
-            rows.add_tag(connection, new_id, tag_id, values, marked)
+            steps.append(rows.adding_tag(new_id, tag_id, values, marked))
             tag_snapshots.append(TagSnapshot(name, values, tuple(marked)))
         created = AnnotationSnapshot(
             id=new_id, document_id=document_id, start=start, end=end, author=author,
             created=now, modified=now, note=note, tags=known.in_order(tag_snapshots),
         )
-        record_row(connection, "create", author, None, created)
+        for statement, values in steps[:-1]:  # one step per statement: one value per name
+            connection.execute(statement, values)
+        rows.write_change(connection, steps[-1:], history_values("create", author, None, created))
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
         snapshot=created,
@@ -257,12 +260,12 @@ def delete_annotation(
 
     With `owner`, another author's annotation is refused (NotYourAnnotation, see `check_owner`).
     """
-    with store.write() as session:
+    with store.write(annotations=(annotation_id,)) as session:
         connection = session.connection()
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
-        rows.delete_row(connection, annotation_id)
-        record_row(connection, "delete", actor or before.author, before, None)
+        history = history_values("delete", actor or before.author, before, None)
+        rows.write_change(connection, rows.deleting(connection, annotation_id), history)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         previous=before,
@@ -446,11 +449,18 @@ class _Change:
 
 @contextmanager
 def _changing(
-    store: Store, annotation_id: int, action: str, actor: str | None, owner: str | None
+    store: Store,
+    annotation_id: int,
+    action: str,
+    actor: str | None,
+    owner: str | None,
+    *,
+    alone: bool = True,
 ) -> Iterator[_Change]:
     """One committed change of one annotation, recorded in its history; with `owner`, only
-    an annotation `owner` may change (NotYourAnnotation otherwise, nothing written)."""
-    with store.write() as session:
+    an annotation `owner` may change (NotYourAnnotation otherwise, nothing written).
+    `alone`: the change writes nothing but the annotation (Store.write(annotations=...))."""
+    with store.write(annotations=(annotation_id,) if alone else None) as session:
         annotation = _load(session, annotation_id)
         check_owner(annotation, owner)
         before = snapshot_of(annotation)
@@ -482,25 +492,25 @@ def set_tag(
     action = "tag_add" if present else "tag_remove"
     # SQLAlchemy Core, and the snapshot after built from the one before: a tag key must not
     # wait on the ORM (annotation_rows.py).
-    with store.write() as session:
+    with store.write(annotations=(annotation_id,)) as session:
         connection = session.connection()
-        before = rows.read_snapshot(connection, annotation_id)
+        before, known = rows.read_snapshot_and_tag(connection, annotation_id, tag)
         check_owner(before, owner)
-        known = rows.KnownTags(connection)
         tag_id = known.id_of(tag)
         tags = before.tags
         has_it = tag in before.tag_names
+        now = utcnow()
+        steps = [rows.touching(annotation_id, now)]
         if present and not has_it:
             values, marked = dict(fields or {}), tuple(suggested)
-            rows.add_tag(connection, annotation_id, tag_id, values, marked)
+            steps.insert(0, rows.adding_tag(annotation_id, tag_id, values, marked))
             tags = known.in_order((*tags, TagSnapshot(tag, values, marked)))
         elif not present and has_it:
-            rows.remove_tag(connection, annotation_id, tag_id)
+            steps.insert(0, rows.removing_tag(annotation_id, tag_id))
             tags = tuple(t for t in tags if t.name != tag)
-        now = utcnow()
-        rows.set_modified(connection, annotation_id, now)
         after = replace(before, tags=tags, modified=now)
-        record_row(connection, action, actor or before.author, before, after)
+        history = history_values(action, actor or before.author, before, after)
+        rows.write_change(connection, steps, history)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         snapshot=after, previous=before,
@@ -518,7 +528,9 @@ def set_fields(
     owner: str | None = None,
 ) -> Changes:
     """Replace the form fields of one tag of an annotation (values validated by the caller)."""
-    with _changing(store, annotation_id, "fields", actor, owner) as change:
+    # a claim's source may be registered (a shared row): that edit takes the whole write lock
+    registers = tag == "claim" and "attributed_to" in fields
+    with _changing(store, annotation_id, "fields", actor, owner, alone=not registers) as change:
         (tag_id,) = _resolve_tags(change.session, [tag])
         current = next((t for t in change.annotation.tags if t.tag_id == tag_id), None)
         if current is None:
@@ -543,9 +555,18 @@ def set_note(
     owner: str | None = None,
 ) -> Changes:
     """Replace the note of an annotation."""
-    with _changing(store, annotation_id, "note", actor, owner) as change:
-        change.annotation.note = note
-    return change.changes()
+    with store.write(annotations=(annotation_id,)) as session:  # Core, as set_tag
+        connection = session.connection()
+        before = rows.read_snapshot(connection, annotation_id)
+        check_owner(before, owner)
+        now = utcnow()
+        after = replace(before, note=note, modified=now)
+        history = history_values("note", actor or before.author, before, after)
+        rows.write_change(connection, [rows.setting_note(annotation_id, note, now)], history)
+    return Changes(
+        documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
+        snapshot=after, previous=before,
+    )
 
 
 def set_span(

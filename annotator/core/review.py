@@ -488,7 +488,7 @@ def set_review_status(
         raise InvalidValue(f"unknown review status {status!r} (one of {', '.join(STATUSES)})")
     if not reviewer.strip():
         raise InvalidValue("a review needs the reviewer's name")
-    with store.write() as session:
+    with store.write(annotations=(annotation_id,)) as session:  # beside others' edits
         annotation = session.get(Annotation, annotation_id)
         if annotation is None:
             raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")

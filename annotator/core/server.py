@@ -11,19 +11,35 @@ on both back ends alike. What differs, and lives here:
   sent by triggers of the migrations): `ServerWatcher` counts the announcements that did not
   come from this process's own connections;
 - the engine of one URL is shared in this process, as a file's is (connections.py);
-- writes are one at a time, as on SQLite: each write transaction first takes an advisory lock
-  (`WRITE_LOCK`), so an action's checks and the ids it picks hold until it commits.
+- the write lock (`WRITE_LOCK`, an advisory lock) in two modes, taken as a write transaction
+  begins (`take_write_lock`, called by `Store.write`: not an event of the engine's, whose mere
+  presence makes every statement dispatch the execution events). A write that changes only
+  given annotations (an analyst's edit at a key press: `Store.write(annotations=...)`) takes
+  it shared, and a lock of each of those annotations (`ANNOTATION_LOCKS`, exclusive): analysts
+  editing other annotations write at once and commit together, two edits of one annotation
+  take turns, each reading what the other committed (READ COMMITTED: every statement after
+  the lock sees it), so its history's before/after and its owner check hold. New annotations
+  take their ids from the sequences. Any other write (imports, merges, sync, bulk edits,
+  removals, adjudication, undo: the ids they pick with max()+1, the rows they read and
+  replace) takes it exclusive, as SQLite's BEGIN IMMEDIATE: it waits for the edits in
+  progress and holds new ones until it commits. Advisory locks, not SELECT ... FOR UPDATE:
+  under row-level security a locking read needs the UPDATE policy, so an analyst's edit of a
+  colleague's annotation would find nothing instead of being told whose it is.
+- no ping per checkout: a connection the server closed (a restart) is found by a look at its
+  socket as the pool hands it out, without a round trip (`_stale`), and replaced.
 """
 
 from __future__ import annotations
 
 import atexit
+import select
 import threading
+from collections.abc import Collection
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from annotator.core.connections import SharedObjects
 from annotator.core.errors import DatabaseRefused
@@ -34,6 +50,9 @@ from annotator.core.server_address import ServerAddress
 CHANNEL = "annotator_changes"
 CONNECT_TIMEOUT_S = 10
 WRITE_LOCK = APPLICATION_ID  # the advisory lock every write transaction holds (one per database)
+# an annotation's own lock: the two-key advisory locks (APPLICATION_ID, annotation id), a key
+# space apart from WRITE_LOCK's one bigint key
+ANNOTATION_LOCKS = APPLICATION_ID
 
 _registry_lock = threading.Lock()
 _servers: dict[str, ServerDatabase] = {}
@@ -76,28 +95,14 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
     """An engine on the server; every connection's server process id is noted in `owner`."""
     engine = create_engine(
         owner.address.driver_url,
-        pool_pre_ping=True,  # a restarted server: the next action reconnects
+        # a restarted server: the next action reconnects (_stale, without a round trip)
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "annotator"},
     )
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # A user action's transaction (Store.write) takes the database's write lock first, as
-        # SQLite's BEGIN IMMEDIATE does: the checks an action makes before it writes (whose
-        # annotation, the next free id) hold until it commits. Readers never wait.
-        options = conn.get_execution_options()
-        if not options.get("write", False):
-            return
-        if not options.get("no_wait", False):
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-            return
-        # Store.write(wait=False): fail at once when another connection writes, as SQLite's
-        # "database is locked" (lock_not_available: storage_errors calls it locked)
-        taken = conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})").scalar()
-        if not taken:
-            from psycopg.errors import LockNotAvailable  # the team extra: only on a server
-
-            raise LockNotAvailable("database is locked (another connection is writing)")
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if _stale(dbapi_connection):
+            raise DisconnectionError("the server closed the connection")  # the pool replaces it
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -109,6 +114,59 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
             owner.backend_pids.discard(int(dbapi_connection.info.backend_pid))
 
     return engine
+
+
+def take_write_lock(
+    connection: Connection, annotations: Collection[int] | None, *, wait: bool = True
+) -> None:
+    """Begin a user action's transaction (Store.write) with the write lock (module
+    docstring), in one statement with the locks of the annotations it changes. Readers never
+    wait. Without `wait`, raises psycopg's LockNotAvailable at once when another connection
+    holds what this write needs, as SQLite's "database is locked" (lock_not_available:
+    storage_errors calls it locked)."""
+    taken = connection.exec_driver_sql(lock_statement(annotations, no_wait=not wait)).scalar()
+    if not wait and not taken:
+        from psycopg.errors import LockNotAvailable  # the team extra: only on a server
+
+        raise LockNotAvailable("database is locked (another connection is writing)")
+
+
+def lock_statement(annotations: Collection[int] | None, *, no_wait: bool = False) -> str:
+    """The one statement that takes a write transaction's locks: `WRITE_LOCK` exclusive when
+    `annotations` is None, else shared with each annotation's own lock (in id order: two
+    writers never wait on each other crosswise). Without wait, its scalar is whether all were
+    taken (nothing is waited for)."""
+    if annotations is None:
+        function = "pg_try_advisory_xact_lock" if no_wait else "pg_advisory_xact_lock"
+        return f"SELECT {function}({WRITE_LOCK})"
+    if no_wait:
+        locks = [f"pg_try_advisory_xact_lock_shared({WRITE_LOCK})"]
+        locks += [
+            f"pg_try_advisory_xact_lock({ANNOTATION_LOCKS}, {int(n)})" for n in sorted(annotations)
+        ]
+        return "SELECT " + " AND ".join(locks)
+    locks = [f"pg_advisory_xact_lock_shared({WRITE_LOCK})"]
+    locks += [f"pg_advisory_xact_lock({ANNOTATION_LOCKS}, {int(n)})" for n in sorted(annotations)]
+    return "SELECT " + ", ".join(locks)
+
+
+def _stale(dbapi_connection: Any) -> bool:
+    """Whether the server closed this idle connection (or said something unasked, which
+    an idle connection of the pool never hears but on its way out): its socket has something
+    to read. One poll, no round trip; a connection already known broken is stale too."""
+    import psycopg  # the team extra: only on a server
+
+    try:
+        if dbapi_connection.closed or dbapi_connection.broken:
+            return True
+        socket = dbapi_connection.fileno()
+        if not hasattr(select, "poll"):  # Windows: select() takes sockets, any number
+            return bool(select.select([socket], [], [], 0)[0])
+        poll = select.poll()  # no limit on the descriptor's number, as select() has
+        poll.register(socket, select.POLLIN | select.POLLPRI)
+        return bool(poll.poll(0))
+    except (OSError, ValueError, psycopg.Error):
+        return True
 
 
 def server_revision(engine: Engine, address: ServerAddress) -> str | None:

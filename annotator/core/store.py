@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +52,7 @@ from annotator.core.server import (
     make_server_engine,
     server_database,
     server_revision,
+    take_write_lock,
 )
 from annotator.core.server_address import (
     ServerAddress,
@@ -258,7 +259,9 @@ class Store:
                 session.rollback()
 
     @contextmanager
-    def write(self, *, wait: bool = True) -> Iterator[Session]:
+    def write(
+        self, *, wait: bool = True, annotations: Collection[int] | None = None
+    ) -> Iterator[Session]:
         """A session for one user action: committed on success, rolled back on any error.
 
         Before it commits, the session folds the rows it queued for the search indexes when
@@ -267,9 +270,20 @@ class Store:
         Without `wait`, beginning fails at once (sqlite3's "database is locked"; on a team
         database psycopg's LockNotAvailable, server.py) when another connection is writing,
         instead of waiting for it.
-        Raises DatabaseReadOnly when the database was opened read-only.
+        `annotations`: the write changes only these annotations (their rows, tags and history;
+        empty for none) and may add new ones with ids from the counter. On a team database
+        such a write runs beside others and waits only for writes of the same annotations
+        (server.py), so it must read what it changes after beginning, change nothing else,
+        and pick no id itself. None (the default, for every bulk or structural write): one
+        write at a time, as on a file. Raises DatabaseReadOnly when the database was opened
+        read-only.
         """
         self._refuse_if_read_only()
+        if self.on_server:  # its locks first (server.py)
+            with Session(self.engine, expire_on_commit=False) as session, _committed(session):
+                take_write_lock(session.connection(), annotations, wait=wait)
+                yield session
+            return
         engine = self._write_engine if wait else self._write_now_engine
         with (
             Session(engine, expire_on_commit=False) as session,

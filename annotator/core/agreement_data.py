@@ -30,10 +30,12 @@ from typing import Any, Literal
 
 from annotator.core.agreement import (
     AgreementStat,
-    cohen_kappa,
-    krippendorff_alpha,
-    percent_agreement,
-    weighted_cohen_kappa,
+    Tally,
+    alpha_from,
+    kappa_from,
+    percent_from,
+    tally,
+    weighted_kappa_from,
 )
 from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument
@@ -45,8 +47,6 @@ OVERALL = "overall"
 NEEDS_TWO = "needs exactly two authors"
 NOT_ORDINAL = "not an ordinal field"
 
-UnitKey = tuple[int, int]  # (document id, unit index)
-Table = dict[UnitKey, dict[str, Any]]  # unit -> {author: label, None when missing}
 
 
 @dataclass(frozen=True)
@@ -104,21 +104,22 @@ class AgreementReport:
 
 
 @dataclass
-class _Tables:
-    """The rating tables of some documents."""
+class _Tallies:
+    """The rating tables of some documents, tallied (`agreement.Tally`): a document's tallies
+    add up to those of the whole database."""
 
     units: int = 0
-    tags: dict[str, Table] = field(default_factory=dict)
-    overall: Table = field(default_factory=dict)
-    fields: dict[tuple[str, str], Table] = field(default_factory=dict)
+    tags: dict[str, Tally] = field(default_factory=dict)
+    overall: Tally = field(default_factory=Tally)
+    fields: dict[tuple[str, str], Tally] = field(default_factory=dict)
 
-    def extend(self, other: _Tables) -> None:
+    def add(self, other: _Tallies) -> None:
         self.units += other.units
-        self.overall.update(other.overall)
-        for name, table in other.tags.items():
-            self.tags.setdefault(name, {}).update(table)
-        for key, table in other.fields.items():
-            self.fields.setdefault(key, {}).update(table)
+        self.overall.add(other.overall)
+        for name, found in other.tags.items():
+            self.tags.setdefault(name, Tally()).add(found)
+        for key, found in other.fields.items():
+            self.fields.setdefault(key, Tally()).add(found)
 
 
 def _rated_fields(tags: Iterable[str]) -> list[tuple[str, FieldSpec]]:
@@ -149,13 +150,14 @@ def _innermost(
     return best
 
 
-def _document_tables(
+def _document_tallies(
     document: DatasetDocument,
     annotations: Iterable[DatasetAnnotation],
     authors: Sequence[str],
     tags: Sequence[str],
     rated_fields: Sequence[tuple[str, FieldSpec]],
-) -> _Tables:
+) -> _Tallies:
+    """The tallied rating tables of one document (see the module's description)."""
     best = _innermost(document, annotations)
     tags_at: dict[tuple[str, int], set[str]] = defaultdict(set)
     taggers: dict[tuple[int, str], list[str]] = defaultdict(list)
@@ -163,66 +165,60 @@ def _document_tables(
         tags_at[author, index].add(tag)
         taggers[index, tag].append(author)
     rated = [i for i, (_s, _e, kind) in enumerate(document.units) if kind != SKIPPED]
-    doc = document.id
-    no_tags: set[str] = set()
-    tables = _Tables(units=len(rated))
+    two = len(authors) == 2
+    no_tags: frozenset[str] = frozenset()
+    # Each author's tags on each rated unit, in the authors' order.
+    rows = [[tags_at.get((author, i), no_tags) for author in authors] for i in rated]
+    found = _Tallies(units=len(rated))
     for tag in tags:
-        tables.tags[tag] = {
-            (doc, i): {author: tag in tags_at.get((author, i), no_tags) for author in authors}
-            for i in rated
-        }
-    tables.overall = {
-        (doc, i): {author: tuple(sorted(tags_at.get((author, i), ()))) for author in authors}
-        for i in rated
-    }
+        found.tags[tag] = tally(([tag in held for held in row] for row in rows), two=two)
+    found.overall = tally(([tuple(sorted(held)) for held in row] for row in rows), two=two)
     for tag, spec in rated_fields:
         codes = {choice.code for choice in spec.choices}
-        table: Table = {}
+        values: list[list[str | None]] = []
         for (index, tagged), who in sorted(taggers.items()):
             if tagged == tag and len(who) >= 2:
-                values = (best[author, index, tag][2].get(spec.name) for author in who)
-                table[doc, index] = {
-                    author: value if isinstance(value, str) and value in codes else None
-                    for author, value in zip(who, values, strict=True)
-                }
-        tables.fields[tag, spec.name] = table
-    return tables
+                given = {author: best[author, index, tag][2].get(spec.name) for author in who}
+                values.append(
+                    [
+                        value if isinstance(value, str) and value in codes else None
+                        for value in (given.get(author) for author in authors)
+                    ]
+                )
+        found.fields[tag, spec.name] = tally(values, two=two)
+    return found
 
 
-def _two_author_kappa(table: Table, authors: Sequence[str]) -> AgreementStat:
+def _two_author_kappa(found: Tally, authors: Sequence[str]) -> AgreementStat:
     if len(authors) != 2:
-        return AgreementStat.undefined(NEEDS_TWO, len(table))
-    first, second = authors
-    return cohen_kappa(
-        [values.get(first) for values in table.values()],
-        [values.get(second) for values in table.values()],
-    )
+        return AgreementStat.undefined(NEEDS_TWO, found.n_units)
+    return kappa_from(found.confusion, found.n_units)
 
 
-def _tag_agreement(tag: str, table: Table, authors: Sequence[str]) -> TagAgreement:
+def _tag_agreement(tag: str, found: Tally, authors: Sequence[str]) -> TagAgreement:
     return TagAgreement(
         tag=tag,
-        percent=percent_agreement(table),
-        kappa=_two_author_kappa(table, authors),
-        alpha=krippendorff_alpha(table, "nominal"),
+        percent=percent_from(found),
+        kappa=_two_author_kappa(found, authors),
+        alpha=alpha_from(found, "nominal"),
     )
 
 
 def _field_agreement(
-    tag: str, spec: FieldSpec, table: Table, authors: Sequence[str]
+    tag: str, spec: FieldSpec, found: Tally, authors: Sequence[str]
 ) -> FieldAgreement:
     ordinal = spec.kind is FieldKind.ORDINAL
     codes = [choice.code for choice in spec.choices]
     weighted: dict[str, AgreementStat] = {}
     for weights in ("linear", "quadratic"):
         if not ordinal:
-            weighted[weights] = AgreementStat.undefined(NOT_ORDINAL, len(table))
+            weighted[weights] = AgreementStat.undefined(NOT_ORDINAL, found.n_units)
         elif len(authors) != 2:
-            weighted[weights] = AgreementStat.undefined(NEEDS_TWO, len(table))
+            weighted[weights] = AgreementStat.undefined(NEEDS_TWO, found.n_units)
         else:
-            weighted[weights] = weighted_cohen_kappa(
-                [values.get(authors[0]) for values in table.values()],
-                [values.get(authors[1]) for values in table.values()],
+            weighted[weights] = weighted_kappa_from(
+                found.confusion,
+                found.n_units,
                 codes,
                 "linear" if weights == "linear" else "quadratic",
             )
@@ -230,16 +226,16 @@ def _field_agreement(
         tag=tag,
         field=spec.name,
         level="ordinal" if ordinal else "nominal",
-        percent=percent_agreement(table),
-        alpha=krippendorff_alpha(table, "ordinal" if ordinal else "nominal", codes),
-        kappa=_two_author_kappa(table, authors),
+        percent=percent_from(found),
+        alpha=alpha_from(found, "ordinal" if ordinal else "nominal", codes),
+        kappa=_two_author_kappa(found, authors),
         kappa_linear=weighted["linear"],
         kappa_quadratic=weighted["quadratic"],
     )
 
 
 def _report(
-    tables: _Tables,
+    tallies: _Tallies,
     authors: tuple[str, ...],
     document_ids: tuple[int, ...],
     tags: Sequence[str],
@@ -248,11 +244,13 @@ def _report(
     return AgreementReport(
         authors=authors,
         document_ids=document_ids,
-        n_units=tables.units,
-        tags=tuple(_tag_agreement(tag, tables.tags.get(tag, {}), authors) for tag in tags),
-        overall=_tag_agreement(OVERALL, tables.overall, authors),
+        n_units=tallies.units,
+        tags=tuple(
+            _tag_agreement(tag, tallies.tags.get(tag, Tally()), authors) for tag in tags
+        ),
+        overall=_tag_agreement(OVERALL, tallies.overall, authors),
         fields=tuple(
-            _field_agreement(tag, spec, tables.fields.get((tag, spec.name), {}), authors)
+            _field_agreement(tag, spec, tallies.fields.get((tag, spec.name), Tally()), authors)
             for tag, spec in rated_fields
         ),
     )
@@ -294,14 +292,16 @@ def compute_agreement(
         documents = [document for document in documents if document.id in by_document]
     tags = _report_tags(dataset, (a for found in by_document.values() for a in found))
     rated_fields = _rated_fields(tags)
-    whole = _Tables()
+    # Each document's tables are tallied once: its report reads them, and the whole report
+    # reads their sum.
+    whole = _Tallies()
     per_document: dict[int, AgreementReport] = {}
     for document in documents:
-        tables = _document_tables(
+        tallies = _document_tallies(
             document, by_document.get(document.id, ()), chosen, tags, rated_fields
         )
-        per_document[document.id] = _report(tables, chosen, (document.id,), tags, rated_fields)
-        whole.extend(tables)
+        per_document[document.id] = _report(tallies, chosen, (document.id,), tags, rated_fields)
+        whole.add(tallies)
     report = _report(whole, chosen, tuple(d.id for d in documents), tags, rated_fields)
     report.per_document.update(per_document)
     return report

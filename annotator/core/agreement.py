@@ -117,32 +117,39 @@ def tally(units: Iterable[Sequence[Hashable | None]], *, two: bool = False) -> T
     totals = found.totals
     pairs_by_size = found.pairs_by_size
     confusion = found.confusion
-    for given in units:
-        n_units += 1
+    # Units rated alike count together: most tables repeat a few rows (nobody tagged it,
+    # everybody did), so each distinct row is looked at once, weighted by how often it occurs.
+    # Counted in first-seen order, the sums come in the order a unit-by-unit pass makes them.
+    weights: dict[tuple[Hashable | None, ...], int] = {}
+    for unit in units:
+        row = tuple(unit)
+        weights[row] = weights.get(row, 0) + 1
+    for given, weight in weights.items():
+        n_units += weight
         # Most tables have no missing value; filtering only when needed halves the cost.
-        values = [v for v in given if v is not None] if None in given else given
+        values = tuple(v for v in given if v is not None) if None in given else given
         m = len(values)
         if m < 2:
             continue
-        n_pairable += 1
-        n_values += m
+        n_pairable += weight
+        n_values += m * weight
         if two:
             pair = (values[0], values[1])
-            confusion[pair] = confusion.get(pair, 0) + 1
+            confusion[pair] = confusion.get(pair, 0) + weight
         first = values[0]
         if values.count(first) == m:  # the common case, and it adds no disagreement
-            agreed += 1
-            totals[first] = totals.get(first, 0) + m
+            agreed += weight
+            totals[first] = totals.get(first, 0) + m * weight
             continue
         counts: dict[Hashable, int] = {}
         for value in values:
             counts[value] = counts.get(value, 0) + 1
         pairs = pairs_by_size.setdefault(m, {})
         for c, n_c in counts.items():
-            totals[c] = totals.get(c, 0) + n_c
+            totals[c] = totals.get(c, 0) + n_c * weight
             for k, n_k in counts.items():
                 if c != k:
-                    pairs[c, k] = pairs.get((c, k), 0) + n_c * n_k
+                    pairs[c, k] = pairs.get((c, k), 0) + n_c * n_k * weight
     found.n_units, found.n_pairable, found.n_values, found.agreed = (
         n_units, n_pairable, n_values, agreed,
     )
@@ -151,7 +158,7 @@ def tally(units: Iterable[Sequence[Hashable | None]], *, two: bool = False) -> T
 
 def table_tally(ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]]) -> Tally:
     """The tally of a rating table {unit: {coder: label}}."""
-    return tally(list(coder_values.values()) for coder_values in ratings.values())
+    return tally(tuple(coder_values.values()) for coder_values in ratings.values())
 
 
 def percent_from(found: Tally) -> AgreementStat:

@@ -159,32 +159,37 @@ def _document_tallies(
 ) -> _Tallies:
     """The tallied rating tables of one document (see the module's description)."""
     best = _innermost(document, annotations)
-    tags_at: dict[tuple[str, int], set[str]] = defaultdict(set)
-    taggers: dict[tuple[int, str], list[str]] = defaultdict(list)
+    held: dict[tuple[str, int], set[str]] = defaultdict(set)
+    taggers: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+    by_unit: dict[tuple[int, str], list[str]] = defaultdict(list)
     for author, index, tag in best:
-        tags_at[author, index].add(tag)
-        taggers[index, tag].append(author)
+        held[author, index].add(tag)
+        by_unit[index, tag].append(author)
+    for (index, tag), who in sorted(by_unit.items()):
+        if len(who) >= 2:
+            taggers[tag].append((index, who))
     rated = [i for i, (_s, _e, kind) in enumerate(document.units) if kind != SKIPPED]
     two = len(authors) == 2
+    # An author's label for a unit is the set of tags covering it (the same set of tags is
+    # the same label, as the sorted tuple of the module's description).
+    tags_at = {key: frozenset(found) for key, found in held.items()}
     no_tags: frozenset[str] = frozenset()
-    # Each author's tags on each rated unit, in the authors' order.
-    rows = [[tags_at.get((author, i), no_tags) for author in authors] for i in rated]
+    rows = [tuple(tags_at.get((author, i), no_tags) for author in authors) for i in rated]
     found = _Tallies(units=len(rated))
     for tag in tags:
-        found.tags[tag] = tally(([tag in held for held in row] for row in rows), two=two)
-    found.overall = tally(([tuple(sorted(held)) for held in row] for row in rows), two=two)
+        found.tags[tag] = tally((tuple(tag in labels for labels in row) for row in rows), two=two)
+    found.overall = tally(rows, two=two)
     for tag, spec in rated_fields:
         codes = {choice.code for choice in spec.choices}
-        values: list[list[str | None]] = []
-        for (index, tagged), who in sorted(taggers.items()):
-            if tagged == tag and len(who) >= 2:
-                given = {author: best[author, index, tag][2].get(spec.name) for author in who}
-                values.append(
-                    [
-                        value if isinstance(value, str) and value in codes else None
-                        for value in (given.get(author) for author in authors)
-                    ]
+        values: list[tuple[str | None, ...]] = []
+        for index, who in taggers.get(tag, ()):
+            given = {author: best[author, index, tag][2].get(spec.name) for author in who}
+            values.append(
+                tuple(
+                    value if isinstance(value, str) and value in codes else None
+                    for value in (given.get(author) for author in authors)
                 )
+            )
         found.fields[tag, spec.name] = tally(values, two=two)
     return found
 

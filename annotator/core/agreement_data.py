@@ -24,7 +24,7 @@ The tables are built from a `Dataset` (`load_dataset`) and fed to `annotator.cor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from annotator.core.agreement import (
     tally,
     weighted_kappa_from,
 )
+from annotator.core.bulk import gc_paused
 from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument
 from annotator.core.errors import InvalidValue
@@ -76,7 +77,7 @@ class FieldAgreement:
 @dataclass(frozen=True)
 class AgreementReport:
     """Agreement of `authors` over `document_ids`; `per_document` holds one report per
-    document (whose own `per_document` is empty)."""
+    document (whose own `per_document` is empty), each made when it is first read."""
 
     authors: tuple[str, ...]
     document_ids: tuple[int, ...]
@@ -84,7 +85,7 @@ class AgreementReport:
     tags: tuple[TagAgreement, ...]
     overall: TagAgreement
     fields: tuple[FieldAgreement, ...]
-    per_document: dict[int, AgreementReport] = field(default_factory=dict)
+    per_document: Mapping[int, AgreementReport] = field(default_factory=dict)
 
     def for_tag(self, name: str) -> TagAgreement:
         """The agreement on tag `name` (or `OVERALL`); KeyError if it is not in the report."""
@@ -245,6 +246,7 @@ def _report(
     document_ids: tuple[int, ...],
     tags: Sequence[str],
     rated_fields: Sequence[tuple[str, FieldSpec]],
+    per_document: Mapping[int, AgreementReport] | None = None,
 ) -> AgreementReport:
     return AgreementReport(
         authors=authors,
@@ -258,6 +260,7 @@ def _report(
             _field_agreement(tag, spec, tallies.fields.get((tag, spec.name), Tally()), authors)
             for tag, spec in rated_fields
         ),
+        per_document={} if per_document is None else per_document,
     )
 
 
@@ -297,19 +300,55 @@ def compute_agreement(
         documents = [document for document in documents if document.id in by_document]
     tags = _report_tags(dataset, (a for found in by_document.values() for a in found))
     rated_fields = _rated_fields(tags)
-    # Each document's tables are tallied once: its report reads them, and the whole report
-    # reads their sum.
+    # Each document's tables are tallied once: the whole report reads their sum, and the
+    # document's own report, made when it is read (the window and the command's table show
+    # only the whole; a report per document is half the work), reads them.
+    # The collector paused: it would walk the tallies kept so far again and again.
     whole = _Tallies()
-    per_document: dict[int, AgreementReport] = {}
-    for document in documents:
-        tallies = _document_tallies(
-            document, by_document.get(document.id, ()), chosen, tags, rated_fields
-        )
-        per_document[document.id] = _report(tallies, chosen, (document.id,), tags, rated_fields)
-        whole.add(tallies)
-    report = _report(whole, chosen, tuple(d.id for d in documents), tags, rated_fields)
-    report.per_document.update(per_document)
-    return report
+    per_document: dict[int, _Tallies] = {}
+    with gc_paused():
+        for document in documents:
+            tallies = per_document[document.id] = _document_tallies(
+                document, by_document.get(document.id, ()), chosen, tags, rated_fields
+            )
+            whole.add(tallies)
+    return _report(
+        whole, chosen, tuple(d.id for d in documents), tags, rated_fields,
+        _PerDocument(per_document, chosen, tags, rated_fields),
+    )
+
+
+class _PerDocument(Mapping[int, AgreementReport]):
+    """Each document's report, made from its tallies when it is first read."""
+
+    def __init__(
+        self,
+        tallies: dict[int, _Tallies],
+        authors: tuple[str, ...],
+        tags: Sequence[str],
+        rated_fields: Sequence[tuple[str, FieldSpec]],
+    ) -> None:
+        self._tallies = tallies
+        self._made: dict[int, AgreementReport] = {}
+        self._parts = (authors, tags, rated_fields)
+
+    def __getitem__(self, document_id: int) -> AgreementReport:
+        made = self._made.get(document_id)
+        if made is None:
+            authors, tags, rated_fields = self._parts
+            made = self._made[document_id] = _report(
+                self._tallies[document_id], authors, (document_id,), tags, rated_fields
+            )
+        return made
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._tallies)
+
+    def __len__(self) -> int:
+        return len(self._tallies)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def _stat_json(stat: AgreementStat) -> dict[str, Any]:

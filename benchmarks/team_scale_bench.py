@@ -16,7 +16,8 @@ hold the same rows:
 
 Timed in interleaved rounds (SQLite, server, SQLite, server...; the order flips each round):
 - agreement as `annotator agreement` and View > Agreement compute it: `load_dataset` of the
-  authors' annotations, then `compute_agreement` (whole database + per document);
+  authors' annotations, then `compute_agreement` (the whole database's report; a document's
+  own report is made when read: `--json` reads them all, its extra time is printed too);
 - each export format end to end (`export_store`: read, write, rename into place).
 Prints a Markdown table: best and median of each side, the server/SQLite ratio of the medians
 (and of the bests), and the load before and after. The exported files of both sides are
@@ -96,10 +97,11 @@ def fill(target: Path | str, source: Path, imported_at: dt.datetime) -> float:
     return seconds
 
 
-def agreement_once(store: Any, authors: list[str]) -> tuple[float, float, float, Any]:
-    """(load seconds, compute seconds, this process's CPU seconds, report), as
-    cli_review.cmd_agreement runs it."""
-    from annotator.core.agreement_data import compute_agreement
+def agreement_once(store: Any, authors: list[str]) -> tuple[float, float, float, float, Any]:
+    """(load seconds, compute seconds, this process's CPU seconds for both, seconds of the
+    JSON report with every document's report, report), as cli_review.cmd_agreement runs it
+    (the window and the command's table read the whole report only)."""
+    from annotator.core.agreement_data import compute_agreement, report_to_json
     from annotator.core.dataset import DatasetFilter, load_dataset
 
     cpu = time.process_time()
@@ -108,7 +110,9 @@ def agreement_once(store: Any, authors: list[str]) -> tuple[float, float, float,
     loaded = time.perf_counter()
     report = compute_agreement(dataset, authors, None)
     ended = time.perf_counter()
-    return loaded - started, ended - loaded, time.process_time() - cpu, report
+    used = time.process_time() - cpu
+    report_to_json(report)
+    return loaded - started, ended - loaded, used, time.perf_counter() - ended, report
 
 
 def export_once(store: Any, name: str, out: Path) -> tuple[float, str]:
@@ -138,6 +142,7 @@ class Measure:
         self.times: dict[str, list[float]] = {"sqlite": [], "server": []}
         self.loads: dict[str, list[float]] = {"sqlite": [], "server": []}
         self.cpu: dict[str, list[float]] = {"sqlite": [], "server": []}
+        self.json: dict[str, list[float]] = {"sqlite": [], "server": []}
         self.digests: dict[str, set[str]] = {"sqlite": set(), "server": set()}
 
     def row(self) -> str:
@@ -249,7 +254,10 @@ def main() -> int:
         )
 
         def run_agreement(side: str) -> tuple[float, Any]:
-            loaded, computed, cpu, report = agreement_once(stores["agreement"][side], authors)
+            loaded, computed, cpu, as_json, report = agreement_once(
+                stores["agreement"][side], authors
+            )
+            agreement.json[side].append(as_json)
             agreement.digests[side].add(hashlib.sha256(repr(report).encode()).hexdigest())
             agreement.loads[side].append(loaded)
             agreement.cpu[side].append(cpu)
@@ -290,7 +298,9 @@ def main() -> int:
         f"agreement: load_dataset alone {statistics.median(lite):.3f} s on SQLite, "
         f"{statistics.median(server):.3f} s on the server; this process's CPU time "
         f"{statistics.median(agreement.cpu['sqlite']):.3f} s / "
-        f"{statistics.median(agreement.cpu['server']):.3f} s (medians)"
+        f"{statistics.median(agreement.cpu['server']):.3f} s; then the JSON report with every "
+        f"document's report (`--json`) {statistics.median(agreement.json['sqlite']):.3f} s / "
+        f"{statistics.median(agreement.json['server']):.3f} s more (medians)"
     )
     slow_agreement = statistics.median(agreement.times["server"]) > AGREEMENT_TARGET_S
     slow_exports = [

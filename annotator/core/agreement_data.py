@@ -336,9 +336,10 @@ class _PerDocument(Mapping[int, AgreementReport]):
         made = self._made.get(document_id)
         if made is None:
             authors, tags, rated_fields = self._parts
-            made = self._made[document_id] = _report(
-                self._tallies[document_id], authors, (document_id,), tags, rated_fields
-            )
+            with gc_paused():
+                made = self._made[document_id] = _report(
+                    self._tallies[document_id], authors, (document_id,), tags, rated_fields
+                )
         return made
 
     def __iter__(self) -> Iterator[int]:
@@ -371,6 +372,11 @@ def _tag_json(found: TagAgreement) -> dict[str, Any]:
 
 def report_to_json(report: AgreementReport) -> dict[str, Any]:
     """The report as plain JSON types (undefined values are null; document ids become keys)."""
+    with gc_paused():  # every document's report is made now, thousands of small objects
+        return _report_json(report)
+
+
+def _report_json(report: AgreementReport) -> dict[str, Any]:
     return {
         "authors": list(report.authors),
         "documents": list(report.document_ids),
@@ -391,7 +397,7 @@ def report_to_json(report: AgreementReport) -> dict[str, Any]:
             for found in report.fields
         ],
         "per_document": {
-            str(document_id): report_to_json(nested)
+            str(document_id): _report_json(nested)
             for document_id, nested in report.per_document.items()
         },
     }

@@ -5,8 +5,9 @@ Run: `.venv/bin/python benchmarks/agreement_bench.py [--documents N] [--authors 
 fsync and synchronous commits on: a team database).
 Builds a temporary database with ops.bulk_add_annotations (each author tags about half of the
 units, some with several tags, with likelihood/confidence/Admiralty/figure fields), then prints
-the load_dataset time and the compute_agreement time (whole database plus the per-document
-breakdown) separately, best of --runs.
+the load_dataset time, the compute_agreement time (the whole database; each document's report
+is made when read) and that with report_to_json (every document's report, as `--json`), best
+of --runs.
 """
 
 from __future__ import annotations
@@ -111,7 +112,10 @@ def main() -> int:
         dataset = load[2]
         compute = best_of(args.runs, lambda: compute_agreement(dataset, authors))
         report = compute[2]
-        as_json = best_of(args.runs, lambda: report_to_json(report))
+        # Each document's report is made when first read: the JSON of a fresh report each time.
+        as_json = best_of(
+            args.runs, lambda: report_to_json(compute_agreement(dataset, authors))
+        )
     ok = compute[0] <= TARGET_SECONDS
     print(
         f"{args.documents} documents x {args.authors} authors x {args.units} units, "
@@ -121,10 +125,14 @@ def main() -> int:
     print("| --- | --- | --- | --- |")
     print(f"| load_dataset | {load[0]:.3f} | {load[1]:.3f} | |")
     print(
-        f"| compute_agreement (whole + per document) | {compute[0]:.3f} | {compute[1]:.3f} | "
+        f"| compute_agreement (the whole database; each document's report made when read) | "
+        f"{compute[0]:.3f} | {compute[1]:.3f} | "
         f"<= {TARGET_SECONDS:.1f} s wall: {'ok' if ok else 'SLOW'} |"
     )
-    print(f"| report_to_json | {as_json[0]:.3f} | {as_json[1]:.3f} | |")
+    print(
+        f"| compute_agreement + report_to_json (every document's report too, as --json) | "
+        f"{as_json[0]:.3f} | {as_json[1]:.3f} | |"
+    )
     overall = report.overall
     print(f"overall alpha {overall.alpha.value}, percent {overall.percent.value}")
     return 0 if ok else 1

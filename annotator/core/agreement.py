@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Real
-from typing import Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 UnitT = TypeVar("UnitT", bound=Hashable)
 CoderT = TypeVar("CoderT", bound=Hashable)
@@ -71,18 +71,103 @@ class AgreementStat:
         return cls(None, n_units, 0, 0, note)
 
 
-def _pairable(
-    ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]],
-) -> tuple[int, list[list[LabelT]]]:
-    """How many units there are, and the values of each pairable unit."""
-    units: list[list[LabelT]] = []
-    for coder_values in ratings.values():
-        given = list(coder_values.values())
+@dataclass
+class Tally:
+    """A rating table reduced to what every coefficient here needs.
+
+    Tallies of tables with distinct units add up (`add`) to the tally of their union, so a
+    report over many documents sums the documents' tallies instead of rating every unit again.
+    `totals` holds n_c (the values of the pairable units), `pairs_by_size` per unit size m the
+    ordered pairs of different values within units of that size, `confusion` (tables of exactly
+    two coders, `tally(..., two=True)`) how often the first coder's label met the second's in
+    the units both rated.
+    """
+
+    n_units: int = 0
+    n_pairable: int = 0
+    n_values: int = 0
+    agreed: int = 0  # pairable units whose values are all the same
+    totals: dict[Hashable, int] = field(default_factory=dict)
+    pairs_by_size: dict[int, dict[tuple[Hashable, Hashable], int]] = field(default_factory=dict)
+    confusion: dict[tuple[Hashable, Hashable], int] = field(default_factory=dict)
+
+    def add(self, other: Tally) -> None:
+        """Count `other`'s units too (tables with no unit in common)."""
+        self.n_units += other.n_units
+        self.n_pairable += other.n_pairable
+        self.n_values += other.n_values
+        self.agreed += other.agreed
+        _add_counts(self.totals, other.totals)
+        _add_counts(self.confusion, other.confusion)
+        for m, pairs in other.pairs_by_size.items():
+            _add_counts(self.pairs_by_size.setdefault(m, {}), pairs)
+
+
+def _add_counts(into: dict[Any, int], counts: Mapping[Any, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
+
+
+def tally(units: Iterable[Sequence[Hashable | None]], *, two: bool = False) -> Tally:
+    """The tally of a rating table given as each unit's values (None: missing; the coders'
+    order does not matter, except with `two`: each unit is [first coder's, second's] and the
+    confusion counts are kept for Cohen's kappa)."""
+    found = Tally()
+    n_units = n_pairable = n_values = agreed = 0
+    totals = found.totals
+    pairs_by_size = found.pairs_by_size
+    confusion = found.confusion
+    # Units rated alike count together: most tables repeat a few rows (nobody tagged it,
+    # everybody did), so each distinct row is looked at once, weighted by how often it occurs.
+    # Counted in first-seen order, the sums come in the order a unit-by-unit pass makes them.
+    weights: dict[tuple[Hashable | None, ...], int] = {}
+    for unit in units:
+        row = tuple(unit)
+        weights[row] = weights.get(row, 0) + 1
+    for given, weight in weights.items():
+        n_units += weight
         # Most tables have no missing value; filtering only when needed halves the cost.
-        values = [v for v in given if v is not None] if None in given else cast(list[LabelT], given)
-        if len(values) >= 2:
-            units.append(values)
-    return len(ratings), units
+        values = tuple(v for v in given if v is not None) if None in given else given
+        m = len(values)
+        if m < 2:
+            continue
+        n_pairable += weight
+        n_values += m * weight
+        if two:
+            pair = (values[0], values[1])
+            confusion[pair] = confusion.get(pair, 0) + weight
+        first = values[0]
+        if values.count(first) == m:  # the common case, and it adds no disagreement
+            agreed += weight
+            totals[first] = totals.get(first, 0) + m * weight
+            continue
+        counts: dict[Hashable, int] = {}
+        for value in values:
+            counts[value] = counts.get(value, 0) + 1
+        pairs = pairs_by_size.setdefault(m, {})
+        for c, n_c in counts.items():
+            totals[c] = totals.get(c, 0) + n_c * weight
+            for k, n_k in counts.items():
+                if c != k:
+                    pairs[c, k] = pairs.get((c, k), 0) + n_c * n_k * weight
+    found.n_units, found.n_pairable, found.n_values, found.agreed = (
+        n_units, n_pairable, n_values, agreed,
+    )
+    return found
+
+
+def table_tally(ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]]) -> Tally:
+    """The tally of a rating table {unit: {coder: label}}."""
+    return tally(tuple(coder_values.values()) for coder_values in ratings.values())
+
+
+def percent_from(found: Tally) -> AgreementStat:
+    """`percent_agreement` of a tallied table."""
+    if not found.n_pairable:
+        return AgreementStat(None, found.n_units, 0, 0, NO_PAIRABLE)
+    return AgreementStat(
+        found.agreed / found.n_pairable, found.n_units, found.n_pairable, found.n_values
+    )
 
 
 def percent_agreement(ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]]) -> AgreementStat:
@@ -93,12 +178,7 @@ def percent_agreement(ratings: Mapping[UnitT, Mapping[CoderT, LabelT | None]]) -
     agreed" reading (one dissenter makes the unit a disagreement), which is what an analyst
     reads "agreed on 80% of sentences" to mean. None (`NO_PAIRABLE`) without pairable units.
     """
-    n_units, units = _pairable(ratings)
-    if not units:
-        return AgreementStat(None, n_units, 0, 0, NO_PAIRABLE)
-    agreed = sum(1 for values in units if values.count(values[0]) == len(values))
-    n_values = sum(len(values) for values in units)
-    return AgreementStat(agreed / len(units), n_units, len(units), n_values)
+    return percent_from(table_tally(ratings))
 
 
 def _paired(a: Sequence[LabelT | None], b: Sequence[LabelT | None]) -> list[tuple[LabelT, LabelT]]:
@@ -116,17 +196,28 @@ def cohen_kappa(a: Sequence[LabelT | None], b: Sequence[LabelT | None]) -> Agree
     p_e = 1, i.e. both coders gave one and the same label throughout (`NO_VARIATION`).
     Raises ValueError when the sequences differ in length.
     """
-    pairs = _paired(a, b)
-    n = len(pairs)
+    return kappa_from(Counter(_paired(a, b)), len(a))
+
+
+def kappa_from(confusion: Mapping[tuple[LabelT, LabelT], int], n_units: int) -> AgreementStat:
+    """`cohen_kappa` from how often each pair of labels (first coder's, second's) occurs over
+    the units both rated (`Tally.confusion`), of `n_units` units in all."""
+    n = sum(confusion.values())
     if not n:
-        return AgreementStat(None, len(a), 0, 0, NO_PAIRABLE)
-    agreed = sum(1 for x, y in pairs if x == y)
-    count_b = Counter(y for _x, y in pairs)
+        return AgreementStat(None, n_units, 0, 0, NO_PAIRABLE)
+    agreed = 0
+    count_a: dict[LabelT, int] = {}
+    count_b: dict[LabelT, int] = {}
+    for (x, y), count in confusion.items():
+        if x == y:
+            agreed += count
+        count_a[x] = count_a.get(x, 0) + count
+        count_b[y] = count_b.get(y, 0) + count
     # n^2 * p_e, as an integer so that p_e = 1 is detected exactly.
-    chance = sum(count * count_b[label] for label, count in Counter(x for x, _y in pairs).items())
+    chance = sum(count * count_b.get(label, 0) for label, count in count_a.items())
     if chance == n * n:
-        return AgreementStat(None, len(a), n, 2 * n, NO_VARIATION)
-    return AgreementStat((n * agreed - chance) / (n * n - chance), len(a), n, 2 * n)
+        return AgreementStat(None, n_units, n, 2 * n, NO_VARIATION)
+    return AgreementStat((n * agreed - chance) / (n * n - chance), n_units, n, 2 * n)
 
 
 def _positions(categories: Sequence[LabelT]) -> dict[LabelT, int]:
@@ -160,48 +251,42 @@ def weighted_cohen_kappa(
     gave one and the same category throughout (`NO_VARIATION`). Raises ValueError for a label
     outside `categories`, repeated categories, unequal lengths or unknown weights.
     """
+    return weighted_kappa_from(Counter(_paired(a, b)), len(a), categories, weights)
+
+
+def weighted_kappa_from(
+    confusion: Mapping[tuple[LabelT, LabelT], int],
+    n_units: int,
+    categories: Sequence[LabelT],
+    weights: Weights = "linear",
+) -> AgreementStat:
+    """`weighted_cohen_kappa` from the label pairs' counts (`Tally.confusion`), of `n_units`."""
     if weights not in ("linear", "quadratic"):
         raise ValueError(f"weights must be 'linear' or 'quadratic', not {weights!r}")
     power = 1 if weights == "linear" else 2
     position = _positions(categories)
-    ranks = [(_position_of(position, x), _position_of(position, y)) for x, y in _paired(a, b)]
-    n = len(ranks)
+    ranks = [
+        (_position_of(position, x), _position_of(position, y), count)
+        for (x, y), count in confusion.items()
+    ]
+    n = sum(confusion.values())
     if not n:
-        return AgreementStat(None, len(a), 0, 0, NO_PAIRABLE)
-    observed = sum(abs(i - j) ** power for i, j in ranks)
-    count_b = Counter(j for _i, j in ranks)
+        return AgreementStat(None, n_units, 0, 0, NO_PAIRABLE)
+    observed = 0
+    count_a: dict[int, int] = {}
+    count_b: dict[int, int] = {}
+    for i, j, count in ranks:
+        observed += count * abs(i - j) ** power
+        count_a[i] = count_a.get(i, 0) + count
+        count_b[j] = count_b.get(j, 0) + count
     expected = sum(  # n^2 times the expected disagreement
         count_i * count_j * abs(i - j) ** power
-        for i, count_i in Counter(i for i, _j in ranks).items()
+        for i, count_i in count_a.items()
         for j, count_j in count_b.items()
     )
     if expected == 0:
-        return AgreementStat(None, len(a), n, 2 * n, NO_VARIATION)
-    return AgreementStat(float(1 - Fraction(n * observed, expected)), len(a), n, 2 * n)
-
-
-def _tally(
-    units: list[list[LabelT]],
-) -> tuple[dict[LabelT, int], dict[int, dict[tuple[LabelT, LabelT], int]]]:
-    """The values' totals n_c, and per unit size m the ordered pairs of different values."""
-    totals: dict[LabelT, int] = {}
-    pairs_by_size: dict[int, dict[tuple[LabelT, LabelT], int]] = {}
-    for values in units:
-        m = len(values)
-        first = values[0]
-        if values.count(first) == m:  # the common case, and it adds no disagreement
-            totals[first] = totals.get(first, 0) + m
-            continue
-        counts: dict[LabelT, int] = {}
-        for value in values:
-            counts[value] = counts.get(value, 0) + 1
-        pairs = pairs_by_size.setdefault(m, {})
-        for c, n_c in counts.items():
-            totals[c] = totals.get(c, 0) + n_c
-            for k, n_k in counts.items():
-                if c != k:
-                    pairs[c, k] = pairs.get((c, k), 0) + n_c * n_k
-    return totals, pairs_by_size
+        return AgreementStat(None, n_units, n, 2 * n, NO_VARIATION)
+    return AgreementStat(float(1 - Fraction(n * observed, expected)), n_units, n, 2 * n)
 
 
 def _numeric(label: object) -> int | float | Fraction:
@@ -244,11 +329,9 @@ def _distances(
     return distances
 
 
-def _alpha(
-    units: list[list[LabelT]], level: Level, categories: Sequence[LabelT] | None
-) -> float | None:
+def _alpha(found: Tally, level: Level, categories: Sequence[Any] | None) -> float | None:
     # alpha = 1 - (n - 1) * sum_u sum_{c != k} n_uc n_uk d_ck / (m_u - 1) / sum n_c n_k d_ck
-    totals, pairs_by_size = _tally(units)
+    totals, pairs_by_size = found.totals, found.pairs_by_size
     if len(totals) < 2:
         return None
     n = sum(totals.values())
@@ -294,18 +377,22 @@ def krippendorff_alpha(
     ValueError for an unknown level, a label outside `categories`, or a non-numeric label at
     the interval level without categories.
     """
+    return alpha_from(table_tally(ratings), level, categories)
+
+
+def alpha_from(
+    found: Tally, level: Level = "nominal", categories: Sequence[Any] | None = None
+) -> AgreementStat:
+    """`krippendorff_alpha` of a tallied table."""
     if level not in ("nominal", "ordinal", "interval"):
         raise ValueError(f"level must be nominal, ordinal or interval, not {level!r}")
-    n_units, units = _pairable(ratings)
-    if not units:
-        return AgreementStat(None, n_units, 0, 0, NO_PAIRABLE)
+    if not found.n_pairable:
+        return AgreementStat(None, found.n_units, 0, 0, NO_PAIRABLE)
     if categories is not None and level == "nominal":
         position = _positions(categories)
-        for values in units:
-            for value in values:
-                _position_of(position, value)
-    n_values = sum(len(values) for values in units)
-    alpha = _alpha(units, level, categories)
+        for value in found.totals:
+            _position_of(position, value)
+    alpha = _alpha(found, level, categories)
     if alpha is None:
-        return AgreementStat(None, n_units, len(units), n_values, NO_VARIATION)
-    return AgreementStat(alpha, n_units, len(units), n_values)
+        return AgreementStat(None, found.n_units, found.n_pairable, found.n_values, NO_VARIATION)
+    return AgreementStat(alpha, found.n_units, found.n_pairable, found.n_values)

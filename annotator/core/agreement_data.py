@@ -24,17 +24,20 @@ The tables are built from a `Dataset` (`load_dataset`) and fed to `annotator.cor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from annotator.core.agreement import (
     AgreementStat,
-    cohen_kappa,
-    krippendorff_alpha,
-    percent_agreement,
-    weighted_cohen_kappa,
+    Tally,
+    alpha_from,
+    kappa_from,
+    percent_from,
+    tally,
+    weighted_kappa_from,
 )
+from annotator.core.bulk import gc_paused
 from annotator.core.coverage import SKIPPED, UnitIndex
 from annotator.core.dataset import Dataset, DatasetAnnotation, DatasetDocument
 from annotator.core.errors import InvalidValue
@@ -45,8 +48,6 @@ OVERALL = "overall"
 NEEDS_TWO = "needs exactly two authors"
 NOT_ORDINAL = "not an ordinal field"
 
-UnitKey = tuple[int, int]  # (document id, unit index)
-Table = dict[UnitKey, dict[str, Any]]  # unit -> {author: label, None when missing}
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class FieldAgreement:
 @dataclass(frozen=True)
 class AgreementReport:
     """Agreement of `authors` over `document_ids`; `per_document` holds one report per
-    document (whose own `per_document` is empty)."""
+    document (whose own `per_document` is empty), each made when it is first read."""
 
     authors: tuple[str, ...]
     document_ids: tuple[int, ...]
@@ -84,7 +85,7 @@ class AgreementReport:
     tags: tuple[TagAgreement, ...]
     overall: TagAgreement
     fields: tuple[FieldAgreement, ...]
-    per_document: dict[int, AgreementReport] = field(default_factory=dict)
+    per_document: Mapping[int, AgreementReport] = field(default_factory=dict)
 
     def for_tag(self, name: str) -> TagAgreement:
         """The agreement on tag `name` (or `OVERALL`); KeyError if it is not in the report."""
@@ -104,21 +105,22 @@ class AgreementReport:
 
 
 @dataclass
-class _Tables:
-    """The rating tables of some documents."""
+class _Tallies:
+    """The rating tables of some documents, tallied (`agreement.Tally`): a document's tallies
+    add up to those of the whole database."""
 
     units: int = 0
-    tags: dict[str, Table] = field(default_factory=dict)
-    overall: Table = field(default_factory=dict)
-    fields: dict[tuple[str, str], Table] = field(default_factory=dict)
+    tags: dict[str, Tally] = field(default_factory=dict)
+    overall: Tally = field(default_factory=Tally)
+    fields: dict[tuple[str, str], Tally] = field(default_factory=dict)
 
-    def extend(self, other: _Tables) -> None:
+    def add(self, other: _Tallies) -> None:
         self.units += other.units
-        self.overall.update(other.overall)
-        for name, table in other.tags.items():
-            self.tags.setdefault(name, {}).update(table)
-        for key, table in other.fields.items():
-            self.fields.setdefault(key, {}).update(table)
+        self.overall.add(other.overall)
+        for name, found in other.tags.items():
+            self.tags.setdefault(name, Tally()).add(found)
+        for key, found in other.fields.items():
+            self.fields.setdefault(key, Tally()).add(found)
 
 
 def _rated_fields(tags: Iterable[str]) -> list[tuple[str, FieldSpec]]:
@@ -149,80 +151,80 @@ def _innermost(
     return best
 
 
-def _document_tables(
+def _document_tallies(
     document: DatasetDocument,
     annotations: Iterable[DatasetAnnotation],
     authors: Sequence[str],
     tags: Sequence[str],
     rated_fields: Sequence[tuple[str, FieldSpec]],
-) -> _Tables:
+) -> _Tallies:
+    """The tallied rating tables of one document (see the module's description)."""
     best = _innermost(document, annotations)
-    tags_at: dict[tuple[str, int], set[str]] = defaultdict(set)
-    taggers: dict[tuple[int, str], list[str]] = defaultdict(list)
+    held: dict[tuple[str, int], set[str]] = defaultdict(set)
+    taggers: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+    by_unit: dict[tuple[int, str], list[str]] = defaultdict(list)
     for author, index, tag in best:
-        tags_at[author, index].add(tag)
-        taggers[index, tag].append(author)
+        held[author, index].add(tag)
+        by_unit[index, tag].append(author)
+    for (index, tag), who in sorted(by_unit.items()):
+        if len(who) >= 2:
+            taggers[tag].append((index, who))
     rated = [i for i, (_s, _e, kind) in enumerate(document.units) if kind != SKIPPED]
-    doc = document.id
-    no_tags: set[str] = set()
-    tables = _Tables(units=len(rated))
+    two = len(authors) == 2
+    # An author's label for a unit is the set of tags covering it (the same set of tags is
+    # the same label, as the sorted tuple of the module's description).
+    tags_at = {key: frozenset(found) for key, found in held.items()}
+    no_tags: frozenset[str] = frozenset()
+    rows = [tuple(tags_at.get((author, i), no_tags) for author in authors) for i in rated]
+    found = _Tallies(units=len(rated))
     for tag in tags:
-        tables.tags[tag] = {
-            (doc, i): {author: tag in tags_at.get((author, i), no_tags) for author in authors}
-            for i in rated
-        }
-    tables.overall = {
-        (doc, i): {author: tuple(sorted(tags_at.get((author, i), ()))) for author in authors}
-        for i in rated
-    }
+        found.tags[tag] = tally((tuple(tag in labels for labels in row) for row in rows), two=two)
+    found.overall = tally(rows, two=two)
     for tag, spec in rated_fields:
         codes = {choice.code for choice in spec.choices}
-        table: Table = {}
-        for (index, tagged), who in sorted(taggers.items()):
-            if tagged == tag and len(who) >= 2:
-                values = (best[author, index, tag][2].get(spec.name) for author in who)
-                table[doc, index] = {
-                    author: value if isinstance(value, str) and value in codes else None
-                    for author, value in zip(who, values, strict=True)
-                }
-        tables.fields[tag, spec.name] = table
-    return tables
+        values: list[tuple[str | None, ...]] = []
+        for index, who in taggers.get(tag, ()):
+            given = {author: best[author, index, tag][2].get(spec.name) for author in who}
+            values.append(
+                tuple(
+                    value if isinstance(value, str) and value in codes else None
+                    for value in (given.get(author) for author in authors)
+                )
+            )
+        found.fields[tag, spec.name] = tally(values, two=two)
+    return found
 
 
-def _two_author_kappa(table: Table, authors: Sequence[str]) -> AgreementStat:
+def _two_author_kappa(found: Tally, authors: Sequence[str]) -> AgreementStat:
     if len(authors) != 2:
-        return AgreementStat.undefined(NEEDS_TWO, len(table))
-    first, second = authors
-    return cohen_kappa(
-        [values.get(first) for values in table.values()],
-        [values.get(second) for values in table.values()],
-    )
+        return AgreementStat.undefined(NEEDS_TWO, found.n_units)
+    return kappa_from(found.confusion, found.n_units)
 
 
-def _tag_agreement(tag: str, table: Table, authors: Sequence[str]) -> TagAgreement:
+def _tag_agreement(tag: str, found: Tally, authors: Sequence[str]) -> TagAgreement:
     return TagAgreement(
         tag=tag,
-        percent=percent_agreement(table),
-        kappa=_two_author_kappa(table, authors),
-        alpha=krippendorff_alpha(table, "nominal"),
+        percent=percent_from(found),
+        kappa=_two_author_kappa(found, authors),
+        alpha=alpha_from(found, "nominal"),
     )
 
 
 def _field_agreement(
-    tag: str, spec: FieldSpec, table: Table, authors: Sequence[str]
+    tag: str, spec: FieldSpec, found: Tally, authors: Sequence[str]
 ) -> FieldAgreement:
     ordinal = spec.kind is FieldKind.ORDINAL
     codes = [choice.code for choice in spec.choices]
     weighted: dict[str, AgreementStat] = {}
     for weights in ("linear", "quadratic"):
         if not ordinal:
-            weighted[weights] = AgreementStat.undefined(NOT_ORDINAL, len(table))
+            weighted[weights] = AgreementStat.undefined(NOT_ORDINAL, found.n_units)
         elif len(authors) != 2:
-            weighted[weights] = AgreementStat.undefined(NEEDS_TWO, len(table))
+            weighted[weights] = AgreementStat.undefined(NEEDS_TWO, found.n_units)
         else:
-            weighted[weights] = weighted_cohen_kappa(
-                [values.get(authors[0]) for values in table.values()],
-                [values.get(authors[1]) for values in table.values()],
+            weighted[weights] = weighted_kappa_from(
+                found.confusion,
+                found.n_units,
                 codes,
                 "linear" if weights == "linear" else "quadratic",
             )
@@ -230,31 +232,35 @@ def _field_agreement(
         tag=tag,
         field=spec.name,
         level="ordinal" if ordinal else "nominal",
-        percent=percent_agreement(table),
-        alpha=krippendorff_alpha(table, "ordinal" if ordinal else "nominal", codes),
-        kappa=_two_author_kappa(table, authors),
+        percent=percent_from(found),
+        alpha=alpha_from(found, "ordinal" if ordinal else "nominal", codes),
+        kappa=_two_author_kappa(found, authors),
         kappa_linear=weighted["linear"],
         kappa_quadratic=weighted["quadratic"],
     )
 
 
 def _report(
-    tables: _Tables,
+    tallies: _Tallies,
     authors: tuple[str, ...],
     document_ids: tuple[int, ...],
     tags: Sequence[str],
     rated_fields: Sequence[tuple[str, FieldSpec]],
+    per_document: Mapping[int, AgreementReport] | None = None,
 ) -> AgreementReport:
     return AgreementReport(
         authors=authors,
         document_ids=document_ids,
-        n_units=tables.units,
-        tags=tuple(_tag_agreement(tag, tables.tags.get(tag, {}), authors) for tag in tags),
-        overall=_tag_agreement(OVERALL, tables.overall, authors),
+        n_units=tallies.units,
+        tags=tuple(
+            _tag_agreement(tag, tallies.tags.get(tag, Tally()), authors) for tag in tags
+        ),
+        overall=_tag_agreement(OVERALL, tallies.overall, authors),
         fields=tuple(
-            _field_agreement(tag, spec, tables.fields.get((tag, spec.name), {}), authors)
+            _field_agreement(tag, spec, tallies.fields.get((tag, spec.name), Tally()), authors)
             for tag, spec in rated_fields
         ),
+        per_document={} if per_document is None else per_document,
     )
 
 
@@ -294,17 +300,56 @@ def compute_agreement(
         documents = [document for document in documents if document.id in by_document]
     tags = _report_tags(dataset, (a for found in by_document.values() for a in found))
     rated_fields = _rated_fields(tags)
-    whole = _Tables()
-    per_document: dict[int, AgreementReport] = {}
-    for document in documents:
-        tables = _document_tables(
-            document, by_document.get(document.id, ()), chosen, tags, rated_fields
-        )
-        per_document[document.id] = _report(tables, chosen, (document.id,), tags, rated_fields)
-        whole.extend(tables)
-    report = _report(whole, chosen, tuple(d.id for d in documents), tags, rated_fields)
-    report.per_document.update(per_document)
-    return report
+    # Each document's tables are tallied once: the whole report reads their sum, and the
+    # document's own report, made when it is read (the window and the command's table show
+    # only the whole; a report per document is half the work), reads them.
+    # The collector paused: it would walk the tallies kept so far again and again.
+    whole = _Tallies()
+    per_document: dict[int, _Tallies] = {}
+    with gc_paused():
+        for document in documents:
+            tallies = per_document[document.id] = _document_tallies(
+                document, by_document.get(document.id, ()), chosen, tags, rated_fields
+            )
+            whole.add(tallies)
+    return _report(
+        whole, chosen, tuple(d.id for d in documents), tags, rated_fields,
+        _PerDocument(per_document, chosen, tags, rated_fields),
+    )
+
+
+class _PerDocument(Mapping[int, AgreementReport]):
+    """Each document's report, made from its tallies when it is first read."""
+
+    def __init__(
+        self,
+        tallies: dict[int, _Tallies],
+        authors: tuple[str, ...],
+        tags: Sequence[str],
+        rated_fields: Sequence[tuple[str, FieldSpec]],
+    ) -> None:
+        self._tallies = tallies
+        self._made: dict[int, AgreementReport] = {}
+        self._parts = (authors, tags, rated_fields)
+
+    def __getitem__(self, document_id: int) -> AgreementReport:
+        made = self._made.get(document_id)
+        if made is None:
+            authors, tags, rated_fields = self._parts
+            with gc_paused():
+                made = self._made[document_id] = _report(
+                    self._tallies[document_id], authors, (document_id,), tags, rated_fields
+                )
+        return made
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._tallies)
+
+    def __len__(self) -> int:
+        return len(self._tallies)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def _stat_json(stat: AgreementStat) -> dict[str, Any]:
@@ -327,6 +372,11 @@ def _tag_json(found: TagAgreement) -> dict[str, Any]:
 
 def report_to_json(report: AgreementReport) -> dict[str, Any]:
     """The report as plain JSON types (undefined values are null; document ids become keys)."""
+    with gc_paused():  # every document's report is made now, thousands of small objects
+        return _report_json(report)
+
+
+def _report_json(report: AgreementReport) -> dict[str, Any]:
     return {
         "authors": list(report.authors),
         "documents": list(report.document_ids),
@@ -347,7 +397,7 @@ def report_to_json(report: AgreementReport) -> dict[str, Any]:
             for found in report.fields
         ],
         "per_document": {
-            str(document_id): report_to_json(nested)
+            str(document_id): _report_json(nested)
             for document_id, nested in report.per_document.items()
         },
     }

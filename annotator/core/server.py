@@ -118,36 +118,44 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
 
 def take_write_lock(
     connection: Connection, annotations: Collection[int] | None, *, wait: bool = True
-) -> None:
+) -> int:
     """Begin a user action's transaction (Store.write) with the write lock (module
-    docstring), in one statement with the locks of the annotations it changes. Readers never
-    wait. Without `wait`, raises psycopg's LockNotAvailable at once when another connection
-    holds what this write needs, as SQLite's "database is locked" (lock_not_available:
-    storage_errors calls it locked)."""
-    taken = connection.exec_driver_sql(lock_statement(annotations, no_wait=not wait)).scalar()
-    if not wait and not taken:
+    docstring), in one statement with the locks of the annotations it changes; the search
+    queue's mark read in the same statement (search_index.mark: what this transaction queues
+    is numbered above it). Readers never wait. Without `wait`, raises psycopg's
+    LockNotAvailable at once when another connection holds what this write needs, as SQLite's
+    "database is locked" (lock_not_available: storage_errors calls it locked)."""
+    row = connection.exec_driver_sql(lock_statement(annotations, no_wait=not wait)).one()
+    if not wait and not row[0]:
         from psycopg.errors import LockNotAvailable  # the team extra: only on a server
 
         raise LockNotAvailable("database is locked (another connection is writing)")
+    return int(row[-1])
+
+
+# the highest number in the search queue (search_index.mark), read after the locks (the
+# target list is evaluated in order; read before them, rows another write committed meanwhile
+# would only be folded with this write's own, which is harmless)
+_SEARCH_MARK = "(SELECT coalesce(max(seq), 0) FROM search_pending)"
 
 
 def lock_statement(annotations: Collection[int] | None, *, no_wait: bool = False) -> str:
     """The one statement that takes a write transaction's locks: `WRITE_LOCK` exclusive when
     `annotations` is None, else shared with each annotation's own lock (in id order: two
-    writers never wait on each other crosswise). Without wait, its scalar is whether all were
-    taken (nothing is waited for)."""
+    writers never wait on each other crosswise). Without wait, its first column is whether
+    all were taken (nothing is waited for); its last is the search queue's mark."""
     if annotations is None:
         function = "pg_try_advisory_xact_lock" if no_wait else "pg_advisory_xact_lock"
-        return f"SELECT {function}({WRITE_LOCK})"
+        return f"SELECT {function}({WRITE_LOCK}), {_SEARCH_MARK}"
     if no_wait:
         locks = [f"pg_try_advisory_xact_lock_shared({WRITE_LOCK})"]
         locks += [
             f"pg_try_advisory_xact_lock({ANNOTATION_LOCKS}, {int(n)})" for n in sorted(annotations)
         ]
-        return "SELECT " + " AND ".join(locks)
+        return f"SELECT {' AND '.join(locks)}, {_SEARCH_MARK}"
     locks = [f"pg_advisory_xact_lock_shared({WRITE_LOCK})"]
     locks += [f"pg_advisory_xact_lock({ANNOTATION_LOCKS}, {int(n)})" for n in sorted(annotations)]
-    return "SELECT " + ", ".join(locks)
+    return f"SELECT {', '.join(locks)}, {_SEARCH_MARK}"
 
 
 def _stale(dbapi_connection: Any) -> bool:

@@ -279,9 +279,15 @@ class Store:
         read-only.
         """
         self._refuse_if_read_only()
-        if self.on_server:  # its locks first (server.py)
-            with Session(self.engine, expire_on_commit=False) as session, _committed(session):
-                take_write_lock(session.connection(), annotations, wait=wait)
+        if self.on_server:  # its locks first, with the search queue's mark (server.py)
+            with (
+                Session(self.engine, expire_on_commit=False) as session,
+                _committed(session, self._refresh_search),
+            ):
+                connection = session.connection()
+                connection.info[SEARCH_MARK] = take_write_lock(
+                    connection, annotations, wait=wait
+                )
                 yield session
             return
         engine = self._write_engine if wait else self._write_now_engine
@@ -491,25 +497,14 @@ def open_store(
     return Store(db_path, owner, opened)
 
 
-def _mark_server_writes(engine: Engine) -> None:
-    """A write transaction on a team database notes the search queue's mark when it begins,
-    as SQLite's does (`_configure_engine`): after server.py's listener, which takes the write
-    lock first, so no other write queues rows in between."""
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("write", False):
-            conn.info[SEARCH_MARK] = search_index.mark(conn.connection.driver_connection)
-
-
 def _fold_on_open(engine: Engine) -> None:
     """Fold the rows another client left queued for a team database's search indexes, if few,
     as opening a file does (`_open`); optional: a colleague writing (never waited for) or a
     role that may not write leaves them queued (the readers read them)."""
     import psycopg  # the team extra: only on a server
 
-    folding = engine.execution_options(write=True, no_wait=True)
-    with suppress(DBAPIError, psycopg.Error), folding.begin() as conn:
+    with suppress(DBAPIError, psycopg.Error), engine.begin() as conn:
+        take_write_lock(conn, None, wait=False)  # alone, as any bulk write (server.py)
         search_index.refresh_own(conn.connection.driver_connection, 0)
 
 
@@ -518,7 +513,6 @@ def _open_server(address: ServerAddress, create: bool) -> Store:
     with owner.lock:
         if owner.shared(ENGINE) is None:
             engine = make_server_engine(owner)
-            _mark_server_writes(engine)
             try:
                 revision = server_revision(engine, address)
                 if revision is None and not create:

@@ -522,7 +522,7 @@ def test_a_failed_write_is_kept_visible_and_retried(
     store = window.ctx.store
 
     @contextmanager
-    def read_only_disk():  # what SQLite raises when the file was made read-only
+    def read_only_disk(**_scope):  # what SQLite raises when the file was made read-only
         raise OperationalError(
             "COMMIT", {}, sqlite.OperationalError("attempt to write a readonly database")
         )
@@ -594,7 +594,7 @@ def test_closing_with_unwritten_changes_retries_then_asks(
     store = window.ctx.store
 
     @contextmanager
-    def read_only_disk():  # type: ignore[no-untyped-def]
+    def read_only_disk(**_scope):  # type: ignore[no-untyped-def]
         raise OperationalError(
             "COMMIT", {}, sqlite.OperationalError("attempt to write a readonly database")
         )

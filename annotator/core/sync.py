@@ -44,7 +44,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -52,13 +52,12 @@ from annotator.core import annotation_rows as rows
 from annotator.core.errors import AnnotatorError
 from annotator.core.history import (
     AnnotationSnapshot,
-    TagSnapshot,
     record,
     record_row,
     snapshot_of,
     snapshot_to_json,
 )
-from annotator.core.interchange.merge import EXTRA_TAG_COLOURS, merge_incoming
+from annotator.core.interchange.merge import merge_incoming
 from annotator.core.interchange.records import IncomingAnnotation, IncomingSet
 from annotator.core.model import (
     Annotation,
@@ -66,9 +65,8 @@ from annotator.core.model import (
     AnnotationTag,
     Meta,
     SyncState,
-    Tag,
 )
-from annotator.core.ops import stored_time, tag_ids_by_name
+from annotator.core.ops import stored_time
 from annotator.core.store import Store, bulk_select
 from annotator.core.sync_mine import (
     MINE_HINT,
@@ -90,8 +88,8 @@ from annotator.core.sync_read import (
     read_versions,
     scan,
 )
+from annotator.core.sync_take import SYNC_ACTION, snapshot, take_all
 
-SYNC_ACTION = "import"  # the history action of a version taken from the other side
 SYNC_FORMAT = "annotator-sync"
 
 
@@ -464,7 +462,7 @@ class _Sync:
             )
             notes: list[tuple[Version, AnnotationSnapshot, str]] = []
             with target.write() as session:
-                befores = _take_all(session, takes, self.analyst)
+                befores = take_all(session, takes, self.analyst)
             self.written.add(id(target))
             for (_lost, kept, comment, note), before in zip(takes, befores, strict=True):
                 if note and before is not None:
@@ -504,7 +502,7 @@ class _Sync:
                 connection.execute(insert(AnnotationHistory), [
                     {"annotation_id": v.id, "document_id": v.document_id, "action": "delete",
                      "actor": self.analyst, "at": now,
-                     "before": snapshot_to_json(_snapshot(v, v.id, v.document_id)),
+                     "before": snapshot_to_json(snapshot(v, v.id, v.document_id)),
                      "after": None, "comment": f"sync: deleted on the {side}"}
                     for v in versions.values()
                 ])
@@ -599,103 +597,3 @@ def _kept_marks(local: Store, key: str) -> str | None:
     """The marks both sides had at the last sync (None: no list of what they held kept)."""
     with local.read() as session:
         return session.scalar(select(Meta.value).where(Meta.key == "sync-state:" + key))
-
-
-def _snapshot(version: Version, annotation_id: int, document_id: int) -> AnnotationSnapshot:
-    """`version` as a history snapshot of the annotation `annotation_id` of one side."""
-    _sha, start, end, author, _created = version.identity
-    return AnnotationSnapshot(
-        id=annotation_id, document_id=document_id, start=start, end=end, author=author,
-        created=version.created, modified=version.modified, note=version.note,
-        tags=tuple(TagSnapshot(t.name, dict(t.fields), tuple(t.suggested)) for t in version.tags),
-        status=version.status, reviewer=version.reviewer, reviewed_at=version.reviewed_at,
-        review_comment=version.review_comment,
-    )
-
-
-_TAKE = (
-    update(Annotation)
-    .where(Annotation.id == bindparam("target"))
-    .values(
-        uid=bindparam("new_uid"), start=bindparam("new_start"), end=bindparam("new_end"),
-        note=bindparam("new_note"), status=bindparam("new_status"),
-        reviewer=bindparam("new_reviewer"), review_comment=bindparam("new_comment"),
-        modified=bindparam("new_modified", type_=String),
-        reviewed_at=bindparam("new_reviewed_at", type_=String),
-    )
-)
-
-
-def _take_all(
-    session: Session, takes: list[tuple[Version, Version, str, bool]], actor: str
-) -> list[AnnotationSnapshot | None]:
-    """Give each losing version's annotation (of the session's database) the content of the
-    winning one (span included), with a history row, in a few statements; the snapshots
-    before (None: the annotation is gone)."""
-    connection = session.connection()
-    ids = [lost.id for lost, _kept, _comment, _note in takes]
-    present = {
-        annotation_id
-        for first in range(0, len(ids), 500)
-        for annotation_id in connection.execute(
-            select(Annotation.id).where(Annotation.id.in_(ids[first : first + 500]))
-        ).scalars()
-    }
-    known = tag_ids_by_name(session)
-    befores: list[AnnotationSnapshot | None] = []
-    changes: list[dict[str, object]] = []
-    tags: list[dict[str, object]] = []
-    history: list[dict[str, object]] = []
-    now = dt.datetime.now(dt.UTC)
-    for lost, kept, comment, _note in takes:
-        if lost.id not in present:
-            befores.append(None)
-            continue
-        before = _snapshot(lost, lost.id, lost.document_id)
-        after = _snapshot(kept, lost.id, lost.document_id)
-        befores.append(before)
-        changes.append({
-            "target": lost.id, "new_uid": kept.uid, "new_start": kept.span[0],
-            "new_end": kept.span[1], "new_note": kept.note, "new_status": kept.status,
-            "new_reviewer": kept.reviewer, "new_comment": kept.review_comment,
-            "new_modified": stored_time(kept.modified),
-            "new_reviewed_at": stored_time(kept.reviewed_at) if kept.reviewed_at else None,
-        })
-        tags.extend(
-            {"annotation_id": lost.id, "tag_id": _ensure_tag(session, known, t.name),
-             "fields": dict(t.fields), "suggested": list(t.suggested)}
-            for t in kept.tags
-        )
-        history.append({
-            "annotation_id": lost.id, "document_id": lost.document_id, "action": SYNC_ACTION,
-            "actor": actor, "at": now, "before": snapshot_to_json(before),
-            "after": snapshot_to_json(after), "comment": comment,
-        })
-    if changes:
-        connection.execute(_TAKE, changes)
-        changed = [change["target"] for change in changes]
-        for first in range(0, len(changed), 500):
-            connection.execute(
-                delete(AnnotationTag).where(
-                    AnnotationTag.annotation_id.in_(changed[first : first + 500])
-                )
-            )
-        if tags:
-            connection.execute(insert(AnnotationTag), tags)
-        connection.execute(insert(AnnotationHistory), history)
-    return befores
-
-
-def _ensure_tag(session: Session, known: dict[str, int], name: str) -> int:
-    if name not in known:
-        position = max((t.position for t in session.scalars(select(Tag))), default=0) + 1
-        tag = Tag(
-            name=name,
-            colour=EXTRA_TAG_COLOURS[len(known) % len(EXTRA_TAG_COLOURS)],
-            shortcut=None,
-            position=position,
-        )
-        session.add(tag)
-        session.flush()
-        known[name] = tag.id
-    return known[name]

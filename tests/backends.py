@@ -21,19 +21,29 @@ from tests.pg_cluster import ClusterUnavailable, PgCluster
 BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PgCluster]:
-    """The session's PostgreSQL cluster, started on first use and stopped at the end."""
+def start_cluster(**options: Any) -> PgCluster:
+    """A throwaway cluster started with `options` (PgCluster.start), or the test skipped with
+    the reason where PostgreSQL is missing; under CI that is a failure (`.ci/run` installs it)."""
     try:
-        cluster = PgCluster().start()
+        return PgCluster().start(**options)
     except ClusterUnavailable as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required under CI: {exc}", pytrace=False)
         pytest.skip(f"no PostgreSQL here: {exc}")
+
+
+def _running(**options: Any) -> Iterator[PgCluster]:
+    cluster = start_cluster(**options)
     try:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """The session's PostgreSQL cluster, started on first use and stopped at the end."""
+    yield from _running()
 
 
 PASSWORD = "s3cret-scram"  # the superuser's on `pg_cluster_with_password`
@@ -42,16 +52,13 @@ PASSWORD = "s3cret-scram"  # the superuser's on `pg_cluster_with_password`
 @pytest.fixture(scope="session")
 def pg_cluster_with_password() -> Iterator[PgCluster]:
     """A second cluster that asks every connection for a password (SCRAM)."""
-    try:
-        cluster = PgCluster().start(password=PASSWORD)
-    except ClusterUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI: {exc}", pytrace=False)
-        pytest.skip(f"no PostgreSQL here: {exc}")
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from _running(password=PASSWORD)
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[PgCluster]:
+    """A cluster of the test's own: it may stop and start it again mid-test."""
+    yield from _running()
 
 
 class Backend:

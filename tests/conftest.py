@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.backends import (  # noqa: F401  (sqlite and postgresql)
     backend,
+    own_cluster,
     pg_cluster,
     pg_cluster_with_password,
 )

@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from annotator.core import annotation_rows as rows
 from annotator.core.errors import AnnotatorError
@@ -74,6 +73,7 @@ from annotator.core.sync_mine import (
     kept_not_pushed,
     not_pushed_lines,
     save_sync_names,
+    set_meta,
 )
 from annotator.core.sync_read import (
     Identity,
@@ -544,13 +544,13 @@ class _Sync:
         keeps the version agreed before), and the marks of the scans (sync_read.py); without
         scans, only the time of the sync."""
         with self.local.write() as session:
-            _set_meta(session, _meta_key(self.server), stored_time(started))
+            set_meta(session, _meta_key(self.server), stored_time(started))
             save_sync_names(
                 session, self.key, self.analyst, None if here is None else self.report.not_pushed
             )
             if here is None or there is None:
                 return
-            _set_meta(session, "sync-state:" + self.key, f"{here.marks}|{there.marks}")
+            set_meta(session, "sync-state:" + self.key, f"{here.marks}|{there.marks}")
         old = old or {}
         agreed: dict[str, str] = {}
         for uid, row in there.annotations.items():
@@ -583,14 +583,6 @@ class _Sync:
                     SyncState.__table__.insert(),  # type: ignore[attr-defined]
                     [{"server": self.key, "uid": uid, "version": v} for uid, v in changed],
                 )
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(Meta, key)
-    if row is None:
-        session.add(Meta(key=key, value=value))
-    else:
-        row.value = value
 
 
 def _kept_marks(local: Store, key: str) -> str | None:

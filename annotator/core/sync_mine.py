@@ -194,7 +194,7 @@ def remember_not_mine(local: Store, names: Iterable[str]) -> None:
     if known.issuperset(names):
         return
     with local.write() as session:
-        _set(session, NOT_MINE_KEY, json.dumps(sorted(known.union(names))))
+        set_meta(session, NOT_MINE_KEY, json.dumps(sorted(known.union(names))))
 
 
 def save_sync_names(
@@ -202,9 +202,9 @@ def save_sync_names(
 ) -> None:
     """Remember the role the file synced as with the server `key`, and (when the sync scanned
     both sides) what it did not push."""
-    _set(session, ROLE_KEY + key, role)
+    set_meta(session, ROLE_KEY + key, role)
     if not_pushed is not None:
-        _set(session, NOT_PUSHED_KEY + key, json.dumps(dict(sorted(not_pushed.items()))))
+        set_meta(session, NOT_PUSHED_KEY + key, json.dumps(dict(sorted(not_pushed.items()))))
 
 
 def kept_not_pushed(local: Store, key: str) -> dict[str, int]:
@@ -223,7 +223,8 @@ def synced_role(local: Store) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def _set(session: Any, key: str, value: str) -> None:
+def set_meta(session: Any, key: str, value: str) -> None:
+    """Write `value` under `key` in the file's meta table (added or replaced)."""
     row = session.get(Meta, key)
     if row is None:
         session.add(Meta(key=key, value=value))

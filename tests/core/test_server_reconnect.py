@@ -3,29 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import event, text
 
 from annotator.core import ops
 from annotator.core.store import open_store
-from tests.pg_cluster import ClusterUnavailable, PgCluster
+from tests.pg_cluster import PgCluster
 
 TEXT = "Title\n\nThe first claim happened."
-
-
-@pytest.fixture
-def own_cluster() -> Iterator[PgCluster]:
-    """A cluster of this test's own: it is stopped and started again mid-test."""
-    try:
-        cluster = PgCluster().start()
-    except ClusterUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 def test_the_first_action_after_a_restart_succeeds_without_a_ping(own_cluster: PgCluster) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from annotator.core.errors import DatabaseRefused
 from annotator.core.store import open_store
+from tests.backends import start_cluster
 from tests.pg_cluster import SUPERUSER, ClusterUnavailable, PgCluster, TlsFiles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,13 +37,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def tls_cluster() -> Iterator[tuple[PgCluster, TlsFiles]]:
     with tempfile.TemporaryDirectory(prefix="annotator-tls-") as folder:
+        files = TlsFiles(Path(folder), _free_port())
         try:
-            files = TlsFiles(Path(folder), _free_port()).make()
-            cluster = PgCluster().start(tls=files)
-        except ClusterUnavailable as exc:
+            files.make()
+        except ClusterUnavailable as exc:  # no openssl: as no PostgreSQL (tests/backends.py)
             if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is required under CI: {exc}", pytrace=False)
-            pytest.skip(f"no PostgreSQL with TLS here: {exc}")
+                pytest.fail(f"openssl is required under CI: {exc}", pytrace=False)
+            pytest.skip(str(exc))
+        cluster = start_cluster(tls=files)
         try:
             yield cluster, files
         finally:

@@ -212,21 +212,6 @@ def test_two_analysts_see_each_others_work_each_as_the_connected_role(
             win.ctx.store.close()
 
 
-@pytest.fixture
-def own_cluster() -> Iterator[PgCluster]:
-    """A cluster of this test's own: it is stopped and started again mid-test."""
-    from tests.pg_cluster import ClusterUnavailable
-
-    try:
-        cluster = PgCluster().start()
-    except ClusterUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 def test_a_server_gone_mid_session_keeps_the_edits_and_writes_them_once_back(
     qtbot: QtBot, own_cluster: PgCluster
 ) -> None:

@@ -78,7 +78,7 @@ class MineDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("syncMineDialog")
-        self.setWindowTitle("Sync with team database")
+        self.setWindowTitle("Sync with Team Database")
         label = QLabel(
             f"A sync pushes only the annotations of {role}, the user you connect as. This "
             "file also has annotations by names the team database does not know. Tick the "
@@ -143,7 +143,7 @@ def sync_with(
     assert not isinstance(outcome, _Question)
     if isinstance(outcome, str):
         failed = dialogs.plain_box(
-            QMessageBox.Icon.Warning, "Sync with team database", outcome, window
+            QMessageBox.Icon.Warning, "Sync with Team Database", outcome, window
         )
         failed.setObjectName("syncFailed")
         failed.open()
@@ -174,7 +174,7 @@ def _show(window: MainWindow, url: str, synced: _Synced) -> None:
     from annotator.core.sync_mine import MINE_HINT
 
     lines = outcome.lines("Choose Names… below" if synced.choosable else MINE_HINT)
-    box = dialogs.plain_box(icon, "Sync with team database", "\n".join(lines[:2]), window)
+    box = dialogs.plain_box(icon, "Sync with Team Database", "\n".join(lines[:2]), window)
     box.setObjectName("syncReport")
     if lines[2:]:
         box.setInformativeText("\n".join(lines[2:]))

@@ -177,8 +177,9 @@ SELECT a.id, a.document_id, a.start, a."end", a.note
 FROM search_notes s JOIN annotations a ON a.id = s.rowid
 WHERE search_notes MATCH ? ORDER BY s.rowid LIMIT ?
 """
-# rows queued for the indexes (search_index.py); their text is cut in Python, each document
-# read once (SQL's substr would read the whole document once per row)
+# rows queued for the indexes (search_index.py), in SQL both back ends read alike; their text
+# is cut in Python, each document read once (SQL's substr would read the whole document once
+# per row)
 _PENDING_UNITS = """
 SELECT u.id, u.document_id, u.start, u."end"
 FROM search_pending p JOIN units u ON u.id = p.id WHERE p.kind = 'u'
@@ -222,8 +223,8 @@ class _Reads:
 
 _SQLITE = _Reads(_PENDING_UNITS, _PENDING_NOTES, _TAGS, _NOTE_TAGS, _TITLES, _DOCUMENT_TEXT)
 _SERVER = _Reads(
-    search_server.PENDING_UNITS_ALL,
-    search_server.PENDING_NOTES_ALL,
+    _PENDING_UNITS,
+    _PENDING_NOTES,
     search_server.TAGS,
     search_server.NOTE_TAGS,
     search_server.TITLES,

@@ -240,14 +240,6 @@ def first_notes(cursor: Any, expression: str, limit: int) -> list[tuple[Any, ...
     return list(_first(cursor, "search_notes", "annotations", columns, expression, limit))
 
 
-PENDING_UNITS_ALL = """
-SELECT u.id, u.document_id, u.start, u."end"
-FROM search_pending p JOIN units u ON u.id = p.id WHERE p.kind = 'u'
-"""
-PENDING_NOTES_ALL = """
-SELECT a.id, a.document_id, a.start, a."end", a.note
-FROM search_pending p JOIN annotations a ON a.id = p.id WHERE p.kind = 'a' AND a.note != ''
-"""
 TAGS = """
 WITH h(k, doc, s, e) AS (
   SELECT (j.i - 1)::int, (j.v ->> 0)::bigint, (j.v ->> 1)::int, (j.v ->> 2)::int

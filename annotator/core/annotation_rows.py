@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 
+from annotator.core.driver_sql import run
 from annotator.core.errors import InvalidValue, NotFound
 from annotator.core.history import HISTORY_COLUMNS, AnnotationSnapshot, TagSnapshot
 from annotator.core.model import (
@@ -128,7 +129,7 @@ class KnownTags:
     def with_length(cls, connection: Connection, document_id: int) -> tuple[KnownTags, int]:
         """Every tag and the length of a document's text (`document_length`), in one
         statement (one round trip to a server); NotFound when there is no document."""
-        found = connection.execute(_SELECT_KNOWN_TAGS_AND_LENGTH, {"document": document_id}).all()
+        found = run(connection, _SELECT_KNOWN_TAGS_AND_LENGTH, {"document": document_id})
         if not found:  # no tag at all: no row to carry the length
             return cls(None), document_length(connection, document_id)
         length = found[0].length
@@ -150,7 +151,7 @@ class KnownTags:
 
 def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnapshot:
     """The annotation as stored now; NotFound when there is none."""
-    found = connection.execute(_SELECT_ANNOTATION, {"annotation": annotation_id}).all()
+    found = run(connection, _SELECT_ANNOTATION, {"annotation": annotation_id})
     return _snapshot(found, annotation_id)
 
 
@@ -160,9 +161,7 @@ def read_snapshot_and_tag(
     """`read_snapshot`, and the tags `tag` is put in order with (its own and the
     annotation's), in one statement; every tag when `tag` is unknown (KnownTags.id_of says
     so with their names)."""
-    found = connection.execute(
-        _SELECT_ANNOTATION_AND_TAG, {"annotation": annotation_id, "tag": tag}
-    ).all()
+    found = run(connection, _SELECT_ANNOTATION_AND_TAG, {"annotation": annotation_id, "tag": tag})
     snapshot = _snapshot(found, annotation_id)
     first = found[0]
     if first.wanted_id is None:
@@ -280,7 +279,7 @@ def write_change(connection: Connection, steps: Sequence[Step], history: Mapping
     for _statement, values in steps:
         for key, value in values.items():
             assert merged.setdefault(key, value) == value, f"two values for {key}"
-    connection.execute(_combined(tuple(statement for statement, _values in steps)), merged)
+    run(connection, _combined(tuple(statement for statement, _values in steps)), merged)
 
 
 _COMBINED: dict[tuple[int, ...], Insert] = {}
@@ -310,7 +309,25 @@ def delete_row(connection: Connection, annotation_id: int) -> None:
 
 def insert_row(connection: Connection, values: Mapping[str, Any]) -> int:
     """Insert one annotation row; its new id (from the table's AUTOINCREMENT counter)."""
+    if connection.dialect.name == "postgresql":  # on the cursor (driver_sql.py)
+        ((new_id,),) = run(connection, _inserting(tuple(values)), values)
+        return int(new_id)
     result = connection.execute(_INSERT_ANNOTATION, dict(values))
     new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
     assert new_id is not None
     return int(new_id)
+
+
+_INSERTING: dict[tuple[str, ...], Executable] = {}
+
+
+def _inserting(columns: tuple[str, ...]) -> Executable:
+    """The insert of an annotation row of these columns, returning its id (made once)."""
+    found = _INSERTING.get(columns)
+    if found is None:
+        found = _INSERTING[columns] = (
+            insert(ANNOTATIONS)
+            .values({name: bindparam(name) for name in columns})
+            .returning(_a.id)
+        )
+    return found

@@ -260,7 +260,8 @@ def delete_annotation(
 
     With `owner`, another author's annotation is refused (NotYourAnnotation, see `check_owner`).
     """
-    with store.write(annotations=(annotation_id,)) as session:
+    # a deletion queues nothing for the search indexes (its rows leave them by trigger)
+    with store.write(annotations=(annotation_id,), search_text=False) as session:
         connection = session.connection()
         before = rows.read_snapshot(connection, annotation_id)
         check_owner(before, owner)
@@ -456,11 +457,14 @@ def _changing(
     owner: str | None,
     *,
     alone: bool = True,
+    search_text: bool = True,
 ) -> Iterator[_Change]:
     """One committed change of one annotation, recorded in its history; with `owner`, only
     an annotation `owner` may change (NotYourAnnotation otherwise, nothing written).
-    `alone`: the change writes nothing but the annotation (Store.write(annotations=...))."""
-    with store.write(annotations=(annotation_id,) if alone else None) as session:
+    `alone`: the change writes nothing but the annotation (Store.write(annotations=...));
+    `search_text` False: nor any text the search indexes hold (Store.write)."""
+    scope = (annotation_id,) if alone else None
+    with store.write(annotations=scope, search_text=search_text) as session:
         annotation = _load(session, annotation_id)
         check_owner(annotation, owner)
         before = snapshot_of(annotation)
@@ -491,8 +495,8 @@ def set_tag(
     """
     action = "tag_add" if present else "tag_remove"
     # SQLAlchemy Core, and the snapshot after built from the one before: a tag key must not
-    # wait on the ORM (annotation_rows.py).
-    with store.write(annotations=(annotation_id,)) as session:
+    # wait on the ORM (annotation_rows.py). Tags are not searched: nothing to fold.
+    with store.write(annotations=(annotation_id,), search_text=False) as session:
         connection = session.connection()
         before, known = rows.read_snapshot_and_tag(connection, annotation_id, tag)
         check_owner(before, owner)
@@ -530,7 +534,9 @@ def set_fields(
     """Replace the form fields of one tag of an annotation (values validated by the caller)."""
     # a claim's source may be registered (a shared row): that edit takes the whole write lock
     registers = tag == "claim" and "attributed_to" in fields
-    with _changing(store, annotation_id, "fields", actor, owner, alone=not registers) as change:
+    with _changing(
+        store, annotation_id, "fields", actor, owner, alone=not registers, search_text=False
+    ) as change:
         (tag_id,) = _resolve_tags(change.session, [tag])
         current = next((t for t in change.annotation.tags if t.tag_id == tag_id), None)
         if current is None:

@@ -488,7 +488,8 @@ def set_review_status(
         raise InvalidValue(f"unknown review status {status!r} (one of {', '.join(STATUSES)})")
     if not reviewer.strip():
         raise InvalidValue("a review needs the reviewer's name")
-    with store.write(annotations=(annotation_id,)) as session:  # beside others' edits
+    # beside others' edits; a review changes no searched text
+    with store.write(annotations=(annotation_id,), search_text=False) as session:
         annotation = session.get(Annotation, annotation_id)
         if annotation is None:
             raise NotFound(f"no annotation {annotation_id} (it may have been deleted)")

@@ -35,17 +35,29 @@ MAX_WORD_BYTES = 2046  # PostgreSQL's longest lexeme
 
 # The oldest queued seq, and the rows queued after %s (at most %s of them, oldest first) with
 # what folding them needs: one round trip, as a write's own rows are folded before every commit.
-_QUEUED = """
-SELECT (SELECT min(seq) FROM search_pending), (
-  SELECT json_agg(json_build_array(q.seq, q.kind, q.id, q.doc, q.s, q.e, q.note) ORDER BY q.seq)
-  FROM (
+_ROWS = """
     SELECT p.seq, p.kind, p.id, coalesce(u.document_id, a.document_id) AS doc,
            coalesce(u.start, a.start) AS s, coalesce(u."end", a."end") AS e, a.note
     FROM search_pending p
     LEFT JOIN units u ON p.kind = 'u' AND u.id = p.id
     LEFT JOIN annotations a ON p.kind = 'a' AND a.id = p.id
     WHERE p.seq > %s ORDER BY p.seq LIMIT %s
-  ) q
+"""
+_QUEUED = f"""
+SELECT (SELECT min(seq) FROM search_pending), (
+  SELECT json_agg(json_build_array(q.seq, q.kind, q.id, q.doc, q.s, q.e, q.note) ORDER BY q.seq)
+  FROM ({_ROWS}) q
+)
+"""
+# The same, each row with its span's text as the server cuts it (code points, as Python's
+# str): for a write's few own rows, so that folding them reads no document, which a 1 MB
+# briefing would send whole for the sake of one sentence. Many rows read the documents once.
+SPANS_INLINE = 4
+_QUEUED_SPANS = f"""
+SELECT (SELECT min(seq) FROM search_pending), (
+  SELECT json_agg(json_build_array(q.seq, q.kind, q.id, q.doc, q.s, q.e, q.note,
+                                   substr(d.text, q.s + 1, q.e - q.s)) ORDER BY q.seq)
+  FROM ({_ROWS}) q LEFT JOIN documents d ON d.id = q.doc
 )
 """
 # The folded rows written and the batch (seq in (after, last]) leaving the queue, in one
@@ -87,8 +99,10 @@ def refresh_own(cursor: Any, after: int, at_most: int) -> tuple[bool, bool]:
     """Fold the rows queued after `after` (a transaction's own) if they are at most `at_most`:
     whether they were (else all are left queued), and whether rows stay queued (older ones, or
     these)."""
-    oldest, rows = cursor.execute(_QUEUED, (after, at_most + 1)).fetchone()
+    oldest, rows = cursor.execute(_QUEUED_SPANS, (after, SPANS_INLINE + 1)).fetchone()
     rows = rows or []
+    if len(rows) > SPANS_INLINE:  # more than a key press's: the documents read once
+        oldest, rows = cursor.execute(_QUEUED, (after, at_most + 1)).fetchone()
     if len(rows) > at_most:
         return False, True
     _fold(cursor, after, rows)
@@ -96,17 +110,23 @@ def refresh_own(cursor: Any, after: int, at_most: int) -> tuple[bool, bool]:
 
 
 def _fold(cursor: Any, after: int, rows: list[list[Any]]) -> int:
+    """Fold queued `rows` (_QUEUED's, or _QUEUED_SPANS' with each span's text) into the
+    indexes and take the rows in (after, the last one's seq] out of the queue."""
     if not rows:
         return 0
-    documents = sorted({row[3] for row in rows if row[3] is not None})
+    inline = len(rows[0]) > 7
+    documents = [] if inline else sorted({row[3] for row in rows if row[3] is not None})
     texts = dict(cursor.execute(_TEXTS_BY_ID, (documents,)).fetchall()) if documents else {}
     spans: dict[tuple[int, int, int], str] = {}
 
-    def folded(doc: int, start: int, end: int) -> str:
-        key = (doc, start, end)
+    def span_text(row: list[Any]) -> str:
+        return str(row[7] or "") if inline else texts.get(row[3], "")[row[4] : row[5]]
+
+    def folded(row: list[Any]) -> str:
+        key = (row[3], row[4], row[5])
         found = spans.get(key)
         if found is None:
-            found = spans[key] = tsvector_of(texts.get(doc, "")[start:end])
+            found = spans[key] = tsvector_of(span_text(row))
         return found
 
     unit_ids: list[int] = []
@@ -118,14 +138,15 @@ def _fold(cursor: Any, after: int, rows: list[list[Any]]) -> int:
     note_ids: list[int] = []
     note_words: list[str] = []
     blank: list[int] = []
-    for _seq, kind, row_id, doc, start, end, note in rows:
+    for row in rows:
+        _seq, kind, row_id, doc, _start, _end, note = row[:7]
         if doc is None:  # gone since it was queued (its delete trigger unqueues it too)
             continue
         if kind == "u":
             unit_ids.append(row_id)
-            unit_words.append(folded(doc, start, end))
+            unit_words.append(folded(row))
             continue
-        text = texts.get(doc, "")[start:end]
+        text = span_text(row)
         ids.append(row_id)
         sort_texts.append(text)
         texts_folded.append(fold(text))

@@ -42,6 +42,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from annotator.core.connections import SharedObjects
+from annotator.core.driver_sql import run_sql
 from annotator.core.errors import DatabaseRefused
 from annotator.core.facts import APPLICATION_ID
 from annotator.core.inspection import KNOWN_REVISIONS
@@ -125,7 +126,9 @@ def take_write_lock(
     is numbered above it). Readers never wait. Without `wait`, raises psycopg's
     LockNotAvailable at once when another connection holds what this write needs, as SQLite's
     "database is locked" (lock_not_available: storage_errors calls it locked)."""
-    row = connection.exec_driver_sql(lock_statement(annotations, no_wait=not wait)).one()
+    ids = () if annotations is None else tuple(sorted(int(n) for n in annotations))
+    statement = lock_statement(None if annotations is None else len(ids), no_wait=not wait)
+    (row,) = run_sql(connection, statement, ids)  # on the cursor (driver_sql.py)
     if not wait and not row[0]:
         from psycopg.errors import LockNotAvailable  # the team extra: only on a server
 
@@ -139,23 +142,20 @@ def take_write_lock(
 _SEARCH_MARK = "(SELECT coalesce(max(seq), 0) FROM search_pending)"
 
 
-def lock_statement(annotations: Collection[int] | None, *, no_wait: bool = False) -> str:
+def lock_statement(annotations: int | None, *, no_wait: bool = False) -> str:
     """The one statement that takes a write transaction's locks: `WRITE_LOCK` exclusive when
-    `annotations` is None, else shared with each annotation's own lock (in id order: two
-    writers never wait on each other crosswise). Without wait, its first column is whether
-    all were taken (nothing is waited for); its last is the search queue's mark."""
+    `annotations` is None, else shared with the own lock of each of that many annotations,
+    whose ids are its parameters (%s, in id order: two writers never wait on each other
+    crosswise; the same text for every write of as many annotations, so that the server
+    plans it once: psycopg prepares it). Without wait, its first column is whether all were
+    taken (nothing is waited for); its last is the search queue's mark."""
     if annotations is None:
         function = "pg_try_advisory_xact_lock" if no_wait else "pg_advisory_xact_lock"
         return f"SELECT {function}({WRITE_LOCK}), {_SEARCH_MARK}"
-    if no_wait:
-        locks = [f"pg_try_advisory_xact_lock_shared({WRITE_LOCK})"]
-        locks += [
-            f"pg_try_advisory_xact_lock({ANNOTATION_LOCKS}, {int(n)})" for n in sorted(annotations)
-        ]
-        return f"SELECT {' AND '.join(locks)}, {_SEARCH_MARK}"
-    locks = [f"pg_advisory_xact_lock_shared({WRITE_LOCK})"]
-    locks += [f"pg_advisory_xact_lock({ANNOTATION_LOCKS}, {int(n)})" for n in sorted(annotations)]
-    return f"SELECT {', '.join(locks)}, {_SEARCH_MARK}"
+    prefix = "pg_try_" if no_wait else "pg_"
+    locks = [f"{prefix}advisory_xact_lock_shared({WRITE_LOCK})"]
+    locks += [f"{prefix}advisory_xact_lock({ANNOTATION_LOCKS}, %s)"] * annotations
+    return f"SELECT {(' AND ' if no_wait else ', ').join(locks)}, {_SEARCH_MARK}"
 
 
 def _stale(dbapi_connection: Any) -> bool:

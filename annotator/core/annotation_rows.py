@@ -82,6 +82,22 @@ _SELECT_LENGTH = select(func.length(DOCUMENTS.c.text)).where(
 _SELECT_KNOWN_TAGS_AND_LENGTH = _SELECT_KNOWN_TAGS.add_columns(
     _SELECT_LENGTH.scalar_subquery().label("length")
 )
+# on a team database, a create's looks and a note's read also cut the text of the span from
+# the document (for the search indexes: search_index.note_written), once per statement
+_SPAN_OF_SPAN = select(
+    func.substr(DOCUMENTS.c.text, bindparam("span_from"), bindparam("span_count"))
+).where(DOCUMENTS.c.id == bindparam("document"))
+_SELECT_KNOWN_TAGS_LENGTH_AND_SPAN = _SELECT_KNOWN_TAGS_AND_LENGTH.add_columns(
+    _SPAN_OF_SPAN.scalar_subquery().label("span")
+)
+_spanned = ANNOTATIONS.alias("spanned")
+_SELECT_ANNOTATION_AND_SPAN = _SELECT_ANNOTATION.add_columns(
+    select(func.substr(DOCUMENTS.c.text, _spanned.c.start + 1, _spanned.c.end - _spanned.c.start))
+    .select_from(DOCUMENTS.join(_spanned, _spanned.c.document_id == DOCUMENTS.c.id))
+    .where(_spanned.c.id == bindparam("annotation"))
+    .scalar_subquery()
+    .label("span")
+)
 # a tag toggle's: the annotation with its tags, each row with the id and position of the tag
 _SELECT_ANNOTATION_AND_TAG = _SELECT_ANNOTATION.add_columns(
     select(_t.id).where(_t.name == bindparam("tag")).scalar_subquery().label("wanted_id"),
@@ -129,13 +145,29 @@ class KnownTags:
     def with_length(cls, connection: Connection, document_id: int) -> tuple[KnownTags, int]:
         """Every tag and the length of a document's text (`document_length`), in one
         statement (one round trip to a server); NotFound when there is no document."""
-        found = run(connection, _SELECT_KNOWN_TAGS_AND_LENGTH, {"document": document_id})
+        known, length, _span = cls.with_length_and_span(connection, document_id, None)
+        return known, length
+
+    @classmethod
+    def with_length_and_span(
+        cls, connection: Connection, document_id: int, span: tuple[int, int] | None
+    ) -> tuple[KnownTags, int, str | None]:
+        """`with_length`, and on a team database the text of `span` (start, end) in the same
+        statement (search_index.note_written); None on a file or without `span`."""
+        values: dict[str, Any] = {"document": document_id}
+        statement = _SELECT_KNOWN_TAGS_AND_LENGTH
+        if span is not None and _on_server(connection):
+            start, end = span
+            statement = _SELECT_KNOWN_TAGS_LENGTH_AND_SPAN
+            values.update(span_from=max(start, 0) + 1, span_count=max(end - max(start, 0), 0))
+        found = run(connection, statement, values)
         if not found:  # no tag at all: no row to carry the length
-            return cls(None), document_length(connection, document_id)
+            return cls(None), document_length(connection, document_id), None
         length = found[0].length
         if length is None:
             raise NotFound(f"no document {document_id}")
-        return cls(None, found), int(length)
+        cut = str(found[0].span or "") if statement is not _SELECT_KNOWN_TAGS_AND_LENGTH else None
+        return cls(None, found), int(length), cut
 
     def id_of(self, name: str) -> int:
         """The id of tag `name`; InvalidValue (with the known names) when there is none."""
@@ -153,6 +185,21 @@ def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnaps
     """The annotation as stored now; NotFound when there is none."""
     found = run(connection, _SELECT_ANNOTATION, {"annotation": annotation_id})
     return _snapshot(found, annotation_id)
+
+
+def read_snapshot_and_span(
+    connection: Connection, annotation_id: int
+) -> tuple[AnnotationSnapshot, str | None]:
+    """`read_snapshot`, and on a team database the text of its span (in the same statement:
+    search_index.note_written); None on a file."""
+    if not _on_server(connection):
+        return read_snapshot(connection, annotation_id), None
+    found = run(connection, _SELECT_ANNOTATION_AND_SPAN, {"annotation": annotation_id})
+    return _snapshot(found, annotation_id), str(found[0].span or "")
+
+
+def _on_server(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
 
 
 def read_snapshot_and_tag(

@@ -41,6 +41,7 @@ from annotator.core.model import (
     UTCDateTime,
     utcnow,
 )
+from annotator.core.search_index import note_written
 from annotator.core.sources import ensure_sources
 from annotator.core.store import Store, bulk_insert, id_counter
 from annotator.core.text import text_sha256
@@ -221,7 +222,9 @@ def create_annotation(
     suggested = suggested or {}
     with store.write(annotations=()) as session:  # a new one only: its id from the counter
         connection = session.connection()
-        known, length = rows.KnownTags.with_length(connection, document_id)
+        known, length, span = rows.KnownTags.with_length_and_span(
+            connection, document_id, (start, end)
+        )
         _check_span(start, end, length)
         tag_ids = [known.id_of(name) for name in tags]
         now = utcnow()
@@ -247,6 +250,8 @@ def create_annotation(
         for statement, values in steps[:-1]:  # one step per statement: one value per name
             connection.execute(statement, values)
         rows.write_change(connection, steps[-1:], history_values("create", author, None, created))
+        if span is not None:  # the one row it queued for the search indexes, known
+            note_written(session, new_id, span, note)
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
         snapshot=created,
@@ -563,12 +568,14 @@ def set_note(
     """Replace the note of an annotation."""
     with store.write(annotations=(annotation_id,)) as session:  # Core, as set_tag
         connection = session.connection()
-        before = rows.read_snapshot(connection, annotation_id)
+        before, span = rows.read_snapshot_and_span(connection, annotation_id)
         check_owner(before, owner)
         now = utcnow()
         after = replace(before, note=note, modified=now)
         history = history_values("note", actor or before.author, before, after)
         rows.write_change(connection, [rows.setting_note(annotation_id, note, now)], history)
+        if span is not None:  # the one row it queued for the search indexes, known
+            note_written(session, annotation_id, span, note)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         snapshot=after, previous=before,

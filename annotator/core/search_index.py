@@ -93,6 +93,19 @@ def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
     return int(row[0])
 
 
+# Session.info: what the session's write changed of the searched text, when it knows it all
+# (`note_written`)
+WRITTEN = "annotator_search_written"
+
+
+def note_written(session: Any, annotation_id: int, text: str, note: str) -> None:
+    """Tell `Store.write` that its write changed the searched text of this annotation only
+    (created it, or changed its note): `text` its span's text, `note` its note. On a team
+    database the write then folds it from these without reading the queue (a round trip
+    less: search_server.fold_known); a file's write reads its queue as always (in-process)."""
+    session.info.setdefault(WRITTEN, []).append((annotation_id, text, note))
+
+
 def refresh_own(driver: Any, after: int) -> bool:
     """Fold the rows queued after `after` (a transaction's own) if they are at most
     OWN_ROWS_FOLDED, inside the caller's transaction; False when more were left queued."""

@@ -24,6 +24,7 @@ be allowed to create it).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.folding import fold, word_spans
@@ -64,7 +65,7 @@ SELECT (SELECT min(seq) FROM search_pending), (
 # statement: an upsert makes folding a row twice harmless (the triggers dropped the index rows
 # of what they queued); a note emptied since it was indexed leaves search_notes.
 _WRITE = """
-WITH gone AS (DELETE FROM search_pending WHERE seq > %(after)s AND seq <= %(last)s),
+WITH gone AS ({gone}),
 u AS (
   INSERT INTO search_units (id, words)
   SELECT * FROM unnest(%(unit_ids)s::bigint[], %(unit_words)s::text[]::tsvector[])
@@ -85,6 +86,13 @@ INSERT INTO search_sort_text (annotation_id, text)
 SELECT * FROM unnest(%(ids)s::bigint[], %(sort_texts)s::text[])
 ON CONFLICT (annotation_id) DO UPDATE SET text = excluded.text
 """
+_WRITE_BATCH = _WRITE.format(
+    gone="DELETE FROM search_pending WHERE seq > %(after)s AND seq <= %(last)s"
+)
+# a write's own annotations, their text known (`fold_known`): their queue rows by id
+_WRITE_KNOWN = _WRITE.format(
+    gone="DELETE FROM search_pending WHERE kind = 'a' AND id = ANY(%(ids)s::bigint[])"
+)
 _TEXTS_BY_ID = "SELECT id, text FROM documents WHERE id = ANY(%s)"
 
 
@@ -109,9 +117,18 @@ def refresh_own(cursor: Any, after: int, at_most: int) -> tuple[bool, bool]:
     return True, oldest is not None and oldest <= after
 
 
-def _fold(cursor: Any, after: int, rows: list[list[Any]]) -> int:
+def fold_known(cursor: Any, annotations: Sequence[tuple[int, str, str]]) -> None:
+    """Fold annotations the caller's transaction wrote, whose text and note it knows (id,
+    text, note; nothing else of the transaction queued), and take them out of the queue:
+    one statement, no read of the queue (search_index.note_written)."""
+    rows = [[0, "a", row_id, 0, 0, 0, note, text] for row_id, text, note in annotations]
+    _fold(cursor, 0, rows, known=True)
+
+
+def _fold(cursor: Any, after: int, rows: list[list[Any]], *, known: bool = False) -> int:
     """Fold queued `rows` (_QUEUED's, or _QUEUED_SPANS' with each span's text) into the
-    indexes and take the rows in (after, the last one's seq] out of the queue."""
+    indexes and take the rows in (after, the last one's seq] out of the queue (`known`:
+    those of the rows' ids)."""
     if not rows:
         return 0
     inline = len(rows[0]) > 7
@@ -157,7 +174,7 @@ def _fold(cursor: Any, after: int, rows: list[list[Any]]) -> int:
         else:
             blank.append(row_id)
     cursor.execute(
-        _WRITE,
+        _WRITE_KNOWN if known else _WRITE_BATCH,
         {
             "after": after,
             "last": rows[-1][0],

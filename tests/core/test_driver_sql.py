@@ -129,11 +129,15 @@ def queue_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_writes_of_no_searched_text_leave_the_queue_unread(
-    store: Store, doc: int, queue_reads: list[int]
+    backend: Backend, store: Store, doc: int, queue_reads: list[int]
 ) -> None:
+    # a create or a note: folded at once; on a server from the text the write read itself
+    # (its span cut in the statement that read the tags, or the annotation), not the queue
+    known = 0 if backend.is_server else 1
     annotation = ops.create_annotation(store, doc, 34, 69, "ana", ["claim"]).created_id
     assert annotation is not None
-    assert len(queue_reads) == 1 and _pending(store) == 0  # its sentence: folded at once
+    assert len(queue_reads) == known and _pending(store) == 0
+    assert search(store, "مرحبا").hit_count == 1  # its sentence, indexed
     queue_reads.clear()
     ops.set_tag(store, annotation, "assessment", True, actor="ana")
     ops.set_tag(store, annotation, "claim", False, actor="ana")
@@ -141,11 +145,40 @@ def test_writes_of_no_searched_text_leave_the_queue_unread(
     set_review_status(store, annotation, "accepted", "rev")
     assert queue_reads == []  # four round trips less on a server
     assert _pending(store) == 0  # and rightly so: they queued nothing
-    ops.set_note(store, annotation, "Naïve words")
-    assert len(queue_reads) == 1 and _pending(store) == 0  # a note is searched: folded
+    ops.set_note(store, annotation, "Naïve words 🙂")
+    assert len(queue_reads) == known and _pending(store) == 0  # a note is searched: folded
     assert search(store, "naive").hit_count == 1
-    assert search(store, "مرحبا").hit_count == 1  # the sentence, folded from its own text
+    assert search(store, "مرحبا").hit_count == 1  # the sentence's words are still there
     queue_reads.clear()
     ops.delete_annotation(store, annotation, actor="ana")
     assert queue_reads == [] and _pending(store) == 0
     assert search(store, "naive").hit_count == 0
+
+
+def test_a_known_fold_is_what_the_queue_would_have_folded(pg_cluster: PgCluster) -> None:
+    """On a server, the index rows a create or a note writes from its own text are those
+    folding its queued row writes (search_server.fold_known against refresh)."""
+    from annotator.core import search_server
+
+    with open_store(pg_cluster.create_database()) as store:
+        doc = add_text_document(store, TEXT, UNITS)
+        first = ops.create_annotation(store, doc, 34, 69, "ana", ["claim"], note="Zoë").created_id
+        ops.set_note(store, first, "ÉTÉ 2024 naïve", actor="ana")
+
+        def index_rows() -> list[Any]:
+            with store.read() as session:
+                return [
+                    tuple(row)
+                    for table in ("search_annotations", "search_notes", "search_sort_text")
+                    for row in session.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
+                ]
+
+        known = index_rows()
+        assert len(known) == 3
+        with store.write() as session:  # queue it again and fold it from the queue
+            session.execute(text("UPDATE annotations SET note = note || ''"))
+            session.execute(text("INSERT INTO search_pending (kind, id) VALUES ('a', :a)"
+                                 " ON CONFLICT DO NOTHING"), {"a": first})
+            search_server.refresh(session.connection().connection.driver_connection.cursor(),
+                                  0, None)
+        assert index_rows() == known

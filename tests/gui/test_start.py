@@ -72,6 +72,7 @@ def test_the_real_entry_paints_before_sqlalchemy_is_imported(tmp_path: Path, db:
     assert "Traceback" not in result.stderr, result.stderr
     at_paint, opened = (json.loads(line) for line in result.stdout.splitlines()[:2])
     assert at_paint["loaded"] == []
+    assert at_paint["qt_classes"] == []  # start_probe.UNBUILT_QT_CLASSES
     assert not at_paint["ready"]
     assert at_paint["opening_shown"] and at_paint["opening_text"] == "Opening start.sqlite3…"
     assert not at_paint["import_enabled"]

@@ -307,3 +307,28 @@ def test_the_form_is_styled_at_the_first_thing_it_shows(qtbot: QtBot, db: Path) 
     assert window.form.text_label.isVisibleTo(window)
     assert "QLabel#annotatedText" in window.form.styleSheet()
     close(window)
+
+
+def test_the_database_menu_items_reach_their_functions(
+    qtbot: QtBot, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File > New Database, Connect to Team Database, Sync and Save a Copy are wired to
+    databases.py, which loads at the first one used (start_probe: not before the first paint):
+    each item still calls its function with the window."""
+    from annotator.gui import databases, syncing
+
+    called: list[tuple[str, object]] = []
+    for name in ("new_database", "connect_team_database", "save_copy"):
+        monkeypatch.setattr(databases, name, lambda w, n=name: called.append((n, w)))
+    monkeypatch.setattr(syncing, "sync_dialog", lambda w: called.append(("sync_dialog", w)))
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    for action in ("new_database", "connect_team", "sync_team", "save_copy"):
+        window.actions_by_name[action].setEnabled(True)  # sync_team is on for a team database
+        window.actions_by_name[action].trigger()
+    assert called == [
+        ("new_database", window), ("connect_team_database", window),
+        ("sync_dialog", window), ("save_copy", window),
+    ]
+    close(window)

@@ -11,6 +11,7 @@ verdicts for a line that already names the tag and the field.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -182,8 +183,15 @@ def value_text(tag: str, name: str, value: object) -> str:
     return str(value)
 
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+@functools.cache
+def _partial_date() -> re.Pattern[str]:
+    # Compiled at the first value checked, not at import (issue 15: the window's start).
+    return re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@functools.cache
+def _number_text() -> re.Pattern[str]:
+    return re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
 def parse_number(raw: object) -> float | int:
@@ -194,7 +202,7 @@ def parse_number(raw: object) -> float | int:
         value: float | int = raw
     else:
         text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-        if not _NUMBER_TEXT.match(text):
+        if not _number_text().match(text):
             raise InvalidValue(f"{raw!r} is not a number")
         plain = text.replace(",", "")
         value = float(plain) if "." in plain else int(plain)
@@ -206,7 +214,7 @@ def parse_number(raw: object) -> float | int:
 def normalise_date(raw: object) -> str:
     """An ISO date `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, checked to exist; InvalidValue if not."""
     text = str(raw).strip()
-    match = _PARTIAL_DATE.match(text)
+    match = _partial_date().match(text)
     if not match:
         raise InvalidValue(f"{text!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
     year, month, day = match.groups()

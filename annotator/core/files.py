@@ -20,13 +20,21 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
 
-# `kind`: "part" is being written; "old" is the previous folder export, kept until the new one
-# is in place. SQLite writes its journal beside a database being written (a backup).
-_SCRATCH = re.compile(
-    r"\.(?P<name>.+)\.annotator-(?P<pid>[0-9]{1,10})-(?P<host>[0-9a-f]{8})-[a-z0-9_]+"
-    r"\.(?P<kind>part|old)(?P<journal>-journal|-wal|-shm)?",
-    re.DOTALL,
-)
+
+@functools.cache
+def _scratch_name() -> re.Pattern[str]:
+    """A scratch file's name (compiled at the first cleanup, not at import: issue 15).
+
+    `kind`: "part" is being written; "old" is the previous folder export, kept until the new
+    one is in place. SQLite writes its journal beside a database being written (a backup).
+    """
+    return re.compile(
+        r"\.(?P<name>.+)\.annotator-(?P<pid>[0-9]{1,10})-(?P<host>[0-9a-f]{8})-[a-z0-9_]+"
+        r"\.(?P<kind>part|old)(?P<journal>-journal|-wal|-shm)?",
+        re.DOTALL,
+    )
+
+
 _MAX_NAME_BYTES = 190
 _TRUNCATED = "\u2026"
 
@@ -153,7 +161,7 @@ def remove_stale_parts(folder: Path) -> list[Path]:
         return []
     removed: list[Path] = []
     for name in names:
-        match = _SCRATCH.fullmatch(name)
+        match = _scratch_name().fullmatch(name)
         if match is None or match["host"] != _host_tag() or _running(int(match["pid"])):
             continue
         path = folder / name

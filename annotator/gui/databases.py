@@ -43,18 +43,12 @@ else:  # deferred: these load SQLAlchemy, which the window is shown without (iss
 FILE_TYPES = "Annotator databases (*.sqlite3 *.db);;All files (*)"
 
 
-def connect_actions(window: MainWindow) -> None:
-    a = window.actions_by_name
-    a["new_database"].triggered.connect(lambda: new_database(window))
-    a["connect_team"].triggered.connect(lambda: connect_team_database(window))
-    a["sync_team"].triggered.connect(lambda: _sync_dialog(window))
-    a["save_copy"].triggered.connect(lambda: save_copy(window))
+def sync_dialog(window: MainWindow) -> None:
+    """File > Sync with Team Database. (mainwindow.py connects this module's menu items to
+    its functions: the module loads at the first one used, not with the window.)"""
+    from annotator.gui import syncing  # loads the sync code when first used
 
-
-def _sync_dialog(window: MainWindow) -> None:
-    from annotator.gui.syncing import sync_dialog  # loads the sync code when first used
-
-    sync_dialog(window)
+    syncing.sync_dialog(window)
 
 
 def connect_team_database(window: MainWindow) -> QInputDialog:

@@ -190,7 +190,12 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.actions_by_name
         ctx = self.ctx
-        databases.connect_actions(self)  # New Database, Connect to Team Database, Save a Copy
+        # New Database, Connect to Team Database, Sync, Save a Copy: databases.py (and its
+        # dialogs) loads at the first of them, not with the window (issue 15).
+        a["new_database"].triggered.connect(lambda: databases.new_database(self))
+        a["connect_team"].triggered.connect(lambda: databases.connect_team_database(self))
+        a["sync_team"].triggered.connect(lambda: databases.sync_dialog(self))
+        a["save_copy"].triggered.connect(lambda: databases.save_copy(self))
         a["open_database"].triggered.connect(lambda: self.open_database())
         a["import"].triggered.connect(lambda: documents.import_dialog(self))
         a["export"].triggered.connect(self.export_dialog)

@@ -8,10 +8,16 @@ surrogate pairs the two numberings agree. No Qt import here: this is plain arith
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+@functools.cache
+def _astral() -> re.Pattern[str]:
+    """Characters outside the BMP (two UTF-16 units each), compiled at the first non-ASCII
+    text rather than with the window (issue 15)."""
+    return re.compile("[\U00010000-\U0010ffff]")
 
 
 class OffsetMap:
@@ -23,7 +29,7 @@ class OffsetMap:
         self._cp_length = len(text)
         # Code-point indices of astral characters, and the Qt position where each one starts.
         self._astral_cp: list[int] = (
-            [] if text.isascii() else [match.start() for match in _ASTRAL.finditer(text)]
+            [] if text.isascii() else [match.start() for match in _astral().finditer(text)]
         )
         self._astral_qt: list[int] = [cp + i for i, cp in enumerate(self._astral_cp)]
 

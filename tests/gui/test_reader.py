@@ -735,3 +735,44 @@ def test_annotation_index_steps_in_text_order_long_spans_included() -> None:
     assert backwards == order[::-1]
     assert index.step((3,), forward=True).id == 3  # type: ignore[union-attr]
     assert index.step((20, -1), forward=False).id == 4  # type: ignore[union-attr]
+
+
+def foreground_at(view: ReaderView, cp: int) -> QColor | None:
+    """The text colour of the character at code point `cp` (None: the palette's own)."""
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.offsets.to_qt(cp) + 1)  # the format of the character before
+    brush = cursor.charFormat().foreground()
+    return None if brush.style() == Qt.BrushStyle.NoBrush else brush.color()
+
+
+def test_boilerplate_is_grey_and_the_rest_is_not(qtbot: QtBot, view: ReaderView) -> None:
+    """Skipped units are drawn in the theme's muted colour, after a load and after a palette
+    change; a briefing with none (or the empty reader) gets no text colour of its own."""
+    from annotator.gui.reader.typography import dimmed_text
+
+    start, end = span_of(BOILERPLATE)
+    grey = dimmed_text(view.palette())
+    assert all(foreground_at(view, cp) == grey for cp in (start, (start + end) // 2, end - 1))
+    assert foreground_at(view, span_of(MINISTER)[0]) is None
+    assert foreground_at(view, span_of(THIRD)[0]) is None
+
+    view.setPalette(QPalette(view.palette()))  # a palette change greys them again
+    assert foreground_at(view, start) == dimmed_text(view.palette())
+
+    plain = [(s, e, "sentence" if kind == "skipped" else kind) for s, e, kind in UNITS]
+    view.load(TEXT, plain, [])
+    assert foreground_at(view, start) is None
+    empty = ReaderView()
+    qtbot.addWidget(empty)
+    empty.setPalette(QPalette(empty.palette()))  # nothing to grey: nothing happens
+    assert empty.document().isEmpty()
+
+
+def test_right_to_left_paragraphs_are_told_from_the_others(view: ReaderView) -> None:
+    """A paragraph is bidirectional when it holds a right-to-left letter (Arabic, Hebrew...);
+    other non-ASCII text (accents, emoji) is not, nor is plain ASCII."""
+    text = "Café déjà vu 🙂\n\nשלום עולם and more\n\nplain ascii\n\nمرحبا\n"
+    view.load(text, [], [])
+    document = view.document()
+    found = [view._is_bidi(document.findBlockByNumber(n)) for n in range(0, 8, 2)]
+    assert found == [False, True, False, True]

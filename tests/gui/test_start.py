@@ -72,6 +72,7 @@ def test_the_real_entry_paints_before_sqlalchemy_is_imported(tmp_path: Path, db:
     assert "Traceback" not in result.stderr, result.stderr
     at_paint, opened = (json.loads(line) for line in result.stdout.splitlines()[:2])
     assert at_paint["loaded"] == []
+    assert at_paint["qt_classes"] == []  # start_probe.UNBUILT_QT_CLASSES
     assert not at_paint["ready"]
     assert at_paint["opening_shown"] and at_paint["opening_text"] == "Opening start.sqlite3…"
     assert not at_paint["import_enabled"]
@@ -305,4 +306,29 @@ def test_the_form_is_styled_at_the_first_thing_it_shows(qtbot: QtBot, db: Path) 
     qtbot.keyClick(window.reader, Qt.Key.Key_J)  # the first unit: the form shows its text
     assert window.form.text_label.isVisibleTo(window)
     assert "QLabel#annotatedText" in window.form.styleSheet()
+    close(window)
+
+
+def test_the_database_menu_items_reach_their_functions(
+    qtbot: QtBot, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File > New Database, Connect to Team Database, Sync and Save a Copy are wired to
+    databases.py, which loads at the first one used (start_probe: not before the first paint):
+    each item still calls its function with the window."""
+    from annotator.gui import databases, syncing
+
+    called: list[tuple[str, object]] = []
+    for name in ("new_database", "connect_team_database", "save_copy"):
+        monkeypatch.setattr(databases, name, lambda w, n=name: called.append((n, w)))
+    monkeypatch.setattr(syncing, "sync_dialog", lambda w: called.append(("sync_dialog", w)))
+    window = launch(db, Settings(author="Ana"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(window.database_ready, timeout=20000)
+    for action in ("new_database", "connect_team", "sync_team", "save_copy"):
+        window.actions_by_name[action].setEnabled(True)  # sync_team is on for a team database
+        window.actions_by_name[action].trigger()
+    assert called == [
+        ("new_database", window), ("connect_team_database", window),
+        ("sync_dialog", window), ("save_copy", window),
+    ]
     close(window)

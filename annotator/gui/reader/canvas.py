@@ -10,6 +10,7 @@ format is the grey of boilerplate (skipped) units, set once when a document is l
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -23,7 +24,6 @@ from PySide6.QtGui import (
     QRegion,
     QResizeEvent,
     QTextBlock,
-    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextOption,
@@ -60,10 +60,14 @@ from annotator.gui.viewports import prime as prime_viewport
 # Gives the annotations starting in [start, before) (before None: to the end of the text).
 RestOfAnnotations = Callable[[int, int | None], Sequence[PaintedAnnotation]]
 
-# Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo... and their presentation forms.
-_RTL = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
+
+@functools.cache
+def _rtl_letters() -> re.Pattern[str]:
+    """Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo... and their
+    presentation forms (compiled at the first non-ASCII block, not with the window)."""
+    return re.compile(
+        "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+    )
 
 
 # Shown while no briefing is open (the library is empty, or the open one was removed).
@@ -326,16 +330,22 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         return self._units.at(cp)
 
     def _dim_skipped_units(self) -> None:
+        skipped = [index for index, kind in enumerate(self._units.kinds) if kind == SKIPPED]
+        if not skipped:  # the empty reader of the first paint, a briefing with no boilerplate
+            return
+        # Imported at the first grey unit, not with the window: its class brings about 130
+        # enum members that Python builds one by one (issue 15, cold start).
+        from PySide6.QtGui import QTextCharFormat
+
         fmt = QTextCharFormat()
         fmt.setForeground(typography.dimmed_text(self.palette()))
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
-        for index, kind in enumerate(self._units.kinds):
-            if kind == SKIPPED:
-                start, end = self._offsets.span_to_qt(*self._units.span(index))
-                cursor.setPosition(start)
-                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-                cursor.mergeCharFormat(fmt)
+        for index in skipped:
+            start, end = self._offsets.span_to_qt(*self._units.span(index))
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(fmt)
         cursor.endEditBlock()
 
     # ----------------------------------------------------------------- scrolling
@@ -455,7 +465,9 @@ class ReaderCanvas(ReviewLanesMixin, QPlainTextEdit):
         number = block.blockNumber()
         found = self._bidi_blocks.get(number)
         if found is None:
-            found = self._bidi_blocks[number] = _RTL.search(block.text()) is not None
+            text = block.text()  # no right-to-left letter is ASCII
+            found = not text.isascii() and _rtl_letters().search(text) is not None
+            self._bidi_blocks[number] = found
         return found
 
     def _boxes(self, start: int, end: int, blocks: list[BlockOnScreen]) -> list[QRectF]:

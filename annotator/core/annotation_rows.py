@@ -17,14 +17,23 @@ from sqlalchemy import (
     Connection,
     Executable,
     Insert,
+    Integer,
     Table,
+    Text,
+    any_,
     bindparam,
+    column,
     delete,
     func,
     insert,
+    literal_column,
     select,
+    table,
+    true,
     update,
 )
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 from annotator.core.driver_sql import run
 from annotator.core.errors import InvalidValue, NotFound
@@ -36,6 +45,7 @@ from annotator.core.model import (
     Document,
     Tag,
 )
+from annotator.core.search_server import annotation_entries
 
 ANNOTATIONS = cast(Table, Annotation.__table__)
 ANNOTATION_TAGS = cast(Table, AnnotationTag.__table__)
@@ -98,6 +108,47 @@ _SELECT_ANNOTATION_AND_SPAN = _SELECT_ANNOTATION.add_columns(
     .scalar_subquery()
     .label("span")
 )
+# On a team database a create's looks (tags, length, span) and its annotation row in one
+# statement: the row is inserted only if the span lies in the text and its tags exist (else
+# no id comes back, and the caller says why from what was read).
+_CREATED_COLUMNS = (
+    "document_id", "start", "end", "author", "created", "modified", "note", "status",
+    "review_comment",
+)
+_new_start = bindparam("start", type_=_a.start.type)
+_new_end = bindparam("end", type_=_a.end.type)
+_NEW_ROW = (
+    insert(ANNOTATIONS)
+    .from_select(
+        list(_CREATED_COLUMNS),
+        select(
+            *(
+                bindparam("document" if name == "document_id" else name, type_=_a[name].type)
+                for name in _CREATED_COLUMNS
+            )
+        ).where(
+            _new_start >= 0,
+            _new_start < _new_end,
+            _new_end <= _SELECT_LENGTH.scalar_subquery(),
+            # every tag it names exists (else the caller says which does not)
+            select(func.count())
+            .where(_t.name == any_(bindparam("tag_names", type_=ARRAY(Text))))
+            .scalar_subquery()
+            == bindparam("tag_count", type_=Integer),
+        ),
+    )
+    .returning(_a.id)
+    .cte("new_row")
+)
+_one = select(literal_column("1").label("one")).subquery("one")
+_SELECT_LOOKS_AND_INSERT = select(
+    _t.name,
+    _t.id,
+    _t.position,
+    _SELECT_LENGTH.scalar_subquery().label("length"),
+    _SPAN_OF_SPAN.scalar_subquery().label("span"),
+    select(_NEW_ROW.c.id).scalar_subquery().label("new_id"),
+).select_from(_one.outerjoin(TAGS, true()))
 # a tag toggle's: the annotation with its tags, each row with the id and position of the tag
 _SELECT_ANNOTATION_AND_TAG = _SELECT_ANNOTATION.add_columns(
     select(_t.id).where(_t.name == bindparam("tag")).scalar_subquery().label("wanted_id"),
@@ -179,6 +230,37 @@ class KnownTags:
     def in_order(self, tags: Iterable[TagSnapshot]) -> tuple[TagSnapshot, ...]:
         """`tags` in display order (position, then name), as `history.snapshot_of` gives them."""
         return tuple(sorted(tags, key=lambda t: (self._tags[t.name][1], t.name)))
+
+
+def looks_and_insert(
+    connection: Connection, values: Mapping[str, Any], tags: Sequence[str]
+) -> tuple[KnownTags, int, str | None, int | None]:
+    """A create's looks before it writes (`KnownTags.with_length_and_span` of its document
+    and span), and on a team database its annotation row (`values`, the columns of
+    `insert_row`) inserted in the same statement: its id, None when the span is not in the
+    text or a tag of `tags` is unknown (nothing inserted), or on a file (the caller calls
+    `insert_row`)."""
+    document, start, end = values["document_id"], values["start"], values["end"]
+    if not _on_server(connection) or set(values) != set(_CREATED_COLUMNS):
+        known, length, span = KnownTags.with_length_and_span(connection, document, (start, end))
+        return known, length, span, None
+    found = run(
+        connection,
+        _SELECT_LOOKS_AND_INSERT,
+        {
+            **{name: values[name] for name in _CREATED_COLUMNS if name != "document_id"},
+            "document": document,
+            "tag_names": sorted(set(tags)),
+            "tag_count": len(set(tags)),
+            "span_from": max(start, 0) + 1,
+            "span_count": max(end - max(start, 0), 0),
+        },
+    )
+    first = found[0]  # one row at least (the outer join)
+    if first.length is None:
+        raise NotFound(f"no document {document}")
+    known = KnownTags(None, [row for row in found if row.name is not None])
+    return known, int(first.length), str(first.span or ""), first.new_id
 
 
 def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnapshot:
@@ -301,6 +383,41 @@ def touching(annotation_id: int, when: dt.datetime) -> Step:
 
 def setting_note(annotation_id: int, note: str, when: dt.datetime) -> Step:
     return _SET_NOTE, {"annotation": annotation_id, "note": note, "when": when}
+
+
+_SEARCH_PENDING = table("search_pending", column("kind"), column("id"))
+_SEARCH_ANNOTATIONS = table("search_annotations", column("id"), column("text"), column("note"))
+_SEARCH_NOTES = table("search_notes", column("id"), column("words"))
+_SEARCH_SORT_TEXT = table("search_sort_text", column("annotation_id"), column("text"))
+_UNQUEUE = delete(_SEARCH_PENDING).where(
+    _SEARCH_PENDING.c.kind == literal_column("'a'"),
+    _SEARCH_PENDING.c.id == bindparam("annotation"),
+)
+_INDEX_TEXT = insert(_SEARCH_ANNOTATIONS).values(
+    id=bindparam("annotation"), text=bindparam("search_text"), note=bindparam("search_note")
+)
+_INDEX_SORT_TEXT = insert(_SEARCH_SORT_TEXT).values(
+    annotation_id=bindparam("annotation"), text=bindparam("search_sort_text")
+)
+_INDEX_NOTE = insert(_SEARCH_NOTES).values(
+    id=bindparam("annotation"), words=sql_cast(bindparam("search_words"), TSVECTOR)
+)
+
+
+def indexing_new(annotation_id: int, text: str, note: str) -> list[Step]:
+    """On a team database, the steps that index an annotation the transaction created in an
+    earlier statement (whose trigger queued it: it leaves the queue), from its span's `text`
+    and `note`, as folding its queued row would (search_server.annotation_entries)."""
+    folded_text, folded_note, sort_text, words = annotation_entries(text, note)
+    values = {"annotation": annotation_id}
+    steps: list[Step] = [
+        (_UNQUEUE, values),
+        (_INDEX_TEXT, {**values, "search_text": folded_text, "search_note": folded_note}),
+        (_INDEX_SORT_TEXT, {**values, "search_sort_text": sort_text}),
+    ]
+    if words is not None:
+        steps.append((_INDEX_NOTE, {**values, "search_words": words}))
+    return steps
 
 
 def deleting(connection: Connection, annotation_id: int) -> list[Step]:

@@ -41,7 +41,7 @@ from annotator.core.model import (
     UTCDateTime,
     utcnow,
 )
-from annotator.core.search_index import note_written
+from annotator.core.search_index import note_indexed, note_written
 from annotator.core.sources import ensure_sources
 from annotator.core.store import Store, bulk_insert, id_counter
 from annotator.core.text import text_sha256
@@ -222,20 +222,18 @@ def create_annotation(
     suggested = suggested or {}
     with store.write(annotations=()) as session:  # a new one only: its id from the counter
         connection = session.connection()
-        known, length, span = rows.KnownTags.with_length_and_span(
-            connection, document_id, (start, end)
-        )
+        now = utcnow()
+        row = {
+            "document_id": document_id, "start": start, "end": end, "author": author,
+            "created": now, "modified": now, "note": note, "status": "draft",
+            "review_comment": "",
+        }
+        # on a team database the row is inserted by the statement that reads (annotation_rows)
+        known, length, span, new_id = rows.looks_and_insert(connection, row, tags)
         _check_span(start, end, length)
         tag_ids = [known.id_of(name) for name in tags]
-        now = utcnow()
-        new_id = rows.insert_row(
-            connection,
-            {
-                "document_id": document_id, "start": start, "end": end, "author": author,
-                "created": now, "modified": now, "note": note, "status": "draft",
-                "review_comment": "",
-            },
-        )
+        if new_id is None:
+            new_id = rows.insert_row(connection, row)
         tag_snapshots = []
         steps = []
         for name, tag_id in zip(tags, tag_ids, strict=True):
@@ -249,9 +247,11 @@ def create_annotation(
         )
         for statement, values in steps[:-1]:  # one step per statement: one value per name
             connection.execute(statement, values)
-        rows.write_change(connection, steps[-1:], history_values("create", author, None, created))
-        if span is not None:  # the one row it queued for the search indexes, known
-            note_written(session, new_id, span, note)
+        last = steps[-1:]
+        if span is not None:  # the one row it queued for the search indexes, indexed with it
+            last += rows.indexing_new(new_id, span, note)
+            note_indexed(session)
+        rows.write_change(connection, last, history_values("create", author, None, created))
     return Changes(
         documents=frozenset({document_id}), annotations=frozenset({new_id}), created_id=new_id,
         snapshot=created,

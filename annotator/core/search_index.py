@@ -106,6 +106,13 @@ def note_written(session: Any, annotation_id: int, text: str, note: str) -> None
     session.info.setdefault(WRITTEN, []).append((annotation_id, text, note))
 
 
+def note_indexed(session: Any) -> None:
+    """Tell `Store.write` that its write's statements indexed what they changed of the
+    searched text themselves (annotation_rows.indexing_new, a team database's create): no
+    read of the queue, nothing to fold."""
+    session.info.setdefault(WRITTEN, [])
+
+
 def refresh_own(driver: Any, after: int) -> bool:
     """Fold the rows queued after `after` (a transaction's own) if they are at most
     OWN_ROWS_FOLDED, inside the caller's transaction; False when more were left queued."""

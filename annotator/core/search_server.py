@@ -117,6 +117,13 @@ def refresh_own(cursor: Any, after: int, at_most: int) -> tuple[bool, bool]:
     return True, oldest is not None and oldest <= after
 
 
+def annotation_entries(text: str, note: str) -> tuple[str, str, str, str | None]:
+    """What the indexes hold of an annotation over `text` with `note`: its folded text and
+    note (search_annotations), its text as it sorts (search_sort_text) and its note's words
+    (search_notes; None for no note: no row)."""
+    return fold(text), fold(note), text, tsvector_of(note) if note else None
+
+
 def fold_known(cursor: Any, annotations: Sequence[tuple[int, str, str]]) -> None:
     """Fold annotations the caller's transaction wrote, whose text and note it knows (id,
     text, note; nothing else of the transaction queued), and take them out of the queue:
@@ -163,14 +170,14 @@ def _fold(cursor: Any, after: int, rows: list[list[Any]], *, known: bool = False
             unit_ids.append(row_id)
             unit_words.append(folded(row))
             continue
-        text = span_text(row)
+        folded_text, folded_note, sort_text, words = annotation_entries(span_text(row), note)
         ids.append(row_id)
-        sort_texts.append(text)
-        texts_folded.append(fold(text))
-        notes.append(fold(note))
-        if note:
+        sort_texts.append(sort_text)
+        texts_folded.append(folded_text)
+        notes.append(folded_note)
+        if words is not None:
             note_ids.append(row_id)
-            note_words.append(tsvector_of(note))
+            note_words.append(words)
         else:
             blank.append(row_id)
     cursor.execute(

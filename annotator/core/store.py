@@ -315,12 +315,13 @@ class Store:
         driver = connection.connection.driver_connection
         written = session.info.get(search_index.WRITTEN)
         if written is not None and self.on_server:  # known: no read of the queue
-            assert driver is not None
-            cursor = driver.cursor()
-            try:
-                search_server.fold_known(cursor, written)
-            finally:
-                cursor.close()
+            if written:
+                assert driver is not None
+                cursor = driver.cursor()
+                try:
+                    search_server.fold_known(cursor, written)
+                finally:
+                    cursor.close()
             return
         # more than its own rows, or rows queued before it (a bulk write's, another client's)
         self.search_backlog_left = search_index.refresh_own_and_left(driver, after)[1]

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from annotator.core.driver_sql import run
 from annotator.core.errors import InvalidValue, NotFound
@@ -93,7 +94,7 @@ _SELECT_KNOWN_TAGS_AND_LENGTH = _SELECT_KNOWN_TAGS.add_columns(
     _SELECT_LENGTH.scalar_subquery().label("length")
 )
 # on a team database, a create's looks and a note's read also cut the text of the span from
-# the document (for the search indexes: search_index.note_written), once per statement
+# the document (for the search indexes: `indexing`), once per statement
 _SPAN_OF_SPAN = select(
     func.substr(DOCUMENTS.c.text, bindparam("span_from"), bindparam("span_count"))
 ).where(DOCUMENTS.c.id == bindparam("document"))
@@ -181,6 +182,10 @@ _INSERT_HISTORY = insert(cast(Table, AnnotationHistory.__table__)).values(
 
 Step = tuple[Executable, dict[str, Any]]  # a statement of a change, and its values
 
+# On a team database a note's change in the statement that reads the annotation (and its span):
+# the read sees the state before it (one snapshot), which the history row records.
+_READ_AND_SET_NOTE = _SELECT_ANNOTATION_AND_SPAN.add_cte(_SET_NOTE.cte("note_set"))
+
 
 class KnownTags:
     """The tags of the database (name to id and display position), read in the transaction."""
@@ -204,7 +209,7 @@ class KnownTags:
         cls, connection: Connection, document_id: int, span: tuple[int, int] | None
     ) -> tuple[KnownTags, int, str | None]:
         """`with_length`, and on a team database the text of `span` (start, end) in the same
-        statement (search_index.note_written); None on a file or without `span`."""
+        statement (for `indexing`); None on a file or without `span`."""
         values: dict[str, Any] = {"document": document_id}
         statement = _SELECT_KNOWN_TAGS_AND_LENGTH
         if span is not None and _on_server(connection):
@@ -269,15 +274,17 @@ def read_snapshot(connection: Connection, annotation_id: int) -> AnnotationSnaps
     return _snapshot(found, annotation_id)
 
 
-def read_snapshot_and_span(
-    connection: Connection, annotation_id: int
-) -> tuple[AnnotationSnapshot, str | None]:
-    """`read_snapshot`, and on a team database the text of its span (in the same statement:
-    search_index.note_written); None on a file."""
+def read_and_set_note(
+    connection: Connection, annotation_id: int, note: str, when: dt.datetime
+) -> tuple[AnnotationSnapshot, str | None, bool]:
+    """The annotation as it was (`read_snapshot`), the text of its span and whether its note
+    was set too (`setting_note`'s change, in the same statement): on a team database; on a
+    file the snapshot only (None, False: the caller writes the note with its history)."""
     if not _on_server(connection):
-        return read_snapshot(connection, annotation_id), None
-    found = run(connection, _SELECT_ANNOTATION_AND_SPAN, {"annotation": annotation_id})
-    return _snapshot(found, annotation_id), str(found[0].span or "")
+        return read_snapshot(connection, annotation_id), None, False
+    values = {"annotation": annotation_id, "note": note, "when": when}
+    found = run(connection, _READ_AND_SET_NOTE, values)
+    return _snapshot(found, annotation_id), str(found[0].span or ""), True
 
 
 def _on_server(connection: Connection) -> bool:
@@ -393,21 +400,34 @@ _UNQUEUE = delete(_SEARCH_PENDING).where(
     _SEARCH_PENDING.c.kind == literal_column("'a'"),
     _SEARCH_PENDING.c.id == bindparam("annotation"),
 )
-_INDEX_TEXT = insert(_SEARCH_ANNOTATIONS).values(
+_index_text = pg_insert(_SEARCH_ANNOTATIONS).values(
     id=bindparam("annotation"), text=bindparam("search_text"), note=bindparam("search_note")
 )
-_INDEX_SORT_TEXT = insert(_SEARCH_SORT_TEXT).values(
+_INDEX_TEXT = _index_text.on_conflict_do_update(
+    index_elements=[_SEARCH_ANNOTATIONS.c.id],
+    set_={"text": _index_text.excluded.text, "note": _index_text.excluded.note},
+)
+_index_sort_text = pg_insert(_SEARCH_SORT_TEXT).values(
     annotation_id=bindparam("annotation"), text=bindparam("search_sort_text")
 )
-_INDEX_NOTE = insert(_SEARCH_NOTES).values(
+_INDEX_SORT_TEXT = _index_sort_text.on_conflict_do_update(
+    index_elements=[_SEARCH_SORT_TEXT.c.annotation_id],
+    set_={"text": _index_sort_text.excluded.text},
+)
+_index_note = pg_insert(_SEARCH_NOTES).values(
     id=bindparam("annotation"), words=sql_cast(bindparam("search_words"), TSVECTOR)
 )
+_INDEX_NOTE = _index_note.on_conflict_do_update(
+    index_elements=[_SEARCH_NOTES.c.id], set_={"words": _index_note.excluded.words}
+)
+_UNINDEX_NOTE = delete(_SEARCH_NOTES).where(_SEARCH_NOTES.c.id == bindparam("annotation"))
 
 
-def indexing_new(annotation_id: int, text: str, note: str) -> list[Step]:
-    """On a team database, the steps that index an annotation the transaction created in an
-    earlier statement (whose trigger queued it: it leaves the queue), from its span's `text`
-    and `note`, as folding its queued row would (search_server.annotation_entries)."""
+def indexing(annotation_id: int, text: str, note: str) -> list[Step]:
+    """On a team database, the steps that index an annotation whose searched text the
+    transaction changed in an earlier statement (created it, or set its note: its trigger
+    queued it, and it leaves the queue), from its span's `text` and its `note`, as folding its
+    queued row would (search_server.annotation_entries)."""
     folded_text, folded_note, sort_text, words = annotation_entries(text, note)
     values = {"annotation": annotation_id}
     steps: list[Step] = [
@@ -415,7 +435,9 @@ def indexing_new(annotation_id: int, text: str, note: str) -> list[Step]:
         (_INDEX_TEXT, {**values, "search_text": folded_text, "search_note": folded_note}),
         (_INDEX_SORT_TEXT, {**values, "search_sort_text": sort_text}),
     ]
-    if words is not None:
+    if words is None:
+        steps.append((_UNINDEX_NOTE, values))
+    else:
         steps.append((_INDEX_NOTE, {**values, "search_words": words}))
     return steps
 

@@ -41,7 +41,7 @@ from annotator.core.model import (
     UTCDateTime,
     utcnow,
 )
-from annotator.core.search_index import note_indexed, note_written
+from annotator.core.search_index import note_indexed
 from annotator.core.sources import ensure_sources
 from annotator.core.store import Store, bulk_insert, id_counter
 from annotator.core.text import text_sha256
@@ -249,7 +249,7 @@ def create_annotation(
             connection.execute(statement, values)
         last = steps[-1:]
         if span is not None:  # the one row it queued for the search indexes, indexed with it
-            last += rows.indexing_new(new_id, span, note)
+            last += rows.indexing(new_id, span, note)
             note_indexed(session)
         rows.write_change(connection, last, history_values("create", author, None, created))
     return Changes(
@@ -568,14 +568,17 @@ def set_note(
     """Replace the note of an annotation."""
     with store.write(annotations=(annotation_id,)) as session:  # Core, as set_tag
         connection = session.connection()
-        before, span = rows.read_snapshot_and_span(connection, annotation_id)
-        check_owner(before, owner)
         now = utcnow()
+        # on a team database the note is set by the statement that reads (annotation_rows)
+        before, span, written = rows.read_and_set_note(connection, annotation_id, note, now)
+        check_owner(before, owner)
         after = replace(before, note=note, modified=now)
         history = history_values("note", actor or before.author, before, after)
-        rows.write_change(connection, [rows.setting_note(annotation_id, note, now)], history)
-        if span is not None:  # the one row it queued for the search indexes, known
-            note_written(session, annotation_id, span, note)
+        steps = [] if written else [rows.setting_note(annotation_id, note, now)]
+        if span is not None:  # the one row it queued for the search indexes, indexed with it
+            steps += rows.indexing(annotation_id, span, note)
+            note_indexed(session)
+        rows.write_change(connection, steps, history)
     return Changes(
         documents=frozenset({before.document_id}), annotations=frozenset({annotation_id}),
         snapshot=after, previous=before,

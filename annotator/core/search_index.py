@@ -93,24 +93,17 @@ def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
     return int(row[0])
 
 
-# Session.info: what the session's write changed of the searched text, when it knows it all
-# (`note_written`)
+# Session.info: set when the session's write indexed what it changed itself (`note_indexed`)
 WRITTEN = "annotator_search_written"
-
-
-def note_written(session: Any, annotation_id: int, text: str, note: str) -> None:
-    """Tell `Store.write` that its write changed the searched text of this annotation only
-    (created it, or changed its note): `text` its span's text, `note` its note. On a team
-    database the write then folds it from these without reading the queue (a round trip
-    less: search_server.fold_known); a file's write reads its queue as always (in-process)."""
-    session.info.setdefault(WRITTEN, []).append((annotation_id, text, note))
 
 
 def note_indexed(session: Any) -> None:
     """Tell `Store.write` that its write's statements indexed what they changed of the
-    searched text themselves (annotation_rows.indexing_new, a team database's create): no
-    read of the queue, nothing to fold."""
-    session.info.setdefault(WRITTEN, [])
+    searched text themselves (annotation_rows.indexing: a team database's create or note
+    change), so its queue holds nothing of its own: on a team database it is not read
+    before the commit (a round trip less). A file's write reads its queue as always
+    (in-process)."""
+    session.info[WRITTEN] = True
 
 
 def refresh_own(driver: Any, after: int) -> bool:

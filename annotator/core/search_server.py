@@ -24,7 +24,6 @@ be allowed to create it).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.folding import fold, word_spans
@@ -89,10 +88,7 @@ ON CONFLICT (annotation_id) DO UPDATE SET text = excluded.text
 _WRITE_BATCH = _WRITE.format(
     gone="DELETE FROM search_pending WHERE seq > %(after)s AND seq <= %(last)s"
 )
-# a write's own annotations, their text known (`fold_known`): their queue rows by id
-_WRITE_KNOWN = _WRITE.format(
-    gone="DELETE FROM search_pending WHERE kind = 'a' AND id = ANY(%(ids)s::bigint[])"
-)
+
 _TEXTS_BY_ID = "SELECT id, text FROM documents WHERE id = ANY(%s)"
 
 
@@ -124,18 +120,9 @@ def annotation_entries(text: str, note: str) -> tuple[str, str, str, str | None]
     return fold(text), fold(note), text, tsvector_of(note) if note else None
 
 
-def fold_known(cursor: Any, annotations: Sequence[tuple[int, str, str]]) -> None:
-    """Fold annotations the caller's transaction wrote, whose text and note it knows (id,
-    text, note; nothing else of the transaction queued), and take them out of the queue:
-    one statement, no read of the queue (search_index.note_written)."""
-    rows = [[0, "a", row_id, 0, 0, 0, note, text] for row_id, text, note in annotations]
-    _fold(cursor, 0, rows, known=True)
-
-
-def _fold(cursor: Any, after: int, rows: list[list[Any]], *, known: bool = False) -> int:
+def _fold(cursor: Any, after: int, rows: list[list[Any]]) -> int:
     """Fold queued `rows` (_QUEUED's, or _QUEUED_SPANS' with each span's text) into the
-    indexes and take the rows in (after, the last one's seq] out of the queue (`known`:
-    those of the rows' ids)."""
+    indexes and take the rows in (after, the last one's seq] out of the queue."""
     if not rows:
         return 0
     inline = len(rows[0]) > 7
@@ -181,7 +168,7 @@ def _fold(cursor: Any, after: int, rows: list[list[Any]], *, known: bool = False
         else:
             blank.append(row_id)
     cursor.execute(
-        _WRITE_KNOWN if known else _WRITE_BATCH,
+        _WRITE_BATCH,
         {
             "after": after,
             "last": rows[-1][0],

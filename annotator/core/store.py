@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from annotator.core import search_index, search_server
+from annotator.core import search_index
 from annotator.core.backup import backup_if_due, make_backup
 from annotator.core.connections import (
     DatabaseFile,
@@ -313,16 +313,8 @@ class Store:
         if after is None:
             return
         driver = connection.connection.driver_connection
-        written = session.info.get(search_index.WRITTEN)
-        if written is not None and self.on_server:  # known: no read of the queue
-            if written:
-                assert driver is not None
-                cursor = driver.cursor()
-                try:
-                    search_server.fold_known(cursor, written)
-                finally:
-                    cursor.close()
-            return
+        if self.on_server and session.info.get(search_index.WRITTEN):
+            return  # it indexed its own rows: nothing of its own is queued
         # more than its own rows, or rows queued before it (a bulk write's, another client's)
         self.search_backlog_left = search_index.refresh_own_and_left(driver, after)[1]
 

@@ -155,30 +155,44 @@ def test_writes_of_no_searched_text_leave_the_queue_unread(
     assert search(store, "naive").hit_count == 0
 
 
-def test_a_known_fold_is_what_the_queue_would_have_folded(pg_cluster: PgCluster) -> None:
-    """On a server, the index rows a create or a note writes from its own text are those
-    folding its queued row writes (search_server.fold_known against refresh)."""
+def test_a_write_indexes_its_rows_as_the_queue_would_have(pg_cluster: PgCluster) -> None:
+    """On a server a create or a note indexes its own row in its own statements: the index
+    rows are those folding its queued row writes (annotation_rows.indexing against
+    search_server.refresh)."""
     from annotator.core import search_server
 
     with open_store(pg_cluster.create_database()) as store:
         doc = add_text_document(store, TEXT, UNITS)
-        first = ops.create_annotation(store, doc, 34, 69, "ana", ["claim"], note="Zoë").created_id
-        ops.set_note(store, first, "ÉTÉ 2024 naïve", actor="ana")
 
         def index_rows() -> list[Any]:
             with store.read() as session:
                 return [
-                    tuple(row)
+                    (table, *row)
                     for table in ("search_annotations", "search_notes", "search_sort_text")
                     for row in session.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
                 ]
 
-        known = index_rows()
-        assert len(known) == 3
-        with store.write() as session:  # queue it again and fold it from the queue
-            session.execute(text("UPDATE annotations SET note = note || ''"))
-            session.execute(text("INSERT INTO search_pending (kind, id) VALUES ('a', :a)"
-                                 " ON CONFLICT DO NOTHING"), {"a": first})
-            search_server.refresh(session.connection().connection.driver_connection.cursor(),
-                                  0, None)
-        assert index_rows() == known
+        def folded_from_the_queue(annotation: int) -> list[Any]:
+            with store.write() as session:  # queue it again and fold it from the queue
+                session.execute(
+                    text("INSERT INTO search_pending (kind, id) VALUES ('a', :a)"),
+                    {"a": annotation},
+                )
+                driver = session.connection().connection.driver_connection
+                assert search_server.refresh(driver.cursor(), 0, None) == 1
+            return index_rows()
+
+        first = ops.create_annotation(store, doc, 34, 69, "ana", ["claim"], note="Zoë").created_id
+        assert first is not None
+        assert _pending(store) == 0
+        created = index_rows()
+        assert [row[0] for row in created] == [
+            "search_annotations", "search_notes", "search_sort_text"
+        ]
+        assert folded_from_the_queue(first) == created
+        for note in ("ÉTÉ 2024 naïve 🙂", "ÉTÉ 2024 naïve 🙂", ""):  # changed, the same, none
+            ops.set_note(store, first, note, actor="ana")
+            assert _pending(store) == 0
+            noted = index_rows()
+            assert folded_from_the_queue(first) == noted
+            assert ("search_notes" in [row[0] for row in noted]) == bool(note)

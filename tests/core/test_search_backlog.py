@@ -138,7 +138,7 @@ def test_a_bulk_write_leaves_its_rows_queued_and_a_key_press_folds_only_its_own(
     assert pending(store) == 8
     assert indexed(store, "search_notes", 1) == 1
     # an edit of a queued row: on a file it stays queued, with its new text; on a server the
-    # note's write knows the row's text and note (search_index.note_written): folded there
+    # note's write indexes the row itself (annotation_rows.indexing): folded there
     ops.set_note(store, 6, "Naïve")
     if store.on_server:
         assert pending(store) == 7

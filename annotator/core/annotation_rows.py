@@ -36,7 +36,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from annotator.core.driver_sql import run
+from annotator.core.driver_sql import prepare, run
 from annotator.core.errors import InvalidValue, NotFound
 from annotator.core.history import HISTORY_COLUMNS, AnnotationSnapshot, TagSnapshot
 from annotator.core.model import (
@@ -517,3 +517,32 @@ def _inserting(columns: tuple[str, ...]) -> Executable:
             .returning(_a.id)
         )
     return found
+
+
+def prepare_key_presses(dialect: Any) -> None:
+    """On a team database, compile the statements of the key presses (a tag toggled, a note
+    set, an annotation created or deleted: their reads and their usual changes) when it
+    opens: compiling them at the first key presses made those take 5 to 10 times as long."""
+    if dialect.name != "postgresql":
+        return
+    reads = (
+        _SELECT_ANNOTATION,
+        _SELECT_ANNOTATION_AND_TAG,
+        _SELECT_LOOKS_AND_INSERT,
+        _READ_AND_SET_NOTE,
+        _SELECT_KNOWN_TAGS_AND_LENGTH,
+        _SELECT_KNOWN_TAGS_LENGTH_AND_SPAN,
+    )
+    index = (_UNQUEUE, _INDEX_TEXT, _INDEX_SORT_TEXT)
+    changes = (
+        (_ADD_TAG, _TOUCH),
+        (_DELETE_TAG, _TOUCH),
+        (_TOUCH,),
+        (_DELETE_ANNOTATION,),
+        (*index, _INDEX_NOTE),
+        (*index, _UNINDEX_NOTE),
+        (_ADD_TAG, *index, _INDEX_NOTE),
+        (_ADD_TAG, *index, _UNINDEX_NOTE),
+    )
+    for statement in (*reads, *(_combined(steps) for steps in changes)):
+        prepare(statement, dialect)

@@ -7,8 +7,9 @@ context, a result object built from the cursor's description, one column object 
 client twice what psycopg does, for every analyst at every key. So on PostgreSQL `run` compiles
 each statement once (its text, the bind processors of its parameters, the result processors of
 its columns: the types' own, so values are written and read exactly as SQLAlchemy would) and
-executes it on the connection's psycopg cursor, in the caller's transaction; psycopg prepares it
-on the server after a few uses, as before. An error is SQLAlchemy's, as `Connection.execute`
+executes it on the connection's psycopg cursor, in the caller's transaction, prepared on the
+server at its first use. A team database's store compiles them when it opens
+(annotation_rows.prepare_key_presses). An error is SQLAlchemy's, as `Connection.execute`
 raises it (DBAPIError.instance), and a connection the server dropped is invalidated so that the
 pool replaces it. On SQLite `run` is `Connection.execute`.
 """
@@ -81,6 +82,12 @@ def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
     return found[1]
 
 
+def prepare(statement: Executable, dialect: Dialect) -> None:
+    """Compile `statement` for `dialect` now (a team database's, when it opens), not at its
+    first use by a key press."""
+    _compiled(statement, dialect)
+
+
 def run(connection: Connection, statement: Executable, values: Mapping[str, Any]) -> list[Any]:
     """Execute `statement` (a module-level construct: compiled once per process) with
     `values` in the connection's transaction; its rows (attributes by column name, as
@@ -109,7 +116,9 @@ def _execute(connection: Connection, sql: str, params: Any, returns_rows: bool) 
         cursor = driver.cursor()
         fairy.info[_CURSOR] = (driver, cursor)
     try:
-        cursor.execute(sql, params)
+        # prepared on the server at once, not after psycopg's five runs: these few statements
+        # are the same all day, and planning each anew delayed the first key presses
+        cursor.execute(sql, params, prepare=True)
         return list(cursor.fetchall()) if returns_rows else []
     except connection.dialect.loaded_dbapi.Error as exc:
         raise _wrapped(connection, sql, params, exc, cursor) from exc

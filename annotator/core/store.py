@@ -533,6 +533,9 @@ def _open_server(address: ServerAddress, create: bool) -> Store:
                     user = str(conn.exec_driver_sql("SELECT current_user").scalar())
                     conn.rollback()
                 _fold_on_open(engine)
+                from annotator.core.annotation_rows import prepare_key_presses  # imports store
+
+                prepare_key_presses(engine.dialect)
             except BaseException:
                 engine.dispose()
                 raise

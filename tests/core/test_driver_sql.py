@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from annotator.core import annotation_rows as rows
 from annotator.core import ops, search_index
 from annotator.core.driver_sql import run, run_sql
+from annotator.core.errors import NotFound
 from annotator.core.review import set_review_status
 from annotator.core.search import search
 from annotator.core.server_roles import add_user, init_server
@@ -196,3 +197,38 @@ def test_a_write_indexes_its_rows_as_the_queue_would_have(pg_cluster: PgCluster)
             noted = index_rows()
             assert folded_from_the_queue(first) == noted
             assert ("search_notes" in [row[0] for row in noted]) == bool(note)
+
+
+def test_the_first_key_presses_compile_nothing_and_run_prepared(
+    pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team database's store compiles the key presses' statements when it opens, and the
+    server prepares each at its first run (not after psycopg's five)."""
+    from annotator.core import driver_sql
+
+    url = pg_cluster.create_database()
+    driver_sql._COMPILED.clear()  # as in a new process
+    with open_store(url) as store:
+        doc = add_text_document(store, TEXT, UNITS)
+        compiled: list[str] = []
+        real = driver_sql._Compiled.__init__
+
+        def counted(self: Any, statement: Any, dialect: Any) -> None:
+            compiled.append(str(statement)[:60])
+            real(self, statement, dialect)
+
+        monkeypatch.setattr(driver_sql._Compiled, "__init__", counted)
+        annotation = ops.create_annotation(store, doc, 7, 33, "ana", ["claim"]).created_id
+        assert annotation is not None
+        ops.set_tag(store, annotation, "assessment", True, actor="ana")
+        ops.set_tag(store, annotation, "assessment", False, actor="ana")
+        ops.set_note(store, annotation, "a note", actor="ana")
+        ops.set_note(store, annotation, "", actor="ana")
+        ops.delete_annotation(store, annotation, actor="ana")
+        assert compiled == []
+        with store.read() as session:
+            connection = session.connection()
+            with pytest.raises(NotFound):  # deleted: a read all the same
+                rows.read_snapshot(connection, annotation)
+            prepared = run_sql(connection, "SELECT statement FROM pg_prepared_statements")
+        assert any("FROM annotations LEFT OUTER JOIN" in row[0] for row in prepared)

@@ -140,6 +140,12 @@ def take_write_lock(
 # target list is evaluated in order; read before them, rows another write committed meanwhile
 # would only be folded with this write's own, which is harmless)
 _SEARCH_MARK = "(SELECT coalesce(max(seq), 0) FROM search_pending)"
+# An edit's statements (prepared, each finding its rows by an id or two: driver_sql.py) planned
+# once per connection: left to choose, PostgreSQL plans each at least five more times (custom
+# plans, 0.05-0.2 ms each with row-level security and CTEs) before it settles on the generic
+# plan, which for them is the same plan; a window's first minutes of key presses paid it. For
+# the edit's transaction only: a bulk write plans as PostgreSQL chooses.
+_GENERIC_PLANS = "set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 
 def lock_statement(annotations: int | None, *, no_wait: bool = False) -> str:
@@ -147,15 +153,17 @@ def lock_statement(annotations: int | None, *, no_wait: bool = False) -> str:
     `annotations` is None, else shared with the own lock of each of that many annotations,
     whose ids are its parameters (%s, in id order: two writers never wait on each other
     crosswise; the same text for every write of as many annotations, so that the server
-    plans it once: psycopg prepares it). Without wait, its first column is whether all were
-    taken (nothing is waited for); its last is the search queue's mark."""
+    plans it once: psycopg prepares it; such an edit's transaction then takes generic plans).
+    Without wait, its first column is whether all were taken (nothing is waited for); its last
+    is the search queue's mark."""
     if annotations is None:
         function = "pg_try_advisory_xact_lock" if no_wait else "pg_advisory_xact_lock"
         return f"SELECT {function}({WRITE_LOCK}), {_SEARCH_MARK}"
     prefix = "pg_try_" if no_wait else "pg_"
     locks = [f"{prefix}advisory_xact_lock_shared({WRITE_LOCK})"]
     locks += [f"{prefix}advisory_xact_lock({ANNOTATION_LOCKS}, %s)"] * annotations
-    return f"SELECT {(' AND ' if no_wait else ', ').join(locks)}, {_SEARCH_MARK}"
+    taken = (" AND " if no_wait else ", ").join(locks)
+    return f"SELECT {taken}, {_GENERIC_PLANS}, {_SEARCH_MARK}"
 
 
 def _stale(dbapi_connection: Any) -> bool:

@@ -232,3 +232,19 @@ def test_the_first_key_presses_compile_nothing_and_run_prepared(
                 rows.read_snapshot(connection, annotation)
             prepared = run_sql(connection, "SELECT statement FROM pg_prepared_statements")
         assert any("FROM annotations LEFT OUTER JOIN" in row[0] for row in prepared)
+
+
+def test_an_edit_plans_its_statements_once_a_bulk_write_as_postgresql_chooses(
+    pg_cluster: PgCluster,
+) -> None:
+    with open_store(pg_cluster.create_database()) as store:
+
+        def mode(session: Any) -> str:
+            return str(run_sql(session.connection(), "SHOW plan_cache_mode")[0][0])
+
+        with store.write(annotations=(1,)) as session:  # an edit: its statements by id
+            assert mode(session) == "force_generic_plan"
+        with store.write() as session:  # a bulk write
+            assert mode(session) == "auto"
+        with store.read() as session:  # and nothing after the edit keeps it
+            assert mode(session) == "auto"

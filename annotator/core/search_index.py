@@ -19,7 +19,11 @@ row leaves the queue only in the transaction that indexes it: a crash loses noth
 
 A team database (PostgreSQL, migration 0007) has the same queue, triggers and tables, written
 the same way at the same moments; its word indexes hold a `tsvector` of the folded words
-instead of FTS5's copy of the folded text (search_server.py).
+instead of FTS5's copy of the folded text (search_server.py). There a key press saves the round
+trips of reading the queue: a tag, its fields, a review or a deletion queue nothing
+(`Store.write(search_text=False)`), and a create or a note writes its own row's index entries
+in the statement of its change, having read the span's text with the annotation
+(annotation_rows.indexing, `note_indexed`).
 """
 
 from __future__ import annotations

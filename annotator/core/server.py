@@ -105,6 +105,19 @@ def make_server_engine(owner: ServerDatabase) -> Engine:
         if _stale(dbapi_connection):
             raise DisconnectionError("the server closed the connection")  # the pool replaces it
 
+    # before SQLAlchemy's own first look at the server, which a database that is not UTF8
+    # breaks with a TypeError (psycopg hands SQL_ASCII text over as bytes)
+    @event.listens_for(engine, "connect", insert=True)
+    def _refuse_other_encodings(dbapi_connection: Any, _record: Any) -> None:
+        encoding = dbapi_connection.info.parameter_status("server_encoding") or "?"
+        if encoding.upper() not in ("UTF8", "UTF-8"):
+            dbapi_connection.close()
+            raise DatabaseRefused(
+                f"{owner.address.display}: the database's encoding is {encoding}; Annotator "
+                "keeps text in any language and needs a UTF8 database (CREATE DATABASE ... "
+                "ENCODING 'UTF8' TEMPLATE template0); it was left untouched"
+            )
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         owner.backend_pids.add(int(dbapi_connection.info.backend_pid))
@@ -188,8 +201,9 @@ def _stale(dbapi_connection: Any) -> bool:
 def server_revision(engine: Engine, address: ServerAddress) -> str | None:
     """The schema revision of the database, None when it is empty (to be created).
 
-    Raises DatabaseRefused when the server cannot be reached, the database holds tables that
-    are not Annotator's, or it was written by a newer version."""
+    Raises DatabaseRefused when the server cannot be reached, the database is not UTF8
+    (make_server_engine), holds tables that are not Annotator's, or was written by a newer
+    version."""
     try:
         with engine.connect() as conn:
             tables = set(

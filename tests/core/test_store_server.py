@@ -124,6 +124,24 @@ def test_a_database_of_someone_else_is_left_untouched(pg_cluster: PgCluster) -> 
     assert tables == {"payroll"}
 
 
+def test_a_database_not_in_utf8_is_refused_and_left_untouched(pg_cluster: PgCluster) -> None:
+    url = pg_cluster.create_database()
+    with raw(url) as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            "CREATE DATABASE latin_only ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    other = url.replace(url.split("?")[0].rsplit("/", 1)[1] + "?", "latin_only?", 1)
+    assert "latin_only?" in other
+    with pytest.raises(DatabaseRefused, match="encoding is SQL_ASCII.*needs a UTF8 database"):
+        open_store(other)  # not SQLAlchemy's TypeError on the server's version string
+    with raw(other) as conn:  # type: ignore[attr-defined]
+        count = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone()
+    assert count == (0,)
+
+
 def test_a_newer_schema_is_refused(pg_cluster: PgCluster) -> None:
     url = pg_cluster.create_database()
     open_store(url).close()

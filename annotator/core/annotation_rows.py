@@ -98,9 +98,6 @@ _SELECT_KNOWN_TAGS_AND_LENGTH = _SELECT_KNOWN_TAGS.add_columns(
 _SPAN_OF_SPAN = select(
     func.substr(DOCUMENTS.c.text, bindparam("span_from"), bindparam("span_count"))
 ).where(DOCUMENTS.c.id == bindparam("document"))
-_SELECT_KNOWN_TAGS_LENGTH_AND_SPAN = _SELECT_KNOWN_TAGS_AND_LENGTH.add_columns(
-    _SPAN_OF_SPAN.scalar_subquery().label("span")
-)
 _spanned = ANNOTATIONS.alias("spanned")
 _SELECT_ANNOTATION_AND_SPAN = _SELECT_ANNOTATION.add_columns(
     select(func.substr(DOCUMENTS.c.text, _spanned.c.start + 1, _spanned.c.end - _spanned.c.start))
@@ -201,29 +198,13 @@ class KnownTags:
     def with_length(cls, connection: Connection, document_id: int) -> tuple[KnownTags, int]:
         """Every tag and the length of a document's text (`document_length`), in one
         statement (one round trip to a server); NotFound when there is no document."""
-        known, length, _span = cls.with_length_and_span(connection, document_id, None)
-        return known, length
-
-    @classmethod
-    def with_length_and_span(
-        cls, connection: Connection, document_id: int, span: tuple[int, int] | None
-    ) -> tuple[KnownTags, int, str | None]:
-        """`with_length`, and on a team database the text of `span` (start, end) in the same
-        statement (for `indexing`); None on a file or without `span`."""
-        values: dict[str, Any] = {"document": document_id}
-        statement = _SELECT_KNOWN_TAGS_AND_LENGTH
-        if span is not None and _on_server(connection):
-            start, end = span
-            statement = _SELECT_KNOWN_TAGS_LENGTH_AND_SPAN
-            values.update(span_from=max(start, 0) + 1, span_count=max(end - max(start, 0), 0))
-        found = run(connection, statement, values)
+        found = run(connection, _SELECT_KNOWN_TAGS_AND_LENGTH, {"document": document_id})
         if not found:  # no tag at all: no row to carry the length
-            return cls(None), document_length(connection, document_id), None
+            return cls(None), document_length(connection, document_id)
         length = found[0].length
         if length is None:
             raise NotFound(f"no document {document_id}")
-        cut = str(found[0].span or "") if statement is not _SELECT_KNOWN_TAGS_AND_LENGTH else None
-        return cls(None, found), int(length), cut
+        return cls(None, found), int(length)
 
     def id_of(self, name: str) -> int:
         """The id of tag `name`; InvalidValue (with the known names) when there is none."""
@@ -240,15 +221,16 @@ class KnownTags:
 def looks_and_insert(
     connection: Connection, values: Mapping[str, Any], tags: Sequence[str]
 ) -> tuple[KnownTags, int, str | None, int | None]:
-    """A create's looks before it writes (`KnownTags.with_length_and_span` of its document
-    and span), and on a team database its annotation row (`values`, the columns of
-    `insert_row`) inserted in the same statement: its id, None when the span is not in the
-    text or a tag of `tags` is unknown (nothing inserted), or on a file (the caller calls
-    `insert_row`)."""
+    """A create's looks before it writes (`KnownTags.with_length` of its document), and on a
+    team database the text of its span and its annotation row (`values`: the columns of
+    `_CREATED_COLUMNS`) inserted in the same statement: its id, None when the span is not in
+    the text or a tag of `tags` is unknown (nothing inserted). On a file: no span, no id (the
+    caller calls `insert_row`)."""
     document, start, end = values["document_id"], values["start"], values["end"]
-    if not _on_server(connection) or set(values) != set(_CREATED_COLUMNS):
-        known, length, span = KnownTags.with_length_and_span(connection, document, (start, end))
-        return known, length, span, None
+    if not _on_server(connection):
+        known, length = KnownTags.with_length(connection, document)
+        return known, length, None, None
+    assert set(values) == set(_CREATED_COLUMNS), "a create writes these columns"
     found = run(
         connection,
         _SELECT_LOOKS_AND_INSERT,
@@ -531,7 +513,6 @@ def prepare_key_presses(dialect: Any) -> None:
         _SELECT_LOOKS_AND_INSERT,
         _READ_AND_SET_NOTE,
         _SELECT_KNOWN_TAGS_AND_LENGTH,
-        _SELECT_KNOWN_TAGS_LENGTH_AND_SPAN,
     )
     index = (_UNQUEUE, _INDEX_TEXT, _INDEX_SORT_TEXT)
     changes = (

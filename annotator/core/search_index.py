@@ -98,7 +98,7 @@ def queued(driver: Any, after: int = 0, at_most: int | None = None) -> int:
 
 
 # Session.info: set when the session's write indexed what it changed itself (`note_indexed`)
-WRITTEN = "annotator_search_written"
+INDEXED_BY_WRITE = "annotator_search_indexed_by_write"
 
 
 def note_indexed(session: Any) -> None:
@@ -107,7 +107,7 @@ def note_indexed(session: Any) -> None:
     change), so its queue holds nothing of its own: on a team database it is not read
     before the commit (a round trip less). A file's write reads its queue as always
     (in-process)."""
-    session.info[WRITTEN] = True
+    session.info[INDEXED_BY_WRITE] = True
 
 
 def refresh_own(driver: Any, after: int) -> bool:

@@ -313,7 +313,7 @@ class Store:
         if after is None:
             return
         driver = connection.connection.driver_connection
-        if self.on_server and session.info.get(search_index.WRITTEN):
+        if self.on_server and session.info.get(search_index.INDEXED_BY_WRITE):
             return  # it indexed its own rows: nothing of its own is queued
         # more than its own rows, or rows queued before it (a bulk write's, another client's)
         self.search_backlog_left = search_index.refresh_own_and_left(driver, after)[1]
